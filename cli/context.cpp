@@ -1,0 +1,127 @@
+#include "cli/context.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include <lexsync/error.hpp>
+
+namespace lexsync {
+
+Context::Context(IOStreams io_, config::EnvLookup env_, Clock& clock_)
+    : io(io_), env(std::move(env_)), clock(clock_) {
+    transport_factory = [](const ClientConfig& c) { return make_curl_transport(c); };
+}
+
+std::filesystem::path Context::config_file() const {
+    std::optional<std::string> flag;
+    if (!global.config_path.empty()) {
+        flag = global.config_path;
+    }
+    return config::config_path(flag, env);
+}
+
+const config::ConfigFile& Context::config() {
+    if (!m_config) {
+        auto loaded = config::load(config_file());
+        if (!loaded) {
+            throw Error(ExitCode::config, loaded.error().message);
+        }
+        m_config = std::move(loaded).value();
+    }
+    return *m_config;
+}
+
+const config::ResolvedProfile& Context::profile() {
+    if (!m_profile) {
+        config::Overrides o;
+        if (!global.profile.empty()) {
+            o.profile = global.profile;
+        }
+        if (!global.base_url.empty()) {
+            o.base_url = global.base_url;
+        }
+        if (!global.output.empty()) {
+            o.output = global.output;
+        }
+        auto resolved = config::resolve(config(), o, env);
+        if (!resolved) {
+            throw Error(ExitCode::config, resolved.error().message);
+        }
+        m_profile = std::move(resolved).value();
+    }
+    return *m_profile;
+}
+
+const BearerToken& Context::token() {
+    if (!m_token) {
+        auto t = credentials::resolve_token(profile(), env);
+        if (!t) {
+            throw Error(ExitCode::config, t.error().message);
+        }
+        if (t->second == credentials::Source::none || t->first.empty()) {
+            throw Error(ExitCode::config,
+                        fmt::format("no API key for profile '{}': run 'lexsync auth login --profile {}' "
+                                    "or set LEXSYNC_API_KEY",
+                                    profile().name, profile().name));
+        }
+        m_token = t->first;
+    }
+    return *m_token;
+}
+
+ClientConfig Context::client_config() {
+    const auto& p = profile();
+    ClientConfig c;
+    c.base_url = p.base_url;
+    c.token = token();
+    c.rate_per_second = p.rate_limit;
+    c.burst = p.rate_burst;
+    c.limiter_dir = p.state_dir;
+    c.ca_bundle = p.ca_bundle;
+    c.total_timeout = std::chrono::milliseconds(static_cast<long>(p.timeout_seconds * 1000));
+    if (global.verbose > 0) {
+        c.log = &io.err;
+    }
+    return c;
+}
+
+ApiClient& Context::client() {
+    if (!m_client) {
+        const ClientConfig c = client_config();
+        auto stack = make_transport_stack(c, clock, transport_factory(c), &m_stats);
+        m_client = std::make_unique<ApiClient>(c.base_url, std::move(stack));
+    }
+    return *m_client;
+}
+
+StateStore& Context::state() {
+    if (!m_state) {
+        m_state = std::make_unique<StateStore>(profile().state_dir / "state.db");
+    }
+    return *m_state;
+}
+
+std::string Context::output_format() {
+    if (!global.output.empty()) {
+        return global.output;
+    }
+    // A broken config must not stop output selection for commands that need no profile.
+    try {
+        if (!profile().output.empty()) {
+            return profile().output;
+        }
+    } catch (const Error&) {
+    }
+    return io.out_is_tty ? "table" : "json";
+}
+
+void Context::info(const std::string& line) {
+    if (!global.quiet) {
+        io.err << line << "\n";
+    }
+}
+
+void Context::warn(const std::string& line) { io.err << "lexsync: warning: " << line << "\n"; }
+
+} // namespace lexsync

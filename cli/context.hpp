@@ -1,0 +1,91 @@
+// --- Interface ---
+// The small injected Context every command receives instead of globals: IO streams, environment,
+// clock, global options and lazily created profile, client and state store.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <lexsync/client.hpp>
+#include <lexsync/clock.hpp>
+#include <lexsync/config.hpp>
+#include <lexsync/credentials.hpp>
+#include <lexsync/state.hpp>
+
+namespace lexsync {
+
+struct IOStreams {
+    std::ostream& out; // data
+    std::ostream& err; // people
+    std::istream& in;
+    bool out_is_tty = false;
+    bool err_is_tty = false;
+    bool in_is_tty = false;
+};
+
+// Options that every command accepts.
+struct GlobalOptions {
+    std::string config_path; // --config
+    std::string profile;     // --profile
+    std::string output;      // -o/--output
+    std::string base_url;    // --base-url
+    bool quiet = false;      // -q/--quiet
+    int verbose = 0;         // -v/--verbose (repeatable)
+};
+
+class Context {
+public:
+    Context(IOStreams io, config::EnvLookup env, Clock& clock);
+
+    IOStreams io;
+    config::EnvLookup env;
+    Clock& clock;
+    GlobalOptions global;
+    // Creates the innermost transport; the real one uses libcurl, tests may inject another.
+    std::function<std::unique_ptr<http::Transport>(const ClientConfig&)> transport_factory;
+    // Reads a secret without echo when stdin is a TTY (replaced in tests).
+    std::function<std::string(const std::string& prompt)> read_secret;
+
+    // The config file path after --config / $LEXSYNC_CONFIG.
+    std::filesystem::path config_file() const;
+    // The loaded config file (cached); throws Error(config) with file:line:col on a bad file.
+    const config::ConfigFile& config();
+    // The selected profile after precedence (cached); throws Error(config).
+    const config::ResolvedProfile& profile();
+    // The API token of the selected profile; throws Error(config) when there is none.
+    const BearerToken& token();
+    // The ClientConfig for the selected profile (without creating a client).
+    ClientConfig client_config();
+    // The API client of the selected profile (created on first use).
+    ApiClient& client();
+    // Counters of the client's requests.
+    const ClientStats& client_stats() const { return m_stats; }
+    // The ledger of the selected profile (opened on first use).
+    StateStore& state();
+
+    // The output format: -o flag, else the profile's, else "table" on a TTY and "json" otherwise.
+    std::string output_format();
+
+    // Writes a status line to stderr unless --quiet.
+    void info(const std::string& line);
+    // Writes a warning to stderr (also with --quiet).
+    void warn(const std::string& line);
+
+private:
+    std::optional<config::ConfigFile> m_config;
+    std::optional<config::ResolvedProfile> m_profile;
+    std::optional<BearerToken> m_token;
+    std::unique_ptr<ApiClient> m_client;
+    std::unique_ptr<StateStore> m_state;
+    ClientStats m_stats;
+};
+
+// Parses `argc/argv` and runs the command; returns the exit code. Never throws.
+int run(int argc, char** argv, Context& ctx);
+// The same for a command-line string (tests).
+int run(const std::string& command_line, Context& ctx);
+
+} // namespace lexsync

@@ -1,0 +1,23 @@
+add_library(lexsync_settings INTERFACE)
+add_library(lexsync_warnings INTERFACE)
+
+target_compile_options(lexsync_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                                  -Wcast-align -Woverloaded-virtual)
+if(LEXSYNC_DEV_MODE)
+  target_compile_options(lexsync_warnings INTERFACE -Werror)
+endif()
+
+target_compile_definitions(lexsync_settings INTERFACE LEXSYNC_VERSION="${PROJECT_VERSION}")
+
+set(_san "")
+if(ENABLE_SANITIZER_ADDRESS)
+  list(APPEND _san address)
+endif()
+if(ENABLE_SANITIZER_UNDEFINED_BEHAVIOR)
+  list(APPEND _san undefined)
+endif()
+if(_san)
+  list(JOIN _san "," _san_list)
+  target_compile_options(lexsync_settings INTERFACE -fsanitize=${_san_list} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(lexsync_settings INTERFACE -fsanitize=${_san_list})
+endif()

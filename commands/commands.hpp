@@ -1,0 +1,22 @@
+// --- Interface ---
+// One register function per noun; each adds its verbs to `app`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.hpp"
+
+namespace lexsync::commands {
+
+void register_auth(CLI::App& app, Context& ctx);
+void register_contacts(CLI::App& app, Context& ctx);
+void register_sandbox(CLI::App& app, Context& ctx);
+
+// Registers every noun above on `app`.
+inline void register_all(CLI::App& app, Context& ctx) {
+    register_auth(app, ctx);
+    register_contacts(app, ctx);
+    register_sandbox(app, ctx);
+}
+
+} // namespace lexsync::commands

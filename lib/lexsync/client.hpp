@@ -1,0 +1,173 @@
+// --- Interface ---
+// The API client the commands use: builds URLs, sends through the wrapper stack, and turns every
+// non-2xx answer or transport failure into one ApiError.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <lexsync/clock.hpp>
+#include <lexsync/error.hpp>
+#include <lexsync/http.hpp>
+#include <lexsync/json.hpp>
+#include <lexsync/result.hpp>
+
+namespace lexsync {
+
+// Query parameters as raw values; the client URL-encodes them (spaces as %20).
+using Query = std::vector<std::pair<std::string, std::string>>;
+
+// A bearer token that is wiped from memory when destroyed and never printed.
+class BearerToken {
+public:
+    BearerToken() = default;
+    explicit BearerToken(std::string v) : m_value(std::move(v)) {}
+    BearerToken(const BearerToken&) = default;
+    BearerToken& operator=(const BearerToken&) = default;
+    ~BearerToken();
+    const std::string& reveal() const { return m_value; }
+    bool empty() const { return m_value.empty(); }
+
+private:
+    std::string m_value;
+};
+
+// Request counters of one client (for summaries and benchmarks).
+struct ClientStats {
+    long requests = 0;     // requests handed to the transport (including retries)
+    long retries = 0;      // of which were retries
+    long rate_limited = 0; // 429 answers seen
+};
+
+struct ClientConfig {
+    std::string base_url = "https://api.lexware.io";
+    BearerToken token;
+    double rate_per_second = 2.0; // token bucket refill
+    int burst = 2;                // local bucket capacity (the API's is about 4)
+    // Directory holding the limiter state shared by all lexsync processes on one key;
+    // empty means the limit is only shared within this process.
+    std::filesystem::path limiter_dir;
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds total_timeout{60'000};
+    std::optional<std::filesystem::path> ca_bundle;
+    int max_attempts = 6; // per request, including the first
+    std::chrono::milliseconds backoff_base{500};
+    std::chrono::milliseconds backoff_cap{30'000};
+    std::ostream* log = nullptr; // verbose request log (redacted); nullptr for none
+    std::string user_agent;      // default "lexsync/<version>"
+};
+
+// Builds the full stack: logging → retry → rate limit → auth/user agent → `base`.
+// `base` is usually a CurlTransport; tests pass a fake.
+std::unique_ptr<http::Transport> make_transport_stack(const ClientConfig& config, Clock& clock,
+                                                      std::unique_ptr<http::Transport> base,
+                                                      ClientStats* stats = nullptr);
+
+// Creates the libcurl transport configured from `config` (timeouts, CA bundle, proxy from env).
+std::unique_ptr<http::Transport> make_curl_transport(const ClientConfig& config);
+
+// Turns a non-2xx response into an ApiError, reading the API's three error body shapes
+// (legacy IssueList, regular with details, bare message).
+ApiError error_from_response(const http::Response& response, http::Method method);
+// Turns a transport failure into an ApiError (`maybe_executed` set for writes that may have run).
+ApiError error_from_transport(const http::TransportError& e, http::Method method);
+
+class ApiClient {
+public:
+    ApiClient(std::string base_url, std::unique_ptr<http::Transport> transport);
+
+    // Absolute URL of `path` ("/v1/contacts") with `query` encoded.
+    std::string url(std::string_view path, const Query& query = {}) const;
+
+    // GET with Accept: application/json; parses the body.
+    Result<json::Document, ApiError> get_json(std::string_view path, const Query& query = {});
+    // GET of a binary representation (`accept` e.g. "*/*" or "application/pdf").
+    Result<http::Response, ApiError> get_raw(std::string_view path, std::string_view accept = "*/*",
+                                             const Query& query = {});
+    // POST with a JSON body; parses the (action result) body, empty object for an empty body.
+    Result<json::Document, ApiError> post_json(std::string_view path, std::string body,
+                                               const Query& query = {});
+    // PUT with a JSON body; parses the (action result) body.
+    Result<json::Document, ApiError> put_json(std::string_view path, std::string body);
+    // POST multipart/form-data; parses the body.
+    Result<json::Document, ApiError> post_form(std::string_view path, std::vector<http::FormPart> parts);
+    // DELETE; success for any 2xx.
+    Result<Ok, ApiError> del(std::string_view path);
+
+    // Sends `request` (its url relative to nothing: must be absolute) and maps errors.
+    Result<http::Response, ApiError> send(http::Request request);
+
+    const std::string& base_url() const { return m_base_url; }
+
+private:
+    std::string m_base_url;
+    std::unique_ptr<http::Transport> m_transport;
+};
+
+// URL-encodes `s` (RFC 3986 unreserved kept, space as %20).
+std::string url_encode(std::string_view s);
+
+// HTML-escapes &, < and > as the API stores them; for the search filters of contacts, vouchers
+// and voucherlist only (the client URL-encodes afterwards).
+std::string search_term(std::string_view s);
+
+// Escapes the SQL-like wildcards `_`, `%` and `\` of the contacts name/email filters, so that the
+// text matches literally.
+std::string escape_wildcards(std::string_view s);
+
+// One page-by-page walk over a paged endpoint (page from 0, size up to 250). Only for the
+// endpoints that answer the Spring page envelope.
+class PageIterator {
+public:
+    PageIterator(ApiClient& client, std::string path, Query query, int page_size = 250);
+
+    // Fetches the next page into `page`; returns false after the last page.
+    Result<bool, ApiError> next();
+    // Items of the current page (the `content` array).
+    const json::Value& items() const;
+    // totalElements as reported by the first page.
+    long total_elements() const { return m_total_elements; }
+    // True when the listing reached the API's 10,000-result window: the caller must narrow the
+    // query (date windows) to see the rest.
+    bool window_capped() const { return m_window_capped; }
+
+    // Calls `fn` for each item of every page; stops at the first error.
+    template <class Fn> Result<long, ApiError> for_each(Fn&& fn) {
+        long n = 0;
+        for (;;) {
+            auto more = next();
+            if (!more) {
+                return unexpected(std::move(more).error());
+            }
+            if (!*more) {
+                return n;
+            }
+            for (const auto& item : items().GetArray()) {
+                fn(item);
+                ++n;
+            }
+        }
+    }
+
+    static constexpr long k_window = 10'000;
+
+private:
+    ApiClient& m_client;
+    std::string m_path;
+    Query m_query;
+    int m_page_size;
+    int m_page = 0;
+    bool m_done = false;
+    long m_total_elements = -1;
+    bool m_window_capped = false;
+    json::Document m_doc;
+};
+
+} // namespace lexsync

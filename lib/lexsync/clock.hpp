@@ -1,0 +1,44 @@
+// --- Interface ---
+// An injectable clock, so that limiter and retry tests run instantly.
+#pragma once
+
+#include <chrono>
+
+namespace lexsync {
+
+class Clock {
+public:
+    using time_point = std::chrono::system_clock::time_point;
+    using duration = std::chrono::system_clock::duration;
+    virtual ~Clock() = default;
+    // Wall-clock time (also used across processes by the shared rate limiter).
+    virtual time_point now() const = 0;
+    // Blocks for `d` (a fake clock just advances).
+    virtual void sleep_for(duration d) = 0;
+};
+
+class SystemClock final : public Clock {
+public:
+    time_point now() const override { return std::chrono::system_clock::now(); }
+    void sleep_for(duration d) override;
+};
+
+// A clock that only moves when told to; sleeping advances it.
+class FakeClock final : public Clock {
+public:
+    explicit FakeClock(time_point start = time_point{} + std::chrono::hours(24 * 365 * 56))
+        : m_now(start) {}
+    time_point now() const override { return m_now; }
+    void sleep_for(duration d) override {
+        m_now += d;
+        m_slept += d;
+    }
+    void advance(duration d) { m_now += d; }
+    duration total_slept() const { return m_slept; }
+
+private:
+    time_point m_now;
+    duration m_slept{};
+};
+
+} // namespace lexsync

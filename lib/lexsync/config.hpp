@@ -1,0 +1,108 @@
+// --- Interface ---
+// Profiles: one TOML table per connected account in $XDG_CONFIG_HOME/lexsync/config.toml.
+// Precedence for every setting: command-line flag > environment > profile > default.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <lexsync/result.hpp>
+
+namespace lexsync::config {
+
+// Key names in the TOML file.
+inline constexpr const char* k_base_url = "base_url";
+inline constexpr const char* k_rate_limit = "rate_limit";   // requests per second (float)
+inline constexpr const char* k_rate_burst = "rate_burst";   // bucket capacity (int)
+inline constexpr const char* k_output = "output";           // json | ndjson | csv | table
+inline constexpr const char* k_state_dir = "state_dir";
+inline constexpr const char* k_api_key_command = "api_key_command";
+inline constexpr const char* k_ca_bundle = "ca_bundle";
+inline constexpr const char* k_timeout = "timeout";         // seconds (total per request)
+inline constexpr const char* k_default_profile = "default_profile"; // top-level key
+
+// Environment variables.
+inline constexpr const char* k_env_config = "LEXSYNC_CONFIG";
+inline constexpr const char* k_env_profile = "LEXSYNC_PROFILE";
+inline constexpr const char* k_env_api_key = "LEXSYNC_API_KEY";
+inline constexpr const char* k_env_base_url = "LEXSYNC_BASE_URL";
+inline constexpr const char* k_env_state_dir = "LEXSYNC_STATE_DIR";
+
+inline constexpr const char* k_default_base_url = "https://api.lexware.io";
+inline constexpr const char* k_default_profile_name = "default";
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// A configuration problem: "path:line:column: message" when the position is known.
+struct ConfigError {
+    std::string message;
+};
+
+// One profile as written in the file (unset settings are nullopt).
+struct ProfileSettings {
+    std::string name;
+    std::optional<std::string> base_url;
+    std::optional<double> rate_limit;
+    std::optional<int> rate_burst;
+    std::optional<std::string> output;
+    std::optional<std::string> state_dir;
+    std::optional<std::string> api_key_command;
+    std::optional<std::string> ca_bundle;
+    std::optional<double> timeout;
+};
+
+struct ConfigFile {
+    std::filesystem::path path; // may not exist
+    bool exists = false;
+    std::optional<std::string> default_profile;
+    std::map<std::string, ProfileSettings> profiles;
+};
+
+// Where the config file is: `flag`, else $LEXSYNC_CONFIG, else $XDG_CONFIG_HOME/lexsync/config.toml,
+// else ~/.config/lexsync/config.toml.
+std::filesystem::path config_path(const std::optional<std::string>& flag, const EnvLookup& env);
+
+// The credentials file beside the config file ("credentials.toml", mode 0600).
+std::filesystem::path credentials_path(const std::filesystem::path& config_file);
+
+// Reads and validates `path` (unknown keys and wrong types are errors with line and column).
+// A missing file is not an error: it yields an empty ConfigFile.
+Result<ConfigFile, ConfigError> load(const std::filesystem::path& path);
+
+// Writes or replaces the table `settings.name` in `path` atomically with mode 0600, keeping the
+// other profiles.
+Result<bool, ConfigError> save_profile(const std::filesystem::path& path, const ProfileSettings& settings);
+
+// Everything a command needs about the selected profile, after applying precedence.
+struct ResolvedProfile {
+    std::string name;
+    std::filesystem::path config_file;
+    bool defined_in_file = false; // false: running on defaults and environment only
+    std::string base_url;
+    double rate_limit = 2.0;
+    int rate_burst = 2;
+    std::string output; // empty: choose by TTY
+    std::filesystem::path state_dir;
+    std::optional<std::string> api_key_command;
+    std::optional<std::filesystem::path> ca_bundle;
+    double timeout_seconds = 60;
+};
+
+// Flags that override the profile.
+struct Overrides {
+    std::optional<std::string> profile;
+    std::optional<std::string> base_url;
+    std::optional<std::string> output;
+};
+
+// Picks the profile (flag > $LEXSYNC_PROFILE > default_profile > "default") and applies
+// flag > environment > profile > default to each setting. Selecting a profile that is not in the
+// file is an error unless it is the default one.
+Result<ResolvedProfile, ConfigError> resolve(const ConfigFile& file, const Overrides& overrides,
+                                             const EnvLookup& env);
+
+} // namespace lexsync::config

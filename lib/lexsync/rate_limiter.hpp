@@ -1,0 +1,48 @@
+// --- Interface ---
+// Rate limiting as a GCRA token bucket: each call reserves the next send slot. The state can live
+// in a file under the state directory (locked with flock) so that every lexsync process using the
+// same API key shares one budget.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <lexsync/clock.hpp>
+#include <lexsync/http.hpp>
+
+namespace lexsync {
+
+class RateLimiter {
+public:
+    virtual ~RateLimiter() = default;
+    // Reserves a slot and returns the time at which the caller may send (now or later).
+    virtual Clock::time_point reserve() = 0;
+    // Pushes the next free slot back to at least `t` (after a 429 with Retry-After).
+    virtual void hold_until(Clock::time_point t) = 0;
+};
+
+// `rate_per_second` refill, `burst` capacity. `state_file` empty: in-process only.
+// The state file name is derived from a hash of the key by the caller; it never contains the key.
+std::unique_ptr<RateLimiter> make_rate_limiter(double rate_per_second, int burst, Clock& clock,
+                                               std::filesystem::path state_file = {});
+
+// The limiter file for `token` inside `dir` ("<dir>/ratelimit-<sha256 prefix>").
+std::filesystem::path limiter_file_for(const std::filesystem::path& dir, const std::string& token);
+
+// Sends every request through `limiter`, sleeping on `clock` until its slot.
+class RateLimitedTransport final : public http::Transport {
+public:
+    RateLimitedTransport(std::unique_ptr<http::Transport> inner, std::shared_ptr<RateLimiter> limiter,
+                         Clock& clock);
+    http::SendResult send(const http::Request& request) override;
+
+private:
+    std::unique_ptr<http::Transport> m_inner;
+    std::shared_ptr<RateLimiter> m_limiter;
+    Clock& m_clock;
+};
+
+} // namespace lexsync
