@@ -61,10 +61,12 @@ struct ClientConfig {
     std::chrono::milliseconds backoff_base{500};
     std::chrono::milliseconds backoff_cap{30'000};
     std::ostream* log = nullptr; // verbose request log (redacted); nullptr for none
+    int log_verbosity = 1;       // 1 lines, 2 headers, 3 bodies
     std::string user_agent;      // default "lexsync/<version>"
 };
 
-// Builds the full stack: logging → retry → rate limit → auth/user agent → `base`.
+// Builds the full stack: retry (outermost) → logging → rate limit → auth/user agent → `base`, so
+// that every attempt is rate limited and logged.
 // `base` is usually a CurlTransport; tests pass a fake.
 std::unique_ptr<http::Transport> make_transport_stack(const ClientConfig& config, Clock& clock,
                                                       std::unique_ptr<http::Transport> base,

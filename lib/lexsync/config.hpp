@@ -1,6 +1,10 @@
 // --- Interface ---
 // Profiles: one TOML table per connected account in $XDG_CONFIG_HOME/lexsync/config.toml.
 // Precedence for every setting: command-line flag > environment > profile > default.
+// The profile itself: --profile > $LEXSYNC_PROFILE > top-level default_profile > "default".
+// Environment per setting: base_url $LEXSYNC_BASE_URL, state_dir $LEXSYNC_STATE_DIR (the directory
+// itself); the others have none. Defaults: base_url https://api.lexware.io, state_dir
+// $XDG_STATE_HOME/lexsync/<profile> (~/.local/state/lexsync/<profile>). Details in config.cpp.
 #pragma once
 
 #include <filesystem>

@@ -1,0 +1,526 @@
+// Profiles and their precedence.
+//
+// The file ($LEXSYNC_CONFIG, else $XDG_CONFIG_HOME/lexsync/config.toml, else
+// ~/.config/lexsync/config.toml; --config overrides all three) looks like this:
+//
+//     default_profile = "shop"          # optional
+//
+//     [profiles.shop]
+//     base_url = "https://api.lexware.io"
+//     rate_limit = 1.5                  # requests per second, 0 < x <= 10
+//     rate_burst = 2                    # 1..10
+//     output = "table"                  # json | ndjson | csv | table
+//     state_dir = "~/lexsync-state/shop"
+//     api_key_command = "pass show lexoffice/shop"
+//     ca_bundle = "/etc/ssl/certs/ca-certificates.crt"
+//     timeout = 60                      # seconds per request, > 0
+//
+// Which profile: --profile > $LEXSYNC_PROFILE > default_profile > "default". A named profile that
+// is not in the file is an error, except "default", which may run on defaults and environment.
+//
+// Each setting, first one set wins:
+//
+//     setting     flag         environment         profile key      default
+//     base_url    --base-url   $LEXSYNC_BASE_URL   base_url         https://api.lexware.io
+//     output      -o/--output  -                   output           "" (chosen by TTY)
+//     state_dir   -            $LEXSYNC_STATE_DIR  state_dir $XDG_STATE_HOME/lexsync/<profile>
+//                                                                   (~/.local/state/lexsync/<profile>)
+//     others      -            -                   their key        ResolvedProfile's initialisers
+//
+// $LEXSYNC_STATE_DIR names the state directory itself (not a root for all profiles). Empty
+// environment variables count as unset. A leading "~/" in state_dir and ca_bundle means $HOME.
+#include <fmt/format.h>
+#include <fstream>
+#include <lexsync/atomic_file.hpp>
+#include <lexsync/config.hpp>
+#include <pwd.h>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+#include <toml++/toml.h>
+#include <unistd.h>
+
+namespace lexsync::config {
+
+namespace {
+
+std::optional<std::string> env_value(const EnvLookup& env, const std::string& name) {
+    if (!env) {
+        return std::nullopt;
+    }
+    auto v = env(name);
+    if (v && v->empty()) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::filesystem::path home_dir(const EnvLookup& env) {
+    if (auto home = env_value(env, "HOME")) {
+        return *home;
+    }
+    if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr) {
+        return pw->pw_dir;
+    }
+    return ".";
+}
+
+std::string expand_home(const std::string& p, const EnvLookup& env) {
+    if (p == "~") {
+        return home_dir(env).string();
+    }
+    if (p.rfind("~/", 0) == 0) {
+        return (home_dir(env) / p.substr(2)).string();
+    }
+    return p;
+}
+
+ConfigError error_at(const std::filesystem::path& path, const toml::source_region& where,
+                     const std::string& message) {
+    return ConfigError{
+        fmt::format("{}:{}:{}: {}", path.string(), where.begin.line, where.begin.column, message)};
+}
+
+const char* type_name(const toml::node& n) {
+    switch (n.type()) {
+    case toml::node_type::table:
+        return "a table";
+    case toml::node_type::array:
+        return "an array";
+    case toml::node_type::string:
+        return "a string";
+    case toml::node_type::integer:
+        return "an integer";
+    case toml::node_type::floating_point:
+        return "a float";
+    case toml::node_type::boolean:
+        return "a boolean";
+    default:
+        return "a date or time";
+    }
+}
+
+bool valid_base_url(const std::string& url) {
+    for (const char* scheme : {"http://", "https://"}) {
+        const std::string s(scheme);
+        if (url.size() > s.size() && url.compare(0, s.size(), s) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool valid_output(const std::string& o) {
+    return o == "json" || o == "ndjson" || o == "csv" || o == "table";
+}
+
+// Profile names end up in directory names, so keep them to a safe alphabet.
+bool valid_profile_name(const std::string& name) {
+    if (name.empty() || name.size() > 64) {
+        return false;
+    }
+    for (char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '-';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string strip_trailing_slashes(std::string url) {
+    while (url.size() > 1 && url.back() == '/') {
+        url.pop_back();
+    }
+    return url;
+}
+
+// Reads one `[profiles.<name>]` table into `out`; returns an error at the offending key or value.
+std::optional<ConfigError> read_profile(const std::filesystem::path& path, const toml::key& name,
+                                        const toml::table& t, ProfileSettings& out) {
+    out.name = name.str();
+    if (!valid_profile_name(out.name)) {
+        return error_at(
+            path, name.source(),
+            fmt::format("invalid profile name '{}' (use letters, digits, '-' and '_')", out.name));
+    }
+    for (auto&& [key, node] : t) {
+        const std::string k(key.str());
+        const auto& where = node.source();
+        auto want_string = [&](std::optional<std::string>& dst) -> std::optional<ConfigError> {
+            if (!node.is_string()) {
+                return error_at(path, where,
+                                fmt::format("{} must be a string, not {}", k, type_name(node)));
+            }
+            dst = *node.value<std::string>();
+            if (dst->empty()) {
+                return error_at(path, where, fmt::format("{} must not be empty", k));
+            }
+            return std::nullopt;
+        };
+        auto want_number = [&](std::optional<double>& dst) -> std::optional<ConfigError> {
+            if (!node.is_number()) {
+                return error_at(path, where,
+                                fmt::format("{} must be a number, not {}", k, type_name(node)));
+            }
+            dst = *node.value<double>();
+            return std::nullopt;
+        };
+        std::optional<ConfigError> err;
+        if (k == k_base_url) {
+            err = want_string(out.base_url);
+            if (!err && !valid_base_url(*out.base_url)) {
+                err = error_at(path, where, "base_url must start with http:// or https://");
+            }
+        } else if (k == k_rate_limit) {
+            err = want_number(out.rate_limit);
+            if (!err && !(*out.rate_limit > 0 && *out.rate_limit <= 10)) {
+                err =
+                    error_at(path, where,
+                             "rate_limit must be more than 0 and at most 10 (requests per second)");
+            }
+        } else if (k == k_rate_burst) {
+            if (!node.is_integer()) {
+                err =
+                    error_at(path, where,
+                             fmt::format("rate_burst must be an integer, not {}", type_name(node)));
+            } else {
+                const auto v = *node.value<std::int64_t>();
+                if (v < 1 || v > 10) {
+                    err = error_at(path, where, "rate_burst must be between 1 and 10");
+                } else {
+                    out.rate_burst = static_cast<int>(v);
+                }
+            }
+        } else if (k == k_output) {
+            err = want_string(out.output);
+            if (!err && !valid_output(*out.output)) {
+                err =
+                    error_at(path, where,
+                             fmt::format("output must be one of json, ndjson, csv, table, not '{}'",
+                                         *out.output));
+            }
+        } else if (k == k_state_dir) {
+            err = want_string(out.state_dir);
+        } else if (k == k_api_key_command) {
+            err = want_string(out.api_key_command);
+        } else if (k == k_ca_bundle) {
+            err = want_string(out.ca_bundle);
+        } else if (k == k_timeout) {
+            err = want_number(out.timeout);
+            if (!err && !(*out.timeout > 0)) {
+                err = error_at(path, where, "timeout must be more than 0 (seconds)");
+            }
+        } else {
+            err = error_at(
+                path, key.source(),
+                fmt::format("unknown key '{}' in profile '{}' (known: base_url, rate_limit, "
+                            "rate_burst, output, state_dir, api_key_command, ca_bundle, "
+                            "timeout)",
+                            k, out.name));
+        }
+        if (err) {
+            return err;
+        }
+    }
+    return std::nullopt;
+}
+
+// A TOML basic string with the escapes the spec requires.
+std::string toml_quote(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        default:
+            if (u < 0x20 || u == 0x7f) {
+                out += fmt::format("\\u{:04X}", u);
+            } else {
+                out += c;
+            }
+        }
+    }
+    out += '"';
+    return out;
+}
+
+std::string toml_float(double d) {
+    std::string s = fmt::format("{}", d);
+    if (s.find_first_of(".eEn") == std::string::npos) {
+        s += ".0";
+    }
+    return s;
+}
+
+void write_profile(std::ostream& os, const ProfileSettings& p) {
+    os << "\n[profiles." << p.name << "]\n";
+    if (p.base_url) {
+        os << k_base_url << " = " << toml_quote(*p.base_url) << "\n";
+    }
+    if (p.rate_limit) {
+        os << k_rate_limit << " = " << toml_float(*p.rate_limit) << "\n";
+    }
+    if (p.rate_burst) {
+        os << k_rate_burst << " = " << *p.rate_burst << "\n";
+    }
+    if (p.output) {
+        os << k_output << " = " << toml_quote(*p.output) << "\n";
+    }
+    if (p.state_dir) {
+        os << k_state_dir << " = " << toml_quote(*p.state_dir) << "\n";
+    }
+    if (p.api_key_command) {
+        os << k_api_key_command << " = " << toml_quote(*p.api_key_command) << "\n";
+    }
+    if (p.ca_bundle) {
+        os << k_ca_bundle << " = " << toml_quote(*p.ca_bundle) << "\n";
+    }
+    if (p.timeout) {
+        os << k_timeout << " = " << toml_float(*p.timeout) << "\n";
+    }
+}
+
+// Creates the directory of `file` (mode 0700 for what it creates).
+std::optional<std::string> ensure_parent_dir(const std::filesystem::path& file) {
+    const auto dir = file.parent_path();
+    if (dir.empty()) {
+        return std::nullopt;
+    }
+    std::error_code ec;
+    if (std::filesystem::is_directory(dir, ec)) {
+        return std::nullopt;
+    }
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        return fmt::format("cannot create {}: {}", dir.string(), ec.message());
+    }
+    ::chmod(dir.c_str(), 0700);
+    return std::nullopt;
+}
+
+} // namespace
+
+std::filesystem::path config_path(const std::optional<std::string>& flag, const EnvLookup& env) {
+    if (flag && !flag->empty()) {
+        return *flag;
+    }
+    if (auto v = env_value(env, k_env_config)) {
+        return *v;
+    }
+    if (auto xdg = env_value(env, "XDG_CONFIG_HOME")) {
+        return std::filesystem::path(*xdg) / "lexsync" / "config.toml";
+    }
+    return home_dir(env) / ".config" / "lexsync" / "config.toml";
+}
+
+std::filesystem::path credentials_path(const std::filesystem::path& config_file) {
+    return config_file.parent_path() / "credentials.toml";
+}
+
+Result<ConfigFile, ConfigError> load(const std::filesystem::path& path) {
+    ConfigFile file;
+    file.path = path;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+        return file;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return unexpected(ConfigError{fmt::format("{}: cannot read the file", path.string())});
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    const std::string text = buf.str();
+    file.exists = true;
+
+    toml::table root;
+    try {
+        root = toml::parse(text, path.string());
+    } catch (const toml::parse_error& e) {
+        return unexpected(error_at(path, e.source(), std::string(e.description())));
+    }
+
+    for (auto&& [key, node] : root) {
+        const std::string k(key.str());
+        if (k == k_default_profile) {
+            if (!node.is_string()) {
+                return unexpected(error_at(
+                    path, node.source(),
+                    fmt::format("default_profile must be a string, not {}", type_name(node))));
+            }
+            file.default_profile = *node.value<std::string>();
+            if (!valid_profile_name(*file.default_profile)) {
+                return unexpected(
+                    error_at(path, node.source(),
+                             fmt::format("invalid profile name '{}'", *file.default_profile)));
+            }
+        } else if (k == "profiles") {
+            const toml::table* profiles = node.as_table();
+            if (profiles == nullptr) {
+                return unexpected(
+                    error_at(path, node.source(),
+                             fmt::format("profiles must be a table, not {}", type_name(node))));
+            }
+            for (auto&& [name, pnode] : *profiles) {
+                const toml::table* t = pnode.as_table();
+                if (t == nullptr) {
+                    return unexpected(
+                        error_at(path, pnode.source(),
+                                 fmt::format("profile '{}' must be a table ([profiles.{}]), not {}",
+                                             name.str(), name.str(), type_name(pnode))));
+                }
+                ProfileSettings p;
+                if (auto err = read_profile(path, name, *t, p)) {
+                    return unexpected(std::move(*err));
+                }
+                file.profiles.emplace(p.name, std::move(p));
+            }
+        } else {
+            return unexpected(error_at(
+                path, key.source(),
+                fmt::format(
+                    "unknown key '{}' (expected default_profile or [profiles.<name>] tables)", k)));
+        }
+    }
+    return file;
+}
+
+Result<bool, ConfigError> save_profile(const std::filesystem::path& path,
+                                       const ProfileSettings& settings) {
+    if (!valid_profile_name(settings.name)) {
+        return unexpected(ConfigError{fmt::format(
+            "invalid profile name '{}' (use letters, digits, '-' and '_')", settings.name)});
+    }
+    // A file we cannot read is not overwritten: that would lose the other profiles.
+    auto existing = load(path);
+    if (!existing) {
+        return unexpected(std::move(existing).error());
+    }
+    ConfigFile file = std::move(existing).value();
+    file.profiles[settings.name] = settings;
+
+    // The file is regenerated from what was read, so comments and formatting in it are lost;
+    // the first line says so for whoever opens it.
+    std::ostringstream os;
+    os << "# lexsync configuration. `lexsync auth login` rewrites this file; comments are not "
+          "kept.\n";
+    if (file.default_profile) {
+        os << k_default_profile << " = " << toml_quote(*file.default_profile) << "\n";
+    }
+    for (const auto& [name, p] : file.profiles) {
+        write_profile(os, p);
+    }
+    if (auto err = ensure_parent_dir(path)) {
+        return unexpected(ConfigError{*err});
+    }
+    try {
+        write_file_atomically(path, os.str(), 0600);
+    } catch (const std::exception& e) {
+        return unexpected(ConfigError{e.what()});
+    }
+    return true;
+}
+
+Result<ResolvedProfile, ConfigError> resolve(const ConfigFile& file, const Overrides& overrides,
+                                             const EnvLookup& env) {
+    ResolvedProfile r;
+    r.config_file = file.path;
+    if (overrides.profile && !overrides.profile->empty()) {
+        r.name = *overrides.profile;
+    } else if (auto v = env_value(env, k_env_profile)) {
+        r.name = *v;
+    } else if (file.default_profile) {
+        r.name = *file.default_profile;
+    } else {
+        r.name = k_default_profile_name;
+    }
+
+    const ProfileSettings* p = nullptr;
+    if (auto it = file.profiles.find(r.name); it != file.profiles.end()) {
+        p = &it->second;
+        r.defined_in_file = true;
+    } else if (r.name != k_default_profile_name) {
+        std::string names;
+        for (const auto& [name, unused] : file.profiles) {
+            names += (names.empty() ? "" : ", ") + name;
+        }
+        return unexpected(
+            ConfigError{fmt::format("profile '{}' not found in {}; profiles: {}", r.name,
+                                    file.path.string(), names.empty() ? "(none)" : names)});
+    }
+    if (!valid_profile_name(r.name)) {
+        return unexpected(ConfigError{fmt::format("invalid profile name '{}'", r.name)});
+    }
+
+    if (overrides.base_url && !overrides.base_url->empty()) {
+        r.base_url = *overrides.base_url;
+        if (!valid_base_url(r.base_url)) {
+            return unexpected(ConfigError{"--base-url must start with http:// or https://"});
+        }
+    } else if (auto v = env_value(env, k_env_base_url)) {
+        r.base_url = *v;
+        if (!valid_base_url(r.base_url)) {
+            return unexpected(
+                ConfigError{fmt::format("{} must start with http:// or https://", k_env_base_url)});
+        }
+    } else if (p && p->base_url) {
+        r.base_url = *p->base_url;
+    } else {
+        r.base_url = k_default_base_url;
+    }
+    r.base_url = strip_trailing_slashes(r.base_url);
+
+    if (overrides.output && !overrides.output->empty()) {
+        r.output = *overrides.output;
+        if (!valid_output(r.output)) {
+            return unexpected(ConfigError{"--output must be one of json, ndjson, csv, table"});
+        }
+    } else if (p && p->output) {
+        r.output = *p->output;
+    }
+
+    if (auto v = env_value(env, k_env_state_dir)) {
+        r.state_dir = expand_home(*v, env);
+    } else if (p && p->state_dir) {
+        r.state_dir = expand_home(*p->state_dir, env);
+    } else if (auto xdg = env_value(env, "XDG_STATE_HOME")) {
+        r.state_dir = std::filesystem::path(*xdg) / "lexsync" / r.name;
+    } else {
+        r.state_dir = home_dir(env) / ".local" / "state" / "lexsync" / r.name;
+    }
+
+    if (p) {
+        if (p->rate_limit) {
+            r.rate_limit = *p->rate_limit;
+        }
+        if (p->rate_burst) {
+            r.rate_burst = *p->rate_burst;
+        }
+        r.api_key_command = p->api_key_command;
+        if (p->ca_bundle) {
+            r.ca_bundle = std::filesystem::path(expand_home(*p->ca_bundle, env));
+        }
+        if (p->timeout) {
+            r.timeout_seconds = *p->timeout;
+        }
+    }
+    return r;
+}
+
+} // namespace lexsync::config

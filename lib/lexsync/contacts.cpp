@@ -1,0 +1,905 @@
+#include <lexsync/contacts.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <lexsync/atomic_file.hpp>
+#include <lexsync/csv.hpp>
+
+namespace lexsync::contacts {
+
+namespace {
+
+std::size_t code_points(std::string_view s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string trim(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) {
+        return {};
+    }
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+bool valid_email(const std::string& s) {
+    static const std::regex re(R"re(^[^\s@,;<>()"]+@[^\s@,;<>()"]+\.[^\s@,;<>()".]{2,}$)re");
+    return std::regex_match(s, re);
+}
+
+bool valid_country(const std::string& s) {
+    static const std::regex re(R"(^[A-Z]{2}(_[A-Z0-9]{1,3})?$)");
+    return std::regex_match(s, re);
+}
+
+std::optional<std::int64_t> parse_number(const std::string& s) {
+    if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    return std::stoll(s);
+}
+
+std::optional<bool> parse_bool(const std::string& s) {
+    const std::string v = normalize(s);
+    if (v == "true" || v == "yes" || v == "1" || v == "ja") {
+        return true;
+    }
+    if (v == "false" || v == "no" || v == "0" || v == "nein") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+// Fills one ContactInput from named cells, reporting problems into `issues`.
+class RowBuilder {
+public:
+    RowBuilder(const std::string& file, long line, std::vector<InputIssue>& issues)
+        : m_file(file), m_line(line), m_issues(issues) {}
+
+    void issue(const std::string& field, const std::string& message) {
+        m_issues.push_back(InputIssue{m_file, m_line, field, message});
+    }
+
+    ContactInput build(const std::map<std::string, std::string>& cells) {
+        ContactInput in;
+        in.line = m_line;
+        auto get = [&](const char* k) {
+            auto it = cells.find(k);
+            return it == cells.end() ? std::string() : trim(it->second);
+        };
+        in.ref = get("ref");
+        in.id = get("id");
+        for (const char* f : {"customer_number", "vendor_number"}) {
+            const std::string v = get(f);
+            if (v.empty()) {
+                continue;
+            }
+            auto n = parse_number(v);
+            if (!n) {
+                issue(f, fmt::format("'{}' is not a number", v));
+            } else if (std::string_view(f) == "customer_number") {
+                in.customer_number = n;
+            } else {
+                in.vendor_number = n;
+            }
+        }
+        const std::string role = normalize(get("role"));
+        if (role == "customer") {
+            in.customer = true;
+        } else if (role == "vendor") {
+            in.vendor = true;
+        } else if (role == "both" || role == "customer+vendor" || role == "customer;vendor" ||
+                   role == "customer,vendor") {
+            in.customer = in.vendor = true;
+        } else if (role.empty()) {
+            in.customer = in.customer_number.has_value();
+            in.vendor = in.vendor_number.has_value();
+            if (!in.customer && !in.vendor) {
+                issue("role", "missing: customer, vendor or both");
+            }
+        } else {
+            issue("role", fmt::format("'{}' is not a role (customer, vendor or both)", get("role")));
+        }
+        in.company_name = get("company_name");
+        in.tax_number = get("tax_number");
+        in.vat_id = get("vat_id");
+        if (const std::string v = get("allow_tax_free_invoices"); !v.empty()) {
+            in.allow_tax_free_invoices = parse_bool(v);
+            if (!in.allow_tax_free_invoices) {
+                issue("allow_tax_free_invoices", fmt::format("'{}' is not true or false", v));
+            }
+        }
+        in.salutation = get("salutation");
+        in.first_name = get("first_name");
+        in.last_name = get("last_name");
+        in.email = get("email");
+        in.phone = get("phone");
+        in.mobile = get("mobile");
+        in.street = get("street");
+        in.supplement = get("supplement");
+        in.zip = get("zip");
+        in.city = get("city");
+        in.country = get("country");
+        in.note = get("note");
+        in.buyer_reference = get("buyer_reference");
+        in.vendor_number_at_customer = get("vendor_number_at_customer");
+
+        if (in.company_name.empty() && in.last_name.empty()) {
+            issue(in.first_name.empty() ? "company_name" : "last_name",
+                  "missing name: a company needs company_name, a person last_name");
+        }
+        if (!in.is_company() && (!in.tax_number.empty() || !in.vat_id.empty() || in.allow_tax_free_invoices)) {
+            issue(!in.tax_number.empty() ? "tax_number" : !in.vat_id.empty() ? "vat_id" : "allow_tax_free_invoices",
+                  "only companies have tax numbers (set company_name)");
+        }
+        if (!in.email.empty() && !valid_email(in.email)) {
+            issue("email", fmt::format("'{}' is not a valid e-mail address", in.email));
+        }
+        if (in.has_address() && in.country.empty()) {
+            issue("country", "missing: an address needs a country code such as DE");
+        } else if (!in.country.empty() && !valid_country(in.country)) {
+            issue("country", fmt::format("'{}' is not an ISO 3166 country code such as DE", in.country));
+        }
+        if (code_points(in.note) > 1000) {
+            issue("note", "longer than 1000 characters");
+        }
+        if (code_points(in.salutation) > 25) {
+            issue("salutation", "longer than 25 characters");
+        }
+        for (const auto* f : {&in.company_name, &in.last_name, &in.first_name, &in.street, &in.city}) {
+            if (code_points(*f) > 255) {
+                issue("name", "longer than 255 characters");
+            }
+        }
+        if (!in.buyer_reference.empty() && in.vendor_number_at_customer.empty()) {
+            issue("vendor_number_at_customer", "required when buyer_reference (Leitweg-ID) is set");
+        }
+        return in;
+    }
+
+private:
+    const std::string& m_file;
+    long m_line;
+    std::vector<InputIssue>& m_issues;
+};
+
+// The line on which each top-level object of a JSON array starts.
+std::vector<long> top_level_object_lines(std::string_view text) {
+    std::vector<long> lines;
+    long line = 1;
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    for (char c : text) {
+        if (c == '\n') {
+            ++line;
+        }
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (c == '{' && depth == 1) {
+                lines.push_back(line);
+            }
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return lines;
+}
+
+void check_duplicates(const std::string& file, const std::vector<ContactInput>& rows,
+                      std::vector<InputIssue>& issues) {
+    std::map<std::string, long> seen;
+    auto check = [&](const ContactInput& r, const std::string& key, const char* field) {
+        auto [it, inserted] = seen.emplace(key, r.line);
+        if (!inserted) {
+            issues.push_back(InputIssue{file, r.line, field, fmt::format("duplicate of line {}", it->second)});
+        }
+        return inserted;
+    };
+    for (const auto& r : rows) {
+        bool ok = true;
+        if (!r.ref.empty()) {
+            ok = check(r, "ref:" + r.ref, "ref");
+        }
+        if (ok && !r.id.empty()) {
+            ok = check(r, "id:" + r.id, "id");
+        }
+        if (ok && r.customer_number) {
+            ok = check(r, fmt::format("c:{}", *r.customer_number), "customer_number");
+        }
+        if (ok && r.vendor_number) {
+            ok = check(r, fmt::format("v:{}", *r.vendor_number), "vendor_number");
+        }
+        if (ok && !r.email.empty()) {
+            ok = check(r, "email:" + normalize(r.email), "email");
+        }
+        if (ok && r.id.empty() && !r.customer_number && !r.vendor_number) {
+            check(r, "name:" + normalize(r.display_name()), r.is_company() ? "company_name" : "last_name");
+        }
+    }
+}
+
+std::string read_all(const std::filesystem::path& p, bool& ok) {
+    std::ifstream f(p, std::ios::binary);
+    ok = static_cast<bool>(f);
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+bool is_valid_utf8(std::string_view s, long& bad_line) {
+    long line = 1;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c == '\n') {
+            ++line;
+        }
+        int n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+        if (n < 0 || (n == 1 && c < 0xC2) || i + static_cast<std::size_t>(n) >= s.size() + (n == 0 ? 1 : 0)) {
+            bad_line = line;
+            return false;
+        }
+        for (int k = 1; k <= n; ++k) {
+            if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0xC0) != 0x80) {
+                bad_line = line;
+                return false;
+            }
+        }
+        i += static_cast<std::size_t>(n) + 1;
+    }
+    return true;
+}
+
+Result<InputFile, std::vector<InputIssue>> read_csv(const std::filesystem::path& path) {
+    InputFile file;
+    file.path = path;
+    std::vector<InputIssue> issues;
+    const std::string name = path.string();
+    csv::Reader reader(path);
+    csv::Record rec;
+    bool header_checked = false;
+    for (;;) {
+        auto more = reader.next(rec);
+        if (!more) {
+            const auto& e = more.error();
+            issues.push_back(InputIssue{name, e.line, "", e.message});
+            return unexpected(std::move(issues));
+        }
+        if (!header_checked) {
+            header_checked = true;
+            file.csv_header = reader.header();
+            file.csv_delimiter = reader.delimiter();
+            std::set<std::string> seen;
+            for (const auto& h : file.csv_header) {
+                if (std::find(k_input_fields.begin(), k_input_fields.end(), h) == k_input_fields.end()) {
+                    issues.push_back(InputIssue{name, 1, h, "unknown column (see 'man lexsync-contacts')"});
+                } else if (!seen.insert(h).second) {
+                    issues.push_back(InputIssue{name, 1, h, "column appears twice"});
+                }
+            }
+            if (!issues.empty()) {
+                return unexpected(std::move(issues));
+            }
+        }
+        if (!*more) {
+            break;
+        }
+        std::map<std::string, std::string> cells;
+        for (std::size_t i = 0; i < file.csv_header.size() && i < rec.fields.size(); ++i) {
+            cells[file.csv_header[i]] = rec.fields[i];
+        }
+        RowBuilder b(name, rec.line, issues);
+        file.rows.push_back(b.build(cells));
+        file.csv_records.push_back(rec.fields);
+    }
+    check_duplicates(name, file.rows, issues);
+    if (!issues.empty()) {
+        return unexpected(std::move(issues));
+    }
+    return file;
+}
+
+Result<InputFile, std::vector<InputIssue>> read_json(const std::filesystem::path& path) {
+    InputFile file;
+    file.path = path;
+    file.is_json = true;
+    std::vector<InputIssue> issues;
+    const std::string name = path.string();
+    bool ok = false;
+    const std::string text = read_all(path, ok);
+    if (!ok) {
+        issues.push_back(InputIssue{name, 0, "", "cannot read the file"});
+        return unexpected(std::move(issues));
+    }
+    long bad_line = 0;
+    if (!is_valid_utf8(text, bad_line)) {
+        issues.push_back(InputIssue{name, bad_line, "", "not valid UTF-8 (is it Latin-1? save it as UTF-8)"});
+        return unexpected(std::move(issues));
+    }
+    auto doc = json::parse(text);
+    if (!doc) {
+        issues.push_back(InputIssue{name, 0, "", "not valid JSON: " + doc.error()});
+        return unexpected(std::move(issues));
+    }
+    if (!doc->IsArray()) {
+        issues.push_back(InputIssue{name, 1, "", "expected a JSON array of contact objects"});
+        return unexpected(std::move(issues));
+    }
+    const auto lines = top_level_object_lines(text);
+    std::size_t idx = 0;
+    for (const auto& item : doc->GetArray()) {
+        const long line = idx < lines.size() ? lines[idx] : 0;
+        ++idx;
+        RowBuilder b(name, line, issues);
+        if (!item.IsObject()) {
+            b.issue("", "expected an object");
+            continue;
+        }
+        std::map<std::string, std::string> cells;
+        for (const auto& m : item.GetObject()) {
+            const std::string key(m.name.GetString(), m.name.GetStringLength());
+            if (std::find(k_input_fields.begin(), k_input_fields.end(), key) == k_input_fields.end()) {
+                b.issue(key, "unknown field (see 'man lexsync-contacts')");
+                continue;
+            }
+            if (m.value.IsString()) {
+                cells[key] = std::string(m.value.GetString(), m.value.GetStringLength());
+            } else if (m.value.IsInt64()) {
+                cells[key] = std::to_string(m.value.GetInt64());
+            } else if (m.value.IsBool()) {
+                cells[key] = m.value.GetBool() ? "true" : "false";
+            } else if (!m.value.IsNull()) {
+                b.issue(key, "expected a string, a whole number or true/false");
+            }
+        }
+        file.rows.push_back(b.build(cells));
+    }
+    check_duplicates(name, file.rows, issues);
+    if (!issues.empty()) {
+        return unexpected(std::move(issues));
+    }
+    file.json_doc = std::move(doc).value();
+    return file;
+}
+
+// Sets obj[key] to the string `v` when it differs; returns whether it changed.
+bool set_if_differs(json::Value& obj, const char* key, const std::string& v, json::Allocator& a) {
+    if (v.empty()) {
+        return false;
+    }
+    if (auto cur = json::get_string(obj, key); cur && *cur == v) {
+        return false;
+    }
+    json::set(obj, key, json::str(v, a), a);
+    return true;
+}
+
+bool contains_email(const json::Value& contact, const std::string& email) {
+    const std::string want = normalize(email);
+    if (const auto* emails = json::find(contact, "emailAddresses"); emails && emails->IsObject()) {
+        for (const auto& cat : emails->GetObject()) {
+            if (cat.value.IsArray()) {
+                for (const auto& e : cat.value.GetArray()) {
+                    if (e.IsString() && normalize(e.GetString()) == want) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    return false;
+}
+
+bool contains_phone(const json::Value& contact, const char* category, const std::string& phone) {
+    if (const auto* list = json::find(contact, std::string("phoneNumbers.") + category); list && list->IsArray()) {
+        for (const auto& e : list->GetArray()) {
+            if (e.IsString() && e.GetString() == phone) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+json::Value string_list(const std::string& v, json::Allocator& a) {
+    json::Value arr(rapidjson::kArrayType);
+    arr.PushBack(json::str(v, a), a);
+    return arr;
+}
+
+} // namespace
+
+std::string ContactInput::display_name() const {
+    if (is_company()) {
+        return company_name;
+    }
+    return first_name.empty() ? last_name : first_name + " " + last_name;
+}
+
+std::string ContactInput::ledger_key() const {
+    if (!ref.empty()) {
+        return "ref:" + ref;
+    }
+    if (!id.empty()) {
+        return "id:" + id;
+    }
+    if (customer_number) {
+        return fmt::format("customer:{}", *customer_number);
+    }
+    if (vendor_number) {
+        return fmt::format("vendor:{}", *vendor_number);
+    }
+    if (!email.empty()) {
+        return "email:" + normalize(email);
+    }
+    return "name:" + normalize(display_name());
+}
+
+std::string InputIssue::to_string() const {
+    std::string s = file;
+    if (line > 0) {
+        s += fmt::format(":{}", line);
+    }
+    if (!field.empty()) {
+        s += ":" + field;
+    }
+    return s + ": " + message;
+}
+
+std::string normalize(std::string_view s) {
+    std::string out;
+    bool space = false;
+    for (char c : s) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            space = !out.empty();
+            continue;
+        }
+        if (space) {
+            out += ' ';
+            space = false;
+        }
+        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    return out;
+}
+
+Result<InputFile, std::vector<InputIssue>> read_input(const std::filesystem::path& path, const std::string& format) {
+    std::string fmt_name = format;
+    if (fmt_name.empty()) {
+        std::string ext = path.extension().string();
+        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+        fmt_name = ext == ".json" ? "json" : "csv";
+    }
+    if (!std::filesystem::exists(path)) {
+        return unexpected(std::vector<InputIssue>{{path.string(), 0, "", "no such file"}});
+    }
+    return fmt_name == "json" ? read_json(path) : read_csv(path);
+}
+
+std::string create_body(const ContactInput& in) {
+    json::Document d(rapidjson::kObjectType);
+    auto& a = d.GetAllocator();
+    d.AddMember("version", 0, a);
+    json::Value roles(rapidjson::kObjectType);
+    if (in.customer) {
+        roles.AddMember("customer", json::Value(rapidjson::kObjectType), a);
+    }
+    if (in.vendor) {
+        roles.AddMember("vendor", json::Value(rapidjson::kObjectType), a);
+    }
+    d.AddMember("roles", roles, a);
+    if (in.is_company()) {
+        json::Value company(rapidjson::kObjectType);
+        company.AddMember("name", json::str(in.company_name, a), a);
+        if (!in.tax_number.empty()) {
+            company.AddMember("taxNumber", json::str(in.tax_number, a), a);
+        }
+        if (!in.vat_id.empty()) {
+            company.AddMember("vatRegistrationId", json::str(in.vat_id, a), a);
+        }
+        if (in.allow_tax_free_invoices) {
+            company.AddMember("allowTaxFreeInvoices", *in.allow_tax_free_invoices, a);
+        }
+        if (!in.last_name.empty()) {
+            json::Value person(rapidjson::kObjectType);
+            if (!in.salutation.empty()) {
+                person.AddMember("salutation", json::str(in.salutation, a), a);
+            }
+            if (!in.first_name.empty()) {
+                person.AddMember("firstName", json::str(in.first_name, a), a);
+            }
+            person.AddMember("lastName", json::str(in.last_name, a), a);
+            person.AddMember("primary", true, a);
+            json::Value persons(rapidjson::kArrayType);
+            persons.PushBack(person, a);
+            company.AddMember("contactPersons", persons, a);
+        }
+        d.AddMember("company", company, a);
+    } else {
+        json::Value person(rapidjson::kObjectType);
+        if (!in.salutation.empty()) {
+            person.AddMember("salutation", json::str(in.salutation, a), a);
+        }
+        if (!in.first_name.empty()) {
+            person.AddMember("firstName", json::str(in.first_name, a), a);
+        }
+        person.AddMember("lastName", json::str(in.last_name, a), a);
+        d.AddMember("person", person, a);
+    }
+    if (in.has_address()) {
+        json::Value addr(rapidjson::kObjectType);
+        const std::pair<const char*, const std::string*> fields[] = {
+            {"supplement", &in.supplement}, {"street", &in.street}, {"zip", &in.zip}, {"city", &in.city},
+            {"countryCode", &in.country}};
+        for (const auto& [k, v] : fields) {
+            if (!v->empty()) {
+                addr.AddMember(rapidjson::StringRef(k), json::str(*v, a), a);
+            }
+        }
+        json::Value billing(rapidjson::kArrayType);
+        billing.PushBack(addr, a);
+        json::Value addresses(rapidjson::kObjectType);
+        addresses.AddMember("billing", billing, a);
+        d.AddMember("addresses", addresses, a);
+    }
+    if (!in.buyer_reference.empty()) {
+        json::Value x(rapidjson::kObjectType);
+        x.AddMember("buyerReference", json::str(in.buyer_reference, a), a);
+        x.AddMember("vendorNumberAtCustomer", json::str(in.vendor_number_at_customer, a), a);
+        d.AddMember("xRechnung", x, a);
+    }
+    if (!in.email.empty()) {
+        json::Value emails(rapidjson::kObjectType);
+        emails.AddMember("business", string_list(in.email, a), a);
+        d.AddMember("emailAddresses", emails, a);
+    }
+    if (!in.phone.empty() || !in.mobile.empty()) {
+        json::Value phones(rapidjson::kObjectType);
+        if (!in.phone.empty()) {
+            phones.AddMember("business", string_list(in.phone, a), a);
+        }
+        if (!in.mobile.empty()) {
+            phones.AddMember("mobile", string_list(in.mobile, a), a);
+        }
+        d.AddMember("phoneNumbers", phones, a);
+    }
+    if (!in.note.empty()) {
+        d.AddMember("note", json::str(in.note, a), a);
+    }
+    return json::to_string(d);
+}
+
+std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
+    auto& a = c.GetAllocator();
+    std::vector<std::string> changed;
+    auto& roles = json::ensure_object(c, "roles", a);
+    if ((in.customer && !roles.HasMember("customer")) || (in.vendor && !roles.HasMember("vendor"))) {
+        if (in.customer && !roles.HasMember("customer")) {
+            roles.AddMember("customer", json::Value(rapidjson::kObjectType), a);
+        }
+        if (in.vendor && !roles.HasMember("vendor")) {
+            roles.AddMember("vendor", json::Value(rapidjson::kObjectType), a);
+        }
+        changed.emplace_back("role");
+    }
+    if (in.is_company()) {
+        auto& company = json::ensure_object(c, "company", a);
+        if (set_if_differs(company, "name", in.company_name, a)) {
+            changed.emplace_back("company_name");
+        }
+        if (set_if_differs(company, "taxNumber", in.tax_number, a)) {
+            changed.emplace_back("tax_number");
+        }
+        if (set_if_differs(company, "vatRegistrationId", in.vat_id, a)) {
+            changed.emplace_back("vat_id");
+        }
+        if (in.allow_tax_free_invoices && json::get_bool(company, "allowTaxFreeInvoices") != in.allow_tax_free_invoices) {
+            json::set(company, "allowTaxFreeInvoices", json::Value(*in.allow_tax_free_invoices), a);
+            changed.emplace_back("allow_tax_free_invoices");
+        }
+        if (!in.last_name.empty()) {
+            if (!company.HasMember("contactPersons") || !company["contactPersons"].IsArray()) {
+                json::set(company, "contactPersons", json::Value(rapidjson::kArrayType), a);
+            }
+            auto& persons = company["contactPersons"];
+            if (persons.Empty()) {
+                json::Value p(rapidjson::kObjectType);
+                p.AddMember("primary", true, a);
+                persons.PushBack(p, a);
+            }
+            auto& p = persons[0];
+            if (set_if_differs(p, "salutation", in.salutation, a)) {
+                changed.emplace_back("salutation");
+            }
+            if (set_if_differs(p, "firstName", in.first_name, a)) {
+                changed.emplace_back("first_name");
+            }
+            if (set_if_differs(p, "lastName", in.last_name, a)) {
+                changed.emplace_back("last_name");
+            }
+        }
+    } else {
+        auto& person = json::ensure_object(c, "person", a);
+        if (set_if_differs(person, "salutation", in.salutation, a)) {
+            changed.emplace_back("salutation");
+        }
+        if (set_if_differs(person, "firstName", in.first_name, a)) {
+            changed.emplace_back("first_name");
+        }
+        if (set_if_differs(person, "lastName", in.last_name, a)) {
+            changed.emplace_back("last_name");
+        }
+    }
+    if (in.has_address()) {
+        auto& addresses = json::ensure_object(c, "addresses", a);
+        if (!addresses.HasMember("billing") || !addresses["billing"].IsArray()) {
+            json::set(addresses, "billing", json::Value(rapidjson::kArrayType), a);
+        }
+        auto& billing = addresses["billing"];
+        if (billing.Empty()) {
+            billing.PushBack(json::Value(rapidjson::kObjectType), a);
+        }
+        auto& addr = billing[0];
+        const std::pair<const char*, const std::string*> fields[] = {
+            {"supplement", &in.supplement}, {"street", &in.street}, {"zip", &in.zip}, {"city", &in.city},
+            {"countryCode", &in.country}};
+        bool any = false;
+        for (const auto& [k, v] : fields) {
+            any = set_if_differs(addr, k, *v, a) || any;
+        }
+        if (any) {
+            changed.emplace_back("address");
+        }
+    }
+    if (!in.buyer_reference.empty()) {
+        auto& x = json::ensure_object(c, "xRechnung", a);
+        bool any = set_if_differs(x, "buyerReference", in.buyer_reference, a);
+        any = set_if_differs(x, "vendorNumberAtCustomer", in.vendor_number_at_customer, a) || any;
+        if (any) {
+            changed.emplace_back("buyer_reference");
+        }
+    }
+    if (!in.email.empty() && !contains_email(c, in.email)) {
+        auto& emails = json::ensure_object(c, "emailAddresses", a);
+        json::set(emails, "business", string_list(in.email, a), a);
+        changed.emplace_back("email");
+    }
+    if (!in.phone.empty() && !contains_phone(c, "business", in.phone)) {
+        auto& phones = json::ensure_object(c, "phoneNumbers", a);
+        json::set(phones, "business", string_list(in.phone, a), a);
+        changed.emplace_back("phone");
+    }
+    if (!in.mobile.empty() && !contains_phone(c, "mobile", in.mobile)) {
+        auto& phones = json::ensure_object(c, "phoneNumbers", a);
+        json::set(phones, "mobile", string_list(in.mobile, a), a);
+        changed.emplace_back("mobile");
+    }
+    if (set_if_differs(c, "note", in.note, a)) {
+        changed.emplace_back("note");
+    }
+    return changed;
+}
+
+RemoteContact summarize(const json::Value& c) {
+    RemoteContact r;
+    r.id = json::get_string(c, "id").value_or("");
+    r.version = json::get_int(c, "version").value_or(0);
+    r.customer_number = json::get_int(c, "roles.customer.number");
+    r.vendor_number = json::get_int(c, "roles.vendor.number");
+    r.archived = json::get_bool(c, "archived").value_or(false);
+    if (auto name = json::get_string(c, "company.name")) {
+        r.is_company = true;
+        r.name = normalize(*name);
+    } else {
+        const std::string first = json::get_string(c, "person.firstName").value_or("");
+        const std::string last = json::get_string(c, "person.lastName").value_or("");
+        r.name = normalize(first.empty() ? last : first + " " + last);
+    }
+    if (const auto* emails = json::find(c, "emailAddresses"); emails && emails->IsObject()) {
+        for (const auto& cat : emails->GetObject()) {
+            if (cat.value.IsArray()) {
+                for (const auto& e : cat.value.GetArray()) {
+                    if (e.IsString()) {
+                        r.emails.push_back(normalize(e.GetString()));
+                    }
+                }
+            }
+        }
+    }
+    if (const auto* persons = json::find(c, "company.contactPersons"); persons && persons->IsArray()) {
+        for (const auto& p : persons->GetArray()) {
+            if (auto e = json::get_string(p, "emailAddress")) {
+                r.emails.push_back(normalize(*e));
+            }
+        }
+    }
+    return r;
+}
+
+void Index::add(RemoteContact c) {
+    const std::string id = c.id;
+    if (c.customer_number) {
+        m_customer[*c.customer_number] = id;
+    }
+    if (c.vendor_number) {
+        m_vendor[*c.vendor_number] = id;
+    }
+    for (const auto& e : c.emails) {
+        m_email.emplace(e, id);
+    }
+    m_name.emplace(c.name, id);
+    m_all[id] = std::move(c);
+}
+
+const RemoteContact* Index::by_id(const std::string& id) const {
+    auto it = m_all.find(id);
+    return it == m_all.end() ? nullptr : &it->second;
+}
+
+Match Index::match(const ContactInput& in, const std::string& ledger_id) const {
+    Match m;
+    auto decide = [&](std::set<std::string> ids, const char* rule) {
+        if (ids.size() == 1) {
+            m.kind = Match::Kind::one;
+            m.id = *ids.begin();
+        } else {
+            m.kind = Match::Kind::conflict;
+            m.candidates.assign(ids.begin(), ids.end());
+            m.reason = fmt::format("{} lexoffice contacts match by {}", ids.size(), rule);
+        }
+        m.rule = rule;
+        return m;
+    };
+    if (!in.id.empty()) {
+        if (by_id(in.id)) {
+            return decide({in.id}, "id");
+        }
+        m.kind = Match::Kind::missing;
+        m.rule = "id";
+        m.reason = fmt::format("no lexoffice contact has id {}", in.id);
+        return m;
+    }
+    if (!ledger_id.empty() && by_id(ledger_id)) {
+        return decide({ledger_id}, "ledger");
+    }
+    if (in.customer_number || in.vendor_number) {
+        std::set<std::string> ids;
+        for (auto [num, map, what] : {std::tuple{in.customer_number, &m_customer, "customer"},
+                                      std::tuple{in.vendor_number, &m_vendor, "vendor"}}) {
+            if (!num) {
+                continue;
+            }
+            auto it = map->find(*num);
+            if (it == map->end()) {
+                m.kind = Match::Kind::missing;
+                m.rule = "number";
+                m.reason = fmt::format("no lexoffice contact has {} number {} (lexoffice assigns the numbers)",
+                                       what, *num);
+                return m;
+            }
+            ids.insert(it->second);
+        }
+        return decide(ids, "number");
+    }
+    auto lookup = [](const std::multimap<std::string, std::string>& map, const std::string& key) {
+        std::set<std::string> ids;
+        auto [b, e] = map.equal_range(key);
+        for (auto it = b; it != e; ++it) {
+            ids.insert(it->second);
+        }
+        return ids;
+    };
+    if (!in.email.empty()) {
+        if (auto ids = lookup(m_email, normalize(in.email)); !ids.empty()) {
+            return decide(ids, "email");
+        }
+    }
+    if (auto ids = lookup(m_name, normalize(in.display_name())); !ids.empty()) {
+        return decide(ids, "name");
+    }
+    return m;
+}
+
+InterestSet::InterestSet(const std::vector<ContactInput>& rows, const std::set<std::string>& ledger_ids)
+    : m_ids(ledger_ids) {
+    for (const auto& r : rows) {
+        if (!r.id.empty()) {
+            m_ids.insert(r.id);
+        }
+        if (r.customer_number) {
+            m_customer.insert(*r.customer_number);
+        }
+        if (r.vendor_number) {
+            m_vendor.insert(*r.vendor_number);
+        }
+        if (!r.email.empty()) {
+            m_emails.insert(normalize(r.email));
+        }
+        m_names.insert(normalize(r.display_name()));
+    }
+}
+
+bool InterestSet::wants(const RemoteContact& c) const {
+    if (m_ids.count(c.id) || m_names.count(c.name) || (c.customer_number && m_customer.count(*c.customer_number)) ||
+        (c.vendor_number && m_vendor.count(*c.vendor_number))) {
+        return true;
+    }
+    return std::any_of(c.emails.begin(), c.emails.end(), [&](const std::string& e) { return m_emails.count(e) > 0; });
+}
+
+void write_back(InputFile& file, const std::map<std::size_t, Assigned>& assigned) {
+    if (file.is_json) {
+        auto& doc = *file.json_doc;
+        auto& a = doc.GetAllocator();
+        for (const auto& [i, as] : assigned) {
+            auto& obj = doc[static_cast<rapidjson::SizeType>(i)];
+            json::set(obj, "id", json::str(as.id, a), a);
+            if (as.customer_number) {
+                json::set(obj, "customer_number", json::Value(static_cast<std::int64_t>(*as.customer_number)), a);
+            }
+            if (as.vendor_number) {
+                json::set(obj, "vendor_number", json::Value(static_cast<std::int64_t>(*as.vendor_number)), a);
+            }
+        }
+        rapidjson::StringBuffer buf;
+        rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+        w.SetIndent(' ', 2);
+        doc.Accept(w);
+        write_file_atomically(file.path, std::string(buf.GetString(), buf.GetSize()) + "\n");
+        return;
+    }
+    auto column = [&](const std::string& name) {
+        auto it = std::find(file.csv_header.begin(), file.csv_header.end(), name);
+        if (it != file.csv_header.end()) {
+            return static_cast<std::size_t>(it - file.csv_header.begin());
+        }
+        file.csv_header.push_back(name);
+        return file.csv_header.size() - 1;
+    };
+    const std::size_t id_col = column("id");
+    const std::size_t cust_col = column("customer_number");
+    const std::size_t vend_col = column("vendor_number");
+    for (auto& rec : file.csv_records) {
+        rec.resize(file.csv_header.size());
+    }
+    for (const auto& [i, as] : assigned) {
+        auto& rec = file.csv_records[i];
+        rec[id_col] = as.id;
+        if (as.customer_number) {
+            rec[cust_col] = std::to_string(*as.customer_number);
+        }
+        if (as.vendor_number) {
+            rec[vend_col] = std::to_string(*as.vendor_number);
+        }
+    }
+    AtomicFile out(file.path);
+    csv::Writer w(out.stream(), file.csv_delimiter);
+    w.write_row(file.csv_header);
+    for (const auto& rec : file.csv_records) {
+        w.write_row(rec);
+    }
+    out.commit();
+}
+
+} // namespace lexsync::contacts

@@ -1,0 +1,170 @@
+// --- Interface ---
+// Contacts: the input schema of `contacts push` (CSV or JSON), its validation, the request bodies
+// built from it, read-merge-write against a contact read from lexoffice, and the matching of input
+// rows to existing contacts. Shared by `contacts push` and every command that creates customers.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <lexsync/json.hpp>
+#include <lexsync/result.hpp>
+
+namespace lexsync::contacts {
+
+// The input columns (CSV header names and JSON keys), in the order of the documentation.
+inline const std::vector<std::string> k_input_fields = {
+    "ref",        "id",          "customer_number", "vendor_number",   "role",
+    "company_name", "tax_number", "vat_id",         "allow_tax_free_invoices",
+    "salutation", "first_name",  "last_name",       "email",           "phone",
+    "mobile",     "street",      "supplement",      "zip",             "city",
+    "country",    "note",        "buyer_reference", "vendor_number_at_customer"};
+
+// One input row: a customer and/or vendor to create or update.
+struct ContactInput {
+    long line = 0;   // where the row starts in its file
+    std::string ref; // the source system's own key (optional)
+    std::string id;  // lexoffice id (optional: update exactly this contact)
+    std::optional<std::int64_t> customer_number;
+    std::optional<std::int64_t> vendor_number;
+    bool customer = false;
+    bool vendor = false;
+    std::string company_name;
+    std::string tax_number;
+    std::string vat_id;
+    std::optional<bool> allow_tax_free_invoices;
+    std::string salutation;
+    std::string first_name;
+    std::string last_name;
+    std::string email;
+    std::string phone;
+    std::string mobile;
+    std::string street;
+    std::string supplement;
+    std::string zip;
+    std::string city;
+    std::string country;
+    std::string note;
+    std::string buyer_reference;
+    std::string vendor_number_at_customer;
+
+    bool is_company() const { return !company_name.empty(); }
+    bool has_address() const { return !street.empty() || !zip.empty() || !city.empty() || !country.empty() || !supplement.empty(); }
+    // The name lexoffice shows: company name, or "first last" for a person.
+    std::string display_name() const;
+    // The ledger key: ref, else the lexoffice id, else numbers, else e-mail, else the name.
+    std::string ledger_key() const;
+};
+
+// A problem with one input field: printed as "file:line:field: message".
+struct InputIssue {
+    std::string file;
+    long line = 0;
+    std::string field;
+    std::string message;
+    std::string to_string() const;
+};
+
+// An input file as read: its rows plus what write-back needs to rewrite it.
+struct InputFile {
+    std::filesystem::path path;
+    bool is_json = false;
+    std::vector<ContactInput> rows;
+    // CSV: the header and every record's cells; JSON: the document (an array of objects).
+    std::vector<std::string> csv_header;
+    std::vector<std::vector<std::string>> csv_records;
+    char csv_delimiter = ',';
+    std::optional<json::Document> json_doc;
+};
+
+// Reads `path` as CSV or JSON (`format` "csv"/"json", or by extension) and validates every row:
+// unknown columns, missing names, invalid e-mails, numbers, roles, lengths, encoding, duplicate
+// rows. Returns every problem found, in file order.
+Result<InputFile, std::vector<InputIssue>> read_input(const std::filesystem::path& path,
+                                                      const std::string& format = {});
+
+// The POST body for creating `in` (version 0, empty role objects).
+std::string create_body(const ContactInput& in);
+
+// Applies the non-empty fields of `in` to `contact` (a full contact read from lexoffice), adding
+// missing roles but never removing data. Returns the names of the input fields that changed
+// something; empty means the contact already says what the input says.
+std::vector<std::string> merge_into(json::Document& contact, const ContactInput& in);
+
+// What matching needs to know about one existing contact.
+struct RemoteContact {
+    std::string id;
+    std::int64_t version = 0;
+    std::optional<std::int64_t> customer_number;
+    std::optional<std::int64_t> vendor_number;
+    std::vector<std::string> emails; // normalised, including contact persons'
+    std::string name;                // normalised display name
+    bool is_company = false;
+    bool archived = false;
+};
+
+// Extracts the matching fields of a contact JSON object.
+RemoteContact summarize(const json::Value& contact);
+
+// Lower-cases ASCII letters and collapses white space (names and e-mails compare this way).
+std::string normalize(std::string_view s);
+
+struct Match {
+    enum class Kind { none, one, conflict, missing };
+    Kind kind = Kind::none;
+    std::string id;                 // when one
+    std::string rule;               // "id", "ledger", "number", "email", "name"
+    std::vector<std::string> candidates; // when conflict
+    std::string reason;             // for conflict/missing
+};
+
+// The existing contacts of an organisation, indexed for matching.
+class Index {
+public:
+    void add(RemoteContact c);
+    const RemoteContact* by_id(const std::string& id) const;
+    std::size_t size() const { return m_all.size(); }
+
+    // Matches `in`: explicit id, then `ledger_id` (what an earlier run created for this row), then
+    // customer/vendor number, then e-mail, then exact name. The first rule that finds anything
+    // decides; when it finds two different contacts the result is a conflict, never a guess.
+    Match match(const ContactInput& in, const std::string& ledger_id) const;
+
+private:
+    std::map<std::string, RemoteContact> m_all;
+    std::map<std::int64_t, std::string> m_customer;
+    std::map<std::int64_t, std::string> m_vendor;
+    std::multimap<std::string, std::string> m_email;
+    std::multimap<std::string, std::string> m_name;
+};
+
+// Keys of the inputs (ids, numbers, e-mails, names) so that a listing keeps only the full objects
+// of contacts some input row could match.
+class InterestSet {
+public:
+    explicit InterestSet(const std::vector<ContactInput>& rows, const std::set<std::string>& ledger_ids);
+    bool wants(const RemoteContact& c) const;
+
+private:
+    std::set<std::string> m_ids;
+    std::set<std::int64_t> m_customer;
+    std::set<std::int64_t> m_vendor;
+    std::set<std::string> m_emails;
+    std::set<std::string> m_names;
+};
+
+// Rewrites `file` atomically with each row's lexoffice id and assigned numbers (`assigned` maps a
+// row index to {id, customer number, vendor number}); CSV columns are appended when missing.
+struct Assigned {
+    std::string id;
+    std::optional<std::int64_t> customer_number;
+    std::optional<std::int64_t> vendor_number;
+};
+void write_back(InputFile& file, const std::map<std::size_t, Assigned>& assigned);
+
+} // namespace lexsync::contacts

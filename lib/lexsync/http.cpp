@@ -1,0 +1,58 @@
+#include <algorithm>
+#include <cctype>
+#include <lexsync/http.hpp>
+
+namespace lexsync::http {
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+} // namespace
+
+const char* method_name(Method m) {
+    switch (m) {
+    case Method::get:
+        return "GET";
+    case Method::post:
+        return "POST";
+    case Method::put:
+        return "PUT";
+    case Method::del:
+        return "DELETE";
+    case Method::head:
+        return "HEAD";
+    }
+    return "GET";
+}
+
+void Headers::set(std::string name, std::string value) {
+    erase(name);
+    m_items.emplace_back(lower(name), std::move(value));
+}
+
+void Headers::add(std::string name, std::string value) {
+    m_items.emplace_back(lower(name), std::move(value));
+}
+
+std::optional<std::string> Headers::get(std::string_view name) const {
+    const std::string key = lower(name);
+    for (const auto& [k, v] : m_items) {
+        if (k == key) {
+            return v;
+        }
+    }
+    return std::nullopt;
+}
+
+void Headers::erase(std::string_view name) {
+    const std::string key = lower(name);
+    std::erase_if(m_items, [&](const auto& item) { return item.first == key; });
+}
+
+} // namespace lexsync::http

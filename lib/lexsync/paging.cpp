@@ -1,0 +1,76 @@
+#include <algorithm>
+#include <lexsync/client.hpp>
+
+namespace lexsync {
+
+namespace {
+
+const json::Value& empty_array() {
+    static const json::Value k_empty(rapidjson::kArrayType);
+    return k_empty;
+}
+
+} // namespace
+
+PageIterator::PageIterator(ApiClient& client, std::string path, Query query, int page_size)
+    : m_client(client), m_path(std::move(path)), m_query(std::move(query)),
+      m_page_size(std::clamp(page_size, 1, 250)) {}
+
+Result<bool, ApiError> PageIterator::next() {
+    if (m_done) {
+        return false;
+    }
+    // The API refuses windows past 10,000 results: stop before asking for one.
+    if (static_cast<long>(m_page + 1) * m_page_size > k_window) {
+        m_window_capped = true;
+        m_done = true;
+        m_doc.SetObject();
+        return false;
+    }
+    Query q = m_query;
+    q.emplace_back("page", std::to_string(m_page));
+    q.emplace_back("size", std::to_string(m_page_size));
+    auto doc = m_client.get_json(m_path, q);
+    if (!doc) {
+        m_done = true;
+        return unexpected(std::move(doc).error());
+    }
+    m_doc = std::move(doc).value();
+    const json::Value* content = json::find(m_doc, "content");
+    if (!m_doc.IsObject() || content == nullptr || !content->IsArray()) {
+        m_done = true;
+        ApiError e;
+        e.kind = ApiError::Kind::protocol;
+        e.status = 200;
+        e.message = "expected a page with a 'content' array from " + m_path;
+        return unexpected(std::move(e));
+    }
+    if (m_total_elements < 0) {
+        m_total_elements = static_cast<long>(json::get_int(m_doc, "totalElements").value_or(-1));
+    }
+    ++m_page;
+    const auto last = json::get_bool(m_doc, "last");
+    const bool is_last = last ? *last : static_cast<int>(content->Size()) < m_page_size;
+    if (content->Empty()) {
+        m_done = true;
+        return false;
+    }
+    if (is_last) {
+        m_done = true;
+        // totalElements stops at 10,000: a "last" page at the cap may hide further results.
+        if (m_total_elements >= k_window) {
+            m_window_capped = true;
+        }
+    }
+    return true;
+}
+
+const json::Value& PageIterator::items() const {
+    const json::Value* content = m_doc.IsObject() ? json::find(m_doc, "content") : nullptr;
+    if (content == nullptr || !content->IsArray()) {
+        return empty_array();
+    }
+    return *content;
+}
+
+} // namespace lexsync

@@ -1,0 +1,188 @@
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <fcntl.h>
+#include <lexsync/rate_limiter.hpp>
+#include <openssl/evp.h>
+#include <sys/file.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace lexsync {
+
+namespace {
+
+using Micros = std::chrono::microseconds;
+
+std::int64_t to_micros(Clock::time_point t) {
+    return std::chrono::duration_cast<Micros>(t.time_since_epoch()).count();
+}
+
+Clock::time_point from_micros(std::int64_t us) {
+    return Clock::time_point{std::chrono::duration_cast<Clock::duration>(Micros(us))};
+}
+
+// GCRA: `tat` is the theoretical arrival time of the next request. A request may go at
+// max(now, tat - tau), tau = (burst - 1) * T, and moves tat to max(tat, slot) + T.
+class Gcra {
+public:
+    Gcra(double rate_per_second, int burst) {
+        if (rate_per_second > 0) {
+            m_interval = static_cast<std::int64_t>(std::llround(1e6 / rate_per_second));
+        }
+        m_tau = m_interval * std::max(burst - 1, 0);
+    }
+
+    // Returns the slot for a request at `now` and updates `tat`.
+    std::int64_t reserve(std::int64_t& tat, std::int64_t now) const {
+        if (m_interval == 0) {
+            return now;
+        }
+        const std::int64_t slot = std::max(now, tat - m_tau);
+        tat = std::max(tat, slot) + m_interval;
+        return slot;
+    }
+
+    // Makes the next slot no earlier than `t`, with no burst before it.
+    void hold(std::int64_t& tat, std::int64_t t) const { tat = std::max(tat, t + m_tau); }
+
+private:
+    std::int64_t m_interval = 0; // microseconds between requests (T)
+    std::int64_t m_tau = 0;
+};
+
+class InProcessLimiter final : public RateLimiter {
+public:
+    InProcessLimiter(double rate, int burst, Clock& clock) : m_gcra(rate, burst), m_clock(clock) {}
+
+    Clock::time_point reserve() override {
+        std::lock_guard lock(m_mutex);
+        return from_micros(m_gcra.reserve(m_tat, to_micros(m_clock.now())));
+    }
+
+    void hold_until(Clock::time_point t) override {
+        std::lock_guard lock(m_mutex);
+        m_gcra.hold(m_tat, to_micros(t));
+    }
+
+private:
+    Gcra m_gcra;
+    Clock& m_clock;
+    std::mutex m_mutex;
+    std::int64_t m_tat = 0;
+};
+
+// The TAT lives in a small file ("<microseconds since epoch>\n"), read and rewritten under
+// flock(LOCK_EX), so every process using the same key draws from one budget.
+class FileLimiter final : public RateLimiter {
+public:
+    FileLimiter(double rate, int burst, Clock& clock, int fd)
+        : m_gcra(rate, burst), m_clock(clock), m_fd(fd) {}
+    FileLimiter(const FileLimiter&) = delete;
+    FileLimiter& operator=(const FileLimiter&) = delete;
+    ~FileLimiter() override { ::close(m_fd); }
+
+    Clock::time_point reserve() override {
+        std::lock_guard lock(m_mutex);
+        FileLock file_lock(m_fd);
+        std::int64_t tat = read_tat();
+        const std::int64_t slot = m_gcra.reserve(tat, to_micros(m_clock.now()));
+        write_tat(tat);
+        return from_micros(slot);
+    }
+
+    void hold_until(Clock::time_point t) override {
+        std::lock_guard lock(m_mutex);
+        FileLock file_lock(m_fd);
+        std::int64_t tat = read_tat();
+        m_gcra.hold(tat, to_micros(t));
+        write_tat(tat);
+    }
+
+private:
+    struct FileLock {
+        explicit FileLock(int fd) : m_fd(fd) {
+            while (::flock(m_fd, LOCK_EX) != 0 && errno == EINTR) {
+            }
+        }
+        FileLock(const FileLock&) = delete;
+        FileLock& operator=(const FileLock&) = delete;
+        ~FileLock() { ::flock(m_fd, LOCK_UN); }
+        int m_fd;
+    };
+
+    std::int64_t read_tat() const {
+        char buf[32];
+        const ssize_t n = ::pread(m_fd, buf, sizeof buf, 0);
+        std::int64_t tat = 0;
+        if (n > 0) {
+            // A damaged file reads as 0: no debt, the next request may go at once.
+            std::from_chars(buf, buf + n, tat);
+        }
+        return tat;
+    }
+
+    void write_tat(std::int64_t tat) const {
+        char buf[32];
+        auto res = std::to_chars(buf, buf + sizeof buf - 1, tat);
+        *res.ptr++ = '\n';
+        const auto len = static_cast<std::size_t>(res.ptr - buf);
+        if (::pwrite(m_fd, buf, len, 0) == static_cast<ssize_t>(len)) {
+            [[maybe_unused]] const int rc = ::ftruncate(m_fd, static_cast<off_t>(len));
+        }
+    }
+
+    Gcra m_gcra;
+    Clock& m_clock;
+    std::mutex m_mutex;
+    int m_fd;
+};
+
+} // namespace
+
+std::unique_ptr<RateLimiter> make_rate_limiter(double rate_per_second, int burst, Clock& clock,
+                                               std::filesystem::path state_file) {
+    if (!state_file.empty()) {
+        std::error_code ec;
+        if (state_file.has_parent_path()) {
+            std::filesystem::create_directories(state_file.parent_path(), ec);
+        }
+        const int fd = ::open(state_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            return std::make_unique<FileLimiter>(rate_per_second, burst, clock, fd);
+        }
+        // An unwritable state directory must not stop requests: fall back to this process's
+        // own budget (the server's 429 handling still protects the shared one).
+    }
+    return std::make_unique<InProcessLimiter>(rate_per_second, burst, clock);
+}
+
+std::filesystem::path limiter_file_for(const std::filesystem::path& dir, const std::string& token) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(token.data(), token.size(), digest, &len, EVP_sha256(), nullptr);
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string name = "ratelimit-";
+    // 16 hex digits (64 bits) tell keys apart without making the file a usable fingerprint.
+    for (unsigned int i = 0; i < 8 && i < len; ++i) {
+        name.push_back(k_hex[digest[i] >> 4]);
+        name.push_back(k_hex[digest[i] & 0x0F]);
+    }
+    return dir / name;
+}
+
+RateLimitedTransport::RateLimitedTransport(std::unique_ptr<http::Transport> inner,
+                                           std::shared_ptr<RateLimiter> limiter, Clock& clock)
+    : m_inner(std::move(inner)), m_limiter(std::move(limiter)), m_clock(clock) {}
+
+http::SendResult RateLimitedTransport::send(const http::Request& request) {
+    const Clock::time_point slot = m_limiter->reserve();
+    const Clock::time_point now = m_clock.now();
+    if (slot > now) {
+        m_clock.sleep_for(slot - now);
+    }
+    return m_inner->send(request);
+}
+
+} // namespace lexsync

@@ -1,0 +1,101 @@
+#include <cstdlib>
+#include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
+#include <lexsync/atomic_file.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <sys/stat.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string templ = (fs::temp_directory_path() / "lexsync-test-XXXXXX").string();
+        REQUIRE(::mkdtemp(templ.data()) != nullptr);
+        path = templ;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+long entries(const fs::path& dir) {
+    return std::distance(fs::directory_iterator(dir), fs::directory_iterator());
+}
+
+unsigned mode_of(const fs::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 0777;
+}
+
+} // namespace
+
+TEST_SUITE("lexsync::AtomicFile") {
+    TEST_CASE("commit replaces the target with the new content") {
+        TempDir dir;
+        const fs::path target = dir.path / "out.csv";
+        lexsync::write_file_atomically(target, "old\n");
+        {
+            lexsync::AtomicFile f(target);
+            f.stream() << "new\n";
+            CHECK(slurp(target) == "old\n"); // untouched until commit
+            f.commit();
+        }
+        CHECK(slurp(target) == "new\n");
+        CHECK(entries(dir.path) == 1);
+    }
+
+    TEST_CASE("an abandoned write leaves the target untouched and no temporary file") {
+        TempDir dir;
+        const fs::path target = dir.path / "out.csv";
+        lexsync::write_file_atomically(target, "keep\n");
+        {
+            lexsync::AtomicFile f(target);
+            f.stream() << "half a file";
+            CHECK(entries(dir.path) == 2); // the temporary exists while writing
+        }
+        CHECK(slurp(target) == "keep\n");
+        CHECK(entries(dir.path) == 1);
+    }
+
+    TEST_CASE("an abandoned first write creates nothing") {
+        TempDir dir;
+        { lexsync::AtomicFile f(dir.path / "new.txt"); }
+        CHECK(entries(dir.path) == 0);
+    }
+
+    TEST_CASE("the file gets the requested mode regardless of the umask") {
+        TempDir dir;
+        const mode_t old = ::umask(0077);
+        lexsync::write_file_atomically(dir.path / "a", "x", 0644);
+        ::umask(0022);
+        lexsync::write_file_atomically(dir.path / "b", "x", 0600);
+        ::umask(old);
+        CHECK(mode_of(dir.path / "a") == 0644);
+        CHECK(mode_of(dir.path / "b") == 0600);
+    }
+
+    TEST_CASE("a missing directory is an error naming the path") {
+        TempDir dir;
+        const fs::path target = dir.path / "missing" / "out.csv";
+        try {
+            lexsync::AtomicFile f(target);
+            FAIL("expected an exception");
+        } catch (const std::runtime_error& e) {
+            CHECK(std::string(e.what()).find(target.string()) != std::string::npos);
+        }
+    }
+}

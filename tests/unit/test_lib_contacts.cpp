@@ -1,0 +1,206 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include <lexsync/contacts.hpp>
+
+using namespace lexsync;
+using namespace lexsync::contacts;
+
+namespace {
+
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        path = std::filesystem::temp_directory_path() /
+               ("lexsync-contacts-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+        std::filesystem::create_directories(path);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+    std::filesystem::path write(const std::string& name, const std::string& content) const {
+        std::ofstream(path / name, std::ios::binary) << content;
+        return path / name;
+    }
+};
+
+std::vector<std::string> messages(const std::vector<InputIssue>& issues) {
+    std::vector<std::string> out;
+    for (const auto& i : issues) {
+        out.push_back(i.to_string());
+    }
+    return out;
+}
+
+json::Document parse(const std::string& s) {
+    auto d = json::parse(s);
+    REQUIRE(d.has_value());
+    return std::move(d).value();
+}
+
+} // namespace
+
+TEST_SUITE("lexsync::contacts") {
+    TEST_CASE("a valid CSV file gives one row per record with its line") {
+        TempDir dir;
+        auto file = dir.write("c.csv", "ref,role,company_name,email,street,city,country\n"
+                                       "a,customer,\"Müller & Söhne GmbH\",info@mueller.example,\"Weg 1\nHof 2\",Köln,DE\n"
+                                       "b,vendor,Beta AG,,,,\n");
+        auto in = read_input(file);
+        REQUIRE(in.has_value());
+        REQUIRE(in->rows.size() == 2);
+        CHECK(in->rows[0].line == 2);
+        CHECK(in->rows[0].company_name == "Müller & Söhne GmbH");
+        CHECK(in->rows[0].customer);
+        CHECK_FALSE(in->rows[0].vendor);
+        CHECK(in->rows[1].line == 4);
+        CHECK(in->rows[1].vendor);
+    }
+
+    TEST_CASE("every problem is reported with file, line and field") {
+        TempDir dir;
+        auto file = dir.write("bad.csv", "role,company_name,last_name,email,country,note\n"
+                                         "customer,,,x@y.de,DE,\n"
+                                         "customer,A GmbH,,broken,de,\n"
+                                         "both,B GmbH,,b@b.example,,\n"
+                                         "both,B GmbH,,b@b.example,,\n");
+        auto in = read_input(file);
+        REQUIRE_FALSE(in.has_value());
+        const auto m = messages(in.error());
+        const std::string f = file.string();
+        CHECK(std::find(m.begin(), m.end(),
+                        f + ":2:company_name: missing name: a company needs company_name, a person last_name") !=
+              m.end());
+        CHECK(std::find(m.begin(), m.end(), f + ":3:email: 'broken' is not a valid e-mail address") != m.end());
+        CHECK(std::find(m.begin(), m.end(), f + ":3:country: 'de' is not an ISO 3166 country code such as DE") !=
+              m.end());
+        CHECK(std::find(m.begin(), m.end(), f + ":5:email: duplicate of line 4") != m.end());
+    }
+
+    TEST_CASE("unknown columns are refused at the header") {
+        TempDir dir;
+        auto in = read_input(dir.write("c.csv", "role,company_name,colour\ncustomer,A,blue\n"));
+        REQUIRE_FALSE(in.has_value());
+        CHECK(in.error().at(0).line == 1);
+        CHECK(in.error().at(0).field == "colour");
+    }
+
+    TEST_CASE("JSON input reports the line where each object starts") {
+        TempDir dir;
+        auto file = dir.write("c.json", "[\n  {\"role\": \"customer\", \"company_name\": \"A GmbH\"},\n"
+                                        "  {\n    \"role\": \"vendor\",\n    \"email\": \"x\"\n  }\n]\n");
+        auto in = read_input(file);
+        REQUIRE_FALSE(in.has_value());
+        const auto m = messages(in.error());
+        CHECK(std::find(m.begin(), m.end(), file.string() + ":3:email: 'x' is not a valid e-mail address") != m.end());
+    }
+
+    TEST_CASE("the create body has version 0, empty roles and the documented shape") {
+        ContactInput in;
+        in.customer = true;
+        in.company_name = "A GmbH";
+        in.last_name = "Muster";
+        in.email = "a@b.de";
+        in.country = "DE";
+        in.city = "Berlin";
+        auto d = parse(create_body(in));
+        CHECK(json::get_int(d, "version") == 0);
+        CHECK(d["roles"]["customer"].ObjectEmpty());
+        CHECK_FALSE(d["roles"].HasMember("vendor"));
+        CHECK(json::get_string(d, "company.name") == "A GmbH");
+        CHECK(json::get_string(d["company"]["contactPersons"][0], "lastName") == "Muster");
+        CHECK(json::get_string(d["addresses"]["billing"][0], "countryCode") == "DE");
+        CHECK(std::string(d["emailAddresses"]["business"][0].GetString()) == "a@b.de");
+        CHECK_FALSE(d.HasMember("person"));
+    }
+
+    TEST_CASE("merging an input that lexoffice already reflects changes nothing") {
+        auto c = parse(R"({"id":"1","version":3,"roles":{"customer":{"number":10001}},
+            "company":{"name":"A GmbH","contactPersons":[{"lastName":"Muster","primary":true}]},
+            "addresses":{"billing":[{"street":"Weg 1","zip":"10115","city":"Berlin","countryCode":"DE"}]},
+            "emailAddresses":{"office":["A@B.de"]},"note":"x"})");
+        ContactInput in;
+        in.customer = true;
+        in.company_name = "A GmbH";
+        in.last_name = "Muster";
+        in.email = "a@b.de";
+        in.city = "Berlin";
+        in.country = "DE";
+        CHECK(merge_into(c, in).empty());
+    }
+
+    TEST_CASE("merging keeps what the input does not mention and adds roles") {
+        auto c = parse(R"({"id":"1","version":3,"roles":{"customer":{"number":10001}},
+            "company":{"name":"A GmbH"},"phoneNumbers":{"business":["030 1"]},"note":"old"})");
+        ContactInput in;
+        in.vendor = true;
+        in.company_name = "A GmbH";
+        in.note = "new";
+        const auto changed = merge_into(c, in);
+        CHECK(changed == std::vector<std::string>{"role", "note"});
+        CHECK(c["roles"].HasMember("customer"));
+        CHECK(c["roles"].HasMember("vendor"));
+        CHECK(json::get_string(c, "note") == "new");
+        CHECK(std::string(c["phoneNumbers"]["business"][0].GetString()) == "030 1");
+        CHECK(json::get_int(c, "version") == 3);
+    }
+
+    TEST_CASE("matching prefers id, ledger, number, e-mail, then name, and reports conflicts") {
+        Index index;
+        auto add = [&](const std::string& json_text) { index.add(summarize(parse(json_text))); };
+        add(R"({"id":"c1","version":1,"roles":{"customer":{"number":10001}},"company":{"name":"Alpha GmbH"},
+                "emailAddresses":{"business":["info@alpha.example"]}})");
+        add(R"({"id":"c2","version":1,"roles":{"vendor":{"number":70001}},"company":{"name":"Beta AG"}})");
+        add(R"({"id":"c3","version":1,"roles":{"customer":{}},"company":{"name":"Beta AG"}})");
+        add(R"({"id":"c4","version":1,"roles":{"customer":{}},"person":{"firstName":"Jo","lastName":"Weber"}})");
+
+        ContactInput by_email;
+        by_email.company_name = "Alpha Renamed";
+        by_email.email = "INFO@alpha.example";
+        CHECK(index.match(by_email, "").id == "c1");
+        CHECK(index.match(by_email, "").rule == "email");
+
+        ContactInput by_name;
+        by_name.company_name = "Beta AG";
+        const auto conflict = index.match(by_name, "");
+        CHECK(conflict.kind == Match::Kind::conflict);
+        CHECK(conflict.candidates.size() == 2);
+        // What an earlier run created wins over a name that is no longer unique.
+        CHECK(index.match(by_name, "c3").id == "c3");
+
+        ContactInput by_number;
+        by_number.company_name = "Whatever";
+        by_number.vendor_number = 70001;
+        CHECK(index.match(by_number, "").id == "c2");
+        by_number.vendor_number = 79999;
+        CHECK(index.match(by_number, "").kind == Match::Kind::missing);
+
+        ContactInput person;
+        person.first_name = "jo";
+        person.last_name = "WEBER";
+        CHECK(index.match(person, "").id == "c4");
+
+        ContactInput fresh;
+        fresh.company_name = "Gamma GmbH";
+        CHECK(index.match(fresh, "").kind == Match::Kind::none);
+    }
+
+    TEST_CASE("write-back rewrites a CSV file with ids and numbers, appending columns") {
+        TempDir dir;
+        auto file = dir.write("c.csv", "role;company_name\ncustomer;A GmbH\nvendor;B AG\n");
+        auto in = read_input(file);
+        REQUIRE(in.has_value());
+        write_back(*in, {{0, Assigned{"id-a", 10001, std::nullopt}}, {1, Assigned{"id-b", std::nullopt, 70001}}});
+        std::ifstream f(file);
+        std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        CHECK(text == "role;company_name;id;customer_number;vendor_number\n"
+                      "customer;A GmbH;id-a;10001;\n"
+                      "vendor;B AG;id-b;;70001\n");
+    }
+}

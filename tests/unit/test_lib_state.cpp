@@ -1,0 +1,153 @@
+#include <cstdlib>
+#include <doctest/doctest.h>
+#include <filesystem>
+#include <lexsync/state.hpp>
+#include <sys/stat.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string templ = (fs::temp_directory_path() / "lexsync-test-XXXXXX").string();
+        REQUIRE(::mkdtemp(templ.data()) != nullptr);
+        path = templ;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+unsigned mode_of(const fs::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 0777;
+}
+
+} // namespace
+
+TEST_SUITE("lexsync::StateStore") {
+    TEST_CASE("the store creates a private directory and file with the current schema") {
+        TempDir dir;
+        const fs::path db = dir.path / "state" / "shop" / "state.db";
+        lexsync::StateStore store(db);
+        CHECK(mode_of(db.parent_path()) == 0700);
+        CHECK(mode_of(db) == 0600);
+        auto st = store.db().prepare("PRAGMA user_version");
+        REQUIRE(st.step());
+        CHECK(st.column_int(0) == 1);
+        auto jm = store.db().prepare("PRAGMA journal_mode");
+        REQUIRE(jm.step());
+        CHECK(jm.column_text(0) == "wal");
+    }
+
+    TEST_CASE("a pending entry becomes done and round-trips every field") {
+        TempDir dir;
+        lexsync::StateStore store(dir.path / "state.db");
+        const auto run = store.begin_run("contacts push");
+        CHECK_FALSE(store.get("contact", "K-1").has_value());
+
+        store.mark_pending("contact", "K-1", "hash1", run);
+        auto e = store.get("contact", "K-1");
+        REQUIRE(e);
+        CHECK(e->status == "pending");
+        CHECK(e->content_hash == "hash1");
+        CHECK(e->run_id == run);
+        CHECK(e->remote_id.empty());
+        CHECK(e->updated_at.size() == 24); // 2026-01-02T03:04:05.678Z
+        CHECK(e->updated_at.back() == 'Z');
+        REQUIRE(store.pending("contact").size() == 1);
+        CHECK(store.pending("invoice").empty());
+        CHECK(store.count_done("contact") == 0);
+
+        lexsync::LedgerEntry done;
+        done.kind = "contact";
+        done.key = "K-1";
+        done.content_hash = "hash1";
+        done.remote_id = "0a1b-uuid";
+        done.remote_version = 3;
+        done.remote_number = "10042";
+        done.run_id = run;
+        store.mark_done(done);
+        e = store.get("contact", "K-1");
+        REQUIRE(e);
+        CHECK(e->status == "done");
+        CHECK(e->remote_id == "0a1b-uuid");
+        CHECK(e->remote_version == 3);
+        CHECK(e->remote_number == "10042");
+        CHECK(store.pending("contact").empty());
+        CHECK(store.count_done("contact") == 1);
+    }
+
+    TEST_CASE("marking a done entry pending again keeps its remote id for reconciliation") {
+        TempDir dir;
+        lexsync::StateStore store(dir.path / "state.db");
+        lexsync::LedgerEntry done;
+        done.kind = "contact";
+        done.key = "K-2";
+        done.content_hash = "old";
+        done.remote_id = "rid";
+        done.remote_version = 1;
+        store.mark_done(done);
+        store.mark_pending("contact", "K-2", "new", 7);
+        auto e = store.get("contact", "K-2");
+        REQUIRE(e);
+        CHECK(e->status == "pending");
+        CHECK(e->content_hash == "new");
+        CHECK(e->remote_id == "rid");
+        CHECK(e->run_id == 7);
+        store.forget("contact", "K-2");
+        CHECK_FALSE(store.get("contact", "K-2").has_value());
+    }
+
+    TEST_CASE("data survives closing and reopening") {
+        TempDir dir;
+        const fs::path db = dir.path / "state.db";
+        std::int64_t run = 0;
+        {
+            lexsync::StateStore store(db);
+            run = store.begin_run("vouchers upload");
+            store.mark_pending("voucher", "a.pdf", "h", run);
+            store.set_cursor("contacts.pull", "2026-01-01T00:00:00.000+01:00");
+            store.finish_run(run, "partial", R"({"created":1,"failed":1})");
+        }
+        lexsync::StateStore store(db);
+        auto e = store.get("voucher", "a.pdf");
+        REQUIRE(e);
+        CHECK(e->status == "pending");
+        CHECK(store.cursor("contacts.pull") == "2026-01-01T00:00:00.000+01:00");
+        CHECK_FALSE(store.cursor("other").has_value());
+        store.set_cursor("contacts.pull", "later");
+        CHECK(store.cursor("contacts.pull") == "later");
+
+        auto st = store.db().prepare(
+            "SELECT command, status, summary, finished_at IS NOT NULL FROM runs WHERE id = ?1");
+        st.bind(1, run);
+        REQUIRE(st.step());
+        CHECK(st.column_text(0) == "vouchers upload");
+        CHECK(st.column_text(1) == "partial");
+        CHECK(st.column_text(2) == R"({"created":1,"failed":1})");
+        CHECK(st.column_int(3) == 1);
+        CHECK(store.begin_run("next") > run);
+    }
+
+    TEST_CASE("a database from a newer version is refused") {
+        TempDir dir;
+        const fs::path db = dir.path / "state.db";
+        {
+            lexsync::StateStore store(db);
+            store.db().exec("PRAGMA user_version = 99");
+        }
+        CHECK_THROWS_AS(lexsync::StateStore{db}, lexsync::sqlite::SqliteError);
+    }
+
+    TEST_CASE("sha256_hex matches the known test vectors") {
+        CHECK(lexsync::sha256_hex("") ==
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        CHECK(lexsync::sha256_hex("abc") ==
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}
