@@ -82,6 +82,7 @@ ClientConfig Context::client_config() {
     c.total_timeout = std::chrono::milliseconds(static_cast<long>(p.timeout_seconds * 1000));
     if (global.verbose > 0) {
         c.log = &io.err;
+        c.log_verbosity = global.verbose;
     }
     return c;
 }

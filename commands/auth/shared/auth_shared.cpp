@@ -1,0 +1,190 @@
+#include "commands/auth/shared/auth_shared.hpp"
+
+#include <cerrno>
+#include <fmt/format.h>
+#include <istream>
+#include <lexsync/error.hpp>
+#include <openssl/crypto.h>
+#include <termios.h>
+#include <unistd.h>
+
+namespace lexsync::commands::auth {
+
+namespace {
+
+std::string trim(std::string_view s) {
+    const auto* ws = " \t\r\n\v\f";
+    const auto b = s.find_first_not_of(ws);
+    if (b == std::string_view::npos) {
+        return {};
+    }
+    const auto e = s.find_last_not_of(ws);
+    return std::string(s.substr(b, e - b + 1));
+}
+
+void wipe(std::string& s) {
+    if (!s.empty()) {
+        OPENSSL_cleanse(s.data(), s.size());
+    }
+    s.clear();
+}
+
+// Restores the terminal settings it saved, however the read ends.
+class EchoOff {
+public:
+    explicit EchoOff(int fd) : m_fd(fd) {
+        if (::tcgetattr(fd, &m_saved) == 0) {
+            termios quiet = m_saved;
+            quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+            quiet.c_lflag |= ECHONL;
+            m_active = ::tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+        }
+    }
+    EchoOff(const EchoOff&) = delete;
+    EchoOff& operator=(const EchoOff&) = delete;
+    ~EchoOff() {
+        if (m_active) {
+            ::tcsetattr(m_fd, TCSAFLUSH, &m_saved);
+        }
+    }
+    bool active() const { return m_active; }
+
+private:
+    int m_fd;
+    termios m_saved{};
+    bool m_active = false;
+};
+
+} // namespace
+
+std::string selected_profile_name(Context& ctx) {
+    if (!ctx.global.profile.empty()) {
+        return ctx.global.profile;
+    }
+    if (ctx.env) {
+        if (auto v = ctx.env(config::k_env_profile); v && !v->empty()) {
+            return *v;
+        }
+    }
+    if (ctx.config().default_profile) {
+        return *ctx.config().default_profile;
+    }
+    return config::k_default_profile_name;
+}
+
+config::ResolvedProfile resolve_profile(Context& ctx, const std::string& name, bool allow_missing) {
+    config::ConfigFile file = ctx.config();
+    if (allow_missing && file.profiles.count(name) == 0) {
+        config::ProfileSettings empty;
+        empty.name = name;
+        file.profiles.emplace(name, empty);
+    }
+    config::Overrides o;
+    o.profile = name;
+    if (!ctx.global.base_url.empty()) {
+        o.base_url = ctx.global.base_url;
+    }
+    if (!ctx.global.output.empty()) {
+        o.output = ctx.global.output;
+    }
+    auto resolved = config::resolve(file, o, ctx.env);
+    if (!resolved) {
+        throw Error(ExitCode::config, resolved.error().message);
+    }
+    if (allow_missing && ctx.config().profiles.count(name) == 0) {
+        resolved->defined_in_file = false;
+    }
+    return std::move(resolved).value();
+}
+
+ClientConfig client_config_for(Context& ctx, const config::ResolvedProfile& p,
+                               const BearerToken& token) {
+    ClientConfig c;
+    c.base_url = p.base_url;
+    c.token = token;
+    c.rate_per_second = p.rate_limit;
+    c.burst = p.rate_burst;
+    c.limiter_dir = p.state_dir;
+    c.ca_bundle = p.ca_bundle;
+    c.total_timeout = std::chrono::milliseconds(static_cast<long>(p.timeout_seconds * 1000));
+    if (ctx.global.verbose > 0) {
+        c.log = &ctx.io.err;
+    }
+    return c;
+}
+
+Result<json::Document, ApiError> fetch_profile(Context& ctx, const config::ResolvedProfile& profile,
+                                               const BearerToken& token) {
+    const ClientConfig c = client_config_for(ctx, profile, token);
+    auto stack = make_transport_stack(c, ctx.clock, ctx.transport_factory(c));
+    ApiClient client(c.base_url, std::move(stack));
+    return client.get_json("/v1/profile");
+}
+
+std::string read_secret_from_terminal(const std::string& prompt, std::ostream& err) {
+    err << prompt << std::flush;
+    EchoOff echo_off(STDIN_FILENO);
+    std::string line;
+    char c = 0;
+    for (;;) {
+        const ssize_t n = ::read(STDIN_FILENO, &c, 1);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0 || c == '\n') {
+            break;
+        }
+        line += c;
+    }
+    c = 0;
+    if (!echo_off.active()) {
+        err << "\n";
+    }
+    return line;
+}
+
+BearerToken read_api_key(Context& ctx, bool from_stdin) {
+    std::string raw;
+    if (from_stdin) {
+        std::getline(ctx.io.in, raw);
+    } else if (ctx.read_secret) {
+        raw = ctx.read_secret("Paste your lexoffice API key (input is hidden): ");
+    } else {
+        raw = read_secret_from_terminal("Paste your lexoffice API key (input is hidden): ",
+                                        ctx.io.err);
+    }
+    std::string key = trim(raw);
+    wipe(raw);
+    if (key.empty()) {
+        throw Error(ExitCode::config,
+                    from_stdin ? "no API key on standard input (expected it on the first line)"
+                               : "no API key entered");
+    }
+    for (char ch : key) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (u <= 0x20 || u == 0x7f) {
+            wipe(key);
+            throw Error(ExitCode::config,
+                        "the API key contains spaces or control characters; paste only the key");
+        }
+    }
+    BearerToken token(key);
+    wipe(key);
+    return token;
+}
+
+const char* source_name(credentials::Source s) {
+    switch (s) {
+    case credentials::Source::environment:
+        return "env";
+    case credentials::Source::command:
+        return "command";
+    case credentials::Source::file:
+        return "file";
+    case credentials::Source::none:
+        break;
+    }
+    return "none";
+}
+
+} // namespace lexsync::commands::auth
