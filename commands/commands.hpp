@@ -11,12 +11,16 @@ namespace lexsync::commands {
 void register_auth(CLI::App& app, Context& ctx);
 void register_contacts(CLI::App& app, Context& ctx);
 void register_sandbox(CLI::App& app, Context& ctx);
+namespace completion {
+void register_completion(CLI::App& app, Context& ctx);
+}
 
 // Registers every noun above on `app`.
 inline void register_all(CLI::App& app, Context& ctx) {
     register_auth(app, ctx);
     register_contacts(app, ctx);
     register_sandbox(app, ctx);
+    completion::register_completion(app, ctx);
 }
 
 } // namespace lexsync::commands

@@ -1,11 +1,12 @@
 #include "commands/commands.hpp"
+#include "commands/sandbox/serve.hpp"
 
 namespace lexsync::commands {
 
 void register_sandbox(CLI::App& app, Context& ctx) {
-    (void)ctx;
     auto* sandbox = app.add_subcommand("sandbox", "A local emulator of the lexoffice API");
     sandbox->require_subcommand(1);
+    sandbox::register_serve(*sandbox, ctx);
 }
 
 } // namespace lexsync::commands

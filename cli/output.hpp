@@ -1,0 +1,36 @@
+// --- Interface ---
+// Streaming record output for stdout: json (one array), ndjson, csv, table. Records are written as
+// they come, so memory stays flat however many there are (table buffers, being for people).
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <lexsync/json.hpp>
+
+namespace lexsync {
+
+// One column: its header and the dotted JSON path it is read from (for csv and table).
+struct Column {
+    std::string header;
+    std::string path;
+};
+
+class RecordWriter {
+public:
+    virtual ~RecordWriter() = default;
+    // Writes one record: json/ndjson write `record` as is; csv/table read `columns` from it.
+    virtual void write(const json::Value& record) = 0;
+    // Closes the output (the closing bracket of a JSON array, the table itself).
+    virtual void finish() = 0;
+};
+
+// Creates a writer for `format` ("json", "ndjson", "csv", "table") on `out`. For csv the cells
+// that start with = + - @ are neutralised when `spreadsheet_safe` is set.
+std::unique_ptr<RecordWriter> make_record_writer(const std::string& format, std::ostream& out,
+                                                 std::vector<Column> columns,
+                                                 bool spreadsheet_safe = true);
+
+} // namespace lexsync

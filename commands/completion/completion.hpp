@@ -1,0 +1,38 @@
+// --- Interface ---
+// `lexsync completion bash|zsh|fish|json`: shell completion scripts generated from the command
+// tree itself, so they cannot drift from the real commands and flags. `json` prints the tree
+// (used by the documentation tests).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/context.hpp"
+
+namespace lexsync::commands::completion {
+
+// One command of the tree: its path ("contacts push"), description, flags and subcommands.
+struct Node {
+    std::vector<std::string> path;
+    std::string description;
+    struct Flag {
+        std::vector<std::string> names; // "--dry-run", "-o"
+        std::string description;
+        bool takes_value = false;
+        std::vector<std::string> choices;
+    };
+    std::vector<Flag> flags;
+    std::vector<Node> children;
+};
+
+// Walks `app` (the root) into a Node tree, leaving out hidden commands and the help flags.
+Node command_tree(const CLI::App& app);
+
+// The completion script for `shell` ("bash", "zsh", "fish") or the tree as JSON ("json").
+std::string render(const Node& root, const std::string& shell);
+
+// Adds `completion` to `app`.
+void register_completion(CLI::App& app, Context& ctx);
+
+} // namespace lexsync::commands::completion

@@ -1,0 +1,445 @@
+#include "commands/contacts/push.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+
+#include "cli/output.hpp"
+#include <lexsync/client.hpp>
+#include <lexsync/contacts.hpp>
+#include <lexsync/error.hpp>
+
+namespace lexsync::commands::contacts {
+
+using namespace lexsync::contacts;
+
+namespace {
+
+constexpr const char* k_kind = "contact";
+
+const std::vector<Column>& result_columns() {
+    static const std::vector<Column> cols = {
+        {"line", "line"}, {"action", "action"}, {"name", "name"},   {"id", "id"},
+        {"customer", "customerNumber"},        {"vendor", "vendorNumber"}, {"detail", "detail"},
+    };
+    return cols;
+}
+
+struct Counts {
+    long created = 0, updated = 0, unchanged = 0, conflicts = 0, failed = 0;
+};
+
+// What happened to one row, for stdout.
+struct RowResult {
+    std::string action; // created, updated, unchanged, conflict, failed, unknown; plan: create, update
+    std::string id;
+    std::string detail;
+    std::vector<std::string> fields;
+    std::string method, url, body; // dry run: the request that would be sent
+};
+
+class Pusher {
+public:
+    Pusher(const PushOptions& opts, Context& ctx, InputFile& file)
+        : m_opts(opts), m_ctx(ctx), m_file(file), m_client(ctx.client()) {}
+
+    void load_remote() {
+        std::set<std::string> ledger_ids;
+        for (const auto& row : m_file.rows) {
+            if (auto e = m_ctx.state().get(k_kind, row.ledger_key()); e && !e->remote_id.empty()) {
+                m_ledger_ids[row.ledger_key()] = e->remote_id;
+                ledger_ids.insert(e->remote_id);
+            }
+        }
+        InterestSet interest(m_file.rows, ledger_ids);
+        PageIterator pages(m_client, "/v1/contacts", {}, 250);
+        auto n = pages.for_each([&](const json::Value& c) {
+            RemoteContact r = summarize(c);
+            if (interest.wants(r)) {
+                json::Document copy;
+                copy.CopyFrom(c, copy.GetAllocator());
+                m_full.emplace(r.id, std::move(copy));
+            }
+            m_index.add(std::move(r));
+        });
+        value_or_throw(std::move(n), "reading the existing contacts");
+        m_pages = std::max<long>(1, (static_cast<long>(m_index.size()) + 249) / 250);
+        if (pages.window_capped()) {
+            // Without the complete list a missing match could be a contact past the window, so
+            // creating would risk a duplicate: refuse rather than guess.
+            throw Error(ExitCode::error,
+                        fmt::format("the organisation has more than {} contacts, more than lexoffice lists in one "
+                                    "query; contacts push cannot prove a contact is new",
+                                    PageIterator::k_window));
+        }
+    }
+
+    RowResult push_row(const ContactInput& row, std::int64_t run_id) {
+        RowResult res;
+        const std::string key = row.ledger_key();
+        const auto ledger_it = m_ledger_ids.find(key);
+        const Match m = m_index.match(row, ledger_it == m_ledger_ids.end() ? std::string() : ledger_it->second);
+        switch (m.kind) {
+        case Match::Kind::conflict:
+            res.action = "conflict";
+            res.detail = m.reason + ": " + fmt::format("{}", fmt::join(m.candidates, ", "));
+            return res;
+        case Match::Kind::missing:
+            res.action = "failed";
+            res.detail = m.reason;
+            return res;
+        case Match::Kind::one:
+            return update(row, m.id, run_id);
+        case Match::Kind::none:
+            break;
+        }
+        return create(row, run_id);
+    }
+
+    const Index& index() const { return m_index; }
+    long pages() const { return m_pages; }
+    const json::Document* full(const std::string& id) const {
+        auto it = m_full.find(id);
+        return it == m_full.end() ? nullptr : &it->second;
+    }
+    void remember(const std::string& id, json::Document doc) { m_full[id] = std::move(doc); }
+
+private:
+    RowResult update(const ContactInput& row, const std::string& id, std::int64_t run_id) {
+        RowResult res;
+        res.id = id;
+        const RemoteContact* remote = m_index.by_id(id);
+        if (remote && remote->is_company != row.is_company()) {
+            res.action = "conflict";
+            res.detail = fmt::format("the input is a {}, lexoffice contact {} is a {}",
+                                     row.is_company() ? "company" : "person", id,
+                                     remote->is_company ? "company" : "person");
+            return res;
+        }
+        json::Document current;
+        if (const auto* f = full(id)) {
+            current.CopyFrom(*f, current.GetAllocator());
+        } else {
+            current = value_or_throw(m_client.get_json("/v1/contacts/" + id), "reading contact " + id);
+        }
+        for (int attempt = 0;; ++attempt) {
+            json::Document merged;
+            merged.CopyFrom(current, merged.GetAllocator());
+            res.fields = merge_into(merged, row);
+            const std::string key = row.ledger_key();
+            if (res.fields.empty()) {
+                res.action = "unchanged";
+                if (!m_opts.dry_run) {
+                    record_done(key, row, id, json::get_int(current, "version").value_or(0), run_id);
+                }
+                return res;
+            }
+            const std::string body = json::to_string(merged);
+            if (m_opts.dry_run) {
+                res.action = "update";
+                res.method = "PUT";
+                res.url = m_client.url("/v1/contacts/" + id);
+                res.body = body;
+                return res;
+            }
+            m_ctx.state().mark_pending(k_kind, key, sha256_hex(body), run_id);
+            auto put = m_client.put_json("/v1/contacts/" + id, body);
+            if (put) {
+                res.action = "updated";
+                record_done(key, row, id, json::get_int(*put, "version").value_or(0), run_id);
+                merged["version"] = json::get_int(*put, "version").value_or(0);
+                remember(id, std::move(merged));
+                return res;
+            }
+            const ApiError& e = put.error();
+            if (e.kind == ApiError::Kind::conflict && attempt == 0) {
+                // Changed in lexoffice since we read it: read again, merge again, write once more.
+                current = value_or_throw(m_client.get_json("/v1/contacts/" + id), "reading contact " + id);
+                continue;
+            }
+            fail_or_stop(e);
+            // A PUT that may or may not have run is harmless to repeat on the next run: the
+            // merge will find the contact already up to date.
+            res.action = e.maybe_executed ? "unknown" : "failed";
+            res.detail = e.describe();
+            return res;
+        }
+    }
+
+    RowResult create(const ContactInput& row, std::int64_t run_id) {
+        RowResult res;
+        const std::string body = create_body(row);
+        if (m_opts.dry_run) {
+            res.action = "create";
+            res.method = "POST";
+            res.url = m_client.url("/v1/contacts");
+            res.body = body;
+            return res;
+        }
+        const std::string key = row.ledger_key();
+        m_ctx.state().mark_pending(k_kind, key, sha256_hex(body), run_id);
+        auto post = m_client.post_json("/v1/contacts", body);
+        if (post) {
+            res.action = "created";
+            res.id = json::get_string(*post, "id").value_or("");
+            record_done(key, row, res.id, json::get_int(*post, "version").value_or(1), run_id);
+            m_created.push_back(res.id);
+            return res;
+        }
+        const ApiError& e = post.error();
+        fail_or_stop(e);
+        if (e.maybe_executed) {
+            // The POST may have created the contact: look it up instead of sending it again.
+            if (auto found = reconcile(row)) {
+                res.action = "created";
+                res.id = *found;
+                res.detail = "confirmed after an ambiguous failure";
+                record_done(key, row, res.id, 1, run_id);
+                m_created.push_back(res.id);
+                return res;
+            }
+            res.action = "unknown";
+            res.detail = e.describe() + "; not found afterwards, the next run will check again";
+            return res;
+        }
+        m_ctx.state().forget(k_kind, key);
+        res.action = "failed";
+        res.detail = e.describe();
+        return res;
+    }
+
+    // Looks for a contact that `row` created although its POST failed ambiguously.
+    std::optional<std::string> reconcile(const ContactInput& row) {
+        const std::string name = row.display_name();
+        if (name.size() < 3) {
+            return std::nullopt;
+        }
+        PageIterator pages(m_client, "/v1/contacts", {{"name", search_term(escape_wildcards(name))}}, 250);
+        std::optional<std::string> found;
+        auto n = pages.for_each([&](const json::Value& c) {
+            RemoteContact r = summarize(c);
+            json::Document copy;
+            copy.CopyFrom(c, copy.GetAllocator());
+            if (!found && merge_into(copy, row).empty()) {
+                found = r.id;
+            }
+        });
+        if (!n) {
+            return std::nullopt;
+        }
+        return found;
+    }
+
+    void record_done(const std::string& key, const ContactInput& row, const std::string& id, std::int64_t version,
+                     std::int64_t run_id) {
+        LedgerEntry e;
+        e.kind = k_kind;
+        e.key = key;
+        e.content_hash = sha256_hex(create_body(row));
+        e.status = "done";
+        e.remote_id = id;
+        e.remote_version = version;
+        e.run_id = run_id;
+        m_ctx.state().mark_done(e);
+        m_ledger_ids[key] = id;
+    }
+
+    // Network and rate-limit failures after every retry stop the run: the rest would fail too.
+    void fail_or_stop(const ApiError& e) {
+        if (e.kind == ApiError::Kind::network || e.kind == ApiError::Kind::rate_limited ||
+            e.kind == ApiError::Kind::auth) {
+            m_stopped = true;
+            m_stop_error = e;
+        }
+    }
+
+public:
+    bool stopped() const { return m_stopped; }
+    const ApiError& stop_error() const { return m_stop_error; }
+    const std::vector<std::string>& created() const { return m_created; }
+
+private:
+    const PushOptions& m_opts;
+    Context& m_ctx;
+    InputFile& m_file;
+    ApiClient& m_client;
+    Index m_index;
+    std::map<std::string, json::Document> m_full;
+    std::map<std::string, std::string> m_ledger_ids;
+    std::vector<std::string> m_created;
+    long m_pages = 1;
+    bool m_stopped = false;
+    ApiError m_stop_error;
+};
+
+} // namespace
+
+void register_push(CLI::App& parent, Context& ctx) {
+    auto opts = std::make_shared<PushOptions>();
+    auto* cmd = parent.add_subcommand("push", "Create or update customers and vendors from a CSV or JSON file");
+    cmd->add_option("FILE", opts->file, "Contacts as CSV or JSON (see man lexsync-contacts)")->required();
+    cmd->add_option("--format", opts->format, "Input format (default: by extension)")
+        ->check(CLI::IsMember({"csv", "json"}));
+    cmd->add_flag("--dry-run", opts->dry_run, "Print the plan (create/update/unchanged/conflict); send no writes");
+    cmd->add_flag("--write-back", opts->write_back, "Rewrite FILE atomically with lexoffice's ids and numbers");
+    cmd->footer(R"(Rows are matched to existing contacts by id, by what an earlier push created, by customer or
+vendor number, by e-mail, then by exact name; a row that could match two contacts is reported as a
+conflict and left alone. Re-running the same push sends no writes.
+
+Examples:
+  lexsync contacts push customers.csv --dry-run
+  lexsync contacts push customers.csv --write-back)");
+    cmd->callback([opts, &ctx] { run_push(*opts, ctx); });
+}
+
+void run_push(const PushOptions& opts, Context& ctx) {
+    auto input = read_input(opts.file, opts.format);
+    if (!input) {
+        for (const auto& issue : input.error()) {
+            ctx.io.err << "lexsync: " << issue.to_string() << "\n";
+        }
+        throw Error(ExitCode::invalid_input,
+                    fmt::format("{} problem{} in {}; nothing was sent", input.error().size(),
+                                input.error().size() == 1 ? "" : "s", opts.file));
+    }
+    InputFile& file = *input;
+    Pusher pusher(opts, ctx, file);
+    pusher.load_remote();
+
+    const std::int64_t run_id = opts.dry_run ? 0 : ctx.state().begin_run("contacts push");
+    auto writer = make_record_writer(ctx.output_format(), ctx.io.out, result_columns());
+    Counts counts;
+    std::vector<RowResult> results;
+    results.reserve(file.rows.size());
+    for (std::size_t i = 0; i < file.rows.size(); ++i) {
+        const auto& row = file.rows[i];
+        results.push_back(pusher.stopped() ? RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", ""}
+                                           : pusher.push_row(row, run_id));
+        const auto& r = results.back();
+        if (r.action == "created") {
+            ++counts.created;
+        } else if (r.action == "updated") {
+            ++counts.updated;
+        } else if (r.action == "unchanged") {
+            ++counts.unchanged;
+        } else if (r.action == "conflict") {
+            ++counts.conflicts;
+        } else if (r.action == "create") {
+            ++counts.created;
+        } else if (r.action == "update") {
+            ++counts.updated;
+        } else {
+            ++counts.failed;
+        }
+        if (ctx.io.err_is_tty && !ctx.global.quiet) {
+            ctx.io.err << "\r" << (i + 1) << "/" << file.rows.size() << " contacts…" << std::flush;
+        }
+    }
+    if (ctx.io.err_is_tty && !ctx.global.quiet) {
+        ctx.io.err << "\r\033[K";
+    }
+
+    // The numbers lexoffice assigned to new contacts: one GET each, or one listing when that is
+    // fewer requests.
+    std::map<std::string, std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>>> numbers;
+    auto remember_numbers = [&](const json::Value& c) {
+        numbers[json::get_string(c, "id").value_or("")] = {json::get_int(c, "roles.customer.number"),
+                                                            json::get_int(c, "roles.vendor.number")};
+    };
+    if (opts.write_back && !pusher.created().empty() && !pusher.stopped()) {
+        if (static_cast<long>(pusher.created().size()) <= pusher.pages()) {
+            for (const auto& id : pusher.created()) {
+                if (auto c = ctx.client().get_json("/v1/contacts/" + id)) {
+                    remember_numbers(*c);
+                }
+            }
+        } else {
+            PageIterator pages(ctx.client(), "/v1/contacts", {}, 250);
+            (void)pages.for_each(remember_numbers);
+        }
+    }
+
+    std::map<std::size_t, Assigned> assigned;
+    json::Document rec;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const auto& r = results[i];
+        const auto& row = file.rows[i];
+        Assigned as;
+        as.id = r.id;
+        if (const RemoteContact* remote = pusher.index().by_id(r.id)) {
+            as.customer_number = remote->customer_number;
+            as.vendor_number = remote->vendor_number;
+        }
+        if (auto it = numbers.find(r.id); it != numbers.end()) {
+            as.customer_number = it->second.first;
+            as.vendor_number = it->second.second;
+        }
+        if (!r.id.empty()) {
+            assigned[i] = as;
+        }
+        rec.SetObject();
+        auto& a = rec.GetAllocator();
+        rec.AddMember("line", static_cast<std::int64_t>(row.line), a);
+        if (!row.ref.empty()) {
+            rec.AddMember("ref", json::str(row.ref, a), a);
+        }
+        rec.AddMember("action", json::str(r.action, a), a);
+        rec.AddMember("name", json::str(row.display_name(), a), a);
+        rec.AddMember("id", r.id.empty() ? json::Value() : json::str(r.id, a), a);
+        rec.AddMember("customerNumber", as.customer_number ? json::Value(*as.customer_number) : json::Value(), a);
+        rec.AddMember("vendorNumber", as.vendor_number ? json::Value(*as.vendor_number) : json::Value(), a);
+        if (!r.fields.empty()) {
+            json::Value fields(rapidjson::kArrayType);
+            for (const auto& f : r.fields) {
+                fields.PushBack(json::str(f, a), a);
+            }
+            rec.AddMember("fields", fields, a);
+        }
+        if (!r.detail.empty()) {
+            rec.AddMember("detail", json::str(r.detail, a), a);
+        }
+        if (!r.method.empty()) {
+            json::Value req(rapidjson::kObjectType);
+            req.AddMember("method", json::str(r.method, a), a);
+            req.AddMember("url", json::str(r.url, a), a);
+            if (auto body = json::parse(r.body)) {
+                json::Value b;
+                b.CopyFrom(*body, a);
+                req.AddMember("body", b, a);
+            }
+            rec.AddMember("request", req, a);
+        }
+        writer->write(rec);
+    }
+    writer->finish();
+
+    if (opts.write_back && !opts.dry_run) {
+        write_back(file, assigned);
+    }
+    const auto& stats = ctx.client_stats();
+    const std::string summary =
+        fmt::format("{}: {} {}, {} {}, {} unchanged, {} conflict{}, {} failed ({} requests, {} rate limited)",
+                    opts.dry_run ? "contacts push (dry run)" : "contacts push", counts.created,
+                    opts.dry_run ? "to create" : "created", counts.updated, opts.dry_run ? "to update" : "updated",
+                    counts.unchanged, counts.conflicts, counts.conflicts == 1 ? "" : "s", counts.failed,
+                    stats.requests, stats.rate_limited);
+    ctx.info(summary);
+    if (!opts.dry_run) {
+        const bool bad = counts.failed + counts.conflicts > 0;
+        ctx.state().finish_run(run_id, bad ? "partial" : "ok",
+                               fmt::format(R"({{"created":{},"updated":{},"unchanged":{},"conflicts":{},"failed":{}}})",
+                                           counts.created, counts.updated, counts.unchanged, counts.conflicts,
+                                           counts.failed));
+    }
+    if (pusher.stopped()) {
+        throw_api_error(pusher.stop_error(), "contacts push stopped");
+    }
+    if (counts.failed + counts.conflicts > 0) {
+        throw Error(ExitCode::partial, fmt::format("{} of {} rows not pushed (see the rows marked conflict, "
+                                                   "failed or unknown)",
+                                                   counts.failed + counts.conflicts, file.rows.size()));
+    }
+}
+
+} // namespace lexsync::commands::contacts

@@ -1,0 +1,38 @@
+// --- Interface ---
+// `lexsync sandbox serve`: runs the local lexoffice API emulator until SIGINT/SIGTERM.
+#pragma once
+
+#include "cli/context.hpp"
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace lexsync::commands::sandbox {
+
+struct ServeOptions {
+    std::string host = "127.0.0.1";
+    int port = 0; // 0 = a free port
+    bool allow_remote = false;
+    std::string seed = "demo"; // demo | empty | path to a JSON seed file
+    std::string state_file;    // empty = in memory
+    double rate_limit = 2.0;   // requests per second per key
+    int burst = 4;
+    bool no_rate_limit = false;
+    bool retry_after = false;
+    long listing_window = 10000; // 0 = unlimited
+    int latency_ms = 0;
+    int latency_jitter_ms = 0;
+};
+
+// Adds `serve` to `parent`.
+void register_serve(CLI::App& parent, Context& ctx);
+
+// Serves until SIGINT/SIGTERM, printing the base URL alone on the first line of stdout; throws
+// Error(usage) for a non-loopback host without --allow-remote, Error(invalid_input) for a bad
+// seed or state file and Error(error) when the port cannot be bound.
+void run_serve(const ServeOptions& options, Context& ctx);
+
+// True for a loopback host name or address (127.0.0.0/8, ::1, localhost).
+bool is_loopback_host(const std::string& host);
+
+} // namespace lexsync::commands::sandbox

@@ -1,0 +1,30 @@
+// --- Interface ---
+// The contacts resource (§9.2): create, read, full-replacement update and the filtered, paged
+// listing. Errors use the legacy IssueList format. Callers hold the server's state lock.
+#pragma once
+
+#include "sandbox/store.hpp"
+#include "sandbox/support.hpp"
+
+#include <string>
+
+namespace lexsync::sandbox::contacts {
+
+// The resource kind under which contacts are stored.
+inline constexpr const char* k_kind = "contacts";
+
+// POST /v1/contacts: 201 action result with Location, or 400/406.
+ApiResponse create(Store& store, const ApiRequest& req);
+// GET /v1/contacts/{id}: the contact, or 404.
+ApiResponse get(Store& store, const ApiRequest& req, const std::string& id);
+// PUT /v1/contacts/{id}: 200 action result, or 404/406.
+ApiResponse update(Store& store, const ApiRequest& req, const std::string& id);
+// GET /v1/contacts: a page of contacts; `listing_window` caps totalElements (0 = unlimited).
+ApiResponse list(Store& store, const ApiRequest& req, long listing_window);
+
+// Stores one contact from a seed (read-only fields such as numbers, archived and id may be
+// given; API write limits are not enforced, as for contacts made in the web app). Throws
+// std::runtime_error naming the problem when the object is unusable.
+void seed(Store& store, const std::string& org_id, const JsonValue& contact);
+
+} // namespace lexsync::sandbox::contacts

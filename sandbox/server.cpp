@@ -1,0 +1,394 @@
+#include "sandbox/server.hpp"
+
+#include "sandbox/contacts.hpp"
+#include "sandbox/reference_data.hpp"
+#include "sandbox/seed.hpp"
+#include "sandbox/store.hpp"
+#include "sandbox/support.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <httplib.h>
+#include <map>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace lexsync::sandbox {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// A token bucket: `capacity` tokens, refilled continuously at `rate` per second; idle time never
+// accumulates more than `capacity`.
+struct Bucket {
+    double tokens = 0;
+    SteadyClock::time_point last;
+};
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+// Decodes one query component: `+` and `%20` both become a space; a malformed escape is kept.
+std::string decode_component(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '+') {
+            out += ' ';
+        } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+                   hex_value(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            i += 2;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+// Parses the query part of a request target.
+std::multimap<std::string, std::string> parse_query(const std::string& target) {
+    std::multimap<std::string, std::string> out;
+    const auto q = target.find('?');
+    if (q == std::string::npos) {
+        return out;
+    }
+    std::string_view rest(target);
+    rest.remove_prefix(q + 1);
+    const auto hash = rest.find('#');
+    if (hash != std::string_view::npos) {
+        rest = rest.substr(0, hash);
+    }
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const std::string_view pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        if (pair.empty()) {
+            continue;
+        }
+        const auto eq = pair.find('=');
+        if (eq == std::string_view::npos) {
+            out.emplace(decode_component(pair), std::string{});
+        } else {
+            out.emplace(decode_component(pair.substr(0, eq)),
+                        decode_component(pair.substr(eq + 1)));
+        }
+    }
+    return out;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+bool is_json_content_type(const std::string& value) {
+    const std::string v = lower(value);
+    const std::string prefix = "application/json";
+    if (v.compare(0, prefix.size(), prefix) != 0) {
+        return false;
+    }
+    return v.size() == prefix.size() || v[prefix.size()] == ';' || v[prefix.size()] == ' ';
+}
+
+ApiResponse raw_json(const std::string& body) {
+    ApiResponse r;
+    r.body = body;
+    return r;
+}
+
+} // namespace
+
+struct Server::Impl {
+    explicit Impl(ServerOptions o)
+        : options(std::move(o)),
+          store(options.state_file.empty() ? std::string(":memory:") : options.state_file) {
+        if (options.burst < 1) {
+            throw std::runtime_error("burst must be at least 1");
+        }
+        if (options.rate_limit && !(options.rate_per_second > 0)) {
+            throw std::runtime_error("rate limit must be above 0 requests per second");
+        }
+        if (!store.seeded()) {
+            apply_seed(store, options.seed);
+        }
+        const auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+            handle(req, res);
+        };
+        http.Get(".*", handler);
+        http.Post(".*", handler);
+        http.Put(".*", handler);
+        http.Delete(".*", handler);
+        http.Patch(".*", handler);
+        http.Options(".*", handler);
+        http.set_keep_alive_timeout(2);
+    }
+
+    void handle(const httplib::Request& req, httplib::Response& res) {
+        const auto start = SteadyClock::now();
+        simulate_latency();
+        ApiResponse r = process(req);
+        res.status = r.status;
+        for (const auto& [name, value] : r.headers) {
+            res.set_header(name, value);
+        }
+        if (!r.body.empty()) {
+            res.set_content(r.body, "application/json");
+        }
+        if (options.log) {
+            const auto ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start)
+                    .count();
+            // The target carries only the path and query; credentials live in headers.
+            options.log(req.method + " " + req.target + " " + std::to_string(r.status) + " " +
+                        std::to_string(ms) + "ms");
+        }
+    }
+
+    void simulate_latency() {
+        int ms = options.latency_ms;
+        if (options.latency_jitter_ms > 0) {
+            static thread_local std::mt19937 gen{std::random_device{}()};
+            ms += std::uniform_int_distribution<int>(0, options.latency_jitter_ms)(gen);
+        }
+        if (ms > 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        }
+    }
+
+    // Takes one token for `key`; false (and the seconds until one is available) when empty.
+    bool take_token(const std::string& key, double& wait_seconds) {
+        const auto now = SteadyClock::now();
+        auto [it, inserted] = buckets.try_emplace(key);
+        Bucket& b = it->second;
+        if (inserted) {
+            b.tokens = options.burst;
+        } else {
+            const double elapsed = std::chrono::duration<double>(now - b.last).count();
+            b.tokens =
+                std::min<double>(options.burst, b.tokens + elapsed * options.rate_per_second);
+        }
+        b.last = now;
+        if (b.tokens >= 1.0) {
+            b.tokens -= 1.0;
+            return true;
+        }
+        wait_seconds = (1.0 - b.tokens) / options.rate_per_second;
+        return false;
+    }
+
+    ApiResponse process(const httplib::Request& hreq) {
+        // 1. Authentication comes first: no key, no bucket.
+        const std::string auth = hreq.get_header_value("Authorization");
+        std::string key;
+        if (auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer ") {
+            key = auth.substr(7);
+            key.erase(0, key.find_first_not_of(' '));
+        }
+        std::unique_lock lock(mutex);
+        std::optional<std::string> org;
+        if (!key.empty()) {
+            org = store.organization_for_key(key);
+        }
+        if (!org) {
+            return message_error(401, "Unauthorized");
+        }
+        // 2. Rate limit per key; a refused request is not executed.
+        if (options.rate_limit) {
+            double wait = 0;
+            if (!take_token(key, wait)) {
+                ApiResponse r = message_error(429, "Rate limit exceeded");
+                if (options.retry_after_header) {
+                    r.headers.emplace_back("Retry-After",
+                                           std::to_string(static_cast<long>(std::ceil(wait))));
+                }
+                return r;
+            }
+        }
+        // 3. Route.
+        ApiRequest req;
+        req.method = hreq.method == "HEAD" ? "GET" : hreq.method;
+        req.path = hreq.path;
+        if (req.path.size() > 1 && req.path.back() == '/') {
+            req.path.pop_back();
+        }
+        req.params = parse_query(hreq.target);
+        req.body = hreq.body;
+        req.content_type = hreq.get_header_value("Content-Type");
+        req.host = hreq.get_header_value("Host");
+        if (req.host.empty()) {
+            req.host = host_port();
+        }
+        req.org_id = *org;
+        try {
+            return route(req);
+        } catch (const std::exception&) {
+            return regular_error(500, req.path, "Internal server error");
+        }
+    }
+
+    ApiResponse route(const ApiRequest& req) {
+        const bool get = req.method == "GET";
+        const std::string& p = req.path;
+        if (p == "/v1/profile" && get) {
+            const auto doc = store.organization(req.org_id);
+            return doc ? raw_json(*doc) : regular_error(404, p, "Not Found");
+        }
+        if (p == "/v1/ping" && get) {
+            // [U] Only the path and the userEmail field are known.
+            JsonDocument profile;
+            const auto doc = store.organization(req.org_id);
+            profile.Parse(doc ? doc->c_str() : "{}");
+            JsonDocument d(rapidjson::kObjectType);
+            std::string email;
+            if (profile.IsObject() && profile.HasMember("created") &&
+                profile["created"].HasMember("userEmail")) {
+                email = profile["created"]["userEmail"].GetString();
+            }
+            d.AddMember("userEmail", json_str(email, d.GetAllocator()), d.GetAllocator());
+            return json_response(200, d);
+        }
+        if (get && p == "/v1/countries") {
+            return raw_json(countries_json());
+        }
+        if (get && p == "/v1/payment-conditions") {
+            return raw_json(payment_conditions_json());
+        }
+        if (get && p == "/v1/posting-categories") {
+            return raw_json(posting_categories_json());
+        }
+        if (get && p == "/v1/print-layouts") {
+            return raw_json(print_layouts_json());
+        }
+        if (p == "/v1/contacts") {
+            if (get) {
+                return contacts::list(store, req, options.listing_window);
+            }
+            if (req.method == "POST") {
+                if (!is_json_content_type(req.content_type)) {
+                    return unsupported_media_type(req);
+                }
+                return contacts::create(store, req);
+            }
+        }
+        const std::string prefix = "/v1/contacts/";
+        if (p.compare(0, prefix.size(), prefix) == 0) {
+            std::string id = p.substr(prefix.size());
+            if (id.find('/') == std::string::npos && !id.empty()) {
+                id = lower(id);
+                if (get) {
+                    return contacts::get(store, req, id);
+                }
+                if (req.method == "PUT") {
+                    if (!is_json_content_type(req.content_type)) {
+                        return unsupported_media_type(req);
+                    }
+                    return contacts::update(store, req, id);
+                }
+            }
+        }
+        // Unknown routes and unsupported methods on known paths (e.g. DELETE /v1/contacts/{id},
+        // OPTIONS) answer 404, as measured on the live API.
+        return regular_error(404, p, "No route found for " + req.method + " " + p);
+    }
+
+    static ApiResponse unsupported_media_type(const ApiRequest& req) {
+        return regular_error(415, req.path,
+                             "Content type '" + req.content_type + "' not supported");
+    }
+
+    std::string host_port() const {
+        std::string h = options.host;
+        if (h == "0.0.0.0" || h.empty()) {
+            h = "127.0.0.1";
+        } else if (h == "::") {
+            h = "::1";
+        }
+        if (h.find(':') != std::string::npos) {
+            h = "[" + h + "]";
+        }
+        return h + ":" + std::to_string(port);
+    }
+
+    ServerOptions options;
+    Store store;
+    std::mutex mutex; // guards store and buckets
+    std::map<std::string, Bucket> buckets;
+    httplib::Server http;
+    int port = 0;
+    std::mutex lifecycle_mutex; // orders stop() against the start of listen()
+    bool stopped = false;
+    std::atomic<bool> listening{false};
+};
+
+Server::Server(ServerOptions options) : m_impl(std::make_unique<Impl>(std::move(options))) {}
+
+Server::~Server() {
+    stop();
+}
+
+int Server::bind() {
+    auto& impl = *m_impl;
+    if (impl.options.port == 0) {
+        impl.port = impl.http.bind_to_any_port(impl.options.host);
+        if (impl.port < 0) {
+            throw std::runtime_error("cannot bind to " + impl.options.host);
+        }
+    } else {
+        if (!impl.http.bind_to_port(impl.options.host, impl.options.port)) {
+            throw std::runtime_error("cannot bind to " + impl.options.host + ":" +
+                                     std::to_string(impl.options.port));
+        }
+        impl.port = impl.options.port;
+    }
+    return impl.port;
+}
+
+void Server::listen() {
+    auto& impl = *m_impl;
+    {
+        std::lock_guard lock(impl.lifecycle_mutex);
+        if (impl.stopped) {
+            return;
+        }
+        impl.listening = true;
+    }
+    impl.http.listen_after_bind();
+    impl.listening = false;
+}
+
+void Server::stop() {
+    auto& impl = *m_impl;
+    {
+        std::lock_guard lock(impl.lifecycle_mutex);
+        impl.stopped = true;
+    }
+    // httplib ignores stop() until its accept loop runs: wait for it when listen() has begun.
+    while (impl.listening && !impl.http.is_running()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    impl.http.stop();
+}
+
+std::string Server::base_url() const {
+    return "http://" + m_impl->host_port();
+}
+
+} // namespace lexsync::sandbox

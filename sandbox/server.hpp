@@ -1,0 +1,54 @@
+// --- Interface ---
+// The lexoffice API emulator: an HTTP server on loopback that behaves like the service described
+// in the API reference (authentication, rate limit, error formats, contacts, reference data).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace lexsync::sandbox {
+
+// The fixed API key of the demo organisation.
+inline constexpr const char* k_sandbox_api_key = "sandbox-api-key-lexsync-demo";
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    int port = 0;              // 0 = a free port
+    std::string seed = "demo"; // demo | empty | path to a JSON seed file
+    std::string state_file;    // empty = in memory; a file keeps everything across restarts
+    double rate_per_second = 2.0;
+    int burst = 4;
+    bool rate_limit = true;
+    bool retry_after_header = false;
+    long listing_window = 10000; // 0 = unlimited
+    int latency_ms = 0;
+    int latency_jitter_ms = 0;
+    // Receives one line per request (method, path, status, duration; never credentials).
+    std::function<void(const std::string&)> log;
+};
+
+class Server {
+public:
+    // Opens the state and applies the seed unless the state file was seeded before. Throws
+    // std::runtime_error on a bad seed file or unusable state file.
+    explicit Server(ServerOptions options);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds the listening socket and returns the actual port; throws std::runtime_error.
+    int bind();
+    // Serves requests until stop() (call bind() first).
+    void listen();
+    // Stops listen(); safe from any thread and from signal-driven shutdown code.
+    void stop();
+    // "http://127.0.0.1:PORT" (the bound host and port).
+    std::string base_url() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace lexsync::sandbox

@@ -1,0 +1,62 @@
+// --- Interface ---
+// The emulator's persistent state: organisations, their API keys (hashed), counters and resources
+// stored as JSON documents per organisation and kind ("contacts", later "invoices", "vouchers",
+// "files", "event-subscriptions", …) in SQLite. Not thread-safe: the server serialises access.
+#pragma once
+
+#include <cstdint>
+#include <lexsync/sqlite.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lexsync::sandbox {
+
+// One stored resource with its bookkeeping columns.
+struct StoredResource {
+    std::string id;
+    std::int64_t version = 0;
+    std::string created; // formatted timestamp
+    std::string updated; // formatted timestamp
+    std::string doc;     // the JSON document as served (without created/updated unless part of it)
+};
+
+class Store {
+public:
+    // Opens `path` (":memory:" or a file) and creates the schema if needed.
+    explicit Store(const std::string& path);
+
+    // True once a seed has been applied (a reopened state file is not seeded again).
+    bool seeded();
+    void mark_seeded();
+
+    // Inserts or replaces an organisation (its profile fields as JSON).
+    void put_organization(const std::string& org_id, const std::string& doc);
+    // The organisation's JSON, or nullopt.
+    std::optional<std::string> organization(const std::string& org_id);
+    // Registers `api_key` (stored as a SHA-256 hash) for `org_id`.
+    void add_api_key(const std::string& api_key, const std::string& org_id);
+    // The organisation of `api_key`, or nullopt.
+    std::optional<std::string> organization_for_key(const std::string& api_key);
+
+    // One resource, or nullopt.
+    std::optional<StoredResource> get(const std::string& org_id, const std::string& kind,
+                                      const std::string& id);
+    // Every resource of a kind in insertion order.
+    std::vector<StoredResource> list(const std::string& org_id, const std::string& kind);
+    // Inserts or replaces a resource (a replacement keeps its insertion position).
+    void put(const std::string& org_id, const std::string& kind, const StoredResource& r);
+
+    // Returns the next value of counter `name` (first value `start`) and advances it.
+    std::int64_t next_number(const std::string& org_id, const std::string& name,
+                             std::int64_t start);
+    // Makes sure the counter's next value is above `used`.
+    void reserve_number(const std::string& org_id, const std::string& name, std::int64_t used);
+
+    sqlite::Database& db() { return m_db; }
+
+private:
+    sqlite::Database m_db;
+};
+
+} // namespace lexsync::sandbox

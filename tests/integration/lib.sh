@@ -1,0 +1,74 @@
+# Shared by the integration tests: a temporary home, the real sandbox on a free loopback port, and
+# small assertions. Source it; it needs LEXSYNC_BIN (set by ctest).
+set -euo pipefail
+
+: "${LEXSYNC_BIN:?LEXSYNC_BIN must point at the lexsync binary}"
+command -v jq >/dev/null || { echo "SKIP: jq is not installed"; exit 77; }
+
+SANDBOX_KEY="sandbox-api-key-lexsync-demo"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lexsync-it.XXXXXX")
+export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/config" XDG_STATE_HOME="$WORK/state"
+mkdir -p "$HOME"
+unset LEXSYNC_CONFIG LEXSYNC_PROFILE LEXSYNC_API_KEY LEXSYNC_BASE_URL LEXSYNC_STATE_DIR || true
+SANDBOX_PIDS=()
+
+cleanup() {
+  local rc=$?
+  for pid in "${SANDBOX_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$rc" -eq 0 ]; then
+    rm -rf "$WORK"
+  else
+    echo "test failed (exit $rc); files kept in $WORK" >&2
+  fi
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# start_sandbox [serve options…]: starts a sandbox and sets BASE_URL (and exports it for lexsync).
+start_sandbox() {
+  local n=${#SANDBOX_PIDS[@]}
+  "$LEXSYNC_BIN" sandbox serve --port 0 "$@" >"$WORK/sandbox$n.url" 2>"$WORK/sandbox$n.log" &
+  SANDBOX_PIDS+=($!)
+  for _ in $(seq 200); do
+    [ -s "$WORK/sandbox$n.url" ] && break
+    sleep 0.05
+  done
+  BASE_URL=$(head -n1 "$WORK/sandbox$n.url")
+  [ -n "$BASE_URL" ] || fail "sandbox did not start: $(cat "$WORK/sandbox$n.log")"
+  export LEXSYNC_BASE_URL="$BASE_URL"
+}
+
+lexsync() {
+  "$LEXSYNC_BIN" "$@"
+}
+
+# expect_exit CODE command…: runs the command and checks its exit code.
+expect_exit() {
+  local want=$1
+  shift
+  set +e
+  "$@"
+  local got=$?
+  set -e
+  [ "$got" -eq "$want" ] || fail "expected exit $want, got $got: $*"
+}
+
+assert_eq() {
+  [ "$1" == "$2" ] || fail "${3:-values differ}: expected '$2', got '$1'"
+}
+
+assert_contains() {
+  grep -qF -- "$2" <<<"$1" || fail "${3:-missing text}: '$2' not in: $1"
+}
+
+# count_writes FILE: the number of POST and PUT requests a -v log shows.
+count_writes() {
+  grep -cE '→ (POST|PUT) ' "$1" || true
+}

@@ -1,0 +1,93 @@
+# contacts push against the real sandbox: create, match, update, write-back, dry run, a re-run
+# that sends no writes, and bad input that sends nothing.
+source "$(dirname "$0")/lib.sh"
+start_sandbox --seed demo
+export LEXSYNC_API_KEY="$SANDBOX_KEY"
+
+cat >"$WORK/contacts.csv" <<'CSV'
+ref,role,company_name,first_name,last_name,email,phone,street,zip,city,country,note
+src-1,customer,Glanzwerk Gebäudereinigung GmbH,Petra,Sauber,info@glanzwerk.example,+49 30 123456,Hauptstr. 1,10115,Berlin,DE,Neukunde
+src-2,vendor,Putzmittel Großhandel AG,,,,,,,,,
+src-3,customer,,Jonas,Weber,jonas.weber@example.org,,Ringweg 7,80331,München,DE,
+src-4,both,"Fenster & Glas <Nord> GmbH",,,kontakt@fenster-nord.example,,,,,,
+CSV
+cp "$WORK/contacts.csv" "$WORK/original.csv"
+
+# Dry run: a plan, no writes, the file untouched.
+plan=$(lexsync -v contacts push "$WORK/contacts.csv" --dry-run -o json 2>"$WORK/dry.log")
+assert_eq "$(jq -r '[.[].action] | unique | join(",")' <<<"$plan")" "create" "dry-run plan"
+assert_eq "$(count_writes "$WORK/dry.log")" "0" "dry run writes"
+assert_eq "$(jq -r '.[0].request.method' <<<"$plan")" "POST" "dry-run shows the request"
+cmp -s "$WORK/contacts.csv" "$WORK/original.csv" || fail "dry run changed the input file"
+
+# First push creates all four and writes back ids and numbers.
+out=$(lexsync -v contacts push "$WORK/contacts.csv" --write-back -o json 2>"$WORK/push1.log")
+assert_eq "$(jq '[.[] | select(.action=="created")] | length' <<<"$out")" "4" "created"
+assert_eq "$(count_writes "$WORK/push1.log")" "4" "writes of the first push"
+head -n1 "$WORK/contacts.csv" | grep -q ',id,customer_number,vendor_number' || fail "write-back columns"
+ids=$(tail -n +2 "$WORK/contacts.csv" | grep -c -E '[0-9a-f]{8}-[0-9a-f]{4}-')
+assert_eq "$ids" "4" "ids written back"
+number=$(jq -r '.[] | select(.ref=="src-1") | .customerNumber' <<<"$out")
+[[ "$number" =~ ^1[0-9]{4}$ ]] || fail "customer number assigned by lexoffice: $number"
+grep -q ",$number," "$WORK/contacts.csv" || fail "customer number written back"
+
+# The contacts are in lexoffice exactly once, with their data.
+all=$(lexsync contacts pull -o json)
+assert_eq "$(jq '[.[] | select(.company.name=="Fenster & Glas <Nord> GmbH")] | length' <<<"$all")" "1" "escaped name stored once"
+assert_eq "$(jq -r '.[] | select(.person.lastName=="Weber") | .addresses.billing[0].city' <<<"$all")" "München" "address"
+
+# A re-run (with the written-back file, and with the original) sends no writes.
+lexsync -v contacts push "$WORK/contacts.csv" -o json >"$WORK/rerun.json" 2>"$WORK/rerun.log"
+assert_eq "$(count_writes "$WORK/rerun.log")" "0" "writes of the re-run"
+assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/rerun.json")" "unchanged" "re-run actions"
+lexsync -v contacts push "$WORK/original.csv" -o json >/dev/null 2>"$WORK/rerun2.log"
+assert_eq "$(count_writes "$WORK/rerun2.log")" "0" "writes of a re-run of the original file"
+
+# A change updates by read-merge-write, keeping what the input does not mention.
+sed -i 's/Neukunde/Stammkunde/' "$WORK/contacts.csv"
+out=$(lexsync -v contacts push "$WORK/contacts.csv" -o json 2>"$WORK/update.log")
+assert_eq "$(jq -r '.[] | select(.ref=="src-1") | .action' <<<"$out")" "updated" "update action"
+assert_eq "$(count_writes "$WORK/update.log")" "1" "one PUT"
+c=$(lexsync contacts pull --name 'Glanzwerk%' -o json)
+assert_eq "$(jq -r '.[0].note' <<<"$c")" "Stammkunde" "note updated"
+assert_eq "$(jq -r '.[0].phoneNumbers.business[0]' <<<"$c")" "+49 30 123456" "phone kept"
+assert_eq "$(jq -r '.[0].version' <<<"$c")" "2" "version incremented"
+
+# An existing demo contact is matched by e-mail, not duplicated.
+email=$(jq -r '[.[] | select(.emailAddresses.business[0] != null and .company != null)][0].emailAddresses.business[0]' <<<"$all")
+name=$(jq -r --arg e "$email" '[.[] | select(.emailAddresses.business[0] == $e)][0].company.name' <<<"$all")
+printf 'role,company_name,email\ncustomer,%s,%s\n' "$name" "$email" >"$WORK/existing.csv"
+out=$(lexsync contacts push "$WORK/existing.csv" -o json)
+assert_eq "$(jq -r '.[0].action' <<<"$out")" "unchanged" "matched by e-mail"
+
+# Two rows naming the same person: reported before anything is sent.
+cat >"$WORK/bad.csv" <<'CSV'
+role,company_name,last_name,email,country,city
+customer,Alpha GmbH,,alpha@example.org,DE,Köln
+customer,,,,DE,
+vendor,Beta GmbH,,not-an-email,,Bonn
+customer,Alpha GmbH,,alpha@example.org,DE,Köln
+kunde,Gamma GmbH,,,,
+CSV
+set +e
+lexsync -v contacts push "$WORK/bad.csv" >"$WORK/bad.out" 2>"$WORK/bad.err"
+rc=$?
+set -e
+assert_eq "$rc" "6" "exit code for invalid input"
+err=$(cat "$WORK/bad.err")
+assert_contains "$err" "bad.csv:3:company_name: missing name"
+assert_contains "$err" "bad.csv:4:email: 'not-an-email' is not a valid e-mail address"
+assert_contains "$err" "bad.csv:4:country: missing"
+assert_contains "$err" "bad.csv:5:email: duplicate of line 2"
+assert_contains "$err" "bad.csv:6:role:"
+grep -q '→ ' "$WORK/bad.err" && fail "requests were sent for invalid input"
+printf 'role,company_name,colour\ncustomer,X GmbH,blue\n' >"$WORK/col.csv"
+expect_exit 6 lexsync contacts push "$WORK/col.csv"
+printf 'role,company_name\ncustomer,M\xfcller GmbH\n' >"$WORK/latin1.csv"
+set +e
+lexsync contacts push "$WORK/latin1.csv" 2>"$WORK/latin1.err"
+rc=$?
+set -e
+assert_eq "$rc" "6" "exit code for Latin-1 input"
+assert_contains "$(cat "$WORK/latin1.err")" "latin1.csv:2: not valid UTF-8"
+echo "ok: contacts push"

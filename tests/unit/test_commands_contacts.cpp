@@ -1,0 +1,204 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <unistd.h>
+
+#include "cli/context.hpp"
+#include "fake_transport.hpp"
+
+namespace fs = std::filesystem;
+using lexsync::http::Method;
+
+namespace {
+
+constexpr const char* k_key = "unit-test-key-0123456789";
+
+// Hands requests to a FakeTransport the test keeps.
+class Forward final : public lexsync::http::Transport {
+public:
+    explicit Forward(lexsync::testing::FakeTransport& fake) : m_fake(fake) {}
+    lexsync::http::SendResult send(const lexsync::http::Request& r) override { return m_fake.send(r); }
+
+private:
+    lexsync::testing::FakeTransport& m_fake;
+};
+
+struct Harness {
+    fs::path dir;
+    lexsync::testing::FakeTransport fake;
+    lexsync::FakeClock clock;
+
+    Harness() {
+        static int n = 0;
+        dir = fs::temp_directory_path() / ("lexsync-cmd-contacts-" + std::to_string(::getpid()) + "-" +
+                                           std::to_string(n++));
+        fs::create_directories(dir);
+    }
+    ~Harness() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+
+    fs::path write(const std::string& name, const std::string& text) const {
+        std::ofstream(dir / name) << text;
+        return dir / name;
+    }
+
+    struct Outcome {
+        int code = 0;
+        std::string out, err;
+    };
+
+    Outcome run(const std::string& args) {
+        std::ostringstream out, err;
+        std::istringstream in;
+        std::map<std::string, std::string> vars = {{"LEXSYNC_API_KEY", k_key},
+                                                   {"LEXSYNC_BASE_URL", "https://api.example.test"},
+                                                   {"HOME", dir.string()},
+                                                   {"XDG_STATE_HOME", (dir / "state").string()},
+                                                   {"XDG_CONFIG_HOME", (dir / "config").string()}};
+        lexsync::Context ctx(
+            lexsync::IOStreams{out, err, in, false, false, false},
+            [vars](const std::string& k) -> std::optional<std::string> {
+                auto it = vars.find(k);
+                return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+            },
+            clock);
+        ctx.transport_factory = [this](const lexsync::ClientConfig&) { return std::make_unique<Forward>(fake); };
+        Outcome o;
+        o.code = lexsync::run(args, ctx);
+        o.out = out.str();
+        o.err = err.str();
+        CHECK(o.out.find(k_key) == std::string::npos);
+        CHECK(o.err.find(k_key) == std::string::npos);
+        return o;
+    }
+
+    std::size_t count(Method m) const {
+        std::size_t n = 0;
+        for (const auto& r : fake.requests()) {
+            n += r.method == m ? 1 : 0;
+        }
+        return n;
+    }
+};
+
+std::string page(const std::string& items) {
+    return R"({"content":[)" + items + R"(],"first":true,"last":true,"totalPages":1,"totalElements":1,)"
+                                       R"("numberOfElements":1,"size":250,"number":0})";
+}
+
+const std::string k_alpha = R"({"id":"11111111-1111-1111-1111-111111111111","version":1,
+    "roles":{"customer":{"number":10001}},"company":{"name":"Alpha GmbH"},
+    "emailAddresses":{"business":["info@alpha.example"]},"note":"old"})";
+
+} // namespace
+
+TEST_SUITE("lexsync contacts") {
+    TEST_CASE("pull escapes the name filter and asks for pages of 250") {
+        Harness h;
+        h.fake.add(Method::get,
+                   "/v1/contacts?customer=true&name=M%C3%BCller%20%26amp%3B%20S%C3%B6hne%25&page=0&size=250", 200,
+                   page(k_alpha));
+        auto o = h.run("contacts pull --customer --name 'Müller & Söhne%' -o ndjson");
+        CHECK(o.code == 0);
+        CHECK(o.out.find("Alpha GmbH") != std::string::npos);
+        h.fake.verify();
+    }
+
+    TEST_CASE("push updates with the current version after a version conflict") {
+        Harness h;
+        auto file = h.write("c.csv", "role,company_name,email,note\ncustomer,Alpha GmbH,info@alpha.example,new\n");
+        h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200, page(k_alpha));
+        h.fake.add(Method::put, "/v1/contacts/11111111-1111-1111-1111-111111111111", 406,
+                   R"({"IssueList":[{"i18nKey":"invalid_value","source":"version","type":"validation_failure"}]})");
+        std::string v2 = k_alpha;
+        v2.replace(v2.find("\"version\":1"), 11, "\"version\":2");
+        h.fake.add(Method::get, "/v1/contacts/11111111-1111-1111-1111-111111111111", 200, v2);
+        h.fake.add(Method::put, "/v1/contacts/11111111-1111-1111-1111-111111111111", 200,
+                   R"({"id":"11111111-1111-1111-1111-111111111111","version":3})");
+        auto o = h.run("contacts push -o json " + file.string());
+        CHECK(o.code == 0);
+        CHECK(o.out.find("\"action\":\"updated\"") != std::string::npos);
+        const auto reqs = h.fake.requests();
+        REQUIRE(reqs.size() == 4);
+        CHECK(reqs[1].body.find("\"version\":1") != std::string::npos);
+        CHECK(reqs[3].body.find("\"version\":2") != std::string::npos);
+        CHECK(reqs[3].body.find("\"note\":\"new\"") != std::string::npos);
+        h.fake.verify();
+    }
+
+    TEST_CASE("a POST that may have run is reconciled by a lookup, never sent twice") {
+        Harness h;
+        auto file = h.write("c.csv", "ref,role,company_name,email\nr1,customer,Beta AG,info@beta.example\n");
+        h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200, page(k_alpha));
+        h.fake.add(Method::post, "/v1/contacts", 504, R"({"message":"Gateway Timeout"})");
+        h.fake.add(Method::get, "/v1/contacts?name=Beta%20AG&page=0&size=250", 200,
+                   page(R"({"id":"22222222-2222-2222-2222-222222222222","version":1,"roles":{"customer":{"number":10002}},
+                        "company":{"name":"Beta AG"},"emailAddresses":{"business":["info@beta.example"]}})"));
+        auto o = h.run("contacts push -o json " + file.string());
+        CHECK(o.code == 0);
+        CHECK(o.out.find("\"action\":\"created\"") != std::string::npos);
+        CHECK(o.out.find("22222222-2222-2222-2222-222222222222") != std::string::npos);
+        CHECK(h.count(Method::post) == 1);
+        h.fake.verify();
+    }
+
+    TEST_CASE("an unconfirmed POST is reported, and the next run finds the contact instead of creating it") {
+        Harness h;
+        auto file = h.write("c.csv", "ref,role,company_name\nr1,customer,Gamma KG\n");
+        h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200, page(k_alpha));
+        h.fake.add_error(Method::post, "/v1/contacts", lexsync::http::TransportError::Kind::timeout);
+        h.fake.add(Method::get, "/v1/contacts?name=Gamma%20KG&page=0&size=250", 200, page(""));
+        auto first = h.run("contacts push -o json " + file.string());
+        CHECK(first.code == 5); // a timeout stops the run as a network failure
+        CHECK(first.out.find("\"action\":\"unknown\"") != std::string::npos);
+
+        // The contact did get created: the next run matches it and writes nothing.
+        const std::string gamma = R"({"id":"33333333-3333-3333-3333-333333333333","version":1,
+            "roles":{"customer":{"number":10003}},"company":{"name":"Gamma KG"}})";
+        h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200, page(k_alpha + "," + gamma));
+        auto second = h.run("contacts push -o json " + file.string());
+        CHECK(second.code == 0);
+        CHECK(second.out.find("\"action\":\"unchanged\"") != std::string::npos);
+        CHECK(h.count(Method::post) == 1);
+        CHECK(h.count(Method::put) == 0);
+        h.fake.verify();
+    }
+
+    TEST_CASE("invalid input sends nothing and exits 6") {
+        Harness h;
+        auto file = h.write("c.csv", "role,company_name,email\ncustomer,,x@y.example\n");
+        auto o = h.run("contacts push " + file.string());
+        CHECK(o.code == 6);
+        CHECK(o.err.find("c.csv:2:company_name: missing name") != std::string::npos);
+        CHECK(h.fake.request_count() == 0);
+    }
+
+    TEST_CASE("a name matching two contacts is a conflict, not a guess") {
+        Harness h;
+        auto file = h.write("c.csv", "role,company_name\ncustomer,Twin GmbH\n");
+        h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200,
+                   page(R"({"id":"a","version":1,"roles":{"customer":{}},"company":{"name":"Twin GmbH"}},
+                           {"id":"b","version":1,"roles":{"customer":{}},"company":{"name":"twin  gmbh"}})"));
+        auto o = h.run("contacts push -o json " + file.string());
+        CHECK(o.code == 4);
+        CHECK(o.out.find("\"action\":\"conflict\"") != std::string::npos);
+        CHECK(h.count(Method::post) == 0);
+        h.fake.verify();
+    }
+
+    TEST_CASE("--help exits 0 on stdout; a bad flag exits 2 on stderr") {
+        Harness h;
+        auto help = h.run("contacts push --help");
+        CHECK(help.code == 0);
+        CHECK(help.out.find("--write-back") != std::string::npos);
+        auto bad = h.run("contacts push --bogus x.csv");
+        CHECK(bad.code == 2);
+        CHECK(bad.out.empty());
+        CHECK_FALSE(bad.err.empty());
+    }
+}
