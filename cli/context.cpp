@@ -1,9 +1,7 @@
 #include "cli/context.hpp"
 
 #include <fmt/format.h>
-
 #include <iostream>
-
 #include <lexsync/error.hpp>
 
 namespace lexsync {
@@ -60,10 +58,11 @@ const BearerToken& Context::token() {
             throw Error(ExitCode::config, t.error().message);
         }
         if (t->second == credentials::Source::none || t->first.empty()) {
-            throw Error(ExitCode::config,
-                        fmt::format("no API key for profile '{}': run 'lexsync auth login --profile {}' "
-                                    "or set LEXSYNC_API_KEY",
-                                    profile().name, profile().name));
+            throw Error(
+                ExitCode::config,
+                fmt::format("no API key for profile '{}': run 'lexsync auth login --profile {}' "
+                            "or set LEXSYNC_API_KEY",
+                            profile().name, profile().name));
         }
         m_token = t->first;
     }
@@ -123,6 +122,8 @@ void Context::info(const std::string& line) {
     }
 }
 
-void Context::warn(const std::string& line) { io.err << "lexsync: warning: " << line << "\n"; }
+void Context::warn(const std::string& line) {
+    io.err << "lexsync: warning: " << line << "\n";
+}
 
 } // namespace lexsync

@@ -5,15 +5,14 @@
 
 #include <functional>
 #include <iosfwd>
-#include <memory>
-#include <optional>
-#include <string>
-
 #include <lexsync/client.hpp>
 #include <lexsync/clock.hpp>
 #include <lexsync/config.hpp>
 #include <lexsync/credentials.hpp>
 #include <lexsync/state.hpp>
+#include <memory>
+#include <optional>
+#include <string>
 
 namespace lexsync {
 

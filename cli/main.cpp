@@ -1,16 +1,16 @@
-#include <curl/curl.h>
+#include "cli/context.hpp"
 
 #include <cstdlib>
+#include <curl/curl.h>
 #include <iostream>
 #include <unistd.h>
-
-#include "cli/context.hpp"
 
 int main(int argc, char** argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT); // once per process: the library leaves it to us
     lexsync::SystemClock clock;
     lexsync::Context ctx(
-        lexsync::IOStreams{std::cout, std::cerr, std::cin, isatty(1) == 1, isatty(2) == 1, isatty(0) == 1},
+        lexsync::IOStreams{std::cout, std::cerr, std::cin, isatty(1) == 1, isatty(2) == 1,
+                           isatty(0) == 1},
         [](const std::string& name) -> std::optional<std::string> {
             const char* v = std::getenv(name.c_str());
             return v ? std::optional<std::string>(v) : std::nullopt;

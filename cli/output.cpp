@@ -1,9 +1,8 @@
 #include "cli/output.hpp"
 
 #include <algorithm>
-#include <stdexcept>
-
 #include <lexsync/csv.hpp>
+#include <stdexcept>
 
 namespace lexsync {
 
@@ -38,8 +37,8 @@ std::string cell_text(const json::Value* v) {
 
 // Number of code points in UTF-8 `s` (terminal columns for the scripts lexsync prints).
 std::size_t display_width(const std::string& s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 class JsonWriter final : public RecordWriter {
@@ -94,7 +93,8 @@ private:
 
 class TableWriter final : public RecordWriter {
 public:
-    TableWriter(std::ostream& out, std::vector<Column> columns) : m_out(out), m_columns(std::move(columns)) {}
+    TableWriter(std::ostream& out, std::vector<Column> columns)
+        : m_out(out), m_columns(std::move(columns)) {}
     void write(const json::Value& record) override {
         std::vector<std::string> row;
         for (const auto& c : m_columns) {
@@ -128,7 +128,8 @@ public:
         };
         line([&](std::size_t i) {
             std::string h = m_columns[i].header;
-            std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::toupper(c); });
+            std::transform(h.begin(), h.end(), h.begin(),
+                           [](unsigned char c) { return std::toupper(c); });
             return h;
         });
         for (const auto& r : m_rows) {
@@ -145,7 +146,8 @@ private:
 } // namespace
 
 std::unique_ptr<RecordWriter> make_record_writer(const std::string& format, std::ostream& out,
-                                                 std::vector<Column> columns, bool spreadsheet_safe) {
+                                                 std::vector<Column> columns,
+                                                 bool spreadsheet_safe) {
     if (format == "json") {
         return std::make_unique<JsonWriter>(out);
     }
@@ -158,7 +160,8 @@ std::unique_ptr<RecordWriter> make_record_writer(const std::string& format, std:
     if (format == "table") {
         return std::make_unique<TableWriter>(out, std::move(columns));
     }
-    throw std::invalid_argument("unknown output format '" + format + "' (json, ndjson, csv, table)");
+    throw std::invalid_argument("unknown output format '" + format +
+                                "' (json, ndjson, csv, table)");
 }
 
 } // namespace lexsync

@@ -3,12 +3,11 @@
 // they come, so memory stays flat however many there are (table buffers, being for people).
 #pragma once
 
+#include <lexsync/json.hpp>
 #include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <lexsync/json.hpp>
 
 namespace lexsync {
 

@@ -1,13 +1,12 @@
-#include <fmt/format.h>
+#include "cli/context.hpp"
+#include "commands/commands.hpp"
 
 #include <CLI/CLI.hpp>
 #include <exception>
+#include <fmt/format.h>
+#include <lexsync/error.hpp>
 #include <sstream>
 #include <vector>
-
-#include "cli/context.hpp"
-#include "commands/commands.hpp"
-#include <lexsync/error.hpp>
 
 namespace lexsync {
 
@@ -24,14 +23,16 @@ constexpr const char* k_exit_codes_help = R"(Exit codes:
 
 // Builds the command tree on `app`; the global options bind to `ctx.global`.
 void build_app(CLI::App& app, Context& ctx) {
-    app.description("lexsync: a scriptable, idempotent connector for the lexoffice (Lexware Office) API");
+    app.description(
+        "lexsync: a scriptable, idempotent connector for the lexoffice (Lexware Office) API");
     app.footer(k_exit_codes_help);
     app.set_version_flag("--version", std::string("lexsync ") + LEXSYNC_VERSION);
     app.require_subcommand(1);
     app.fallthrough();
 
     auto& g = ctx.global;
-    app.add_option("--config", g.config_path, "Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)")
+    app.add_option("--config", g.config_path,
+                   "Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)")
         ->envname("LEXSYNC_CONFIG");
     app.add_option("--profile", g.profile, "Profile (account) to use")->envname("LEXSYNC_PROFILE");
     app.add_option("-o,--output", g.output, "Output format: json, ndjson, csv, table")
@@ -39,7 +40,8 @@ void build_app(CLI::App& app, Context& ctx) {
     app.add_option("--base-url", g.base_url, "API base URL (overrides the profile; e.g. a sandbox)")
         ->envname("LEXSYNC_BASE_URL");
     app.add_flag("-q,--quiet", g.quiet, "Print nothing on stderr but errors and warnings");
-    app.add_flag("-v,--verbose", g.verbose, "Log requests to stderr (secrets redacted); repeat for more");
+    app.add_flag("-v,--verbose", g.verbose,
+                 "Log requests to stderr (secrets redacted); repeat for more");
 
     commands::register_all(app, ctx);
 }

@@ -1,11 +1,9 @@
 #include "commands/completion/completion.hpp"
 
 #include <fmt/format.h>
-
+#include <lexsync/json.hpp>
 #include <map>
 #include <sstream>
-
-#include <lexsync/json.hpp>
 
 namespace lexsync::commands::completion {
 
@@ -70,7 +68,8 @@ std::string render_bash(const Node& root) {
       << "        case \"$path $word\" in\n";
     for (const Node* n : nodes) {
         if (n->path.size() > 1) {
-            s << "            " << single_quoted(join(n->path, " ")) << ") path=\"$path $word\" ;;\n";
+            s << "            " << single_quoted(join(n->path, " "))
+              << ") path=\"$path $word\" ;;\n";
         }
     }
     s << "        esac\n"
@@ -120,7 +119,8 @@ std::string render_zsh(const Node& root) {
       << "        case \"$path $word\" in\n";
     for (const Node* n : nodes) {
         if (n->path.size() > 1) {
-            s << "            " << single_quoted(join(n->path, " ")) << ") path=\"$path $word\" ;;\n";
+            s << "            " << single_quoted(join(n->path, " "))
+              << ") path=\"$path $word\" ;;\n";
         }
     }
     s << "        esac\n"
@@ -174,8 +174,8 @@ std::string render_fish(const Node& root) {
     for (const Node* n : nodes) {
         const std::string cond = condition(*n);
         for (const auto& c : n->children) {
-            s << "complete -c lexsync -n " << single_quoted(cond) << " -a " << c.path.back() << " -d "
-              << single_quoted(c.description) << "\n";
+            s << "complete -c lexsync -n " << single_quoted(cond) << " -a " << c.path.back()
+              << " -d " << single_quoted(c.description) << "\n";
         }
         for (const auto& f : n->flags) {
             s << "complete -c lexsync -n " << single_quoted(cond);
@@ -253,7 +253,8 @@ Node walk(const CLI::App& app, std::vector<std::string> path) {
         f.takes_value = opt->get_type_size_max() > 0 && opt->get_expected_min() > 0;
         n.flags.push_back(std::move(f));
     }
-    for (const CLI::App* sub : app.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); })) {
+    for (const CLI::App* sub :
+         app.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); })) {
         auto child_path = path;
         child_path.push_back(sub->get_name());
         n.children.push_back(walk(*sub, child_path));
@@ -288,7 +289,8 @@ std::string render(const Node& root, const std::string& shell) {
 
 void register_completion(CLI::App& app, Context& ctx) {
     auto shell = std::make_shared<std::string>();
-    auto* cmd = app.add_subcommand("completion", "Print a shell completion script (bash, zsh, fish)");
+    auto* cmd =
+        app.add_subcommand("completion", "Print a shell completion script (bash, zsh, fish)");
     cmd->add_option("SHELL", *shell, "bash, zsh, fish, or json for the command tree")
         ->required()
         ->check(CLI::IsMember({"bash", "zsh", "fish", "json"}));

@@ -4,11 +4,11 @@
 // (used by the documentation tests).
 #pragma once
 
+#include "cli/context.hpp"
+
 #include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
-
-#include "cli/context.hpp"
 
 namespace lexsync::commands::completion {
 

@@ -1,24 +1,26 @@
 #include "commands/contacts/pull.hpp"
 
-#include <fmt/format.h>
-
-#include <memory>
-
 #include "cli/output.hpp"
 #include "commands/contacts/shared/flatten.hpp"
+
+#include <fmt/format.h>
 #include <lexsync/atomic_file.hpp>
 #include <lexsync/client.hpp>
 #include <lexsync/error.hpp>
+#include <memory>
 
 namespace lexsync::commands::contacts {
 
 void register_pull(CLI::App& parent, Context& ctx) {
     auto opts = std::make_shared<PullOptions>();
-    auto* cmd = parent.add_subcommand("pull", "Write every contact (or a filtered set) to stdout or a file");
+    auto* cmd = parent.add_subcommand(
+        "pull", "Write every contact (or a filtered set) to stdout or a file");
     cmd->add_flag("--customer", opts->customer, "Only customers");
     cmd->add_flag("--vendor", opts->vendor, "Only vendors");
-    cmd->add_option("--name", opts->name, "Company or person name (at least 3 characters; _ and % are wildcards)");
-    cmd->add_option("--email", opts->email, "E-mail address (at least 3 characters; _ and % are wildcards)");
+    cmd->add_option("--name", opts->name,
+                    "Company or person name (at least 3 characters; _ and % are wildcards)");
+    cmd->add_option("--email", opts->email,
+                    "E-mail address (at least 3 characters; _ and % are wildcards)");
     cmd->add_option("--number", opts->number, "Customer or vendor number");
     cmd->add_option("--out", opts->out, "Write to FILE atomically instead of stdout");
     cmd->footer(R"(Examples:
@@ -29,7 +31,8 @@ void register_pull(CLI::App& parent, Context& ctx) {
 }
 
 void run_pull(const PullOptions& opts, Context& ctx) {
-    for (const auto& [flag, value] : {std::pair{"--name", &opts.name}, std::pair{"--email", &opts.email}}) {
+    for (const auto& [flag, value] :
+         {std::pair{"--name", &opts.name}, std::pair{"--email", &opts.email}}) {
         if (!value->empty() && value->size() < 3) {
             throw Error(ExitCode::usage, fmt::format("{} needs at least 3 characters", flag));
         }
@@ -84,10 +87,11 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     ctx.info(fmt::format("contacts pull: {} contact{}{}", n, n == 1 ? "" : "s",
                          file ? " written to " + opts.out : ""));
     if (pages.window_capped()) {
-        throw Error(ExitCode::partial,
-                    fmt::format("lexoffice lists at most {} results per query; narrow it with --customer, "
-                                "--vendor or --name to get the rest",
-                                PageIterator::k_window));
+        throw Error(
+            ExitCode::partial,
+            fmt::format("lexoffice lists at most {} results per query; narrow it with --customer, "
+                        "--vendor or --name to get the rest",
+                        PageIterator::k_window));
     }
 }
 

@@ -2,21 +2,21 @@
 // `lexsync contacts pull`: every contact (or a filtered set) from lexoffice to stdout or a file.
 #pragma once
 
+#include "cli/context.hpp"
+
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
 
-#include "cli/context.hpp"
-
 namespace lexsync::commands::contacts {
 
 struct PullOptions {
-    bool customer = false;           // only customers
-    bool vendor = false;             // only vendors
-    std::string name;                // name filter (wildcards _ and % allowed)
-    std::string email;               // e-mail filter (wildcards _ and % allowed)
-    std::optional<long> number;      // customer or vendor number
-    std::string out;                 // write to this file (atomically) instead of stdout
+    bool customer = false;      // only customers
+    bool vendor = false;        // only vendors
+    std::string name;           // name filter (wildcards _ and % allowed)
+    std::string email;          // e-mail filter (wildcards _ and % allowed)
+    std::optional<long> number; // customer or vendor number
+    std::string out;            // write to this file (atomically) instead of stdout
 };
 
 // Adds `pull` to `parent`.

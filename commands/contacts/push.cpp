@@ -1,14 +1,14 @@
 #include "commands/contacts/push.hpp"
 
-#include <fmt/format.h>
-
-#include <map>
-#include <memory>
-
 #include "cli/output.hpp"
+
+#include <fmt/format.h>
 #include <lexsync/client.hpp>
 #include <lexsync/contacts.hpp>
 #include <lexsync/error.hpp>
+#include <lexsync/job_lock.hpp>
+#include <map>
+#include <memory>
 
 namespace lexsync::commands::contacts {
 
@@ -20,8 +20,9 @@ constexpr const char* k_kind = "contact";
 
 const std::vector<Column>& result_columns() {
     static const std::vector<Column> cols = {
-        {"line", "line"}, {"action", "action"}, {"name", "name"},   {"id", "id"},
-        {"customer", "customerNumber"},        {"vendor", "vendorNumber"}, {"detail", "detail"},
+        {"line", "line"},     {"action", "action"},           {"name", "name"},
+        {"id", "id"},         {"customer", "customerNumber"}, {"vendor", "vendorNumber"},
+        {"detail", "detail"},
     };
     return cols;
 }
@@ -32,7 +33,8 @@ struct Counts {
 
 // What happened to one row, for stdout.
 struct RowResult {
-    std::string action; // created, updated, unchanged, conflict, failed, unknown; plan: create, update
+    std::string
+        action; // created, updated, unchanged, conflict, failed, unknown; plan: create, update
     std::string id;
     std::string detail;
     std::vector<std::string> fields;
@@ -68,10 +70,12 @@ public:
         if (pages.window_capped()) {
             // Without the complete list a missing match could be a contact past the window, so
             // creating would risk a duplicate: refuse rather than guess.
-            throw Error(ExitCode::error,
-                        fmt::format("the organisation has more than {} contacts, more than lexoffice lists in one "
-                                    "query; contacts push cannot prove a contact is new",
-                                    PageIterator::k_window));
+            throw Error(
+                ExitCode::error,
+                fmt::format(
+                    "the organisation has more than {} contacts, more than lexoffice lists in one "
+                    "query; contacts push cannot prove a contact is new",
+                    PageIterator::k_window));
         }
     }
 
@@ -79,7 +83,8 @@ public:
         RowResult res;
         const std::string key = row.ledger_key();
         const auto ledger_it = m_ledger_ids.find(key);
-        const Match m = m_index.match(row, ledger_it == m_ledger_ids.end() ? std::string() : ledger_it->second);
+        const Match m =
+            m_index.match(row, ledger_it == m_ledger_ids.end() ? std::string() : ledger_it->second);
         switch (m.kind) {
         case Match::Kind::conflict:
             res.action = "conflict";
@@ -121,7 +126,8 @@ private:
         if (const auto* f = full(id)) {
             current.CopyFrom(*f, current.GetAllocator());
         } else {
-            current = value_or_throw(m_client.get_json("/v1/contacts/" + id), "reading contact " + id);
+            current =
+                value_or_throw(m_client.get_json("/v1/contacts/" + id), "reading contact " + id);
         }
         for (int attempt = 0;; ++attempt) {
             json::Document merged;
@@ -131,7 +137,8 @@ private:
             if (res.fields.empty()) {
                 res.action = "unchanged";
                 if (!m_opts.dry_run) {
-                    record_done(key, row, id, json::get_int(current, "version").value_or(0), run_id);
+                    record_done(key, row, id, json::get_int(current, "version").value_or(0),
+                                run_id);
                 }
                 return res;
             }
@@ -155,7 +162,8 @@ private:
             const ApiError& e = put.error();
             if (e.kind == ApiError::Kind::conflict && attempt == 0) {
                 // Changed in lexoffice since we read it: read again, merge again, write once more.
-                current = value_or_throw(m_client.get_json("/v1/contacts/" + id), "reading contact " + id);
+                current = value_or_throw(m_client.get_json("/v1/contacts/" + id),
+                                         "reading contact " + id);
                 continue;
             }
             fail_or_stop(e);
@@ -215,7 +223,8 @@ private:
         if (name.size() < 3) {
             return std::nullopt;
         }
-        PageIterator pages(m_client, "/v1/contacts", {{"name", search_term(escape_wildcards(name))}}, 250);
+        PageIterator pages(m_client, "/v1/contacts",
+                           {{"name", search_term(escape_wildcards(name))}}, 250);
         std::optional<std::string> found;
         auto n = pages.for_each([&](const json::Value& c) {
             RemoteContact r = summarize(c);
@@ -231,8 +240,8 @@ private:
         return found;
     }
 
-    void record_done(const std::string& key, const ContactInput& row, const std::string& id, std::int64_t version,
-                     std::int64_t run_id) {
+    void record_done(const std::string& key, const ContactInput& row, const std::string& id,
+                     std::int64_t version, std::int64_t run_id) {
         LedgerEntry e;
         e.kind = k_kind;
         e.key = key;
@@ -277,13 +286,18 @@ private:
 
 void register_push(CLI::App& parent, Context& ctx) {
     auto opts = std::make_shared<PushOptions>();
-    auto* cmd = parent.add_subcommand("push", "Create or update customers and vendors from a CSV or JSON file");
-    cmd->add_option("FILE", opts->file, "Contacts as CSV or JSON (see man lexsync-contacts)")->required();
+    auto* cmd = parent.add_subcommand(
+        "push", "Create or update customers and vendors from a CSV or JSON file");
+    cmd->add_option("FILE", opts->file, "Contacts as CSV or JSON (see man lexsync-contacts)")
+        ->required();
     cmd->add_option("--format", opts->format, "Input format (default: by extension)")
         ->check(CLI::IsMember({"csv", "json"}));
-    cmd->add_flag("--dry-run", opts->dry_run, "Print the plan (create/update/unchanged/conflict); send no writes");
-    cmd->add_flag("--write-back", opts->write_back, "Rewrite FILE atomically with lexoffice's ids and numbers");
-    cmd->footer(R"(Rows are matched to existing contacts by id, by what an earlier push created, by customer or
+    cmd->add_flag("--dry-run", opts->dry_run,
+                  "Print the plan (create/update/unchanged/conflict); send no writes");
+    cmd->add_flag("--write-back", opts->write_back,
+                  "Rewrite FILE atomically with lexoffice's ids and numbers");
+    cmd->footer(
+        R"(Rows are matched to existing contacts by id, by what an earlier push created, by customer or
 vendor number, by e-mail, then by exact name; a row that could match two contacts is reported as a
 conflict and left alone. Re-running the same push sends no writes.
 
@@ -304,6 +318,13 @@ void run_push(const PushOptions& opts, Context& ctx) {
                                 input.error().size() == 1 ? "" : "s", opts.file));
     }
     InputFile& file = *input;
+    // One push per profile at a time: a concurrent one would not see our half-made contacts.
+    std::optional<JobLock> lock;
+    if (!opts.dry_run) {
+        lock.emplace(ctx.profile().state_dir, "contacts-push", [&] {
+            ctx.info("contacts push: waiting for another contacts push of this profile to finish");
+        });
+    }
     Pusher pusher(opts, ctx, file);
     pusher.load_remote();
 
@@ -314,8 +335,10 @@ void run_push(const PushOptions& opts, Context& ctx) {
     results.reserve(file.rows.size());
     for (std::size_t i = 0; i < file.rows.size(); ++i) {
         const auto& row = file.rows[i];
-        results.push_back(pusher.stopped() ? RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", ""}
-                                           : pusher.push_row(row, run_id));
+        results.push_back(
+            pusher.stopped()
+                ? RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", ""}
+                : pusher.push_row(row, run_id));
         const auto& r = results.back();
         if (r.action == "created") {
             ++counts.created;
@@ -342,10 +365,11 @@ void run_push(const PushOptions& opts, Context& ctx) {
 
     // The numbers lexoffice assigned to new contacts: one GET each, or one listing when that is
     // fewer requests.
-    std::map<std::string, std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>>> numbers;
+    std::map<std::string, std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>>>
+        numbers;
     auto remember_numbers = [&](const json::Value& c) {
-        numbers[json::get_string(c, "id").value_or("")] = {json::get_int(c, "roles.customer.number"),
-                                                            json::get_int(c, "roles.vendor.number")};
+        numbers[json::get_string(c, "id").value_or("")] = {
+            json::get_int(c, "roles.customer.number"), json::get_int(c, "roles.vendor.number")};
     };
     if (opts.write_back && !pusher.created().empty() && !pusher.stopped()) {
         if (static_cast<long>(pusher.created().size()) <= pusher.pages()) {
@@ -387,8 +411,10 @@ void run_push(const PushOptions& opts, Context& ctx) {
         rec.AddMember("action", json::str(r.action, a), a);
         rec.AddMember("name", json::str(row.display_name(), a), a);
         rec.AddMember("id", r.id.empty() ? json::Value() : json::str(r.id, a), a);
-        rec.AddMember("customerNumber", as.customer_number ? json::Value(*as.customer_number) : json::Value(), a);
-        rec.AddMember("vendorNumber", as.vendor_number ? json::Value(*as.vendor_number) : json::Value(), a);
+        rec.AddMember("customerNumber",
+                      as.customer_number ? json::Value(*as.customer_number) : json::Value(), a);
+        rec.AddMember("vendorNumber",
+                      as.vendor_number ? json::Value(*as.vendor_number) : json::Value(), a);
         if (!r.fields.empty()) {
             json::Value fields(rapidjson::kArrayType);
             for (const auto& f : r.fields) {
@@ -418,27 +444,29 @@ void run_push(const PushOptions& opts, Context& ctx) {
         write_back(file, assigned);
     }
     const auto& stats = ctx.client_stats();
-    const std::string summary =
-        fmt::format("{}: {} {}, {} {}, {} unchanged, {} conflict{}, {} failed ({} requests, {} rate limited)",
-                    opts.dry_run ? "contacts push (dry run)" : "contacts push", counts.created,
-                    opts.dry_run ? "to create" : "created", counts.updated, opts.dry_run ? "to update" : "updated",
-                    counts.unchanged, counts.conflicts, counts.conflicts == 1 ? "" : "s", counts.failed,
-                    stats.requests, stats.rate_limited);
+    const std::string summary = fmt::format(
+        "{}: {} {}, {} {}, {} unchanged, {} conflict{}, {} failed ({} requests, {} rate limited)",
+        opts.dry_run ? "contacts push (dry run)" : "contacts push", counts.created,
+        opts.dry_run ? "to create" : "created", counts.updated,
+        opts.dry_run ? "to update" : "updated", counts.unchanged, counts.conflicts,
+        counts.conflicts == 1 ? "" : "s", counts.failed, stats.requests, stats.rate_limited);
     ctx.info(summary);
     if (!opts.dry_run) {
         const bool bad = counts.failed + counts.conflicts > 0;
-        ctx.state().finish_run(run_id, bad ? "partial" : "ok",
-                               fmt::format(R"({{"created":{},"updated":{},"unchanged":{},"conflicts":{},"failed":{}}})",
-                                           counts.created, counts.updated, counts.unchanged, counts.conflicts,
-                                           counts.failed));
+        ctx.state().finish_run(
+            run_id, bad ? "partial" : "ok",
+            fmt::format(
+                R"({{"created":{},"updated":{},"unchanged":{},"conflicts":{},"failed":{}}})",
+                counts.created, counts.updated, counts.unchanged, counts.conflicts, counts.failed));
     }
     if (pusher.stopped()) {
         throw_api_error(pusher.stop_error(), "contacts push stopped");
     }
     if (counts.failed + counts.conflicts > 0) {
-        throw Error(ExitCode::partial, fmt::format("{} of {} rows not pushed (see the rows marked conflict, "
-                                                   "failed or unknown)",
-                                                   counts.failed + counts.conflicts, file.rows.size()));
+        throw Error(ExitCode::partial,
+                    fmt::format("{} of {} rows not pushed (see the rows marked conflict, "
+                                "failed or unknown)",
+                                counts.failed + counts.conflicts, file.rows.size()));
     }
 }
 

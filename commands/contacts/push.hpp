@@ -3,10 +3,10 @@
 // existing contacts so that nothing is ever created twice.
 #pragma once
 
+#include "cli/context.hpp"
+
 #include <CLI/CLI.hpp>
 #include <string>
-
-#include "cli/context.hpp"
 
 namespace lexsync::commands::contacts {
 

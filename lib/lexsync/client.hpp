@@ -5,6 +5,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <lexsync/clock.hpp>
+#include <lexsync/error.hpp>
+#include <lexsync/http.hpp>
+#include <lexsync/json.hpp>
+#include <lexsync/result.hpp>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -12,12 +17,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <lexsync/clock.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/http.hpp>
-#include <lexsync/json.hpp>
-#include <lexsync/result.hpp>
 
 namespace lexsync {
 
@@ -99,7 +98,8 @@ public:
     // PUT with a JSON body; parses the (action result) body.
     Result<json::Document, ApiError> put_json(std::string_view path, std::string body);
     // POST multipart/form-data; parses the body.
-    Result<json::Document, ApiError> post_form(std::string_view path, std::vector<http::FormPart> parts);
+    Result<json::Document, ApiError> post_form(std::string_view path,
+                                               std::vector<http::FormPart> parts);
     // DELETE; success for any 2xx.
     Result<Ok, ApiError> del(std::string_view path);
 

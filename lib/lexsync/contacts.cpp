@@ -1,25 +1,21 @@
-#include <lexsync/contacts.hpp>
-
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <fmt/format.h>
 #include <fstream>
-#include <regex>
-#include <sstream>
-
+#include <lexsync/atomic_file.hpp>
+#include <lexsync/contacts.hpp>
+#include <lexsync/csv.hpp>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
-
-#include <lexsync/atomic_file.hpp>
-#include <lexsync/csv.hpp>
+#include <regex>
+#include <sstream>
 
 namespace lexsync::contacts {
 
 namespace {
 
 std::size_t code_points(std::string_view s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string trim(std::string_view s) {
@@ -107,7 +103,8 @@ public:
                 issue("role", "missing: customer, vendor or both");
             }
         } else {
-            issue("role", fmt::format("'{}' is not a role (customer, vendor or both)", get("role")));
+            issue("role",
+                  fmt::format("'{}' is not a role (customer, vendor or both)", get("role")));
         }
         in.company_name = get("company_name");
         in.tax_number = get("tax_number");
@@ -137,8 +134,11 @@ public:
             issue(in.first_name.empty() ? "company_name" : "last_name",
                   "missing name: a company needs company_name, a person last_name");
         }
-        if (!in.is_company() && (!in.tax_number.empty() || !in.vat_id.empty() || in.allow_tax_free_invoices)) {
-            issue(!in.tax_number.empty() ? "tax_number" : !in.vat_id.empty() ? "vat_id" : "allow_tax_free_invoices",
+        if (!in.is_company() &&
+            (!in.tax_number.empty() || !in.vat_id.empty() || in.allow_tax_free_invoices)) {
+            issue(!in.tax_number.empty() ? "tax_number"
+                  : !in.vat_id.empty()   ? "vat_id"
+                                         : "allow_tax_free_invoices",
                   "only companies have tax numbers (set company_name)");
         }
         if (!in.email.empty() && !valid_email(in.email)) {
@@ -147,7 +147,8 @@ public:
         if (in.has_address() && in.country.empty()) {
             issue("country", "missing: an address needs a country code such as DE");
         } else if (!in.country.empty() && !valid_country(in.country)) {
-            issue("country", fmt::format("'{}' is not an ISO 3166 country code such as DE", in.country));
+            issue("country",
+                  fmt::format("'{}' is not an ISO 3166 country code such as DE", in.country));
         }
         if (code_points(in.note) > 1000) {
             issue("note", "longer than 1000 characters");
@@ -155,7 +156,8 @@ public:
         if (code_points(in.salutation) > 25) {
             issue("salutation", "longer than 25 characters");
         }
-        for (const auto* f : {&in.company_name, &in.last_name, &in.first_name, &in.street, &in.city}) {
+        for (const auto* f :
+             {&in.company_name, &in.last_name, &in.first_name, &in.street, &in.city}) {
             if (code_points(*f) > 255) {
                 issue("name", "longer than 255 characters");
             }
@@ -213,7 +215,8 @@ void check_duplicates(const std::string& file, const std::vector<ContactInput>& 
     auto check = [&](const ContactInput& r, const std::string& key, const char* field) {
         auto [it, inserted] = seen.emplace(key, r.line);
         if (!inserted) {
-            issues.push_back(InputIssue{file, r.line, field, fmt::format("duplicate of line {}", it->second)});
+            issues.push_back(
+                InputIssue{file, r.line, field, fmt::format("duplicate of line {}", it->second)});
         }
         return inserted;
     };
@@ -235,7 +238,8 @@ void check_duplicates(const std::string& file, const std::vector<ContactInput>& 
             ok = check(r, "email:" + normalize(r.email), "email");
         }
         if (ok && r.id.empty() && !r.customer_number && !r.vendor_number) {
-            check(r, "name:" + normalize(r.display_name()), r.is_company() ? "company_name" : "last_name");
+            check(r, "name:" + normalize(r.display_name()),
+                  r.is_company() ? "company_name" : "last_name");
         }
     }
 }
@@ -255,8 +259,13 @@ bool is_valid_utf8(std::string_view s, long& bad_line) {
         if (c == '\n') {
             ++line;
         }
-        int n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
-        if (n < 0 || (n == 1 && c < 0xC2) || i + static_cast<std::size_t>(n) >= s.size() + (n == 0 ? 1 : 0)) {
+        int n = c < 0x80           ? 0
+                : (c >> 5) == 0x6  ? 1
+                : (c >> 4) == 0xE  ? 2
+                : (c >> 3) == 0x1E ? 3
+                                   : -1;
+        if (n < 0 || (n == 1 && c < 0xC2) ||
+            i + static_cast<std::size_t>(n) >= s.size() + (n == 0 ? 1 : 0)) {
             bad_line = line;
             return false;
         }
@@ -292,8 +301,10 @@ Result<InputFile, std::vector<InputIssue>> read_csv(const std::filesystem::path&
             file.csv_delimiter = reader.delimiter();
             std::set<std::string> seen;
             for (const auto& h : file.csv_header) {
-                if (std::find(k_input_fields.begin(), k_input_fields.end(), h) == k_input_fields.end()) {
-                    issues.push_back(InputIssue{name, 1, h, "unknown column (see 'man lexsync-contacts')"});
+                if (std::find(k_input_fields.begin(), k_input_fields.end(), h) ==
+                    k_input_fields.end()) {
+                    issues.push_back(
+                        InputIssue{name, 1, h, "unknown column (see 'man lexsync-contacts')"});
                 } else if (!seen.insert(h).second) {
                     issues.push_back(InputIssue{name, 1, h, "column appears twice"});
                 }
@@ -334,7 +345,8 @@ Result<InputFile, std::vector<InputIssue>> read_json(const std::filesystem::path
     }
     long bad_line = 0;
     if (!is_valid_utf8(text, bad_line)) {
-        issues.push_back(InputIssue{name, bad_line, "", "not valid UTF-8 (is it Latin-1? save it as UTF-8)"});
+        issues.push_back(
+            InputIssue{name, bad_line, "", "not valid UTF-8 (is it Latin-1? save it as UTF-8)"});
         return unexpected(std::move(issues));
     }
     auto doc = json::parse(text);
@@ -359,7 +371,8 @@ Result<InputFile, std::vector<InputIssue>> read_json(const std::filesystem::path
         std::map<std::string, std::string> cells;
         for (const auto& m : item.GetObject()) {
             const std::string key(m.name.GetString(), m.name.GetStringLength());
-            if (std::find(k_input_fields.begin(), k_input_fields.end(), key) == k_input_fields.end()) {
+            if (std::find(k_input_fields.begin(), k_input_fields.end(), key) ==
+                k_input_fields.end()) {
                 b.issue(key, "unknown field (see 'man lexsync-contacts')");
                 continue;
             }
@@ -412,7 +425,8 @@ bool contains_email(const json::Value& contact, const std::string& email) {
 }
 
 bool contains_phone(const json::Value& contact, const char* category, const std::string& phone) {
-    if (const auto* list = json::find(contact, std::string("phoneNumbers.") + category); list && list->IsArray()) {
+    if (const auto* list = json::find(contact, std::string("phoneNumbers.") + category);
+        list && list->IsArray()) {
         for (const auto& e : list->GetArray()) {
             if (e.IsString() && e.GetString() == phone) {
                 return true;
@@ -484,11 +498,13 @@ std::string normalize(std::string_view s) {
     return out;
 }
 
-Result<InputFile, std::vector<InputIssue>> read_input(const std::filesystem::path& path, const std::string& format) {
+Result<InputFile, std::vector<InputIssue>> read_input(const std::filesystem::path& path,
+                                                      const std::string& format) {
     std::string fmt_name = format;
     if (fmt_name.empty()) {
         std::string ext = path.extension().string();
-        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(ext.begin(), ext.end(), ext.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         fmt_name = ext == ".json" ? "json" : "csv";
     }
     if (!std::filesystem::exists(path)) {
@@ -549,9 +565,11 @@ std::string create_body(const ContactInput& in) {
     }
     if (in.has_address()) {
         json::Value addr(rapidjson::kObjectType);
-        const std::pair<const char*, const std::string*> fields[] = {
-            {"supplement", &in.supplement}, {"street", &in.street}, {"zip", &in.zip}, {"city", &in.city},
-            {"countryCode", &in.country}};
+        const std::pair<const char*, const std::string*> fields[] = {{"supplement", &in.supplement},
+                                                                     {"street", &in.street},
+                                                                     {"zip", &in.zip},
+                                                                     {"city", &in.city},
+                                                                     {"countryCode", &in.country}};
         for (const auto& [k, v] : fields) {
             if (!v->empty()) {
                 addr.AddMember(rapidjson::StringRef(k), json::str(*v, a), a);
@@ -594,7 +612,8 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
     auto& a = c.GetAllocator();
     std::vector<std::string> changed;
     auto& roles = json::ensure_object(c, "roles", a);
-    if ((in.customer && !roles.HasMember("customer")) || (in.vendor && !roles.HasMember("vendor"))) {
+    if ((in.customer && !roles.HasMember("customer")) ||
+        (in.vendor && !roles.HasMember("vendor"))) {
         if (in.customer && !roles.HasMember("customer")) {
             roles.AddMember("customer", json::Value(rapidjson::kObjectType), a);
         }
@@ -614,7 +633,8 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
         if (set_if_differs(company, "vatRegistrationId", in.vat_id, a)) {
             changed.emplace_back("vat_id");
         }
-        if (in.allow_tax_free_invoices && json::get_bool(company, "allowTaxFreeInvoices") != in.allow_tax_free_invoices) {
+        if (in.allow_tax_free_invoices &&
+            json::get_bool(company, "allowTaxFreeInvoices") != in.allow_tax_free_invoices) {
             json::set(company, "allowTaxFreeInvoices", json::Value(*in.allow_tax_free_invoices), a);
             changed.emplace_back("allow_tax_free_invoices");
         }
@@ -661,9 +681,11 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
             billing.PushBack(json::Value(rapidjson::kObjectType), a);
         }
         auto& addr = billing[0];
-        const std::pair<const char*, const std::string*> fields[] = {
-            {"supplement", &in.supplement}, {"street", &in.street}, {"zip", &in.zip}, {"city", &in.city},
-            {"countryCode", &in.country}};
+        const std::pair<const char*, const std::string*> fields[] = {{"supplement", &in.supplement},
+                                                                     {"street", &in.street},
+                                                                     {"zip", &in.zip},
+                                                                     {"city", &in.city},
+                                                                     {"countryCode", &in.country}};
         bool any = false;
         for (const auto& [k, v] : fields) {
             any = set_if_differs(addr, k, *v, a) || any;
@@ -727,7 +749,8 @@ RemoteContact summarize(const json::Value& c) {
             }
         }
     }
-    if (const auto* persons = json::find(c, "company.contactPersons"); persons && persons->IsArray()) {
+    if (const auto* persons = json::find(c, "company.contactPersons");
+        persons && persons->IsArray()) {
         for (const auto& p : persons->GetArray()) {
             if (auto e = json::get_string(p, "emailAddress")) {
                 r.emails.push_back(normalize(*e));
@@ -794,8 +817,9 @@ Match Index::match(const ContactInput& in, const std::string& ledger_id) const {
             if (it == map->end()) {
                 m.kind = Match::Kind::missing;
                 m.rule = "number";
-                m.reason = fmt::format("no lexoffice contact has {} number {} (lexoffice assigns the numbers)",
-                                       what, *num);
+                m.reason = fmt::format(
+                    "no lexoffice contact has {} number {} (lexoffice assigns the numbers)", what,
+                    *num);
                 return m;
             }
             ids.insert(it->second);
@@ -821,7 +845,8 @@ Match Index::match(const ContactInput& in, const std::string& ledger_id) const {
     return m;
 }
 
-InterestSet::InterestSet(const std::vector<ContactInput>& rows, const std::set<std::string>& ledger_ids)
+InterestSet::InterestSet(const std::vector<ContactInput>& rows,
+                         const std::set<std::string>& ledger_ids)
     : m_ids(ledger_ids) {
     for (const auto& r : rows) {
         if (!r.id.empty()) {
@@ -841,11 +866,13 @@ InterestSet::InterestSet(const std::vector<ContactInput>& rows, const std::set<s
 }
 
 bool InterestSet::wants(const RemoteContact& c) const {
-    if (m_ids.count(c.id) || m_names.count(c.name) || (c.customer_number && m_customer.count(*c.customer_number)) ||
+    if (m_ids.count(c.id) || m_names.count(c.name) ||
+        (c.customer_number && m_customer.count(*c.customer_number)) ||
         (c.vendor_number && m_vendor.count(*c.vendor_number))) {
         return true;
     }
-    return std::any_of(c.emails.begin(), c.emails.end(), [&](const std::string& e) { return m_emails.count(e) > 0; });
+    return std::any_of(c.emails.begin(), c.emails.end(),
+                       [&](const std::string& e) { return m_emails.count(e) > 0; });
 }
 
 void write_back(InputFile& file, const std::map<std::size_t, Assigned>& assigned) {
@@ -856,10 +883,12 @@ void write_back(InputFile& file, const std::map<std::size_t, Assigned>& assigned
             auto& obj = doc[static_cast<rapidjson::SizeType>(i)];
             json::set(obj, "id", json::str(as.id, a), a);
             if (as.customer_number) {
-                json::set(obj, "customer_number", json::Value(static_cast<std::int64_t>(*as.customer_number)), a);
+                json::set(obj, "customer_number",
+                          json::Value(static_cast<std::int64_t>(*as.customer_number)), a);
             }
             if (as.vendor_number) {
-                json::set(obj, "vendor_number", json::Value(static_cast<std::int64_t>(*as.vendor_number)), a);
+                json::set(obj, "vendor_number",
+                          json::Value(static_cast<std::int64_t>(*as.vendor_number)), a);
             }
         }
         rapidjson::StringBuffer buf;

@@ -6,24 +6,40 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <lexsync/json.hpp>
+#include <lexsync/result.hpp>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
-#include <lexsync/json.hpp>
-#include <lexsync/result.hpp>
-
 namespace lexsync::contacts {
 
 // The input columns (CSV header names and JSON keys), in the order of the documentation.
-inline const std::vector<std::string> k_input_fields = {
-    "ref",        "id",          "customer_number", "vendor_number",   "role",
-    "company_name", "tax_number", "vat_id",         "allow_tax_free_invoices",
-    "salutation", "first_name",  "last_name",       "email",           "phone",
-    "mobile",     "street",      "supplement",      "zip",             "city",
-    "country",    "note",        "buyer_reference", "vendor_number_at_customer"};
+inline const std::vector<std::string> k_input_fields = {"ref",
+                                                        "id",
+                                                        "customer_number",
+                                                        "vendor_number",
+                                                        "role",
+                                                        "company_name",
+                                                        "tax_number",
+                                                        "vat_id",
+                                                        "allow_tax_free_invoices",
+                                                        "salutation",
+                                                        "first_name",
+                                                        "last_name",
+                                                        "email",
+                                                        "phone",
+                                                        "mobile",
+                                                        "street",
+                                                        "supplement",
+                                                        "zip",
+                                                        "city",
+                                                        "country",
+                                                        "note",
+                                                        "buyer_reference",
+                                                        "vendor_number_at_customer"};
 
 // One input row: a customer and/or vendor to create or update.
 struct ContactInput {
@@ -54,7 +70,10 @@ struct ContactInput {
     std::string vendor_number_at_customer;
 
     bool is_company() const { return !company_name.empty(); }
-    bool has_address() const { return !street.empty() || !zip.empty() || !city.empty() || !country.empty() || !supplement.empty(); }
+    bool has_address() const {
+        return !street.empty() || !zip.empty() || !city.empty() || !country.empty() ||
+               !supplement.empty();
+    }
     // The name lexoffice shows: company name, or "first last" for a person.
     std::string display_name() const;
     // The ledger key: ref, else the lexoffice id, else numbers, else e-mail, else the name.
@@ -117,10 +136,10 @@ std::string normalize(std::string_view s);
 struct Match {
     enum class Kind { none, one, conflict, missing };
     Kind kind = Kind::none;
-    std::string id;                 // when one
-    std::string rule;               // "id", "ledger", "number", "email", "name"
+    std::string id;                      // when one
+    std::string rule;                    // "id", "ledger", "number", "email", "name"
     std::vector<std::string> candidates; // when conflict
-    std::string reason;             // for conflict/missing
+    std::string reason;                  // for conflict/missing
 };
 
 // The existing contacts of an organisation, indexed for matching.
@@ -147,7 +166,8 @@ private:
 // of contacts some input row could match.
 class InterestSet {
 public:
-    explicit InterestSet(const std::vector<ContactInput>& rows, const std::set<std::string>& ledger_ids);
+    explicit InterestSet(const std::vector<ContactInput>& rows,
+                         const std::set<std::string>& ledger_ids);
     bool wants(const RemoteContact& c) const;
 
 private:

@@ -4,12 +4,11 @@
 #pragma once
 
 #include <filesystem>
-#include <optional>
-#include <string>
-
 #include <lexsync/client.hpp>
 #include <lexsync/config.hpp>
 #include <lexsync/result.hpp>
+#include <optional>
+#include <string>
 
 namespace lexsync::credentials {
 

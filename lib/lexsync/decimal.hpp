@@ -38,8 +38,12 @@ public:
     // Exactly `digits` decimal places: to_fixed(2) of 3.5 is "3.50".
     std::string to_fixed(int digits, char separator = '.') const;
 
-    friend constexpr Decimal operator+(Decimal a, Decimal b) { return from_units(a.m_units + b.m_units); }
-    friend constexpr Decimal operator-(Decimal a, Decimal b) { return from_units(a.m_units - b.m_units); }
+    friend constexpr Decimal operator+(Decimal a, Decimal b) {
+        return from_units(a.m_units + b.m_units);
+    }
+    friend constexpr Decimal operator-(Decimal a, Decimal b) {
+        return from_units(a.m_units - b.m_units);
+    }
     friend constexpr Decimal operator-(Decimal a) { return from_units(-a.m_units); }
     Decimal& operator+=(Decimal b) {
         m_units += b.m_units;

@@ -28,13 +28,13 @@ struct FieldIssue {
 // What went wrong with a request: an HTTP error status, a transport failure, or a bad body.
 struct ApiError {
     enum class Kind {
-        http,      // the server answered with a non-2xx status
-        network,   // no usable answer (connection, timeout, TLS)
-        protocol,  // the answer could not be understood (bad JSON, unexpected shape)
-        auth,      // 401/403
-        not_found, // 404
-        conflict,  // 409, or a 406 naming `version` (stale optimistic lock)
-        validation,// 406 or 400 with field details
+        http,         // the server answered with a non-2xx status
+        network,      // no usable answer (connection, timeout, TLS)
+        protocol,     // the answer could not be understood (bad JSON, unexpected shape)
+        auth,         // 401/403
+        not_found,    // 404
+        conflict,     // 409, or a 406 naming `version` (stale optimistic lock)
+        validation,   // 406 or 400 with field details
         rate_limited, // 429 still after the last retry
     };
     Kind kind = Kind::http;
@@ -54,8 +54,7 @@ struct ApiError {
 // The exception the command layer throws; only `run()` catches it.
 class Error : public std::runtime_error {
 public:
-    Error(ExitCode code, const std::string& message)
-        : std::runtime_error(message), m_code(code) {}
+    Error(ExitCode code, const std::string& message) : std::runtime_error(message), m_code(code) {}
     ExitCode code() const { return m_code; }
 
 private:

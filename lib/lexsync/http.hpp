@@ -4,13 +4,12 @@
 #pragma once
 
 #include <chrono>
+#include <lexsync/result.hpp>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <lexsync/result.hpp>
 
 namespace lexsync::http {
 
@@ -20,7 +19,9 @@ enum class Method { get, post, put, del, head };
 const char* method_name(Method m);
 
 // True for methods that may be repeated without changing anything on the server.
-inline bool is_safe(Method m) { return m == Method::get || m == Method::head; }
+inline bool is_safe(Method m) {
+    return m == Method::get || m == Method::head;
+}
 
 // Case-insensitive header map (names are stored lower-case).
 class Headers {
@@ -48,8 +49,8 @@ struct Request {
     Method method = Method::get;
     std::string url; // absolute URL including the query string
     Headers headers;
-    std::string body;                // raw body (JSON); ignored when `form` is set
-    std::vector<FormPart> form;      // multipart/form-data parts; replayable
+    std::string body;                                 // raw body (JSON); ignored when `form` is set
+    std::vector<FormPart> form;                       // multipart/form-data parts; replayable
     std::optional<std::chrono::milliseconds> timeout; // overrides the transport's total timeout
 };
 
@@ -63,19 +64,21 @@ struct Response {
 // Why a request got no HTTP answer.
 struct TransportError {
     enum class Kind {
-        resolve,         // DNS failure: the request was not sent
-        connect,         // connection refused/unreachable/connect timeout: not sent
-        tls,             // TLS handshake or certificate failure: not sent
-        timeout,         // total timeout after sending: may have been executed
-        send,            // failure while sending: may have been executed
-        receive,         // connection lost while reading the answer: may have been executed
+        resolve, // DNS failure: the request was not sent
+        connect, // connection refused/unreachable/connect timeout: not sent
+        tls,     // TLS handshake or certificate failure: not sent
+        timeout, // total timeout after sending: may have been executed
+        send,    // failure while sending: may have been executed
+        receive, // connection lost while reading the answer: may have been executed
         other,
     };
     Kind kind = Kind::other;
     std::string message;
 
     // True when the server provably did not receive the request.
-    bool not_sent() const { return kind == Kind::resolve || kind == Kind::connect || kind == Kind::tls; }
+    bool not_sent() const {
+        return kind == Kind::resolve || kind == Kind::connect || kind == Kind::tls;
+    }
 };
 
 using SendResult = Result<Response, TransportError>;

@@ -6,14 +6,12 @@
 // same holds when a document read from the server is written back unchanged.
 #pragma once
 
-#include <optional>
-#include <string>
-#include <string_view>
-
-#include <rapidjson/document.h>
-
 #include <lexsync/decimal.hpp>
 #include <lexsync/result.hpp>
+#include <optional>
+#include <rapidjson/document.h>
+#include <string>
+#include <string_view>
 
 namespace lexsync::json {
 

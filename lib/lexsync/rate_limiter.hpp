@@ -6,12 +6,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <lexsync/clock.hpp>
+#include <lexsync/http.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include <lexsync/clock.hpp>
-#include <lexsync/http.hpp>
 
 namespace lexsync {
 
@@ -35,8 +34,8 @@ std::filesystem::path limiter_file_for(const std::filesystem::path& dir, const s
 // Sends every request through `limiter`, sleeping on `clock` until its slot.
 class RateLimitedTransport final : public http::Transport {
 public:
-    RateLimitedTransport(std::unique_ptr<http::Transport> inner, std::shared_ptr<RateLimiter> limiter,
-                         Clock& clock);
+    RateLimitedTransport(std::unique_ptr<http::Transport> inner,
+                         std::shared_ptr<RateLimiter> limiter, Clock& clock);
     http::SendResult send(const http::Request& request) override;
 
 private:

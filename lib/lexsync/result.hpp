@@ -8,9 +8,7 @@
 
 namespace lexsync {
 
-template <class E> struct Unexpected {
-    E error;
-};
+template <class E> struct Unexpected { E error; };
 
 // Wraps `e` so that it converts into a failed Result.
 template <class E> Unexpected<std::decay_t<E>> unexpected(E&& e) {

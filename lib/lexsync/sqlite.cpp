@@ -1,7 +1,5 @@
 #include <lexsync/sqlite.hpp>
-
 #include <sqlite3.h>
-
 #include <string>
 
 namespace lexsync::sqlite {
@@ -28,7 +26,9 @@ Database::Database(const std::string& path) {
     sqlite3_busy_timeout(m_db, 30'000);
 }
 
-Database::Database(Database&& other) noexcept : m_db(other.m_db) { other.m_db = nullptr; }
+Database::Database(Database&& other) noexcept : m_db(other.m_db) {
+    other.m_db = nullptr;
+}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
@@ -39,7 +39,9 @@ Database& Database::operator=(Database&& other) noexcept {
     return *this;
 }
 
-Database::~Database() { sqlite3_close(m_db); }
+Database::~Database() {
+    sqlite3_close(m_db);
+}
 
 void Database::exec(std::string_view sql) {
     char* err = nullptr;
@@ -53,15 +55,20 @@ void Database::exec(std::string_view sql) {
 
 Statement Database::prepare(std::string_view sql) {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+        SQLITE_OK) {
         fail(m_db, "sqlite prepare");
     }
     return Statement(m_db, stmt);
 }
 
-std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db); }
+std::int64_t Database::last_insert_rowid() const {
+    return sqlite3_last_insert_rowid(m_db);
+}
 
-int Database::changes() const { return sqlite3_changes(m_db); }
+int Database::changes() const {
+    return sqlite3_changes(m_db);
+}
 
 Statement::Statement(Statement&& other) noexcept : m_db(other.m_db), m_stmt(other.m_stmt) {
     other.m_stmt = nullptr;
@@ -77,11 +84,13 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(m_stmt); }
+Statement::~Statement() {
+    sqlite3_finalize(m_stmt);
+}
 
 Statement& Statement::bind(int index, std::string_view text) {
-    if (sqlite3_bind_text(m_stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) !=
-        SQLITE_OK) {
+    if (sqlite3_bind_text(m_stmt, index, text.data(), static_cast<int>(text.size()),
+                          SQLITE_TRANSIENT) != SQLITE_OK) {
         fail(m_db, "sqlite bind");
     }
     return *this;
@@ -102,8 +111,8 @@ Statement& Statement::bind_null(int index) {
 }
 
 Statement& Statement::bind_blob(int index, std::string_view bytes) {
-    if (sqlite3_bind_blob(m_stmt, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT) !=
-        SQLITE_OK) {
+    if (sqlite3_bind_blob(m_stmt, index, bytes.data(), static_cast<int>(bytes.size()),
+                          SQLITE_TRANSIENT) != SQLITE_OK) {
         fail(m_db, "sqlite bind");
     }
     return *this;
@@ -133,12 +142,17 @@ void Statement::reset() {
 std::string Statement::column_text(int col) const {
     const auto* p = sqlite3_column_blob(m_stmt, col);
     const int n = sqlite3_column_bytes(m_stmt, col);
-    return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+    return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n))
+             : std::string();
 }
 
-std::int64_t Statement::column_int(int col) const { return sqlite3_column_int64(m_stmt, col); }
+std::int64_t Statement::column_int(int col) const {
+    return sqlite3_column_int64(m_stmt, col);
+}
 
-bool Statement::column_is_null(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
+bool Statement::column_is_null(int col) const {
+    return sqlite3_column_type(m_stmt, col) == SQLITE_NULL;
+}
 
 std::optional<std::string> Statement::column_optional_text(int col) const {
     if (column_is_null(col)) {
@@ -147,7 +161,9 @@ std::optional<std::string> Statement::column_optional_text(int col) const {
     return column_text(col);
 }
 
-Transaction::Transaction(Database& db) : m_db(db) { m_db.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : m_db(db) {
+    m_db.exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
     if (!m_done) {

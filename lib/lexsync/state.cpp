@@ -5,6 +5,7 @@
 // committed mark_pending() is on disk before the request it announces is sent.
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include <openssl/evp.h>
 #include <stdexcept>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace lexsync {
@@ -116,10 +118,34 @@ void migrate(sqlite::Database& db, const std::filesystem::path& db_file) {
     }
 }
 
+// Switches `db` to WAL. Two processes opening a new database at once race for this switch, and
+// SQLite answers the loser "database is locked" without waiting, so wait and try again here.
+void use_wal(sqlite::Database& db) {
+    for (int attempt = 0;; ++attempt) {
+        try {
+            bool wal = false;
+            {
+                // Finalised before the switch: an open statement keeps a read transaction.
+                auto st = db.prepare("PRAGMA journal_mode");
+                wal = st.step() && st.column_text(0) == "wal";
+            }
+            if (!wal) {
+                db.exec("PRAGMA journal_mode = WAL");
+            }
+            return;
+        } catch (const sqlite::SqliteError&) {
+            if (attempt >= 300) {
+                throw;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+}
+
 } // namespace
 
 StateStore::StateStore(const std::filesystem::path& db_file) : m_db(open_private(db_file)) {
-    m_db.exec("PRAGMA journal_mode = WAL");
+    use_wal(m_db);
     m_db.exec("PRAGMA synchronous = FULL");
     m_db.exec("PRAGMA foreign_keys = ON");
     migrate(m_db, db_file);

@@ -5,11 +5,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <lexsync/sqlite.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <lexsync/sqlite.hpp>
 
 namespace lexsync {
 
@@ -33,12 +32,13 @@ public:
     // Records the start of a run of `command`; returns its id.
     std::int64_t begin_run(const std::string& command);
     // Records the end of run `run_id` with `status` ("ok", "partial", "failed") and a summary.
-    void finish_run(std::int64_t run_id, const std::string& status, const std::string& summary_json);
+    void finish_run(std::int64_t run_id, const std::string& status,
+                    const std::string& summary_json);
 
     std::optional<LedgerEntry> get(const std::string& kind, const std::string& key);
     // Marks an item as about to be written (before the request); survives a crash.
-    void mark_pending(const std::string& kind, const std::string& key, const std::string& content_hash,
-                      std::int64_t run_id);
+    void mark_pending(const std::string& kind, const std::string& key,
+                      const std::string& content_hash, std::int64_t run_id);
     // Records the confirmed outcome of a write.
     void mark_done(const LedgerEntry& entry);
     // Removes an entry (after reconciling a pending write that did not happen).

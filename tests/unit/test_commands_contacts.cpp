@@ -1,13 +1,12 @@
-#include <doctest/doctest.h>
+#include "cli/context.hpp"
+#include "fake_transport.hpp"
 
+#include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <unistd.h>
-
-#include "cli/context.hpp"
-#include "fake_transport.hpp"
 
 namespace fs = std::filesystem;
 using lexsync::http::Method;
@@ -20,7 +19,9 @@ constexpr const char* k_key = "unit-test-key-0123456789";
 class Forward final : public lexsync::http::Transport {
 public:
     explicit Forward(lexsync::testing::FakeTransport& fake) : m_fake(fake) {}
-    lexsync::http::SendResult send(const lexsync::http::Request& r) override { return m_fake.send(r); }
+    lexsync::http::SendResult send(const lexsync::http::Request& r) override {
+        return m_fake.send(r);
+    }
 
 private:
     lexsync::testing::FakeTransport& m_fake;
@@ -33,8 +34,8 @@ struct Harness {
 
     Harness() {
         static int n = 0;
-        dir = fs::temp_directory_path() / ("lexsync-cmd-contacts-" + std::to_string(::getpid()) + "-" +
-                                           std::to_string(n++));
+        dir = fs::temp_directory_path() /
+              ("lexsync-cmd-contacts-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
         fs::create_directories(dir);
     }
     ~Harness() {
@@ -67,7 +68,9 @@ struct Harness {
                 return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
             },
             clock);
-        ctx.transport_factory = [this](const lexsync::ClientConfig&) { return std::make_unique<Forward>(fake); };
+        ctx.transport_factory = [this](const lexsync::ClientConfig&) {
+            return std::make_unique<Forward>(fake);
+        };
         Outcome o;
         o.code = lexsync::run(args, ctx);
         o.out = out.str();
@@ -87,8 +90,9 @@ struct Harness {
 };
 
 std::string page(const std::string& items) {
-    return R"({"content":[)" + items + R"(],"first":true,"last":true,"totalPages":1,"totalElements":1,)"
-                                       R"("numberOfElements":1,"size":250,"number":0})";
+    return R"({"content":[)" + items +
+           R"(],"first":true,"last":true,"totalPages":1,"totalElements":1,)"
+           R"("numberOfElements":1,"size":250,"number":0})";
 }
 
 const std::string k_alpha = R"({"id":"11111111-1111-1111-1111-111111111111","version":1,
@@ -100,9 +104,11 @@ const std::string k_alpha = R"({"id":"11111111-1111-1111-1111-111111111111","ver
 TEST_SUITE("lexsync contacts") {
     TEST_CASE("pull escapes the name filter and asks for pages of 250") {
         Harness h;
-        h.fake.add(Method::get,
-                   "/v1/contacts?customer=true&name=M%C3%BCller%20%26amp%3B%20S%C3%B6hne%25&page=0&size=250", 200,
-                   page(k_alpha));
+        h.fake.add(
+            Method::get,
+            "/v1/"
+            "contacts?customer=true&name=M%C3%BCller%20%26amp%3B%20S%C3%B6hne%25&page=0&size=250",
+            200, page(k_alpha));
         auto o = h.run("contacts pull --customer --name 'Müller & Söhne%' -o ndjson");
         CHECK(o.code == 0);
         CHECK(o.out.find("Alpha GmbH") != std::string::npos);
@@ -111,10 +117,12 @@ TEST_SUITE("lexsync contacts") {
 
     TEST_CASE("push updates with the current version after a version conflict") {
         Harness h;
-        auto file = h.write("c.csv", "role,company_name,email,note\ncustomer,Alpha GmbH,info@alpha.example,new\n");
+        auto file = h.write(
+            "c.csv", "role,company_name,email,note\ncustomer,Alpha GmbH,info@alpha.example,new\n");
         h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200, page(k_alpha));
-        h.fake.add(Method::put, "/v1/contacts/11111111-1111-1111-1111-111111111111", 406,
-                   R"({"IssueList":[{"i18nKey":"invalid_value","source":"version","type":"validation_failure"}]})");
+        h.fake.add(
+            Method::put, "/v1/contacts/11111111-1111-1111-1111-111111111111", 406,
+            R"({"IssueList":[{"i18nKey":"invalid_value","source":"version","type":"validation_failure"}]})");
         std::string v2 = k_alpha;
         v2.replace(v2.find("\"version\":1"), 11, "\"version\":2");
         h.fake.add(Method::get, "/v1/contacts/11111111-1111-1111-1111-111111111111", 200, v2);
@@ -133,11 +141,14 @@ TEST_SUITE("lexsync contacts") {
 
     TEST_CASE("a POST that may have run is reconciled by a lookup, never sent twice") {
         Harness h;
-        auto file = h.write("c.csv", "ref,role,company_name,email\nr1,customer,Beta AG,info@beta.example\n");
+        auto file = h.write("c.csv",
+                            "ref,role,company_name,email\nr1,customer,Beta AG,info@beta.example\n");
         h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200, page(k_alpha));
         h.fake.add(Method::post, "/v1/contacts", 504, R"({"message":"Gateway Timeout"})");
-        h.fake.add(Method::get, "/v1/contacts?name=Beta%20AG&page=0&size=250", 200,
-                   page(R"({"id":"22222222-2222-2222-2222-222222222222","version":1,"roles":{"customer":{"number":10002}},
+        h.fake.add(
+            Method::get, "/v1/contacts?name=Beta%20AG&page=0&size=250", 200,
+            page(
+                R"({"id":"22222222-2222-2222-2222-222222222222","version":1,"roles":{"customer":{"number":10002}},
                         "company":{"name":"Beta AG"},"emailAddresses":{"business":["info@beta.example"]}})"));
         auto o = h.run("contacts push -o json " + file.string());
         CHECK(o.code == 0);
@@ -147,11 +158,13 @@ TEST_SUITE("lexsync contacts") {
         h.fake.verify();
     }
 
-    TEST_CASE("an unconfirmed POST is reported, and the next run finds the contact instead of creating it") {
+    TEST_CASE("an unconfirmed POST is reported, and the next run finds the contact instead of "
+              "creating it") {
         Harness h;
         auto file = h.write("c.csv", "ref,role,company_name\nr1,customer,Gamma KG\n");
         h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200, page(k_alpha));
-        h.fake.add_error(Method::post, "/v1/contacts", lexsync::http::TransportError::Kind::timeout);
+        h.fake.add_error(Method::post, "/v1/contacts",
+                         lexsync::http::TransportError::Kind::timeout);
         h.fake.add(Method::get, "/v1/contacts?name=Gamma%20KG&page=0&size=250", 200, page(""));
         auto first = h.run("contacts push -o json " + file.string());
         CHECK(first.code == 5); // a timeout stops the run as a network failure
@@ -181,8 +194,9 @@ TEST_SUITE("lexsync contacts") {
     TEST_CASE("a name matching two contacts is a conflict, not a guess") {
         Harness h;
         auto file = h.write("c.csv", "role,company_name\ncustomer,Twin GmbH\n");
-        h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200,
-                   page(R"({"id":"a","version":1,"roles":{"customer":{}},"company":{"name":"Twin GmbH"}},
+        h.fake.add(
+            Method::get, "/v1/contacts?page=0&size=250", 200,
+            page(R"({"id":"a","version":1,"roles":{"customer":{}},"company":{"name":"Twin GmbH"}},
                            {"id":"b","version":1,"roles":{"customer":{}},"company":{"name":"twin  gmbh"}})"));
         auto o = h.run("contacts push -o json " + file.string());
         CHECK(o.code == 4);

@@ -1,11 +1,9 @@
-#include <doctest/doctest.h>
-
 #include <algorithm>
+#include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
-
 #include <lexsync/contacts.hpp>
+#include <unistd.h>
 
 using namespace lexsync;
 using namespace lexsync::contacts;
@@ -15,8 +13,9 @@ namespace {
 struct TempDir {
     std::filesystem::path path;
     TempDir() {
-        path = std::filesystem::temp_directory_path() /
-               ("lexsync-contacts-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+        path =
+            std::filesystem::temp_directory_path() /
+            ("lexsync-contacts-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
         std::filesystem::create_directories(path);
     }
     ~TempDir() { std::filesystem::remove_all(path); }
@@ -49,9 +48,11 @@ json::Document parse(const std::string& s) {
 TEST_SUITE("lexsync::contacts") {
     TEST_CASE("a valid CSV file gives one row per record with its line") {
         TempDir dir;
-        auto file = dir.write("c.csv", "ref,role,company_name,email,street,city,country\n"
-                                       "a,customer,\"Müller & Söhne GmbH\",info@mueller.example,\"Weg 1\nHof 2\",Köln,DE\n"
-                                       "b,vendor,Beta AG,,,,\n");
+        auto file = dir.write(
+            "c.csv",
+            "ref,role,company_name,email,street,city,country\n"
+            "a,customer,\"Müller & Söhne GmbH\",info@mueller.example,\"Weg 1\nHof 2\",Köln,DE\n"
+            "b,vendor,Beta AG,,,,\n");
         auto in = read_input(file);
         REQUIRE(in.has_value());
         REQUIRE(in->rows.size() == 2);
@@ -75,10 +76,12 @@ TEST_SUITE("lexsync::contacts") {
         const auto m = messages(in.error());
         const std::string f = file.string();
         CHECK(std::find(m.begin(), m.end(),
-                        f + ":2:company_name: missing name: a company needs company_name, a person last_name") !=
-              m.end());
-        CHECK(std::find(m.begin(), m.end(), f + ":3:email: 'broken' is not a valid e-mail address") != m.end());
-        CHECK(std::find(m.begin(), m.end(), f + ":3:country: 'de' is not an ISO 3166 country code such as DE") !=
+                        f + ":2:company_name: missing name: a company needs company_name, a person "
+                            "last_name") != m.end());
+        CHECK(std::find(m.begin(), m.end(),
+                        f + ":3:email: 'broken' is not a valid e-mail address") != m.end());
+        CHECK(std::find(m.begin(), m.end(),
+                        f + ":3:country: 'de' is not an ISO 3166 country code such as DE") !=
               m.end());
         CHECK(std::find(m.begin(), m.end(), f + ":5:email: duplicate of line 4") != m.end());
     }
@@ -93,12 +96,14 @@ TEST_SUITE("lexsync::contacts") {
 
     TEST_CASE("JSON input reports the line where each object starts") {
         TempDir dir;
-        auto file = dir.write("c.json", "[\n  {\"role\": \"customer\", \"company_name\": \"A GmbH\"},\n"
-                                        "  {\n    \"role\": \"vendor\",\n    \"email\": \"x\"\n  }\n]\n");
+        auto file =
+            dir.write("c.json", "[\n  {\"role\": \"customer\", \"company_name\": \"A GmbH\"},\n"
+                                "  {\n    \"role\": \"vendor\",\n    \"email\": \"x\"\n  }\n]\n");
         auto in = read_input(file);
         REQUIRE_FALSE(in.has_value());
         const auto m = messages(in.error());
-        CHECK(std::find(m.begin(), m.end(), file.string() + ":3:email: 'x' is not a valid e-mail address") != m.end());
+        CHECK(std::find(m.begin(), m.end(),
+                        file.string() + ":3:email: 'x' is not a valid e-mail address") != m.end());
     }
 
     TEST_CASE("the create body has version 0, empty roles and the documented shape") {
@@ -196,7 +201,8 @@ TEST_SUITE("lexsync::contacts") {
         auto file = dir.write("c.csv", "role;company_name\ncustomer;A GmbH\nvendor;B AG\n");
         auto in = read_input(file);
         REQUIRE(in.has_value());
-        write_back(*in, {{0, Assigned{"id-a", 10001, std::nullopt}}, {1, Assigned{"id-b", std::nullopt, 70001}}});
+        write_back(*in, {{0, Assigned{"id-a", 10001, std::nullopt}},
+                         {1, Assigned{"id-b", std::nullopt, 70001}}});
         std::ifstream f(file);
         std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
         CHECK(text == "role;company_name;id;customer_number;vendor_number\n"

@@ -4,10 +4,18 @@ namespace lexsync::commands::contacts {
 
 const std::vector<Column>& flat_columns() {
     static const std::vector<Column> cols = {
-        {"id", "id"},           {"customer", "customerNumber"}, {"vendor", "vendorNumber"},
-        {"type", "type"},       {"name", "name"},               {"email", "email"},
-        {"phone", "phone"},     {"street", "street"},           {"zip", "zip"},
-        {"city", "city"},       {"country", "countryCode"},     {"archived", "archived"},
+        {"id", "id"},
+        {"customer", "customerNumber"},
+        {"vendor", "vendorNumber"},
+        {"type", "type"},
+        {"name", "name"},
+        {"email", "email"},
+        {"phone", "phone"},
+        {"street", "street"},
+        {"zip", "zip"},
+        {"city", "city"},
+        {"country", "countryCode"},
+        {"archived", "archived"},
         {"version", "version"},
     };
     return cols;
@@ -49,7 +57,8 @@ void flatten(const json::Value& c, json::Document& out) {
     put("email", first_of("emailAddresses"));
     put("phone", first_of("phoneNumbers"));
     const json::Value* billing = json::find(c, "addresses.billing");
-    const json::Value* addr = billing && billing->IsArray() && !billing->Empty() ? &(*billing)[0] : nullptr;
+    const json::Value* addr =
+        billing && billing->IsArray() && !billing->Empty() ? &(*billing)[0] : nullptr;
     for (const char* k : {"street", "zip", "city", "countryCode"}) {
         put(k, addr ? json::get_string(*addr, k) : std::nullopt);
     }

@@ -2,10 +2,10 @@
 // The flat view of a contact used for csv and table output.
 #pragma once
 
-#include <vector>
-
 #include "cli/output.hpp"
+
 #include <lexsync/json.hpp>
+#include <vector>
 
 namespace lexsync::commands::contacts {
 
