@@ -1,5 +1,6 @@
 #include "cli/context.hpp"
 
+#include <cstdlib>
 #include <fmt/format.h>
 #include <iostream>
 #include <lexsync/error.hpp>
@@ -114,6 +115,20 @@ std::string Context::output_format() {
     } catch (const Error&) {
     }
     return io.out_is_tty ? "table" : "json";
+}
+
+std::unique_ptr<RecordWriter> Context::writer(std::vector<Column> columns, std::ostream* out) {
+    WriterOptions o;
+    o.fields = global.fields;
+    const bool to_terminal = out == nullptr && io.out_is_tty;
+    if (to_terminal) {
+        o.width = io.terminal_width;
+        if (auto cols = env("COLUMNS"); o.width <= 0 && cols) {
+            o.width = std::atoi(cols->c_str());
+        }
+        o.color = !env("NO_COLOR").has_value();
+    }
+    return make_record_writer(output_format(), out ? *out : io.out, std::move(columns), o);
 }
 
 void Context::info(const std::string& line) {

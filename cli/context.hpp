@@ -3,6 +3,8 @@
 // clock, global options and lazily created profile, client and state store.
 #pragma once
 
+#include "cli/output.hpp"
+
 #include <functional>
 #include <iosfwd>
 #include <lexsync/client.hpp>
@@ -13,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lexsync {
 
@@ -23,16 +26,18 @@ struct IOStreams {
     bool out_is_tty = false;
     bool err_is_tty = false;
     bool in_is_tty = false;
+    int terminal_width = 0; // columns of the terminal on stdout, 0 when not a terminal
 };
 
 // Options that every command accepts.
 struct GlobalOptions {
-    std::string config_path; // --config
-    std::string profile;     // --profile
-    std::string output;      // -o/--output
-    std::string base_url;    // --base-url
-    bool quiet = false;      // -q/--quiet
-    int verbose = 0;         // -v/--verbose (repeatable)
+    std::string config_path;         // --config
+    std::string profile;             // --profile
+    std::string output;              // -o/--output
+    std::string base_url;            // --base-url
+    std::vector<std::string> fields; // --fields
+    bool quiet = false;              // -q/--quiet
+    int verbose = 0;                 // -v/--verbose (repeatable)
 };
 
 class Context {
@@ -67,6 +72,10 @@ public:
 
     // The output format: -o flag, else the profile's, else "table" on a TTY and "json" otherwise.
     std::string output_format();
+
+    // A record writer for stdout (or `out`) in the chosen format, with --fields, the terminal
+    // width and colour (a TTY without NO_COLOR) applied.
+    std::unique_ptr<RecordWriter> writer(std::vector<Column> columns, std::ostream* out = nullptr);
 
     // Writes a status line to stderr unless --quiet.
     void info(const std::string& line);

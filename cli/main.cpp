@@ -3,14 +3,17 @@
 #include <cstdlib>
 #include <curl/curl.h>
 #include <iostream>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 int main(int argc, char** argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT); // once per process: the library leaves it to us
     lexsync::SystemClock clock;
+    struct winsize ws {};
+    const int width = isatty(1) == 1 && ioctl(1, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
     lexsync::Context ctx(
         lexsync::IOStreams{std::cout, std::cerr, std::cin, isatty(1) == 1, isatty(2) == 1,
-                           isatty(0) == 1},
+                           isatty(0) == 1, width},
         [](const std::string& name) -> std::optional<std::string> {
             const char* v = std::getenv(name.c_str());
             return v ? std::optional<std::string>(v) : std::nullopt;

@@ -91,10 +91,27 @@ private:
     bool m_safe;
 };
 
+// Cuts `s` to `width` code points, ending in "…" when something was cut.
+std::string fit(const std::string& s, std::size_t width) {
+    if (display_width(s) <= width) {
+        return s;
+    }
+    std::string out;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const bool starts = (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+        if (starts && ++n > width - 1) {
+            break;
+        }
+        out += s[i];
+    }
+    return out + "…";
+}
+
 class TableWriter final : public RecordWriter {
 public:
-    TableWriter(std::ostream& out, std::vector<Column> columns)
-        : m_out(out), m_columns(std::move(columns)) {}
+    TableWriter(std::ostream& out, std::vector<Column> columns, int width, bool color)
+        : m_out(out), m_columns(std::move(columns)), m_width(width), m_color(color) {}
     void write(const json::Value& record) override {
         std::vector<std::string> row;
         for (const auto& c : m_columns) {
@@ -112,10 +129,11 @@ public:
                 width[i] = std::max(width[i], display_width(r[i]));
             }
         }
+        shrink_to_terminal(width);
         auto line = [&](auto&& cell) {
             std::string s;
             for (std::size_t i = 0; i < m_columns.size(); ++i) {
-                std::string c = cell(i);
+                std::string c = fit(cell(i), width[i]);
                 s += c;
                 if (i + 1 < m_columns.size()) {
                     s.append(width[i] - display_width(c) + 2, ' ');
@@ -126,24 +144,108 @@ public:
             }
             m_out << s << '\n';
         };
+        if (m_color) {
+            m_out << "\033[1m";
+        }
         line([&](std::size_t i) {
             std::string h = m_columns[i].header;
             std::transform(h.begin(), h.end(), h.begin(),
                            [](unsigned char c) { return std::toupper(c); });
             return h;
         });
+        if (m_color) {
+            m_out << "\033[0m";
+        }
         for (const auto& r : m_rows) {
             line([&](std::size_t i) { return r[i]; });
         }
     }
 
 private:
+    // Narrows the widest columns (never below 8 or their header) until the table fits.
+    void shrink_to_terminal(std::vector<std::size_t>& width) const {
+        if (m_width <= 0 || width.empty()) {
+            return;
+        }
+        auto total = [&] {
+            std::size_t t = 2 * (width.size() - 1);
+            for (auto w : width) {
+                t += w;
+            }
+            return t;
+        };
+        while (total() > static_cast<std::size_t>(m_width)) {
+            auto widest = std::max_element(width.begin(), width.end());
+            const std::size_t floor = std::max<std::size_t>(
+                8,
+                display_width(m_columns[static_cast<std::size_t>(widest - width.begin())].header));
+            if (*widest <= floor) {
+                break;
+            }
+            --*widest;
+        }
+    }
+
     std::ostream& m_out;
     std::vector<Column> m_columns;
     std::vector<std::vector<std::string>> m_rows;
+    int m_width;
+    bool m_color;
 };
 
+// Projects each record onto the chosen fields before handing it on (json and ndjson).
+class ProjectingWriter final : public RecordWriter {
+public:
+    ProjectingWriter(std::unique_ptr<RecordWriter> inner, std::vector<Column> fields)
+        : m_inner(std::move(inner)), m_fields(std::move(fields)) {}
+    void write(const json::Value& record) override {
+        json::Document d(rapidjson::kObjectType);
+        auto& a = d.GetAllocator();
+        for (const auto& f : m_fields) {
+            json::Value v;
+            if (const auto* found = json::find(record, f.path)) {
+                v.CopyFrom(*found, a);
+            }
+            d.AddMember(json::str(f.header, a), v, a);
+        }
+        m_inner->write(d);
+    }
+    void finish() override { m_inner->finish(); }
+
+private:
+    std::unique_ptr<RecordWriter> m_inner;
+    std::vector<Column> m_fields;
+};
+
+// The columns `fields` name: a column's header or path, else a dotted path of its own.
+std::vector<Column> choose(const std::vector<Column>& columns,
+                           const std::vector<std::string>& fields) {
+    std::vector<Column> out;
+    for (const auto& f : fields) {
+        auto it = std::find_if(columns.begin(), columns.end(),
+                               [&](const Column& c) { return c.header == f || c.path == f; });
+        out.push_back(it != columns.end() ? *it : Column{f, f});
+    }
+    return out;
+}
+
 } // namespace
+
+std::unique_ptr<RecordWriter> make_record_writer(const std::string& format, std::ostream& out,
+                                                 std::vector<Column> columns,
+                                                 const WriterOptions& options) {
+    if (!options.fields.empty()) {
+        columns = choose(columns, options.fields);
+        if (format == "json" || format == "ndjson") {
+            return std::make_unique<ProjectingWriter>(
+                make_record_writer(format, out, {}, WriterOptions{}), std::move(columns));
+        }
+    }
+    if (format == "table") {
+        return std::make_unique<TableWriter>(out, std::move(columns), options.width, options.color);
+    }
+    return make_record_writer(format, out, std::move(columns), options.spreadsheet_safe);
+}
 
 std::unique_ptr<RecordWriter> make_record_writer(const std::string& format, std::ostream& out,
                                                  std::vector<Column> columns,
@@ -158,7 +260,7 @@ std::unique_ptr<RecordWriter> make_record_writer(const std::string& format, std:
         return std::make_unique<CsvWriter>(out, std::move(columns), spreadsheet_safe);
     }
     if (format == "table") {
-        return std::make_unique<TableWriter>(out, std::move(columns));
+        return std::make_unique<TableWriter>(out, std::move(columns), 0, false);
     }
     throw std::invalid_argument("unknown output format '" + format +
                                 "' (json, ndjson, csv, table)");

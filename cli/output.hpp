@@ -26,6 +26,20 @@ public:
     virtual void finish() = 0;
 };
 
+// How records are shaped for the reader.
+struct WriterOptions {
+    // Keep only these fields, in this order: column headers (csv/table) or dotted JSON paths.
+    std::vector<std::string> fields;
+    int width = 0;                // table: fit to this many terminal columns (0: no limit)
+    bool color = false;           // table: bold header (only on a TTY and without NO_COLOR)
+    bool spreadsheet_safe = true; // csv: neutralise cells that would start a formula
+};
+
+// Creates a writer for `format` ("json", "ndjson", "csv", "table") on `out`, shaped by `options`.
+std::unique_ptr<RecordWriter> make_record_writer(const std::string& format, std::ostream& out,
+                                                 std::vector<Column> columns,
+                                                 const WriterOptions& options);
+
 // Creates a writer for `format` ("json", "ndjson", "csv", "table") on `out`. For csv the cells
 // that start with = + - @ are neutralised when `spreadsheet_safe` is set.
 std::unique_ptr<RecordWriter> make_record_writer(const std::string& format, std::ostream& out,

@@ -4,7 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <fmt/format.h>
+#include <httplib.h>
 #include <lexsync/error.hpp>
+#include <lexsync/version.hpp>
 #include <sstream>
 #include <vector>
 
@@ -26,7 +28,10 @@ void build_app(CLI::App& app, Context& ctx) {
     app.description(
         "lexsync: a scriptable, idempotent connector for the lexoffice (Lexware Office) API");
     app.footer(k_exit_codes_help);
-    app.set_version_flag("--version", std::string("lexsync ") + LEXSYNC_VERSION);
+    app.set_version_flag("--version", [] {
+        return version_report(
+            fmt::format("  CLI11 {}\n  cpp-httplib {}\n", CLI11_VERSION, CPPHTTPLIB_VERSION));
+    });
     app.require_subcommand(1);
     app.fallthrough();
 
@@ -39,6 +44,9 @@ void build_app(CLI::App& app, Context& ctx) {
         ->check(CLI::IsMember({"json", "ndjson", "csv", "table"}));
     app.add_option("--base-url", g.base_url, "API base URL (overrides the profile; e.g. a sandbox)")
         ->envname("LEXSYNC_BASE_URL");
+    app.add_option("--fields", g.fields,
+                   "Only these fields, in this order (comma-separated column names or JSON paths)")
+        ->delimiter(',');
     app.add_flag("-q,--quiet", g.quiet, "Print nothing on stderr but errors and warnings");
     app.add_flag("-v,--verbose", g.verbose,
                  "Log requests to stderr (secrets redacted); repeat for more");

@@ -2,15 +2,19 @@
 // One register function per noun; each adds its verbs to `app`.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include "cli/context.hpp"
+
+#include <CLI/CLI.hpp>
 
 namespace lexsync::commands {
 
 void register_auth(CLI::App& app, Context& ctx);
 void register_contacts(CLI::App& app, Context& ctx);
+void register_invoices(CLI::App& app, Context& ctx);
 void register_sandbox(CLI::App& app, Context& ctx);
+namespace doctor {
+void register_doctor(CLI::App& app, Context& ctx);
+}
 namespace completion {
 void register_completion(CLI::App& app, Context& ctx);
 }
@@ -19,7 +23,9 @@ void register_completion(CLI::App& app, Context& ctx);
 inline void register_all(CLI::App& app, Context& ctx) {
     register_auth(app, ctx);
     register_contacts(app, ctx);
+    register_invoices(app, ctx);
     register_sandbox(app, ctx);
+    doctor::register_doctor(app, ctx);
     completion::register_completion(app, ctx);
 }
 

@@ -14,15 +14,19 @@ _lexsync() {
             'lexsync contacts') path="$path $word" ;;
             'lexsync contacts pull') path="$path $word" ;;
             'lexsync contacts push') path="$path $word" ;;
+            'lexsync invoices') path="$path $word" ;;
+            'lexsync invoices export') path="$path $word" ;;
+            'lexsync invoices pull') path="$path $word" ;;
             'lexsync sandbox') path="$path $word" ;;
             'lexsync sandbox serve') path="$path $word" ;;
+            'lexsync doctor') path="$path $word" ;;
             'lexsync completion') path="$path $word" ;;
         esac
     done
     case "$prev" in
     esac
     case "$path" in
-        'lexsync') COMPREPLY=($(compgen -W 'auth contacts sandbox completion --version --config --profile -o --output --base-url -q --quiet -v --verbose' -- "$cur")) ;;
+        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose' -- "$cur")) ;;
         'lexsync auth') COMPREPLY=($(compgen -W 'login status logout' -- "$cur")) ;;
         'lexsync auth login') COMPREPLY=($(compgen -W '--with-token' -- "$cur")) ;;
         'lexsync auth status') COMPREPLY=($(compgen -W '--all' -- "$cur")) ;;
@@ -30,8 +34,12 @@ _lexsync() {
         'lexsync contacts') COMPREPLY=($(compgen -W 'pull push' -- "$cur")) ;;
         'lexsync contacts pull') COMPREPLY=($(compgen -W '--customer --vendor --name --email --number --out' -- "$cur")) ;;
         'lexsync contacts push') COMPREPLY=($(compgen -W '--format --dry-run --write-back' -- "$cur")) ;;
+        'lexsync invoices') COMPREPLY=($(compgen -W 'export pull' -- "$cur")) ;;
+        'lexsync invoices export') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
+        'lexsync invoices pull') COMPREPLY=($(compgen -W '--from --to --type --status --number --out --format --refetch' -- "$cur")) ;;
         'lexsync sandbox') COMPREPLY=($(compgen -W 'serve' -- "$cur")) ;;
         'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter' -- "$cur")) ;;
+        'lexsync doctor') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
         'lexsync completion') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
     esac
     if [[ ${#COMPREPLY[@]} -eq 0 ]]; then

@@ -13,14 +13,18 @@ _lexsync() {
             'lexsync contacts') path="$path $word" ;;
             'lexsync contacts pull') path="$path $word" ;;
             'lexsync contacts push') path="$path $word" ;;
+            'lexsync invoices') path="$path $word" ;;
+            'lexsync invoices export') path="$path $word" ;;
+            'lexsync invoices pull') path="$path $word" ;;
             'lexsync sandbox') path="$path $word" ;;
             'lexsync sandbox serve') path="$path $word" ;;
+            'lexsync doctor') path="$path $word" ;;
             'lexsync completion') path="$path $word" ;;
         esac
     done
     case "$path" in
         'lexsync')
-            candidates=('auth:Connect accounts and show what a profile reaches' 'contacts:Pull and push customers and vendors' 'sandbox:A local emulator of the lexoffice API' 'completion:Print a shell completion script (bash, zsh, fish)' '--version:Display program version information and exit' '--config:Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)' '--profile:Profile (account) to use' '-o:Output format: json, ndjson, csv, table' '--output:Output format: json, ndjson, csv, table' '--base-url:API base URL (overrides the profile; e.g. a sandbox)' '-q:Print nothing on stderr but errors and warnings' '--quiet:Print nothing on stderr but errors and warnings' '-v:Log requests to stderr (secrets redacted); repeat for more' '--verbose:Log requests to stderr (secrets redacted); repeat for more' ) ;;
+            candidates=('auth:Connect accounts and show what a profile reaches' 'contacts:Pull and push customers and vendors' 'invoices:Export invoices into lexoffice and archive what it holds' 'sandbox:A local emulator of the lexoffice API' 'doctor:Check configuration, credentials, key, connectivity and clock' 'completion:Print a shell completion script (bash, zsh, fish)' '--version:Display program version information and exit' '--config:Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)' '--profile:Profile (account) to use' '-o:Output format: json, ndjson, csv, table' '--output:Output format: json, ndjson, csv, table' '--base-url:API base URL (overrides the profile; e.g. a sandbox)' '--fields:Only these fields, in this order (comma-separated column names or JSON paths)' '-q:Print nothing on stderr but errors and warnings' '--quiet:Print nothing on stderr but errors and warnings' '-v:Log requests to stderr (secrets redacted); repeat for more' '--verbose:Log requests to stderr (secrets redacted); repeat for more' ) ;;
         'lexsync auth')
             candidates=('login:Check an API key and store it for a profile' 'status:Show which organisation a profile reaches and where its key comes from' 'logout:Remove the stored API key of a profile' ) ;;
         'lexsync auth login')
@@ -35,10 +39,18 @@ _lexsync() {
             candidates=('--customer:Only customers' '--vendor:Only vendors' '--name:Company or person name (at least 3 characters; _ and % are wildcards)' '--email:E-mail address (at least 3 characters; _ and % are wildcards)' '--number:Customer or vendor number' '--out:Write to FILE atomically instead of stdout' ) ;;
         'lexsync contacts push')
             candidates=('--format:Input format (default: by extension)' '--dry-run:Print the plan (create/update/unchanged/conflict); send no writes' '--write-back:Rewrite FILE atomically with lexoffice'\''s ids and numbers' ) ;;
+        'lexsync invoices')
+            candidates=('export:Create invoices in lexoffice from billing data (not available yet)' 'pull:Archive a period'\''s invoices, credit notes and down-payment invoices (PDF, XRechnung XML, voucher JSON, index) in a directory' ) ;;
+        'lexsync invoices export')
+            candidates=() ;;
+        'lexsync invoices pull')
+            candidates=('--from:First voucher date (yyyy-mm-dd)' '--to:Last voucher date, inclusive (yyyy-mm-dd)' '--type:Voucher types, comma-separated: invoice, creditnote, downpaymentinvoice' '--status:Voucher statuses, comma-separated: draft, open, paid, paidoff, voided, overdue, any (default any)' '--number:Only the voucher with this number' '--out:Archive directory (created when missing)' '--format:Index formats, comma-separated: csv, csv-de, json, xlsx' '--refetch:Fetch every voucher again, even the unchanged ones' ) ;;
         'lexsync sandbox')
             candidates=('serve:Run the local lexoffice API emulator' ) ;;
         'lexsync sandbox serve')
             candidates=('--host:Address to bind (loopback unless --allow-remote)' '--port:Port to bind; 0 picks a free port' '--allow-remote:Allow a --host that is not a loopback address' '--seed:demo, empty, or a JSON seed file' '--state:SQLite file that keeps all data across restarts (default: in memory)' '--rate-limit:Requests per second per API key' '--burst:Token bucket capacity per API key' '--no-rate-limit:Never answer 429' '--retry-after:Send a Retry-After header with 429 (the live API sends none)' '--listing-window:Cap of totalElements in listings; 0 = unlimited' '--latency:Added delay per request in milliseconds' '--latency-jitter:Random extra delay per request, 0 to N milliseconds' ) ;;
+        'lexsync doctor')
+            candidates=() ;;
         'lexsync completion')
             candidates=() ;;
     esac

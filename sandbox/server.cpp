@@ -1,25 +1,44 @@
 #include "sandbox/server.hpp"
 
 #include "sandbox/contacts.hpp"
+#include "sandbox/files.hpp"
+#include "sandbox/payments.hpp"
 #include "sandbox/reference_data.hpp"
+#include "sandbox/sales_vouchers.hpp"
 #include "sandbox/seed.hpp"
 #include "sandbox/store.hpp"
 #include "sandbox/support.hpp"
+#include "sandbox/voucherlist.hpp"
+#include "sandbox/vouchers.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <ctime>
 #include <chrono>
 #include <cmath>
 #include <httplib.h>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace lexsync::sandbox {
 
 namespace {
+
+// The current time as an HTTP date ("Wed, 25 Nov 2026 13:00:00 GMT").
+std::string http_date_now() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return buf;
+}
+
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -146,11 +165,13 @@ struct Server::Impl {
         simulate_latency();
         ApiResponse r = process(req);
         res.status = r.status;
+        res.set_header("Date", http_date_now()); // as the service's gateway does (RFC 7231)
         for (const auto& [name, value] : r.headers) {
             res.set_header(name, value);
         }
         if (!r.body.empty()) {
-            res.set_content(r.body, "application/json");
+            res.set_content(r.body, r.content_type.empty() ? std::string("application/json")
+                                                           : r.content_type);
         }
         if (options.log) {
             const auto ms =
@@ -232,6 +253,11 @@ struct Server::Impl {
         req.params = parse_query(hreq.target);
         req.body = hreq.body;
         req.content_type = hreq.get_header_value("Content-Type");
+        req.accept = hreq.get_header_value("Accept");
+        req.multipart = hreq.is_multipart_form_data();
+        for (const auto& [name, part] : hreq.files) {
+            req.parts.push_back({part.name, part.filename, part.content_type, part.content});
+        }
         req.host = hreq.get_header_value("Host");
         if (req.host.empty()) {
             req.host = host_port();
@@ -304,9 +330,115 @@ struct Server::Impl {
                 }
             }
         }
+        if (auto r = route_vouchers(req)) {
+            return *r;
+        }
         // Unknown routes and unsupported methods on known paths (e.g. DELETE /v1/contacts/{id},
+        // GET /v1/invoices, GET /v1/files, /v1/vouchers/{id}/document, DELETE /v1/vouchers/{id},
         // OPTIONS) answer 404, as measured on the live API.
         return regular_error(404, p, "No route found for " + req.method + " " + p);
+    }
+
+    // Sales vouchers, voucher list, bookkeeping vouchers, files and payments; nullopt = no route.
+    std::optional<ApiResponse> route_vouchers(const ApiRequest& req) {
+        const bool get = req.method == "GET";
+        const bool post = req.method == "POST";
+        const bool put = req.method == "PUT";
+        // Path segments after /v1.
+        std::vector<std::string> seg;
+        if (req.path.compare(0, 4, "/v1/") != 0) {
+            return std::nullopt;
+        }
+        std::size_t pos = 4;
+        while (pos <= req.path.size()) {
+            const auto slash = req.path.find('/', pos);
+            seg.push_back(
+                req.path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos));
+            if (slash == std::string::npos) {
+                break;
+            }
+            pos = slash + 1;
+        }
+        if (seg.empty() ||
+            std::any_of(seg.begin(), seg.end(), [](const std::string& x) { return x.empty(); })) {
+            return std::nullopt;
+        }
+        const std::string& family = seg[0];
+        const std::string id = seg.size() > 1 ? lower(seg[1]) : std::string();
+
+        if (const sales::SalesType* type = sales::type_for_path(family)) {
+            if (seg.size() == 1 && post) {
+                if (!is_json_content_type(req.content_type)) {
+                    return unsupported_media_type(req);
+                }
+                return sales::create(store, req, *type);
+            }
+            if (seg.size() == 2 && get) {
+                return sales::get(store, req, *type, id);
+            }
+            if (seg.size() == 3 && get && seg[2] == "file") {
+                return sales::file(store, req, *type, id);
+            }
+            if (seg.size() == 3 && get && seg[2] == "document") {
+                return sales::document(store, req, *type, id);
+            }
+            return std::nullopt;
+        }
+        // Other sales voucher types: ids of this sandbox never belong to them. [U] Creating
+        // quotations, order confirmations, delivery notes and dunnings is not emulated.
+        if ((family == "quotations" || family == "order-confirmations" ||
+             family == "delivery-notes" || family == "dunnings" ||
+             family == "down-payment-invoices") &&
+            get && seg.size() >= 2 && seg.size() <= 3 &&
+            (seg.size() == 2 || seg[2] == "file" || seg[2] == "document")) {
+            return regular_error(404, req.path, "Resource not found");
+        }
+        if (family == "voucherlist" && seg.size() == 1 && get) {
+            return voucherlist::list(store, req, options.listing_window);
+        }
+        if (family == "vouchers") {
+            if (seg.size() == 1 && get) {
+                return vouchers::find_by_number(store, req);
+            }
+            if (seg.size() == 1 && post) {
+                if (!is_json_content_type(req.content_type)) {
+                    return unsupported_media_type(req);
+                }
+                return vouchers::create(store, req);
+            }
+            if (seg.size() == 2 && get) {
+                return vouchers::get(store, req, id);
+            }
+            if (seg.size() == 2 && put) {
+                if (!is_json_content_type(req.content_type)) {
+                    return unsupported_media_type(req);
+                }
+                return vouchers::update(store, req, id);
+            }
+            if (seg.size() == 3 && post && seg[2] == "files") {
+                if (!req.multipart) {
+                    return unsupported_media_type(req);
+                }
+                return files::attach(store, req, id);
+            }
+            return std::nullopt;
+        }
+        if (family == "files") {
+            if (seg.size() == 1 && post) {
+                if (!req.multipart) {
+                    return unsupported_media_type(req);
+                }
+                return files::upload(store, req, options.upload_visibility_delay_ms);
+            }
+            if (seg.size() == 2 && get) {
+                return files::download(store, req, id);
+            }
+            return std::nullopt;
+        }
+        if (family == "payments" && seg.size() == 2 && get) {
+            return payments::get(store, req, id);
+        }
+        return std::nullopt;
     }
 
     static ApiResponse unsupported_media_type(const ApiRequest& req) {

@@ -1,6 +1,7 @@
 // --- Interface ---
 // The lexoffice API emulator: an HTTP server on loopback that behaves like the service described
-// in the API reference (authentication, rate limit, error formats, contacts, reference data).
+// in the API reference (authentication, rate limit, error formats, contacts, reference data, sales
+// vouchers, the voucher list, bookkeeping vouchers, files and payments).
 #pragma once
 
 #include <functional>
@@ -24,6 +25,9 @@ struct ServerOptions {
     long listing_window = 10000; // 0 = unlimited
     int latency_ms = 0;
     int latency_jitter_ms = 0;
+    // After POST /v1/files, GET of the new bookkeeping voucher answers 404 for this long (the
+    // service's OCR delay); 0 = visible at once.
+    int upload_visibility_delay_ms = 0;
     // Receives one line per request (method, path, status, duration; never credentials).
     std::function<void(const std::string&)> log;
 };

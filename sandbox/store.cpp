@@ -20,6 +20,9 @@ CREATE TABLE IF NOT EXISTS resources (
   org_id TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,
   version INTEGER NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL, doc TEXT NOT NULL,
   UNIQUE (org_id, kind, id));
+CREATE TABLE IF NOT EXISTS files (
+  org_id TEXT NOT NULL, id TEXT NOT NULL, voucher_id TEXT NOT NULL, content_type TEXT NOT NULL,
+  extension TEXT NOT NULL, data BLOB NOT NULL, xml BLOB NOT NULL, PRIMARY KEY (org_id, id));
 )";
 
 StoredResource read_resource(sqlite::Statement& st) {
@@ -144,6 +147,40 @@ void Store::reserve_number(const std::string& org_id, const std::string& name, s
         .bind(2, name)
         .bind(3, used + 1)
         .run();
+}
+
+void Store::put_file(const std::string& org_id, const StoredFile& f) {
+    m_db.prepare("INSERT OR REPLACE INTO files (org_id, id, voucher_id, content_type, extension, "
+                 "data, xml) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, org_id)
+        .bind(2, f.id)
+        .bind(3, f.voucher_id)
+        .bind(4, f.content_type)
+        .bind(5, f.extension)
+        .bind_blob(6, f.data)
+        .bind_blob(7, f.xml)
+        .run();
+}
+
+std::optional<StoredFile> Store::get_file(const std::string& org_id, const std::string& id) {
+    auto st = m_db.prepare("SELECT id, voucher_id, content_type, extension, data, xml FROM files "
+                           "WHERE org_id = ? AND id = ?");
+    st.bind(1, org_id).bind(2, id);
+    if (!st.step()) {
+        return std::nullopt;
+    }
+    StoredFile f;
+    f.id = st.column_text(0);
+    f.voucher_id = st.column_text(1);
+    f.content_type = st.column_text(2);
+    f.extension = st.column_text(3);
+    f.data = st.column_text(4);
+    f.xml = st.column_text(5);
+    return f;
+}
+
+void Store::delete_file(const std::string& org_id, const std::string& id) {
+    m_db.prepare("DELETE FROM files WHERE org_id = ? AND id = ?").bind(1, org_id).bind(2, id).run();
 }
 
 } // namespace lexsync::sandbox

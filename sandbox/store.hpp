@@ -21,6 +21,16 @@ struct StoredResource {
     std::string doc;     // the JSON document as served (without created/updated unless part of it)
 };
 
+// One stored file (uploads and rendered sales documents) with its bytes.
+struct StoredFile {
+    std::string id;
+    std::string voucher_id;   // the bookkeeping or sales voucher it belongs to ("" = none)
+    std::string content_type; // e.g. "application/pdf"
+    std::string extension;    // e.g. "pdf"
+    std::string data;         // the bytes
+    std::string xml;          // an alternative e-invoice XML representation ("" = none)
+};
+
 class Store {
 public:
     // Opens `path` (":memory:" or a file) and creates the schema if needed.
@@ -52,6 +62,13 @@ public:
                              std::int64_t start);
     // Makes sure the counter's next value is above `used`.
     void reserve_number(const std::string& org_id, const std::string& name, std::int64_t used);
+
+    // Inserts or replaces a file.
+    void put_file(const std::string& org_id, const StoredFile& f);
+    // One file, or nullopt.
+    std::optional<StoredFile> get_file(const std::string& org_id, const std::string& id);
+    // Removes a file (no-op when absent).
+    void delete_file(const std::string& org_id, const std::string& id);
 
     sqlite::Database& db() { return m_db; }
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <lexsync/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <random>
@@ -20,11 +21,90 @@ std::optional<std::string> ApiRequest::param(const std::string& name) const {
     return it->second;
 }
 
+const FormPart* ApiRequest::part(const std::string& name) const {
+    for (const auto& p : parts) {
+        if (p.name == name) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
+namespace {
+
+// The tag of decimal_value() strings: control characters no API text starts with; the payload
+// must also parse as a decimal before it is written as a number.
+constexpr std::string_view k_decimal_tag = "\x01\x02"
+                                           "dec:";
+
+std::optional<Decimal> tagged_decimal(std::string_view s) {
+    if (s.substr(0, k_decimal_tag.size()) != k_decimal_tag) {
+        return std::nullopt;
+    }
+    return Decimal::parse(s.substr(k_decimal_tag.size()));
+}
+
+// A SAX handler in front of rapidjson's Writer that writes amounts as exact decimal text.
+class ExactWriter {
+public:
+    explicit ExactWriter(rapidjson::StringBuffer& buf) : m_w(buf) {}
+    bool Null() { return m_w.Null(); }
+    bool Bool(bool b) { return m_w.Bool(b); }
+    bool Int(int i) { return m_w.Int(i); }
+    bool Uint(unsigned u) { return m_w.Uint(u); }
+    bool Int64(std::int64_t i) { return m_w.Int64(i); }
+    bool Uint64(std::uint64_t u) { return m_w.Uint64(u); }
+    bool Double(double d) {
+        const auto text = lexsync::json::number_text(JsonValue(d));
+        if (!text) {
+            return m_w.Null();
+        }
+        return m_w.RawValue(text->data(), text->size(), rapidjson::kNumberType);
+    }
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+        return m_w.RawNumber(s, n, copy);
+    }
+    bool String(const char* s, rapidjson::SizeType n, bool copy) {
+        if (const auto d = tagged_decimal(std::string_view(s, n))) {
+            const std::string text = d->to_string();
+            return m_w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+        }
+        return m_w.String(s, n, copy);
+    }
+    bool StartObject() { return m_w.StartObject(); }
+    bool Key(const char* s, rapidjson::SizeType n, bool copy) { return m_w.Key(s, n, copy); }
+    bool EndObject(rapidjson::SizeType n) { return m_w.EndObject(n); }
+    bool StartArray() { return m_w.StartArray(); }
+    bool EndArray(rapidjson::SizeType n) { return m_w.EndArray(n); }
+
+private:
+    rapidjson::Writer<rapidjson::StringBuffer> m_w;
+};
+
+} // namespace
+
 std::string to_json(const JsonValue& v) {
     rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    ExactWriter w(buf);
     v.Accept(w);
     return std::string(buf.GetString(), buf.GetSize());
+}
+
+JsonValue decimal_value(Decimal d, JsonAllocator& a) {
+    return json_str(std::string(k_decimal_tag) + d.to_string(), a);
+}
+
+std::optional<Decimal> read_decimal(const JsonValue& v) {
+    if (v.IsString()) {
+        return tagged_decimal(std::string_view(v.GetString(), v.GetStringLength()));
+    }
+    const auto text = lexsync::json::number_text(v);
+    return text ? Decimal::parse(*text) : std::nullopt;
+}
+
+bool parse_json(JsonDocument& d, std::string_view text) {
+    d.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+    return !d.HasParseError();
 }
 
 JsonValue json_str(std::string_view s, JsonAllocator& a) {
@@ -103,6 +183,30 @@ ApiResponse regular_error(int status, const std::string& path, const std::string
     return json_response(status, d);
 }
 
+ApiResponse validation_error(const std::string& path, const std::vector<Violation>& details) {
+    JsonDocument d(rapidjson::kObjectType);
+    auto& a = d.GetAllocator();
+    d.AddMember("timestamp", json_str(now_timestamp(), a), a);
+    d.AddMember("status", 406, a);
+    d.AddMember("error", json_str(reason_phrase(406), a), a);
+    d.AddMember("path", json_str(path, a), a);
+    d.AddMember("traceId", json_str(random_hex(12), a), a);
+    d.AddMember(
+        "message",
+        json_str("Validation failed for request. Please see details list for specific causes.", a),
+        a);
+    JsonValue list(rapidjson::kArrayType);
+    for (const auto& v : details) {
+        JsonValue item(rapidjson::kObjectType);
+        item.AddMember("violation", json_str(v.violation, a), a);
+        item.AddMember("field", json_str(v.field, a), a);
+        item.AddMember("message", json_str(v.message, a), a);
+        list.PushBack(item, a);
+    }
+    d.AddMember("details", list, a);
+    return json_response(406, d);
+}
+
 ApiResponse message_error(int status, const std::string& message) {
     JsonDocument d(rapidjson::kObjectType);
     d.AddMember("message", json_str(message, d.GetAllocator()), d.GetAllocator());
@@ -145,6 +249,94 @@ std::string format_berlin(std::chrono::system_clock::time_point t) {
 
 std::string now_timestamp() {
     return format_berlin(std::chrono::system_clock::now());
+}
+
+namespace {
+
+std::optional<int> digits(std::string_view s, std::size_t pos, std::size_t n) {
+    if (pos + n > s.size()) {
+        return std::nullopt;
+    }
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') {
+            return std::nullopt;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+} // namespace
+
+std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
+    using namespace std::chrono;
+    if (s.size() < 10 || s[4] != '-' || s[7] != '-') {
+        return std::nullopt;
+    }
+    const auto y = digits(s, 0, 4);
+    const auto m = digits(s, 5, 2);
+    const auto d = digits(s, 8, 2);
+    if (!y || !m || !d) {
+        return std::nullopt;
+    }
+    const year_month_day ymd{year(*y), month(static_cast<unsigned>(*m)),
+                             day(static_cast<unsigned>(*d))};
+    if (!ymd.ok() || s.size() != 10) {
+        return std::nullopt;
+    }
+    return ymd;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view s) {
+    using namespace std::chrono;
+    // yyyy-MM-ddTHH:mm:ss.SSS + (Z | ±hh:mm)
+    if (s.size() < 24 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.') {
+        return std::nullopt;
+    }
+    const auto date = parse_date(s.substr(0, 10));
+    const auto hh = digits(s, 11, 2);
+    const auto mm = digits(s, 14, 2);
+    const auto ss = digits(s, 17, 2);
+    const auto ms = digits(s, 20, 3);
+    if (!date || !hh || !mm || !ss || !ms || *hh > 23 || *mm > 59 || *ss > 59) {
+        return std::nullopt;
+    }
+    int offset_minutes = 0;
+    const std::string_view zone = s.substr(23);
+    if (zone == "Z") {
+        offset_minutes = 0;
+    } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+        const auto oh = digits(zone, 1, 2);
+        const auto om = digits(zone, 4, 2);
+        if (!oh || !om || *oh > 18 || *om > 59) {
+            return std::nullopt;
+        }
+        offset_minutes = (*oh * 60 + *om) * (zone[0] == '-' ? -1 : 1);
+    } else {
+        return std::nullopt;
+    }
+    return sys_days(*date) + hours(*hh) + minutes(*mm) + seconds(*ss) + milliseconds(*ms) -
+           minutes(offset_minutes);
+}
+
+std::chrono::year_month_day berlin_date(std::chrono::system_clock::time_point t) {
+    using namespace std::chrono;
+    const auto local = t + hours(berlin_dst(t) ? 2 : 1);
+    return year_month_day(floor<days>(local));
+}
+
+std::chrono::system_clock::time_point berlin_midnight(std::chrono::year_month_day date) {
+    using namespace std::chrono;
+    const system_clock::time_point summer = sys_days(date) - hours(2);
+    return berlin_dst(summer) ? summer : sys_days(date) - hours(1);
+}
+
+std::string format_date(std::chrono::year_month_day date) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+    return buf;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <lexsync/decimal.hpp>
 #include <map>
 #include <optional>
 #include <rapidjson/document.h>
@@ -19,6 +20,14 @@ using JsonDocument = rapidjson::Document;
 using JsonValue = rapidjson::Value;
 using JsonAllocator = rapidjson::Document::AllocatorType;
 
+// One part of a multipart/form-data body.
+struct FormPart {
+    std::string name;
+    std::string filename;
+    std::string content_type;
+    std::string content;
+};
+
 // One request as the routes see it, after authentication.
 struct ApiRequest {
     std::string method;
@@ -26,18 +35,31 @@ struct ApiRequest {
     std::multimap<std::string, std::string> params; // decoded query parameters
     std::string body;
     std::string content_type;
-    std::string host;   // the request's Host header, used for resourceUri/Location
-    std::string org_id; // the organisation the bearer key belongs to
+    std::string host;            // the request's Host header, used for resourceUri/Location
+    std::string org_id;          // the organisation the bearer key belongs to
+    std::string accept;          // the Accept header ("" when absent)
+    bool multipart = false;      // the body was multipart/form-data
+    std::vector<FormPart> parts; // its parts (files and fields)
 
     // The first value of query parameter `name`, or nullopt.
     std::optional<std::string> param(const std::string& name) const;
+    // The first multipart part named `name`, or nullptr.
+    const FormPart* part(const std::string& name) const;
 };
 
-// One response: status, JSON body and extra headers.
+// One response: status, body (JSON unless `content_type` says otherwise) and extra headers.
 struct ApiResponse {
     int status = 200;
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    std::string content_type; // empty = application/json
+};
+
+// One entry of the `details` list of a regular-format validation error.
+struct Violation {
+    std::string violation; // e.g. "NOTNULL"
+    std::string field;     // e.g. "lineItems[0].unitPrice.taxRatePercentage"
+    std::string message;
 };
 
 // One entry of a legacy `IssueList`.
@@ -55,6 +77,8 @@ ApiResponse legacy_error(int status, const std::vector<Issue>& issues,
                          const std::string& message = {});
 // Regular format: timestamp, status, error, path, traceId, message and optional details.
 ApiResponse regular_error(int status, const std::string& path, const std::string& message);
+// Regular format 406 "Validation failed for request…" with a `details` list.
+ApiResponse validation_error(const std::string& path, const std::vector<Violation>& details);
 // Bare {"message": …}.
 ApiResponse message_error(int status, const std::string& message);
 // The reason phrase of an HTTP status ("Not Acceptable").
@@ -62,8 +86,16 @@ std::string reason_phrase(int status);
 
 // --- JSON ---
 
-// Compact serialisation.
+// Compact serialisation. Amounts are exact: values made by decimal_value() are written as their
+// decimal text, and doubles (from parsed documents) as their shortest round-trip text.
 std::string to_json(const JsonValue& v);
+// A JSON number holding exactly `d` (a tagged string that to_json() writes as a bare number).
+JsonValue decimal_value(Decimal d, JsonAllocator& a);
+// The exact decimal of a JSON number (or of a decimal_value()); nullopt for anything else or for
+// more than 4 decimal places. Parse documents with rapidjson::kParseFullPrecisionFlag.
+std::optional<Decimal> read_decimal(const JsonValue& v);
+// Parses `text` (full precision) into `d`; false when it is not valid JSON.
+bool parse_json(JsonDocument& d, std::string_view text);
 // A string value copied into `a`.
 JsonValue json_str(std::string_view s, JsonAllocator& a);
 
@@ -73,6 +105,16 @@ JsonValue json_str(std::string_view s, JsonAllocator& a);
 std::string format_berlin(std::chrono::system_clock::time_point t);
 // The current time in that format.
 std::string now_timestamp();
+// Parses the API's strict timestamp yyyy-MM-dd'T'HH:mm:ss.SSS followed by `Z` or ±hh:mm.
+std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view s);
+// Parses a date yyyy-MM-dd (a real calendar date).
+std::optional<std::chrono::year_month_day> parse_date(std::string_view s);
+// The Europe/Berlin calendar date of `t`.
+std::chrono::year_month_day berlin_date(std::chrono::system_clock::time_point t);
+// Midnight of `date` in Europe/Berlin.
+std::chrono::system_clock::time_point berlin_midnight(std::chrono::year_month_day date);
+// yyyy-MM-dd.
+std::string format_date(std::chrono::year_month_day date);
 // A random (version 4) UUID in lower case.
 std::string new_uuid();
 // True for a UUID in canonical 8-4-4-4-12 hex form (any case).

@@ -59,8 +59,7 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     if (!opts.out.empty()) {
         file = std::make_unique<AtomicFile>(opts.out);
     }
-    std::ostream& out = file ? file->stream() : ctx.io.out;
-    auto writer = make_record_writer(format, out, flat_columns());
+    auto writer = ctx.writer(flat_columns(), file ? &file->stream() : nullptr);
     const bool flat = format == "csv" || format == "table";
 
     PageIterator pages(ctx.client(), "/v1/contacts", query, 250);

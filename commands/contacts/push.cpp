@@ -329,7 +329,7 @@ void run_push(const PushOptions& opts, Context& ctx) {
     pusher.load_remote();
 
     const std::int64_t run_id = opts.dry_run ? 0 : ctx.state().begin_run("contacts push");
-    auto writer = make_record_writer(ctx.output_format(), ctx.io.out, result_columns());
+    auto writer = ctx.writer(result_columns());
     Counts counts;
     std::vector<RowResult> results;
     results.reserve(file.rows.size());

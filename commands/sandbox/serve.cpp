@@ -40,6 +40,8 @@ private:
     sigset_t m_old{};
 };
 
+void serve(const ServeOptions& options, int upload_visibility_delay_ms, Context& ctx);
+
 } // namespace
 
 bool is_loopback_host(const std::string& host) {
@@ -48,6 +50,7 @@ bool is_loopback_host(const std::string& host) {
 
 void register_serve(CLI::App& parent, Context& ctx) {
     auto options = std::make_shared<ServeOptions>();
+    auto upload_delay = std::make_shared<int>(0);
     auto* cmd = parent.add_subcommand("serve", "Run the local lexoffice API emulator");
     cmd->add_option("--host", options->host, "Address to bind (loopback unless --allow-remote)")
         ->capture_default_str();
@@ -78,10 +81,15 @@ void register_serve(CLI::App& parent, Context& ctx) {
     cmd->add_option("--latency-jitter", options->latency_jitter_ms,
                     "Random extra delay per request, 0 to N milliseconds")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--upload-visibility-delay", *upload_delay,
+                    "Milliseconds during which the voucher of a new upload answers 404")
+        ->check(CLI::NonNegativeNumber);
     cmd->footer(
         std::string(
-            R"(Serves the lexoffice API under /v1 on loopback: profile, ping, contacts and reference
-data, with its authentication, 2 requests/s token bucket (burst 4), error formats and paging.
+            R"(Serves the lexoffice API under /v1 on loopback: profile, ping, contacts, reference data,
+invoices and credit notes (totals, numbering, finalize, PDF/XRechnung documents), the voucher
+list, bookkeeping vouchers, file uploads and downloads, and payments, with its authentication,
+2 requests/s token bucket (burst 4), error formats and paging.
 The base URL is printed alone on the first line of stdout; -v logs one line per request to
 stderr. Runs until interrupted (SIGINT/SIGTERM), then exits 0.
 
@@ -96,10 +104,16 @@ Examples:
   curl -H "Authorization: Bearer <key>" "$(head -n1 sandbox.url)/v1/profile"
   lexsync -v sandbox serve --seed ./seed.json --no-rate-limit --latency 50
 )");
-    cmd->callback([options, &ctx] { run_serve(*options, ctx); });
+    cmd->callback([options, upload_delay, &ctx] { serve(*options, *upload_delay, ctx); });
 }
 
 void run_serve(const ServeOptions& options, Context& ctx) {
+    serve(options, 0, ctx);
+}
+
+namespace {
+
+void serve(const ServeOptions& options, int upload_visibility_delay_ms, Context& ctx) {
     if (!options.allow_remote && !is_loopback_host(options.host)) {
         throw Error(ExitCode::usage, "--host " + options.host +
                                          " is not a loopback address; add --allow-remote to "
@@ -117,6 +131,7 @@ void run_serve(const ServeOptions& options, Context& ctx) {
     so.listing_window = options.listing_window;
     so.latency_ms = options.latency_ms;
     so.latency_jitter_ms = options.latency_jitter_ms;
+    so.upload_visibility_delay_ms = upload_visibility_delay_ms;
     auto log_mutex = std::make_shared<std::mutex>();
     if (ctx.global.verbose > 0) {
         std::ostream& err = ctx.io.err;
@@ -149,5 +164,7 @@ void run_serve(const ServeOptions& options, Context& ctx) {
     listener.join();
     ctx.info("lexsync sandbox: stopped");
 }
+
+} // namespace
 
 } // namespace lexsync::commands::sandbox

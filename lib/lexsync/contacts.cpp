@@ -6,7 +6,6 @@
 #include <lexsync/csv.hpp>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
-#include <regex>
 #include <sstream>
 
 namespace lexsync::contacts {
@@ -27,14 +26,32 @@ std::string trim(std::string_view s) {
     return std::string(s.substr(b, e - b + 1));
 }
 
+// local@domain.tld without spaces or the characters that separate addresses in lists.
 bool valid_email(const std::string& s) {
-    static const std::regex re(R"re(^[^\s@,;<>()"]+@[^\s@,;<>()"]+\.[^\s@,;<>()".]{2,}$)re");
-    return std::regex_match(s, re);
+    constexpr std::string_view k_forbidden = " \t\r\n,;<>()\"";
+    const auto at = s.find('@');
+    if (at == std::string::npos || at == 0 || s.find('@', at + 1) != std::string::npos ||
+        s.find_first_of(k_forbidden) != std::string::npos) {
+        return false;
+    }
+    const std::string domain = s.substr(at + 1);
+    const auto dot = domain.rfind('.');
+    return dot != std::string::npos && dot > 0 && domain.size() - dot - 1 >= 2 && domain.front() != '.';
 }
 
+// ISO 3166 alpha-2 in capitals, optionally with lexoffice's region suffix ("ES_CN", "GR_69").
 bool valid_country(const std::string& s) {
-    static const std::regex re(R"(^[A-Z]{2}(_[A-Z0-9]{1,3})?$)");
-    return std::regex_match(s, re);
+    auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    if (s.size() < 2 || !upper(s[0]) || !upper(s[1])) {
+        return false;
+    }
+    if (s.size() == 2) {
+        return true;
+    }
+    if (s[2] != '_' || s.size() < 4 || s.size() > 6) {
+        return false;
+    }
+    return std::all_of(s.begin() + 3, s.end(), [&](char c) { return upper(c) || (c >= '0' && c <= '9'); });
 }
 
 std::optional<std::int64_t> parse_number(const std::string& s) {

@@ -330,3 +330,12 @@ std::unique_ptr<http::Transport> make_curl_transport(const ClientConfig& config)
 }
 
 } // namespace lexsync
+
+namespace lexsync {
+
+std::string curl_library_version() {
+    const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
+    return fmt::format("libcurl {} ({})", v->version, v->ssl_version ? v->ssl_version : "no TLS");
+}
+
+} // namespace lexsync

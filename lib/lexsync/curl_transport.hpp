@@ -22,6 +22,10 @@ struct CurlOptions {
 // True for "localhost", "[::1]"/"::1" and any 127.0.0.0/8 address (where plain http is allowed).
 bool is_loopback_host(std::string_view host);
 
+// The version of the libcurl lexsync runs with and its TLS backend, e.g. "libcurl 7.88.1
+// (OpenSSL/3.0.19)".
+std::string curl_library_version();
+
 // Sends requests with one libcurl easy handle, serialised by a mutex so connections are reused.
 class CurlTransport final : public http::Transport {
 public:

@@ -18,11 +18,21 @@ cleanup() {
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+  # No secret in anything the test printed or wrote (logs, outputs, state), except where it
+  # belongs: the 0600 credentials file.
+  local leaks
+  leaks=$(grep -rlF -e "$SANDBOX_KEY" -e "${EXTRA_SECRET:-$SANDBOX_KEY}" "$WORK" 2>/dev/null |
+          grep -v '/credentials.toml$' || true)
+  if [ -n "$leaks" ]; then
+    echo "FAIL: an API key appears in: $leaks" >&2
+    rc=1
+  fi
   if [ "$rc" -eq 0 ]; then
     rm -rf "$WORK"
   else
     echo "test failed (exit $rc); files kept in $WORK" >&2
   fi
+  exit "$rc"
 }
 trap cleanup EXIT
 

@@ -1,0 +1,31 @@
+// --- Interface ---
+// `lexsync invoices pull`: the archive of a period's sales vouchers (invoices, credit notes,
+// down-payment invoices) in a directory: every document as PDF (and XRechnung XML), the voucher
+// JSON, and an index (CSV, German CSV, JSON, xlsx). Re-runs fetch only what changed.
+#pragma once
+
+#include "cli/context.hpp"
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace lexsync::commands::invoices {
+
+struct PullOptions {
+    std::string from; // first voucher date, yyyy-mm-dd
+    std::string to;   // last voucher date, yyyy-mm-dd (inclusive)
+    std::vector<std::string> types = {"invoice", "creditnote", "downpaymentinvoice"};
+    std::vector<std::string> statuses; // empty: any
+    std::string number;                // only this voucher number
+    std::string out;                   // archive directory
+    std::vector<std::string> formats = {"csv", "json"};
+    bool refetch = false; // fetch every voucher again, even when the voucher list shows no change
+};
+
+// Adds `pull` to `parent`.
+void register_pull(CLI::App& parent, Context& ctx);
+// Runs it; throws Error on failure.
+void run_pull(const PullOptions& opts, Context& ctx);
+
+} // namespace lexsync::commands::invoices

@@ -1,0 +1,37 @@
+// --- Interface ---
+// Calendar dates and the two number/date dialects of the `invoices pull` index: the technical one
+// (ISO dates, decimal point) and the German one (dd.mm.yyyy, decimal comma).
+#pragma once
+
+#include <lexsync/decimal.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lexsync::commands::invoices::archive {
+
+// Days since 1970-01-01 of a strict "yyyy-mm-dd" (a real calendar date), or nullopt.
+std::optional<long> parse_day(std::string_view iso_date);
+// "yyyy-mm-dd" of `day` (days since 1970-01-01).
+std::string format_day(long day);
+
+// The date part "yyyy-mm-dd" of an API timestamp ("2023-05-14T00:00:00.000+02:00"), i.e. the
+// calendar date in the organisation's own offset; empty when `timestamp` does not start with one.
+std::string date_of(std::string_view timestamp);
+
+// "dd.mm.yyyy" of "yyyy-mm-dd"; empty for empty or invalid input.
+std::string german_date(std::string_view iso_date);
+
+// Amount with exactly `digits` decimals and a decimal comma, no thousands separator ("-1234,50").
+std::string german_amount(Decimal d, int digits = 2);
+// Amount with exactly `digits` decimals and a decimal point ("-1234.50").
+std::string plain_amount(Decimal d, int digits = 2);
+
+// A tax rate for column headers: "19", "7", "5.5" (technical) or "5,5" (German).
+std::string rate_label(Decimal rate, bool german);
+
+// German names of voucher types and statuses ("invoice" → "Rechnung"); unknown values unchanged.
+std::string german_type(std::string_view type);
+std::string german_status(std::string_view status);
+
+} // namespace lexsync::commands::invoices::archive

@@ -1,0 +1,411 @@
+// Sales vouchers in the sandbox: invoices and credit notes, totals, numbering, finalisation,
+// pursuing, documents and their Accept rules.
+#include "sandbox_fixture.hpp"
+
+using namespace sandbox_test;
+
+namespace {
+
+constexpr const char* k_mueller = "c0a80001-0000-4000-8000-000000000001";
+constexpr const char* k_stadtwerke = "c0a80001-0000-4000-8000-000000000012"; // XRechnung
+
+// The §9.4 sample: 2 × 13.40 @ 50 % (19 %), 8.32 (7 %) and 5.00 (0 %), net.
+std::string sample_invoice(const std::string& tax_type = "net",
+                           const std::string& contact = k_mueller,
+                           const std::string& total_extra = "") {
+    const bool gross = tax_type == "gross";
+    const std::string price_key = gross ? "grossAmount" : "netAmount";
+    return R"({"voucherDate":"2026-03-02T00:00:00.000+01:00",
+      "address":{"contactId":")" +
+           contact + R"("},
+      "lineItems":[
+        {"type":"custom","name":"Kabelschloss","quantity":2,"unitName":"Stück",
+         "unitPrice":{"currency":"EUR",")" +
+           price_key + R"(":13.40,"taxRatePercentage":19},"discountPercentage":50},
+        {"type":"custom","name":"Leistung","quantity":1,"unitName":"Stunde",
+         "unitPrice":{"currency":"EUR",")" +
+           price_key + R"(":8.32,"taxRatePercentage":7}},
+        {"type":"custom","name":"Porto","quantity":1,"unitName":"Stück",
+         "unitPrice":{"currency":"EUR",")" +
+           price_key + R"(":5.00,"taxRatePercentage":0}},
+        {"type":"text","name":"Hinweis","description":"Danke"}],
+      "totalPrice":{"currency":"EUR")" +
+           total_extra + R"(},
+      "taxConditions":{"taxType":")" +
+           tax_type + R"("},
+      "shippingConditions":{"shippingDate":"2026-03-01T00:00:00.000+01:00","shippingType":"delivery"}})";
+}
+
+std::string create(httplib::Client& c, const std::string& path, const std::string& body) {
+    auto res = c.Post(path.c_str(), body, k_json);
+    REQUIRE(res);
+    REQUIRE_MESSAGE(res->status == 201, res->body);
+    return parse(res->body)["id"].GetString();
+}
+
+rapidjson::Document get_json(httplib::Client& c, const std::string& path) {
+    auto res = c.Get(path.c_str());
+    REQUIRE(res);
+    REQUIRE_MESSAGE(res->status == 200, path << ": " << res->body);
+    return parse(res->body);
+}
+
+// The exact JSON text of member `key` (numbers are checked as written, not as doubles).
+std::string raw_member(const std::string& body, const std::string& key) {
+    const auto pos = body.find("\"" + key + "\":");
+    REQUIRE_MESSAGE(pos != std::string::npos, key << " in " << body);
+    const auto start = pos + key.size() + 3;
+    const auto end = body.find_first_of(",}]", start);
+    return body.substr(start, end - start);
+}
+
+// `s` with the first `from` replaced by `to` (which must occur).
+std::string with(std::string s, const std::string& from, const std::string& to) {
+    const auto pos = s.find(from);
+    REQUIRE_MESSAGE(pos != std::string::npos, from);
+    return s.replace(pos, from.size(), to);
+}
+
+const std::string k_mueller_address = R"({"contactId":")" + std::string(k_mueller) + R"("})";
+
+std::string credit_note_body() {
+    return R"({"voucherDate":"2026-03-05T00:00:00.000+01:00","address":{"contactId":")" +
+           std::string(k_mueller) + R"("},
+      "lineItems":[{"type":"custom","name":"Gutschrift","quantity":1,"unitName":"Stück",
+        "unitPrice":{"currency":"EUR","netAmount":10,"taxRatePercentage":19}}],
+      "totalPrice":{"currency":"EUR"},"taxConditions":{"taxType":"net"}})";
+}
+
+} // namespace
+
+TEST_SUITE("lexsync::sandbox::Server sales vouchers") {
+
+    TEST_CASE("net invoice totals follow the documented sample exactly") {
+        RunningServer s;
+        auto c = s.client();
+        const std::string id = create(c, "/v1/invoices", sample_invoice());
+        auto res = c.Get(("/v1/invoices/" + id).c_str());
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+        const auto inv = parse(res->body);
+        CHECK(inv["voucherStatus"] == "draft");
+        CHECK(!inv.HasMember("dueDate"));
+        CHECK(!inv.HasMember("printLayoutId"));
+        CHECK(inv["version"].GetInt() == 1);
+        CHECK(inv["address"]["name"] == "Müller & Söhne GmbH");
+        CHECK(inv["address"]["city"] == "Berlin");
+        CHECK(inv["voucherDate"] == "2026-03-02T00:00:00.000+01:00");
+        CHECK(raw_member(res->body, "totalNetAmount") == "26.72");
+        CHECK(raw_member(res->body, "totalGrossAmount") == "29.85");
+        CHECK(raw_member(res->body, "totalTaxAmount") == "3.13");
+        const auto& taxes = inv["taxAmounts"];
+        REQUIRE(taxes.Size() == 3);
+        CHECK(taxes[0]["taxRatePercentage"].GetInt() == 19);
+        CHECK(taxes[0]["taxAmount"].GetDouble() == doctest::Approx(2.55));
+        CHECK(taxes[0]["netAmount"].GetDouble() == doctest::Approx(13.40));
+        CHECK(taxes[1]["taxAmount"].GetDouble() == doctest::Approx(0.58));
+        CHECK(taxes[2]["taxAmount"].GetDouble() == 0);
+        const auto& first = inv["lineItems"][0];
+        CHECK(first["lineItemAmount"].GetDouble() == doctest::Approx(13.40));
+        // 13.4 net at 19 % comes back unrounded as 15.946.
+        CHECK(raw_member(res->body, "grossAmount") == "15.946");
+        CHECK(inv["lineItems"][3]["type"] == "text");
+    }
+
+    TEST_CASE("gross invoices derive net per tax group; total discounts apply on top") {
+        RunningServer s;
+        auto c = s.client();
+        std::string id = create(c, "/v1/invoices", sample_invoice("gross"));
+        auto inv = get_json(c, "/v1/invoices/" + id);
+        // Gross groups: 13.40 @19 → tax 2.14; 8.32 @7 → tax 0.54; 5.00 @0.
+        CHECK(inv["totalPrice"]["totalGrossAmount"].GetDouble() == doctest::Approx(26.72));
+        CHECK(inv["totalPrice"]["totalTaxAmount"].GetDouble() == doctest::Approx(2.68));
+        CHECK(inv["totalPrice"]["totalNetAmount"].GetDouble() == doctest::Approx(24.04));
+        CHECK(inv["lineItems"][0]["unitPrice"]["netAmount"].GetDouble() ==
+              doctest::Approx(11.2605));
+
+        id = create(c, "/v1/invoices",
+                    sample_invoice("net", k_mueller, R"(,"totalDiscountPercentage":10)"));
+        inv = get_json(c, "/v1/invoices/" + id);
+        // 13.40 → 12.06 (tax 2.29), 8.32 → 7.49 (tax 0.52), 5.00 → 4.50.
+        CHECK(inv["totalPrice"]["totalNetAmount"].GetDouble() == doctest::Approx(24.05));
+        CHECK(inv["totalPrice"]["totalTaxAmount"].GetDouble() == doctest::Approx(2.81));
+        CHECK(inv["totalPrice"]["totalGrossAmount"].GetDouble() == doctest::Approx(26.86));
+        CHECK(inv["totalPrice"]["totalDiscountPercentage"].GetDouble() == doctest::Approx(10));
+
+        id = create(c, "/v1/invoices",
+                    sample_invoice("net", k_mueller, R"(,"totalDiscountAbsolute":2.67)"));
+        inv = get_json(c, "/v1/invoices/" + id);
+        CHECK(inv["totalPrice"]["totalNetAmount"].GetDouble() == doctest::Approx(24.05));
+        CHECK(inv["totalPrice"]["totalDiscountAbsolute"].GetDouble() == doctest::Approx(2.67));
+    }
+
+    TEST_CASE("numbers are assigned per type at creation, drafts included") {
+        RunningServer s;
+        auto c = s.client();
+        const std::string a = create(c, "/v1/invoices", sample_invoice());
+        const std::string b = create(c, "/v1/invoices?finalize=true", sample_invoice());
+        const std::string g = create(c, "/v1/credit-notes", credit_note_body());
+        CHECK(get_json(c, "/v1/invoices/" + a)["voucherNumber"] == "RE0001");
+        CHECK(get_json(c, "/v1/invoices/" + b)["voucherNumber"] == "RE0002");
+        CHECK(get_json(c, "/v1/credit-notes/" + g)["voucherNumber"] == "GS0001");
+        // An invoice id through another type's path is a plain 404.
+        auto res = c.Get(("/v1/credit-notes/" + a).c_str());
+        REQUIRE(res);
+        CHECK(res->status == 404);
+        res = c.Get(("/v1/quotations/" + a).c_str());
+        REQUIRE(res);
+        CHECK(res->status == 404);
+    }
+
+    TEST_CASE("creation answers 201 with an action result and Location; finalize opens") {
+        RunningServer s;
+        auto c = s.client();
+        auto res = c.Post("/v1/invoices?finalize=true", sample_invoice(), k_json);
+        REQUIRE(res);
+        REQUIRE(res->status == 201);
+        const auto r = parse(res->body);
+        const std::string id = r["id"].GetString();
+        CHECK(r["version"].GetInt() == 1);
+        CHECK(res->get_header_value("Location") ==
+              "http://127.0.0.1:" + std::to_string(s.port()) + "/v1/invoices/" + id);
+        const auto inv = get_json(c, "/v1/invoices/" + id);
+        CHECK(inv["voucherStatus"] == "open");
+        // Default payment term 14 days.
+        CHECK(inv["dueDate"] == "2026-03-16T00:00:00.000+01:00");
+        CHECK(inv["printLayoutId"].IsString());
+    }
+
+    TEST_CASE("read-only fields in the body are ignored") {
+        RunningServer s;
+        auto c = s.client();
+        std::string body = sample_invoice();
+        body.insert(
+            1, R"("id":"11111111-1111-4111-8111-111111111111","voucherStatus":"paid",)"
+               R"("voucherNumber":"X1","taxAmounts":[{"taxRatePercentage":19,"taxAmount":99}],)");
+        const std::string id = create(c, "/v1/invoices", body);
+        const auto inv = get_json(c, "/v1/invoices/" + id);
+        CHECK(inv["voucherStatus"] == "draft");
+        CHECK(inv["voucherNumber"] == "RE0001");
+        CHECK(std::string(inv["id"].GetString()) == id);
+        CHECK(inv["taxAmounts"][0]["taxAmount"].GetDouble() == doctest::Approx(2.55));
+    }
+
+    TEST_CASE("validation failures answer 406 in the regular format with details") {
+        RunningServer s;
+        auto c = s.client();
+        const auto expect_field = [&](const std::string& body, const std::string& field) {
+            auto res = c.Post("/v1/invoices", body, k_json);
+            REQUIRE(res);
+            CHECK_MESSAGE(res->status == 406, res->body);
+            const auto d = parse(res->body);
+            CHECK(d["status"].GetInt() == 406);
+            CHECK(d.HasMember("traceId"));
+            bool found = false;
+            for (const auto& v : d["details"].GetArray()) {
+                found = found || std::string(v["field"].GetString()) == field;
+            }
+            CHECK_MESSAGE(found, field << " in " << res->body);
+        };
+        const std::string b = sample_invoice();
+        expect_field(with(b, "2026-03-02T00:00:00.000+01:00", "2026-03-02T00:00:00"),
+                     "voucherDate");
+        expect_field(with(b, R"("currency":"EUR"})", R"("currency":"USD"})"),
+                     "totalPrice.currency");
+        expect_field(with(b, R"("taxType":"net")", R"("taxType":"bogus")"),
+                     "taxConditions.taxType");
+        // 16 % is not valid in 2026 ...
+        expect_field(with(b, R"("taxRatePercentage":19)", R"("taxRatePercentage":16)"),
+                     "lineItems[0].unitPrice.taxRatePercentage");
+        // ... but it is for a delivery in the second half of 2020.
+        const std::string b2020 =
+            with(with(with(b, R"("taxRatePercentage":19)", R"("taxRatePercentage":16)"),
+                      R"("taxRatePercentage":7)", R"("taxRatePercentage":5)"),
+                 "2026-03-01T00:00:00.000+01:00", "2020-09-01T00:00:00.000+02:00");
+        auto res = c.Post("/v1/invoices", b2020, k_json);
+        REQUIRE(res);
+        CHECK_MESSAGE(res->status == 201, res->body);
+
+        // Shipping conditions are required for invoices, with an end date for periods.
+        expect_field(with(b, R"("shippingConditions")", R"("unknownConditions")"),
+                     "shippingConditions");
+        expect_field(with(b, R"("shippingType":"delivery")", R"("shippingType":"serviceperiod")"),
+                     "shippingConditions.shippingEndDate");
+        // Unknown contact, one-time address without name.
+        expect_field(sample_invoice("net", "c0a80001-0000-4000-8000-000000009999"),
+                     "address.contactId");
+        const std::string one_time = with(b, k_mueller_address, R"({"countryCode":"DE"})");
+        expect_field(one_time, "address.name");
+        // Vat-free types other than vatfree need a contact.
+        expect_field(with(with(b, k_mueller_address, R"({"name":"X","countryCode":"AT"})"),
+                          R"("taxType":"net")", R"("taxType":"intraCommunitySupply")"),
+                     "address.contactId");
+        // More than 300 line items.
+        std::string many = R"({"voucherDate":"2026-03-02T00:00:00.000+01:00",
+          "address":{"name":"X","countryCode":"DE"},"lineItems":[)";
+        for (int i = 0; i < 301; ++i) {
+            many += std::string(i ? "," : "") + R"({"type":"text","name":"t"})";
+        }
+        many += R"(],"totalPrice":{"currency":"EUR"},"taxConditions":{"taxType":"net"},
+          "shippingConditions":{"shippingType":"none"}})";
+        expect_field(many, "lineItems");
+    }
+
+    TEST_CASE("a one-time address creates no contact and needs name and country") {
+        RunningServer s;
+        auto c = s.client();
+        const std::string b = with(
+            sample_invoice(), k_mueller_address,
+            R"({"name":"Laufkundschaft","street":"Weg 1","zip":"10115","city":"Berlin","countryCode":"DE"})");
+        const std::string id = create(c, "/v1/invoices", b);
+        const auto inv = get_json(c, "/v1/invoices/" + id);
+        CHECK(inv["address"]["name"] == "Laufkundschaft");
+        CHECK(!inv["address"].HasMember("contactId"));
+    }
+
+    TEST_CASE("documents: 409 for drafts, real PDF bytes and the Accept rules") {
+        RunningServer s;
+        auto c = s.client();
+        const std::string draft = create(c, "/v1/invoices", sample_invoice());
+        auto res = c.Get(("/v1/invoices/" + draft + "/file").c_str(), {{"Accept", "*/*"}});
+        REQUIRE(res);
+        CHECK(res->status == 409);
+        CHECK(parse(res->body)["message"].GetString() != std::string());
+        res = c.Get(("/v1/invoices/" + draft + "/document").c_str());
+        REQUIRE(res);
+        CHECK(res->status == 406);
+
+        const std::string open = create(c, "/v1/invoices?finalize=true", sample_invoice());
+        res = c.Get(("/v1/invoices/" + open + "/file").c_str(), {{"Accept", "*/*"}});
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+        CHECK(res->body.rfind("%PDF-", 0) == 0);
+        CHECK(res->body.find("%%EOF") != std::string::npos);
+        CHECK(res->body.find("RE0002") != std::string::npos);
+        CHECK(res->body.find("29.85") != std::string::npos);
+        CHECK(res->get_header_value("Content-Type") == "application/pdf");
+        CHECK(res->get_header_value("Content-Disposition") ==
+              "inline; filename=Rechnung_RE0002.pdf");
+        CHECK(res->get_header_value("Content-Length") == std::to_string(res->body.size()));
+        const std::string pdf = res->body;
+
+        res = c.Get(("/v1/invoices/" + open + "/file").c_str(), {{"Accept", "application/pdf"}});
+        REQUIRE(res);
+        CHECK(res->status == 200);
+        res = c.Get(("/v1/invoices/" + open + "/file").c_str(), {{"Accept", "application/xml"}});
+        REQUIRE(res);
+        CHECK(res->status == 404);
+        res = c.Get(("/v1/invoices/" + open + "/file").c_str(), {{"Accept", "application/json"}});
+        REQUIRE(res);
+        CHECK(res->status == 406);
+
+        // The document id downloads the same bytes through /v1/files.
+        res = c.Get(("/v1/invoices/" + open + "/document").c_str());
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+        const std::string file_id = parse(res->body)["documentFileId"].GetString();
+        res = c.Get(("/v1/files/" + file_id).c_str(), {{"Accept", "*/*"}});
+        REQUIRE(res);
+        CHECK(res->status == 200);
+        CHECK(res->body == pdf);
+        CHECK(res->get_header_value("Content-Disposition") ==
+              "inline; filename=" + file_id + ".pdf");
+    }
+
+    TEST_CASE("XRechnung invoices give XML for */* and application/xml, PDF for application/pdf") {
+        RunningServer s;
+        auto c = s.client();
+        const std::string id =
+            create(c, "/v1/invoices?finalize=true", sample_invoice("net", k_stadtwerke));
+        CHECK(get_json(c, "/v1/invoices/" + id)["electronicDocumentProfile"] == "XRechnung");
+        for (const char* accept : {"*/*", "application/xml"}) {
+            auto res = c.Get(("/v1/invoices/" + id + "/file").c_str(), {{"Accept", accept}});
+            REQUIRE(res);
+            REQUIRE(res->status == 200);
+            CHECK(res->get_header_value("Content-Type") == "application/xml");
+            CHECK(res->body.rfind("<?xml", 0) == 0);
+            CHECK(res->body.find("urn:oasis:names:specification:ubl:schema:xsd:Invoice-2") !=
+                  std::string::npos);
+            CHECK(res->body.find("04011000-1234512345-35") != std::string::npos);
+        }
+        auto res = c.Get(("/v1/invoices/" + id + "/file").c_str(), {{"Accept", "application/pdf"}});
+        REQUIRE(res);
+        CHECK(res->status == 200);
+        CHECK(res->body.rfind("%PDF-", 0) == 0);
+        // An empty buyer reference forces a standard invoice.
+        std::string plain = sample_invoice("net", k_stadtwerke);
+        plain.insert(1, R"("xRechnung":{"buyerReference":""},)");
+        const std::string regular = create(c, "/v1/invoices", plain);
+        CHECK(get_json(c, "/v1/invoices/" + regular)["electronicDocumentProfile"] == "NONE");
+        // A buyer reference for a contact without XRechnung data is refused.
+        std::string wrong = sample_invoice();
+        wrong.insert(1, R"("xRechnung":{"buyerReference":"123"},)");
+        res = c.Post("/v1/invoices", wrong, k_json);
+        REQUIRE(res);
+        CHECK(res->status == 406);
+    }
+
+    TEST_CASE("a credit note pursued from an open invoice is paidoff and lowers the invoice") {
+        RunningServer s;
+        auto c = s.client();
+        const std::string inv = create(c, "/v1/invoices?finalize=true", sample_invoice());
+        const std::string draft_inv = create(c, "/v1/invoices", sample_invoice());
+        auto res =
+            c.Post(("/v1/credit-notes?finalize=true&precedingSalesVoucherId=" + draft_inv).c_str(),
+                   credit_note_body(), k_json);
+        REQUIRE(res);
+        CHECK(res->status == 406);
+
+        const std::string gs = create(
+            c, "/v1/credit-notes?finalize=true&precedingSalesVoucherId=" + inv, credit_note_body());
+        const auto note = get_json(c, "/v1/credit-notes/" + gs);
+        CHECK(note["voucherStatus"] == "paidoff");
+        REQUIRE(note["relatedVouchers"].Size() == 1);
+        CHECK(std::string(note["relatedVouchers"][0]["id"].GetString()) == inv);
+        CHECK(note["relatedVouchers"][0]["voucherType"] == "invoice");
+        const auto invoice = get_json(c, "/v1/invoices/" + inv);
+        REQUIRE(invoice["relatedVouchers"].Size() == 1);
+        CHECK(std::string(invoice["relatedVouchers"][0]["id"].GetString()) == gs);
+        CHECK(invoice["relatedVouchers"][0]["voucherNumber"] == "GS0001");
+        CHECK(invoice["version"].GetInt() == 2);
+
+        // 29.85 − 11.90 = 17.95 still open.
+        const auto pay = get_json(c, "/v1/payments/" + inv);
+        CHECK(pay["openAmount"].GetDouble() == doctest::Approx(17.95));
+        CHECK(pay["paymentStatus"] == "openRevenue");
+        CHECK(pay["paymentItems"][0]["paymentItemType"] == "partPaymentCreditNote");
+        const auto note_pay = get_json(c, "/v1/payments/" + gs);
+        CHECK(note_pay["paymentStatus"] == "balanced");
+        CHECK(note_pay["voucherStatus"] == "paidoff");
+        CHECK(note_pay["paidDate"].IsString());
+
+        // Only one credit note per invoice.
+        res = c.Post(("/v1/credit-notes?precedingSalesVoucherId=" + inv).c_str(),
+                     credit_note_body(), k_json);
+        REQUIRE(res);
+        CHECK(res->status == 406);
+    }
+
+    TEST_CASE("routes sales vouchers do not have answer 404") {
+        RunningServer s;
+        auto c = s.client();
+        const std::string id = create(c, "/v1/invoices", sample_invoice());
+        for (const char* path : {"/v1/invoices", "/v1/credit-notes", "/v1/quotations"}) {
+            auto res = c.Get(path);
+            REQUIRE(res);
+            CHECK_MESSAGE(res->status == 404, path);
+        }
+        auto res = c.Post(("/v1/invoices/" + id + "/actions/finalize").c_str(), "{}", k_json);
+        REQUIRE(res);
+        CHECK(res->status == 404);
+        res = c.Put(("/v1/invoices/" + id).c_str(), sample_invoice(), k_json);
+        REQUIRE(res);
+        CHECK(res->status == 404);
+        res = c.Delete(("/v1/invoices/" + id).c_str());
+        REQUIRE(res);
+        CHECK(res->status == 404);
+        res = c.Post("/v1/invoices", sample_invoice(), "text/plain");
+        REQUIRE(res);
+        CHECK(res->status == 415);
+    }
+}
