@@ -35,10 +35,10 @@ _lexsync() {
         'lexsync contacts pull') COMPREPLY=($(compgen -W '--customer --vendor --name --email --number --out' -- "$cur")) ;;
         'lexsync contacts push') COMPREPLY=($(compgen -W '--format --dry-run --write-back' -- "$cur")) ;;
         'lexsync invoices') COMPREPLY=($(compgen -W 'export pull' -- "$cur")) ;;
-        'lexsync invoices export') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
+        'lexsync invoices export') COMPREPLY=($(compgen -W '--format --as --from --to --status --finalize --dry-run --keep-going --create-contacts --collective-contact --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' -- "$cur")) ;;
         'lexsync invoices pull') COMPREPLY=($(compgen -W '--from --to --type --status --number --out --format --refetch' -- "$cur")) ;;
         'lexsync sandbox') COMPREPLY=($(compgen -W 'serve' -- "$cur")) ;;
-        'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter' -- "$cur")) ;;
+        'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --upload-visibility-delay' -- "$cur")) ;;
         'lexsync doctor') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
         'lexsync completion') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
     esac

@@ -1,16 +1,1452 @@
 #include "commands/invoices/export.hpp"
 
+#include "cli/output.hpp"
+#include "commands/invoices/shared/ledger.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <fstream>
+#include <lexsync/atomic_file.hpp>
+#include <lexsync/client.hpp>
+#include <lexsync/contacts.hpp>
+#include <lexsync/csv.hpp>
 #include <lexsync/error.hpp>
+#include <lexsync/invoices.hpp>
+#include <lexsync/job_lock.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
 
 namespace lexsync::commands::invoices {
 
-void register_export(CLI::App& parent, Context& ctx) {
-    auto* cmd = parent.add_subcommand("export", "Create invoices in lexoffice from billing data (not available yet)");
-    cmd->callback([&ctx] { run_export(ExportOptions{}, ctx); });
+using namespace lexsync::invoices;
+namespace chr = std::chrono;
+
+namespace {
+
+constexpr const char* k_contact_kind = "contact";
+constexpr std::uintmax_t k_max_file_size = 5u * 1024u * 1024u;
+
+const std::vector<Column>& result_columns() {
+    static const std::vector<Column> cols = {
+        {"number", "number"},         {"kind", "kind"},     {"action", "action"}, {"id", "id"},
+        {"voucher", "voucherNumber"}, {"status", "status"}, {"detail", "detail"},
+    };
+    return cols;
 }
 
-void run_export(const ExportOptions&, Context&) {
-    throw Error(ExitCode::usage, "invoices export is not available yet");
+// What happened to one source invoice, for stdout.
+struct Outcome {
+    // Plan: create, skip, changed, conflict, exists, reconcile, invalid.
+    // Run: created, skipped, changed, conflict, exists, invalid, failed, unknown.
+    std::string action;
+    std::string id;
+    std::string voucher_number;
+    std::string status;
+    std::string detail;
+    std::string method, url, body; // dry run: the request that would be sent
+    bool problem = false;          // counts towards exit 4
+};
+
+// A contact as the export needs it.
+struct ContactInfo {
+    std::string id;
+    std::string name; // display name
+    bool customer = false;
+    bool archived = false;
+};
+
+std::string display_name(const json::Value& c) {
+    if (auto n = json::get_string(c, "company.name")) {
+        return *n;
+    }
+    const auto first = json::get_string(c, "person.firstName").value_or("");
+    const auto last = json::get_string(c, "person.lastName").value_or("");
+    return first.empty() ? last : first + " " + last;
+}
+
+ContactInfo info_of(const json::Value& c) {
+    ContactInfo i;
+    i.id = json::get_string(c, "id").value_or("");
+    i.name = display_name(c);
+    i.customer = json::find(c, "roles.customer") != nullptr;
+    i.archived = json::get_bool(c, "archived").value_or(false);
+    return i;
+}
+
+// The `content` of a page, or the value itself when it is a bare array.
+const json::Value* page_items(const json::Value& v) {
+    if (v.IsArray()) {
+        return &v;
+    }
+    const json::Value* c = json::find(v, "content");
+    return c && c->IsArray() ? c : nullptr;
+}
+
+std::string ref_line_for(const std::string& tmpl, const std::string& number) {
+    std::string out = tmpl;
+    const std::string ph = "{number}";
+    for (auto pos = out.find(ph); pos != std::string::npos;
+         pos = out.find(ph, pos + number.size())) {
+        out.replace(pos, ph.size(), number);
+    }
+    return out;
+}
+
+bool remark_has_line(const std::string& remark, const std::string& line) {
+    std::istringstream in(remark);
+    std::string l;
+    while (std::getline(in, l)) {
+        while (!l.empty() && (l.back() == '\r' || l.back() == ' ')) {
+            l.pop_back();
+        }
+        if (l == line) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string kind_name(Kind k) {
+    return k == Kind::credit_note ? "credit-note" : "invoice";
+}
+
+bool stops_run(const ApiError& e) {
+    return e.kind == ApiError::Kind::network || e.kind == ApiError::Kind::rate_limited ||
+           e.kind == ApiError::Kind::auth;
+}
+
+class Exporter {
+public:
+    Exporter(const ExportOptions& opts, Context& ctx, std::string mode)
+        : m_opts(opts), m_ctx(ctx), m_mode(std::move(mode)) {}
+
+    bool voucher_mode() const { return m_mode == "voucher"; }
+
+    // --- Resolution (reads only) ------------------------------------------------------------
+
+    // Resolves the posting categories the invoices need; adds issues for unknown ones.
+    void resolve_categories(std::vector<Invoice*>& invoices, const std::string& run_category) {
+        auto cats = value_or_throw(m_ctx.client().get_json("/v1/posting-categories"),
+                                   "reading the posting categories");
+        auto find = [&](const std::string& want, std::string& error) -> std::string {
+            const json::Value* list = page_items(cats);
+            if (list == nullptr) {
+                error = "lexoffice answered no list of posting categories";
+                return {};
+            }
+            std::vector<const json::Value*> hits;
+            for (const auto& c : list->GetArray()) {
+                const auto id = json::get_string(c, "id").value_or("");
+                const auto name = json::get_string(c, "name").value_or("");
+                if (id == want || contacts::normalize(name) == contacts::normalize(want)) {
+                    hits.push_back(&c);
+                }
+            }
+            if (hits.empty()) {
+                error =
+                    fmt::format("no posting category '{}' (see GET /v1/posting-categories)", want);
+                return {};
+            }
+            if (hits.size() > 1) {
+                error =
+                    fmt::format("'{}' names {} posting categories; give the id", want, hits.size());
+                return {};
+            }
+            if (json::get_string(*hits[0], "type").value_or("") != "income") {
+                error = fmt::format("posting category '{}' is not an income category", want);
+                return {};
+            }
+            return json::get_string(*hits[0], "id").value_or("");
+        };
+        std::string error;
+        if (!run_category.empty()) {
+            m_category_id = find(run_category, error);
+            if (m_category_id.empty()) {
+                throw Error(ExitCode::usage, "--category: " + error);
+            }
+        }
+        for (auto* inv : invoices) {
+            if (inv->category.empty()) {
+                if (m_category_id.empty()) {
+                    inv->issue("category",
+                               "missing: give --category, the profile's revenue_category or a "
+                               "category column for voucher mode");
+                }
+                continue;
+            }
+            auto [it, inserted] = m_categories.try_emplace(inv->category);
+            if (inserted) {
+                std::string err;
+                it->second = find(inv->category, err);
+                m_category_errors[inv->category] = err;
+            }
+            if (it->second.empty()) {
+                inv->issue("category", m_category_errors[inv->category]);
+            }
+        }
+    }
+
+    // Resolves every customer reference once: a listing of all contacts when that costs fewer
+    // requests than single look-ups, else one look-up each.
+    void resolve_contacts(std::vector<Invoice*>& invoices) {
+        std::vector<const Customer*> refs;
+        std::set<std::string> keys;
+        for (auto* inv : invoices) {
+            const std::string k = inv->customer.ref_key();
+            if (!k.empty() && keys.insert(k).second) {
+                refs.push_back(&inv->customer);
+            }
+        }
+        if (refs.empty()) {
+            return;
+        }
+        std::map<std::string, ContactInfo> by_key;
+        std::set<std::string> ambiguous;
+        auto index_contact = [&](const json::Value& c) {
+            const ContactInfo info = info_of(c);
+            const contacts::RemoteContact r = contacts::summarize(c);
+            by_key.emplace("id:" + r.id, info);
+            if (r.customer_number) {
+                by_key.emplace(fmt::format("number:{}", *r.customer_number), info);
+            }
+            for (const auto& e : r.emails) {
+                auto [it, inserted] = by_key.emplace("email:" + e, info);
+                if (!inserted && it->second.id != info.id) {
+                    ambiguous.insert("email:" + e);
+                }
+            }
+        };
+        std::set<std::string> covered; // keys a complete listing has answered
+        bool listed_all = false;
+        if (refs.size() >= 2) {
+            PageIterator pages(m_ctx.client(), "/v1/contacts", {}, 250);
+            auto more = pages.next();
+            value_or_throw(more, "reading the contacts");
+            for (const auto& c : pages.items().GetArray()) {
+                index_contact(c);
+            }
+            const long total = pages.total_elements();
+            const long pages_needed = total < 0 ? 1 : (total + 249) / 250;
+            if (*more && pages_needed - 1 <= static_cast<long>(refs.size()) &&
+                !pages.window_capped()) {
+                for (;;) {
+                    auto next = pages.next();
+                    value_or_throw(next, "reading the contacts");
+                    if (!*next) {
+                        break;
+                    }
+                    for (const auto& c : pages.items().GetArray()) {
+                        index_contact(c);
+                    }
+                }
+                listed_all = !pages.window_capped();
+            } else if (!*more) {
+                listed_all = true;
+            }
+        }
+        for (const Customer* c : refs) {
+            const std::string key = c->ref_key();
+            if (ambiguous.count(key)) {
+                m_contact_errors[key] =
+                    fmt::format("e-mail {} belongs to more than one contact", c->email);
+                continue;
+            }
+            if (auto it = by_key.find(key); it != by_key.end()) {
+                m_contacts[key] = it->second;
+                continue;
+            }
+            if (listed_all) {
+                continue; // not found
+            }
+            lookup(*c);
+        }
+        for (auto* inv : invoices) {
+            const std::string key = inv->customer.ref_key();
+            if (key.empty()) {
+                continue;
+            }
+            if (auto e = m_contact_errors.find(key); e != m_contact_errors.end()) {
+                inv->issue(field_of(inv->customer), e->second);
+                continue;
+            }
+            auto it = m_contacts.find(key);
+            if (it == m_contacts.end()) {
+                if (m_opts.create_contacts && !inv->customer.email.empty() &&
+                    !inv->customer.name.empty() && !inv->customer.country.empty()) {
+                    continue; // created before its invoice is sent
+                }
+                inv->issue(field_of(inv->customer),
+                           fmt::format(
+                               "unknown customer: no lexoffice contact with {}{}",
+                               describe(inv->customer),
+                               !inv->customer.email.empty() && !m_opts.create_contacts
+                                   ? " (--create-contacts creates it from name, address and e-mail)"
+                                   : ""));
+            } else if (!it->second.customer) {
+                inv->issue(field_of(inv->customer),
+                           fmt::format("lexoffice contact {} ({}) is not a customer", it->second.id,
+                                       it->second.name));
+            }
+        }
+    }
+
+    // --- Export --------------------------------------------------------------------------------
+
+    Outcome process(const Invoice& inv, std::int64_t run_id) {
+        const std::string key = shared::ledger_key(m_mode, inv.number);
+        const std::string other_key =
+            shared::ledger_key(voucher_mode() ? "invoice" : "voucher", inv.number);
+        const std::string hash = content_hash(inv);
+        auto& state = m_ctx.state();
+        Outcome out;
+        if (auto other = state.get(shared::k_ledger_kind, other_key)) {
+            out.action = "conflict";
+            out.problem = true;
+            out.id = other->remote_id;
+            out.voucher_number = other->remote_number;
+            out.detail =
+                fmt::format("already exported as {} {}; lexsync does not book one invoice twice",
+                            voucher_mode() ? "an invoice" : "a voucher",
+                            other->remote_id.empty() ? std::string("(pending)") : other->remote_id);
+            return out;
+        }
+        auto entry = state.get(shared::k_ledger_kind, key);
+        if (entry && entry->status == "pending") {
+            if (m_opts.dry_run) {
+                out.action = "reconcile";
+                out.detail = "an earlier run was interrupted after sending; the next run looks it "
+                             "up in lexoffice "
+                             "before creating anything";
+                return out;
+            }
+            if (auto found = reconcile(inv)) {
+                out = confirm_found(inv, key, hash, *found, run_id,
+                                    "confirmed after an interrupted run");
+                return out;
+            }
+            if (m_reconcile_unsure) {
+                out.action = "unknown";
+                out.problem = true;
+                out.detail = m_reconcile_detail;
+                return out;
+            }
+            state.forget(shared::k_ledger_kind, key); // it never arrived: send it again
+            entry.reset();
+        }
+        if (entry) {
+            const auto extra = shared::read_extra(state, key);
+            out.id = entry->remote_id;
+            out.voucher_number = entry->remote_number;
+            out.status = extra ? extra->status : std::string();
+            if (entry->content_hash != hash) {
+                out.action = "changed";
+                out.problem = true;
+                out.detail = voucher_mode() ? "the source invoice changed since it was exported; "
+                                              "not sent again (correct the "
+                                              "voucher in lexoffice)"
+                                            : "the source invoice changed since it was exported; "
+                                              "lexoffice invoices cannot be "
+                                              "edited: not sent again (issue a credit note or "
+                                              "change the draft in lexoffice)";
+                return out;
+            }
+            out.action = m_opts.dry_run ? "skip" : "skipped";
+            out.detail = "exported before, unchanged";
+            if (voucher_mode() && !inv.pdf.empty() && (!extra || extra->file != "attached")) {
+                if (m_opts.dry_run) {
+                    out.detail = "exported before; the file is not attached yet and will be";
+                } else {
+                    attach_missing(inv, key, *entry, extra.value_or(shared::ExportExtra{}), out);
+                }
+            }
+            return out;
+        }
+        if (voucher_mode()) {
+            // The voucher number may exist in lexoffice without us knowing (another tool, lost
+            // state).
+            auto found = find_voucher_by_number(inv);
+            if (m_reconcile_unsure) {
+                out.action = "failed";
+                out.problem = true;
+                out.detail = m_reconcile_detail;
+                return out;
+            }
+            if (found) {
+                if (found->second) {
+                    if (m_opts.dry_run) {
+                        out.action = "exists";
+                        out.id = found->first;
+                        out.voucher_number = inv.number;
+                        out.detail = "voucher number already in lexoffice with the same amounts; "
+                                     "recorded, not sent";
+                        return out;
+                    }
+                    out = confirm_found(inv, key, hash, found->first, run_id, "");
+                    out.action = "exists";
+                    out.detail = "voucher number already in lexoffice with the same amounts; "
+                                 "recorded, not sent";
+                    return out;
+                }
+                out.action = "conflict";
+                out.problem = true;
+                out.id = found->first;
+                out.detail = "voucher number already in lexoffice with other amounts; not sent";
+                return out;
+            }
+        }
+        return create(inv, key, hash, run_id);
+    }
+
+    bool stopped() const { return m_stopped; }
+    const ApiError& stop_error() const { return m_stop_error; }
+    long contacts_created() const { return m_contacts_created; }
+
+private:
+    static std::string field_of(const Customer& c) {
+        return !c.id.empty() ? "customer_id" : c.number ? "customer_number" : "customer_email";
+    }
+    static std::string describe(const Customer& c) {
+        if (!c.id.empty()) {
+            return "id " + c.id;
+        }
+        if (c.number) {
+            return fmt::format("customer number {}", *c.number);
+        }
+        return "e-mail " + c.email;
+    }
+
+    void lookup(const Customer& c) {
+        const std::string key = c.ref_key();
+        if (!c.id.empty()) {
+            auto r = m_ctx.client().get_json("/v1/contacts/" + c.id);
+            if (r) {
+                m_contacts[key] = info_of(*r);
+            } else if (r.error().kind != ApiError::Kind::not_found) {
+                throw_api_error(r.error(), "reading contact " + c.id);
+            }
+            return;
+        }
+        Query q;
+        if (c.number) {
+            q = {{"number", std::to_string(*c.number)}};
+        } else {
+            q = {{"email", search_term(escape_wildcards(c.email))}};
+        }
+        auto r =
+            value_or_throw(m_ctx.client().get_json("/v1/contacts", q), "looking up " + describe(c));
+        const json::Value* items = page_items(r);
+        std::vector<ContactInfo> hits;
+        if (items != nullptr) {
+            for (const auto& item : items->GetArray()) {
+                const auto rc = contacts::summarize(item);
+                const bool match = c.number
+                                       ? rc.customer_number == c.number
+                                       : std::find(rc.emails.begin(), rc.emails.end(),
+                                                   contacts::normalize(c.email)) != rc.emails.end();
+                if (match) {
+                    hits.push_back(info_of(item));
+                }
+            }
+        }
+        if (hits.size() == 1) {
+            m_contacts[key] = hits[0];
+        } else if (hits.size() > 1) {
+            m_contact_errors[key] = fmt::format("{} matches {} contacts", describe(c), hits.size());
+        }
+    }
+
+    // The contact id for `inv` ("" for a one-time recipient); creates a missing customer when
+    // --create-contacts allows it. Returns nullopt when that failed (`out` says why).
+    std::optional<std::string> contact_for(const Invoice& inv, Outcome& out, std::int64_t run_id) {
+        const std::string key = inv.customer.ref_key();
+        if (key.empty()) {
+            return std::string();
+        }
+        if (auto it = m_contacts.find(key); it != m_contacts.end()) {
+            return it->second.id;
+        }
+        contacts::ContactInput in;
+        in.customer = true;
+        in.company_name = inv.customer.name;
+        in.email = inv.customer.email;
+        in.street = inv.customer.street;
+        in.supplement = inv.customer.supplement;
+        in.zip = inv.customer.zip;
+        in.city = inv.customer.city;
+        in.country = inv.customer.country;
+        if (m_opts.dry_run) {
+            return "(new contact " + inv.customer.email + ")";
+        }
+        const std::string ckey = in.ledger_key();
+        auto& state = m_ctx.state();
+        if (auto e = state.get(k_contact_kind, ckey);
+            e && e->status == "done" && !e->remote_id.empty()) {
+            m_contacts[key] = ContactInfo{e->remote_id, in.company_name, true, false};
+            return e->remote_id;
+        }
+        const std::string body = contacts::create_body(in);
+        state.mark_pending(k_contact_kind, ckey, sha256_hex(body), run_id);
+        auto post = m_ctx.client().post_json("/v1/contacts", body);
+        std::string id;
+        if (post) {
+            id = json::get_string(*post, "id").value_or("");
+        } else if (post.error().maybe_executed) {
+            lookup(inv.customer);
+            if (auto it = m_contacts.find(key); it != m_contacts.end()) {
+                id = it->second.id;
+            }
+        }
+        if (id.empty()) {
+            if (!post && stops_run(post.error())) {
+                stop(post.error());
+            }
+            if (!post && !post.error().maybe_executed) {
+                state.forget(k_contact_kind, ckey);
+            }
+            out.action = "failed";
+            out.problem = true;
+            out.detail = "creating the customer failed: " +
+                         (post ? std::string("no id in the answer") : post.error().describe());
+            return std::nullopt;
+        }
+        LedgerEntry done;
+        done.kind = k_contact_kind;
+        done.key = ckey;
+        done.content_hash = sha256_hex(body);
+        done.status = "done";
+        done.remote_id = id;
+        done.remote_version = 1;
+        done.run_id = run_id;
+        state.mark_done(done);
+        m_contacts[key] = ContactInfo{id, in.company_name, true, false};
+        ++m_contacts_created;
+        return id;
+    }
+
+    std::string category_for(const Invoice& inv) const {
+        if (!inv.category.empty()) {
+            auto it = m_categories.find(inv.category);
+            if (it != m_categories.end()) {
+                return it->second;
+            }
+        }
+        return m_category_id;
+    }
+
+    // The request `inv` becomes: path, query and body.
+    struct Request {
+        std::string path;
+        Query query;
+        std::string body;
+        std::string note; // for the plan
+    };
+
+    Request build(const Invoice& inv, const std::string& contact_id) {
+        Request r;
+        const std::string ref = ref_line_for(m_opts.ref_text, inv.number);
+        if (voucher_mode()) {
+            VoucherBodyOptions vo;
+            std::string contact_name = inv.customer.name;
+            if (!m_opts.collective_contact) {
+                vo.contact_id = contact_id;
+            }
+            if (auto it = m_contacts.find(inv.customer.ref_key()); it != m_contacts.end()) {
+                contact_name = it->second.name;
+            }
+            vo.contact_name = vo.contact_id.empty() ? contact_name : std::string();
+            vo.category_id = category_for(inv);
+            vo.ref_line = ref;
+            r.path = "/v1/vouchers";
+            r.body = bookkeeping_voucher_body(inv, vo);
+            return r;
+        }
+        SalesBodyOptions so;
+        so.contact_id = contact_id;
+        so.ref_line = ref;
+        r.path = inv.kind == Kind::credit_note ? "/v1/credit-notes" : "/v1/invoices";
+        if (inv.kind == Kind::credit_note && !inv.corrects.empty()) {
+            so.corrects_text = inv.corrects;
+            const std::string ckey = shared::ledger_key("invoice", inv.corrects);
+            auto e = m_ctx.state().get(shared::k_ledger_kind, ckey);
+            if (e && e->status == "done" && !e->remote_id.empty()) {
+                const auto extra = shared::read_extra(m_ctx.state(), ckey);
+                if (!e->remote_number.empty()) {
+                    so.corrects_text = e->remote_number;
+                }
+                if (extra && extra->status == "draft") {
+                    r.note = fmt::format(
+                        "the corrected invoice {} is a draft in lexoffice; created without a link",
+                        inv.corrects);
+                } else {
+                    r.query.emplace_back("precedingSalesVoucherId", e->remote_id);
+                }
+            } else if (auto it = m_planned_ids.find(inv.corrects); it != m_planned_ids.end()) {
+                if (m_opts.dry_run) {
+                    r.note = fmt::format("pursues {} (precedingSalesVoucherId once it is created)",
+                                         inv.corrects);
+                } else {
+                    r.query.emplace_back("precedingSalesVoucherId", it->second);
+                }
+            } else {
+                r.note = fmt::format(
+                    "the corrected invoice {} was not exported by lexsync; created without a link",
+                    inv.corrects);
+            }
+        }
+        if (m_opts.finalize && inv.status != Status::draft) {
+            r.query.emplace_back("finalize", "true");
+        }
+        r.body = sales_voucher_body(inv, so);
+        return r;
+    }
+
+    Outcome create(const Invoice& inv, const std::string& key, const std::string& hash,
+                   std::int64_t run_id) {
+        Outcome out;
+        auto contact = contact_for(inv, out, run_id);
+        if (!contact) {
+            return out;
+        }
+        const Request req = build(inv, *contact);
+        if (m_opts.dry_run) {
+            out.action = "create";
+            out.method = "POST";
+            out.url = m_ctx.client().url(req.path, req.query);
+            out.body = req.body;
+            out.status = voucher_mode() ? "open" : (has_finalize(req) ? "open" : "draft");
+            std::vector<std::string> notes;
+            if (has_finalize(req)) {
+                notes.push_back("finalised at creation: this cannot be undone");
+            }
+            if (!req.note.empty()) {
+                notes.push_back(req.note);
+            }
+            if (contact->rfind("(new contact", 0) == 0) {
+                notes.push_back("creates the customer " + inv.customer.email);
+            }
+            if (voucher_mode() && !inv.pdf.empty()) {
+                notes.push_back("attaches " + inv.pdf.filename().string());
+            }
+            out.detail = fmt::format("{}", fmt::join(notes, "; "));
+            if (!voucher_mode() && inv.kind == Kind::invoice) {
+                m_planned_ids[inv.number] = "(new)";
+            }
+            return out;
+        }
+        auto& state = m_ctx.state();
+        state.mark_pending(shared::k_ledger_kind, key, hash, run_id);
+        auto post = m_ctx.client().post_json(req.path, req.body, req.query);
+        if (!post) {
+            const ApiError& e = post.error();
+            if (stops_run(e)) {
+                stop(e);
+            }
+            if (e.maybe_executed) {
+                // The POST may have created it: look, never send again blindly.
+                if (auto found = reconcile(inv)) {
+                    return confirm_found(inv, key, hash, *found, run_id,
+                                         "confirmed after an ambiguous failure");
+                }
+                // Not there yet is no proof: a timed-out request may still complete. The entry
+                // stays pending and the next run looks again before it sends anything.
+                out.action = "unknown";
+                out.problem = true;
+                out.detail = m_reconcile_unsure
+                                 ? m_reconcile_detail
+                                 : e.describe() +
+                                       "; not found in lexoffice right afterwards, the next "
+                                       "run checks again before sending";
+                return out;
+            }
+            state.forget(shared::k_ledger_kind, key);
+            out.action = "failed";
+            out.problem = true;
+            out.detail = e.describe();
+            return out;
+        }
+        const std::string id = json::get_string(*post, "id").value_or("");
+        out.action = "created";
+        out.id = id;
+        out.detail = req.note;
+        shared::ExportExtra extra;
+        extra.kind = kind_name(inv.kind);
+        if (voucher_mode()) {
+            out.voucher_number = inv.number;
+            out.status = "open";
+        } else {
+            read_back(inv, id, out);
+        }
+        extra.status = out.status;
+        LedgerEntry done;
+        done.kind = shared::k_ledger_kind;
+        done.key = key;
+        done.content_hash = hash;
+        done.status = "done";
+        done.remote_id = id;
+        done.remote_version = json::get_int(*post, "version").value_or(1);
+        done.remote_number = out.voucher_number;
+        done.run_id = run_id;
+        state.mark_done(done);
+        shared::write_extra(state, key, extra);
+        if (!voucher_mode() && inv.kind == Kind::invoice) {
+            m_planned_ids[inv.number] = id;
+        }
+        if (voucher_mode() && !inv.pdf.empty()) {
+            attach(inv, key, id, extra, out);
+        }
+        return out;
+    }
+
+    static bool has_finalize(const Request& r) {
+        return std::any_of(r.query.begin(), r.query.end(),
+                           [](const auto& q) { return q.first == "finalize"; });
+    }
+
+    // Reads the number and status lexoffice assigned (a GET after creation).
+    void read_back(const Invoice& inv, const std::string& id, Outcome& out) {
+        const std::string path =
+            (inv.kind == Kind::credit_note ? "/v1/credit-notes/" : "/v1/invoices/") + id;
+        auto got = m_ctx.client().get_json(path);
+        if (got) {
+            out.voucher_number = json::get_string(*got, "voucherNumber").value_or("");
+            out.status = json::get_string(*got, "voucherStatus").value_or("");
+        } else {
+            out.detail = "created; reading its number failed: " + got.error().describe();
+        }
+    }
+
+    void attach(const Invoice& inv, const std::string& key, const std::string& id,
+                shared::ExportExtra extra, Outcome& out) {
+        std::ifstream f(inv.pdf, std::ios::binary);
+        std::ostringstream bytes;
+        bytes << f.rdbuf();
+        if (!f) {
+            out.detail = "created; the file could not be read: " + inv.pdf.string();
+            out.problem = true;
+            return;
+        }
+        extra.file = "pending";
+        shared::write_extra(m_ctx.state(), key, extra);
+        http::FormPart part;
+        part.name = "file";
+        part.content = bytes.str();
+        part.filename = inv.pdf.filename().string();
+        const std::string ext = inv.pdf.extension().string();
+        part.content_type = ext == ".pdf" || ext == ".PDF" ? "application/pdf"
+                            : ext == ".png"                ? "image/png"
+                            : ext == ".xml"                ? "application/xml"
+                                                           : "image/jpeg";
+        auto up = m_ctx.client().post_form("/v1/vouchers/" + id + "/files", {part});
+        if (up) {
+            extra.file = "attached";
+            shared::write_extra(m_ctx.state(), key, extra);
+            return;
+        }
+        if (stops_run(up.error())) {
+            stop(up.error());
+        }
+        if (!up.error().maybe_executed) {
+            extra.file = "";
+            shared::write_extra(m_ctx.state(), key, extra);
+        }
+        out.problem = true;
+        out.detail = "created, but attaching " + part.filename +
+                     " failed: " + up.error().describe() + "; the next run attaches it";
+    }
+
+    // An exported voucher whose file is not attached yet: check (after an ambiguous upload) and
+    // upload it.
+    void attach_missing(const Invoice& inv, const std::string& key, const LedgerEntry& entry,
+                        shared::ExportExtra extra, Outcome& out) {
+        if (extra.file == "pending") {
+            auto v = m_ctx.client().get_json("/v1/vouchers/" + entry.remote_id);
+            if (!v) {
+                out.problem = true;
+                out.detail = "could not check the attachment: " + v.error().describe();
+                return;
+            }
+            const json::Value* files = json::find(*v, "files");
+            if (files && files->IsArray() && !files->Empty()) {
+                extra.file = "attached";
+                shared::write_extra(m_ctx.state(), key, extra);
+                out.detail = "exported before; the attachment is confirmed";
+                return;
+            }
+        }
+        out.detail = "exported before; attaching its file now";
+        attach(inv, key, entry.remote_id, extra, out);
+        if (!out.problem) {
+            out.action = "attached";
+        }
+    }
+
+    Outcome confirm_found(const Invoice& inv, const std::string& key, const std::string& hash,
+                          const std::string& id, std::int64_t run_id, const std::string& detail) {
+        Outcome out;
+        out.action = "created";
+        out.id = id;
+        out.detail = detail;
+        shared::ExportExtra extra;
+        extra.kind = kind_name(inv.kind);
+        if (voucher_mode()) {
+            out.voucher_number = inv.number;
+            out.status = m_found_status.empty() ? "open" : m_found_status;
+            extra.file = m_found_has_files ? "attached" : "";
+        } else {
+            out.voucher_number = m_found_number;
+            out.status = m_found_status;
+        }
+        extra.status = out.status;
+        LedgerEntry done;
+        done.kind = shared::k_ledger_kind;
+        done.key = key;
+        done.content_hash = hash;
+        done.status = "done";
+        done.remote_id = id;
+        done.remote_version = 1;
+        done.remote_number = out.voucher_number;
+        done.run_id = run_id;
+        m_ctx.state().mark_done(done);
+        shared::write_extra(m_ctx.state(), key, extra);
+        if (voucher_mode() && !inv.pdf.empty() && !m_found_has_files) {
+            attach(inv, key, id, extra, out);
+        }
+        return out;
+    }
+
+    // Looks a voucher number up in lexoffice: {id, same amounts} of a voucher of the same type.
+    std::optional<std::pair<std::string, bool>> find_voucher_by_number(const Invoice& inv) {
+        m_reconcile_unsure = false;
+        m_found_has_files = false;
+        m_found_status.clear();
+        auto r =
+            m_ctx.client().get_json("/v1/vouchers", {{"voucherNumber", search_term(inv.number)}});
+        if (!r) {
+            if (r.error().kind == ApiError::Kind::not_found) {
+                return std::nullopt;
+            }
+            if (stops_run(r.error())) {
+                stop(r.error());
+            }
+            m_reconcile_unsure = true;
+            m_reconcile_detail = "could not check lexoffice for voucher number " + inv.number +
+                                 ": " + r.error().describe();
+            return std::nullopt;
+        }
+        const json::Value* items = page_items(*r);
+        if (items == nullptr) {
+            return std::nullopt;
+        }
+        const std::string type = inv.kind == Kind::credit_note ? "salescreditnote" : "salesinvoice";
+        const Totals t = compute_totals(inv);
+        for (const auto& v : items->GetArray()) {
+            if (json::get_string(v, "voucherNumber").value_or("") != inv.number ||
+                json::get_string(v, "type").value_or(type) != type) {
+                continue;
+            }
+            const auto gross = json::get_decimal(v, "totalGrossAmount");
+            const json::Value* files = json::find(v, "files");
+            m_found_has_files = files && files->IsArray() && !files->Empty();
+            m_found_status = json::get_string(v, "voucherStatus").value_or("open");
+            return std::make_pair(json::get_string(v, "id").value_or(""),
+                                  gross && *gross == t.gross);
+        }
+        return std::nullopt;
+    }
+
+    // Finds the document an interrupted or ambiguous POST of `inv` created, if any. Sets
+    // m_reconcile_unsure when lexoffice could not tell.
+    std::optional<std::string> reconcile(const Invoice& inv) {
+        m_reconcile_unsure = false;
+        m_found_number.clear();
+        m_found_status.clear();
+        if (voucher_mode()) {
+            auto found = find_voucher_by_number(inv);
+            if (found) {
+                return found->first;
+            }
+            return std::nullopt;
+        }
+        const std::string ref = ref_line_for(m_opts.ref_text, inv.number);
+        Query q = {{"voucherType", inv.kind == Kind::credit_note ? "creditnote" : "invoice"},
+                   {"voucherStatus", "any"},
+                   {"voucherDateFrom", format_date(inv.date)},
+                   {"voucherDateTo", format_date(inv.date)}};
+        if (auto it = m_contacts.find(inv.customer.ref_key()); it != m_contacts.end()) {
+            q.emplace_back("contactId", it->second.id);
+        }
+        std::vector<std::string> ids;
+        PageIterator pages(m_ctx.client(), "/v1/voucherlist", q, 250);
+        auto n = pages.for_each([&](const json::Value& row) {
+            if (auto id = json::get_string(row, "id")) {
+                ids.push_back(*id);
+            }
+        });
+        if (!n) {
+            if (stops_run(n.error())) {
+                stop(n.error());
+            }
+            m_reconcile_unsure = true;
+            m_reconcile_detail =
+                "could not search lexoffice's voucher list: " + n.error().describe() +
+                "; the next run checks again before sending";
+            return std::nullopt;
+        }
+        const Totals t = compute_totals(inv);
+        const std::string path =
+            inv.kind == Kind::credit_note ? "/v1/credit-notes/" : "/v1/invoices/";
+        std::vector<std::pair<std::string, json::Document>> matches;
+        for (const auto& id : ids) {
+            if (shared::source_of(m_ctx.state(), id)) {
+                continue; // another source invoice's document
+            }
+            auto doc = m_ctx.client().get_json(path + id);
+            if (!doc) {
+                if (doc.error().kind == ApiError::Kind::not_found) {
+                    continue;
+                }
+                m_reconcile_unsure = true;
+                m_reconcile_detail = "could not read candidate " + id + ": " +
+                                     doc.error().describe() +
+                                     "; the next run checks again before sending";
+                return std::nullopt;
+            }
+            const std::string remark = json::get_string(*doc, "remark").value_or("");
+            bool match = false;
+            if (!ref.empty()) {
+                match = remark_has_line(remark, ref);
+            } else {
+                const auto gross = json::get_decimal(*doc, "totalPrice.totalGrossAmount");
+                const json::Value* items = json::find(*doc, "lineItems");
+                match = gross && *gross == t.gross && items && items->IsArray() &&
+                        items->Size() == inv.items.size();
+            }
+            if (match) {
+                matches.emplace_back(id, std::move(doc).value());
+            }
+        }
+        if (matches.size() > 1) {
+            m_reconcile_unsure = true;
+            m_reconcile_detail =
+                fmt::format("{} documents in lexoffice could be this invoice; not sent again, "
+                            "resolve by hand",
+                            matches.size());
+            return std::nullopt;
+        }
+        if (matches.empty()) {
+            return std::nullopt;
+        }
+        m_found_number = json::get_string(matches[0].second, "voucherNumber").value_or("");
+        m_found_status = json::get_string(matches[0].second, "voucherStatus").value_or("");
+        return matches[0].first;
+    }
+
+    void stop(const ApiError& e) {
+        if (!m_stopped) {
+            m_stopped = true;
+            m_stop_error = e;
+        }
+    }
+
+    const ExportOptions& m_opts;
+    Context& m_ctx;
+    std::string m_mode;
+    std::string m_category_id;
+    std::map<std::string, std::string> m_categories; // name or id → id
+    std::map<std::string, std::string> m_category_errors;
+    std::map<std::string, ContactInfo> m_contacts; // ref key → contact
+    std::map<std::string, std::string> m_contact_errors;
+    std::map<std::string, std::string> m_planned_ids; // source number → lexoffice id (this run)
+    bool m_reconcile_unsure = false;
+    std::string m_reconcile_detail;
+    std::string m_found_number;
+    std::string m_found_status;
+    bool m_found_has_files = false;
+    long m_contacts_created = 0;
+    bool m_stopped = false;
+    ApiError m_stop_error;
+};
+
+std::optional<Date> option_date(const std::string& text, const char* flag) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    auto d = parse_date(text);
+    if (!d) {
+        throw Error(ExitCode::usage, fmt::format("{} '{}' is not a date (yyyy-mm-dd)", flag, text));
+    }
+    return d;
+}
+
+void print_issues(Context& ctx, const std::vector<InputIssue>& issues) {
+    for (const auto& i : issues) {
+        ctx.io.err << "lexsync: " << i.to_string() << "\n";
+    }
+}
+
+void write_back_file(const std::string& path, const std::string& mode,
+                     const std::vector<const Invoice*>& invs, const std::vector<Outcome>& outs) {
+    AtomicFile f(path);
+    csv::Writer w(f.stream(), ',', true);
+    w.write_row({"number", "kind", "mode", "lexoffice_id", "voucher_number", "status", "action"});
+    for (std::size_t i = 0; i < invs.size(); ++i) {
+        const Outcome& o = outs[i];
+        if (o.id.empty() || o.action == "conflict") {
+            continue;
+        }
+        w.write_row(std::vector<std::string>{invs[i]->number, kind_name(invs[i]->kind), mode, o.id,
+                                             o.voucher_number, o.status, o.action});
+    }
+    f.commit();
+}
+
+} // namespace
+
+void register_export(CLI::App& parent, Context& ctx) {
+    auto opts = std::make_shared<ExportOptions>();
+    auto* cmd = parent.add_subcommand(
+        "export", "Export invoices and credit notes (CSV or JSON) into lexoffice, each once");
+    cmd->add_option("FILE", opts->file,
+                    "Invoices as CSV (one row per line item) or JSON; time entries with --group-by")
+        ->required();
+    cmd->add_option("--format", opts->format, "Input format (default: by extension)")
+        ->check(CLI::IsMember({"csv", "json"}));
+    cmd->add_option(
+           "--as", opts->as,
+           "invoice: sales invoices and credit notes (default); voucher: bookkeeping vouchers "
+           "(default from the profile's invoice_mode)")
+        ->check(CLI::IsMember({"invoice", "voucher"}));
+    cmd->add_option("--from", opts->from, "First invoice date to export (yyyy-mm-dd, inclusive)");
+    cmd->add_option("--to", opts->to, "Last invoice date to export (yyyy-mm-dd, inclusive)");
+    cmd->add_option("--status", opts->status,
+                    "Source statuses to export (open, paid, draft; default open,paid)")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"open", "paid", "draft"}));
+    cmd->add_flag(
+        "--finalize", opts->finalize,
+        "Invoice mode: create finalised (open) documents instead of drafts. This cannot be undone: "
+        "lexoffice documents can neither be edited nor deleted once finalised");
+    cmd->add_flag(
+        "--dry-run", opts->dry_run,
+        "Print the plan (create, skip, changed, invalid) with the request bodies; send no writes");
+    cmd->add_flag("--keep-going", opts->keep_going,
+                  "Export the valid invoices even when others are invalid (exit 4)");
+    cmd->add_flag("--create-contacts", opts->create_contacts,
+                  "Create customers that an e-mail names but lexoffice lacks (from name, address "
+                  "and e-mail)");
+    cmd->add_flag("--collective-contact", opts->collective_contact,
+                  "Voucher mode: book all revenue on the collective contact");
+    cmd->add_option("--category", opts->category,
+                    "Voucher mode: revenue posting category, name or id (default: the profile's "
+                    "revenue_category)");
+    cmd->add_option("--write-back", opts->write_back,
+                    "Write the mapping source number -> lexoffice id, number, status to this CSV "
+                    "file (atomically)");
+    cmd->add_option("--hourly-rate", opts->hourly_rate,
+                    "Unit price of hour items that have none (e.g. 65.00)");
+    cmd->add_option("--group-by", opts->group_by,
+                    "FILE holds time entries: one invoice per customer for the period, one item "
+                    "per project or "
+                    "per project and subproject")
+        ->check(CLI::IsMember({"project", "subproject"}));
+    cmd->add_option(
+           "--ref-text", opts->ref_text,
+           "Invoice mode: remark line naming the source number, used to find a document after an "
+           "interrupted run ('' removes it; see the manual first)")
+        ->capture_default_str();
+    cmd->add_option("--payment-terms", opts->payment_terms, "Time entries: payment term in days")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 3650));
+    cmd->add_option("--number-prefix", opts->number_prefix,
+                    "Time entries: prefix of the generated source numbers")
+        ->capture_default_str();
+    cmd->footer(
+        R"(Every source invoice is recorded in the ledger before and after it is sent: a re-run skips what
+was exported, reports what changed since (lexoffice documents cannot be edited), and after an
+interrupted or ambiguous request looks the document up in lexoffice instead of sending it again.
+Invalid input is reported as file:line:field: reason and nothing is sent (exit 6), unless
+--keep-going exports the valid invoices (exit 4).
+
+Examples:
+  lexsync invoices export march.csv --from 2026-03-01 --to 2026-03-31 --dry-run
+  lexsync invoices export march.csv --write-back march-lexoffice.csv
+  lexsync invoices export march.csv --as voucher --category Einnahmen
+  lexsync invoices export hours.csv --group-by project --hourly-rate 65 --from 2026-03-01 --to 2026-03-31)");
+    cmd->callback([opts, &ctx] { run_export(*opts, ctx); });
+}
+
+void run_export(const ExportOptions& opts, Context& ctx) {
+    // --- Options ------------------------------------------------------------------------------
+    std::string mode = opts.as;
+    if (mode.empty()) {
+        mode = ctx.profile().invoice_mode.value_or("invoice");
+    }
+    if (mode != "invoice" && mode != "voucher") {
+        throw Error(ExitCode::usage, "--as must be invoice or voucher");
+    }
+    const auto from = option_date(opts.from, "--from");
+    const auto to = option_date(opts.to, "--to");
+    if (from && to && *to < *from) {
+        throw Error(ExitCode::usage, "--to is before --from");
+    }
+    std::optional<Decimal> hourly_rate;
+    if (!opts.hourly_rate.empty()) {
+        hourly_rate = Decimal::parse(opts.hourly_rate);
+        if (!hourly_rate || *hourly_rate < Decimal()) {
+            throw Error(ExitCode::usage,
+                        fmt::format("--hourly-rate '{}' is not an amount", opts.hourly_rate));
+        }
+    }
+    std::vector<Status> statuses;
+    for (const auto& s : opts.status) {
+        if (auto st = parse_status(s)) {
+            statuses.push_back(*st);
+        }
+    }
+    if (mode == "invoice" && opts.collective_contact) {
+        ctx.warn("--collective-contact applies to --as voucher only; ignored");
+    }
+    if (opts.ref_text.find("{number}") == std::string::npos && !opts.ref_text.empty()) {
+        throw Error(ExitCode::usage, "--ref-text must contain {number} (or be empty)");
+    }
+
+    // --- Input --------------------------------------------------------------------------------
+    std::vector<Invoice> all;
+    if (!opts.group_by.empty()) {
+        TimeInput t = read_time_entries(opts.file);
+        if (!t.issues.empty()) {
+            print_issues(ctx, t.issues);
+            throw Error(ExitCode::invalid_input,
+                        fmt::format("{} problem{} in {}; nothing was sent", t.issues.size(),
+                                    t.issues.size() == 1 ? "" : "s", opts.file));
+        }
+        GroupOptions g;
+        g.by_subproject = opts.group_by == "subproject";
+        g.from = from;
+        g.to = to;
+        g.hourly_rate = hourly_rate;
+        g.payment_terms = opts.payment_terms;
+        g.number_prefix = opts.number_prefix;
+        g.file = opts.file;
+        all = group_time_entries(t.entries, g);
+    } else {
+        InputSet set = read_invoices(opts.file, opts.format);
+        if (!set.file_issues.empty()) {
+            print_issues(ctx, set.file_issues);
+            throw Error(ExitCode::invalid_input,
+                        fmt::format("{} problem{} in {}; nothing was sent", set.file_issues.size(),
+                                    set.file_issues.size() == 1 ? "" : "s", opts.file));
+        }
+        all = std::move(set.invoices);
+    }
+    std::vector<Invoice*> chosen;
+    for (auto& inv : all) {
+        const bool dated = inv.date != Date{};
+        if (dated &&
+            !selected(inv, from, to, opts.group_by.empty() ? statuses : std::vector<Status>{})) {
+            continue;
+        }
+        if (hourly_rate) {
+            apply_hourly_rate(inv, *hourly_rate);
+        }
+        validate(inv);
+        if (mode == "voucher") {
+            if (inv.status == Status::draft) {
+                inv.issue("status",
+                          "a draft is not booked as a voucher (export it once it is open)");
+            }
+            if (!inv.pdf.empty()) {
+                std::error_code ec;
+                const auto size = std::filesystem::file_size(inv.pdf, ec);
+                std::string ext = inv.pdf.extension().string();
+                std::transform(ext.begin(), ext.end(), ext.begin(),
+                               [](unsigned char c) { return std::tolower(c); });
+                if (ec) {
+                    inv.issue("pdf", fmt::format("cannot read {}", inv.pdf.string()));
+                } else if (size > k_max_file_size) {
+                    inv.issue("pdf", fmt::format("{} is larger than 5 MiB", inv.pdf.string()));
+                } else if (ext != ".pdf" && ext != ".png" && ext != ".jpg" && ext != ".jpeg" &&
+                           ext != ".xml") {
+                    inv.issue("pdf", "lexoffice takes pdf, png, jpg or xml files");
+                }
+            }
+        }
+        chosen.push_back(&inv);
+    }
+    {
+        std::map<std::string, long> seen;
+        for (auto* inv : chosen) {
+            if (inv->number.empty()) {
+                continue;
+            }
+            auto [it, inserted] = seen.emplace(inv->number, inv->line);
+            if (!inserted) {
+                inv->issue("number",
+                           fmt::format("appears again after line {} (source numbers must be unique "
+                                       "across invoices and credit notes)",
+                                       it->second));
+            }
+        }
+    }
+    {
+        std::vector<Invoice> view;
+        // validate_set works on values; run it on copies and carry the new issues back.
+        for (auto* inv : chosen) {
+            view.push_back(*inv);
+        }
+        const std::vector<std::size_t> before = [&] {
+            std::vector<std::size_t> b;
+            for (auto& v : view) {
+                b.push_back(v.issues.size());
+            }
+            return b;
+        }();
+        validate_set(view);
+        for (std::size_t i = 0; i < view.size(); ++i) {
+            for (std::size_t k = before[i]; k < view[i].issues.size(); ++k) {
+                chosen[i]->issues.push_back(view[i].issues[k]);
+            }
+        }
+    }
+
+    auto count_invalid = [&] {
+        return std::count_if(chosen.begin(), chosen.end(),
+                             [](const Invoice* i) { return !i->valid(); });
+    };
+    auto reject = [&] {
+        std::vector<InputIssue> issues;
+        for (auto* inv : chosen) {
+            issues.insert(issues.end(), inv->issues.begin(), inv->issues.end());
+        }
+        print_issues(ctx, issues);
+        throw Error(
+            ExitCode::invalid_input,
+            fmt::format(
+                "{} of {} invoices invalid in {}; nothing was sent (--keep-going exports the "
+                "valid ones)",
+                count_invalid(), chosen.size(), opts.file));
+    };
+    if (count_invalid() > 0 && !opts.keep_going) {
+        reject();
+    }
+
+    // One export per profile at a time: a concurrent one would not see our pending entries.
+    std::optional<JobLock> lock;
+    if (!opts.dry_run) {
+        lock.emplace(ctx.profile().state_dir, "invoices-export", [&] {
+            ctx.info(
+                "invoices export: waiting for another invoices export of this profile to finish");
+        });
+    }
+
+    // --- Resolution (reads) -------------------------------------------------------------------
+    Exporter exporter(opts, ctx, mode);
+    std::vector<Invoice*> valid;
+    for (auto* inv : chosen) {
+        if (inv->valid()) {
+            valid.push_back(inv);
+        }
+    }
+    // Invoices exported before (in either mode) are not sent again and need neither contacts nor
+    // categories: a re-run of the same input costs no requests.
+    std::vector<Invoice*> to_send;
+    const std::string other_mode = mode == "voucher" ? "invoice" : "voucher";
+    for (auto* inv : valid) {
+        const auto e =
+            ctx.state().get(shared::k_ledger_kind, shared::ledger_key(mode, inv->number));
+        const auto other =
+            ctx.state().get(shared::k_ledger_kind, shared::ledger_key(other_mode, inv->number));
+        if ((!e || e->status != "done") && !other) {
+            to_send.push_back(inv);
+        }
+    }
+    if (mode == "voucher" && !to_send.empty()) {
+        std::string category = opts.category;
+        if (category.empty()) {
+            category = ctx.profile().revenue_category.value_or("");
+        }
+        exporter.resolve_categories(to_send, category);
+    }
+    if (!to_send.empty()) {
+        std::vector<Invoice*> with_contact;
+        for (auto* inv : to_send) {
+            if (inv->valid() && !inv->customer.is_one_time()) {
+                with_contact.push_back(inv);
+            }
+        }
+        exporter.resolve_contacts(with_contact);
+    }
+    if (count_invalid() > 0 && !opts.keep_going) {
+        reject();
+    }
+
+    // --- Mode of the business year ------------------------------------------------------------
+    std::set<int> years;
+    for (auto* inv : chosen) {
+        if (inv->valid()) {
+            years.insert(static_cast<int>(inv->date.year()));
+        }
+    }
+    auto& state = ctx.state();
+    for (int y : years) {
+        const auto used = state.cursor(shared::year_mode_cursor(y));
+        if (used && *used != mode) {
+            ctx.warn(fmt::format(
+                "invoices of {} were exported as {}s before and now as {}s: lexoffice counts the "
+                "revenue of both, so keep one mode per business year (profile key invoice_mode)",
+                y, *used, mode));
+        }
+    }
+    if (opts.finalize && mode == "invoice") {
+        ctx.warn(
+            opts.dry_run
+                ? "--finalize: the invoices would be finalised at creation, which cannot be undone"
+                : "--finalize: invoices are finalised at creation; this cannot be undone");
+    }
+
+    // --- Export -------------------------------------------------------------------------------
+    const std::int64_t run_id = opts.dry_run ? 0 : state.begin_run("invoices export");
+    std::vector<Outcome> outcomes(chosen.size());
+    // Credit notes that correct an invoice of this input go after the invoices.
+    std::vector<std::size_t> order;
+    std::set<std::string> numbers;
+    for (auto* inv : chosen) {
+        numbers.insert(inv->number);
+    }
+    for (int pass = 0; pass < 2; ++pass) {
+        for (std::size_t i = 0; i < chosen.size(); ++i) {
+            const bool later =
+                chosen[i]->kind == Kind::credit_note && numbers.count(chosen[i]->corrects);
+            if ((pass == 1) == later) {
+                order.push_back(i);
+            }
+        }
+    }
+    const bool progress = ctx.io.err_is_tty && !ctx.global.quiet;
+    std::size_t done_count = 0;
+    for (std::size_t i : order) {
+        Invoice& inv = *chosen[i];
+        Outcome& o = outcomes[i];
+        if (!inv.valid()) {
+            o.action = "invalid";
+            o.problem = true;
+            std::vector<std::string> parts;
+            for (const auto& is : inv.issues) {
+                parts.push_back(is.to_string());
+            }
+            o.detail = fmt::format("{}", fmt::join(parts, "; "));
+        } else if (exporter.stopped()) {
+            o.action = "failed";
+            o.problem = true;
+            o.detail = "not attempted: the run stopped";
+        } else {
+            o = exporter.process(inv, run_id);
+        }
+        ++done_count;
+        if (progress) {
+            ctx.io.err << "\r" << done_count << "/" << chosen.size() << " invoices…" << std::flush;
+        }
+    }
+    if (progress) {
+        ctx.io.err << "\r\033[K";
+    }
+
+    // --- Output -------------------------------------------------------------------------------
+    auto writer = make_record_writer(ctx.output_format(), ctx.io.out, result_columns());
+    std::map<std::string, long> counts;
+    json::Document rec;
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+        const Invoice& inv = *chosen[i];
+        const Outcome& o = outcomes[i];
+        ++counts[o.action];
+        rec.SetObject();
+        auto& a = rec.GetAllocator();
+        rec.AddMember("number", json::str(inv.number, a), a);
+        rec.AddMember("kind", json::str(kind_name(inv.kind), a), a);
+        rec.AddMember("line", static_cast<std::int64_t>(inv.line), a);
+        rec.AddMember("mode", json::str(mode, a), a);
+        rec.AddMember("action", json::str(o.action, a), a);
+        rec.AddMember("id", o.id.empty() ? json::Value() : json::str(o.id, a), a);
+        rec.AddMember("voucherNumber",
+                      o.voucher_number.empty() ? json::Value() : json::str(o.voucher_number, a), a);
+        rec.AddMember("status", o.status.empty() ? json::Value() : json::str(o.status, a), a);
+        rec.AddMember("detail", o.detail.empty() ? json::Value() : json::str(o.detail, a), a);
+        if (!o.method.empty()) {
+            json::Value req(rapidjson::kObjectType);
+            req.AddMember("method", json::str(o.method, a), a);
+            req.AddMember("url", json::str(o.url, a), a);
+            if (auto body = json::parse(o.body)) {
+                json::Value b;
+                b.CopyFrom(*body, a);
+                req.AddMember("body", b, a);
+            }
+            rec.AddMember("request", req, a);
+        }
+        writer->write(rec);
+    }
+    writer->finish();
+
+    if (!opts.write_back.empty() && !opts.dry_run) {
+        std::vector<const Invoice*> invs(chosen.begin(), chosen.end());
+        write_back_file(opts.write_back, mode, invs, outcomes);
+    }
+
+    long problems = 0;
+    for (const auto& o : outcomes) {
+        problems += o.problem ? 1 : 0;
+    }
+    if (!opts.dry_run) {
+        for (std::size_t i = 0; i < chosen.size(); ++i) {
+            const auto& a = outcomes[i].action;
+            if (a == "created" || a == "exists" || a == "skipped" || a == "attached") {
+                state.set_cursor(shared::year_mode_cursor(static_cast<int>(chosen[i]->date.year())),
+                                 mode);
+            }
+        }
+    }
+    auto n = [&](const char* k) { return counts.count(k) ? counts[k] : 0L; };
+    const auto& stats = ctx.client_stats();
+    const std::string summary =
+        opts.dry_run
+            ? fmt::format("invoices export --as {} (dry run): {} to create, {} to skip, {} "
+                          "changed, {} conflict, {} "
+                          "exist, {} to reconcile, {} invalid ({} requests)",
+                          mode, n("create"), n("skip"), n("changed"), n("conflict"), n("exists"),
+                          n("reconcile"), n("invalid"), stats.requests)
+            : fmt::format("invoices export --as {}: {} created, {} skipped, {} changed, {} "
+                          "conflict, {} exist, {} "
+                          "invalid, {} failed, {} unknown{} ({} requests, {} rate limited)",
+                          mode, n("created"), n("skipped") + n("attached"), n("changed"),
+                          n("conflict"), n("exists"), n("invalid"), n("failed"), n("unknown"),
+                          exporter.contacts_created() > 0
+                              ? fmt::format(", {} customers created", exporter.contacts_created())
+                              : std::string(),
+                          stats.requests, stats.rate_limited);
+    ctx.info(summary);
+    if (!opts.dry_run) {
+        state.finish_run(
+            run_id, problems > 0 ? "partial" : "ok",
+            fmt::format(
+                R"({{"created":{},"skipped":{},"changed":{},"invalid":{},"failed":{},"unknown":{}}})",
+                n("created"), n("skipped"), n("changed"), n("invalid"), n("failed"), n("unknown")));
+    }
+    if (exporter.stopped()) {
+        throw_api_error(exporter.stop_error(), "invoices export stopped");
+    }
+    if (problems > 0) {
+        std::vector<std::string> rejected;
+        for (std::size_t i = 0; i < chosen.size(); ++i) {
+            if (outcomes[i].problem) {
+                rejected.push_back(chosen[i]->number.empty()
+                                       ? fmt::format("line {}", chosen[i]->line)
+                                       : chosen[i]->number);
+            }
+        }
+        throw Error(ExitCode::partial, fmt::format("{} of {} invoices not exported: {}", problems,
+                                                   chosen.size(), fmt::join(rejected, ", ")));
+    }
 }
 
 } // namespace lexsync::commands::invoices

@@ -14,6 +14,11 @@
 //     api_key_command = "pass show lexoffice/shop"
 //     ca_bundle = "/etc/ssl/certs/ca-certificates.crt"
 //     timeout = 60                      # seconds per request, > 0
+//     invoice_mode = "voucher"          # invoices export: invoice | voucher
+//     revenue_category = "Einnahmen"    # invoices export --as voucher: posting category name or id
+//     oauth_client_id = "…"             # auth login --oauth: the partner application's client id
+//     oauth_client_secret_command = "pass show lexoffice/client-secret"   # prints the secret
+//     oauth_base_url = "https://app.lexware.de"   # authorization server (default)
 //
 // Which profile: --profile > $LEXSYNC_PROFILE > default_profile > "default". A named profile that
 // is not in the file is an error, except "default", which may run on defaults and environment.
@@ -212,6 +217,24 @@ std::optional<ConfigError> read_profile(const std::filesystem::path& path, const
             if (!err && !(*out.timeout > 0)) {
                 err = error_at(path, where, "timeout must be more than 0 (seconds)");
             }
+        } else if (k == k_invoice_mode) {
+            err = want_string(out.invoice_mode);
+            if (!err && *out.invoice_mode != "invoice" && *out.invoice_mode != "voucher") {
+                err = error_at(path, where,
+                               fmt::format("invoice_mode must be invoice or voucher, not '{}'",
+                                           *out.invoice_mode));
+            }
+        } else if (k == k_revenue_category) {
+            err = want_string(out.revenue_category);
+        } else if (k == k_oauth_client_id) {
+            err = want_string(out.oauth_client_id);
+        } else if (k == k_oauth_client_secret_command) {
+            err = want_string(out.oauth_client_secret_command);
+        } else if (k == k_oauth_base_url) {
+            err = want_string(out.oauth_base_url);
+            if (!err && !valid_base_url(*out.oauth_base_url)) {
+                err = error_at(path, where, "oauth_base_url must start with http:// or https://");
+            }
         } else {
             err = error_at(
                 path, key.source(),
@@ -293,6 +316,22 @@ void write_profile(std::ostream& os, const ProfileSettings& p) {
     }
     if (p.timeout) {
         os << k_timeout << " = " << toml_float(*p.timeout) << "\n";
+    }
+    if (p.invoice_mode) {
+        os << k_invoice_mode << " = " << toml_quote(*p.invoice_mode) << "\n";
+    }
+    if (p.revenue_category) {
+        os << k_revenue_category << " = " << toml_quote(*p.revenue_category) << "\n";
+    }
+    if (p.oauth_client_id) {
+        os << k_oauth_client_id << " = " << toml_quote(*p.oauth_client_id) << "\n";
+    }
+    if (p.oauth_client_secret_command) {
+        os << k_oauth_client_secret_command << " = " << toml_quote(*p.oauth_client_secret_command)
+           << "\n";
+    }
+    if (p.oauth_base_url) {
+        os << k_oauth_base_url << " = " << toml_quote(*p.oauth_base_url) << "\n";
     }
 }
 
@@ -519,6 +558,11 @@ Result<ResolvedProfile, ConfigError> resolve(const ConfigFile& file, const Overr
         if (p->timeout) {
             r.timeout_seconds = *p->timeout;
         }
+        r.invoice_mode = p->invoice_mode;
+        r.revenue_category = p->revenue_category;
+        r.oauth_client_id = p->oauth_client_id;
+        r.oauth_client_secret_command = p->oauth_client_secret_command;
+        r.oauth_base_url = p->oauth_base_url;
     }
     return r;
 }

@@ -27,6 +27,11 @@ inline constexpr const char* k_state_dir = "state_dir";
 inline constexpr const char* k_api_key_command = "api_key_command";
 inline constexpr const char* k_ca_bundle = "ca_bundle";
 inline constexpr const char* k_timeout = "timeout";         // seconds (total per request)
+inline constexpr const char* k_invoice_mode = "invoice_mode"; // invoice | voucher (invoices export)
+inline constexpr const char* k_revenue_category = "revenue_category"; // posting category name or id
+inline constexpr const char* k_oauth_client_id = "oauth_client_id"; // partner application (OAuth)
+inline constexpr const char* k_oauth_client_secret_command = "oauth_client_secret_command";
+inline constexpr const char* k_oauth_base_url = "oauth_base_url"; // authorization server
 inline constexpr const char* k_default_profile = "default_profile"; // top-level key
 
 // Environment variables.
@@ -57,6 +62,11 @@ struct ProfileSettings {
     std::optional<std::string> api_key_command;
     std::optional<std::string> ca_bundle;
     std::optional<double> timeout;
+    std::optional<std::string> invoice_mode;
+    std::optional<std::string> revenue_category;
+    std::optional<std::string> oauth_client_id;
+    std::optional<std::string> oauth_client_secret_command;
+    std::optional<std::string> oauth_base_url;
 };
 
 struct ConfigFile {
@@ -94,6 +104,11 @@ struct ResolvedProfile {
     std::optional<std::string> api_key_command;
     std::optional<std::filesystem::path> ca_bundle;
     double timeout_seconds = 60;
+    std::optional<std::string> invoice_mode;     // invoices export: "invoice" or "voucher"
+    std::optional<std::string> revenue_category; // invoices export --as voucher: name or id
+    std::optional<std::string> oauth_client_id;             // auth login --oauth, refreshes
+    std::optional<std::string> oauth_client_secret_command; // prints the client secret
+    std::optional<std::string> oauth_base_url; // authorization server (default app.lexware.de)
 };
 
 // Flags that override the profile.

@@ -1,0 +1,444 @@
+#include <doctest/doctest.h>
+#include <lexsync/invoices.hpp>
+#include <lexsync/json.hpp>
+
+namespace inv = lexsync::invoices;
+using lexsync::Decimal;
+namespace chr = std::chrono;
+
+namespace {
+
+inv::Date day(int y, unsigned m, unsigned d) {
+    return inv::Date{chr::year(y), chr::month(m), chr::day(d)};
+}
+
+Decimal dec(const char* s) {
+    return *Decimal::parse(s);
+}
+
+lexsync::json::Document parse(const std::string& text) {
+    auto doc = lexsync::json::parse(text);
+    REQUIRE_MESSAGE(doc, text);
+    return std::move(doc).value();
+}
+
+std::vector<std::string> issue_texts(const inv::Invoice& i) {
+    std::vector<std::string> out;
+    for (const auto& is : i.issues) {
+        out.push_back(is.to_string());
+    }
+    return out;
+}
+
+bool has_issue(const inv::Invoice& i, const std::string& text) {
+    for (const auto& s : issue_texts(i)) {
+        if (s.find(text) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+constexpr const char* k_header = "number,kind,date,service_date,due_date,customer_number,name,"
+                                 "country,tax_type,status,item,quantity,unit,"
+                                 "net_price,gross_price,tax_rate,discount,total_gross\n";
+
+} // namespace
+
+TEST_SUITE("lexsync::invoices") {
+    TEST_CASE("Berlin offsets switch on the last Sundays of March and October") {
+        CHECK(inv::berlin_offset(day(2026, 1, 15)) == "+01:00");
+        CHECK(inv::berlin_offset(day(2026, 3, 28)) == "+01:00");
+        CHECK(inv::berlin_offset(day(2026, 3, 29)) ==
+              "+01:00"); // the switch day: midnight is still winter
+        CHECK(inv::berlin_offset(day(2026, 3, 30)) == "+02:00");
+        CHECK(inv::berlin_offset(day(2026, 10, 24)) == "+02:00");
+        CHECK(inv::berlin_offset(day(2026, 10, 25)) ==
+              "+02:00"); // midnight before the 03:00 switch
+        CHECK(inv::berlin_offset(day(2026, 10, 26)) == "+01:00");
+        CHECK(inv::berlin_offset(day(2024, 3, 31)) == "+01:00");
+        CHECK(inv::berlin_offset(day(2024, 4, 1)) == "+02:00");
+        CHECK(inv::berlin_offset(day(2024, 10, 27)) == "+02:00");
+        CHECK(inv::berlin_offset(day(2024, 10, 28)) == "+01:00");
+        CHECK(inv::sales_datetime(day(2023, 2, 21)) == "2023-02-21T00:00:00.000+01:00");
+        CHECK(inv::sales_datetime(day(2023, 6, 30)) == "2023-06-30T00:00:00.000+02:00");
+    }
+
+    TEST_CASE("dates must be real calendar dates in yyyy-mm-dd") {
+        CHECK(inv::parse_date("2024-02-29").has_value());
+        CHECK_FALSE(inv::parse_date("2023-02-29").has_value());
+        CHECK_FALSE(inv::parse_date("2023-13-01").has_value());
+        CHECK_FALSE(inv::parse_date("01.03.2026").has_value());
+        CHECK_FALSE(inv::parse_date("2026-3-1").has_value());
+        CHECK(inv::format_date(*inv::parse_date("2026-03-01")) == "2026-03-01");
+    }
+
+    TEST_CASE("CSV rows with the same number form one invoice") {
+        const std::string csv =
+            std::string(k_header) +
+            "RE-1,,2026-03-02,,2026-03-16,10001,,,net,open,Reinigung,2,Stunden,40,,19,,\n"
+            "RE-2,,2026-03-03,,,,Max Muster,DE,gross,paid,Fenster,1,Stück,,119,19,,119.00\n"
+            "RE-1,,,,,,,,,,Material,1,Stück,10.5,,7,10,\n";
+        auto set = inv::read_invoices_csv(csv, "in.csv");
+        REQUIRE(set.file_issues.empty());
+        REQUIRE(set.invoices.size() == 2);
+        const auto& a = set.invoices[0];
+        CHECK(a.number == "RE-1");
+        CHECK(a.line == 2);
+        REQUIRE(a.items.size() == 2);
+        CHECK(a.items[1].line == 4);
+        CHECK(a.customer.number == 10001);
+        CHECK(a.term_days() == 14);
+        CHECK(a.items[1].discount == dec("10"));
+        CHECK(a.valid());
+        const auto& b = set.invoices[1];
+        CHECK(b.customer.is_one_time());
+        CHECK(b.tax_type == inv::TaxType::gross);
+        CHECK(b.status == inv::Status::paid);
+    }
+
+    TEST_CASE("invoice-level values that differ between rows are reported with both lines") {
+        const std::string csv = std::string(k_header) +
+                                "RE-1,,2026-03-02,,,10001,,,net,open,A,1,Stück,1,,19,,\n"
+                                "RE-1,,2026-03-05,,,,,,,,B,1,Stück,1,,19,,\n";
+        auto set = inv::read_invoices_csv(csv, "in.csv");
+        REQUIRE(set.invoices.size() == 1);
+        CHECK(has_issue(set.invoices[0],
+                        "in.csv:3:date: '2026-03-05' differs from '2026-03-02' on line 2"));
+    }
+
+    TEST_CASE("unknown columns make the whole file unusable") {
+        auto set = inv::read_invoices_csv("number,item,colour\nRE-1,A,red\n", "in.csv");
+        REQUIRE(set.file_issues.size() == 1);
+        CHECK(set.file_issues[0].to_string() ==
+              "in.csv:1:colour: unknown column (see 'man lexsync-invoices-export')");
+    }
+
+    TEST_CASE("bad fields are reported as file:line:field: reason") {
+        const std::string csv = std::string(k_header) +
+                                "RE-1,bill,2026-02-30,,,abc,,,nett,due,A,x,Stück,1.23456,,19,,\n";
+        auto set = inv::read_invoices_csv(csv, "in.csv");
+        REQUIRE(set.invoices.size() == 1);
+        const auto& i = set.invoices[0];
+        CHECK(has_issue(i, "in.csv:2:kind: 'bill' is not invoice or credit-note"));
+        CHECK(has_issue(i, "in.csv:2:date: '2026-02-30' is not a date"));
+        CHECK(has_issue(i, "in.csv:2:customer_number: 'abc' is not a customer number"));
+        CHECK(has_issue(i, "in.csv:2:tax_type: 'nett' is not one of"));
+        CHECK(has_issue(i, "in.csv:2:status: 'due' is not open, paid or draft"));
+        CHECK(has_issue(i, "in.csv:2:quantity: 'x' is not a number"));
+        CHECK(
+            has_issue(i, "in.csv:2:net_price: '1.23456' is not a number with at most 4 decimals"));
+    }
+
+    TEST_CASE("tax rates must fit the tax type and the date") {
+        auto make = [](const char* type, const char* rate, const char* date) {
+            std::string csv = std::string(k_header) + "RE-1,," + date + ",,,10001,,," + type +
+                              ",open,A,1,Stück,100,," + rate + ",,\n";
+            if (std::string(type) == "gross") {
+                csv = std::string(k_header) + "RE-1,," + date + ",,,10001,,," + type +
+                      ",open,A,1,Stück,,100," + rate + ",,\n";
+            }
+            auto set = inv::read_invoices_csv(csv, "in.csv");
+            REQUIRE(set.invoices.size() == 1);
+            auto i = set.invoices[0];
+            inv::validate(i);
+            return i;
+        };
+        CHECK(make("net", "19", "2026-03-02").valid());
+        CHECK(make("net", "7", "2026-03-02").valid());
+        CHECK(make("gross", "0", "2026-03-02").valid());
+        CHECK(has_issue(make("net", "16", "2026-03-02"),
+                        "tax_rate: 16 % is not valid on 2026-03-02 (allowed: 0, 7 or 19)"));
+        CHECK(make("net", "16", "2020-08-01").valid());
+        CHECK(make("net", "5", "2020-12-31").valid());
+        CHECK(has_issue(make("net", "19", "2020-07-01"), "allowed: 0, 5 or 16"));
+        CHECK(make("net", "19", "2021-01-01").valid());
+        CHECK(has_issue(make("intra-community-supply", "19", "2026-03-02"),
+                        "19 % on a intraCommunitySupply invoice; tax-free types take 0"));
+        CHECK(make("reverse-charge", "0", "2026-03-02").valid());
+        CHECK(has_issue(make("small-business", "7", "2026-03-02"), "tax-free types take 0"));
+    }
+
+    TEST_CASE("the service date decides the tax rate of an invoice") {
+        std::string csv = std::string(k_header) +
+                          "RE-1,,2021-01-10,2020-12-15,,10001,,,net,open,A,1,Stück,100,,16,,\n";
+        auto set = inv::read_invoices_csv(csv, "in.csv");
+        auto i = set.invoices[0];
+        inv::validate(i);
+        CHECK(i.valid());
+    }
+
+    TEST_CASE("totals follow lexoffice: tax per rate on the group sum, rounded to 2 places") {
+        // The reference's sample: 2 × 13.40 at 50 % + 8.32 + 5.00 net → 26.72 net, 3.13 tax, 29.85
+        // gross.
+        const std::string csv = std::string(k_header) +
+                                "RE-1,,2026-03-02,,,10001,,,net,open,A,2,Stück,13.40,,19,50,29.85\n"
+                                "RE-1,,,,,,,,,,B,1,Stück,8.32,,7,,\n"
+                                "RE-1,,,,,,,,,,C,1,Stück,5.00,,0,,\n";
+        auto set = inv::read_invoices_csv(csv, "in.csv");
+        auto i = set.invoices[0];
+        const auto t = inv::compute_totals(i);
+        CHECK(t.net == dec("26.72"));
+        CHECK(t.tax == dec("3.13"));
+        CHECK(t.gross == dec("29.85"));
+        REQUIRE(t.groups.size() == 3);
+        CHECK(t.groups[2].rate == dec("19"));
+        CHECK(t.groups[2].tax == dec("2.55"));
+        inv::validate(i);
+        CHECK(i.valid());
+
+        // Per-line rounding would give 0.01 more: 3 × 0.105 net at 19 %.
+        const std::string csv2 = std::string(k_header) +
+                                 "RE-2,,2026-03-02,,,10001,,,net,open,A,1,Stück,10.03,,19,,\n"
+                                 "RE-2,,,,,,,,,,B,1,Stück,10.03,,19,,\n";
+        auto j = inv::read_invoices_csv(csv2, "in.csv").invoices[0];
+        CHECK(inv::compute_totals(j).tax == dec("3.81")); // 20.06 × 0.19 = 3.8114
+    }
+
+    TEST_CASE("gross invoices derive the tax from the gross group sum") {
+        const std::string csv = std::string(k_header) +
+                                "RE-1,,2026-03-02,,,10001,,,gross,open,A,3,Stück,,15.95,19,,\n"
+                                "RE-1,,,,,,,,,,B,1,Stück,,10.70,7,,\n";
+        auto i = inv::read_invoices_csv(csv, "in.csv").invoices[0];
+        const auto t = inv::compute_totals(i);
+        // 47.85 gross at 19 %: tax 7.64; 10.70 at 7 %: tax 0.70.
+        CHECK(t.gross == dec("58.55"));
+        CHECK(t.tax == dec("8.34"));
+        CHECK(t.net == dec("50.21"));
+    }
+
+    TEST_CASE("totals that do not add up are rejected") {
+        const std::string csv = std::string(k_header) +
+                                "RE-1,,2026-03-02,,,10001,,,net,open,A,1,Stück,100,,19,,119.01\n";
+        auto i = inv::read_invoices_csv(csv, "in.csv").invoices[0];
+        inv::validate(i);
+        CHECK(has_issue(
+            i, "in.csv:2:total_gross: 119.01 does not add up: the line items give 119.00"));
+    }
+
+    TEST_CASE("prices must match the tax type, and hour items take the hourly rate") {
+        const std::string csv = std::string(k_header) +
+                                "RE-1,,2026-03-02,,,10001,,,net,open,A,1,Stück,,119,19,,\n"
+                                "RE-2,,2026-03-02,,,10001,,,net,open,Pflege,3,h,,,19,,\n";
+        auto set = inv::read_invoices_csv(csv, "in.csv");
+        auto a = set.invoices[0];
+        inv::validate(a);
+        CHECK(has_issue(a, "gross_price: tax_type net takes net_price"));
+        auto b = set.invoices[1];
+        auto c = b;
+        inv::validate(b);
+        CHECK(has_issue(b, "net_price: missing (or give --hourly-rate for hour items)"));
+        inv::apply_hourly_rate(c, dec("42.50"));
+        inv::validate(c);
+        CHECK(c.valid());
+        CHECK(inv::compute_totals(c).net == dec("127.50"));
+    }
+
+    TEST_CASE("one-time recipients need a name and a country, and tax-free special types need a "
+              "contact") {
+        const std::string csv =
+            std::string(k_header) +
+            "RE-1,,2026-03-02,,,,,,net,open,A,1,Stück,1,,19,,\n"
+            "RE-2,,2026-03-02,,,,Firma X,AT,intra-community-supply,open,A,1,Stück,1,,0,,\n";
+        auto set = inv::read_invoices_csv(csv, "in.csv");
+        auto a = set.invoices[0];
+        inv::validate(a);
+        CHECK(has_issue(a, "name: missing"));
+        auto b = set.invoices[1];
+        inv::validate(b);
+        CHECK(has_issue(b, "intraCommunitySupply needs a lexoffice contact"));
+    }
+
+    TEST_CASE("credit notes take no payment terms and no discount") {
+        const std::string csv =
+            std::string(k_header) +
+            "GS-1,credit-note,2026-03-02,,2026-03-10,10001,,,net,open,A,1,Stück,1,,19,5,\n";
+        auto i = inv::read_invoices_csv(csv, "in.csv").invoices[0];
+        inv::validate(i);
+        CHECK(has_issue(i, "due_date: credit notes have no payment terms"));
+        CHECK(has_issue(i, "discount: credit notes take no line discount"));
+    }
+
+    TEST_CASE("the sales voucher body follows the API's model") {
+        const std::string csv =
+            std::string(k_header) +
+            "RE-7,,2026-03-31,2026-03-01,2026-04-14,10001,,,net,open,Reinigung,2.5,Stunden,"
+            "40,,19,10,\n";
+        auto set = inv::read_invoices_csv(csv + "RE-7,,,,,,,,,,,,,,,,,\n", "in.csv");
+        // The second row has no item: reported.
+        CHECK(has_issue(set.invoices[0], "item: missing"));
+        auto i = inv::read_invoices_csv(csv, "in.csv").invoices[0];
+        i.service_end_date = day(2026, 3, 31);
+        inv::SalesBodyOptions o;
+        o.contact_id = "c0a80001-0000-4000-8000-000000000001";
+        o.ref_line = "Ref. RE-7";
+        auto body = parse(inv::sales_voucher_body(i, o));
+        using lexsync::json::get_string;
+        CHECK(get_string(body, "voucherDate") == "2026-03-31T00:00:00.000+02:00");
+        CHECK(get_string(body, "address.contactId") == o.contact_id);
+        CHECK(get_string(body, "taxConditions.taxType") == "net");
+        CHECK(get_string(body, "shippingConditions.shippingType") == "serviceperiod");
+        CHECK(get_string(body, "shippingConditions.shippingDate") ==
+              "2026-03-01T00:00:00.000+01:00");
+        CHECK(get_string(body, "shippingConditions.shippingEndDate") ==
+              "2026-03-31T00:00:00.000+02:00");
+        CHECK(lexsync::json::get_int(body, "paymentConditions.paymentTermDuration") == 14);
+        CHECK(get_string(body, "remark") == "Ref. RE-7");
+        CHECK(get_string(body, "totalPrice.currency") == "EUR");
+        const auto& item = body["lineItems"][0];
+        CHECK(get_string(item, "type") == "custom");
+        CHECK(get_string(item, "unitName") == "Stunden");
+        CHECK(lexsync::json::number_text(item["quantity"]) == "2.5");
+        CHECK(lexsync::json::number_text(item["unitPrice"]["netAmount"]) == "40");
+        CHECK(lexsync::json::number_text(item["unitPrice"]["taxRatePercentage"]) == "19");
+        CHECK(lexsync::json::number_text(item["discountPercentage"]) == "10");
+        CHECK_FALSE(item["unitPrice"].HasMember("grossAmount"));
+    }
+
+    TEST_CASE("credit notes and one-time recipients in the sales body") {
+        const std::string csv =
+            std::string(k_header) +
+            "GS-1,credit-note,2026-01-05,,,,Erika Muster,DE,small-business,open,A,1,Stück,"
+            "20,,,,\n";
+        auto i = inv::read_invoices_csv(csv, "in.csv").invoices[0];
+        i.customer.city = "Köln";
+        inv::validate(i);
+        CHECK(i.valid());
+        inv::SalesBodyOptions o;
+        o.corrects_text = "RE1001";
+        auto body = parse(inv::sales_voucher_body(i, o));
+        using lexsync::json::get_string;
+        CHECK(get_string(body, "address.name") == "Erika Muster");
+        CHECK(get_string(body, "address.city") == "Köln");
+        CHECK(get_string(body, "address.countryCode") == "DE");
+        CHECK(get_string(body, "taxConditions.taxType") == "vatfree");
+        CHECK(get_string(body, "taxConditions.taxTypeNote")->find("§ 19 UStG") !=
+              std::string::npos);
+        CHECK(get_string(body, "introduction") == "Gutschrift zu Rechnung RE1001");
+        CHECK_FALSE(body.HasMember("shippingConditions"));
+        CHECK_FALSE(body.HasMember("paymentConditions"));
+        CHECK_FALSE(body.HasMember("remark"));
+    }
+
+    TEST_CASE("the bookkeeping voucher groups items by tax rate") {
+        const std::string csv =
+            std::string(k_header) +
+            "RE-9,,2026-07-31,2026-07-20,,10001,,,net,open,A,2,Stück,13.40,,19,,\n"
+            "RE-9,,,,,,,,,,B,1,Stück,8.32,,7,,\n"
+            "RE-9,,,,,,,,,,C,1,Stück,1.00,,19,,\n";
+        auto i = inv::read_invoices_csv(csv, "in.csv").invoices[0];
+        i.payment_terms = 10;
+        inv::VoucherBodyOptions o;
+        o.category_id = "8f8664a1-fd86-11e1-a21f-0800200c9a66";
+        o.contact_name = "Laufkundschaft";
+        auto body = parse(inv::bookkeeping_voucher_body(i, o));
+        using lexsync::json::get_string;
+        CHECK(get_string(body, "type") == "salesinvoice");
+        CHECK(get_string(body, "voucherNumber") == "RE-9");
+        CHECK(get_string(body, "voucherDate") == "2026-07-31");
+        CHECK(get_string(body, "shippingDate") == "2026-07-20");
+        CHECK(get_string(body, "dueDate") == "2026-08-10");
+        CHECK(get_string(body, "taxType") == "net");
+        CHECK(lexsync::json::get_bool(body, "useCollectiveContact") == true);
+        CHECK(get_string(body, "contactName") == "Laufkundschaft");
+        const auto& items = body["voucherItems"];
+        REQUIRE(items.Size() == 2);
+        CHECK(lexsync::json::number_text(items[0]["taxRatePercent"]) == "7");
+        CHECK(lexsync::json::number_text(items[0]["amount"]) == "8.32");
+        CHECK(lexsync::json::number_text(items[0]["taxAmount"]) == "0.58");
+        CHECK(lexsync::json::number_text(items[1]["amount"]) == "27.8");
+        CHECK(lexsync::json::number_text(items[1]["taxAmount"]) == "5.28");
+        CHECK(get_string(items[1], "categoryId") == o.category_id);
+        CHECK(lexsync::json::number_text(body["totalGrossAmount"]) == "41.98");
+        CHECK(lexsync::json::number_text(body["totalTaxAmount"]) == "5.86");
+    }
+
+    TEST_CASE("JSON input uses the same names with an items array") {
+        const std::string text = R"([
+  {"number": "RE-1", "date": "2026-03-02", "customer_email": "a@b.example", "tax_type": "net",
+   "items": [{"item": "A", "quantity": 2, "unit": "Stück", "net_price": 12.5, "tax_rate": 19},
+             {"item": "B", "unit": "Stück", "net_price": "3,20", "tax_rate": 7}]},
+  {"number": "RE-2", "date": "2026-03-03", "colour": "red", "items": []}
+])";
+        auto set = inv::read_invoices_json(text, "in.json");
+        REQUIRE(set.file_issues.size() == 1);
+        CHECK(set.file_issues[0].to_string() ==
+              "in.json:5:colour: unknown field (see 'man lexsync-invoices-export')");
+        const std::string good = R"([
+  {"number": "RE-1", "date": "2026-03-02", "customer_email": "a@b.example", "tax_type": "net",
+   "items": [{"item": "A", "quantity": 2, "unit": "Stück", "net_price": 12.5, "tax_rate": 19},
+             {"item": "B", "unit": "Stück", "net_price": "3,20", "tax_rate": 7}]}
+])";
+        set = inv::read_invoices_json(good, "in.json");
+        REQUIRE(set.file_issues.empty());
+        REQUIRE(set.invoices.size() == 1);
+        auto i = set.invoices[0];
+        CHECK(i.line == 2);
+        CHECK(i.items[1].net_price == dec("3.2"));
+        inv::validate(i);
+        CHECK(i.valid());
+        CHECK(inv::compute_totals(i).gross == dec("33.17"));
+    }
+
+    TEST_CASE("the content hash ignores spelling but sees every change") {
+        const std::string a =
+            std::string(k_header) + "RE-1,,2026-03-02,,,10001,,,net,open,A,1,Stück,10.50,,19,,\n";
+        const std::string b =
+            std::string(k_header) + "RE-1,,2026-03-02,,,10001,,,net,open,A,1.0,Stück,10.5,,19,,\n";
+        const std::string c =
+            std::string(k_header) + "RE-1,,2026-03-02,,,10001,,,net,open,A,1,Stück,10.51,,19,,\n";
+        const auto ha = inv::content_hash(inv::read_invoices_csv(a, "x").invoices[0]);
+        CHECK(ha == inv::content_hash(inv::read_invoices_csv(b, "y").invoices[0]));
+        CHECK(ha != inv::content_hash(inv::read_invoices_csv(c, "x").invoices[0]));
+    }
+
+    TEST_CASE("selection by date range and status") {
+        auto i =
+            inv::read_invoices_csv(std::string(k_header) +
+                                       "RE-1,,2026-03-31,,,10001,,,net,draft,A,1,Stück,1,,19,,\n",
+                                   "x")
+                .invoices[0];
+        const std::vector<inv::Status> open_paid{inv::Status::open, inv::Status::paid};
+        CHECK_FALSE(inv::selected(i, day(2026, 3, 1), day(2026, 3, 31), open_paid));
+        CHECK(inv::selected(i, day(2026, 3, 1), day(2026, 3, 31), {inv::Status::draft}));
+        CHECK_FALSE(inv::selected(i, day(2026, 4, 1), std::nullopt, {inv::Status::draft}));
+        CHECK(inv::selected(i, std::nullopt, day(2026, 3, 31), {}));
+    }
+
+    TEST_CASE("time entries become one invoice per customer with one item per project") {
+        const std::string csv =
+            "date,customer_number,name,country,project,subproject,description,hours,rate,billable\n"
+            "2026-03-02,10001,,,Unterhaltsreinigung,Büro,Woche 10,3.5,,\n"
+            "2026-03-09,10001,,,Unterhaltsreinigung,Lager,Woche 11,2,,\n"
+            "2026-03-10,10001,,,Fenster,,,1.25,80,\n"
+            "2026-03-11,,Laden Nord,DE,Unterhaltsreinigung,,,4,,\n"
+            "2026-03-12,10001,,,Intern,,,5,,no\n"
+            "2026-04-01,10001,,,Unterhaltsreinigung,,,9,,\n";
+        auto t = inv::read_time_entries_csv(csv, "t.csv");
+        REQUIRE(t.issues.empty());
+        CHECK(t.entries.size() == 5);
+        inv::GroupOptions g;
+        g.from = day(2026, 3, 1);
+        g.to = day(2026, 3, 31);
+        g.hourly_rate = dec("45");
+        auto invoices = inv::group_time_entries(t.entries, g);
+        REQUIRE(invoices.size() == 2);
+        const auto& a = invoices[0];
+        CHECK(a.number == "T-2026-03-01_2026-03-31-10001");
+        CHECK(inv::format_date(a.date) == "2026-03-31");
+        REQUIRE(a.items.size() == 2);
+        CHECK(a.items[0].name == "Unterhaltsreinigung");
+        CHECK(a.items[0].quantity == dec("5.5"));
+        CHECK(a.items[0].net_price == dec("45"));
+        CHECK(a.items[1].net_price == dec("80"));
+        auto copy = a;
+        inv::validate(copy);
+        CHECK(copy.valid());
+        CHECK(invoices[1].customer.name == "Laden Nord");
+
+        g.by_subproject = true;
+        invoices = inv::group_time_entries(t.entries, g);
+        REQUIRE(invoices[0].items.size() == 3);
+        CHECK(invoices[0].items[0].name == "Unterhaltsreinigung – Büro");
+    }
+}
