@@ -12,6 +12,7 @@ void register_auth(CLI::App& app, Context& ctx);
 void register_contacts(CLI::App& app, Context& ctx);
 void register_invoices(CLI::App& app, Context& ctx);
 void register_sandbox(CLI::App& app, Context& ctx);
+void register_vouchers(CLI::App& app, Context& ctx);
 namespace doctor {
 void register_doctor(CLI::App& app, Context& ctx);
 }
@@ -25,6 +26,7 @@ inline void register_all(CLI::App& app, Context& ctx) {
     register_contacts(app, ctx);
     register_invoices(app, ctx);
     register_sandbox(app, ctx);
+    register_vouchers(app, ctx);
     doctor::register_doctor(app, ctx);
     completion::register_completion(app, ctx);
 }

@@ -19,6 +19,8 @@ _lexsync() {
             'lexsync invoices pull') path="$path $word" ;;
             'lexsync sandbox') path="$path $word" ;;
             'lexsync sandbox serve') path="$path $word" ;;
+            'lexsync vouchers') path="$path $word" ;;
+            'lexsync vouchers upload') path="$path $word" ;;
             'lexsync doctor') path="$path $word" ;;
             'lexsync completion') path="$path $word" ;;
         esac
@@ -26,7 +28,7 @@ _lexsync() {
     case "$prev" in
     esac
     case "$path" in
-        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose' -- "$cur")) ;;
+        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox vouchers doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose' -- "$cur")) ;;
         'lexsync auth') COMPREPLY=($(compgen -W 'login status logout' -- "$cur")) ;;
         'lexsync auth login') COMPREPLY=($(compgen -W '--with-token' -- "$cur")) ;;
         'lexsync auth status') COMPREPLY=($(compgen -W '--all' -- "$cur")) ;;
@@ -39,6 +41,8 @@ _lexsync() {
         'lexsync invoices pull') COMPREPLY=($(compgen -W '--from --to --type --status --number --out --format --refetch' -- "$cur")) ;;
         'lexsync sandbox') COMPREPLY=($(compgen -W 'serve' -- "$cur")) ;;
         'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --upload-visibility-delay' -- "$cur")) ;;
+        'lexsync vouchers') COMPREPLY=($(compgen -W 'upload' -- "$cur")) ;;
+        'lexsync vouchers upload') COMPREPLY=($(compgen -W '--glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --collective-contact --contact-name --remark --dry-run --retry-unknown' -- "$cur")) ;;
         'lexsync doctor') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
         'lexsync completion') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
     esac

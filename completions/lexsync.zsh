@@ -18,13 +18,15 @@ _lexsync() {
             'lexsync invoices pull') path="$path $word" ;;
             'lexsync sandbox') path="$path $word" ;;
             'lexsync sandbox serve') path="$path $word" ;;
+            'lexsync vouchers') path="$path $word" ;;
+            'lexsync vouchers upload') path="$path $word" ;;
             'lexsync doctor') path="$path $word" ;;
             'lexsync completion') path="$path $word" ;;
         esac
     done
     case "$path" in
         'lexsync')
-            candidates=('auth:Connect accounts and show what a profile reaches' 'contacts:Pull and push customers and vendors' 'invoices:Export invoices into lexoffice and archive what it holds' 'sandbox:A local emulator of the lexoffice API' 'doctor:Check configuration, credentials, key, connectivity and clock' 'completion:Print a shell completion script (bash, zsh, fish)' '--version:Display program version information and exit' '--config:Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)' '--profile:Profile (account) to use' '-o:Output format: json, ndjson, csv, table' '--output:Output format: json, ndjson, csv, table' '--base-url:API base URL (overrides the profile; e.g. a sandbox)' '--fields:Only these fields, in this order (comma-separated column names or JSON paths)' '-q:Print nothing on stderr but errors and warnings' '--quiet:Print nothing on stderr but errors and warnings' '-v:Log requests to stderr (secrets redacted); repeat for more' '--verbose:Log requests to stderr (secrets redacted); repeat for more' ) ;;
+            candidates=('auth:Connect accounts and show what a profile reaches' 'contacts:Pull and push customers and vendors' 'invoices:Export invoices into lexoffice and archive what it holds' 'sandbox:A local emulator of the lexoffice API' 'vouchers:Upload receipts and create bookkeeping vouchers' 'doctor:Check configuration, credentials, key, connectivity and clock' 'completion:Print a shell completion script (bash, zsh, fish)' '--version:Display program version information and exit' '--config:Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)' '--profile:Profile (account) to use' '-o:Output format: json, ndjson, csv, table' '--output:Output format: json, ndjson, csv, table' '--base-url:API base URL (overrides the profile; e.g. a sandbox)' '--fields:Only these fields, in this order (comma-separated column names or JSON paths)' '-q:Print nothing on stderr but errors and warnings' '--quiet:Print nothing on stderr but errors and warnings' '-v:Log requests to stderr (secrets redacted); repeat for more' '--verbose:Log requests to stderr (secrets redacted); repeat for more' ) ;;
         'lexsync auth')
             candidates=('login:Check an API key and store it for a profile' 'status:Show which organisation a profile reaches and where its key comes from' 'logout:Remove the stored API key of a profile' ) ;;
         'lexsync auth login')
@@ -49,6 +51,10 @@ _lexsync() {
             candidates=('serve:Run the local lexoffice API emulator' ) ;;
         'lexsync sandbox serve')
             candidates=('--host:Address to bind (loopback unless --allow-remote)' '--port:Port to bind; 0 picks a free port' '--allow-remote:Allow a --host that is not a loopback address' '--seed:demo, empty, or a JSON seed file' '--state:SQLite file that keeps all data across restarts (default: in memory)' '--rate-limit:Requests per second per API key' '--burst:Token bucket capacity per API key' '--no-rate-limit:Never answer 429' '--retry-after:Send a Retry-After header with 429 (the live API sends none)' '--listing-window:Cap of totalElements in listings; 0 = unlimited' '--latency:Added delay per request in milliseconds' '--latency-jitter:Random extra delay per request, 0 to N milliseconds' '--upload-visibility-delay:Milliseconds during which the voucher of a new upload answers 404' ) ;;
+        'lexsync vouchers')
+            candidates=('upload:Upload receipts (PDF, JPG, PNG, XML e-invoices) to lexoffice, each exactly once' ) ;;
+        'lexsync vouchers upload')
+            candidates=('--glob:File name pattern for directories (repeatable; default *.pdf *.jpg *.jpeg *.png *.xml, any case)' '--data:Sidecar CSV or JSON with bookkeeping data per file (see man lexsync-vouchers)' '--to:Add the file to this existing voucher (id)' '--voucher-number:Voucher number (single file)' '--date:Voucher date yyyy-MM-dd (single file)' '--due-date:Due date yyyy-MM-dd (single file)' '--type:purchaseinvoice (default), purchasecreditnote, salesinvoice or salescreditnote' '--amount:Gross amount (with --tax-rate)' '--net:Net amount (with --tax-rate), instead of --amount' '--tax-rate:Tax rate in percent: 0, 5, 7, 16 or 19' '--category:Posting category, name or id' '--contact:Contact id' '--collective-contact:Book on the collective contact (the default without --contact)' '--contact-name:Name shown for the collective contact' '--remark:Remark' '--dry-run:Check everything and print the plan with its requests; send no writes' '--retry-unknown:Upload again the files whose earlier inbox upload ended without a clear answer (check lexoffice'\''s inbox first)' ) ;;
         'lexsync doctor')
             candidates=() ;;
         'lexsync completion')

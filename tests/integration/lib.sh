@@ -78,6 +78,24 @@ assert_contains() {
   grep -qF -- "$2" <<<"$1" || fail "${3:-missing text}: '$2' not in: $1"
 }
 
+# api_get URL: a GET with the sandbox key, printing the body; a 429 (not executed) is waited out,
+# any other non-200 fails the test.
+api_get() {
+  local out code
+  for _ in $(seq 40); do
+    out=$(curl -s -w '\n%{http_code}' -H "Authorization: Bearer $SANDBOX_KEY" -H 'Accept: application/json' "$1") || true
+    code=${out##*$'\n'}
+    if [ "$code" = 429 ]; then
+      sleep 0.5
+      continue
+    fi
+    [ "$code" = 200 ] || fail "GET $1: HTTP $code"
+    printf '%s\n' "${out%$'\n'*}"
+    return 0
+  done
+  fail "GET $1: still rate limited"
+}
+
 # count_writes FILE: the number of POST and PUT requests a -v log shows.
 count_writes() {
   grep -cE '→ (POST|PUT) ' "$1" || true

@@ -30,8 +30,7 @@ ids_of() {
   local page=0
   while :; do
     local body
-    body=$(curl -sf -H "Authorization: Bearer $SANDBOX_KEY" -H 'Accept: application/json' \
-      "$BASE_URL/v1/voucherlist?voucherType=$1&voucherStatus=any&page=$page&size=250")
+    body=$(api_get "$BASE_URL/v1/voucherlist?voucherType=$1&voucherStatus=any&page=$page&size=250")
     jq -r '.content[] | "\(.id) \(.voucherNumber)"' <<<"$body"
     [ "$(jq -r '.last' <<<"$body")" = "true" ] && break
     page=$((page + 1))
@@ -94,7 +93,7 @@ for i in 1 2 3; do
   kind=$(jq -r ".[$i].kind" "$WORK/again.json")
   path=invoices
   [ "$kind" = "credit-note" ] && path=credit-notes
-  remark=$(curl -sf -H "Authorization: Bearer $SANDBOX_KEY" "$BASE_URL/v1/$path/$id" | jq -r '.remark')
+  remark=$(api_get "$BASE_URL/v1/$path/$id" | jq -r '.remark')
   assert_contains "$remark" "Ref. $number"
 done
 

@@ -51,7 +51,8 @@ for id in "$inv1" "$inv2" "$draft" "$credit" "$outside"; do
 done
 
 # What the voucher list says about the period.
-api "$BASE_URL/v1/voucherlist?voucherType=invoice,creditnote,downpaymentinvoice&voucherStatus=any&voucherDateFrom=2026-03-01&voucherDateTo=2026-03-31&size=250" >"$WORK/list.json"
+# -f: a 429 answer is retried without its body landing in the file.
+api -f -o "$WORK/list.json" "$BASE_URL/v1/voucherlist?voucherType=invoice,creditnote,downpaymentinvoice&voucherStatus=any&voucherDateFrom=2026-03-01&voucherDateTo=2026-03-31&size=250"
 expected=$(jq '.content | length' "$WORK/list.json")
 [ "$expected" -ge 4 ] || fail "the voucher list shows $expected vouchers for March"
 

@@ -1,0 +1,1069 @@
+#include "commands/vouchers/upload.hpp"
+
+#include "cli/output.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <fnmatch.h>
+#include <fstream>
+#include <lexsync/client.hpp>
+#include <lexsync/error.hpp>
+#include <lexsync/file_check.hpp>
+#include <lexsync/job_lock.hpp>
+#include <lexsync/state.hpp>
+#include <lexsync/vouchers.hpp>
+#include <map>
+#include <memory>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <set>
+#include <sstream>
+
+namespace lexsync::commands::vouchers {
+
+using namespace lexsync::vouchers;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Ledger kinds. "receipt" (key: SHA-256 of the file) is done once the file is in lexoffice:
+// remote_id is the voucher holding it, remote_number the file id. "receipt-voucher" (same key)
+// records the bookkeeping voucher made or chosen for the file before the file is attached:
+// remote_id the voucher, remote_number its voucher number, remote_version the number of files the
+// voucher had before the attach (to tell afterwards whether an ambiguous attach happened), and
+// content_hash the hash of the posting category id last written.
+constexpr const char* k_receipt = "receipt";
+constexpr const char* k_receipt_voucher = "receipt-voucher";
+constexpr const char* k_command_line = "command line";
+constexpr const char* k_new_voucher = "{new voucher id}";
+
+const std::vector<std::string>& default_globs() {
+    static const std::vector<std::string> globs = {"*.pdf", "*.jpg", "*.jpeg", "*.png", "*.xml"};
+    return globs;
+}
+
+const std::vector<Column>& result_columns() {
+    static const std::vector<Column> cols = {
+        {"path", "path"},           {"sha256", "sha256"}, {"action", "action"},
+        {"voucherId", "voucherId"}, {"fileId", "fileId"}, {"reason", "reason"},
+    };
+    return cols;
+}
+
+std::string category_hash(const std::string& category_id) {
+    return sha256_hex("category:" + category_id);
+}
+
+// One file to upload.
+struct Item {
+    fs::path path;
+    std::string display; // as the user named it (or found under a named directory)
+    std::uintmax_t size = 0;
+    std::string sha;
+    file_check::FileKind kind = file_check::FileKind::pdf;
+    std::string refusal; // non-empty: refused locally
+    const VoucherInput* data = nullptr;
+    const PostingCategory* category = nullptr;
+};
+
+// What happened to one file, for stdout.
+struct Outcome {
+    std::string action; // uploaded, updated, duplicate, refused, failed, unknown, planned
+    std::string voucher_id;
+    std::string file_id;
+    std::string voucher_number;
+    std::string reason;
+    std::vector<std::string> requests; // dry run: each a JSON object {method, url, body|form}
+};
+
+Outcome make(std::string action, std::string reason, std::string voucher_id = {},
+             std::string file_id = {}) {
+    Outcome o;
+    o.action = std::move(action);
+    o.reason = std::move(reason);
+    o.voucher_id = std::move(voucher_id);
+    o.file_id = std::move(file_id);
+    return o;
+}
+
+bool matches_glob(const std::vector<std::string>& globs, const fs::path& relative) {
+    const std::string name = relative.filename().string();
+    const std::string rel = relative.generic_string();
+    for (const auto& g : globs) {
+        const bool with_dir = g.find('/') != std::string::npos;
+        if (::fnmatch(g.c_str(), (with_dir ? rel : name).c_str(), FNM_CASEFOLD) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool hidden(const fs::path& p) {
+    const std::string n = p.filename().string();
+    return !n.empty() && n[0] == '.';
+}
+
+// The files named by `paths`: files as given (any extension), directories walked recursively
+// (hidden entries skipped) for files matching `globs`, each file once, in name order per
+// directory.
+std::vector<Item> collect(const std::vector<std::string>& paths,
+                          const std::vector<std::string>& globs) {
+    std::vector<Item> items;
+    std::set<fs::path> seen;
+    auto add = [&](const fs::path& p, const std::string& display) {
+        std::error_code ec;
+        const fs::path canon = fs::weakly_canonical(p, ec);
+        if (!seen.insert(ec ? p : canon).second) {
+            return;
+        }
+        Item it;
+        it.path = ec ? p : canon;
+        it.display = display;
+        items.push_back(std::move(it));
+    };
+    for (const auto& arg : paths) {
+        const fs::path p(arg);
+        std::error_code ec;
+        const auto st = fs::status(p, ec);
+        if (ec || !fs::exists(st)) {
+            Item it;
+            it.path = p;
+            it.display = arg;
+            it.refusal = "no such file or directory";
+            items.push_back(std::move(it));
+            continue;
+        }
+        if (!fs::is_directory(st)) {
+            add(p, arg);
+            continue;
+        }
+        std::vector<fs::path> found;
+        fs::recursive_directory_iterator walk(p, fs::directory_options::skip_permission_denied, ec);
+        for (auto end = fs::recursive_directory_iterator(); !ec && walk != end;
+             walk.increment(ec)) {
+            const auto& entry = *walk;
+            if (hidden(entry.path())) {
+                if (entry.is_directory(ec)) {
+                    walk.disable_recursion_pending();
+                }
+                continue;
+            }
+            if (entry.is_regular_file(ec) &&
+                matches_glob(globs, entry.path().lexically_relative(p))) {
+                found.push_back(entry.path());
+            }
+        }
+        std::sort(found.begin(), found.end());
+        for (const auto& f : found) {
+            add(f, f.string());
+        }
+    }
+    return items;
+}
+
+// Local checks: size before reading, then type and content; fills sha and kind or refusal.
+void check_item(Item& it) {
+    if (!it.refusal.empty()) {
+        return;
+    }
+    std::error_code ec;
+    it.size = fs::file_size(it.path, ec);
+    if (ec) {
+        it.refusal = "cannot be read: " + ec.message();
+        return;
+    }
+    if (auto bad = file_check::check_size(it.size)) {
+        it.refusal = *bad;
+        return;
+    }
+    std::ifstream in(it.path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (!in) {
+        it.refusal = "cannot be read";
+        return;
+    }
+    const std::string content = s.str();
+    auto kind = file_check::check(it.path, content);
+    if (!kind) {
+        it.refusal = kind.error();
+        return;
+    }
+    it.kind = *kind;
+    it.sha = sha256_hex(content);
+}
+
+std::string form_plan(const std::string& method, const std::string& url, const Item& it,
+                      bool with_type) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("method");
+    w.String(method.c_str());
+    w.Key("url");
+    w.String(url.c_str());
+    w.Key("form");
+    w.StartArray();
+    w.StartObject();
+    w.Key("name");
+    w.String("file");
+    w.Key("filename");
+    const std::string name = it.path.filename().string();
+    w.String(name.c_str());
+    w.Key("contentType");
+    w.String(file_check::content_type(it.kind));
+    w.Key("bytes");
+    w.Uint64(it.size);
+    w.EndObject();
+    if (with_type) {
+        w.StartObject();
+        w.Key("name");
+        w.String("type");
+        w.Key("value");
+        w.String("voucher");
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return buf.GetString();
+}
+
+std::string json_plan(const std::string& method, const std::string& url, const std::string& body) {
+    json::Document d;
+    d.SetObject();
+    auto& a = d.GetAllocator();
+    d.AddMember("method", json::str(method, a), a);
+    d.AddMember("url", json::str(url, a), a);
+    if (auto b = json::parse(body)) {
+        json::Value v;
+        v.CopyFrom(*b, a);
+        d.AddMember("body", v, a);
+    }
+    return json::to_string(d);
+}
+
+class Uploader {
+public:
+    Uploader(const UploadOptions& opts, Context& ctx, const PostingCategories& categories,
+             const VoucherInput* to_data)
+        : m_opts(opts), m_ctx(ctx), m_client(ctx.client()), m_categories(categories),
+          m_to_data(to_data) {}
+
+    void set_run(std::int64_t run_id) { m_run = run_id; }
+
+    Outcome process(const Item& it) {
+        Outcome o = process_one(it);
+        if (!it.sha.empty() && o.action != "refused") {
+            auto& first = m_seen[it.sha];
+            if (first.voucher_id.empty()) {
+                first.voucher_id = o.voucher_id;
+                first.file_id = o.file_id;
+            }
+        }
+        return o;
+    }
+
+    bool stopped() const { return m_stopped; }
+    const ApiError& stop_error() const { return m_stop_error; }
+
+private:
+    // The first file of a content in this run and where it went.
+    struct Seen {
+        std::string display;
+        std::string voucher_id;
+        std::string file_id;
+    };
+
+    Outcome process_one(const Item& it) {
+        if (!it.refusal.empty()) {
+            return make("refused", it.refusal);
+        }
+        if (m_stopped) {
+            return make("failed", "not attempted: the run stopped");
+        }
+        if (auto s = m_seen.find(it.sha); s != m_seen.end()) {
+            return make("duplicate", "same content as " + s->second.display, s->second.voucher_id,
+                        s->second.file_id);
+        }
+        m_seen.emplace(it.sha, Seen{it.display, "", ""});
+        if (!m_opts.to.empty()) {
+            return to_existing(it);
+        }
+        const auto receipt = state().get(k_receipt, it.sha);
+        const auto rv = state().get(k_receipt_voucher, it.sha);
+        if (receipt && receipt->status == "done") {
+            if (it.data && it.category && rv && rv->status == "done" &&
+                rv->content_hash != category_hash(it.category->id)) {
+                return change_category_by_id(it, rv->remote_id);
+            }
+            Outcome o =
+                make("duplicate",
+                     fmt::format("uploaded before{}", rv ? " as voucher " + rv->remote_number
+                                                         : std::string(" to the receipt inbox")),
+                     receipt->remote_id, receipt->remote_number);
+            if (it.data && !rv) {
+                o.reason += "; to add bookkeeping data use --to " + receipt->remote_id;
+            }
+            return o;
+        }
+        if (rv && rv->status == "done") {
+            // The voucher exists but its file is not attached (yet): attach only.
+            return attach_resume(it, *rv, receipt);
+        }
+        if (receipt && receipt->status == "pending" && !rv) {
+            if (!m_opts.retry_unknown) {
+                return make(
+                    "unknown",
+                    "an earlier upload of this file to the inbox failed without a clear answer; "
+                    "look for it in lexoffice's inbox, then run with --retry-unknown if it is "
+                    "not there (see man lexsync-vouchers)");
+            }
+            m_ctx.warn(fmt::format("{}: uploading again (--retry-unknown)", it.display));
+        }
+        if (it.data) {
+            return bookkeeping(it, rv && rv->status == "pending");
+        }
+        if (rv && rv->status == "pending") {
+            return make("unknown", "an earlier run's voucher for this file is unconfirmed; run "
+                                   "again with the same bookkeeping data (--data) to check it "
+                                   "by voucher number");
+        }
+        return inbox(it);
+    }
+
+    StateStore& state() { return m_ctx.state(); }
+
+    // Network, rate-limit and auth failures after every retry stop the run.
+    void fail_or_stop(const ApiError& e) {
+        if (e.kind == ApiError::Kind::network || e.kind == ApiError::Kind::rate_limited ||
+            e.kind == ApiError::Kind::auth) {
+            m_stopped = true;
+            m_stop_error = e;
+        }
+    }
+
+    // The file's bytes again, checked against the hash taken when it was checked.
+    std::optional<std::string> content(const Item& it) {
+        std::ifstream in(it.path, std::ios::binary);
+        std::ostringstream s;
+        s << in.rdbuf();
+        if (!in || sha256_hex(s.str()) != it.sha) {
+            return std::nullopt;
+        }
+        return s.str();
+    }
+
+    void record(const char* kind, const Item& it, const std::string& voucher_id,
+                const std::string& number, std::int64_t version, const std::string& hash) {
+        LedgerEntry e;
+        e.kind = kind;
+        e.key = it.sha;
+        e.content_hash = hash;
+        e.status = "done";
+        e.remote_id = voucher_id;
+        e.remote_number = number;
+        e.remote_version = version;
+        e.run_id = m_run;
+        state().mark_done(e);
+    }
+
+    Outcome inbox(const Item& it) {
+        if (m_opts.dry_run) {
+            Outcome o = make("planned", "to the receipt inbox (creates an unchecked voucher)");
+            o.requests.push_back(form_plan("POST", m_client.url("/v1/files"), it, true));
+            return o;
+        }
+        auto bytes = content(it);
+        if (!bytes) {
+            return make("failed", "the file changed or vanished during the run");
+        }
+        state().mark_pending(k_receipt, it.sha, it.sha, m_run);
+        auto up = upload_to_inbox(m_client, it.path.filename().string(), std::move(*bytes),
+                                  file_check::content_type(it.kind));
+        if (up) {
+            record(k_receipt, it, up->voucher_id, up->file_id, 0, it.sha);
+            return make("uploaded", "to the receipt inbox", up->voucher_id, up->file_id);
+        }
+        const ApiError& e = up.error();
+        fail_or_stop(e);
+        if (e.maybe_executed) {
+            // Nothing links an inbox upload to its file but the answer we did not get: keep the
+            // entry pending and never send it again on our own.
+            return make("unknown", e.describe() +
+                                       "; the upload may have happened: look for it in "
+                                       "lexoffice's inbox, then run with --retry-unknown if it "
+                                       "is not there");
+        }
+        state().forget(k_receipt, it.sha);
+        if (e.kind == ApiError::Kind::validation) {
+            return make("refused", "lexoffice refused the file: " + e.describe());
+        }
+        return make("failed", e.describe());
+    }
+
+    // Finds the voucher with the item's number and type; nullopt after a failed lookup (reason in
+    // `failure`).
+    std::optional<std::vector<json::Document>> lookup(const VoucherInput& d, Outcome& failure) {
+        auto found = find_by_number(m_client, d.voucher_number);
+        if (!found) {
+            fail_or_stop(found.error());
+            failure = make("failed", "looking up voucher number " + d.voucher_number + ": " +
+                                         found.error().describe());
+            return std::nullopt;
+        }
+        std::vector<json::Document> same_type;
+        for (auto& v : *found) {
+            if (json::get_string(v, "type").value_or("") == type_name(d.type)) {
+                same_type.push_back(std::move(v));
+            }
+        }
+        return same_type;
+    }
+
+    Outcome bookkeeping(const Item& it, bool creation_unconfirmed) {
+        const VoucherInput& d = *it.data;
+        Outcome failure;
+        auto found = lookup(d, failure);
+        if (!found) {
+            return failure;
+        }
+        if (!found->empty()) {
+            const json::Document& v = found->front();
+            const std::string id = json::get_string(v, "id").value_or("");
+            if (creation_unconfirmed) {
+                // Our earlier POST did create it: record it and attach the file.
+                record(k_receipt_voucher, it, id, d.voucher_number, 0,
+                       category_hash(it.category->id));
+                Outcome o = attach(it, id);
+                o.reason = "voucher confirmed after an earlier ambiguous failure; " + o.reason;
+                return o;
+            }
+            const auto cats = category_ids(v);
+            if (!cats.empty() && (cats.size() != 1 || cats.front() != it.category->id)) {
+                return change_category(it, v);
+            }
+            Outcome o = make("duplicate",
+                             fmt::format("voucher number {} already exists in lexoffice ({})",
+                                         d.voucher_number, type_name(d.type)),
+                             id);
+            o.voucher_number = d.voucher_number;
+            return o;
+        }
+        if (creation_unconfirmed && !m_opts.dry_run) {
+            state().forget(k_receipt_voucher, it.sha);
+        }
+        if (!d.complete()) {
+            return make("failed", fmt::format("voucher number {} is not in lexoffice; to create "
+                                              "it give a voucher date, an amount and a tax rate",
+                                              d.voucher_number));
+        }
+        const VoucherDraft draft = d.draft(it.category->id);
+        const std::string body = voucher_body(draft);
+        if (m_opts.dry_run) {
+            Outcome o = make("planned", "create a bookkeeping voucher, then attach the file");
+            o.voucher_number = d.voucher_number;
+            o.requests.push_back(json_plan("POST", m_client.url("/v1/vouchers"), body));
+            o.requests.push_back(form_plan(
+                "POST", m_client.url(std::string("/v1/vouchers/") + k_new_voucher + "/files"), it,
+                false));
+            return o;
+        }
+        state().mark_pending(k_receipt_voucher, it.sha, category_hash(it.category->id), m_run);
+        auto post = m_client.post_json("/v1/vouchers", body);
+        if (post) {
+            const std::string id = json::get_string(*post, "id").value_or("");
+            record(k_receipt_voucher, it, id, d.voucher_number, 0, category_hash(it.category->id));
+            return attach(it, id);
+        }
+        const ApiError& e = post.error();
+        if (!e.maybe_executed) {
+            fail_or_stop(e);
+        } else {
+            // The POST may have created the voucher: look it up by number, never send it again
+            // (a failing lookup stops the run).
+            Outcome ignored;
+            auto again = lookup(d, ignored);
+            if (again && !again->empty()) {
+                const std::string id = json::get_string(again->front(), "id").value_or("");
+                record(k_receipt_voucher, it, id, d.voucher_number, 0,
+                       category_hash(it.category->id));
+                Outcome o = attach(it, id);
+                o.reason = "voucher confirmed after an ambiguous failure; " + o.reason;
+                return o;
+            }
+        }
+        if (e.maybe_executed) {
+            Outcome o = make("unknown", e.describe() + "; voucher number " + d.voucher_number +
+                                            " not found afterwards, the next run checks again");
+            o.voucher_number = d.voucher_number;
+            return o;
+        }
+        state().forget(k_receipt_voucher, it.sha);
+        return make("failed", e.describe());
+    }
+
+    // Attaches the item's file to `voucher_id`.
+    Outcome attach(const Item& it, const std::string& voucher_id) {
+        if (m_opts.dry_run) {
+            Outcome o = make("planned", "attach the file to voucher " + voucher_id, voucher_id);
+            o.requests.push_back(form_plan(
+                "POST", m_client.url("/v1/vouchers/" + voucher_id + "/files"), it, false));
+            return o;
+        }
+        auto bytes = content(it);
+        if (!bytes) {
+            return make("failed",
+                        "the file changed or vanished during the run; the next run attaches it",
+                        voucher_id);
+        }
+        state().mark_pending(k_receipt, it.sha, it.sha, m_run);
+        auto r = attach_file(m_client, voucher_id, it.path.filename().string(), std::move(*bytes),
+                             file_check::content_type(it.kind));
+        if (r) {
+            const auto rv = state().get(k_receipt_voucher, it.sha);
+            record(k_receipt, it, voucher_id, *r, 0, it.sha);
+            Outcome o =
+                make("uploaded", "bookkeeping voucher with the file attached", voucher_id, *r);
+            o.voucher_number = rv ? rv->remote_number : std::string();
+            return o;
+        }
+        const ApiError& e = r.error();
+        fail_or_stop(e);
+        if (e.maybe_executed) {
+            return make("unknown",
+                        e.describe() + "; the attach may have happened, the next run checks the "
+                                       "voucher's files",
+                        voucher_id);
+        }
+        state().forget(k_receipt, it.sha);
+        return make("failed",
+                    "the voucher exists, attaching the file failed: " + e.describe() +
+                        "; the next run attaches it",
+                    voucher_id);
+    }
+
+    // The voucher of `rv` exists; attaches the file unless an earlier ambiguous attach happened.
+    Outcome attach_resume(const Item& it, const LedgerEntry& rv,
+                          const std::optional<LedgerEntry>& receipt) {
+        if (receipt && receipt->status == "pending") {
+            auto v = get_voucher(m_client, m_ctx.clock, rv.remote_id);
+            if (!v) {
+                fail_or_stop(v.error());
+                return make("failed",
+                            "reading voucher " + rv.remote_id + ": " + v.error().describe(),
+                            rv.remote_id);
+            }
+            const auto* files = json::find(*v, "files");
+            const auto n = files && files->IsArray() ? static_cast<std::int64_t>(files->Size()) : 0;
+            if (n > rv.remote_version) {
+                const std::string file_id = (*files)[files->Size() - 1].IsString()
+                                                ? (*files)[files->Size() - 1].GetString()
+                                                : "";
+                if (!m_opts.dry_run) {
+                    record(k_receipt, it, rv.remote_id, file_id, 0, it.sha);
+                }
+                return make("uploaded", "attach confirmed after an earlier ambiguous failure",
+                            rv.remote_id, file_id);
+            }
+        }
+        Outcome o = attach(it, rv.remote_id);
+        if (o.action == "uploaded" || o.action == "planned") {
+            o.reason = "resumed: the voucher existed, the file is attached now";
+        }
+        return o;
+    }
+
+    // Sends `body` as PUT /v1/vouchers/{id}; on a stale version reads again and rebuilds once.
+    Result<json::Document, ApiError>
+    put(const std::string& id, std::string body,
+        const std::function<std::string(const json::Value&)>& rebuild) {
+        auto r = m_client.put_json("/v1/vouchers/" + id, body);
+        if (!r && r.error().kind == ApiError::Kind::conflict) {
+            auto fresh = get_voucher(m_client, m_ctx.clock, id);
+            if (!fresh) {
+                return unexpected(std::move(fresh).error());
+            }
+            r = m_client.put_json("/v1/vouchers/" + id, rebuild(*fresh));
+        }
+        return r;
+    }
+
+    Outcome change_category_by_id(const Item& it, const std::string& id) {
+        auto v = get_voucher(m_client, m_ctx.clock, id);
+        if (!v) {
+            fail_or_stop(v.error());
+            return make("failed", "reading voucher " + id + ": " + v.error().describe(), id);
+        }
+        const auto cats = category_ids(*v);
+        if (cats.size() == 1 && cats.front() == it.category->id) {
+            if (!m_opts.dry_run) {
+                auto rv = state().get(k_receipt_voucher, it.sha);
+                record(k_receipt_voucher, it, id, rv ? rv->remote_number : "",
+                       rv ? rv->remote_version : 0, category_hash(it.category->id));
+            }
+            return make("duplicate", "uploaded before", id);
+        }
+        return change_category(it, *v);
+    }
+
+    // Sets the posting category of every item of `v` to the item's category.
+    Outcome change_category(const Item& it, const json::Value& v) {
+        const std::string id = json::get_string(v, "id").value_or("");
+        VoucherChange change;
+        change.category_id = it.category->id;
+        const std::string body = update_body(v, change);
+        Outcome o;
+        o.voucher_id = id;
+        o.voucher_number = json::get_string(v, "voucherNumber").value_or("");
+        if (m_opts.dry_run) {
+            o.action = "planned";
+            o.reason = "change the posting category to " + it.category->name;
+            o.requests.push_back(json_plan("PUT", m_client.url("/v1/vouchers/" + id), body));
+            return o;
+        }
+        auto r =
+            put(id, body, [&](const json::Value& fresh) { return update_body(fresh, change); });
+        if (r) {
+            o.action = "updated";
+            o.reason = "posting category changed to " + it.category->name;
+            if (auto rv = state().get(k_receipt_voucher, it.sha); rv && rv->remote_id == id) {
+                record(k_receipt_voucher, it, id, rv->remote_number, rv->remote_version,
+                       category_hash(it.category->id));
+            }
+            return o;
+        }
+        fail_or_stop(r.error());
+        // A PUT that may have run is safe to compare and repeat on the next run.
+        o.action = r.error().maybe_executed ? "unknown" : "failed";
+        o.reason = "changing the posting category: " + r.error().describe();
+        return o;
+    }
+
+    // `--to`: adds the file to an existing voucher, after writing any bookkeeping changes.
+    Outcome to_existing(const Item& it) {
+        const std::string& id = m_opts.to;
+        const auto receipt = state().get(k_receipt, it.sha);
+        const auto rv = state().get(k_receipt_voucher, it.sha);
+        if (receipt && receipt->status == "done") {
+            return make("duplicate",
+                        receipt->remote_id == id
+                            ? std::string("already attached to this voucher")
+                            : "uploaded before, to voucher " + receipt->remote_id,
+                        receipt->remote_id, receipt->remote_number);
+        }
+        if (receipt && receipt->status == "pending") {
+            if (rv && rv->status == "done" && rv->remote_id == id) {
+                return attach_resume(it, *rv, receipt);
+            }
+            if (!m_opts.retry_unknown) {
+                return make("unknown", "an earlier upload of this file failed without a clear "
+                                       "answer; check lexoffice, then run with --retry-unknown");
+            }
+        }
+        auto v = get_voucher(m_client, m_ctx.clock, id);
+        if (!v) {
+            fail_or_stop(v.error());
+            return make("failed", "reading voucher " + id + ": " + v.error().describe(), id);
+        }
+        Outcome o;
+        o.voucher_id = id;
+        std::string category_id;
+        if (m_to_data) {
+            const VoucherInput& d = *m_to_data;
+            VoucherInput merged = d;
+            if (m_opts.type.empty()) {
+                if (auto t = parse_type(json::get_string(*v, "type").value_or(""))) {
+                    merged.type = *t;
+                }
+            }
+            std::optional<std::string> cat;
+            if (!d.category.empty()) {
+                auto c = m_categories.resolve(d.category, merged.type);
+                if (!c) {
+                    return make("failed", "category: " + c.error(), id);
+                }
+                cat = (*c)->id;
+                category_id = (*c)->id;
+            }
+            VoucherDraft draft = merged.draft(category_id);
+            VoucherChange change;
+            change.category_id = cat;
+            change.data = &draft;
+            const std::string body = update_body(*v, change);
+            if (m_opts.dry_run) {
+                o.requests.push_back(json_plan("PUT", m_client.url("/v1/vouchers/" + id), body));
+            } else {
+                auto r = put(id, body,
+                             [&](const json::Value& fresh) { return update_body(fresh, change); });
+                if (!r) {
+                    fail_or_stop(r.error());
+                    return make(r.error().maybe_executed ? "unknown" : "failed",
+                                "updating voucher " + id + ": " + r.error().describe(), id);
+                }
+                auto fresh = get_voucher(m_client, m_ctx.clock, id);
+                if (fresh) {
+                    v = std::move(fresh);
+                }
+            }
+        }
+        const auto* files = json::find(*v, "files");
+        const auto n = files && files->IsArray() ? static_cast<std::int64_t>(files->Size()) : 0;
+        if (m_opts.dry_run) {
+            o.requests.push_back(
+                form_plan("POST", m_client.url("/v1/vouchers/" + id + "/files"), it, false));
+            o.action = "planned";
+            o.reason = m_to_data ? "update the voucher, then attach the file"
+                                 : "attach the file to the voucher";
+            return o;
+        }
+        record(k_receipt_voucher, it, id, json::get_string(*v, "voucherNumber").value_or(""), n,
+               category_hash(category_id));
+        Outcome a = attach(it, id);
+        if (a.action == "uploaded") {
+            a.reason = m_to_data ? "voucher updated, file attached" : "file attached";
+        }
+        return a;
+    }
+
+    const UploadOptions& m_opts;
+    Context& m_ctx;
+    ApiClient& m_client;
+    const PostingCategories& m_categories;
+    const VoucherInput* m_to_data;
+    std::int64_t m_run = 0;
+    std::map<std::string, Seen> m_seen; // by SHA-256, within this run
+    bool m_stopped = false;
+    ApiError m_stop_error;
+};
+
+bool any_bookkeeping_flag(const UploadOptions& o) {
+    return !o.voucher_number.empty() || !o.date.empty() || !o.due_date.empty() || !o.type.empty() ||
+           !o.amount.empty() || !o.net.empty() || !o.tax_rate.empty() || !o.category.empty() ||
+           !o.contact.empty() || o.collective_contact || !o.contact_name.empty() ||
+           !o.remark.empty();
+}
+
+// "voucher_number" → "--voucher-number" (and voucher_date → --date) for issues about flags.
+std::string flag_name(const std::string& field) {
+    if (field == "voucher_date") {
+        return "--date";
+    }
+    std::string f = field;
+    std::replace(f.begin(), f.end(), '_', '-');
+    return "--" + f;
+}
+
+[[noreturn]] void invalid(Context& ctx, const std::vector<InputIssue>& issues,
+                          const std::string& what) {
+    for (const auto& i : issues) {
+        ctx.io.err << "lexsync: " << i.to_string() << "\n";
+    }
+    throw Error(ExitCode::invalid_input,
+                fmt::format("{} problem{} in {}; nothing was sent", issues.size(),
+                            issues.size() == 1 ? "" : "s", what));
+}
+
+void progress(Context& ctx, std::size_t done, std::size_t total) {
+    if (!ctx.io.err_is_tty || ctx.global.quiet || total == 0) {
+        return;
+    }
+    constexpr std::size_t k_width = 30;
+    const std::size_t filled = done * k_width / total;
+    ctx.io.err << "\r[" << std::string(filled, '#') << std::string(k_width - filled, '.') << "] "
+               << done << "/" << total << " receipts" << std::flush;
+}
+
+} // namespace
+
+void register_upload(CLI::App& parent, Context& ctx) {
+    auto opts = std::make_shared<UploadOptions>();
+    auto* cmd = parent.add_subcommand(
+        "upload",
+        "Upload receipts (PDF, JPG, PNG, XML e-invoices) to lexoffice, each exactly once");
+    cmd->add_option("PATH", opts->paths, "Files and directories (walked recursively)")->required();
+    cmd->add_option("--glob", opts->globs,
+                    "File name pattern for directories (repeatable; default *.pdf *.jpg *.jpeg "
+                    "*.png *.xml, any case)");
+    cmd->add_option(
+        "--data", opts->data,
+        "Sidecar CSV or JSON with bookkeeping data per file (see man lexsync-vouchers)");
+    cmd->add_option("--to", opts->to, "Add the file to this existing voucher (id)");
+    cmd->add_option("--voucher-number", opts->voucher_number, "Voucher number (single file)");
+    cmd->add_option("--date", opts->date, "Voucher date yyyy-MM-dd (single file)");
+    cmd->add_option("--due-date", opts->due_date, "Due date yyyy-MM-dd (single file)");
+    cmd->add_option("--type", opts->type,
+                    "purchaseinvoice (default), purchasecreditnote, salesinvoice or "
+                    "salescreditnote");
+    cmd->add_option("--amount", opts->amount, "Gross amount (with --tax-rate)");
+    cmd->add_option("--net", opts->net, "Net amount (with --tax-rate), instead of --amount");
+    cmd->add_option("--tax-rate", opts->tax_rate, "Tax rate in percent: 0, 5, 7, 16 or 19");
+    cmd->add_option("--category", opts->category, "Posting category, name or id");
+    cmd->add_option("--contact", opts->contact, "Contact id");
+    cmd->add_flag("--collective-contact", opts->collective_contact,
+                  "Book on the collective contact (the default without --contact)");
+    cmd->add_option("--contact-name", opts->contact_name, "Name shown for the collective contact");
+    cmd->add_option("--remark", opts->remark, "Remark");
+    cmd->add_flag("--dry-run", opts->dry_run,
+                  "Check everything and print the plan with its requests; send no writes");
+    cmd->add_flag("--retry-unknown", opts->retry_unknown,
+                  "Upload again the files whose earlier inbox upload ended without a clear "
+                  "answer (check lexoffice's inbox first)");
+    cmd->footer(
+        R"(Without bookkeeping data a file goes to lexoffice's receipt inbox, which creates an unchecked
+voucher. With bookkeeping data (flags for one file, or --data for many) lexsync creates an open
+bookkeeping voucher and attaches the file. Nothing is uploaded twice: files are recognised by
+their SHA-256 and vouchers by their number. Re-running over the same folder uploads nothing.
+
+Examples:
+  lexsync vouchers upload ~/Scans --dry-run
+  lexsync vouchers upload ~/Scans --data ~/Scans/bookkeeping.csv
+  lexsync vouchers upload receipt.pdf --voucher-number R-2026-17 --date 2026-03-02 \
+      --amount 119.00 --tax-rate 19 --category "Bürobedarf"
+  lexsync vouchers upload --to 7d3c…-uuid delivery-note.pdf)");
+    cmd->callback([opts, &ctx] { run_upload(*opts, ctx); });
+}
+
+void run_upload(const UploadOptions& opts, Context& ctx) {
+    const bool flags = any_bookkeeping_flag(opts);
+    if (flags && !opts.data.empty()) {
+        invalid(ctx,
+                {InputIssue{k_command_line, 0, "--data",
+                            "give bookkeeping data with flags for one file or with --data, not "
+                            "both"}},
+                "the command line");
+    }
+    if (!opts.to.empty() && !opts.data.empty()) {
+        invalid(ctx, {InputIssue{k_command_line, 0, "--to", "cannot be combined with --data"}},
+                "the command line");
+    }
+    if (!opts.to.empty() && !is_uuid(opts.to)) {
+        invalid(ctx,
+                {InputIssue{k_command_line, 0, "--to",
+                            fmt::format("'{}' is not a voucher id (UUID)", opts.to)}},
+                "the command line");
+    }
+    std::vector<Item> items =
+        collect(opts.paths, opts.globs.empty() ? default_globs() : opts.globs);
+    if ((flags || !opts.to.empty()) && items.size() != 1) {
+        invalid(ctx,
+                {InputIssue{k_command_line, 0, opts.to.empty() ? "--voucher-number" : "--to",
+                            fmt::format("bookkeeping flags and --to describe one file, {} were "
+                                        "given; use --data for several",
+                                        items.size())}},
+                "the command line");
+    }
+
+    // Bookkeeping data: flags or the sidecar.
+    std::vector<VoucherInput> rows;
+    std::optional<VoucherInput> to_data;
+    std::vector<InputIssue> issues;
+    if (flags) {
+        VoucherFields f;
+        f.voucher_number = opts.voucher_number;
+        f.voucher_date = opts.date;
+        f.due_date = opts.due_date;
+        f.type = opts.type;
+        f.amount = opts.amount;
+        f.net = opts.net;
+        f.tax_rate = opts.tax_rate;
+        f.category = opts.category;
+        f.contact = opts.contact;
+        f.collective_contact = opts.collective_contact ? "true" : "";
+        f.contact_name = opts.contact_name;
+        f.remark = opts.remark;
+        VoucherInput in;
+        for (auto& i : parse_fields(f, k_command_line, 0, in)) {
+            const bool optional_for_to =
+                !opts.to.empty() &&
+                i.message.rfind("missing (mandatory with bookkeeping", 0) == 0 &&
+                (i.field == "voucher_number" || (i.field == "category" && in.amounts.empty()));
+            if (!optional_for_to) {
+                i.field = flag_name(i.field);
+                issues.push_back(std::move(i));
+            }
+        }
+        if (opts.to.empty()) {
+            rows.push_back(std::move(in));
+        } else {
+            to_data = std::move(in);
+        }
+    } else if (!opts.data.empty()) {
+        auto sidecar = read_sidecar(opts.data);
+        if (!sidecar) {
+            invalid(ctx, sidecar.error(), opts.data);
+        }
+        rows = std::move(sidecar).value();
+    }
+    if (!issues.empty()) {
+        invalid(ctx, issues, "the command line");
+    }
+
+    // Map the data to the files.
+    if (flags && opts.to.empty() && !items.empty()) {
+        items.front().data = &rows.front();
+    } else if (!opts.data.empty()) {
+        const fs::path base = fs::path(opts.data).parent_path();
+        std::map<fs::path, Item*> by_path;
+        for (auto& it : items) {
+            by_path[it.path] = &it;
+        }
+        for (auto& r : rows) {
+            fs::path p(r.file);
+            if (p.is_relative()) {
+                p = base / p;
+            }
+            std::error_code ec;
+            if (!fs::exists(p, ec)) {
+                issues.push_back(InputIssue{r.source, r.line, "file",
+                                            fmt::format("no such file '{}'", p.string())});
+                continue;
+            }
+            const fs::path canon = fs::weakly_canonical(p, ec);
+            if (auto m = by_path.find(canon); m != by_path.end()) {
+                m->second->data = &r;
+            } else {
+                ctx.warn(fmt::format("{}:{}: {} is not among the files to upload; row ignored",
+                                     r.source, r.line, r.file));
+            }
+        }
+    }
+    if (!issues.empty()) {
+        invalid(ctx, issues, opts.data);
+    }
+
+    // Local checks.
+    for (auto& it : items) {
+        check_item(it);
+    }
+
+    // Posting categories: fetched once, checked against each voucher's type.
+    PostingCategories categories;
+    const bool need_categories =
+        std::any_of(items.begin(), items.end(),
+                    [](const Item& it) { return it.data && it.refusal.empty(); }) ||
+        (to_data && !to_data->category.empty());
+    if (need_categories) {
+        categories = value_or_throw(fetch_posting_categories(ctx.client()),
+                                    "reading the posting categories");
+        for (auto& it : items) {
+            if (!it.data || !it.refusal.empty()) {
+                continue;
+            }
+            const VoucherInput& d = *it.data;
+            const bool cli = d.source == k_command_line;
+            auto field = [&](const char* f) { return cli ? flag_name(f) : std::string(f); };
+            auto c = categories.resolve(d.category, d.type);
+            if (!c) {
+                issues.push_back(InputIssue{d.source, d.line, field("category"), c.error()});
+                continue;
+            }
+            it.category = *c;
+            if ((*c)->contact_required && d.contact_id.empty()) {
+                issues.push_back(InputIssue{
+                    d.source, d.line, field("contact"),
+                    fmt::format("posting category '{}' needs a contact, not the collective one",
+                                (*c)->name)});
+            }
+            std::set<Decimal> rates;
+            for (const auto& a : d.amounts) {
+                rates.insert(a.rate);
+            }
+            if (rates.size() > 1 && !(*c)->split_allowed) {
+                issues.push_back(InputIssue{
+                    d.source, d.line, field("category"),
+                    fmt::format("posting category '{}' allows only one tax rate per voucher",
+                                (*c)->name)});
+            }
+        }
+        if (!issues.empty()) {
+            invalid(ctx, issues, flags ? std::string("the command line") : opts.data);
+        }
+    }
+
+    // One upload per profile at a time: a concurrent one would not see our half-made vouchers.
+    std::optional<JobLock> lock;
+    if (!opts.dry_run) {
+        lock.emplace(ctx.profile().state_dir, "vouchers-upload", [&] {
+            ctx.info("vouchers upload: waiting for another vouchers upload of this profile to "
+                     "finish");
+        });
+    }
+    const std::int64_t run_id = opts.dry_run ? 0 : ctx.state().begin_run("vouchers upload");
+    Uploader uploader(opts, ctx, categories, to_data ? &*to_data : nullptr);
+    uploader.set_run(run_id);
+
+    auto writer = make_record_writer(ctx.output_format(), ctx.io.out, result_columns());
+    std::map<std::string, long> counts;
+    json::Document rec;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const Item& it = items[i];
+        progress(ctx, i, items.size());
+        const Outcome o = uploader.process(it);
+        ++counts[o.action];
+        rec.SetObject();
+        auto& a = rec.GetAllocator();
+        auto opt = [&](const std::string& s) {
+            return s.empty() ? json::Value() : json::str(s, a);
+        };
+        rec.AddMember("path", json::str(it.display, a), a);
+        rec.AddMember("sha256", opt(it.sha), a);
+        rec.AddMember("action", json::str(o.action, a), a);
+        rec.AddMember("voucherId", opt(o.voucher_id), a);
+        rec.AddMember("fileId", opt(o.file_id), a);
+        const std::string number = !o.voucher_number.empty()
+                                       ? o.voucher_number
+                                       : (it.data ? it.data->voucher_number : std::string());
+        rec.AddMember("voucherNumber", opt(number), a);
+        rec.AddMember("reason", opt(o.reason), a);
+        if (!o.requests.empty()) {
+            json::Value reqs(rapidjson::kArrayType);
+            for (const auto& r : o.requests) {
+                if (auto d = json::parse(r)) {
+                    json::Value v;
+                    v.CopyFrom(*d, a);
+                    reqs.PushBack(v, a);
+                }
+            }
+            rec.AddMember("requests", reqs, a);
+        }
+        writer->write(rec);
+    }
+    progress(ctx, items.size(), items.size());
+    if (ctx.io.err_is_tty && !ctx.global.quiet) {
+        ctx.io.err << "\r\033[K" << std::flush;
+    }
+    writer->finish();
+
+    const long bad = counts["refused"] + counts["failed"] + counts["unknown"];
+    const auto& stats = ctx.client_stats();
+    if (opts.dry_run) {
+        ctx.info(fmt::format("vouchers upload (dry run): {} to upload, {} duplicate{} to skip, {} "
+                             "refused, {} failed, {} unknown ({} requests, no writes)",
+                             counts["planned"], counts["duplicate"],
+                             counts["duplicate"] == 1 ? "" : "s", counts["refused"],
+                             counts["failed"], counts["unknown"], stats.requests));
+    } else {
+        ctx.info(fmt::format("vouchers upload: {} uploaded, {} updated, {} skipped as duplicate, "
+                             "{} refused, {} failed, {} unknown ({} requests, {} rate limited)",
+                             counts["uploaded"], counts["updated"], counts["duplicate"],
+                             counts["refused"], counts["failed"], counts["unknown"], stats.requests,
+                             stats.rate_limited));
+        ctx.state().finish_run(
+            run_id, bad > 0 ? "partial" : "ok",
+            fmt::format(
+                R"({{"uploaded":{},"updated":{},"duplicate":{},"refused":{},"failed":{},"unknown":{}}})",
+                counts["uploaded"], counts["updated"], counts["duplicate"], counts["refused"],
+                counts["failed"], counts["unknown"]));
+    }
+    if (uploader.stopped()) {
+        throw_api_error(uploader.stop_error(), "vouchers upload stopped");
+    }
+    if (bad > 0) {
+        throw Error(ExitCode::partial,
+                    fmt::format("{} of {} files not uploaded (see the files marked refused, "
+                                "failed or unknown)",
+                                bad, items.size()));
+    }
+}
+
+} // namespace lexsync::commands::vouchers
