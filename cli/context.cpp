@@ -70,6 +70,31 @@ const BearerToken& Context::token() {
     return *m_token;
 }
 
+std::shared_ptr<oauth::TokenSource> Context::oauth_source() {
+    if (!m_oauth) {
+        auto t = credentials::resolve_token(profile(), env);
+        if (!t) {
+            throw Error(ExitCode::config, t.error().message);
+        }
+        std::shared_ptr<oauth::TokenSource> source;
+        if (t->second == credentials::Source::file) {
+            auto stored = credentials::load_oauth(config::credentials_path(profile().config_file),
+                                                  profile().name);
+            if (!stored) {
+                throw Error(ExitCode::config, stored.error().message);
+            }
+            if (*stored) {
+                const ClientConfig base = client_config();
+                source = oauth::make_token_source(
+                    profile(), env, std::move(**stored),
+                    [this, base] { return transport_factory(base); }, clock);
+            }
+        }
+        m_oauth = source;
+    }
+    return *m_oauth;
+}
+
 ClientConfig Context::client_config() {
     const auto& p = profile();
     ClientConfig c;
@@ -90,7 +115,10 @@ ClientConfig Context::client_config() {
 ApiClient& Context::client() {
     if (!m_client) {
         const ClientConfig c = client_config();
-        auto stack = make_transport_stack(c, clock, transport_factory(c), &m_stats);
+        auto source = oauth_source();
+        auto stack = source
+                         ? oauth::make_oauth_stack(c, clock, transport_factory(c), source, &m_stats)
+                         : make_transport_stack(c, clock, transport_factory(c), &m_stats);
         m_client = std::make_unique<ApiClient>(c.base_url, std::move(stack));
     }
     return *m_client;

@@ -11,6 +11,7 @@
 #include <lexsync/clock.hpp>
 #include <lexsync/config.hpp>
 #include <lexsync/credentials.hpp>
+#include <lexsync/oauth.hpp>
 #include <lexsync/state.hpp>
 #include <memory>
 #include <optional>
@@ -38,6 +39,7 @@ struct GlobalOptions {
     std::vector<std::string> fields; // --fields
     bool quiet = false;              // -q/--quiet
     int verbose = 0;                 // -v/--verbose (repeatable)
+    bool all_profiles = false;       // --all-profiles (handled by run() before parsing)
 };
 
 class Context {
@@ -52,6 +54,11 @@ public:
     std::function<std::unique_ptr<http::Transport>(const ClientConfig&)> transport_factory;
     // Reads a secret without echo when stdin is a TTY (replaced in tests).
     std::function<std::string(const std::string& prompt)> read_secret;
+    // The binary that --all-profiles starts once per profile.
+    std::string executable = "/proc/self/exe";
+    // Opens `url` in a browser for `auth login --oauth` (the real one runs xdg-open); returns
+    // whether it could start one. Tests replace it.
+    std::function<bool(const std::string& url)> open_browser;
 
     // The config file path after --config / $LEXSYNC_CONFIG.
     std::filesystem::path config_file() const;
@@ -61,6 +68,10 @@ public:
     const config::ResolvedProfile& profile();
     // The API token of the selected profile; throws Error(config) when there is none.
     const BearerToken& token();
+    // The OAuth connection of the selected profile (created on first use), or nullptr when the
+    // profile uses an API key ($LEXSYNC_API_KEY and api_key_command take precedence over stored
+    // OAuth tokens).
+    std::shared_ptr<oauth::TokenSource> oauth_source();
     // The ClientConfig for the selected profile (without creating a client).
     ClientConfig client_config();
     // The API client of the selected profile (created on first use).
@@ -86,6 +97,7 @@ private:
     std::optional<config::ConfigFile> m_config;
     std::optional<config::ResolvedProfile> m_profile;
     std::optional<BearerToken> m_token;
+    std::optional<std::shared_ptr<oauth::TokenSource>> m_oauth;
     std::unique_ptr<ApiClient> m_client;
     std::unique_ptr<StateStore> m_state;
     ClientStats m_stats;

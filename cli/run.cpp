@@ -1,7 +1,9 @@
+#include "cli/all_profiles.hpp"
 #include "cli/context.hpp"
 #include "commands/commands.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <exception>
 #include <fmt/format.h>
 #include <httplib.h>
@@ -50,6 +52,9 @@ void build_app(CLI::App& app, Context& ctx) {
     app.add_flag("-q,--quiet", g.quiet, "Print nothing on stderr but errors and warnings");
     app.add_flag("-v,--verbose", g.verbose,
                  "Log requests to stderr (secrets redacted); repeat for more");
+    app.add_flag("--all-profiles", g.all_profiles,
+                 "Run the command for every profile of the config file at once (one process "
+                 "each); records get a 'profile' field, exit code is the worst");
 
     commands::register_all(app, ctx);
 }
@@ -57,6 +62,20 @@ void build_app(CLI::App& app, Context& ctx) {
 int run_app(std::vector<std::string> args, Context& ctx) {
     CLI::App app{"lexsync", "lexsync"};
     build_app(app, ctx);
+    const bool wants_help = std::any_of(args.begin(), args.end(), [](const std::string& a) {
+        return a == "-h" || a == "--help" || a == "--help-all";
+    });
+    if (!wants_help && take_all_profiles_flag(args)) {
+        try {
+            return run_all_profiles(args, ctx);
+        } catch (const Error& e) {
+            ctx.io.err << "lexsync: error: " << e.what() << "\n";
+            return static_cast<int>(e.code());
+        } catch (const std::exception& e) {
+            ctx.io.err << "lexsync: error: " << e.what() << "\n";
+            return static_cast<int>(ExitCode::error);
+        }
+    }
     try {
         // CLI11's vector overload expects the arguments reversed.
         std::reverse(args.begin(), args.end());

@@ -21,3 +21,15 @@ if(_san)
   target_compile_options(lexsync_settings INTERFACE -fsanitize=${_san_list} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(lexsync_settings INTERFACE -fsanitize=${_san_list})
 endif()
+
+# libFuzzer builds (tests/fuzz, scripts/fuzz.sh): coverage instrumentation for everything, the
+# fuzzer runtime only for the fuzz targets.
+option(LEXSYNC_FUZZ "Build the libFuzzer targets in tests/fuzz (clang only)" OFF)
+set(LEXSYNC_FUZZ_TEST_SECONDS 5 CACHE STRING "How long the ctest entry fuzzes each target")
+if(LEXSYNC_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "LEXSYNC_FUZZ needs clang (CXX=clang++)")
+  endif()
+  target_compile_options(lexsync_settings INTERFACE -fsanitize=fuzzer-no-link
+    -fsanitize-ignorelist=${PROJECT_SOURCE_DIR}/tests/fuzz/ubsan-ignorelist.txt)
+endif()

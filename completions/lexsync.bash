@@ -21,6 +21,12 @@ _lexsync() {
             'lexsync sandbox serve') path="$path $word" ;;
             'lexsync vouchers') path="$path $word" ;;
             'lexsync vouchers upload') path="$path $word" ;;
+            'lexsync webhooks') path="$path $word" ;;
+            'lexsync webhooks subscribe') path="$path $word" ;;
+            'lexsync webhooks list') path="$path $word" ;;
+            'lexsync webhooks delete') path="$path $word" ;;
+            'lexsync webhooks listen') path="$path $word" ;;
+            'lexsync sync') path="$path $word" ;;
             'lexsync doctor') path="$path $word" ;;
             'lexsync completion') path="$path $word" ;;
         esac
@@ -28,9 +34,9 @@ _lexsync() {
     case "$prev" in
     esac
     case "$path" in
-        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox vouchers doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose' -- "$cur")) ;;
+        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox vouchers webhooks sync doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose --all-profiles' -- "$cur")) ;;
         'lexsync auth') COMPREPLY=($(compgen -W 'login status logout' -- "$cur")) ;;
-        'lexsync auth login') COMPREPLY=($(compgen -W '--with-token' -- "$cur")) ;;
+        'lexsync auth login') COMPREPLY=($(compgen -W '--with-token --oauth --no-browser --scopes' -- "$cur")) ;;
         'lexsync auth status') COMPREPLY=($(compgen -W '--all' -- "$cur")) ;;
         'lexsync auth logout') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
         'lexsync contacts') COMPREPLY=($(compgen -W 'pull push' -- "$cur")) ;;
@@ -40,9 +46,15 @@ _lexsync() {
         'lexsync invoices export') COMPREPLY=($(compgen -W '--format --as --from --to --status --finalize --dry-run --keep-going --create-contacts --collective-contact --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' -- "$cur")) ;;
         'lexsync invoices pull') COMPREPLY=($(compgen -W '--from --to --type --status --number --out --format --refetch' -- "$cur")) ;;
         'lexsync sandbox') COMPREPLY=($(compgen -W 'serve' -- "$cur")) ;;
-        'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --upload-visibility-delay' -- "$cur")) ;;
+        'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --faults --fault-seed --webhook-key --webhook-retry-scale --webhook-public-key-out --token-lifetime --oauth-deny --upload-visibility-delay' -- "$cur")) ;;
         'lexsync vouchers') COMPREPLY=($(compgen -W 'upload' -- "$cur")) ;;
         'lexsync vouchers upload') COMPREPLY=($(compgen -W '--glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --collective-contact --contact-name --remark --dry-run --retry-unknown' -- "$cur")) ;;
+        'lexsync webhooks') COMPREPLY=($(compgen -W 'subscribe list delete listen' -- "$cur")) ;;
+        'lexsync webhooks subscribe') COMPREPLY=($(compgen -W '--url' -- "$cur")) ;;
+        'lexsync webhooks list') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
+        'lexsync webhooks delete') COMPREPLY=($(compgen -W '--all' -- "$cur")) ;;
+        'lexsync webhooks listen') COMPREPLY=($(compgen -W '--host --port --exec --public-key --forward-to --organization-id --max-events' -- "$cur")) ;;
+        'lexsync sync') COMPREPLY=($(compgen -W '--no-wait --only' -- "$cur")) ;;
         'lexsync doctor') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
         'lexsync completion') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
     esac

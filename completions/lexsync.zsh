@@ -20,17 +20,23 @@ _lexsync() {
             'lexsync sandbox serve') path="$path $word" ;;
             'lexsync vouchers') path="$path $word" ;;
             'lexsync vouchers upload') path="$path $word" ;;
+            'lexsync webhooks') path="$path $word" ;;
+            'lexsync webhooks subscribe') path="$path $word" ;;
+            'lexsync webhooks list') path="$path $word" ;;
+            'lexsync webhooks delete') path="$path $word" ;;
+            'lexsync webhooks listen') path="$path $word" ;;
+            'lexsync sync') path="$path $word" ;;
             'lexsync doctor') path="$path $word" ;;
             'lexsync completion') path="$path $word" ;;
         esac
     done
     case "$path" in
         'lexsync')
-            candidates=('auth:Connect accounts and show what a profile reaches' 'contacts:Pull and push customers and vendors' 'invoices:Export invoices into lexoffice and archive what it holds' 'sandbox:A local emulator of the lexoffice API' 'vouchers:Upload receipts and create bookkeeping vouchers' 'doctor:Check configuration, credentials, key, connectivity and clock' 'completion:Print a shell completion script (bash, zsh, fish)' '--version:Display program version information and exit' '--config:Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)' '--profile:Profile (account) to use' '-o:Output format: json, ndjson, csv, table' '--output:Output format: json, ndjson, csv, table' '--base-url:API base URL (overrides the profile; e.g. a sandbox)' '--fields:Only these fields, in this order (comma-separated column names or JSON paths)' '-q:Print nothing on stderr but errors and warnings' '--quiet:Print nothing on stderr but errors and warnings' '-v:Log requests to stderr (secrets redacted); repeat for more' '--verbose:Log requests to stderr (secrets redacted); repeat for more' ) ;;
+            candidates=('auth:Connect accounts and show what a profile reaches' 'contacts:Pull and push customers and vendors' 'invoices:Export invoices into lexoffice and archive what it holds' 'sandbox:A local emulator of the lexoffice API' 'vouchers:Upload receipts and create bookkeeping vouchers' 'webhooks:Subscribe to lexoffice events and receive them (verified) locally' 'sync:Run the profile'\''s configured jobs (pull, export, upload) once, for cron' 'doctor:Check configuration, credentials, key, connectivity and clock' 'completion:Print a shell completion script (bash, zsh, fish)' '--version:Display program version information and exit' '--config:Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)' '--profile:Profile (account) to use' '-o:Output format: json, ndjson, csv, table' '--output:Output format: json, ndjson, csv, table' '--base-url:API base URL (overrides the profile; e.g. a sandbox)' '--fields:Only these fields, in this order (comma-separated column names or JSON paths)' '-q:Print nothing on stderr but errors and warnings' '--quiet:Print nothing on stderr but errors and warnings' '-v:Log requests to stderr (secrets redacted); repeat for more' '--verbose:Log requests to stderr (secrets redacted); repeat for more' '--all-profiles:Run the command for every profile of the config file at once (one process each); records get a '\''profile'\'' field, exit code is the worst' ) ;;
         'lexsync auth')
-            candidates=('login:Check an API key and store it for a profile' 'status:Show which organisation a profile reaches and where its key comes from' 'logout:Remove the stored API key of a profile' ) ;;
+            candidates=('login:Check an API key (or connect with OAuth) and store it for a profile' 'status:Show which organisation a profile reaches and where its key comes from' 'logout:Remove the stored API key of a profile' ) ;;
         'lexsync auth login')
-            candidates=('--with-token:Read the key from the first line of standard input (also the default when stdin is not a terminal)' ) ;;
+            candidates=('--with-token:Read the key from the first line of standard input (also the default when stdin is not a terminal)' '--oauth:Connect with OAuth as a partner application (client id and secret from the profile or LEXSYNC_OAUTH_CLIENT_ID/_SECRET) instead of an API key' '--no-browser:With --oauth: only print the authorization URL and read the redirect URL (or the code) from standard input, for machines without a browser' '--scopes:With --oauth: the scopes to ask for, comma- or space-separated (default: what every lexsync command needs; see lexsync-auth(1))' ) ;;
         'lexsync auth status')
             candidates=('--all:Check every profile in the config file' ) ;;
         'lexsync auth logout')
@@ -50,11 +56,23 @@ _lexsync() {
         'lexsync sandbox')
             candidates=('serve:Run the local lexoffice API emulator' ) ;;
         'lexsync sandbox serve')
-            candidates=('--host:Address to bind (loopback unless --allow-remote)' '--port:Port to bind; 0 picks a free port' '--allow-remote:Allow a --host that is not a loopback address' '--seed:demo, empty, or a JSON seed file' '--state:SQLite file that keeps all data across restarts (default: in memory)' '--rate-limit:Requests per second per API key' '--burst:Token bucket capacity per API key' '--no-rate-limit:Never answer 429' '--retry-after:Send a Retry-After header with 429 (the live API sends none)' '--listing-window:Cap of totalElements in listings; 0 = unlimited' '--latency:Added delay per request in milliseconds' '--latency-jitter:Random extra delay per request, 0 to N milliseconds' '--upload-visibility-delay:Milliseconds during which the voucher of a new upload answers 404' ) ;;
+            candidates=('--host:Address to bind (loopback unless --allow-remote)' '--port:Port to bind; 0 picks a free port' '--allow-remote:Allow a --host that is not a loopback address' '--seed:demo, empty, or a JSON seed file' '--state:SQLite file that keeps all data across restarts (default: in memory)' '--rate-limit:Requests per second per API key' '--burst:Token bucket capacity per API key' '--no-rate-limit:Never answer 429' '--retry-after:Send a Retry-After header with 429 (the live API sends none)' '--listing-window:Cap of totalElements in listings; 0 = unlimited' '--latency:Added delay per request in milliseconds' '--latency-jitter:Random extra delay per request, 0 to N milliseconds' '--faults:Inject faults into authenticated requests, e.g. 5xx=0.05,504-after-write=0.05,429-storm=0.02,reset=0.02,truncate=0.02' '--fault-seed:Seed of the fault generator (default: random, printed on stderr)' '--webhook-key:PEM RSA private key that signs webhook callbacks (default: generated)' '--webhook-retry-scale:Factor on the webhook retry delays (0.001: 10 s become 10 ms)' '--webhook-public-key-out:Write the public key of the callback signatures (PEM) to FILE at start (also served at GET /_sandbox/webhook-public-key)' '--token-lifetime:Lifetime of OAuth access tokens in seconds (0: expired at once)' '--oauth-deny:Refuse every OAuth authorization (redirect with error=access_denied)' '--upload-visibility-delay:Milliseconds during which the voucher of a new upload answers 404' ) ;;
         'lexsync vouchers')
             candidates=('upload:Upload receipts (PDF, JPG, PNG, XML e-invoices) to lexoffice, each exactly once' ) ;;
         'lexsync vouchers upload')
             candidates=('--glob:File name pattern for directories (repeatable; default *.pdf *.jpg *.jpeg *.png *.xml, any case)' '--data:Sidecar CSV or JSON with bookkeeping data per file (see man lexsync-vouchers)' '--to:Add the file to this existing voucher (id)' '--voucher-number:Voucher number (single file)' '--date:Voucher date yyyy-MM-dd (single file)' '--due-date:Due date yyyy-MM-dd (single file)' '--type:purchaseinvoice (default), purchasecreditnote, salesinvoice or salescreditnote' '--amount:Gross amount (with --tax-rate)' '--net:Net amount (with --tax-rate), instead of --amount' '--tax-rate:Tax rate in percent: 0, 5, 7, 16 or 19' '--category:Posting category, name or id' '--contact:Contact id' '--collective-contact:Book on the collective contact (the default without --contact)' '--contact-name:Name shown for the collective contact' '--remark:Remark' '--dry-run:Check everything and print the plan with its requests; send no writes' '--retry-unknown:Upload again the files whose earlier inbox upload ended without a clear answer (check lexoffice'\''s inbox first)' ) ;;
+        'lexsync webhooks')
+            candidates=('subscribe:Subscribe a callback URL to event types' 'list:List the account'\''s event subscriptions' 'delete:Delete event subscriptions by id, or all' 'listen:Receive callbacks, verify their signatures, run a command per event' ) ;;
+        'lexsync webhooks subscribe')
+            candidates=('--url:Callback URL (https; lexoffice checks it with HEAD)' ) ;;
+        'lexsync webhooks list')
+            candidates=() ;;
+        'lexsync webhooks delete')
+            candidates=('--all:Delete every subscription of the account' ) ;;
+        'lexsync webhooks listen')
+            candidates=('--host:Address to bind' '--port:Port to bind; 0 picks a free one (printed on stdout)' '--exec:Shell command per verified event: event JSON on stdin, LEXSYNC_EVENT_TYPE, LEXSYNC_RESOURCE_ID, LEXSYNC_ORGANIZATION_ID, LEXSYNC_EVENT_DATE set' '--public-key:PEM public key of the signatures (default: the profile'\''s webhook_public_key)' '--forward-to:Relay verified events (raw body and X-Lxo-Signature) to this URL' '--organization-id:Accept only events of this organisation (default: the profile'\''s, when an API key is available)' '--max-events:Stop after this many accepted events (0: run until interrupted)' ) ;;
+        'lexsync sync')
+            candidates=('--no-wait:When another sync of the profile is running, exit 0 with a note instead of waiting for it' '--only:Run only these jobs: contacts, invoices, export, receipts' ) ;;
         'lexsync doctor')
             candidates=() ;;
         'lexsync completion')

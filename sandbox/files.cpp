@@ -202,6 +202,7 @@ ApiResponse upload(Store& store, const ApiRequest& req, int visibility_delay_ms)
     f.voucher_id = voucher_id;
     store.put_file(req.org_id, f);
     tx.commit();
+    store.emit(req.org_id, "voucher.created", voucher_id);
     JsonDocument d(rapidjson::kObjectType);
     auto& a = d.GetAllocator();
     d.AddMember("id", json_str(f.id, a), a);

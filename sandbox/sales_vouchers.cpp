@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -878,6 +879,15 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
         store.put(req.org_id, "invoices", *preceding);
     }
     tx.commit();
+    // Webhook events: "invoices" → "invoice.created", "credit-notes" → "credit-note.created".
+    store.emit(req.org_id,
+               std::string(type.path).substr(0, std::strlen(type.path) - 1) + ".created", r.id);
+    if (preceding) {
+        store.emit(req.org_id, "invoice.changed", preceding->id);
+        if (member_string(pdoc, "voucherStatus") == "paidoff") {
+            store.emit(req.org_id, "invoice.status.changed", preceding->id);
+        }
+    }
     return action_result(201, req, type.path, r, true);
 }
 

@@ -1,6 +1,7 @@
 #include "sandbox/seed.hpp"
 
 #include "sandbox/contacts.hpp"
+#include "sandbox/oauth.hpp"
 #include "sandbox/server.hpp"
 #include "sandbox/support.hpp"
 
@@ -231,6 +232,16 @@ void apply_organization(Store& store, const JsonValue& org, const std::string& w
         store.add_api_key(key.GetString(), id);
     }
 
+    if (const JsonValue* clients = member(org, "oauthClients")) {
+        if (!clients->IsArray()) {
+            throw std::runtime_error(where + ": \"oauthClients\" must be an array");
+        }
+        for (rapidjson::SizeType i = 0; i < clients->Size(); ++i) {
+            oauth::seed_client(store, id, (*clients)[i],
+                               where + ": oauthClients[" + std::to_string(i) + "]");
+        }
+    }
+
     if (const JsonValue* list = member(org, "contacts")) {
         if (!list->IsArray()) {
             throw std::runtime_error(where + ": \"contacts\" must be an array");
@@ -255,7 +266,11 @@ std::string builtin_seed_json(bool with_contacts) {
     s += R"("userName":"Frau Erika Musterfrau","userEmail":"erika@demo-reinigung.example",)";
     s += R"("apiKeys":[")";
     s += k_sandbox_api_key;
-    s += R"("],"contacts":)";
+    s += R"("],"oauthClients":[{"clientId":")";
+    s += oauth::k_demo_client_id;
+    s += R"(","clientSecret":")";
+    s += oauth::k_demo_client_secret;
+    s += R"("}],"contacts":)";
     s += with_contacts ? k_demo_contacts : "[]";
     s += "}]}";
     return s;

@@ -1,7 +1,10 @@
 #include "sandbox/server.hpp"
 
 #include "sandbox/contacts.hpp"
+#include "sandbox/events.hpp"
 #include "sandbox/files.hpp"
+#include "sandbox/finance.hpp"
+#include "sandbox/oauth.hpp"
 #include "sandbox/payments.hpp"
 #include "sandbox/reference_data.hpp"
 #include "sandbox/sales_vouchers.hpp"
@@ -145,9 +148,12 @@ struct Server::Impl {
         if (options.rate_limit && !(options.rate_per_second > 0)) {
             throw std::runtime_error("rate limit must be above 0 requests per second");
         }
+        oauth::ensure_schema(store);
         if (!store.seeded()) {
             apply_seed(store, options.seed);
         }
+        store.set_event_sink([this](const std::string& org, const std::string& type,
+                                    const std::string& id) { events.emit(org, type, id); });
         const auto handler = [this](const httplib::Request& req, httplib::Response& res) {
             handle(req, res);
         };
@@ -158,12 +164,17 @@ struct Server::Impl {
         http.Patch(".*", handler);
         http.Options(".*", handler);
         http.set_keep_alive_timeout(2);
+        if (options.faults.any()) {
+            faults = std::make_unique<FaultInjector>(options.faults, options.fault_seed);
+        }
     }
 
     void handle(const httplib::Request& req, httplib::Response& res) {
         const auto start = SteadyClock::now();
         simulate_latency();
-        ApiResponse r = process(req);
+        FaultPlan fault; // chosen in process() once the request is authenticated
+        ApiResponse r = process(req, fault);
+        fault_rewrite_after(fault, req.method, req.path, r);
         res.status = r.status;
         res.set_header("Date", http_date_now()); // as the service's gateway does (RFC 7231)
         for (const auto& [name, value] : r.headers) {
@@ -173,13 +184,14 @@ struct Server::Impl {
             res.set_content(r.body, r.content_type.empty() ? std::string("application/json")
                                                            : r.content_type);
         }
+        fault_cut_response(fault, req, res);
         if (options.log) {
             const auto ms =
                 std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start)
                     .count();
             // The target carries only the path and query; credentials live in headers.
             options.log(req.method + " " + req.target + " " + std::to_string(r.status) + " " +
-                        std::to_string(ms) + "ms");
+                        std::to_string(ms) + "ms" + fault_log_tag(fault));
         }
     }
 
@@ -215,7 +227,25 @@ struct Server::Impl {
         return false;
     }
 
-    ApiResponse process(const httplib::Request& hreq) {
+    ApiResponse process(const httplib::Request& hreq, FaultPlan& fault) {
+        if (auto r = events.public_route(hreq.method, hreq.path)) {
+            return *r; // the webhook public key needs no authentication
+        }
+        // The OAuth authorization server on the same origin (its own limits; none emulated).
+        if (hreq.path.compare(0, 8, "/oauth2/") == 0) {
+            std::lock_guard oauth_lock(mutex);
+            oauth::OAuthRequest o{hreq.method,
+                                  hreq.path,
+                                  parse_query(hreq.target),
+                                  hreq.body,
+                                  hreq.get_header_value("Content-Type"),
+                                  hreq.get_header_value("Authorization")};
+            oauth::Options oo{options.token_lifetime_seconds, options.oauth_deny};
+            if (auto r = oauth::handle(store, oo, o)) {
+                return *r;
+            }
+            return regular_error(404, hreq.path, "No route found for " + hreq.path);
+        }
         // 1. Authentication comes first: no key, no bucket.
         const std::string auth = hreq.get_header_value("Authorization");
         std::string key;
@@ -225,8 +255,12 @@ struct Server::Impl {
         }
         std::unique_lock lock(mutex);
         std::optional<std::string> org;
+        std::optional<oauth::Grant> grant; // set for OAuth access tokens (scoped)
         if (!key.empty()) {
             org = store.organization_for_key(key);
+            if (!org && (grant = oauth::access_token(store, key))) {
+                org = grant->org_id;
+            }
         }
         if (!org) {
             return message_error(401, "Unauthorized");
@@ -242,6 +276,28 @@ struct Server::Impl {
                 }
                 return r;
             }
+        }
+        // Injected faults (--faults) touch only authenticated requests.
+        if (faults) {
+            fault = faults->draw(hreq.method, hreq.path, hreq.is_multipart_form_data());
+            if (fault.delay_ms > 0) {
+                lock.unlock();
+                std::this_thread::sleep_for(std::chrono::milliseconds(fault.delay_ms));
+                lock.lock();
+            }
+            if (auto r = fault_response_before(fault, hreq.path)) {
+                return *r;
+            }
+        }
+        // An OAuth token without the endpoint's scope (§1.4); static API keys have full access.
+        if (grant && !oauth::scope_allows(hreq.method, hreq.path, grant->scopes)) {
+            return regular_error(403, hreq.path,
+                                 "Access denied: the access token lacks the scope " +
+                                     oauth::required_scopes_text(hreq.method, hreq.path));
+        }
+        // [U] Partner-only routes (finance, assignment hints) refuse static API keys.
+        if (!grant && finance::partner_only(hreq.path)) {
+            return finance::api_key_refused(hreq.path);
         }
         // 3. Route.
         ApiRequest req;
@@ -264,6 +320,9 @@ struct Server::Impl {
         }
         req.org_id = *org;
         try {
+            if (auto r = events.route(req, lock)) {
+                return *r;
+            }
             return route(req);
         } catch (const std::exception&) {
             return regular_error(500, req.path, "Internal server error");
@@ -329,6 +388,9 @@ struct Server::Impl {
                     return contacts::update(store, req, id);
                 }
             }
+        }
+        if (auto r = finance::route(store, req)) {
+            return *r;
         }
         if (auto r = route_vouchers(req)) {
             return *r;
@@ -462,7 +524,11 @@ struct Server::Impl {
     ServerOptions options;
     Store store;
     std::mutex mutex; // guards store and buckets
+    Events events{store, mutex,
+                  WebhookOptions{options.webhook_key_file, options.webhook_retry_scale,
+                                 options.webhook_timeout_ms, options.log}};
     std::map<std::string, Bucket> buckets;
+    std::unique_ptr<FaultInjector> faults; // null without --faults
     httplib::Server http;
     int port = 0;
     std::mutex lifecycle_mutex; // orders stop() against the start of listen()
@@ -517,6 +583,14 @@ void Server::stop() {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     impl.http.stop();
+}
+
+FaultCounts Server::fault_counts() const {
+    return m_impl->faults ? m_impl->faults->counts() : FaultCounts{};
+}
+
+std::string Server::webhook_public_key() const {
+    return m_impl->events.public_key_pem();
 }
 
 std::string Server::base_url() const {

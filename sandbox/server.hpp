@@ -4,6 +4,9 @@
 // vouchers, the voucher list, bookkeeping vouchers, files and payments).
 #pragma once
 
+#include "sandbox/faults.hpp"
+
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,6 +31,18 @@ struct ServerOptions {
     // After POST /v1/files, GET of the new bookkeeping voucher answers 404 for this long (the
     // service's OCR delay); 0 = visible at once.
     int upload_visibility_delay_ms = 0;
+    // OAuth (/oauth2/*): access-token lifetime in seconds (0 = expired at once), and whether
+    // every authorization request is refused with access_denied.
+    long token_lifetime_seconds = 14399;
+    bool oauth_deny = false;
+    // Injected faults for authenticated requests (`--faults`), drawn from `fault_seed`.
+    FaultSpec faults;
+    std::uint64_t fault_seed = 0;
+    // Webhooks: PEM RSA private key signing the callbacks (empty = generated at start), the
+    // factor applied to the retry delays of §9.13 and the callbacks' read timeout.
+    std::string webhook_key_file;
+    double webhook_retry_scale = 1.0;
+    int webhook_timeout_ms = 5000;
     // Receives one line per request (method, path, status, duration; never credentials).
     std::function<void(const std::string&)> log;
 };
@@ -49,6 +64,10 @@ public:
     void stop();
     // "http://127.0.0.1:PORT" (the bound host and port).
     std::string base_url() const;
+    // The PEM public key that verifies the webhook callbacks' X-Lxo-Signature.
+    std::string webhook_public_key() const;
+    // The faults injected so far (all zero without ServerOptions::faults).
+    FaultCounts fault_counts() const;
 
 private:
     struct Impl;

@@ -105,6 +105,15 @@ std::vector<StoredResource> Store::list(const std::string& org_id, const std::st
     return out;
 }
 
+std::string Store::fingerprint(const std::string& org_id, const std::string& kind) {
+    auto st = m_db.prepare("SELECT COUNT(*), COALESCE(MAX(seq), 0), COALESCE(SUM(version), 0) FROM resources "
+                           "WHERE org_id = ? AND kind = ?");
+    st.bind(1, org_id).bind(2, kind);
+    st.step();
+    return std::to_string(st.column_int(0)) + ":" + std::to_string(st.column_int(1)) + ":" +
+           std::to_string(st.column_int(2));
+}
+
 void Store::put(const std::string& org_id, const std::string& kind, const StoredResource& r) {
     m_db.prepare("INSERT INTO resources (org_id, kind, id, version, created, updated, doc) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, kind, id) DO UPDATE SET "

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <lexsync/sqlite.hpp>
 #include <optional>
 #include <string>
@@ -54,6 +55,9 @@ public:
                                       const std::string& id);
     // Every resource of a kind in insertion order.
     std::vector<StoredResource> list(const std::string& org_id, const std::string& kind);
+    // A value that changes whenever a resource of `kind` is created or changed (count, highest
+    // sequence and sum of versions), so listings can cache what they derive from the documents.
+    std::string fingerprint(const std::string& org_id, const std::string& kind);
     // Inserts or replaces a resource (a replacement keeps its insertion position).
     void put(const std::string& org_id, const std::string& kind, const StoredResource& r);
 
@@ -70,10 +74,24 @@ public:
     // Removes a file (no-op when absent).
     void delete_file(const std::string& org_id, const std::string& id);
 
+    // Receives (organisation, event type, resource id) of every resource change.
+    using EventSink =
+        std::function<void(const std::string&, const std::string&, const std::string&)>;
+    // Installs the receiver of emit() (the server's webhook dispatcher).
+    void set_event_sink(EventSink sink) { m_event_sink = std::move(sink); }
+    // Reports a change such as ("…", "contact.created", id) after its commit; no-op without sink.
+    void emit(const std::string& org_id, const std::string& event_type,
+              const std::string& resource_id) {
+        if (m_event_sink) {
+            m_event_sink(org_id, event_type, resource_id);
+        }
+    }
+
     sqlite::Database& db() { return m_db; }
 
 private:
     sqlite::Database m_db;
+    EventSink m_event_sink;
 };
 
 } // namespace lexsync::sandbox

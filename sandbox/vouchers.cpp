@@ -434,6 +434,7 @@ ApiResponse create(Store& store, const ApiRequest& req) {
         payments::open(store, req.org_id, r.id, n.total);
     }
     tx.commit();
+    store.emit(req.org_id, "voucher.created", r.id);
     // [U] SDK test suites saw 201 (one expected 200); clients should accept any 2xx.
     return action_result(201, req, "vouchers", r, true);
 }
@@ -522,6 +523,10 @@ ApiResponse update(Store& store, const ApiRequest& req, const std::string& id) {
         }
     }
     tx.commit();
+    store.emit(req.org_id, "voucher.changed", id);
+    if (status != current) {
+        store.emit(req.org_id, "voucher.status.changed", id);
+    }
     return action_result(200, req, "vouchers", r, false);
 }
 

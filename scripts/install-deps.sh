@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages lexsync needs to build and test. Works as root or through sudo, and
+# Installs the Debian packages lexsync needs to build and test (`--fuzz`: and to fuzz it). Works as root or through sudo, and
 # does nothing when everything is already there.
 set -euo pipefail
 
@@ -9,6 +9,11 @@ packages=(
   libsqlite3-dev libcpp-httplib-dev libssl-dev
   curl jq ca-certificates
 )
+
+# `--fuzz`: also clang 14 and its libFuzzer runtime (libclang-rt-14-dev), for scripts/fuzz.sh.
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,15 +3,26 @@
 #include "cli/output.hpp"
 #include "commands/auth/shared/auth_shared.hpp"
 
+#include <ctime>
 #include <fmt/format.h>
 #include <lexsync/credentials.hpp>
 #include <lexsync/error.hpp>
+#include <lexsync/oauth.hpp>
 #include <memory>
 #include <vector>
 
 namespace lexsync::commands::auth {
 
 namespace {
+
+std::string iso_utc(std::int64_t unix_seconds) {
+    const std::time_t t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
 
 // Where the key would have come from, for a profile whose key could not be resolved.
 credentials::Source intended_source(Context& ctx, const config::ResolvedProfile& p) {
@@ -31,6 +42,9 @@ bool check_profile(Context& ctx, const std::string& name, json::Document& record
     json::set(record, "companyName", json::Value(rapidjson::kNullType), a);
     json::set(record, "taxType", json::Value(rapidjson::kNullType), a);
     json::set(record, "smallBusiness", json::Value(rapidjson::kNullType), a);
+    json::set(record, "credential", json::Value(rapidjson::kNullType), a);
+    json::set(record, "scopes", json::Value(rapidjson::kNullType), a);
+    json::set(record, "expiresAt", json::Value(rapidjson::kNullType), a);
     auto finish = [&](const char* source, const std::string& status) {
         json::set(record, "keySource", json::str(source, a), a);
         json::set(record, "status", json::str(status, a), a);
@@ -52,8 +66,37 @@ bool check_profile(Context& ctx, const std::string& name, json::Document& record
     if (token->second == credentials::Source::none || token->first.empty()) {
         return finish(source, "no key");
     }
-    auto answer = fetch_profile(ctx, profile, token->first);
+    std::optional<credentials::OAuthTokens> oauth_tokens;
+    if (token->second == credentials::Source::file) {
+        auto stored =
+            credentials::load_oauth(config::credentials_path(profile.config_file), profile.name);
+        if (!stored) {
+            return finish(source, "error: " + stored.error().message);
+        }
+        oauth_tokens = std::move(stored).value();
+    }
+    json::set(record, "credential", json::str(oauth_tokens ? "oauth" : "api_key", a), a);
+    std::shared_ptr<oauth::TokenSource> oauth_source;
+    if (oauth_tokens) {
+        oauth_source = oauth::make_token_source(
+            profile, ctx.env, *oauth_tokens,
+            [&ctx, c = client_config_for(ctx, profile, BearerToken{})] {
+                return ctx.transport_factory(c);
+            },
+            ctx.clock);
+    }
+    auto answer = oauth_source ? fetch_profile_oauth(ctx, profile, oauth_source)
+                               : fetch_profile(ctx, profile, token->first);
+    if (oauth_source) {
+        // After a refresh these are the new tokens' scope and expiry.
+        const auto t = oauth_source->tokens();
+        json::set(record, "scopes", json::str(t.scope, a), a);
+        json::set(record, "expiresAt", json::str(iso_utc(t.expires_at), a), a);
+    }
     if (!answer) {
+        if (oauth_source && answer.error().status == 401) {
+            return finish(source, "error: " + answer.error().message);
+        }
         if (answer.error().status == 401) {
             return finish(source, "unauthorized");
         }
@@ -76,8 +119,10 @@ void register_status(CLI::App& parent, Context& ctx) {
         "status", "Show which organisation a profile reaches and where its key comes from");
     cmd->add_flag("--all", options->all, "Check every profile in the config file");
     cmd->footer(R"(Each profile is checked with GET /v1/profile. keySource is env (LEXSYNC_API_KEY),
-command (api_key_command), file (credentials.toml) or none; status is ok, unauthorized, no key or
-error: <reason>. Exits with 3 when any profile checked has no working key.
+command (api_key_command), file (credentials.toml) or none; credential is api_key or oauth; for
+OAuth connections scopes and expiresAt (of the access token, UTC; an expired one is refreshed by
+the check) are shown. status is ok, unauthorized, no key or error: <reason>. Exits with 3 when
+any profile checked has no working key.
 
 Examples:
   lexsync auth status
@@ -106,6 +151,9 @@ void run_status(const StatusOptions& options, Context& ctx) {
                                       {"taxType", "taxType"},
                                       {"smallBusiness", "smallBusiness"},
                                       {"keySource", "keySource"},
+                                      {"credential", "credential"},
+                                      {"scopes", "scopes"},
+                                      {"expiresAt", "expiresAt"},
                                       {"status", "status"}});
     std::size_t failed = 0;
     for (const auto& name : names) {

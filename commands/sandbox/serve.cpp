@@ -3,11 +3,13 @@
 #include "sandbox/server.hpp"
 
 #include <csignal>
+#include <fstream>
 #include <lexsync/error.hpp>
 #include <memory>
 #include <mutex>
 #include <ostream>
 #include <pthread.h>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -81,6 +83,27 @@ void register_serve(CLI::App& parent, Context& ctx) {
     cmd->add_option("--latency-jitter", options->latency_jitter_ms,
                     "Random extra delay per request, 0 to N milliseconds")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--faults", options->faults,
+                    "Inject faults into authenticated requests, e.g. "
+                    "5xx=0.05,504-after-write=0.05,429-storm=0.02,reset=0.02,truncate=0.02");
+    cmd->add_option("--fault-seed", options->fault_seed,
+                    "Seed of the fault generator (default: random, printed on stderr)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--webhook-key", options->webhook_key,
+                    "PEM RSA private key that signs webhook callbacks (default: generated)");
+    cmd->add_option("--webhook-retry-scale", options->webhook_retry_scale,
+                    "Factor on the webhook retry delays (0.001: 10 s become 10 ms)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_option("--webhook-public-key-out", options->webhook_public_key_out,
+                    "Write the public key of the callback signatures (PEM) to FILE at start "
+                    "(also served at GET /_sandbox/webhook-public-key)");
+    cmd->add_option("--token-lifetime", options->token_lifetime,
+                    "Lifetime of OAuth access tokens in seconds (0: expired at once)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_flag("--oauth-deny", options->oauth_deny,
+                  "Refuse every OAuth authorization (redirect with error=access_denied)");
     cmd->add_option("--upload-visibility-delay", *upload_delay,
                     "Milliseconds during which the voucher of a new upload answers 404")
         ->check(CLI::NonNegativeNumber);
@@ -97,6 +120,10 @@ The demo organisation "Demo Reinigung GmbH" (seeds demo and empty) accepts the A
   )") + lexsync::sandbox::k_sandbox_api_key +
         R"(
 A seed file lists organisations with their own keys and contacts (see sandbox/README.md).
+The OAuth authorization server runs on the same origin as the API (/oauth2/authorize,
+/oauth2/token, /oauth2/revoke): use the printed URL as oauth_base_url too. The demo seed's
+client is lexsync-sandbox-client with the secret sandbox-client-secret; authorization is
+granted without a consent page (add deny=1 to the authorize URL, or --oauth-deny, to refuse).
 
 Examples:
   lexsync sandbox serve --port 8089
@@ -132,6 +159,17 @@ void serve(const ServeOptions& options, int upload_visibility_delay_ms, Context&
     so.latency_ms = options.latency_ms;
     so.latency_jitter_ms = options.latency_jitter_ms;
     so.upload_visibility_delay_ms = upload_visibility_delay_ms;
+    so.token_lifetime_seconds = options.token_lifetime;
+    so.oauth_deny = options.oauth_deny;
+    so.webhook_key_file = options.webhook_key;
+    so.webhook_retry_scale = options.webhook_retry_scale;
+    if (auto spec = lexsync::sandbox::parse_fault_spec(options.faults)) {
+        so.faults = *spec;
+    } else {
+        throw Error(ExitCode::usage, "--faults: " + spec.error());
+    }
+    so.fault_seed = options.fault_seed >= 0 ? static_cast<std::uint64_t>(options.fault_seed)
+                                            : std::random_device{}();
     auto log_mutex = std::make_shared<std::mutex>();
     if (ctx.global.verbose > 0) {
         std::ostream& err = ctx.io.err;
@@ -143,7 +181,7 @@ void serve(const ServeOptions& options, int upload_visibility_delay_ms, Context&
 
     std::unique_ptr<lexsync::sandbox::Server> server;
     try {
-        server = std::make_unique<lexsync::sandbox::Server>(std::move(so));
+        server = std::make_unique<lexsync::sandbox::Server>(so);
     } catch (const std::exception& e) {
         throw Error(ExitCode::invalid_input, std::string("sandbox: ") + e.what());
     }
@@ -153,15 +191,32 @@ void serve(const ServeOptions& options, int upload_visibility_delay_ms, Context&
         throw Error(ExitCode::error, std::string("sandbox: ") + e.what());
     }
 
+    if (!options.webhook_public_key_out.empty()) {
+        std::ofstream pem(options.webhook_public_key_out, std::ios::binary | std::ios::trunc);
+        pem << server->webhook_public_key();
+        if (!pem.flush()) {
+            throw Error(ExitCode::error, "sandbox: cannot write " + options.webhook_public_key_out);
+        }
+    }
     const BlockedSignals signals; // before the server threads start, so they inherit the mask
     ctx.io.out << server->base_url() << std::endl; // scripts read this line: flush at once
     ctx.info("lexsync sandbox: serving " + server->base_url() + " (seed " + options.seed +
              (options.state_file.empty() ? ", in memory" : ", state " + options.state_file) +
              "); stop with Ctrl-C");
+    const bool faulty = so.faults.any();
+    if (faulty) {
+        ctx.info("lexsync sandbox: injecting faults " + so.faults.to_string() + " with seed " +
+                 std::to_string(so.fault_seed) + " (replay with --fault-seed " +
+                 std::to_string(so.fault_seed) + ")");
+    }
     std::thread listener([&server] { server->listen(); });
     signals.wait();
     server->stop();
     listener.join();
+    if (faulty) {
+        ctx.info("lexsync sandbox: faults injected: " +
+                 lexsync::sandbox::describe(server->fault_counts()));
+    }
     ctx.info("lexsync sandbox: stopped");
 }
 

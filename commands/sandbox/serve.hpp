@@ -5,6 +5,7 @@
 #include "cli/context.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 
 namespace lexsync::commands::sandbox {
@@ -22,6 +23,15 @@ struct ServeOptions {
     long listing_window = 10000; // 0 = unlimited
     int latency_ms = 0;
     int latency_jitter_ms = 0;
+    long token_lifetime = 14399; // OAuth access-token lifetime in seconds
+    bool oauth_deny = false;     // refuse every OAuth authorization (access_denied)
+    // Webhooks: the PEM RSA private key of the callbacks (empty = generated), the factor on the
+    // retry delays, and a file that receives the public key (PEM) at start.
+    std::string webhook_key;
+    double webhook_retry_scale = 1.0;
+    std::string webhook_public_key_out;
+    std::string faults;      // fault spec (see lexsync-sandbox(1)); empty = none
+    long long fault_seed = -1; // -1 = a random seed, printed so that a run can be replayed
 };
 
 // Adds `serve` to `parent`.

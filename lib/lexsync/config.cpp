@@ -20,6 +20,18 @@
 //     oauth_client_secret_command = "pass show lexoffice/client-secret"   # prints the secret
 //     oauth_base_url = "https://app.lexware.de"   # authorization server (default)
 //
+//     webhook_public_key = "~/.config/lexsync/lexoffice-webhook.pub"  # webhooks listen: PEM key
+//     transactions_mapping = "stripe-balance"  # transactions export: mapping name or TOML file
+//     finance_account_system = "…"      # transactions export: accountSystem issued by Lexware
+//
+//     [profiles.shop.sync]              # the jobs of `lexsync sync`; an unset key skips its job
+//     contacts_pull_out = "~/exports/contacts.csv"  # contacts pull --out
+//     contacts_pull_format = "csv"      # json | ndjson | csv (default: by the file's extension)
+//     invoices_pull_dir = "~/archive/invoices"      # invoices pull --out
+//     invoices_pull_from = "2024-01-01" # first voucher date (default: 1 January of last year)
+//     invoices_export_file = "~/outbox/invoices.csv" # invoices export FILE
+//     receipts_dirs = ["~/Belege"]      # vouchers upload DIR... (a string or an array)
+//
 // Which profile: --profile > $LEXSYNC_PROFILE > default_profile > "default". A named profile that
 // is not in the file is an error, except "default", which may run on defaults and environment.
 //
@@ -141,6 +153,67 @@ std::string strip_trailing_slashes(std::string url) {
     return url;
 }
 
+// Reads a `[profiles.<name>.sync]` table into `out`.
+std::optional<ConfigError> read_sync(const std::filesystem::path& path, const std::string& profile,
+                                     const toml::table& t, SyncSettings& out) {
+    for (auto&& entry : t) {
+        const auto& key = entry.first; // no structured binding: lambdas below capture these
+        const auto& node = entry.second;
+        const std::string k(key.str());
+        const auto& where = node.source();
+        auto want_string = [&](std::optional<std::string>& dst) -> std::optional<ConfigError> {
+            if (!node.is_string() || node.value<std::string>()->empty()) {
+                return error_at(path, where, fmt::format("sync.{} must be a non-empty string", k));
+            }
+            dst = *node.value<std::string>();
+            return std::nullopt;
+        };
+        std::optional<ConfigError> err;
+        if (k == "contacts_pull_out") {
+            err = want_string(out.contacts_pull_out);
+        } else if (k == "contacts_pull_format") {
+            err = want_string(out.contacts_pull_format);
+            if (!err && *out.contacts_pull_format != "json" &&
+                *out.contacts_pull_format != "ndjson" && *out.contacts_pull_format != "csv") {
+                err =
+                    error_at(path, where, "sync.contacts_pull_format must be json, ndjson or csv");
+            }
+        } else if (k == "invoices_pull_dir") {
+            err = want_string(out.invoices_pull_dir);
+        } else if (k == "invoices_pull_from") {
+            err = want_string(out.invoices_pull_from);
+        } else if (k == "invoices_export_file") {
+            err = want_string(out.invoices_export_file);
+        } else if (k == "receipts_dirs") {
+            if (node.is_string() && !node.value<std::string>()->empty()) {
+                out.receipts_dirs.push_back(*node.value<std::string>());
+            } else if (const toml::array* a = node.as_array()) {
+                for (auto&& item : *a) {
+                    if (!item.is_string() || item.value<std::string>()->empty()) {
+                        return error_at(path, item.source(),
+                                        "sync.receipts_dirs must hold non-empty strings");
+                    }
+                    out.receipts_dirs.push_back(*item.value<std::string>());
+                }
+            } else {
+                err = error_at(path, where,
+                               "sync.receipts_dirs must be a string or an array of strings");
+            }
+        } else {
+            err = error_at(path, key.source(),
+                           fmt::format("unknown key '{}' in [profiles.{}.sync] (known: "
+                                       "contacts_pull_out, contacts_pull_format, "
+                                       "invoices_pull_dir, invoices_pull_from, "
+                                       "invoices_export_file, receipts_dirs)",
+                                       k, profile));
+        }
+        if (err) {
+            return err;
+        }
+    }
+    return std::nullopt;
+}
+
 // Reads one `[profiles.<name>]` table into `out`; returns an error at the offending key or value.
 std::optional<ConfigError> read_profile(const std::filesystem::path& path, const toml::key& name,
                                         const toml::table& t, ProfileSettings& out) {
@@ -150,7 +223,9 @@ std::optional<ConfigError> read_profile(const std::filesystem::path& path, const
             path, name.source(),
             fmt::format("invalid profile name '{}' (use letters, digits, '-' and '_')", out.name));
     }
-    for (auto&& [key, node] : t) {
+    for (auto&& entry : t) {
+        const auto& key = entry.first; // no structured binding: lambdas below capture these
+        const auto& node = entry.second;
         const std::string k(key.str());
         const auto& where = node.source();
         auto want_string = [&](std::optional<std::string>& dst) -> std::optional<ConfigError> {
@@ -234,6 +309,20 @@ std::optional<ConfigError> read_profile(const std::filesystem::path& path, const
             err = want_string(out.oauth_base_url);
             if (!err && !valid_base_url(*out.oauth_base_url)) {
                 err = error_at(path, where, "oauth_base_url must start with http:// or https://");
+            }
+        } else if (k == k_webhook_public_key) {
+            err = want_string(out.webhook_public_key);
+        } else if (k == k_transactions_mapping) {
+            err = want_string(out.transactions_mapping);
+        } else if (k == k_finance_account_system) {
+            err = want_string(out.finance_account_system);
+        } else if (k == k_sync) {
+            if (const toml::table* st = node.as_table()) {
+                err = read_sync(path, out.name, *st, out.sync);
+            } else {
+                err = error_at(path, where,
+                               fmt::format("sync must be a table ([profiles.{}.sync]), not {}",
+                                           out.name, type_name(node)));
             }
         } else {
             err = error_at(
@@ -332,6 +421,36 @@ void write_profile(std::ostream& os, const ProfileSettings& p) {
     }
     if (p.oauth_base_url) {
         os << k_oauth_base_url << " = " << toml_quote(*p.oauth_base_url) << "\n";
+    }
+    if (p.webhook_public_key) {
+        os << k_webhook_public_key << " = " << toml_quote(*p.webhook_public_key) << "\n";
+    }
+    if (p.transactions_mapping) {
+        os << k_transactions_mapping << " = " << toml_quote(*p.transactions_mapping) << "\n";
+    }
+    if (p.finance_account_system) {
+        os << k_finance_account_system << " = " << toml_quote(*p.finance_account_system) << "\n";
+    }
+    // The sync sub-table comes last: keys written after its header would belong to it.
+    if (!p.sync.empty() || p.sync.contacts_pull_format || p.sync.invoices_pull_from) {
+        const SyncSettings& s = p.sync;
+        os << "\n[profiles." << p.name << ".sync]\n";
+        for (const auto& [k, v] : {std::pair{"contacts_pull_out", &s.contacts_pull_out},
+                                   std::pair{"contacts_pull_format", &s.contacts_pull_format},
+                                   std::pair{"invoices_pull_dir", &s.invoices_pull_dir},
+                                   std::pair{"invoices_pull_from", &s.invoices_pull_from},
+                                   std::pair{"invoices_export_file", &s.invoices_export_file}}) {
+            if (*v) {
+                os << k << " = " << toml_quote(**v) << "\n";
+            }
+        }
+        if (!s.receipts_dirs.empty()) {
+            os << "receipts_dirs = [";
+            for (std::size_t i = 0; i < s.receipts_dirs.size(); ++i) {
+                os << (i ? ", " : "") << toml_quote(s.receipts_dirs[i]);
+            }
+            os << "]\n";
+        }
     }
 }
 
@@ -563,6 +682,24 @@ Result<ResolvedProfile, ConfigError> resolve(const ConfigFile& file, const Overr
         r.oauth_client_id = p->oauth_client_id;
         r.oauth_client_secret_command = p->oauth_client_secret_command;
         r.oauth_base_url = p->oauth_base_url;
+        if (p->webhook_public_key) {
+            r.webhook_public_key = std::filesystem::path(expand_home(*p->webhook_public_key, env));
+        }
+        if (p->transactions_mapping) {
+            // A mapping file may start with "~/"; a built-in name is left as it is.
+            r.transactions_mapping = expand_home(*p->transactions_mapping, env);
+        }
+        r.finance_account_system = p->finance_account_system;
+        r.sync = p->sync;
+        for (auto* v :
+             {&r.sync.contacts_pull_out, &r.sync.invoices_pull_dir, &r.sync.invoices_export_file}) {
+            if (*v) {
+                *v = expand_home(**v, env);
+            }
+        }
+        for (auto& d : r.sync.receipts_dirs) {
+            d = expand_home(d, env);
+        }
     }
     return r;
 }

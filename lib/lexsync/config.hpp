@@ -32,6 +32,10 @@ inline constexpr const char* k_revenue_category = "revenue_category"; // posting
 inline constexpr const char* k_oauth_client_id = "oauth_client_id"; // partner application (OAuth)
 inline constexpr const char* k_oauth_client_secret_command = "oauth_client_secret_command";
 inline constexpr const char* k_oauth_base_url = "oauth_base_url"; // authorization server
+inline constexpr const char* k_webhook_public_key = "webhook_public_key"; // PEM file (webhooks)
+inline constexpr const char* k_transactions_mapping = "transactions_mapping"; // name or TOML file
+inline constexpr const char* k_finance_account_system = "finance_account_system"; // accountSystem
+inline constexpr const char* k_sync = "sync"; // [profiles.X.sync]: the jobs of `lexsync sync`
 inline constexpr const char* k_default_profile = "default_profile"; // top-level key
 
 // Environment variables.
@@ -51,6 +55,21 @@ struct ConfigError {
     std::string message;
 };
 
+// The jobs of `lexsync sync` ([profiles.X.sync]); an unset key disables its job.
+struct SyncSettings {
+    std::optional<std::string> contacts_pull_out;    // contacts pull --out FILE
+    std::optional<std::string> contacts_pull_format; // json | ndjson | csv (default: extension)
+    std::optional<std::string> invoices_pull_dir;    // invoices pull --out DIR
+    std::optional<std::string> invoices_pull_from;   // yyyy-mm-dd (default: 1 Jan last year)
+    std::optional<std::string> invoices_export_file; // invoices export FILE
+    std::vector<std::string> receipts_dirs;          // vouchers upload DIR...
+    // True when no job is configured.
+    bool empty() const {
+        return !contacts_pull_out && !invoices_pull_dir && !invoices_export_file &&
+               receipts_dirs.empty();
+    }
+};
+
 // One profile as written in the file (unset settings are nullopt).
 struct ProfileSettings {
     std::string name;
@@ -67,6 +86,10 @@ struct ProfileSettings {
     std::optional<std::string> oauth_client_id;
     std::optional<std::string> oauth_client_secret_command;
     std::optional<std::string> oauth_base_url;
+    std::optional<std::string> webhook_public_key;
+    std::optional<std::string> transactions_mapping;   // transactions export --mapping
+    std::optional<std::string> finance_account_system; // transactions export --account-system
+    SyncSettings sync;
 };
 
 struct ConfigFile {
@@ -109,6 +132,10 @@ struct ResolvedProfile {
     std::optional<std::string> oauth_client_id;             // auth login --oauth, refreshes
     std::optional<std::string> oauth_client_secret_command; // prints the client secret
     std::optional<std::string> oauth_base_url; // authorization server (default app.lexware.de)
+    std::optional<std::filesystem::path> webhook_public_key; // webhooks listen: PEM file
+    std::optional<std::string> transactions_mapping;   // transactions export: name or TOML file
+    std::optional<std::string> finance_account_system; // transactions export: accountSystem
+    SyncSettings sync; // paths with a leading "~/" expanded
 };
 
 // Flags that override the profile.

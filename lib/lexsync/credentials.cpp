@@ -3,12 +3,23 @@
 //     [profiles.shop]
 //     api_key = "…"
 //
-// It is only ever written whole (atomically, mode 0600) and refused when group or others may read
-// or write it. Messages name files and profiles, never the content: a TOML syntax error is
-// reported by position only, because the parser's description may quote part of a key.
+//     [profiles.partner]                 # connected with `auth login --oauth`
+//     oauth_client_id = "…"
+//     oauth_access_token = "…"
+//     oauth_refresh_token = "…"
+//     oauth_obtained_at = 1767225600      # Unix seconds
+//     oauth_expires_at = 1767239999
+//     oauth_scope = "contacts.read profile.read"
+//
+// It is only ever written whole (atomically, mode 0600, under an flock on "<file>.lock" so that
+// two processes never lose each other's changes) and refused when group or others may read
+// or write it. The lock lives in a separate file because the atomic rename replaces the inode.
+// Messages name files and profiles, never the content: a TOML syntax error is reported by position
+// only, because the parser's description may quote part of a key.
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <fstream>
 #include <lexsync/atomic_file.hpp>
@@ -16,6 +27,7 @@
 #include <map>
 #include <openssl/crypto.h>
 #include <sstream>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <toml++/toml.h>
@@ -56,15 +68,40 @@ CredentialError fail(std::string message) {
     return CredentialError{std::move(message)};
 }
 
-// Every profile's key in `file` (empty map when the file does not exist). `check_mode` refuses
+// Everything stored for one profile.
+struct Entry {
+    std::string api_key;
+    std::string access_token;
+    std::string refresh_token;
+    std::int64_t obtained_at = 0;
+    std::int64_t expires_at = 0;
+    std::string scope;
+    std::string client_id;
+
+    bool has_oauth() const { return !refresh_token.empty() || !access_token.empty(); }
+    void wipe_all() {
+        wipe(api_key);
+        wipe(access_token);
+        wipe(refresh_token);
+    }
+};
+
+using Entries = std::map<std::string, Entry>;
+
+void wipe_entries(Entries& entries) {
+    for (auto& [name, e] : entries) {
+        e.wipe_all();
+    }
+}
+
+// Every profile's entry in `file` (empty map when the file does not exist). `check_mode` refuses
 // files that group or others can access.
-Result<std::map<std::string, std::string>, CredentialError>
-read_all(const std::filesystem::path& file, bool check_mode) {
-    std::map<std::string, std::string> keys;
+Result<Entries, CredentialError> read_all(const std::filesystem::path& file, bool check_mode) {
+    Entries entries;
     struct stat st {};
     if (::stat(file.c_str(), &st) != 0) {
         if (errno == ENOENT) {
-            return keys;
+            return entries;
         }
         return unexpected(
             fail(fmt::format("cannot read {}: {}", file.string(), std::strerror(errno))));
@@ -92,26 +129,57 @@ read_all(const std::filesystem::path& file, bool check_mode) {
     }
     const toml::table* profiles = root["profiles"].as_table();
     if (profiles == nullptr) {
-        return keys;
+        return entries;
     }
     for (auto&& [name, node] : *profiles) {
         const toml::table* t = node.as_table();
         if (t == nullptr) {
             continue;
         }
-        const toml::node* key = t->get("api_key");
-        if (key == nullptr) {
-            continue;
+        Entry e;
+        std::optional<CredentialError> err;
+        auto want_string = [&](const char* key, std::string& dst) {
+            const toml::node* v = t->get(key);
+            if (v == nullptr || err) {
+                return;
+            }
+            if (!v->is_string()) {
+                err = fail(fmt::format("{}:{}:{}: {} must be a string", file.string(),
+                                       v->source().begin.line, v->source().begin.column, key));
+                return;
+            }
+            dst = *v->value<std::string>();
+        };
+        auto want_int = [&](const char* key, std::int64_t& dst) {
+            const toml::node* v = t->get(key);
+            if (v == nullptr || err) {
+                return;
+            }
+            if (!v->is_integer()) {
+                err = fail(fmt::format("{}:{}:{}: {} must be an integer", file.string(),
+                                       v->source().begin.line, v->source().begin.column, key));
+                return;
+            }
+            dst = *v->value<std::int64_t>();
+        };
+        want_string("api_key", e.api_key);
+        want_string("oauth_access_token", e.access_token);
+        want_string("oauth_refresh_token", e.refresh_token);
+        want_int("oauth_obtained_at", e.obtained_at);
+        want_int("oauth_expires_at", e.expires_at);
+        want_string("oauth_scope", e.scope);
+        want_string("oauth_client_id", e.client_id);
+        if (err) {
+            e.wipe_all();
+            wipe_entries(entries);
+            return unexpected(std::move(*err));
         }
-        if (!key->is_string()) {
-            return unexpected(
-                fail(fmt::format("{}:{}:{}: api_key must be a string", file.string(),
-                                 key->source().begin.line, key->source().begin.column)));
+        if (!e.api_key.empty() || e.has_oauth()) {
+            entries.emplace(std::string(name.str()), std::move(e));
         }
-        keys.emplace(std::string(name.str()), *key->value<std::string>());
     }
     // toml++'s own copies of the keys are released with `root`; they cannot be wiped from here.
-    return keys;
+    return entries;
 }
 
 std::string quote(std::string_view s) {
@@ -131,18 +199,26 @@ std::string quote(std::string_view s) {
     return out;
 }
 
-Result<bool, CredentialError> write_all(const std::filesystem::path& file,
-                                        std::map<std::string, std::string>& keys) {
+Result<bool, CredentialError> write_all(const std::filesystem::path& file, Entries& entries) {
     SecretString text;
-    text.value = "# lexsync API keys, one per profile. Keep this file private (mode 0600).\n";
-    for (const auto& [name, key] : keys) {
-        SecretString quoted;
-        quoted.value = quote(key);
-        text.value += "\n[profiles." + name + "]\napi_key = " + quoted.value + "\n";
+    text.value = "# lexsync credentials (API keys and OAuth tokens), one table per profile.\n"
+                 "# Keep this file private (mode 0600).\n";
+    for (const auto& [name, e] : entries) {
+        SecretString block;
+        block.value = "\n[profiles." + name + "]\n";
+        if (!e.api_key.empty()) {
+            block.value += "api_key = " + quote(e.api_key) + "\n";
+        } else if (e.has_oauth()) {
+            block.value += "oauth_client_id = " + quote(e.client_id) + "\n";
+            block.value += "oauth_access_token = " + quote(e.access_token) + "\n";
+            block.value += "oauth_refresh_token = " + quote(e.refresh_token) + "\n";
+            block.value += fmt::format("oauth_obtained_at = {}\n", e.obtained_at);
+            block.value += fmt::format("oauth_expires_at = {}\n", e.expires_at);
+            block.value += "oauth_scope = " + quote(e.scope) + "\n";
+        }
+        text.value += block.value;
     }
-    for (auto& [name, key] : keys) {
-        wipe(key);
-    }
+    wipe_entries(entries);
     const auto dir = file.parent_path();
     std::error_code ec;
     if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
@@ -161,27 +237,19 @@ Result<bool, CredentialError> write_all(const std::filesystem::path& file,
     return true;
 }
 
-void wipe_all(std::map<std::string, std::string>& keys) {
-    for (auto& [name, key] : keys) {
-        wipe(key);
-    }
-}
-
 // Runs `command` through /bin/sh and returns its standard output; stdin and stderr are inherited
 // so that password managers can prompt.
-Result<std::string, CredentialError> run_key_command(const std::string& command,
-                                                     const std::string& profile) {
+Result<std::string, CredentialError> run_command(const std::string& command,
+                                                 const std::string& what) {
     int fds[2];
     if (::pipe(fds) != 0) {
-        return unexpected(
-            fail(fmt::format("api_key_command of profile '{}': cannot create a pipe", profile)));
+        return unexpected(fail(fmt::format("{}: cannot create a pipe", what)));
     }
     const pid_t pid = ::fork();
     if (pid < 0) {
         ::close(fds[0]);
         ::close(fds[1]);
-        return unexpected(
-            fail(fmt::format("api_key_command of profile '{}': cannot start /bin/sh", profile)));
+        return unexpected(fail(fmt::format("{}: cannot start /bin/sh", what)));
     }
     if (pid == 0) {
         ::dup2(fds[1], STDOUT_FILENO);
@@ -217,8 +285,7 @@ Result<std::string, CredentialError> run_key_command(const std::string& command,
         const std::string how = WIFEXITED(status)
                                     ? fmt::format("exit status {}", WEXITSTATUS(status))
                                     : fmt::format("signal {}", WTERMSIG(status));
-        return unexpected(
-            fail(fmt::format("api_key_command of profile '{}' failed ({})", profile, how)));
+        return unexpected(fail(fmt::format("{} failed ({})", what, how)));
     }
     return output;
 }
@@ -232,21 +299,28 @@ Result<std::optional<BearerToken>, CredentialError> load(const std::filesystem::
         return unexpected(std::move(all).error());
     }
     std::optional<BearerToken> token;
-    if (auto it = all->find(profile); it != all->end() && !it->second.empty()) {
-        token = BearerToken(it->second);
+    if (auto it = all->find(profile); it != all->end() && !it->second.api_key.empty()) {
+        token = BearerToken(it->second.api_key);
     }
-    wipe_all(*all);
+    wipe_entries(*all);
     return token;
 }
 
 Result<bool, CredentialError> store(const std::filesystem::path& file, const std::string& profile,
                                     const BearerToken& token) {
+    CredentialsLock lock(file);
+    if (!lock.locked()) {
+        return unexpected(fail(lock.error()));
+    }
     // The file is rewritten with 0600 anyway, so a wrong mode is repaired rather than refused.
     auto all = read_all(file, false);
     if (!all) {
         return unexpected(std::move(all).error());
     }
-    (*all)[profile] = token.reveal();
+    Entry& e = (*all)[profile];
+    e.wipe_all();
+    e = Entry{};
+    e.api_key = token.reveal();
     return write_all(file, *all);
 }
 
@@ -256,22 +330,124 @@ Result<bool, CredentialError> remove(const std::filesystem::path& file,
     if (!std::filesystem::exists(file, ec)) {
         return false;
     }
+    CredentialsLock lock(file);
+    if (!lock.locked()) {
+        return unexpected(fail(lock.error()));
+    }
     auto all = read_all(file, false);
     if (!all) {
         return unexpected(std::move(all).error());
     }
     auto it = all->find(profile);
     if (it == all->end()) {
-        wipe_all(*all);
+        wipe_entries(*all);
         return false;
     }
-    wipe(it->second);
+    it->second.wipe_all();
     all->erase(it);
     auto written = write_all(file, *all);
     if (!written) {
         return unexpected(std::move(written).error());
     }
     return true;
+}
+
+CredentialsLock::CredentialsLock(const std::filesystem::path& file) {
+    const std::filesystem::path lock_file = file.string() + ".lock";
+    const auto dir = lock_file.parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+        std::filesystem::create_directories(dir, ec);
+        ::chmod(dir.c_str(), 0700);
+    }
+    const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        m_error = fmt::format("cannot open {}: {}", lock_file.string(), std::strerror(errno));
+        return;
+    }
+    while (::flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            m_error = fmt::format("cannot lock {}: {}", lock_file.string(), std::strerror(errno));
+            ::close(fd);
+            return;
+        }
+    }
+    m_fd = fd;
+}
+
+CredentialsLock::~CredentialsLock() {
+    if (m_fd >= 0) {
+        ::flock(m_fd, LOCK_UN);
+        ::close(m_fd);
+    }
+}
+
+Result<std::optional<OAuthTokens>, CredentialError> load_oauth(const std::filesystem::path& file,
+                                                               const std::string& profile) {
+    auto all = read_all(file, true);
+    if (!all) {
+        return unexpected(std::move(all).error());
+    }
+    std::optional<OAuthTokens> tokens;
+    if (auto it = all->find(profile);
+        it != all->end() && it->second.api_key.empty() && it->second.has_oauth()) {
+        const Entry& e = it->second;
+        tokens.emplace();
+        tokens->access_token = BearerToken(e.access_token);
+        tokens->refresh_token = BearerToken(e.refresh_token);
+        tokens->obtained_at = e.obtained_at;
+        tokens->expires_at = e.expires_at;
+        tokens->scope = e.scope;
+        tokens->client_id = e.client_id;
+    }
+    wipe_entries(*all);
+    return tokens;
+}
+
+Result<bool, CredentialError> store_oauth_locked(const std::filesystem::path& file,
+                                                 const std::string& profile,
+                                                 const OAuthTokens& tokens) {
+    auto all = read_all(file, false);
+    if (!all) {
+        return unexpected(std::move(all).error());
+    }
+    Entry& e = (*all)[profile];
+    e.wipe_all();
+    e = Entry{};
+    e.access_token = tokens.access_token.reveal();
+    e.refresh_token = tokens.refresh_token.reveal();
+    e.obtained_at = tokens.obtained_at;
+    e.expires_at = tokens.expires_at;
+    e.scope = tokens.scope;
+    e.client_id = tokens.client_id;
+    return write_all(file, *all);
+}
+
+Result<bool, CredentialError> store_oauth(const std::filesystem::path& file,
+                                          const std::string& profile, const OAuthTokens& tokens) {
+    CredentialsLock lock(file);
+    if (!lock.locked()) {
+        return unexpected(fail(lock.error()));
+    }
+    return store_oauth_locked(file, profile, tokens);
+}
+
+Result<BearerToken, CredentialError> run_secret_command(const std::string& command,
+                                                        const std::string& what) {
+    auto out = run_command(command, what);
+    if (!out) {
+        return unexpected(std::move(out).error());
+    }
+    std::string text = trim(*out);
+    wipe(*out);
+    std::string first = trim(std::string_view(text).substr(0, text.find('\n')));
+    wipe(text);
+    if (first.empty()) {
+        return unexpected(fail(fmt::format("{} printed nothing", what)));
+    }
+    BearerToken secret(first);
+    wipe(first);
+    return secret;
 }
 
 Result<std::pair<BearerToken, Source>, CredentialError>
@@ -288,7 +464,8 @@ resolve_token(const config::ResolvedProfile& profile, const config::EnvLookup& e
         }
     }
     if (profile.api_key_command) {
-        auto out = run_key_command(*profile.api_key_command, profile.name);
+        auto out = run_command(*profile.api_key_command,
+                               fmt::format("api_key_command of profile '{}'", profile.name));
         if (!out) {
             return unexpected(std::move(out).error());
         }
@@ -305,12 +482,20 @@ resolve_token(const config::ResolvedProfile& profile, const config::EnvLookup& e
         wipe(key);
         return std::make_pair(std::move(token), Source::command);
     }
-    auto stored = load(config::credentials_path(profile.config_file), profile.name);
+    const auto file = config::credentials_path(profile.config_file);
+    auto stored = load(file, profile.name);
     if (!stored) {
         return unexpected(std::move(stored).error());
     }
     if (*stored) {
         return std::make_pair(std::move(**stored), Source::file);
+    }
+    auto oauth = load_oauth(file, profile.name);
+    if (!oauth) {
+        return unexpected(std::move(oauth).error());
+    }
+    if (*oauth && !(*oauth)->access_token.empty()) {
+        return std::make_pair((*oauth)->access_token, Source::file);
     }
     return std::make_pair(BearerToken{}, Source::none);
 }

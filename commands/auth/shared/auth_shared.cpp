@@ -1,5 +1,6 @@
 #include "commands/auth/shared/auth_shared.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fmt/format.h>
 #include <istream>
@@ -117,6 +118,16 @@ Result<json::Document, ApiError> fetch_profile(Context& ctx, const config::Resol
                                                const BearerToken& token) {
     const ClientConfig c = client_config_for(ctx, profile, token);
     auto stack = make_transport_stack(c, ctx.clock, ctx.transport_factory(c));
+    ApiClient client(c.base_url, std::move(stack));
+    return client.get_json("/v1/profile");
+}
+
+Result<json::Document, ApiError> fetch_profile_oauth(Context& ctx,
+                                                     const config::ResolvedProfile& profile,
+                                                     std::shared_ptr<oauth::TokenSource> source) {
+    ClientConfig c = client_config_for(ctx, profile, source->tokens().access_token);
+    c.log_verbosity = std::max(1, ctx.global.verbose);
+    auto stack = oauth::make_oauth_stack(c, ctx.clock, ctx.transport_factory(c), std::move(source));
     ApiClient client(c.base_url, std::move(stack));
     return client.get_json("/v1/profile");
 }

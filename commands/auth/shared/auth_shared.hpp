@@ -8,6 +8,8 @@
 #include <lexsync/client.hpp>
 #include <lexsync/config.hpp>
 #include <lexsync/credentials.hpp>
+#include <lexsync/oauth.hpp>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -30,6 +32,11 @@ ClientConfig client_config_for(Context& ctx, const config::ResolvedProfile& prof
 // there was none.
 Result<json::Document, ApiError> fetch_profile(Context& ctx, const config::ResolvedProfile& profile,
                                                const BearerToken& token);
+
+// GET /v1/profile through the OAuth stack of `source` (refreshing its tokens when needed).
+Result<json::Document, ApiError> fetch_profile_oauth(Context& ctx,
+                                                     const config::ResolvedProfile& profile,
+                                                     std::shared_ptr<oauth::TokenSource> source);
 
 // Reads a line from the terminal on stdin without echo, after writing `prompt` to `err`; returns
 // it without the line end.

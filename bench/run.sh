@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# lexsync benchmarks (not tests: nothing here asserts a time). Starts the sandbox with a latency of
+# 150 ms ± 50 ms per request and lexoffice's rate limit (2 requests/s, burst 4), runs each job on
+# generated data, and prints per job: requests per second against the limit, requests per item,
+# peak RSS, CPU seconds and the 429 answers lexsync saw. A second part pulls 100,000 contacts from
+# an unthrottled sandbox to measure memory and CPU.
+#
+#   bench/run.sh            # the full run (a few minutes)
+#   bench/run.sh --quick    # smaller inputs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+scripts/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release -j"$(nproc)" >/dev/null
+bin=$PWD/build/release/cli/lexsync
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export HOME="$work/home" XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
+export LEXSYNC_API_KEY=sandbox-api-key-lexsync-demo
+mkdir -p "$HOME"
+
+serve() { # serve NAME OPTIONS…: starts a sandbox, exports LEXSYNC_BASE_URL
+  local name=$1
+  shift
+  "$bin" sandbox serve --port 0 "$@" >"$work/$name.url" 2>/dev/null &
+  pids+=($!)
+  for _ in $(seq 200); do [ -s "$work/$name.url" ] && break; sleep 0.05; done
+  export LEXSYNC_BASE_URL=$(head -n1 "$work/$name.url")
+}
+
+limit=2.0
+rows=()
+# measure NAME ITEMS COMMAND…: runs a lexsync job with -v and records its numbers.
+measure() {
+  local name=$1 items=$2
+  shift 2
+  local log="$work/$name.log" t0 t1
+  t0=$(date +%s.%N)
+  /usr/bin/time -f '%M %U %S' -o "$work/$name.time" "$bin" -v "$@" >"$work/$name.out" 2>"$log" || true
+  t1=$(date +%s.%N)
+  local requests throttled rss user sys
+  requests=$(grep -c '→ ' "$log" || true)
+  throttled=$(grep -c '← 429' "$log" || true)
+  read -r rss user sys <"$work/$name.time"
+  rows+=("$(awk -v n="$name" -v i="$items" -v r="$requests" -v t0="$t0" -v t1="$t1" -v lim="$limit" \
+      -v rss="$rss" -v u="$user" -v s="$sys" -v q="$throttled" 'BEGIN {
+      wall = t1 - t0; rate = (wall > 0 ? r / wall : 0);
+      printf "| %s | %d | %d | %.1f | %.2f (%.0f %%) | %.3f | %.1f | %.2f | %d |",
+             n, i, r, wall, rate, 100 * rate / lim, (i > 0 ? r / i : 0), rss / 1024, u + s, q }')")
+  echo "${rows[-1]}" >&2
+}
+
+n_contacts=60; n_invoices=40; n_receipts=30; n_pull=100000
+if [ "$quick" = 1 ]; then n_contacts=20; n_invoices=12; n_receipts=10; n_pull=20000; fi
+
+echo "==> jobs against a sandbox with 150 ± 50 ms latency and 2 requests/s (burst 4)" >&2
+serve paced --seed demo --latency 100 --latency-jitter 100
+{
+  echo "ref,role,company_name,email,city,country"
+  for i in $(seq "$n_contacts"); do echo "b$i,customer,Bench Kunde $i GmbH,kunde$i@bench.example,Berlin,DE"; done
+} >"$work/contacts.csv"
+measure "contacts push (new)" "$n_contacts" contacts push "$work/contacts.csv" -o json
+measure "contacts push (re-run)" "$n_contacts" contacts push "$work/contacts.csv" -o json
+measure "contacts pull" "$((n_contacts + 31))" contacts pull -o ndjson
+
+tests/integration/gen_invoices.sh "$n_invoices" >"$work/invoices.csv"
+measure "invoices export" "$n_invoices" invoices export "$work/invoices.csv" --from 2026-03-01 --to 2026-04-30 -o json
+measure "invoices export (re-run)" "$n_invoices" invoices export "$work/invoices.csv" --from 2026-03-01 --to 2026-04-30 -o json
+measure "invoices pull" "$n_invoices" invoices pull --from 2026-03-01 --to 2026-04-30 --out "$work/archive" -o json
+measure "invoices pull (re-run)" "$n_invoices" invoices pull --from 2026-03-01 --to 2026-04-30 --out "$work/archive" -o json
+
+mkdir -p "$work/receipts"
+for i in $(seq "$n_receipts"); do
+  printf '%%PDF-1.4\n%% bench receipt %d\n%%%%EOF\n' "$i" >"$work/receipts/r$i.pdf"
+done
+measure "vouchers upload" "$n_receipts" vouchers upload "$work/receipts" -o json
+measure "vouchers upload (re-run)" "$n_receipts" vouchers upload "$work/receipts" -o json
+
+echo "==> pulling $n_pull contacts from an unthrottled sandbox (memory and CPU)" >&2
+awk -v n="$n_pull" 'BEGIN {
+  printf "{\"organizations\":[{\"id\":\"bbbbbbbb-0000-4000-8000-000000000001\",\"companyName\":\"Bench GmbH\",";
+  printf "\"apiKeys\":[\"sandbox-api-key-lexsync-demo\"],\"contacts\":[";
+  for (i = 1; i <= n; i++) {
+    printf "%s{\"id\":\"bbbbbbbb-1111-4000-8000-%012d\",\"version\":1,\"roles\":{\"customer\":{\"number\":%d}},", (i > 1 ? "," : ""), i, 10000 + i;
+    printf "\"company\":{\"name\":\"Kunde %06d GmbH\"},\"emailAddresses\":{\"business\":[\"k%d@bench.example\"]},", i, i;
+    printf "\"addresses\":{\"billing\":[{\"street\":\"Weg %d\",\"zip\":\"10115\",\"city\":\"Berlin\",\"countryCode\":\"DE\"}]}}", i;
+  }
+  print "]}]}" }' >"$work/seed.json"
+serve big --seed "$work/seed.json" --no-rate-limit --listing-window 0
+measure "contacts pull $n_pull, ndjson" "$n_pull" contacts pull -o ndjson
+measure "contacts pull $n_pull, csv" "$n_pull" contacts pull -o csv
+
+echo
+echo "| job | items | requests | seconds | requests/s (of the 2/s limit) | requests/item | peak RSS MB | CPU s | 429s seen |"
+echo "|---|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "(The two $n_pull-contact rows run without rate limit or latency: their requests/s column is not against a limit.)"

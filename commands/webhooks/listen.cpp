@@ -1,0 +1,375 @@
+#include "commands/webhooks/listen.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <csignal>
+#include <ctime>
+#include <deque>
+#include <fmt/format.h>
+#include <httplib.h>
+#include <lexsync/error.hpp>
+#include <lexsync/json.hpp>
+#include <lexsync/webhook.hpp>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <pthread.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+extern char** environ;
+
+namespace lexsync::commands::webhooks {
+
+namespace {
+
+// Blocks SIGINT, SIGTERM and SIGPIPE in this thread and the threads it starts; the first two are
+// awaited with sigtimedwait(), SIGPIPE (a command that does not read its stdin) stays pending.
+class BlockedSignals {
+public:
+    BlockedSignals() {
+        sigemptyset(&m_set);
+        sigaddset(&m_set, SIGINT);
+        sigaddset(&m_set, SIGTERM);
+        sigset_t all = m_set;
+        sigaddset(&all, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &all, &m_old);
+    }
+    ~BlockedSignals() { pthread_sigmask(SIG_SETMASK, &m_old, nullptr); }
+    BlockedSignals(const BlockedSignals&) = delete;
+    BlockedSignals& operator=(const BlockedSignals&) = delete;
+
+    // Waits up to 200 ms for SIGINT/SIGTERM; true when one arrived.
+    bool wait_briefly() const {
+        timespec ts{0, 200'000'000};
+        return sigtimedwait(&m_set, nullptr, &ts) > 0;
+    }
+
+private:
+    sigset_t m_set{};
+    sigset_t m_old{};
+};
+
+// One verified event waiting for its command and forward.
+struct Job {
+    webhook::Event event;
+    std::string body;
+    std::string signature;
+};
+
+// Splits "http://host:port/path?q" into the origin and the target ("/" when absent).
+std::pair<std::string, std::string> split_url(const std::string& url) {
+    const auto sep = url.find("://");
+    const auto slash = url.find('/', sep == std::string::npos ? 0 : sep + 3);
+    if (slash == std::string::npos) {
+        return {url, "/"};
+    }
+    return {url.substr(0, slash), url.substr(slash)};
+}
+
+// Runs `command` with /bin/sh, `input` on stdin and `vars` added to the environment; returns the
+// exit status (-1 when it could not be started).
+int run_command(const std::string& command, const std::string& input,
+                const std::vector<std::pair<std::string, std::string>>& vars) {
+    std::vector<std::string> env;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const std::string entry(*e);
+        bool replaced = false;
+        for (const auto& [name, value] : vars) {
+            replaced = replaced || entry.rfind(name + "=", 0) == 0;
+        }
+        if (!replaced) {
+            env.push_back(entry);
+        }
+    }
+    for (const auto& [name, value] : vars) {
+        env.push_back(name + "=" + value);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env) {
+        envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
+    std::string sh = "sh";
+    std::string dash_c = "-c";
+    std::string cmd = command;
+    std::vector<char*> argv{sh.data(), dash_c.data(), cmd.data(), nullptr};
+
+    int fds[2];
+    if (pipe(fds) != 0) {
+        return -1;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    posix_spawn_file_actions_addclose(&actions, fds[1]);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    close(fds[0]);
+    if (rc != 0) {
+        close(fds[1]);
+        return -1;
+    }
+    std::size_t off = 0;
+    while (off < input.size()) {
+        const ssize_t n = write(fds[1], input.data() + off, input.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            break; // the command does not read its input
+        }
+        off += static_cast<std::size_t>(n);
+    }
+    close(fds[1]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status)) {
+        return WEXITSTATUS(status);
+    }
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+class Listener {
+public:
+    Listener(const ListenOptions& opts, Context& ctx, webhook::PublicKey key,
+             std::string organization_id)
+        : m_opts(opts), m_ctx(ctx), m_key(std::move(key)), m_org(std::move(organization_id)),
+          m_guard(ctx.state()) {}
+
+    void serve() {
+        const BlockedSignals signals; // before any thread starts, so that all inherit the mask
+        m_http.Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
+            handle(req, res);
+        });
+        // lexoffice checks a new callback URL with HEAD; GET and HEAD answer 200.
+        m_http.Get(".*", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content("lexsync webhooks listen\n", "text/plain");
+        });
+        int port = m_opts.port;
+        if (port == 0) {
+            port = m_http.bind_to_any_port(m_opts.host);
+        } else if (!m_http.bind_to_port(m_opts.host, port)) {
+            port = -1;
+        }
+        if (port < 0) {
+            throw Error(ExitCode::error, fmt::format("webhooks listen: cannot bind to {}:{}",
+                                                     m_opts.host, m_opts.port));
+        }
+        const std::string host =
+            m_opts.host.find(':') != std::string::npos ? "[" + m_opts.host + "]" : m_opts.host;
+        m_ctx.io.out << "http://" << host << ":" << port << std::endl; // scripts read this line
+        say(fmt::format(
+            "webhooks listen: receiving on http://{}:{}{}; stop with Ctrl-C", host, port,
+            m_org.empty() ? " (organisation not checked)" : " for organisation " + m_org));
+        std::thread worker([this] { work(); });
+        std::thread listener([this] { m_http.listen_after_bind(); });
+        while (!m_done && !signals.wait_briefly()) {
+        }
+        m_http.stop();
+        listener.join();
+        {
+            std::lock_guard lock(m_queue_mutex);
+            m_stopping = true;
+        }
+        m_queue_cv.notify_all();
+        worker.join(); // runs what was accepted before stopping
+        say(fmt::format("webhooks listen: stopped after {} event{}", m_accepted.load(),
+                        m_accepted == 1 ? "" : "s"));
+    }
+
+private:
+    void say(const std::string& line) {
+        std::lock_guard lock(m_log_mutex);
+        m_ctx.info(line);
+    }
+
+    void refuse(httplib::Response& res, int status, const std::string& reason) {
+        res.status = status;
+        res.set_content(fmt::format("{{\"message\":\"{}\"}}\n", reason), "application/json");
+        say("webhooks listen: refused (" + std::to_string(status) + "): " + reason);
+    }
+
+    void handle(const httplib::Request& req, httplib::Response& res) {
+        // The signature covers the raw bytes; nothing is parsed before it is checked.
+        const std::string signature = req.get_header_value(webhook::k_signature_header);
+        if (signature.empty()) {
+            return refuse(res, 401, "unsigned event");
+        }
+        if (!m_key.verify(req.body, signature)) {
+            return refuse(res, 401, "invalid signature");
+        }
+        auto event = webhook::parse_event(req.body);
+        if (!event) {
+            return refuse(res, 400, "invalid event: " + event.error());
+        }
+        if (!m_org.empty() && event->organization_id != m_org) {
+            return refuse(res, 422, "event of another organisation");
+        }
+        if (m_done || !m_guard.first_time(*event)) {
+            return refuse(res, 409,
+                          fmt::format("replayed event {} {} {}", event->event_type,
+                                      event->resource_id, event->event_date));
+        }
+        res.status = 200;
+        res.set_content("{}", "application/json");
+        const long n = ++m_accepted;
+        say(fmt::format("webhooks listen: {} {}", event->event_type, event->resource_id));
+        {
+            std::lock_guard lock(m_queue_mutex);
+            m_queue.push_back(Job{*event, req.body, signature});
+        }
+        m_queue_cv.notify_all();
+        if (m_opts.max_events > 0 && n >= m_opts.max_events) {
+            m_done = true;
+        }
+    }
+
+    void work() {
+        for (;;) {
+            Job job;
+            {
+                std::unique_lock lock(m_queue_mutex);
+                m_queue_cv.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
+                if (m_queue.empty()) {
+                    return;
+                }
+                job = std::move(m_queue.front());
+                m_queue.pop_front();
+            }
+            if (!m_opts.forward_to.empty()) {
+                forward(job);
+            }
+            if (!m_opts.exec.empty()) {
+                const int rc = run_command(m_opts.exec, webhook::to_json(job.event) + "\n",
+                                           {{"LEXSYNC_EVENT_TYPE", job.event.event_type},
+                                            {"LEXSYNC_RESOURCE_ID", job.event.resource_id},
+                                            {"LEXSYNC_ORGANIZATION_ID", job.event.organization_id},
+                                            {"LEXSYNC_EVENT_DATE", job.event.event_date}});
+                if (rc != 0) {
+                    std::lock_guard lock(m_log_mutex);
+                    m_ctx.warn(fmt::format("webhooks listen: --exec exited {} for {} {}", rc,
+                                           job.event.event_type, job.event.resource_id));
+                }
+            }
+        }
+    }
+
+    void forward(const Job& job) {
+        const auto [origin, target] = split_url(m_opts.forward_to);
+        httplib::Client client(origin);
+        client.set_connection_timeout(5);
+        client.set_read_timeout(30);
+        const auto res = client.Post(target, {{webhook::k_signature_header, job.signature}},
+                                     job.body, "application/json");
+        if (!res || res->status < 200 || res->status > 299) {
+            std::lock_guard lock(m_log_mutex);
+            m_ctx.warn(
+                fmt::format("webhooks listen: --forward-to {} answered {}", m_opts.forward_to,
+                            res ? std::to_string(res->status) : httplib::to_string(res.error())));
+        }
+    }
+
+    const ListenOptions& m_opts;
+    Context& m_ctx;
+    webhook::PublicKey m_key;
+    std::string m_org;
+    webhook::ReplayGuard m_guard;
+    httplib::Server m_http;
+    std::mutex m_log_mutex;
+    std::mutex m_queue_mutex;
+    std::condition_variable m_queue_cv;
+    std::deque<Job> m_queue;
+    bool m_stopping = false;
+    std::atomic<bool> m_done{false};
+    std::atomic<long> m_accepted{0};
+};
+
+} // namespace
+
+void register_listen(CLI::App& parent, Context& ctx) {
+    auto opts = std::make_shared<ListenOptions>();
+    auto* cmd = parent.add_subcommand(
+        "listen", "Receive callbacks, verify their signatures, run a command per event");
+    cmd->add_option("--host", opts->host, "Address to bind")->capture_default_str();
+    cmd->add_option("--port", opts->port, "Port to bind; 0 picks a free one (printed on stdout)")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+    cmd->add_option("--exec", opts->exec,
+                    "Shell command per verified event: event JSON on stdin, LEXSYNC_EVENT_TYPE, "
+                    "LEXSYNC_RESOURCE_ID, LEXSYNC_ORGANIZATION_ID, LEXSYNC_EVENT_DATE set");
+    cmd->add_option("--public-key", opts->public_key,
+                    "PEM public key of the signatures (default: the profile's webhook_public_key)");
+    cmd->add_option("--forward-to", opts->forward_to,
+                    "Relay verified events (raw body and X-Lxo-Signature) to this URL");
+    cmd->add_option("--organization-id", opts->organization_id,
+                    "Accept only events of this organisation (default: the profile's, when an "
+                    "API key is available)");
+    cmd->add_option("--max-events", opts->max_events,
+                    "Stop after this many accepted events (0: run until interrupted)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->footer(R"(Answers: 200 accepted (the command runs afterwards, one event at a time),
+401 unsigned or wrongly signed, 400 not an event, 422 another organisation, 409 replayed
+(same eventType, resourceId and eventDate as an accepted event, remembered in the profile's
+state across restarts). The base URL is printed alone on the first line of stdout.
+
+Examples:
+  lexsync webhooks listen --port 8080 --exec 'jq -r .resourceId >> changed-ids.txt'
+  lexsync webhooks listen --port 8080 --public-key lexoffice.pub --forward-to http://127.0.0.1:3000/hooks)");
+    cmd->callback([opts, &ctx] { run_listen(*opts, ctx); });
+}
+
+void run_listen(const ListenOptions& opts, Context& ctx) {
+    std::filesystem::path key_file = opts.public_key;
+    if (key_file.empty()) {
+        if (const auto& p = ctx.profile().webhook_public_key) {
+            key_file = *p;
+        }
+    }
+    if (key_file.empty()) {
+        throw Error(ExitCode::config, "webhooks listen: no public key; pass --public-key FILE or "
+                                      "set webhook_public_key in the profile");
+    }
+    auto key = webhook::PublicKey::from_file(key_file);
+    if (!key) {
+        throw Error(ExitCode::config, "webhooks listen: " + key.error());
+    }
+    if (!opts.forward_to.empty() && opts.forward_to.rfind("http://", 0) != 0 &&
+        opts.forward_to.rfind("https://", 0) != 0) {
+        throw Error(ExitCode::usage, "--forward-to must be an http:// or https:// URL");
+    }
+    std::string org = opts.organization_id;
+    if (org.empty()) {
+        // The profile's organisation, when its credentials can tell.
+        try {
+            auto profile = ctx.client().get_json("/v1/profile");
+            if (profile) {
+                org = json::get_string(*profile, "organizationId").value_or("");
+            }
+        } catch (const Error&) {
+            // no credentials: the organisation is not checked
+        }
+        if (org.empty()) {
+            ctx.warn("webhooks listen: the profile's organisation is unknown; events of any "
+                     "organisation are accepted (use --organization-id)");
+        }
+    }
+    Listener listener(opts, ctx, std::move(key).value(), org);
+    listener.serve();
+}
+
+} // namespace lexsync::commands::webhooks
