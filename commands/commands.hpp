@@ -13,6 +13,7 @@ void register_contacts(CLI::App& app, Context& ctx);
 void register_invoices(CLI::App& app, Context& ctx);
 void register_sandbox(CLI::App& app, Context& ctx);
 void register_vouchers(CLI::App& app, Context& ctx);
+void register_transactions(CLI::App& app, Context& ctx);
 void register_webhooks(CLI::App& app, Context& ctx);
 void register_sync(CLI::App& app, Context& ctx);
 namespace doctor {
@@ -29,6 +30,7 @@ inline void register_all(CLI::App& app, Context& ctx) {
     register_invoices(app, ctx);
     register_sandbox(app, ctx);
     register_vouchers(app, ctx);
+    register_transactions(app, ctx);
     register_webhooks(app, ctx);
     register_sync(app, ctx);
     doctor::register_doctor(app, ctx);

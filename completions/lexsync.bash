@@ -21,6 +21,8 @@ _lexsync() {
             'lexsync sandbox serve') path="$path $word" ;;
             'lexsync vouchers') path="$path $word" ;;
             'lexsync vouchers upload') path="$path $word" ;;
+            'lexsync transactions') path="$path $word" ;;
+            'lexsync transactions export') path="$path $word" ;;
             'lexsync webhooks') path="$path $word" ;;
             'lexsync webhooks subscribe') path="$path $word" ;;
             'lexsync webhooks list') path="$path $word" ;;
@@ -34,7 +36,7 @@ _lexsync() {
     case "$prev" in
     esac
     case "$path" in
-        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox vouchers webhooks sync doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose --all-profiles' -- "$cur")) ;;
+        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox vouchers transactions webhooks sync doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose --all-profiles' -- "$cur")) ;;
         'lexsync auth') COMPREPLY=($(compgen -W 'login status logout' -- "$cur")) ;;
         'lexsync auth login') COMPREPLY=($(compgen -W '--with-token --oauth --no-browser --scopes' -- "$cur")) ;;
         'lexsync auth status') COMPREPLY=($(compgen -W '--all' -- "$cur")) ;;
@@ -49,6 +51,8 @@ _lexsync() {
         'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --faults --fault-seed --webhook-key --webhook-retry-scale --webhook-public-key-out --token-lifetime --oauth-deny --upload-visibility-delay' -- "$cur")) ;;
         'lexsync vouchers') COMPREPLY=($(compgen -W 'upload' -- "$cur")) ;;
         'lexsync vouchers upload') COMPREPLY=($(compgen -W '--glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --collective-contact --contact-name --remark --dry-run --retry-unknown' -- "$cur")) ;;
+        'lexsync transactions') COMPREPLY=($(compgen -W 'export' -- "$cur")) ;;
+        'lexsync transactions export') COMPREPLY=($(compgen -W '--account --account-type --mapping --format --out --summary-json --receipts --balance --opening-balance --account-system --bank-name --account-holder --iban --bic --card-provider --card-number --dry-run' -- "$cur")) ;;
         'lexsync webhooks') COMPREPLY=($(compgen -W 'subscribe list delete listen' -- "$cur")) ;;
         'lexsync webhooks subscribe') COMPREPLY=($(compgen -W '--url' -- "$cur")) ;;
         'lexsync webhooks list') COMPREPLY=($(compgen -W '' -- "$cur")) ;;

@@ -285,8 +285,7 @@ std::optional<ApiResponse> fault_response_before(const FaultPlan& plan, const st
 void fault_rewrite_after(const FaultPlan& plan, const std::string& method, const std::string& path,
                          ApiResponse& response) {
     (void)path;
-    if (plan.kind != FaultPlan::Kind::gateway_after_write || method == "GET" ||
-        method == "HEAD") {
+    if (plan.kind != FaultPlan::Kind::gateway_after_write || method == "GET" || method == "HEAD") {
         return;
     }
     // The write went through; the gateway gave up waiting for the answer.
@@ -317,9 +316,8 @@ void fault_cut_response(const FaultPlan& plan, const httplib::Request& req,
     }
     res.headers.erase("Content-Type");
     const std::size_t declared = std::max<std::size_t>(body->size(), 1);
-    const auto sent = std::min(body->size(), static_cast<std::size_t>(static_cast<double>(
-                                                 body->size()) *
-                                             plan.cut));
+    const auto sent = std::min(
+        body->size(), static_cast<std::size_t>(static_cast<double>(body->size()) * plan.cut));
     res.set_content_provider(
         declared, content_type,
         [body, sent, reset, local_port, remote_port](std::size_t offset, std::size_t,

@@ -23,16 +23,16 @@ namespace lexsync::sandbox {
 
 // What a fault spec asks for; every rate is a probability per authenticated request.
 struct FaultSpec {
-    double server_error = 0;       // `5xx=`: 500/502/503/504 instead of executing
+    double server_error = 0;        // `5xx=`: 500/502/503/504 instead of executing
     double gateway_after_write = 0; // `504-after-write=`: a write is executed, then 504 answers
-    double storm = 0;              // `429-storm=`: starts a run of `storm_length` 429 answers
-    int storm_length = 8;          // `storm-length=`
-    double reset = 0;              // `reset=`: executed, then the connection is reset (RST)
-    double truncate = 0;           // `truncate=`: executed, the body is cut short and closed
-    double slow_upload = 0;        // `slow-upload=`: a multipart upload is held before executing
-    int slow_upload_ms = 2000;     // `slow-upload-ms=`
-    int latency_ms = 0;            // `latency=`: added to every authenticated request
-    int jitter_ms = 0;             // `jitter=`: random extra 0..N ms per request
+    double storm = 0;               // `429-storm=`: starts a run of `storm_length` 429 answers
+    int storm_length = 8;           // `storm-length=`
+    double reset = 0;               // `reset=`: executed, then the connection is reset (RST)
+    double truncate = 0;            // `truncate=`: executed, the body is cut short and closed
+    double slow_upload = 0;         // `slow-upload=`: a multipart upload is held before executing
+    int slow_upload_ms = 2000;      // `slow-upload-ms=`
+    int latency_ms = 0;             // `latency=`: added to every authenticated request
+    int jitter_ms = 0;              // `jitter=`: random extra 0..N ms per request
 
     // True when the spec injects anything at all.
     bool any() const;
@@ -95,8 +95,7 @@ void fault_rewrite_after(const FaultPlan& plan, const std::string& method, const
 
 // After the response is complete: arranges the reset or truncation of `res` on the wire (for a
 // reset before the status line, the connection of `req` is reset at once).
-void fault_cut_response(const FaultPlan& plan, const httplib::Request& req,
-                        httplib::Response& res);
+void fault_cut_response(const FaultPlan& plan, const httplib::Request& req, httplib::Response& res);
 
 // " [fault: NAME]" for the request log, or "" for none.
 std::string fault_log_tag(const FaultPlan& plan);

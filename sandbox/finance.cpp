@@ -33,8 +33,8 @@ void ensure_schema(Store& store) {
 
 std::optional<std::string> id_for_ref(Store& store, const std::string& org, const char* kind,
                                       const std::string& ref) {
-    auto st = store.db().prepare(
-        "SELECT id FROM finance_refs WHERE org_id = ? AND kind = ? AND ref = ?");
+    auto st =
+        store.db().prepare("SELECT id FROM finance_refs WHERE org_id = ? AND kind = ? AND ref = ?");
     st.bind(1, org).bind(2, std::string(kind)).bind(3, ref);
     if (!st.step()) {
         return std::nullopt;
@@ -139,15 +139,14 @@ const std::set<std::string>& posting_category_ids() {
 
 const std::vector<std::string>& account_types() {
     // [U] The type list comes from one library; the docs table was not captured.
-    static const std::vector<std::string> k = {"GIRO", "SAVINGS",  "FIXEDTERM",
-                                               "SECURITIES", "LOAN", "CREDITCARD",
-                                               "CASH", "PAYMENT_PROVIDER"};
+    static const std::vector<std::string> k = {
+        "GIRO", "SAVINGS",    "FIXEDTERM", "SECURITIES",
+        "LOAN", "CREDITCARD", "CASH",      "PAYMENT_PROVIDER"};
     return k;
 }
 
 bool is_bank_type(const std::string& t) {
-    return t == "GIRO" || t == "SAVINGS" || t == "FIXEDTERM" || t == "SECURITIES" ||
-           t == "LOAN";
+    return t == "GIRO" || t == "SAVINGS" || t == "FIXEDTERM" || t == "SECURITIES" || t == "LOAN";
 }
 
 // Builds the stored account document from the request `in` (validated into `details`).
@@ -157,8 +156,7 @@ JsonDocument account_doc(const JsonValue& in, const std::string& id, std::int64_
     JsonDocument d(rapidjson::kObjectType);
     auto& a = d.GetAllocator();
     const std::string type = member_string(in, "type");
-    if (std::find(account_types().begin(), account_types().end(), type) ==
-        account_types().end()) {
+    if (std::find(account_types().begin(), account_types().end(), type) == account_types().end()) {
         details.push_back({"INVALID", "type", "unknown account type"});
     }
     for (const char* f : {"accountSystem", "name", "bankName"}) {
@@ -295,8 +293,7 @@ ApiResponse update_account(Store& store, const ApiRequest& req, const std::strin
     if (member(in, "balance")) {
         const auto b = money(member(in, "balance"));
         if (!b) {
-            return validation_error(req.path,
-                                    {{"INVALID", "balance", "at most 2 decimal places"}});
+            return validation_error(req.path, {{"INVALID", "balance", "at most 2 decimal places"}});
         }
         cur["balance"] = decimal_value(*b, a);
     }
@@ -358,8 +355,8 @@ JsonDocument transaction_doc(Store& store, const std::string& org, const JsonVal
         details.push_back({"INVALID", at + "financialAccountId", "unknown financial account"});
     }
     std::string value_date, booking_date;
-    for (auto [field, dst] : {std::pair{"valueDate", &value_date},
-                              std::pair{"bookingDate", &booking_date}}) {
+    for (auto [field, dst] :
+         {std::pair{"valueDate", &value_date}, std::pair{"bookingDate", &booking_date}}) {
         const std::string v = member_string(in, field);
         if (v.empty()) {
             continue;
@@ -389,8 +386,8 @@ JsonDocument transaction_doc(Store& store, const std::string& org, const JsonVal
     std::optional<Decimal> fee_rate;
     if (fee_v || fee_rate_v || !fee_cat.empty()) {
         if (!account_type.empty() && account_type != "PAYMENT_PROVIDER") {
-            details.push_back(
-                {"INVALID", at + "feeAmount", "fees are only allowed for PAYMENT_PROVIDER accounts"});
+            details.push_back({"INVALID", at + "feeAmount",
+                               "fees are only allowed for PAYMENT_PROVIDER accounts"});
         }
         if (!fee_v || !fee_rate_v || fee_cat.empty()) {
             details.push_back({"NOTNULL", at + "feeAmount",
@@ -427,8 +424,7 @@ JsonDocument transaction_doc(Store& store, const std::string& org, const JsonVal
     d.AddMember("transactionDate", opt(value_date.empty() ? booking_date : value_date), a);
     d.AddMember("purpose", json_str(purpose, a), a);
     d.AddMember("amount", decimal_value(amount.value_or(Decimal()), a), a);
-    d.AddMember("amountAsString",
-                json_str(amount.value_or(Decimal()).to_fixed(2, ','), a), a);
+    d.AddMember("amountAsString", json_str(amount.value_or(Decimal()).to_fixed(2, ','), a), a);
     d.AddMember("openAmount", JsonValue(), a);
     d.AddMember("openAmountAsString", JsonValue(), a);
     if (fee) {
@@ -436,9 +432,9 @@ JsonDocument transaction_doc(Store& store, const std::string& org, const JsonVal
         d.AddMember("feeTaxRatePercentage", decimal_value(fee_rate.value_or(Decimal()), a), a);
         d.AddMember("feePostingCategoryId", json_str(ascii_lower(fee_cat), a), a);
     }
-    for (const char* f : {"additionalInfo", "recipientOrSenderName", "recipientOrSenderEmail",
-                          "recipientOrSenderIban", "recipientOrSenderBic", "externalReference",
-                          "endToEndId"}) {
+    for (const char* f :
+         {"additionalInfo", "recipientOrSenderName", "recipientOrSenderEmail",
+          "recipientOrSenderIban", "recipientOrSenderBic", "externalReference", "endToEndId"}) {
         d.AddMember(JsonValue(f, a), opt(member_string(in, f)), a);
     }
     d.AddMember("state", JsonValue(), a);
@@ -458,7 +454,8 @@ ApiResponse create_transactions(Store& store, const ApiRequest& req) {
         return regular_error(400, req.path, "Request body is not valid JSON");
     }
     if (!in.IsArray() || in.Empty() || in.Size() > k_max_batch) {
-        return validation_error(req.path, {{"SIZE", "", "expected an array of 1 to 25 transactions"}});
+        return validation_error(req.path,
+                                {{"SIZE", "", "expected an array of 1 to 25 transactions"}});
     }
     std::vector<Violation> details;
     JsonDocument out(rapidjson::kArrayType);
@@ -570,14 +567,15 @@ ApiResponse create_hint(Store& store, const ApiRequest& req) {
     }
     if (ref.empty() == e2e.empty()) {
         // [U] Both at once → 406.
-        details.push_back({"INVALID", "externalReference",
-                           "give either externalReference or endToEndId"});
+        details.push_back(
+            {"INVALID", "externalReference", "give either externalReference or endToEndId"});
     }
     if (!details.empty()) {
         return validation_error(req.path, details);
     }
     // [U] The voucher must exist: a bookkeeping voucher or a sales invoice.
-    if (!store.get(req.org_id, "vouchers", voucher) && !store.get(req.org_id, "invoices", voucher)) {
+    if (!store.get(req.org_id, "vouchers", voucher) &&
+        !store.get(req.org_id, "invoices", voucher)) {
         return validation_error(req.path, {{"INVALID", "voucherId", "unknown voucher"}});
     }
     if (store.get(req.org_id, k_hints, voucher)) {
@@ -636,8 +634,8 @@ std::optional<ApiResponse> route(Store& store, const ApiRequest& req) {
     std::vector<std::string> seg;
     for (std::size_t pos = 4; pos <= req.path.size();) {
         const auto slash = req.path.find('/', pos);
-        seg.push_back(req.path.substr(pos, slash == std::string::npos ? std::string::npos
-                                                                      : slash - pos));
+        seg.push_back(
+            req.path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos));
         if (slash == std::string::npos) {
             break;
         }

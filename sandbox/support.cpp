@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <lexsync/json_guard.hpp>
 #include <lexsync/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -103,6 +104,11 @@ std::optional<Decimal> read_decimal(const JsonValue& v) {
 }
 
 bool parse_json(JsonDocument& d, std::string_view text) {
+    if (lexsync::json::find_unsafe_number(text)) {
+        // Numbers RapidJSON 1.1's full-precision parser misreads (json_guard.hpp): not JSON here.
+        d.SetNull();
+        return false;
+    }
     d.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
     return !d.HasParseError();
 }

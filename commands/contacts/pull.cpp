@@ -63,9 +63,11 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     const bool flat = format == "csv" || format == "table";
 
     PageIterator pages(ctx.client(), "/v1/contacts", query, 250);
-    json::Document flat_doc;
     auto count = pages.for_each([&](const json::Value& contact) {
         if (flat) {
+            // A fresh document per contact: a reused one keeps every earlier allocation in its
+            // memory pool, and memory would grow with the number of contacts.
+            json::Document flat_doc;
             flatten(contact, flat_doc);
             writer->write(flat_doc);
         } else {

@@ -403,6 +403,7 @@ void run_push(const PushOptions& opts, Context& ctx) {
             assigned[i] = as;
         }
         rec.SetObject();
+        rec.GetAllocator().Clear(); // memory stays flat however many records
         auto& a = rec.GetAllocator();
         rec.AddMember("line", static_cast<std::int64_t>(row.line), a);
         if (!row.ref.empty()) {

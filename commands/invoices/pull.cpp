@@ -423,6 +423,7 @@ private:
     void write_record(RecordWriter& writer, const Item& item) {
         json::Document rec;
         rec.SetObject();
+        rec.GetAllocator().Clear(); // memory stays flat however many records
         auto& a = rec.GetAllocator();
         rec.AddMember("voucherNumber", json::str(item.row.number, a), a);
         rec.AddMember("voucherType", json::str(item.row.type, a), a);

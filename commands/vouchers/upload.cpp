@@ -1001,6 +1001,7 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
         const Outcome o = uploader.process(it);
         ++counts[o.action];
         rec.SetObject();
+        rec.GetAllocator().Clear(); // memory stays flat however many records
         auto& a = rec.GetAllocator();
         auto opt = [&](const std::string& s) {
             return s.empty() ? json::Value() : json::str(s, a);

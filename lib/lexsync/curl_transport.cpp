@@ -215,6 +215,13 @@ http::SendResult CurlTransport::send(const http::Request& request) {
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, m_handle->error_buffer);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    if (!http::is_safe(request.method)) {
+        // libcurl silently sends a request again when a reused connection closes before any byte
+        // of the answer arrives; for a write the server may already have executed, that is a
+        // duplicate nobody sees (found by the soak test: reset after an executed POST). A write
+        // on a fresh connection is never repeated by libcurl; the caller reconciles instead.
+        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+    }
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (m_options.ca_bundle) {

@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <lexsync/json.hpp>
+#include <lexsync/json_guard.hpp>
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
@@ -93,6 +94,10 @@ std::string without_exponent(const std::string& text) {
 } // namespace
 
 Result<Document, std::string> parse(std::string_view text) {
+    if (const auto at = find_unsafe_number(text)) {
+        // RapidJSON 1.1's full-precision parser cannot be trusted with these (json_guard.hpp).
+        return unexpected(fmt::format("offset {}: number out of range", *at));
+    }
     Document doc;
     doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
     if (doc.HasParseError()) {

@@ -20,8 +20,9 @@ Result<bool, ApiError> PageIterator::next() {
     if (m_done) {
         return false;
     }
-    // The API refuses windows past 10,000 results: stop before asking for one.
-    if (static_cast<long>(m_page + 1) * m_page_size > k_window) {
+    // lexoffice refuses windows past 10,000 results and reports at most 10,000: stop before
+    // asking for one. A server that reports more (an emulator without the cap) is read to the end.
+    if (static_cast<long>(m_page + 1) * m_page_size > k_window && m_total_elements <= k_window) {
         m_window_capped = true;
         m_done = true;
         m_doc.SetObject();
@@ -58,7 +59,7 @@ Result<bool, ApiError> PageIterator::next() {
     if (is_last) {
         m_done = true;
         // totalElements stops at 10,000: a "last" page at the cap may hide further results.
-        if (m_total_elements >= k_window) {
+        if (m_total_elements == k_window) {
             m_window_capped = true;
         }
     }

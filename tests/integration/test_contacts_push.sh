@@ -90,4 +90,15 @@ rc=$?
 set -e
 assert_eq "$rc" "6" "exit code for Latin-1 input"
 assert_contains "$(cat "$WORK/latin1.err")" "latin1.csv:2: not valid UTF-8"
+# lexoffice refuses a row (406, field details): that row fails with the API's reason, the others
+# go in, and the exit code says "partial" (4).
+printf 'role,company_name,city,country\ncustomer,Zeta GmbH,Ort,XX\ncustomer,Eta GmbH,Ort,DE\n' >"$WORK/refused.csv"
+set +e
+lexsync contacts push "$WORK/refused.csv" -o json >"$WORK/refused.json" 2>/dev/null
+rc=$?
+set -e
+assert_eq "$rc" "4" "exit code when lexoffice refuses a row"
+assert_eq "$(jq -r '.[0].action' "$WORK/refused.json")" "failed" "refused row"
+assert_contains "$(jq -r '.[0].detail' "$WORK/refused.json")" "countryCode"
+assert_eq "$(jq -r '.[1].action' "$WORK/refused.json")" "created" "the valid row still goes in"
 echo "ok: contacts push"

@@ -3,6 +3,8 @@
 #include "sandbox/faults.hpp"
 #include "sandbox_fixture.hpp"
 
+#include <atomic>
+#include <csignal>
 #include <lexsync/curl_transport.hpp>
 #include <vector>
 
@@ -50,9 +52,9 @@ long contact_count(const RunningServer& server) {
 
 // A temporary state file, removed at the end of the scope.
 struct TempState {
-    std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                 ("lexsync-faults-" + std::to_string(std::random_device{}()) +
-                                  ".db");
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() /
+        ("lexsync-faults-" + std::to_string(std::random_device{}()) + ".db");
     ~TempState() { std::filesystem::remove(path); }
 };
 
@@ -160,8 +162,8 @@ TEST_SUITE("lexsync::sandbox::faults") {
             for (int i = 0; i < 4; ++i) {
                 auto r = send(server, lexsync::http::Method::post, "/v1/contacts", k_contact);
                 REQUIRE(r);
-                CHECK((r->status == 500 || r->status == 502 || r->status == 503 ||
-                       r->status == 504));
+                CHECK(
+                    (r->status == 500 || r->status == 502 || r->status == 503 || r->status == 504));
             }
         }
         CHECK(contacts_in(state) == 0);
@@ -202,5 +204,44 @@ TEST_SUITE("lexsync::sandbox::faults") {
             CHECK(w.error().kind == lexsync::http::TransportError::Kind::receive);
         }
         CHECK(contacts_in(state) == 1);
+    }
+
+    TEST_CASE("lexsync's transport sends a write once even when a reused connection is reset") {
+        // libcurl repeats a request on its own when a reused connection dies before the answer;
+        // for a POST the server already executed, that would be an invisible duplicate.
+        std::signal(SIGPIPE, SIG_IGN);
+        std::atomic<int> posts{0};
+        httplib::Server http;
+        http.Get("/v1/ping", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content("{}", "application/json");
+        });
+        http.Post("/v1/contacts", [&](const httplib::Request& req, httplib::Response& res) {
+            ++posts;
+            FaultPlan reset;
+            reset.kind = FaultPlan::Kind::reset;
+            reset.cut = 0.0; // before the status line
+            lexsync::sandbox::fault_cut_response(reset, req, res);
+        });
+        const int port = http.bind_to_any_port("127.0.0.1");
+        std::thread t([&] { http.listen_after_bind(); });
+        while (!http.is_running()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        lexsync::CurlTransport transport;
+        const std::string base = "http://127.0.0.1:" + std::to_string(port);
+        lexsync::http::Request get;
+        get.url = base + "/v1/ping";
+        REQUIRE(transport.send(get)); // opens the connection the POST would reuse
+        lexsync::http::Request post;
+        post.method = lexsync::http::Method::post;
+        post.url = base + "/v1/contacts";
+        post.body = k_contact;
+        post.headers.set("Content-Type", "application/json");
+        auto r = transport.send(post);
+        http.stop();
+        t.join();
+        REQUIRE_FALSE(r);
+        CHECK(r.error().kind == lexsync::http::TransportError::Kind::receive);
+        CHECK(posts == 1);
     }
 }

@@ -72,7 +72,7 @@ TEST_SUITE("lexsync::PageIterator") {
         constexpr int k_size = 250;
         for (int i = 0; i < 40; ++i) {
             f->add(http::Method::get, "/v1/voucherlist?page=" + std::to_string(i) + "&size=250",
-                   200, page_body(i, k_size, false, 12000, k_size));
+                   200, page_body(i, k_size, false, 10'000, k_size));
         }
         ApiClient client("https://api.example.test", std::move(fake));
         PageIterator pages(client, "/v1/voucherlist", {}, k_size);
@@ -82,6 +82,22 @@ TEST_SUITE("lexsync::PageIterator") {
         CHECK(*n == 10'000);
         CHECK(pages.window_capped());
         CHECK(f->request_count() == 40);
+        f->verify();
+    }
+
+    TEST_CASE("a server that reports more than 10,000 results (no cap) is read to the end") {
+        auto fake = std::make_unique<FakeTransport>();
+        auto* f = fake.get();
+        for (int i = 0; i < 48; ++i) {
+            f->add(http::Method::get, "/v1/contacts?page=" + std::to_string(i) + "&size=250", 200,
+                   page_body(i, 250, i == 47, 12'000, 250));
+        }
+        ApiClient client("https://api.example.test", std::move(fake));
+        PageIterator pages(client, "/v1/contacts", {}, 250);
+        auto n = pages.for_each([](const json::Value&) {});
+        REQUIRE(n.has_value());
+        CHECK(*n == 12'000);
+        CHECK_FALSE(pages.window_capped());
         f->verify();
     }
 

@@ -1,0 +1,1253 @@
+#include "commands/transactions/export.hpp"
+
+#include "cli/output.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <fstream>
+#include <lexsync/atomic_file.hpp>
+#include <lexsync/client.hpp>
+#include <lexsync/error.hpp>
+#include <lexsync/file_check.hpp>
+#include <lexsync/job_lock.hpp>
+#include <lexsync/state.hpp>
+#include <lexsync/transactions.hpp>
+#include <lexsync/vouchers.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+
+namespace lexsync::commands::transactions {
+
+using namespace lexsync::transactions;
+namespace fs = std::filesystem;
+namespace vch = lexsync::vouchers;
+
+namespace {
+
+// Ledger kinds. "finance-account" (key: the account's external reference): remote_id the
+// financialAccountId, remote_version the opening balance in 1/10000. "finance-transaction" (key:
+// the transaction's external reference): remote_id the financialTransactionId, remote_number the
+// account's reference, remote_version what the transaction moves the balance by (amount + fee, in
+// 1/10000), so that the balance lexsync sets is the opening balance plus every transaction it
+// has exported, each counted once. "finance-hint" (key: the voucher id, one hint per voucher):
+// remote_number the transaction's reference. "finance-csv" (key: the transaction's reference):
+// content_hash and remote_number the bank-statement file it was (or, while pending, is being)
+// written to. Receipts share the ledger of
+// `vouchers upload` ("receipt" and "receipt-voucher", keyed by the file's SHA-256), so a receipt
+// either command uploaded is never uploaded again by the other.
+constexpr const char* k_account = "finance-account";
+constexpr const char* k_transaction = "finance-transaction";
+constexpr const char* k_hint = "finance-hint";
+constexpr const char* k_csv = "finance-csv";
+constexpr const char* k_receipt = "receipt";
+constexpr const char* k_receipt_voucher = "receipt-voucher";
+
+const std::vector<Column>& result_columns() {
+    static const std::vector<Column> cols = {
+        {"line", "line"},
+        {"transactionId", "transactionId"},
+        {"action", "action"},
+        {"financialTransactionId", "financialTransactionId"},
+        {"voucherNumber", "voucherNumber"},
+        {"voucher", "voucher"},
+        {"hint", "hint"},
+        {"reason", "reason"},
+    };
+    return cols;
+}
+
+std::string category_hash(const std::string& category_id) {
+    return sha256_hex("category:" + category_id);
+}
+
+// One transaction and what happened to it.
+struct Row {
+    const TransactionInput* in = nullptr;
+    std::string ref;
+    std::string fee_category_id;
+    // The receipt.
+    fs::path receipt_path;
+    std::string sha;
+    file_check::FileKind kind = file_check::FileKind::pdf;
+    std::optional<vch::VoucherInput> voucher;
+    const vch::PostingCategory* category = nullptr;
+    // Outcomes.
+    std::string action = "pending"; // pushed, confirmed, skipped, written, failed, unknown, planned
+    std::string remote_id;          // financialTransactionId
+    std::string voucher_id;
+    std::string voucher_action; // created, existing, found, failed, unknown, planned, "" (none)
+    std::string hint;           // sent, existing, failed, unknown, skipped, planned, "" (none)
+    std::vector<std::string> reasons;
+};
+
+struct Summary {
+    std::string mode;
+    std::string account;
+    std::string account_reference;
+    std::string account_id;
+    long accounts_created = 0;
+    long transactions = 0;
+    long pushed = 0;
+    long skipped = 0;
+    long written = 0;
+    long failed = 0;
+    long unknown = 0;
+    long vouchers_created = 0;
+    long vouchers_existing = 0;
+    long vouchers_failed = 0;
+    long hints_sent = 0;
+    long hints_existing = 0;
+    long hints_failed = 0;
+    std::string balance;
+    bool balance_updated = false;
+    std::string out_file;
+
+    std::string to_json() const {
+        json::Document d;
+        d.SetObject();
+        auto& a = d.GetAllocator();
+        auto str = [&](const char* k, const std::string& v) {
+            d.AddMember(json::Value(k, a), v.empty() ? json::Value() : json::str(v, a), a);
+        };
+        auto num = [&](const char* k, long v) {
+            d.AddMember(json::Value(k, a), json::Value(static_cast<int64_t>(v)), a);
+        };
+        str("mode", mode);
+        str("account", account);
+        str("accountReference", account_reference);
+        str("financialAccountId", account_id);
+        num("accountsCreated", accounts_created);
+        num("transactions", transactions);
+        num("transactionsPushed", pushed);
+        num("transactionsSkipped", skipped);
+        num("transactionsWritten", written);
+        num("transactionsFailed", failed);
+        num("transactionsUnknown", unknown);
+        num("vouchersCreated", vouchers_created);
+        num("vouchersExisting", vouchers_existing);
+        num("vouchersFailed", vouchers_failed);
+        num("hintsSent", hints_sent);
+        num("hintsExisting", hints_existing);
+        num("hintsFailed", hints_failed);
+        str("balance", balance);
+        d.AddMember("balanceUpdated", balance_updated, a);
+        str("outFile", out_file);
+        return json::to_string(d);
+    }
+};
+
+[[noreturn]] void invalid(Context& ctx, const std::vector<InputIssue>& issues,
+                          const std::string& what) {
+    for (const auto& i : issues) {
+        ctx.io.err << "lexsync: " << i.to_string() << "\n";
+    }
+    throw Error(ExitCode::invalid_input,
+                fmt::format("{} problem{} in {}; nothing was sent", issues.size(),
+                            issues.size() == 1 ? "" : "s", what));
+}
+
+[[noreturn]] void usage(const std::string& message) {
+    throw Error(ExitCode::usage, message);
+}
+
+// The finance endpoints are partner-only: say why and what to do instead.
+[[noreturn]] void finance_unavailable(const std::string& why) {
+    throw Error(
+        ExitCode::config,
+        fmt::format("lexoffice's finance endpoints need a partner OAuth connection with the "
+                    "scopes finance.read, finance.write and "
+                    "transaction-assignment-hint.write; {}. Connect with `lexsync auth login "
+                    "--oauth --scopes finance.read,finance.write,"
+                    "transaction-assignment-hint.write,vouchers.read,vouchers.write,"
+                    "files.write`, or write lexoffice's bank-statement CSV for its manual "
+                    "import instead: --format lexoffice-csv --out FILE (receipts still go up "
+                    "as vouchers). Nothing was sent",
+                    why));
+}
+
+// Renames the issue fields of the shared voucher checks to this command's field names.
+std::string input_field(const std::string& voucher_field) {
+    static const std::map<std::string, std::string> k = {
+        {"voucher_number", "receipt_number"},
+        {"voucher_date", "booking_date"},
+        {"category", "posting_category"},
+        {"type", "voucher_type"},
+        {"file", "receipt_file"},
+        {"contact", "counterparty_name"},
+    };
+    auto it = k.find(voucher_field);
+    return it == k.end() ? voucher_field : it->second;
+}
+
+std::optional<std::string> read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (!in) {
+        return std::nullopt;
+    }
+    return s.str();
+}
+
+class Exporter {
+public:
+    Exporter(const ExportOptions& opts, Context& ctx, std::vector<Row>& rows, Summary& summary)
+        : m_opts(opts), m_ctx(ctx), m_rows(rows), m_sum(summary) {}
+
+    void set_run(std::int64_t run) { m_run = run; }
+    bool stopped() const { return m_stopped; }
+    const ApiError& stop_error() const { return m_stop_error; }
+
+    // --- Financial account ---
+
+    // Finds the account by its external reference or creates it; returns its id.
+    std::string ensure_account(const AccountSpec& spec) {
+        auto found = find_account(spec.external_reference);
+        if (!found.empty()) {
+            if (auto e = state().get(k_account, spec.external_reference);
+                !e || e->status != "done") {
+                record_account(spec, found);
+            }
+            return found;
+        }
+        state().mark_pending(k_account, spec.external_reference, "", m_run);
+        auto r = client().post_json("/v1/finance/accounts", account_body(spec));
+        if (r) {
+            const std::string id = json::get_string(*r, "id").value_or("");
+            record_account(spec, id);
+            ++m_sum.accounts_created;
+            m_ctx.info(fmt::format("transactions export: created the financial account '{}' ({})",
+                                   spec.name, account_type_api_name(spec.type)));
+            return id;
+        }
+        if (r.error().maybe_executed) {
+            // The POST may have created it: look again by its reference, never post twice.
+            found = find_account(spec.external_reference);
+            if (!found.empty()) {
+                record_account(spec, found);
+                ++m_sum.accounts_created;
+                return found;
+            }
+        } else {
+            state().forget(k_account, spec.external_reference);
+        }
+        throw_api_error(r.error(), "creating the financial account '" + spec.name + "'");
+    }
+
+    // --- Transactions ---
+
+    void push_transactions(const std::string& account_id, const std::string& account_ref) {
+        std::vector<Row*> todo;
+        std::set<std::string> was_pending;
+        for (auto& r : m_rows) {
+            const auto e = state().get(k_transaction, r.ref);
+            if (e && e->status == "done") {
+                r.action = "skipped";
+                r.remote_id = e->remote_id;
+                r.reasons.emplace_back("exported before");
+                ++m_sum.skipped;
+                continue;
+            }
+            if (e) {
+                was_pending.insert(r.ref);
+            }
+            todo.push_back(&r);
+        }
+        for (const auto& [first, last] : batches(todo.size())) {
+            if (m_stopped) {
+                for (std::size_t i = first; i < last; ++i) {
+                    fail(*todo[i], "not attempted: the run stopped");
+                }
+                continue;
+            }
+            std::vector<Row*> batch(todo.begin() + static_cast<long>(first),
+                                    todo.begin() + static_cast<long>(last));
+            push_batch(batch, account_id, account_ref, was_pending);
+        }
+    }
+
+    // --- Balance ---
+
+    void update_balance(const std::string& account_id, const std::string& account_ref,
+                        const std::optional<Decimal>& closing) {
+        Decimal target;
+        if (closing) {
+            target = *closing;
+        } else {
+            auto st = state().db().prepare(
+                "SELECT COALESCE(SUM(remote_version), 0) FROM ledger WHERE kind = ? AND "
+                "status = 'done' AND remote_number = ?");
+            st.bind(1, std::string(k_transaction)).bind(2, account_ref);
+            st.step();
+            const auto opening = state().get(k_account, account_ref);
+            target =
+                Decimal::from_units((opening ? opening->remote_version : 0) + st.column_int(0));
+        }
+        m_sum.balance = target.to_fixed(2);
+        const std::string path = "/v1/finance/accounts/" + account_id;
+        auto account = client().get_json(path);
+        if (!account) {
+            warn_balance(account.error());
+            return;
+        }
+        if (json::get_decimal(*account, "balance") == target) {
+            return;
+        }
+        // PUT with the lockVersion just read; on 409 read again and retry once.
+        auto r = client().put_json(path, balance_body(*account, target));
+        if (!r && r.error().kind == ApiError::Kind::conflict) {
+            auto fresh = client().get_json(path);
+            if (!fresh) {
+                warn_balance(fresh.error());
+                return;
+            }
+            r = client().put_json(path, balance_body(*fresh, target));
+        }
+        if (!r) {
+            warn_balance(r.error());
+            return;
+        }
+        m_sum.balance_updated = true;
+    }
+
+    // --- Receipts ---
+
+    void upload_receipts() {
+        std::map<std::string, Row*> by_sha; // the first transaction of each receipt in this run
+        for (auto& r : m_rows) {
+            if (!r.voucher) {
+                continue;
+            }
+            if (m_stopped) {
+                r.voucher_action = "failed";
+                r.reasons.emplace_back("receipt not uploaded: the run stopped");
+                ++m_sum.vouchers_failed;
+                continue;
+            }
+            if (auto s = by_sha.find(r.sha); s != by_sha.end()) {
+                r.voucher_id = s->second->voucher_id;
+                r.voucher_action = r.voucher_id.empty() ? "failed" : "existing";
+                r.reasons.push_back(fmt::format("same receipt as line {}", s->second->in->line));
+                continue;
+            }
+            by_sha.emplace(r.sha, &r);
+            voucher_for(r);
+            if (r.voucher_action == "created") {
+                ++m_sum.vouchers_created;
+            } else if (r.voucher_action == "existing" || r.voucher_action == "found") {
+                ++m_sum.vouchers_existing;
+            } else {
+                ++m_sum.vouchers_failed;
+            }
+        }
+    }
+
+    // --- Hints ---
+
+    void send_hints() {
+        for (auto& r : m_rows) {
+            if (!r.voucher) {
+                continue;
+            }
+            if (r.voucher_id.empty()) {
+                r.hint = "skipped";
+                r.reasons.emplace_back("no hint: the voucher is missing");
+                ++m_sum.hints_failed;
+                continue;
+            }
+            const auto tx = state().get(k_transaction, r.ref);
+            if (!tx || tx->status != "done") {
+                r.hint = "skipped";
+                r.reasons.emplace_back("no hint: the transaction is not in lexoffice yet");
+                ++m_sum.hints_failed;
+                continue;
+            }
+            if (m_stopped) {
+                r.hint = "failed";
+                r.reasons.emplace_back("hint not sent: the run stopped");
+                ++m_sum.hints_failed;
+                continue;
+            }
+            hint_for(r);
+        }
+    }
+
+private:
+    StateStore& state() { return m_ctx.state(); }
+    ApiClient& client() { return m_ctx.client(); }
+
+    void stop_on(const ApiError& e) {
+        if (e.kind == ApiError::Kind::network || e.kind == ApiError::Kind::rate_limited ||
+            e.kind == ApiError::Kind::auth) {
+            if (!m_stopped) {
+                m_stopped = true;
+                m_stop_error = e;
+            }
+        }
+    }
+
+    void fail(Row& r, const std::string& reason) {
+        r.action = "failed";
+        r.reasons.push_back(reason);
+        ++m_sum.failed;
+    }
+
+    void warn_balance(const ApiError& e) {
+        stop_on(e);
+        m_balance_failed = true;
+        m_ctx.warn("transactions export: the account balance was not updated: " + e.describe() +
+                   "; the next run sets it");
+    }
+
+public:
+    bool balance_failed() const { return m_balance_failed; }
+
+private:
+    // GET /v1/finance/accounts?externalReference=…: the id, or "" when there is none. A 401/403
+    // or a missing route means the credential cannot use the finance endpoints.
+    std::string find_account(const std::string& ref) {
+        auto r = client().get_json("/v1/finance/accounts", {{"externalReference", ref}});
+        if (!r) {
+            const ApiError& e = r.error();
+            if (e.status == 403 || e.status == 404) {
+                finance_unavailable("lexoffice refused this connection (" + e.describe() + ")");
+            }
+            throw_api_error(e, "looking up the financial account");
+        }
+        if (!r->IsArray()) {
+            throw Error(ExitCode::error, "looking up the financial account: the answer is not an "
+                                         "array");
+        }
+        for (const auto& a : r->GetArray()) {
+            if (json::get_string(a, "externalReference").value_or("") == ref) {
+                if (json::get_bool(a, "deactivated").value_or(false)) {
+                    throw Error(ExitCode::error,
+                                "the financial account with reference " + ref +
+                                    " is deactivated in lexoffice; nothing was sent");
+                }
+                return json::get_string(a, "financialAccountId").value_or("");
+            }
+        }
+        return {};
+    }
+
+    void record_account(const AccountSpec& spec, const std::string& id) {
+        LedgerEntry e;
+        e.kind = k_account;
+        e.key = spec.external_reference;
+        e.status = "done";
+        e.remote_id = id;
+        e.remote_version = spec.balance.units();
+        e.run_id = m_run;
+        state().mark_done(e);
+    }
+
+    void record_transaction(const Row& r, const std::string& id, const std::string& account_ref) {
+        LedgerEntry e;
+        e.kind = k_transaction;
+        e.key = r.ref;
+        e.status = "done";
+        e.remote_id = id;
+        e.remote_number = account_ref;
+        e.remote_version = r.in->balance_delta().units();
+        e.run_id = m_run;
+        state().mark_done(e);
+    }
+
+    void push_batch(const std::vector<Row*>& batch, const std::string& account_id,
+                    const std::string& account_ref, const std::set<std::string>& was_pending) {
+        std::vector<TransactionItem> items;
+        for (Row* r : batch) {
+            items.push_back(TransactionItem{r->in, r->ref, r->fee_category_id});
+        }
+        const std::string body = transactions_body(items, account_id);
+        for (Row* r : batch) {
+            state().mark_pending(k_transaction, r->ref, sha256_hex(r->ref), m_run);
+        }
+        bool resent = false;
+        auto res = client().post_json("/v1/finance/transactions", body);
+        if (!res && res.error().maybe_executed) {
+            // The batch may have been stored. Sending it again is safe: lexoffice skips every
+            // transaction whose externalReference it knows and answers the existing record
+            // (§10.2). The records are read back below to confirm.
+            resent = true;
+            res = client().post_json("/v1/finance/transactions", body);
+        }
+        if (!res) {
+            const ApiError& e = res.error();
+            if (e.status == 403) {
+                finance_unavailable("lexoffice refused the transactions (" + e.describe() + ")");
+            }
+            stop_on(e);
+            for (Row* r : batch) {
+                if (e.maybe_executed) {
+                    r->action = "unknown";
+                    r->reasons.push_back(e.describe() +
+                                         "; the next run sends it again (lexoffice skips known "
+                                         "references)");
+                    ++m_sum.unknown;
+                } else {
+                    state().forget(k_transaction, r->ref);
+                    fail(*r, e.describe());
+                }
+            }
+            return;
+        }
+        std::map<std::string, std::string> ids; // externalReference → financialTransactionId
+        if (res->IsArray()) {
+            for (const auto& t : res->GetArray()) {
+                ids[json::get_string(t, "externalReference").value_or("")] =
+                    json::get_string(t, "financialTransactionId").value_or("");
+            }
+        }
+        for (Row* r : batch) {
+            auto it = ids.find(r->ref);
+            if (it == ids.end() || it->second.empty()) {
+                r->action = "unknown";
+                r->reasons.emplace_back("lexoffice's answer did not list this transaction; the "
+                                        "next run sends it again");
+                ++m_sum.unknown;
+                continue;
+            }
+            const bool confirm = resent || was_pending.count(r->ref) > 0;
+            if (confirm) {
+                // An earlier attempt had an unclear outcome: read the record back.
+                auto check = client().get_json("/v1/finance/transactions/" + it->second);
+                if (!check) {
+                    stop_on(check.error());
+                    r->action = "unknown";
+                    r->reasons.push_back("could not read it back: " + check.error().describe());
+                    ++m_sum.unknown;
+                    continue;
+                }
+            }
+            record_transaction(*r, it->second, account_ref);
+            r->remote_id = it->second;
+            r->action = confirm ? "confirmed" : "pushed";
+            if (confirm) {
+                r->reasons.emplace_back("an earlier attempt had no clear answer; confirmed once");
+            }
+            ++m_sum.pushed;
+        }
+    }
+
+    // --- Vouchers (the code paths of `vouchers upload`) ---
+
+    void record_receipt(const Row& r, const char* kind, const std::string& voucher_id,
+                        const std::string& number, std::int64_t version) {
+        LedgerEntry e;
+        e.kind = kind;
+        e.key = r.sha;
+        e.content_hash = kind == std::string(k_receipt) ? r.sha : category_hash(r.category->id);
+        e.status = "done";
+        e.remote_id = voucher_id;
+        e.remote_number = number;
+        e.remote_version = version;
+        e.run_id = m_run;
+        state().mark_done(e);
+    }
+
+    std::optional<std::vector<json::Document>> lookup(Row& r) {
+        auto found = vch::find_by_number(client(), r.voucher->voucher_number);
+        if (!found) {
+            stop_on(found.error());
+            r.voucher_action = "failed";
+            r.reasons.push_back("looking up voucher number " + r.voucher->voucher_number + ": " +
+                                found.error().describe());
+            return std::nullopt;
+        }
+        std::vector<json::Document> same_type;
+        for (auto& v : *found) {
+            if (json::get_string(v, "type").value_or("") == vch::type_name(r.voucher->type)) {
+                same_type.push_back(std::move(v));
+            }
+        }
+        return same_type;
+    }
+
+    static std::int64_t file_count(const json::Value& v) {
+        const auto* files = json::find(v, "files");
+        return files && files->IsArray() ? static_cast<std::int64_t>(files->Size()) : 0;
+    }
+
+    void voucher_for(Row& r) {
+        const auto receipt = state().get(k_receipt, r.sha);
+        const auto rv = state().get(k_receipt_voucher, r.sha);
+        if (receipt && receipt->status == "done") {
+            r.voucher_id = receipt->remote_id;
+            r.voucher_action = "existing";
+            return;
+        }
+        if (rv && rv->status == "done") {
+            r.voucher_id = rv->remote_id;
+            if (receipt && receipt->status == "pending") {
+                // An earlier attach had no clear answer: the voucher's files tell.
+                auto v = vch::get_voucher(client(), m_ctx.clock, rv->remote_id);
+                if (!v) {
+                    stop_on(v.error());
+                    r.voucher_action = "failed";
+                    r.reasons.push_back("reading voucher: " + v.error().describe());
+                    return;
+                }
+                if (file_count(*v) > rv->remote_version) {
+                    const auto& files = (*v)["files"];
+                    const auto& last = files[files.Size() - 1];
+                    record_receipt(r, k_receipt, rv->remote_id,
+                                   last.IsString() ? last.GetString() : "", 0);
+                    r.voucher_action = "created";
+                    return;
+                }
+            }
+            attach(r, rv->remote_id);
+            return;
+        }
+        // Vouchers reconcile by number: one already in lexoffice is used, not made again.
+        auto found = lookup(r);
+        if (!found) {
+            return;
+        }
+        if (!found->empty()) {
+            const json::Document& v = found->front();
+            const std::string id = json::get_string(v, "id").value_or("");
+            const std::int64_t n = file_count(v);
+            record_receipt(r, k_receipt_voucher, id, r.voucher->voucher_number, n);
+            r.voucher_id = id;
+            if (rv && rv->status == "pending") {
+                attach(r, id); // our earlier, unconfirmed POST did create it
+            } else if (n > 0) {
+                const auto& files = v["files"];
+                const auto& last = files[files.Size() - 1];
+                record_receipt(r, k_receipt, id, last.IsString() ? last.GetString() : "", 0);
+                r.voucher_action = "found";
+                r.reasons.push_back("voucher number " + r.voucher->voucher_number +
+                                    " already in lexoffice with a file; used as it is");
+            } else {
+                attach(r, id);
+            }
+            return;
+        }
+        if (rv && rv->status == "pending") {
+            state().forget(k_receipt_voucher, r.sha);
+        }
+        const std::string body = vch::voucher_body(r.voucher->draft(r.category->id));
+        state().mark_pending(k_receipt_voucher, r.sha, category_hash(r.category->id), m_run);
+        auto post = client().post_json("/v1/vouchers", body);
+        std::string id;
+        if (post) {
+            id = json::get_string(*post, "id").value_or("");
+        } else if (post.error().maybe_executed) {
+            // Never post twice: look the number up, and leave it pending when it is not there.
+            auto again = lookup(r);
+            if (again && !again->empty()) {
+                id = json::get_string(again->front(), "id").value_or("");
+            } else {
+                stop_on(post.error());
+                r.voucher_action = "unknown";
+                r.reasons.push_back(post.error().describe() + "; voucher number " +
+                                    r.voucher->voucher_number +
+                                    " not found afterwards, the next run checks again");
+                return;
+            }
+        } else {
+            stop_on(post.error());
+            state().forget(k_receipt_voucher, r.sha);
+            r.voucher_action = "failed";
+            r.reasons.push_back("creating the voucher: " + post.error().describe());
+            return;
+        }
+        record_receipt(r, k_receipt_voucher, id, r.voucher->voucher_number, 0);
+        r.voucher_id = id;
+        attach(r, id);
+    }
+
+    void attach(Row& r, const std::string& voucher_id) {
+        r.voucher_id = voucher_id;
+        auto bytes = read_file(r.receipt_path);
+        if (!bytes || sha256_hex(*bytes) != r.sha) {
+            r.voucher_action = "failed";
+            r.reasons.emplace_back("the receipt changed or vanished during the run; the next run "
+                                   "attaches it");
+            return;
+        }
+        state().mark_pending(k_receipt, r.sha, r.sha, m_run);
+        auto a = vch::attach_file(client(), voucher_id, r.receipt_path.filename().string(),
+                                  std::move(*bytes), file_check::content_type(r.kind));
+        if (a) {
+            record_receipt(r, k_receipt, voucher_id, *a, 0);
+            r.voucher_action = "created";
+            return;
+        }
+        stop_on(a.error());
+        if (a.error().maybe_executed) {
+            r.voucher_action = "unknown";
+            r.reasons.push_back(a.error().describe() +
+                                "; the attach may have happened, the next run checks the "
+                                "voucher's files");
+            return;
+        }
+        state().forget(k_receipt, r.sha);
+        r.voucher_action = "failed";
+        r.reasons.push_back("attaching the receipt: " + a.error().describe() +
+                            "; the next run attaches it");
+    }
+
+    void record_hint(const Row& r) {
+        LedgerEntry e;
+        e.kind = k_hint;
+        e.key = r.voucher_id;
+        e.content_hash = sha256_hex(r.ref);
+        e.status = "done";
+        e.remote_number = r.ref;
+        e.run_id = m_run;
+        state().mark_done(e);
+    }
+
+    // A second hint for one voucher: lexoffice allows one per voucher and says so with 409
+    // (or a 406 naming it).
+    static bool already_exists(const ApiError& e) {
+        if (e.status == 409) {
+            return true;
+        }
+        if (e.status != 406) {
+            return false;
+        }
+        std::string text = e.describe();
+        std::transform(text.begin(), text.end(), text.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return text.find("exist") != std::string::npos;
+    }
+
+    void hint_for(Row& r) {
+        if (const auto h = state().get(k_hint, r.voucher_id); h && h->status == "done") {
+            if (h->remote_number == r.ref) {
+                r.hint = "existing";
+                ++m_sum.hints_existing;
+            } else {
+                r.hint = "skipped";
+                r.reasons.push_back("the voucher is already hinted for transaction " +
+                                    h->remote_number + " (one hint per voucher)");
+                ++m_sum.hints_failed;
+            }
+            return;
+        }
+        state().mark_pending(k_hint, r.voucher_id, sha256_hex(r.ref), m_run);
+        const std::string body = hint_body(r.voucher_id, r.ref);
+        auto res = client().post_json("/v1/transaction-assignment-hint", body);
+        if (!res && res.error().maybe_executed) {
+            res = client().post_json("/v1/transaction-assignment-hint", body);
+        }
+        if (res) {
+            record_hint(r);
+            r.hint = "sent";
+            ++m_sum.hints_sent;
+            return;
+        }
+        const ApiError& e = res.error();
+        if (already_exists(e)) {
+            record_hint(r);
+            r.hint = "existing";
+            ++m_sum.hints_existing;
+            return;
+        }
+        if (e.status == 403) {
+            finance_unavailable("lexoffice refused the assignment hint (" + e.describe() + ")");
+        }
+        stop_on(e);
+        if (e.maybe_executed) {
+            r.hint = "unknown";
+            r.reasons.push_back(e.describe() + "; the next run sends the hint again");
+        } else {
+            state().forget(k_hint, r.voucher_id);
+            r.hint = "failed";
+            r.reasons.push_back("hint: " + e.describe());
+        }
+        ++m_sum.hints_failed;
+    }
+
+    const ExportOptions& m_opts;
+    Context& m_ctx;
+    std::vector<Row>& m_rows;
+    Summary& m_sum;
+    std::int64_t m_run = 0;
+    bool m_stopped = false;
+    bool m_balance_failed = false;
+    ApiError m_stop_error;
+};
+
+// Writes the transactions not yet written to `out` as lexoffice's bank-statement CSV.
+void write_csv(const ExportOptions& opts, Context& ctx, std::vector<Row>& rows,
+               const std::string& account_name, Summary& sum, std::int64_t run) {
+    StateStore& st = ctx.state();
+    const fs::path out = fs::absolute(opts.out);
+    std::map<std::string, std::set<std::string>> files_read; // earlier files → their references
+    std::vector<Row*> todo;
+    for (auto& r : rows) {
+        auto e = st.get(k_csv, r.ref);
+        if (e && e->status == "pending") {
+            // Interrupted between writing a file and recording it: the file tells.
+            auto& refs = files_read[e->content_hash];
+            if (refs.empty()) {
+                if (auto got = read_statement_references(e->content_hash)) {
+                    refs.insert(got->begin(), got->end());
+                }
+            }
+            if (refs.count(r.ref)) {
+                LedgerEntry d = *e;
+                d.remote_number = e->content_hash;
+                st.mark_done(d);
+                e = d;
+            }
+        }
+        if (e && e->status == "done") {
+            r.action = "skipped";
+            r.reasons.push_back("written before to " + e->remote_number);
+            ++sum.skipped;
+            continue;
+        }
+        todo.push_back(&r);
+    }
+    if (todo.empty()) {
+        ctx.info("transactions export: no new transactions to write; every transaction was "
+                 "written to an earlier file, so no file was written");
+        return;
+    }
+    std::error_code ec;
+    if (fs::exists(out, ec)) {
+        throw Error(ExitCode::usage,
+                    fmt::format("{} exists; name a new file for the {} transactions not written "
+                                "yet (lexoffice's import does no duplicate check, so lexsync "
+                                "never writes a transaction twice)",
+                                opts.out, todo.size()));
+    }
+    std::vector<StatementRow> lines;
+    for (Row* r : todo) {
+        for (auto& l : statement_rows(*r->in, r->ref, account_name)) {
+            lines.push_back(std::move(l));
+        }
+    }
+    for (Row* r : todo) {
+        st.mark_pending(k_csv, r->ref, out.string(), run);
+    }
+    std::ostringstream text;
+    write_statement(text, lines);
+    write_file_atomically(out, text.str(), 0644);
+    for (Row* r : todo) {
+        LedgerEntry e;
+        e.kind = k_csv;
+        e.key = r->ref;
+        e.content_hash = out.string();
+        e.remote_number = out.string();
+        e.run_id = run;
+        st.mark_done(e);
+        r->action = "written";
+        ++sum.written;
+    }
+    sum.out_file = out.string();
+    ctx.info(fmt::format("transactions export: wrote {} transaction{} to {} ({} written to earlier "
+                         "files skipped); import it once in lexoffice (Finanzen > Bank > "
+                         "Umsätze importieren): its import does no duplicate check",
+                         todo.size(), todo.size() == 1 ? "" : "s", opts.out, sum.skipped));
+}
+
+} // namespace
+
+void register_export(CLI::App& parent, Context& ctx) {
+    auto opts = std::make_shared<ExportOptions>();
+    auto* cmd = parent.add_subcommand(
+        "export", "Export provider transactions, receipts and assignment hints into lexoffice");
+    cmd->add_option("FILE", opts->file, "Transactions as CSV or JSON (.json)")->required();
+    cmd->add_option("--account", opts->account,
+                    "Name of the financial account (found by a reference derived from it, or "
+                    "created)")
+        ->required();
+    cmd->add_option("--account-type", opts->account_type,
+                    "creditcard, giro or payment-provider (default: the mapping's, else "
+                    "creditcard)");
+    cmd->add_option(
+        "--mapping", opts->mapping,
+        "Column mapping: generic, pleo-custom, stripe-balance, paypal-de or a TOML file "
+        "(default: the profile's transactions_mapping, else generic)");
+    cmd->add_option("--format", opts->format,
+                    "api (partner finance endpoints, default) or lexoffice-csv (bank-statement CSV "
+                    "for lexoffice's manual import)");
+    cmd->add_option("--out", opts->out,
+                    "The bank-statement CSV to write (with --format "
+                    "lexoffice-csv; must not exist)");
+    cmd->add_option("--summary-json", opts->summary_json,
+                    "Also write the run summary as JSON to this file");
+    cmd->add_option("--receipts", opts->receipts_dir,
+                    "Directory the receipt files are relative to (default: FILE's directory)");
+    cmd->add_option("--balance", opts->balance,
+                    "The account's closing balance to set (default: opening balance plus every "
+                    "transaction exported)");
+    cmd->add_option("--opening-balance", opts->opening_balance,
+                    "Balance a newly created account starts from (default 0)");
+    cmd->add_option("--account-system", opts->account_system,
+                    "accountSystem issued by Lexware (default: the profile's "
+                    "finance_account_system, else lexsync)");
+    cmd->add_option("--bank-name", opts->bank_name,
+                    "Bank or provider name of a new account (default: the account name)");
+    cmd->add_option("--account-holder", opts->account_holder, "Account holder of a new account");
+    cmd->add_option("--iban", opts->iban, "IBAN of a new giro account");
+    cmd->add_option("--bic", opts->bic, "BIC of a new giro account");
+    cmd->add_option("--card-provider", opts->card_provider,
+                    "VISA, MASTERCARD, AMEX or DINERSCLUB (new credit card accounts)");
+    cmd->add_option("--card-number", opts->card_number,
+                    "Card number of a new credit card account (a masked one will do)");
+    cmd->add_flag("--dry-run", opts->dry_run,
+                  "Check the input and the posting categories, print the plan; send no writes");
+    cmd->footer(
+        R"(Each transaction goes into the financial account once (stable external references derived from
+the provider's ids), in batches of at most 25; each receipt becomes a bookkeeping voucher with its
+posting category, tax rate and receipt number, and gets one assignment hint so lexoffice proposes
+it for the transaction. Re-runs and interrupted runs add nothing twice.
+
+The finance endpoints need a partner OAuth connection (auth login --oauth). With an API key, write
+lexoffice's bank-statement CSV instead (--format lexoffice-csv --out FILE): each run writes only
+the transactions no earlier file had; receipts still go up as vouchers, without hints.
+
+stdout: one record per transaction. stderr and --summary-json: the run summary.
+
+Examples:
+  lexsync transactions export --account "Stripe" --mapping stripe-balance balance.csv
+  lexsync transactions export --account "Firmenkarte" --account-type creditcard \
+      --card-provider VISA --card-number "**** 4711" --mapping pleo-custom pleo.csv
+  lexsync transactions export --account "PayPal" --mapping paypal-de --format lexoffice-csv \
+      --out paypal-2026-03.csv Download.CSV)");
+    cmd->callback([opts, &ctx] { run_export(*opts, ctx); });
+}
+
+void run_export(const ExportOptions& opts, Context& ctx) {
+    // --- Options ---
+    if (opts.account.empty()) {
+        usage("--account must name the financial account");
+    }
+    const bool csv_mode = opts.format == "lexoffice-csv";
+    if (!csv_mode && opts.format != "api") {
+        usage("--format must be api or lexoffice-csv");
+    }
+    if (csv_mode && opts.out.empty()) {
+        usage("--format lexoffice-csv needs --out FILE");
+    }
+    if (!csv_mode && !opts.out.empty()) {
+        usage("--out goes with --format lexoffice-csv");
+    }
+    const auto& profile = ctx.profile();
+    const std::string mapping_name = !opts.mapping.empty()          ? opts.mapping
+                                     : profile.transactions_mapping ? *profile.transactions_mapping
+                                                                    : std::string("generic");
+    auto mapping = load_mapping(mapping_name);
+    if (!mapping) {
+        throw Error(ExitCode::invalid_input, mapping.error());
+    }
+    AccountType type = mapping->account_type.value_or(AccountType::creditcard);
+    if (!opts.account_type.empty()) {
+        auto t = parse_account_type(opts.account_type);
+        if (!t) {
+            usage("--account-type must be creditcard, giro or payment-provider");
+        }
+        type = *t;
+    }
+    std::optional<Decimal> closing;
+    Decimal opening;
+    std::vector<InputIssue> flag_issues;
+    auto amount_flag = [&](const std::string& flag,
+                           const std::string& v) -> std::optional<Decimal> {
+        if (v.empty()) {
+            return std::nullopt;
+        }
+        auto d = Decimal::parse(v);
+        if (!d || d->rounded(2) != *d) {
+            flag_issues.push_back(
+                InputIssue{"command line", 0, flag, "'" + v + "' is not an amount like -123.45"});
+            return std::nullopt;
+        }
+        return d;
+    };
+    closing = amount_flag("--balance", opts.balance);
+    opening = amount_flag("--opening-balance", opts.opening_balance).value_or(Decimal());
+    if (!flag_issues.empty()) {
+        invalid(ctx, flag_issues, "the command line");
+    }
+
+    // --- Input and local checks ---
+    auto read = read_input(opts.file, *mapping, type);
+    if (!read) {
+        invalid(ctx, read.error(), opts.file);
+    }
+    const std::vector<TransactionInput> inputs = std::move(read).value();
+    const std::string account_ref = account_reference(profile.name, opts.account);
+    const fs::path receipts_base = !opts.receipts_dir.empty() ? fs::path(opts.receipts_dir)
+                                                              : fs::path(opts.file).parent_path();
+    std::vector<Row> rows(inputs.size());
+    std::vector<InputIssue> issues;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const TransactionInput& t = inputs[i];
+        Row& r = rows[i];
+        r.in = &t;
+        r.ref = transaction_reference(account_ref, t.transaction_id);
+        if (!t.has_receipt()) {
+            continue;
+        }
+        r.receipt_path = fs::path(t.receipt_file).is_relative() ? receipts_base / t.receipt_file
+                                                                : fs::path(t.receipt_file);
+        std::error_code ec;
+        const auto size = fs::file_size(r.receipt_path, ec);
+        if (ec) {
+            issues.push_back(InputIssue{t.source, t.line, "receipt_file",
+                                        fmt::format("no such file '{}'", r.receipt_path.string())});
+            continue;
+        }
+        if (auto bad = file_check::check_size(size)) {
+            issues.push_back(InputIssue{t.source, t.line, "receipt_file", *bad});
+            continue;
+        }
+        auto bytes = read_file(r.receipt_path);
+        if (!bytes) {
+            issues.push_back(InputIssue{t.source, t.line, "receipt_file", "cannot be read"});
+            continue;
+        }
+        auto kind = file_check::check(r.receipt_path, *bytes);
+        if (!kind) {
+            issues.push_back(InputIssue{t.source, t.line, "receipt_file", kind.error()});
+            continue;
+        }
+        r.kind = *kind;
+        r.sha = sha256_hex(*bytes);
+        // The receipt's bookkeeping data through the checks of `vouchers upload`.
+        vch::VoucherFields f;
+        f.file = t.receipt_file;
+        f.voucher_number = t.receipt_number;
+        f.voucher_date = t.booking_date.empty() ? t.value_date : t.booking_date;
+        f.type = !t.voucher_type.empty()
+                     ? t.voucher_type
+                     : (t.amount < Decimal() ? "purchaseinvoice" : "salesinvoice");
+        const Decimal gross = t.amount < Decimal() ? -t.amount : t.amount;
+        f.amount = gross.to_string();
+        f.tax_rate = t.tax_rate ? t.tax_rate->to_string() : std::string();
+        f.category = t.posting_category;
+        f.contact_name = t.counterparty_name;
+        f.collective_contact = "true";
+        f.remark = opts.account + ": " + t.purpose + " (" + t.transaction_id + ")";
+        vch::VoucherInput v;
+        auto found = vch::parse_fields(f, t.source, t.line, v);
+        for (auto& issue : found) {
+            issue.field = input_field(issue.field);
+            // Missing receipt number, category and tax rate were reported by read_input.
+            if (issue.message.rfind("missing", 0) == 0) {
+                continue;
+            }
+            issues.push_back(std::move(issue));
+        }
+        if (found.empty()) {
+            r.voucher = std::move(v);
+        }
+    }
+    if (!issues.empty()) {
+        invalid(ctx, issues, opts.file);
+    }
+
+    // The credential: API keys do not reach the partner finance endpoints (§10); [U] whether a
+    // Public API key can be granted finance scopes is unconfirmed, so lexsync does not try. A dry
+    // run only warns.
+    if (!csv_mode && !ctx.oauth_source()) {
+        if (!opts.dry_run) {
+            finance_unavailable("this profile uses an API key");
+        }
+        ctx.warn("transactions export: this profile uses an API key; the finance endpoints need a "
+                 "partner OAuth connection (or use --format lexoffice-csv --out FILE)");
+    }
+
+    // A new account needs its type's details; checked before anything is sent.
+    if (!csv_mode && !opts.dry_run) {
+        const auto known = ctx.state().get(k_account, account_ref);
+        if (!known || known->status != "done") {
+            if (type == AccountType::creditcard &&
+                (opts.card_provider.empty() || opts.card_number.empty())) {
+                usage("creating the credit card account '" + opts.account +
+                      "' needs --card-provider and --card-number (or --account-type)");
+            }
+            if (type == AccountType::giro && (opts.iban.empty() || opts.bic.empty())) {
+                usage("creating the giro account '" + opts.account + "' needs --iban and --bic");
+            }
+        }
+    }
+    if (!opts.card_provider.empty()) {
+        const std::string p = opts.card_provider;
+        if (p != "VISA" && p != "MASTERCARD" && p != "AMEX" && p != "DINERSCLUB") {
+            usage("--card-provider must be VISA, MASTERCARD, AMEX or DINERSCLUB");
+        }
+    }
+
+    // --- Posting categories, fetched once ---
+    const bool need_categories = std::any_of(rows.begin(), rows.end(), [&](const Row& r) {
+        return r.voucher || (r.in->fee && !csv_mode);
+    });
+    vch::PostingCategories categories;
+    if (need_categories) {
+        categories = value_or_throw(vch::fetch_posting_categories(ctx.client()),
+                                    "reading the posting categories");
+        for (auto& r : rows) {
+            const TransactionInput& t = *r.in;
+            if (r.voucher) {
+                auto c = categories.resolve(t.posting_category, r.voucher->type);
+                if (!c) {
+                    issues.push_back(InputIssue{t.source, t.line, "posting_category", c.error()});
+                } else {
+                    r.category = *c;
+                    if ((*c)->contact_required) {
+                        issues.push_back(InputIssue{
+                            t.source, t.line, "posting_category",
+                            fmt::format("posting category '{}' needs a contact; receipts are "
+                                        "booked on the collective contact",
+                                        (*c)->name)});
+                    }
+                }
+            }
+            if (t.fee && !csv_mode) {
+                auto c = categories.find(t.fee_category);
+                if (!c) {
+                    issues.push_back(InputIssue{t.source, t.line, "fee_category", c.error()});
+                } else {
+                    r.fee_category_id = (*c)->id;
+                }
+            }
+        }
+        if (!issues.empty()) {
+            invalid(ctx, issues, opts.file);
+        }
+    }
+
+    Summary sum;
+    sum.mode = csv_mode ? "lexoffice-csv" : "api";
+    sum.account = opts.account;
+    sum.account_reference = account_ref;
+    sum.transactions = static_cast<long>(rows.size());
+
+    auto write_records = [&] {
+        auto writer = ctx.writer(result_columns());
+        json::Document rec;
+        for (const auto& r : rows) {
+            rec.SetObject();
+            rec.GetAllocator().Clear(); // memory stays flat however many records
+            auto& a = rec.GetAllocator();
+            auto opt = [&](const std::string& s) {
+                return s.empty() ? json::Value() : json::str(s, a);
+            };
+            std::string reason;
+            for (const auto& s : r.reasons) {
+                reason += (reason.empty() ? "" : "; ") + s;
+            }
+            rec.AddMember("line", static_cast<std::int64_t>(r.in->line), a);
+            rec.AddMember("transactionId", json::str(r.in->transaction_id, a), a);
+            rec.AddMember("externalReference", json::str(r.ref, a), a);
+            rec.AddMember("action", json::str(r.action, a), a);
+            rec.AddMember("financialTransactionId", opt(r.remote_id), a);
+            rec.AddMember("voucherNumber", opt(r.voucher ? r.voucher->voucher_number : ""), a);
+            rec.AddMember("voucherId", opt(r.voucher_id), a);
+            rec.AddMember("voucher", opt(r.voucher_action), a);
+            rec.AddMember("hint", opt(r.hint), a);
+            rec.AddMember("reason", opt(reason), a);
+            writer->write(rec);
+        }
+        writer->finish();
+    };
+    auto write_summary = [&] {
+        if (!opts.summary_json.empty()) {
+            write_file_atomically(opts.summary_json, sum.to_json() + "\n", 0644);
+        }
+    };
+
+    if (opts.dry_run) {
+        long receipts = 0;
+        for (auto& r : rows) {
+            r.action = "planned";
+            if (r.voucher) {
+                r.voucher_action = "planned";
+                r.hint = csv_mode ? "" : "planned";
+                ++receipts;
+            }
+        }
+        write_records();
+        write_summary();
+        ctx.info(fmt::format("transactions export (dry run): {} transactions, {} receipts, account "
+                             "'{}' (reference {}), mapping {}; nothing was sent",
+                             rows.size(), receipts, opts.account, account_ref, mapping->name));
+        return;
+    }
+
+    // --- Writes: one export per profile at a time ---
+    JobLock lock(profile.state_dir, "transactions-export", [&] {
+        ctx.info("transactions export: waiting for another transactions export of this profile");
+    });
+    const std::int64_t run_id = ctx.state().begin_run("transactions export");
+    Exporter exporter(opts, ctx, rows, sum);
+    exporter.set_run(run_id);
+
+    if (csv_mode) {
+        write_csv(opts, ctx, rows, opts.account, sum, run_id);
+        exporter.upload_receipts();
+        if (std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.voucher; })) {
+            ctx.info("transactions export: no assignment hints: lexoffice knows no reference for "
+                     "transactions imported from CSV; assign the vouchers after the import");
+        }
+    } else {
+        AccountSpec spec;
+        spec.type = type;
+        spec.account_system = !opts.account_system.empty()     ? opts.account_system
+                              : profile.finance_account_system ? *profile.finance_account_system
+                                                               : std::string("lexsync");
+        spec.name = opts.account;
+        spec.bank_name = opts.bank_name.empty() ? opts.account : opts.bank_name;
+        spec.account_holder = opts.account_holder;
+        spec.balance = opening;
+        spec.iban = opts.iban;
+        spec.bic = opts.bic;
+        spec.card_provider = opts.card_provider;
+        spec.card_number = opts.card_number;
+        spec.external_reference = account_ref;
+        sum.account_id = exporter.ensure_account(spec);
+        exporter.push_transactions(sum.account_id, account_ref);
+        if (!exporter.stopped()) {
+            exporter.update_balance(sum.account_id, account_ref, closing);
+        }
+        exporter.upload_receipts();
+        exporter.send_hints();
+    }
+
+    write_records();
+    write_summary();
+    const bool bad = sum.failed + sum.unknown + sum.vouchers_failed + sum.hints_failed > 0 ||
+                     exporter.balance_failed();
+    const auto& stats = ctx.client_stats();
+    if (csv_mode) {
+        ctx.info(fmt::format("transactions export: {} written, {} skipped (written before); "
+                             "vouchers {} created, {} existing, {} failed ({} requests)",
+                             sum.written, sum.skipped, sum.vouchers_created, sum.vouchers_existing,
+                             sum.vouchers_failed, stats.requests));
+    } else {
+        ctx.info(fmt::format(
+            "transactions export: account '{}' {}; transactions {} pushed, {} skipped (exported "
+            "before), {} failed, {} unknown; vouchers {} created, {} existing, {} failed; hints {} "
+            "sent, {} existing, {} failed; balance {}{} ({} requests, {} rate limited)",
+            opts.account, sum.accounts_created ? "created" : "found", sum.pushed, sum.skipped,
+            sum.failed, sum.unknown, sum.vouchers_created, sum.vouchers_existing,
+            sum.vouchers_failed, sum.hints_sent, sum.hints_existing, sum.hints_failed,
+            sum.balance.empty() ? "-" : sum.balance, sum.balance_updated ? " (updated)" : "",
+            stats.requests, stats.rate_limited));
+    }
+    ctx.state().finish_run(run_id, bad ? "partial" : "ok", sum.to_json());
+    if (exporter.stopped()) {
+        throw_api_error(exporter.stop_error(), "transactions export stopped");
+    }
+    if (bad) {
+        throw Error(ExitCode::partial, "some transactions, vouchers or hints were not exported "
+                                       "(see the records marked failed or unknown); the next run "
+                                       "retries them");
+    }
+}
+
+} // namespace lexsync::commands::transactions

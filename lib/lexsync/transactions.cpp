@@ -1,0 +1,1150 @@
+// Transactions of card and payment providers: mappings, input, validation, references, bodies
+// and the bank-statement CSV.
+//
+// Mapping files are TOML:
+//
+//     name = "stripe-balance"
+//     description = "…"
+//     account_type = "payment-provider"   # creditcard | giro | payment-provider (optional)
+//     date_format = "yyyy-MM-dd"          # or dd.MM.yyyy, MM/dd/yyyy, dd/MM/yyyy; a time after
+//                                         # the date ("2026-03-01 12:00:05") is ignored
+//     decimal_comma = false
+//     delimiter = ","                     # optional (detected)
+//     negate_amount = false               # outgoing amounts are positive in the export
+//     negate_fee = true                   # fees are positive costs in the export
+//     filter_column = "Status"            # optional: only rows whose cell is one of …
+//     filter_values = ["Abgeschlossen"]
+//     [columns]                           # field = source column (CSV header or JSON key)
+//     amount = "gross"
+//     [defaults]                          # field = constant for an absent column or empty cell
+//     currency = "EUR"
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <fmt/format.h>
+#include <fstream>
+#include <lexsync/csv.hpp>
+#include <lexsync/state.hpp>
+#include <lexsync/transactions.hpp>
+#include <lexsync/vouchers.hpp>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace lexsync::transactions {
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return out;
+}
+
+std::string trim(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) {
+        return {};
+    }
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+constexpr const char* k_field_names[] = {
+    "booking_date",
+    "value_date",
+    "amount",
+    "debit",
+    "credit",
+    "currency",
+    "purpose",
+    "counterparty_name",
+    "counterparty_iban",
+    "counterparty_email",
+    "transaction_id",
+    "posting_category",
+    "tax_rate",
+    "receipt_file",
+    "receipt_number",
+    "voucher_type",
+    "fee",
+    "fee_tax_rate",
+    "fee_category",
+};
+
+// --- Built-in mappings (the same text as examples/transactions/mappings/*.toml) ---
+
+constexpr const char* k_generic =
+    R"toml(# The generic layout: one column per field, named like the field.
+name = "generic"
+description = "lexsync's own layout: every field in a column of its own name"
+date_format = "yyyy-MM-dd"
+decimal_comma = false
+
+[columns]
+booking_date = "booking_date"
+value_date = "value_date"
+amount = "amount"
+currency = "currency"
+purpose = "purpose"
+counterparty_name = "counterparty_name"
+counterparty_iban = "counterparty_iban"
+counterparty_email = "counterparty_email"
+transaction_id = "transaction_id"
+posting_category = "posting_category"
+tax_rate = "tax_rate"
+receipt_file = "receipt_file"
+receipt_number = "receipt_number"
+voucher_type = "voucher_type"
+fee = "fee"
+fee_tax_rate = "fee_tax_rate"
+fee_category = "fee_category"
+
+[defaults]
+currency = "EUR"
+)toml";
+
+constexpr const char* k_pleo =
+    R"toml(# Pleo's custom accounting export (Settings > Accounting > Create your own format) with the
+# data points below as columns, one line per expense, expenses negative (the default
+# preference), receipts exported next to the file.
+name = "pleo-custom"
+description = "Pleo custom export: Expense ID, Date, Amount, Currency, Supplier name, Note, Category name, VAT rate, Receipt file, Receipt Number"
+account_type = "creditcard"
+date_format = "yyyy-MM-dd"
+decimal_comma = false
+
+[columns]
+transaction_id = "Expense ID"
+booking_date = "Date"
+amount = "Amount"
+currency = "Currency"
+counterparty_name = "Supplier name"
+purpose = "Note"
+posting_category = "Category name"
+tax_rate = "VAT rate"
+receipt_file = "Receipt file"
+receipt_number = "Receipt Number"
+
+[defaults]
+currency = "EUR"
+)toml";
+
+constexpr const char* k_stripe =
+    R"toml(# Stripe's itemized balance change report (Reports > Balance > Itemized, "balance change from
+# activity"): one line per balance transaction, gross and fee separate, fees positive.
+name = "stripe-balance"
+description = "Stripe itemized balance change report (balance_transaction_id, created_utc, gross, fee, net, ...)"
+account_type = "payment-provider"
+date_format = "yyyy-MM-dd"
+decimal_comma = false
+negate_fee = true
+
+[columns]
+transaction_id = "balance_transaction_id"
+booking_date = "created_utc"
+value_date = "available_on_utc"
+amount = "gross"
+fee = "fee"
+currency = "currency"
+purpose = "description"
+counterparty_name = "customer_name"
+counterparty_email = "customer_email"
+
+[defaults]
+purpose = "Stripe"
+fee_tax_rate = "0"
+fee_category = "Kontoführungsgebühren"
+)toml";
+
+constexpr const char* k_paypal =
+    R"toml(# PayPal's activity download (Aktivitäten > Berichte > Aktivitätsdownload, CSV, German):
+# dates dd.MM.yyyy, decimal comma, fees already negative; only completed transactions.
+name = "paypal-de"
+description = "PayPal activity download, German (Datum, Name, Typ, Status, Währung, Brutto, Gebühr, Transaktionscode, ...)"
+account_type = "payment-provider"
+date_format = "dd.MM.yyyy"
+decimal_comma = true
+filter_column = "Status"
+filter_values = ["Abgeschlossen"]
+
+[columns]
+transaction_id = "Transaktionscode"
+booking_date = "Datum"
+amount = "Brutto"
+fee = "Gebühr"
+currency = "Währung"
+purpose = "Betreff"
+counterparty_name = "Name"
+counterparty_email = "Absender E-Mail-Adresse"
+
+[defaults]
+purpose = "PayPal"
+fee_tax_rate = "0"
+fee_category = "Kontoführungsgebühren"
+)toml";
+
+struct Builtin {
+    const char* name;
+    const char* text;
+};
+constexpr Builtin k_builtins[] = {
+    {"generic", k_generic},
+    {"pleo-custom", k_pleo},
+    {"stripe-balance", k_stripe},
+    {"paypal-de", k_paypal},
+};
+
+bool valid_date_format(const std::string& f) {
+    return f == "yyyy-MM-dd" || f == "dd.MM.yyyy" || f == "MM/dd/yyyy" || f == "dd/MM/yyyy";
+}
+
+// Parses `s` in `format` (a time after the date is ignored) into yyyy-MM-dd.
+std::optional<std::string> parse_date(std::string_view s, const std::string& format) {
+    if (s.size() < 10 || (s.size() > 10 && s[10] != ' ' && s[10] != 'T')) {
+        return std::nullopt;
+    }
+    s = s.substr(0, 10);
+    std::string y, m, d;
+    if (format == "yyyy-MM-dd") {
+        if (s[4] != '-' || s[7] != '-') {
+            return std::nullopt;
+        }
+        y = s.substr(0, 4);
+        m = s.substr(5, 2);
+        d = s.substr(8, 2);
+    } else {
+        const char sep = format[2];
+        if (s[2] != sep || s[5] != sep) {
+            return std::nullopt;
+        }
+        y = s.substr(6, 4);
+        const bool day_first = format[0] == 'd';
+        d = std::string(s.substr(day_first ? 0 : 3, 2));
+        m = std::string(s.substr(day_first ? 3 : 0, 2));
+    }
+    std::string iso = y + "-" + m + "-" + d;
+    if (!vouchers::is_date(iso)) {
+        return std::nullopt;
+    }
+    return iso;
+}
+
+// dd.MM.yyyy of yyyy-MM-dd.
+std::string german_date(const std::string& iso) {
+    if (iso.size() != 10) {
+        return iso;
+    }
+    return iso.substr(8, 2) + "." + iso.substr(5, 2) + "." + iso.substr(0, 4);
+}
+
+std::string short_hash(std::string_view s, std::size_t n) {
+    return sha256_hex(s).substr(0, n);
+}
+
+std::string slug(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) && u < 0x80) {
+            out += static_cast<char>(std::tolower(u));
+        } else if (!out.empty() && out.back() != '-') {
+            out += '-';
+        }
+        if (out.size() >= 32) {
+            break;
+        }
+    }
+    while (!out.empty() && out.back() == '-') {
+        out.pop_back();
+    }
+    return out.empty() ? std::string("account") : out;
+}
+
+// One raw row: field values as text (after the mapping's defaults).
+struct RawRow {
+    long line = 0;
+    std::map<Field, std::string> values;
+};
+
+// Checks one row into `out`; appends issues.
+void check_row(const RawRow& raw, const std::string& source, const Mapping& mapping,
+               AccountType type, TransactionInput& out, std::vector<InputIssue>& issues) {
+    auto get = [&](Field f) -> std::string {
+        auto it = raw.values.find(f);
+        return it == raw.values.end() ? std::string() : trim(it->second);
+    };
+    auto issue = [&](Field f, std::string message) {
+        issues.push_back(InputIssue{source, raw.line, field_name(f), std::move(message)});
+    };
+    out.source = source;
+    out.line = raw.line;
+
+    for (Field f : {Field::booking_date, Field::value_date}) {
+        const std::string v = get(f);
+        if (v.empty()) {
+            continue;
+        }
+        auto d = parse_date(v, mapping.date_format);
+        if (!d) {
+            issue(f, fmt::format("'{}' is not a date in the format {}", v, mapping.date_format));
+        } else {
+            (f == Field::booking_date ? out.booking_date : out.value_date) = *d;
+        }
+    }
+    if (get(Field::booking_date).empty() && get(Field::value_date).empty()) {
+        issue(Field::booking_date, "missing (a booking date or a value date is required)");
+    }
+
+    // The amount: one signed column, or separate debit/credit columns.
+    auto number = [&](Field f, const std::string& v) -> std::optional<Decimal> {
+        auto d = Decimal::parse(v, mapping.decimal_comma);
+        if (!d) {
+            issue(f, fmt::format("'{}' is not a number", v));
+            return std::nullopt;
+        }
+        if (d->rounded(2) != *d) {
+            issue(f, fmt::format("'{}' has more than 2 decimal places", v));
+            return std::nullopt;
+        }
+        return d;
+    };
+    const std::string amount_text = get(Field::amount);
+    const std::string debit = get(Field::debit);
+    const std::string credit = get(Field::credit);
+    std::optional<Decimal> amount;
+    if (!amount_text.empty()) {
+        amount = number(Field::amount, amount_text);
+        if (amount && mapping.negate_amount) {
+            amount = -*amount;
+        }
+    } else if (!debit.empty() || !credit.empty()) {
+        Decimal sum;
+        bool ok = true;
+        for (auto [f, v, sign] :
+             {std::tuple{Field::debit, debit, -1}, {Field::credit, credit, 1}}) {
+            if (v.empty()) {
+                continue;
+            }
+            auto d = number(f, v);
+            if (!d) {
+                ok = false;
+                continue;
+            }
+            if (*d < Decimal()) {
+                issue(f,
+                      fmt::format("'{}' must not be negative (the column gives the direction)", v));
+                ok = false;
+            }
+            sum += sign < 0 ? -*d : *d;
+        }
+        if (ok) {
+            amount = sum;
+        }
+    } else {
+        issue(Field::amount, "missing");
+    }
+    if (amount) {
+        if (*amount == Decimal()) {
+            issue(Field::amount, "must not be 0");
+        }
+        out.amount = *amount;
+    }
+
+    // EUR only (§7.3); exports often write the code in lower case.
+    const std::string currency = upper(get(Field::currency));
+    out.currency = currency.empty() ? "EUR" : currency;
+    if (out.currency != "EUR") {
+        issue(Field::currency,
+              fmt::format("'{}' is not supported: lexoffice books EUR only", get(Field::currency)));
+    }
+
+    out.counterparty_name = get(Field::counterparty_name);
+    out.counterparty_iban = get(Field::counterparty_iban);
+    out.counterparty_email = get(Field::counterparty_email);
+    out.counterparty_iban.erase(
+        std::remove(out.counterparty_iban.begin(), out.counterparty_iban.end(), ' '),
+        out.counterparty_iban.end());
+    if (!out.counterparty_email.empty() && out.counterparty_email.find('@') == std::string::npos) {
+        issue(Field::counterparty_email,
+              fmt::format("'{}' is not an e-mail address", out.counterparty_email));
+    }
+    if (!out.counterparty_iban.empty() && type != AccountType::giro) {
+        // The API takes IBAN and BIC of the counterparty for bank accounts only (§10.2).
+        out.counterparty_iban.clear();
+    }
+    // The API requires a purpose; exports leave it empty for some lines (payouts, fees), so the
+    // counterparty stands in, then the (provider's or derived) id.
+    out.purpose = get(Field::purpose);
+    out.transaction_id = get(Field::transaction_id);
+    if (out.purpose.empty()) {
+        out.purpose = !out.counterparty_name.empty() ? out.counterparty_name : out.transaction_id;
+    }
+
+    // The receipt and its bookkeeping data (mandatory with a receipt).
+    out.receipt_file = get(Field::receipt_file);
+    out.receipt_number = get(Field::receipt_number);
+    out.posting_category = get(Field::posting_category);
+    out.voucher_type = lower(get(Field::voucher_type));
+    const std::string rate = get(Field::tax_rate);
+    if (!rate.empty()) {
+        std::string r = rate;
+        if (!r.empty() && r.back() == '%') {
+            r.pop_back();
+        }
+        auto d = Decimal::parse(trim(r), mapping.decimal_comma);
+        if (!d || !is_valid_tax_rate(*d)) {
+            issue(Field::tax_rate, fmt::format("'{}' is not a tax rate lexoffice accepts (0, 5, 7, "
+                                               "16 or 19)",
+                                               rate));
+        } else {
+            out.tax_rate = d;
+        }
+    }
+    if (out.has_receipt()) {
+        if (out.receipt_number.empty()) {
+            issue(Field::receipt_number, "missing (mandatory with a receipt)");
+        }
+        if (out.posting_category.empty()) {
+            issue(Field::posting_category, "missing (mandatory with a receipt)");
+        }
+        if (rate.empty()) {
+            issue(Field::tax_rate, "missing (mandatory with a receipt)");
+        }
+        if (!out.voucher_type.empty() && !vouchers::parse_type(out.voucher_type)) {
+            issue(Field::voucher_type,
+                  fmt::format("'{}' is not purchaseinvoice, purchasecreditnote, salesinvoice or "
+                              "salescreditnote",
+                              out.voucher_type));
+        }
+    }
+
+    // Fees (§10.2): payment-provider accounts only; a negative fee goes with a positive amount,
+    // a positive fee (a credit) with a negative amount; tax rate and category are mandatory.
+    const std::string fee_text = get(Field::fee);
+    if (!fee_text.empty()) {
+        auto fee = number(Field::fee, fee_text);
+        if (fee && mapping.negate_fee) {
+            fee = -*fee;
+        }
+        if (fee && *fee != Decimal()) {
+            out.fee = fee;
+            if (type != AccountType::payment_provider) {
+                issue(Field::fee, "fees can only be booked on payment-provider accounts "
+                                  "(--account-type payment-provider)");
+            } else if (amount && *amount > Decimal() && *fee > Decimal()) {
+                issue(Field::fee, fmt::format("{} with an incoming amount must be negative (a fee "
+                                              "charged)",
+                                              fee->to_fixed(2)));
+            } else if (amount && *amount < Decimal() && *fee < Decimal()) {
+                issue(Field::fee, fmt::format("{} with an outgoing amount must be positive (a fee "
+                                              "credited)",
+                                              fee->to_fixed(2)));
+            }
+            const std::string fee_rate = get(Field::fee_tax_rate);
+            auto fr = Decimal::parse(fee_rate, mapping.decimal_comma);
+            if (fee_rate.empty()) {
+                issue(Field::fee_tax_rate, "missing (mandatory with a fee)");
+            } else if (!fr || !is_valid_tax_rate(*fr)) {
+                issue(Field::fee_tax_rate,
+                      fmt::format("'{}' is not a tax rate lexoffice accepts (0, 5, 7, 16 or 19)",
+                                  fee_rate));
+            } else {
+                out.fee_tax_rate = fr;
+            }
+            out.fee_category = get(Field::fee_category);
+            if (out.fee_category.empty()) {
+                issue(Field::fee_category, "missing (mandatory with a fee)");
+            }
+        }
+    }
+}
+
+std::string cell_of(const json::Value& v) {
+    if (v.IsString()) {
+        return std::string(v.GetString(), v.GetStringLength());
+    }
+    if (v.IsNumber()) {
+        return json::number_text(v).value_or("");
+    }
+    if (v.IsBool()) {
+        return v.GetBool() ? "true" : "false";
+    }
+    return {};
+}
+
+// The value of `f` in a row read by `lookup` (a column name → cell), with the mapping's default.
+template <class Lookup> RawRow make_raw(long line, const Mapping& mapping, const Lookup& lookup) {
+    RawRow raw;
+    raw.line = line;
+    for (Field f : all_fields()) {
+        std::string v;
+        if (auto c = mapping.columns.find(f); c != mapping.columns.end()) {
+            v = lookup(c->second);
+        }
+        if (trim(v).empty()) {
+            if (auto d = mapping.defaults.find(f); d != mapping.defaults.end()) {
+                v = d->second;
+            }
+        }
+        if (!v.empty()) {
+            raw.values[f] = v;
+        }
+    }
+    return raw;
+}
+
+bool passes_filter(const Mapping& mapping, const std::string& cell) {
+    if (mapping.filter_column.empty()) {
+        return true;
+    }
+    return std::find(mapping.filter_values.begin(), mapping.filter_values.end(), trim(cell)) !=
+           mapping.filter_values.end();
+}
+
+// Derives ids for rows without one and checks the ids are unique.
+void finish_rows(std::vector<TransactionInput>& rows, std::vector<InputIssue>& issues) {
+    std::map<std::string, long> seen;
+    std::map<std::string, int> occurrences;
+    for (auto& r : rows) {
+        if (r.transaction_id.empty()) {
+            // Stable as long as the row's content stays the same; repeats of identical rows are
+            // told apart by their order.
+            const std::string content =
+                fmt::format("{}|{}|{}|{}|{}|{}", r.booking_date, r.value_date, r.amount.to_string(),
+                            r.purpose, r.counterparty_name, r.counterparty_iban);
+            const int n = ++occurrences[content];
+            r.transaction_id = "h" + short_hash(content, 20) + "-" + std::to_string(n);
+            r.derived_id = true;
+            if (r.purpose.empty()) {
+                r.purpose = r.transaction_id;
+            }
+            continue;
+        }
+        auto [it, inserted] = seen.emplace(r.transaction_id, r.line);
+        if (!inserted) {
+            issues.push_back(InputIssue{
+                r.source, r.line, "transaction_id",
+                fmt::format("'{}' appears twice (also on line {})", r.transaction_id, it->second)});
+        }
+    }
+}
+
+} // namespace
+
+// --- Account types and fields ---
+
+std::optional<AccountType> parse_account_type(std::string_view s) {
+    const std::string l = lower(s);
+    if (l == "creditcard" || l == "credit-card") {
+        return AccountType::creditcard;
+    }
+    if (l == "giro") {
+        return AccountType::giro;
+    }
+    if (l == "payment-provider" || l == "payment_provider") {
+        return AccountType::payment_provider;
+    }
+    return std::nullopt;
+}
+
+const char* account_type_api_name(AccountType t) {
+    switch (t) {
+    case AccountType::creditcard:
+        return "CREDITCARD";
+    case AccountType::giro:
+        return "GIRO";
+    case AccountType::payment_provider:
+        return "PAYMENT_PROVIDER";
+    }
+    return "GIRO";
+}
+
+const char* account_type_name(AccountType t) {
+    switch (t) {
+    case AccountType::creditcard:
+        return "creditcard";
+    case AccountType::giro:
+        return "giro";
+    case AccountType::payment_provider:
+        return "payment-provider";
+    }
+    return "giro";
+}
+
+const std::vector<Field>& all_fields() {
+    static const std::vector<Field> k_all = [] {
+        std::vector<Field> v;
+        for (int i = 0; i <= static_cast<int>(Field::fee_category); ++i) {
+            v.push_back(static_cast<Field>(i));
+        }
+        return v;
+    }();
+    return k_all;
+}
+
+const char* field_name(Field f) {
+    return k_field_names[static_cast<int>(f)];
+}
+
+std::optional<Field> parse_field(std::string_view name) {
+    for (Field f : all_fields()) {
+        if (name == field_name(f)) {
+            return f;
+        }
+    }
+    return std::nullopt;
+}
+
+bool is_valid_tax_rate(Decimal rate) {
+    return vouchers::is_valid_tax_rate(rate);
+}
+
+// --- Mappings ---
+
+const std::vector<std::string>& builtin_mapping_names() {
+    static const std::vector<std::string> k_names = [] {
+        std::vector<std::string> v;
+        for (const auto& b : k_builtins) {
+            v.emplace_back(b.name);
+        }
+        return v;
+    }();
+    return k_names;
+}
+
+std::optional<std::string> builtin_mapping_text(std::string_view name) {
+    for (const auto& b : k_builtins) {
+        if (name == b.name) {
+            return std::string(b.text);
+        }
+    }
+    return std::nullopt;
+}
+
+Result<Mapping, std::string> parse_mapping(std::string_view text, const std::string& origin) {
+    toml::table root;
+    try {
+        root = toml::parse(text, origin);
+    } catch (const toml::parse_error& e) {
+        return unexpected(fmt::format("{}:{}:{}: {}", origin, e.source().begin.line,
+                                      e.source().begin.column, e.description()));
+    }
+    auto at = [&](const toml::node& n, const std::string& message) {
+        return fmt::format("{}:{}:{}: {}", origin, n.source().begin.line, n.source().begin.column,
+                           message);
+    };
+    Mapping m;
+    for (auto&& [key, node] : root) {
+        const std::string k(key.str());
+        auto want_string = [&](std::string& dst) -> std::optional<std::string> {
+            if (!node.is_string()) {
+                return at(node, k + " must be a string");
+            }
+            dst = *node.value<std::string>();
+            return std::nullopt;
+        };
+        auto want_bool = [&](bool& dst) -> std::optional<std::string> {
+            if (!node.is_boolean()) {
+                return at(node, k + " must be true or false");
+            }
+            dst = *node.value<bool>();
+            return std::nullopt;
+        };
+        std::optional<std::string> err;
+        if (k == "name") {
+            err = want_string(m.name);
+        } else if (k == "description") {
+            err = want_string(m.description);
+        } else if (k == "account_type") {
+            std::string t;
+            err = want_string(t);
+            if (!err) {
+                m.account_type = parse_account_type(t);
+                if (!m.account_type) {
+                    err = at(node, "account_type must be creditcard, giro or payment-provider");
+                }
+            }
+        } else if (k == "date_format") {
+            err = want_string(m.date_format);
+            if (!err && !valid_date_format(m.date_format)) {
+                err = at(node, "date_format must be yyyy-MM-dd, dd.MM.yyyy, MM/dd/yyyy or "
+                               "dd/MM/yyyy");
+            }
+        } else if (k == "decimal_comma") {
+            err = want_bool(m.decimal_comma);
+        } else if (k == "negate_amount") {
+            err = want_bool(m.negate_amount);
+        } else if (k == "negate_fee") {
+            err = want_bool(m.negate_fee);
+        } else if (k == "delimiter") {
+            std::string d;
+            err = want_string(d);
+            if (!err) {
+                if (d == "\\t" || d == "\t") {
+                    m.delimiter = '\t';
+                } else if (d.size() == 1 && (d[0] == ',' || d[0] == ';')) {
+                    m.delimiter = d[0];
+                } else {
+                    err = at(node, "delimiter must be \",\", \";\" or \"\\t\"");
+                }
+            }
+        } else if (k == "filter_column") {
+            err = want_string(m.filter_column);
+        } else if (k == "filter_values") {
+            const toml::array* a = node.as_array();
+            if (a == nullptr) {
+                err = at(node, "filter_values must be an array of strings");
+            } else {
+                for (auto&& v : *a) {
+                    if (!v.is_string()) {
+                        err = at(v, "filter_values must be an array of strings");
+                        break;
+                    }
+                    m.filter_values.push_back(*v.value<std::string>());
+                }
+            }
+        } else if (k == "columns" || k == "defaults") {
+            const toml::table* t = node.as_table();
+            if (t == nullptr) {
+                err = at(node, k + " must be a table ([" + k + "])");
+            } else {
+                for (auto&& [fk, fv] : *t) {
+                    const auto f = parse_field(fk.str());
+                    if (!f) {
+                        std::string known;
+                        for (Field x : all_fields()) {
+                            known += (known.empty() ? "" : ", ") + std::string(field_name(x));
+                        }
+                        err = at(fv, fmt::format("unknown field '{}' in [{}] (known: {})", fk.str(),
+                                                 k, known));
+                        break;
+                    }
+                    if (!fv.is_string()) {
+                        err = at(fv, fmt::format("{}.{} must be a string", k, fk.str()));
+                        break;
+                    }
+                    (k == "columns" ? m.columns : m.defaults)[*f] = *fv.value<std::string>();
+                }
+            }
+        } else {
+            err = at(node, fmt::format("unknown key '{}' (known: name, description, account_type, "
+                                       "date_format, decimal_comma, delimiter, negate_amount, "
+                                       "negate_fee, filter_column, filter_values, [columns], "
+                                       "[defaults])",
+                                       k));
+        }
+        if (err) {
+            return unexpected(std::move(*err));
+        }
+    }
+    const bool has_amount = m.columns.count(Field::amount) || m.columns.count(Field::debit) ||
+                            m.columns.count(Field::credit);
+    if (!has_amount) {
+        return unexpected(fmt::format(
+            "{}: [columns] must name an amount column (amount, or debit/credit)", origin));
+    }
+    if (!m.columns.count(Field::booking_date) && !m.columns.count(Field::value_date)) {
+        return unexpected(fmt::format(
+            "{}: [columns] must name a date column (booking_date or value_date)", origin));
+    }
+    if (!m.filter_column.empty() && m.filter_values.empty()) {
+        return unexpected(fmt::format("{}: filter_column needs filter_values", origin));
+    }
+    return m;
+}
+
+Result<Mapping, std::string> load_mapping(const std::string& name_or_file) {
+    const bool looks_like_file =
+        name_or_file.find('/') != std::string::npos ||
+        lower(std::filesystem::path(name_or_file).extension().string()) == ".toml";
+    if (!looks_like_file) {
+        if (auto text = builtin_mapping_text(name_or_file)) {
+            auto m = parse_mapping(*text, "mapping " + name_or_file);
+            if (m && m->name.empty()) {
+                m->name = name_or_file;
+            }
+            return m;
+        }
+        std::error_code ec;
+        if (!std::filesystem::exists(name_or_file, ec)) {
+            std::string names;
+            for (const auto& n : builtin_mapping_names()) {
+                names += (names.empty() ? "" : ", ") + n;
+            }
+            return unexpected(fmt::format("unknown mapping '{}' (built in: {}; or a .toml file)",
+                                          name_or_file, names));
+        }
+    }
+    std::ifstream in(name_or_file, std::ios::binary);
+    if (!in) {
+        return unexpected(fmt::format("{}: cannot read the mapping file", name_or_file));
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    auto m = parse_mapping(s.str(), name_or_file);
+    if (m && m->name.empty()) {
+        m->name = std::filesystem::path(name_or_file).stem().string();
+    }
+    return m;
+}
+
+// --- Input ---
+
+Result<std::vector<TransactionInput>, std::vector<InputIssue>>
+read_text(const std::string& text, const std::string& display_name, bool is_json,
+          const Mapping& mapping, AccountType type) {
+    std::vector<InputIssue> issues;
+    std::vector<TransactionInput> rows;
+    auto add = [&](const RawRow& raw) {
+        TransactionInput t;
+        check_row(raw, display_name, mapping, type, t, issues);
+        rows.push_back(std::move(t));
+    };
+    if (is_json) {
+        auto doc = json::parse(text);
+        if (!doc) {
+            return unexpected(std::vector<InputIssue>{
+                InputIssue{display_name, 0, "", "not valid JSON: " + doc.error()}});
+        }
+        const json::Value* arr = &*doc;
+        if (doc->IsObject() && doc->HasMember("transactions")) {
+            arr = &(*doc)["transactions"];
+        }
+        if (!arr->IsArray()) {
+            return unexpected(std::vector<InputIssue>{InputIssue{
+                display_name, 0, "",
+                "expected an array of transactions (or an object with a \"transactions\" array)"}});
+        }
+        long n = 0;
+        for (const auto& item : arr->GetArray()) {
+            ++n;
+            if (!item.IsObject()) {
+                issues.push_back(InputIssue{display_name, n, "", "expected an object"});
+                continue;
+            }
+            auto lookup = [&](const std::string& key) -> std::string {
+                const json::Value* v = json::find(item, key);
+                return v ? cell_of(*v) : std::string();
+            };
+            if (!passes_filter(mapping, lookup(mapping.filter_column))) {
+                continue;
+            }
+            add(make_raw(n, mapping, lookup));
+        }
+    } else {
+        csv::Reader reader(text, display_name, mapping.delimiter);
+        csv::Record rec;
+        bool header_checked = false;
+        for (;;) {
+            auto more = reader.next(rec);
+            if (!more) {
+                issues.push_back(
+                    InputIssue{display_name, more.error().line, "", more.error().message});
+                break;
+            }
+            if (!header_checked) {
+                header_checked = true;
+                // An amount and a date column must be there; other mapped columns may be absent.
+                auto present = [&](std::initializer_list<Field> fields) {
+                    std::string names;
+                    for (Field f : fields) {
+                        auto c = mapping.columns.find(f);
+                        if (c == mapping.columns.end()) {
+                            continue;
+                        }
+                        if (reader.column(c->second)) {
+                            return std::string();
+                        }
+                        names += (names.empty() ? "'" : ", '") + c->second + "'";
+                    }
+                    return names;
+                };
+                for (auto group :
+                     {std::initializer_list<Field>{Field::amount, Field::debit, Field::credit},
+                      std::initializer_list<Field>{Field::booking_date, Field::value_date}}) {
+                    const std::string missing = present(group);
+                    if (!missing.empty()) {
+                        issues.push_back(InputIssue{
+                            display_name, 1, field_name(*group.begin()),
+                            fmt::format("the mapping '{}' reads column {}, which the header "
+                                        "lacks",
+                                        mapping.name, missing)});
+                    }
+                }
+                if (!mapping.filter_column.empty() && !reader.column(mapping.filter_column)) {
+                    issues.push_back(InputIssue{
+                        display_name, 1, "",
+                        fmt::format("the mapping's filter column '{}' is not in the header",
+                                    mapping.filter_column)});
+                }
+                if (!issues.empty()) {
+                    break;
+                }
+            }
+            if (!*more) {
+                break;
+            }
+            auto lookup = [&](const std::string& col) -> std::string {
+                auto i = reader.column(col);
+                return i && *i < rec.fields.size() ? rec.fields[*i] : std::string();
+            };
+            if (!passes_filter(mapping, lookup(mapping.filter_column))) {
+                continue;
+            }
+            add(make_raw(rec.line, mapping, lookup));
+        }
+    }
+    finish_rows(rows, issues);
+    if (!issues.empty()) {
+        return unexpected(std::move(issues));
+    }
+    return rows;
+}
+
+Result<std::vector<TransactionInput>, std::vector<InputIssue>>
+read_input(const std::filesystem::path& path, const Mapping& mapping, AccountType type) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return unexpected(
+            std::vector<InputIssue>{InputIssue{path.string(), 0, "", "cannot read the file"}});
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    const bool is_json = lower(path.extension().string()) == ".json";
+    return read_text(s.str(), path.string(), is_json, mapping, type);
+}
+
+// --- References and batches ---
+
+std::string account_reference(const std::string& profile, const std::string& account_name) {
+    return "lexsync-" + slug(account_name) + "-" + short_hash(profile + "\n" + account_name, 8);
+}
+
+std::string transaction_reference(const std::string& account_ref,
+                                  const std::string& transaction_id) {
+    std::string ref = short_hash(account_ref, 8) + "-" + transaction_id;
+    if (ref.size() > 100) {
+        ref = short_hash(account_ref, 8) + "-h" + short_hash(transaction_id, 40);
+    }
+    return ref;
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> batches(std::size_t n, std::size_t size) {
+    std::vector<std::pair<std::size_t, std::size_t>> out;
+    if (size == 0) {
+        size = k_batch_size;
+    }
+    for (std::size_t i = 0; i < n; i += size) {
+        out.emplace_back(i, std::min(n, i + size));
+    }
+    return out;
+}
+
+// --- Bodies ---
+
+std::string finance_timestamp(const std::string& date) {
+    using namespace std::chrono;
+    const int y = std::stoi(date.substr(0, 4));
+    const unsigned m = static_cast<unsigned>(std::stoi(date.substr(5, 2)));
+    const unsigned d = static_cast<unsigned>(std::stoi(date.substr(8, 2)));
+    const year_month_day ymd{year{y}, month{m}, day{d}};
+    // Summer time runs from the last Sunday of March to the last Sunday of October (switching at
+    // 01:00 UTC, so midnight of the March switch day is still winter time).
+    const year_month_day march{year_month_weekday_last{year{y}, March, weekday_last{Sunday}}};
+    const year_month_day october{year_month_weekday_last{year{y}, October, weekday_last{Sunday}}};
+    const bool summer = sys_days{ymd} > sys_days{march} && sys_days{ymd} <= sys_days{october};
+    return date + (summer ? "T00:00:00.000+02:00" : "T00:00:00.000+01:00");
+}
+
+std::string account_body(const AccountSpec& a) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    auto str = [&](const char* key, const std::string& v) {
+        if (!v.empty()) {
+            w.Key(key);
+            w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+        }
+    };
+    w.StartObject();
+    str("type", account_type_api_name(a.type));
+    str("accountSystem", a.account_system);
+    str("name", a.name);
+    str("bankName", a.bank_name);
+    str("accountHolder", a.account_holder);
+    w.Key("balance");
+    json::write_decimal(w, a.balance.rounded(2));
+    if (a.type == AccountType::giro) {
+        str("iban", a.iban);
+        str("bic", a.bic);
+    }
+    if (a.type == AccountType::creditcard) {
+        str("provider", a.card_provider);
+        str("creditCardNumber", a.card_number);
+    }
+    str("externalReference", a.external_reference);
+    w.EndObject();
+    return buf.GetString();
+}
+
+std::string balance_body(const json::Value& account, Decimal balance) {
+    json::Document d;
+    d.SetObject();
+    auto& a = d.GetAllocator();
+    static const std::set<std::string> k_read_only = {
+        "financialAccountId", "deactivated",      "state",  "initialSyncDate",
+        "createdDate",        "lastModifiedDate", "balance"};
+    if (account.IsObject()) {
+        for (const auto& m : account.GetObject()) {
+            const std::string k(m.name.GetString(), m.name.GetStringLength());
+            if (k_read_only.count(k)) {
+                continue;
+            }
+            json::Value v;
+            v.CopyFrom(m.value, a);
+            d.AddMember(json::str(k, a), v, a);
+        }
+    }
+    // The balance goes in as its exact decimal text.
+    std::string body = json::to_string(d);
+    const std::string member = "\"balance\":" + balance.rounded(2).to_string();
+    if (body == "{}") {
+        return "{" + member + "}";
+    }
+    body.insert(1, member + ",");
+    return body;
+}
+
+std::string transactions_body(const std::vector<TransactionItem>& items,
+                              const std::string& account_id) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    auto str = [&](const char* key, const std::string& v) {
+        if (!v.empty()) {
+            w.Key(key);
+            w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+        }
+    };
+    w.StartArray();
+    for (const auto& item : items) {
+        const TransactionInput& t = *item.input;
+        w.StartObject();
+        str("financialAccountId", account_id);
+        if (!t.value_date.empty()) {
+            str("valueDate", finance_timestamp(t.value_date));
+        }
+        if (!t.booking_date.empty()) {
+            str("bookingDate", finance_timestamp(t.booking_date));
+        }
+        str("purpose", t.purpose);
+        w.Key("amount");
+        json::write_decimal(w, t.amount);
+        if (t.fee) {
+            w.Key("feeAmount");
+            json::write_decimal(w, *t.fee);
+            w.Key("feeTaxRatePercentage");
+            json::write_decimal(w, t.fee_tax_rate.value_or(Decimal()));
+            str("feePostingCategoryId", item.fee_category_id);
+        }
+        str("recipientOrSenderName", t.counterparty_name);
+        str("recipientOrSenderEmail", t.counterparty_email);
+        str("recipientOrSenderIban", t.counterparty_iban);
+        str("externalReference", item.external_reference);
+        w.EndObject();
+    }
+    w.EndArray();
+    return buf.GetString();
+}
+
+std::string hint_body(const std::string& voucher_id, const std::string& external_reference) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("voucherId");
+    w.String(voucher_id.c_str());
+    w.Key("externalReference");
+    w.String(external_reference.c_str());
+    w.EndObject();
+    return buf.GetString();
+}
+
+// --- Bank-statement CSV ---
+
+const std::vector<std::string>& statement_header() {
+    static const std::vector<std::string> k_header = {
+        "Buchungsdatum",    "Wertstellung", "Auftraggeber/Empfänger",
+        "Verwendungszweck", "IBAN",         "Betrag",
+        "Währung",          "Referenz"};
+    return k_header;
+}
+
+std::vector<StatementRow> statement_rows(const TransactionInput& t, const std::string& ref,
+                                         const std::string& account_name) {
+    std::vector<StatementRow> rows;
+    StatementRow r;
+    r.booking_date = german_date(t.booking_date.empty() ? t.value_date : t.booking_date);
+    r.value_date = german_date(t.value_date.empty() ? t.booking_date : t.value_date);
+    r.counterparty = !t.counterparty_name.empty()    ? t.counterparty_name
+                     : !t.counterparty_email.empty() ? t.counterparty_email
+                                                     : account_name;
+    r.purpose = t.purpose;
+    r.iban = t.counterparty_iban;
+    r.amount = t.amount;
+    r.currency = t.currency;
+    r.reference = ref;
+    rows.push_back(r);
+    if (t.fee) {
+        StatementRow f = r;
+        f.counterparty = account_name;
+        f.purpose = "Gebühr zu " + t.purpose;
+        f.iban.clear();
+        f.amount = *t.fee;
+        f.reference = ref + "-fee";
+        rows.push_back(std::move(f));
+    }
+    return rows;
+}
+
+void write_statement(std::ostream& out, const std::vector<StatementRow>& rows) {
+    csv::Writer w(out, ';', false);
+    w.write_row(statement_header());
+    for (const auto& r : rows) {
+        w.write_row(std::vector<std::string>{r.booking_date, r.value_date, r.counterparty,
+                                             r.purpose, r.iban, r.amount.to_fixed(2, ','),
+                                             r.currency, r.reference});
+    }
+}
+
+Result<std::vector<std::string>, std::string>
+read_statement_references(const std::filesystem::path& path) {
+    csv::Reader reader(path, ';');
+    csv::Record rec;
+    std::vector<std::string> refs;
+    for (;;) {
+        auto more = reader.next(rec);
+        if (!more) {
+            return unexpected(more.error().to_string());
+        }
+        if (!*more) {
+            break;
+        }
+        const auto col = reader.column("Referenz");
+        if (!col) {
+            return unexpected(path.string() + ": no column Referenz");
+        }
+        refs.push_back(rec.fields[*col]);
+    }
+    return refs;
+}
+
+} // namespace lexsync::transactions
