@@ -1,22 +1,38 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds lexsync with warnings as errors and runs the whole test suite
-# (unit, sandbox and integration tests), then builds and runs it again with ASan + UBSan.
+# (unit, sandbox, integration and example tests), runs each fuzz target briefly, then builds and
+# runs the suite again with ASan + UBSan.
 # `.ci/run` calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
+# ccache may reuse objects compiled in another clone of the repository.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 
-echo "==> configure and build (preset default: -Wall -Wextra -Werror)" >&2
-cmake --preset default >/dev/null
-cmake --build --preset default -j"$jobs"
+# build PRESET: configures and builds quietly; on failure shows the end of the log.
+build() {
+  local log="build/$1.log"
+  mkdir -p build
+  if ! { cmake --preset "$1" && cmake --build --preset "$1" -j"$jobs"; } >"$log" 2>&1; then
+    tail -n 60 "$log" >&2
+    echo "lexsync: the $1 build failed (full log: $log)" >&2
+    exit 1
+  fi
+}
 
+echo "==> build (preset default: -Wall -Wextra -Werror)" >&2
+build default
 echo "==> tests" >&2
 ctest --preset default -j"$jobs"
 
+# Each fuzz target for a bounded time over its corpus (clang, libFuzzer, ASan + UBSan).
+echo "==> fuzz targets (${LEXSYNC_FUZZ_SECONDS:-10} s each)" >&2
+scripts/fuzz.sh "${LEXSYNC_FUZZ_SECONDS:-10}"
+
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer (preset asan, build/asan).
-echo "==> configure, build and test (preset asan: ASan + UBSan)" >&2
-cmake --preset asan >/dev/null
-cmake --build --preset asan -j"$jobs"
+echo "==> build (preset asan: ASan + UBSan)" >&2
+build asan
+echo "==> tests under ASan + UBSan" >&2
 ctest --preset asan -j"$jobs"

@@ -36,7 +36,8 @@ bool valid_email(const std::string& s) {
     }
     const std::string domain = s.substr(at + 1);
     const auto dot = domain.rfind('.');
-    return dot != std::string::npos && dot > 0 && domain.size() - dot - 1 >= 2 && domain.front() != '.';
+    return dot != std::string::npos && dot > 0 && domain.size() - dot - 1 >= 2 &&
+           domain.front() != '.';
 }
 
 // ISO 3166 alpha-2 in capitals, optionally with lexoffice's region suffix ("ES_CN", "GR_69").
@@ -51,7 +52,8 @@ bool valid_country(const std::string& s) {
     if (s[2] != '_' || s.size() < 4 || s.size() > 6) {
         return false;
     }
-    return std::all_of(s.begin() + 3, s.end(), [&](char c) { return upper(c) || (c >= '0' && c <= '9'); });
+    return std::all_of(s.begin() + 3, s.end(),
+                       [&](char c) { return upper(c) || (c >= '0' && c <= '9'); });
 }
 
 std::optional<std::int64_t> parse_number(const std::string& s) {
@@ -190,41 +192,6 @@ private:
     long m_line;
     std::vector<InputIssue>& m_issues;
 };
-
-// The line on which each top-level object of a JSON array starts.
-std::vector<long> top_level_object_lines(std::string_view text) {
-    std::vector<long> lines;
-    long line = 1;
-    int depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (char c : text) {
-        if (c == '\n') {
-            ++line;
-        }
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (c == '{' && depth == 1) {
-                lines.push_back(line);
-            }
-            ++depth;
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-    return lines;
-}
 
 void check_duplicates(const std::string& file, const std::vector<ContactInput>& rows,
                       std::vector<InputIssue>& issues) {
@@ -375,7 +342,7 @@ Result<InputFile, std::vector<InputIssue>> read_json(const std::filesystem::path
         issues.push_back(InputIssue{name, 1, "", "expected a JSON array of contact objects"});
         return unexpected(std::move(issues));
     }
-    const auto lines = top_level_object_lines(text);
+    const auto lines = json::array_object_lines(text);
     std::size_t idx = 0;
     for (const auto& item : doc->GetArray()) {
         const long line = idx < lines.size() ? lines[idx] : 0;

@@ -406,41 +406,6 @@ std::string read_all(const std::filesystem::path& p, bool& ok) {
     return ss.str();
 }
 
-// The line on which each top-level object of a JSON array starts.
-std::vector<long> top_level_object_lines(std::string_view text) {
-    std::vector<long> lines;
-    long line = 1;
-    int depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (char c : text) {
-        if (c == '\n') {
-            ++line;
-        }
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (c == '{' && depth == 1) {
-                lines.push_back(line);
-            }
-            ++depth;
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-    return lines;
-}
-
 // A JSON scalar as the text a CSV cell would hold; false for objects and arrays.
 bool scalar_text(const json::Value& v, std::string& out) {
     if (v.IsString()) {
@@ -706,7 +671,7 @@ InputSet read_invoices_json(const std::string& text, const std::string& display_
                        "expected a JSON array of invoice objects (or {\"invoices\": [...]})"});
         return set;
     }
-    const auto lines = doc->IsArray() ? top_level_object_lines(text) : std::vector<long>{};
+    const auto lines = doc->IsArray() ? json::array_object_lines(text) : std::vector<long>{};
     Builder b(display_name, base);
     std::size_t idx = 0;
     std::vector<InputIssue> object_issues;

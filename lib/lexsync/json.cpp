@@ -276,4 +276,38 @@ Value& ensure_object(Value& root, std::string_view dotted_path, Allocator& a) {
     return *cur;
 }
 
+std::vector<long> array_object_lines(std::string_view text) {
+    std::vector<long> lines;
+    long line = 1;
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    for (char c : text) {
+        if (c == '\n') {
+            ++line;
+        }
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (c == '{' && depth == 1) {
+                lines.push_back(line);
+            }
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return lines;
+}
+
 } // namespace lexsync::json

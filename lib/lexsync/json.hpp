@@ -12,6 +12,7 @@
 #include <rapidjson/document.h>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lexsync::json {
 
@@ -21,6 +22,10 @@ using Allocator = rapidjson::Document::AllocatorType;
 
 // Parses `text`; on error returns "offset N: reason".
 Result<Document, std::string> parse(std::string_view text);
+
+// The line (1-based) on which each top-level object of the JSON array `text` starts, so that input
+// readers can name "file:line:field" for JSON as they do for CSV.
+std::vector<long> array_object_lines(std::string_view text);
 
 // Compact serialisation of `v`.
 std::string to_string(const Value& v);

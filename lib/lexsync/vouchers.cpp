@@ -154,41 +154,6 @@ bool known_column(const std::string& name) {
            (name.rfind("net_", 0) == 0 && name.size() > 4);
 }
 
-// The line on which each top-level object of a JSON array starts.
-std::vector<long> object_lines(std::string_view text) {
-    std::vector<long> lines;
-    long line = 1;
-    int depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (char c : text) {
-        if (c == '\n') {
-            ++line;
-        }
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (c == '{' && depth == 1) {
-                lines.push_back(line);
-            }
-            ++depth;
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-    return lines;
-}
-
 // The text of a JSON scalar as a sidecar cell; nullopt for arrays, objects and null.
 std::optional<std::string> cell_text(const json::Value& v) {
     if (v.IsString()) {
@@ -866,7 +831,7 @@ read_sidecar(const std::filesystem::path& path) {
             return unexpected(
                 std::vector<InputIssue>{{name, 1, "", "expected an array of objects"}});
         }
-        const auto lines = object_lines(text);
+        const auto lines = json::array_object_lines(text);
         rapidjson::SizeType i = 0;
         for (const auto& obj : doc->GetArray()) {
             const long line = i < lines.size() ? lines[i] : 0;
