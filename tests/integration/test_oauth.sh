@@ -115,6 +115,17 @@ assert_eq "$LOGIN_RC" "0" "second login"
 lexsync --profile partner contacts pull --number 10001 -o json >/dev/null
 SEEN_TOKENS+=("$(stored_token oauth_refresh_token)" "$(stored_token oauth_access_token)")
 
+# 8. Logging out revokes the connection at the server before forgetting it.
+refresh_last=$(stored_token oauth_refresh_token)
+SEEN_TOKENS+=("$refresh_last")
+lexsync --profile partner auth logout 2>"$WORK/logout.err"
+assert_contains "$(cat "$WORK/logout.err")" "Revoked the OAuth connection"
+grep -q "oauth_refresh_token" "$creds" && fail "tokens still stored after logout"
+code=$(curl -s -o "$WORK/after-logout.json" -w '%{http_code}' -u "lexsync-sandbox-client:$EXTRA_SECRET" \
+  --data-urlencode grant_type=refresh_token --data-urlencode "refresh_token=$refresh_last" "$BASE_URL/oauth2/token")
+assert_eq "$code" "400" "refresh with a revoked token"
+assert_eq "$(jq -r .error "$WORK/after-logout.json")" "invalid_grant" "error after logout"
+
 # No token in anything but the credentials file.
 for t in "${SEEN_TOKENS[@]}"; do
   leaks=$(grep -rlF -e "$t" "$WORK" | grep -v '/credentials.toml$' || true)
