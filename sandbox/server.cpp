@@ -16,10 +16,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <ctime>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <httplib.h>
+#include <lexsync/oauth.hpp>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -42,7 +43,6 @@ std::string http_date_now() {
     return buf;
 }
 
-
 using SteadyClock = std::chrono::steady_clock;
 
 // A token bucket: `capacity` tokens, refilled continuously at `rate` per second; idle time never
@@ -52,36 +52,9 @@ struct Bucket {
     SteadyClock::time_point last;
 };
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // Decodes one query component: `+` and `%20` both become a space; a malformed escape is kept.
 std::string decode_component(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-                   hex_value(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-            i += 2;
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    return lexsync::oauth::form_decode(s);
 }
 
 // Parses the query part of a request target.

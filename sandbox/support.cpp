@@ -3,8 +3,10 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
-#include <lexsync/json_guard.hpp>
+#include <lexsync/client.hpp>
 #include <lexsync/json.hpp>
+#include <lexsync/json_guard.hpp>
+#include <lexsync/state.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <random>
@@ -407,38 +409,12 @@ std::string random_hex(std::size_t n) {
 }
 
 std::string sha256_hex(std::string_view s) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr) != 1) {
-        throw std::runtime_error("SHA-256 failed");
-    }
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-        out += k_hex[md[i] >> 4];
-        out += k_hex[md[i] & 0x0fU];
-    }
-    return out;
+    return lexsync::sha256_hex(s);
 }
 
+// The escaping clients apply to search strings (§4.4), so stored text compares as they send it.
 std::string html_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
+    return lexsync::search_term(s);
 }
 
 namespace {
