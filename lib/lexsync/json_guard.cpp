@@ -67,7 +67,7 @@ std::optional<std::size_t> find_unsafe_number(std::string_view text) {
                 exponent = -exponent;
             }
         }
-        if (digits > 500) {
+        if (digits > k_max_digits) {
             return start;
         }
         if (first_significant >= 0) {

@@ -15,11 +15,13 @@ namespace lexsync::json {
 // doubles end near 1e308 and 1e-324, and the API's numbers are nowhere near either end.
 inline constexpr int k_max_decimal_exponent = 308;
 inline constexpr int k_min_decimal_exponent = -300;
+// Longer numbers are refused too: RapidJSON 1.1 also reads out of bounds on a long run of digits
+// whose value is harmless (a zero of 412 digits crashed it). The API's numbers have at most ~20.
+inline constexpr long k_max_digits = 100;
 
 // The offset of the first number token outside strings whose first significant digit lies outside
-// 10^k_min_decimal_exponent..10^k_max_decimal_exponent or that has more than 500 digits, or
-// nullopt when there is none.
-// Only scans: the text need not be valid JSON.
+// 10^k_min_decimal_exponent..10^k_max_decimal_exponent or that has more than k_max_digits digits,
+// or nullopt when there is none. Only scans: the text need not be valid JSON.
 std::optional<std::size_t> find_unsafe_number(std::string_view text);
 
 } // namespace lexsync::json

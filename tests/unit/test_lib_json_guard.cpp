@@ -12,6 +12,10 @@ TEST_SUITE("lexsync::json guard") {
         CHECK(find_unsafe_number("1e309") == 0);
         CHECK(find_unsafe_number("-12345e305") == 0);
         CHECK(find_unsafe_number(std::string(501, '1')) == 0);
+        // A long zero also crashed it (found by fuzz_error_response in CI).
+        CHECK(find_unsafe_number("0." + std::string(410, '0')) == 0);
+        CHECK(find_unsafe_number(std::string(101, '1')) == 0);
+        CHECK_FALSE(find_unsafe_number(std::string(100, '1')));
         const auto parsed = lexsync::json::parse(R"({"x":0.0000000000021910320012e-332})");
         REQUIRE_FALSE(parsed);
         CHECK(parsed.error() == "offset 5: number out of range");
