@@ -6,6 +6,7 @@
 #include "sandbox/support.hpp"
 
 #include <fstream>
+#include <lexsync/json_guard.hpp>
 #include <sstream>
 #include <stdexcept>
 
@@ -277,6 +278,11 @@ std::string builtin_seed_json(bool with_contacts) {
 }
 
 void apply_seed_json(Store& store, const std::string& text, const std::string& origin) {
+    if (const auto at = lexsync::json::find_excess_nesting(text)) {
+        throw std::runtime_error(origin + ": JSON nested deeper than " +
+                                 std::to_string(lexsync::json::k_max_depth) + " levels at offset " +
+                                 std::to_string(*at));
+    }
     JsonDocument d;
     d.Parse(text.c_str(), text.size());
     if (d.HasParseError()) {

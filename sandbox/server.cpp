@@ -20,6 +20,7 @@
 #include <cmath>
 #include <ctime>
 #include <httplib.h>
+#include <lexsync/json_guard.hpp>
 #include <lexsync/oauth.hpp>
 #include <map>
 #include <mutex>
@@ -101,6 +102,28 @@ bool is_json_content_type(const std::string& value) {
         return false;
     }
     return v.size() == prefix.size() || v[prefix.size()] == ';' || v[prefix.size()] == ' ';
+}
+
+// A 400 for a JSON request body that no handler should see: nesting deep enough to overflow the
+// parser's stack, or bytes that are not UTF-8 (stored, they would make every later listing
+// invalid JSON). Contacts and bookkeeping vouchers answer in the legacy format, the rest in the
+// regular one, as their handlers do for unreadable JSON. nullopt when the body may pass.
+std::optional<ApiResponse> refuse_json_body(const std::string& path, const std::string& body) {
+    std::string why;
+    if (const auto at = lexsync::json::find_excess_nesting(body)) {
+        why = "nested deeper than " + std::to_string(lexsync::json::k_max_depth) +
+              " levels at offset " + std::to_string(*at);
+    } else if (const auto bad = lexsync::json::find_invalid_utf8(body)) {
+        why = "not valid UTF-8 at offset " + std::to_string(*bad);
+    } else {
+        return std::nullopt;
+    }
+    // [U] The service's answer to such bodies is not documented.
+    if (path.compare(0, 12, "/v1/contacts") == 0 || path.compare(0, 12, "/v1/vouchers") == 0) {
+        return legacy_error(400, {{"bad_request_error", "request body"}},
+                            "Request body is not a valid JSON object: " + why);
+    }
+    return regular_error(400, path, "Malformed JSON request body: " + why);
 }
 
 ApiResponse raw_json(const std::string& body) {
@@ -271,6 +294,11 @@ struct Server::Impl {
         // [U] Partner-only routes (finance, assignment hints) refuse static API keys.
         if (!grant && finance::partner_only(hreq.path)) {
             return finance::api_key_refused(hreq.path);
+        }
+        if (!hreq.body.empty() && is_json_content_type(hreq.get_header_value("Content-Type"))) {
+            if (auto r = refuse_json_body(hreq.path, hreq.body)) {
+                return *r;
+            }
         }
         // 3. Route.
         ApiRequest req;

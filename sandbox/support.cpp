@@ -106,8 +106,9 @@ std::optional<Decimal> read_decimal(const JsonValue& v) {
 }
 
 bool parse_json(JsonDocument& d, std::string_view text) {
-    if (lexsync::json::find_unsafe_number(text)) {
-        // Numbers RapidJSON 1.1's full-precision parser misreads (json_guard.hpp): not JSON here.
+    if (lexsync::json::find_unsafe_number(text) || lexsync::json::find_excess_nesting(text)) {
+        // Numbers RapidJSON 1.1's full-precision parser misreads, nesting that would overflow the
+        // stack (json_guard.hpp): not JSON here.
         d.SetNull();
         return false;
     }

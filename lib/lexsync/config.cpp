@@ -50,6 +50,7 @@
 #include <fstream>
 #include <lexsync/atomic_file.hpp>
 #include <lexsync/config.hpp>
+#include <lexsync/toml_guard.hpp>
 #include <pwd.h>
 #include <set>
 #include <sstream>
@@ -507,6 +508,10 @@ Result<ConfigFile, ConfigError> load(const std::filesystem::path& path) {
     const std::string text = buf.str();
     file.exists = true;
 
+    if (const auto line = toml_guard::find_excess_nesting(text)) {
+        return unexpected(ConfigError{fmt::format("{}:{}: keys nested deeper than {} levels",
+                                                  path.string(), *line, toml_guard::k_max_depth)});
+    }
     toml::table root;
     try {
         root = toml::parse(text, path.string());

@@ -24,6 +24,7 @@
 #include <fstream>
 #include <lexsync/atomic_file.hpp>
 #include <lexsync/credentials.hpp>
+#include <lexsync/toml_guard.hpp>
 #include <map>
 #include <openssl/crypto.h>
 #include <sstream>
@@ -119,6 +120,11 @@ Result<Entries, CredentialError> read_all(const std::filesystem::path& file, boo
         std::ostringstream buf;
         buf << in.rdbuf();
         text.value = buf.str();
+    }
+    if (const auto line = toml_guard::find_excess_nesting(text.value)) {
+        return unexpected(
+            fail(fmt::format("{}:{}: not valid TOML (keys nested deeper than {} levels)",
+                             file.string(), *line, toml_guard::k_max_depth)));
     }
     toml::table root;
     try {

@@ -98,6 +98,9 @@ Result<Document, std::string> parse(std::string_view text) {
         // RapidJSON 1.1's full-precision parser cannot be trusted with these (json_guard.hpp).
         return unexpected(fmt::format("offset {}: number out of range", *at));
     }
+    if (const auto at = find_excess_nesting(text)) {
+        return unexpected(fmt::format("offset {}: nested deeper than {} levels", *at, k_max_depth));
+    }
     Document doc;
     doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
     if (doc.HasParseError()) {

@@ -1,8 +1,11 @@
 // --- Interface ---
-// A guard for RapidJSON 1.1's full-precision number parser, which reads outside its table of
-// cached powers of ten for some numbers far below the double range (e.g.
-// 0.000000000002191032001e-332; found by tests/fuzz/fuzz_json_page). Every text parsed with
-// kParseFullPrecisionFlag is checked first.
+// Checks run on every JSON text before RapidJSON sees it (server answers, input files, the
+// sandbox's requests):
+// - RapidJSON 1.1's full-precision number parser reads outside its table of cached powers of ten
+//   for some numbers far below the double range (e.g. 0.000000000002191032001e-332; found by
+//   tests/fuzz/fuzz_json_page);
+// - its parser, its writer and every walk over a document recurse once per nesting level, so
+//   200 KB of '[' overflow the stack: nesting is limited to k_max_depth.
 #pragma once
 
 #include <cstddef>
@@ -23,5 +26,17 @@ inline constexpr long k_max_digits = 100;
 // 10^k_min_decimal_exponent..10^k_max_decimal_exponent or that has more than k_max_digits digits,
 // or nullopt when there is none. Only scans: the text need not be valid JSON.
 std::optional<std::size_t> find_unsafe_number(std::string_view text);
+
+// The deepest nesting of arrays and objects accepted. The API's documents nest about 6 levels and
+// input files fewer; a recursion of this depth is harmless.
+inline constexpr int k_max_depth = 100;
+
+// The offset of the first '[' or '{' outside strings that opens level k_max_depth + 1, or nullopt.
+// Only scans: the text need not be valid JSON.
+std::optional<std::size_t> find_excess_nesting(std::string_view text);
+
+// The offset of the first byte that is not part of well-formed UTF-8 (overlong forms, surrogates
+// and code points above U+10FFFF included), or nullopt.
+std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 
 } // namespace lexsync::json

@@ -25,6 +25,7 @@
 #include <fstream>
 #include <lexsync/csv.hpp>
 #include <lexsync/state.hpp>
+#include <lexsync/toml_guard.hpp>
 #include <lexsync/transactions.hpp>
 #include <lexsync/vouchers.hpp>
 #include <rapidjson/stringbuffer.h>
@@ -633,6 +634,10 @@ std::optional<std::string> builtin_mapping_text(std::string_view name) {
 }
 
 Result<Mapping, std::string> parse_mapping(std::string_view text, const std::string& origin) {
+    if (const auto line = toml_guard::find_excess_nesting(text)) {
+        return unexpected(fmt::format("{}:{}: keys nested deeper than {} levels", origin, *line,
+                                      toml_guard::k_max_depth));
+    }
     toml::table root;
     try {
         root = toml::parse(text, origin);

@@ -101,3 +101,18 @@ api_get() {
 count_writes() {
   grep -cE '→ (POST|PUT) ' "$1" || true
 }
+
+# start_hostile MODE: starts tests/integration/hostile_server.py (a misbehaving API server, see its
+# header) and sets HOSTILE_URL.
+start_hostile() {
+  local n=${#SANDBOX_PIDS[@]}
+  python3 "$(dirname "${BASH_SOURCE[0]}")/hostile_server.py" "$1" "$WORK/hostile$n.url" \
+    2>"$WORK/hostile$n.log" &
+  SANDBOX_PIDS+=($!)
+  for _ in $(seq 200); do
+    [ -s "$WORK/hostile$n.url" ] && break
+    sleep 0.05
+  done
+  HOSTILE_URL=$(head -n1 "$WORK/hostile$n.url")
+  [ -n "$HOSTILE_URL" ] || fail "hostile server did not start: $(cat "$WORK/hostile$n.log")"
+}

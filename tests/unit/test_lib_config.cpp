@@ -341,3 +341,19 @@ rate_limit = 2
         CHECK(slurp(p) == "[profiles.x]\nnope = 1\n");
     }
 }
+
+TEST_SUITE("lexsync::config hostile files") {
+    TEST_CASE("a 100 KB config with a 50,000-level dotted key is an error, not a crash") {
+        TempDir dir;
+        const fs::path file = dir.path / "config.toml";
+        std::string key = "a";
+        for (int i = 1; i < 50'000; ++i) {
+            key += ".a";
+        }
+        std::ofstream(file) << "[profiles.default]\n" << key << " = 1\n";
+        const auto loaded = config::load(file);
+        REQUIRE_FALSE(loaded);
+        CHECK(loaded.error().message.find("config.toml:2: keys nested deeper than 100 levels") !=
+              std::string::npos);
+    }
+}

@@ -29,3 +29,53 @@ TEST_SUITE("lexsync::json guard") {
         CHECK(lexsync::json::parse(R"({"amount":1234.5678})"));
     }
 }
+
+TEST_SUITE("lexsync::json nesting and UTF-8") {
+    using lexsync::json::find_excess_nesting;
+    using lexsync::json::find_invalid_utf8;
+    using lexsync::json::k_max_depth;
+
+    TEST_CASE("200 KB of '[' is refused before parsing instead of overflowing the stack") {
+        const std::string deep(200'000, '[');
+        CHECK(find_excess_nesting(deep) == static_cast<std::size_t>(k_max_depth));
+        const auto parsed = lexsync::json::parse(deep);
+        REQUIRE_FALSE(parsed);
+        CHECK(parsed.error() == "offset 100: nested deeper than 100 levels");
+        // Objects count as levels too.
+        std::string objects;
+        for (int i = 0; i < 50'000; ++i) {
+            objects += "{\"a\":";
+        }
+        CHECK_FALSE(lexsync::json::parse(objects));
+    }
+
+    TEST_CASE("nesting up to the limit parses; brackets inside strings do not count") {
+        const std::string ok = std::string(k_max_depth, '[') + std::string(k_max_depth, ']');
+        CHECK_FALSE(find_excess_nesting(ok));
+        CHECK(lexsync::json::parse(ok));
+        // Siblings do not add up: depth, not count.
+        std::string wide = "[";
+        for (int i = 0; i < 1000; ++i) {
+            wide += "[[1]],";
+        }
+        wide += "0]";
+        CHECK(lexsync::json::parse(wide));
+        const std::string in_string = "[\"" + std::string(500, '[') + "\\\"" + "{{{\"]";
+        CHECK_FALSE(find_excess_nesting(in_string));
+        CHECK(lexsync::json::parse(in_string));
+    }
+
+    TEST_CASE("invalid UTF-8 is found: stray bytes, overlong forms, surrogates, truncation") {
+        CHECK_FALSE(find_invalid_utf8("plain ASCII"));
+        CHECK_FALSE(find_invalid_utf8("M\xC3\xBC"
+                                      "ller \xE2\x82\xAC \xF0\x9F\x98\x80"));
+        CHECK(find_invalid_utf8("ab\xFF") == 2);
+        CHECK(find_invalid_utf8("M\xFCller") == 1);        // Latin-1
+        CHECK(find_invalid_utf8("\xC0\xAF") == 0);         // overlong '/'
+        CHECK(find_invalid_utf8("\xE0\x80\xAF") == 0);     // overlong
+        CHECK(find_invalid_utf8("\xED\xA0\x80") == 0);     // surrogate
+        CHECK(find_invalid_utf8("\xF4\x90\x80\x80") == 0); // above U+10FFFF
+        CHECK(find_invalid_utf8("x\xE2\x82") == 1);        // truncated
+        CHECK(find_invalid_utf8("\xE2\x28\xA1") == 0);     // bad continuation
+    }
+}
