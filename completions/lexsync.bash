@@ -19,6 +19,7 @@ _lexsync() {
             'lexsync invoices pull') path="$path $word" ;;
             'lexsync sandbox') path="$path $word" ;;
             'lexsync sandbox serve') path="$path $word" ;;
+            'lexsync sandbox seed') path="$path $word" ;;
             'lexsync vouchers') path="$path $word" ;;
             'lexsync vouchers upload') path="$path $word" ;;
             'lexsync transactions') path="$path $word" ;;
@@ -47,8 +48,9 @@ _lexsync() {
         'lexsync invoices') COMPREPLY=($(compgen -W 'export pull' -- "$cur")) ;;
         'lexsync invoices export') COMPREPLY=($(compgen -W '--format --as --from --to --status --finalize --dry-run --keep-going --create-contacts --collective-contact --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' -- "$cur")) ;;
         'lexsync invoices pull') COMPREPLY=($(compgen -W '--from --to --type --status --number --out --format --refetch' -- "$cur")) ;;
-        'lexsync sandbox') COMPREPLY=($(compgen -W 'serve' -- "$cur")) ;;
-        'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --faults --fault-seed --webhook-key --webhook-retry-scale --webhook-public-key-out --token-lifetime --oauth-deny --upload-visibility-delay' -- "$cur")) ;;
+        'lexsync sandbox') COMPREPLY=($(compgen -W 'serve seed' -- "$cur")) ;;
+        'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --faults --fault-seed --webhook-key --webhook-retry-scale --webhook-public-key-out --token-lifetime --oauth-deny --upload-visibility-delay --port-file --pid-file --ready-fd --daemon --log-file' -- "$cur")) ;;
+        'lexsync sandbox seed') COMPREPLY=($(compgen -W '--check --print --schema' -- "$cur")) ;;
         'lexsync vouchers') COMPREPLY=($(compgen -W 'upload' -- "$cur")) ;;
         'lexsync vouchers upload') COMPREPLY=($(compgen -W '--glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --collective-contact --contact-name --remark --dry-run --retry-unknown' -- "$cur")) ;;
         'lexsync transactions') COMPREPLY=($(compgen -W 'export' -- "$cur")) ;;

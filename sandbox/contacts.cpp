@@ -3,8 +3,8 @@
 #include "sandbox/reference_data.hpp"
 
 #include <algorithm>
-#include <mutex>
 #include <cctype>
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -715,9 +715,10 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
             if (doc.HasParseError() || !doc.IsObject()) {
                 continue;
             }
-            cache.rows.push_back({sort_key(doc), r.id, has_role(doc, "customer"), has_role(doc, "vendor"),
-                                  role_number(doc, "customer"), role_number(doc, "vendor"), names_of(doc),
-                                  emails_of(doc), std::move(r.doc)});
+            cache.rows.push_back({sort_key(doc), r.id, has_role(doc, "customer"),
+                                  has_role(doc, "vendor"), role_number(doc, "customer"),
+                                  role_number(doc, "vendor"), names_of(doc), emails_of(doc),
+                                  std::move(r.doc)});
         }
         std::sort(cache.rows.begin(), cache.rows.end(), [](const Row& x, const Row& y) {
             return x.key != y.key ? x.key < y.key : x.id < y.id;
@@ -780,9 +781,19 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
     return json_response(200, d);
 }
 
+SeedContactError::SeedContactError(std::vector<Issue> issues)
+    : std::runtime_error([&issues] {
+          std::string what = "invalid seed contact";
+          for (const auto& i : issues) {
+              what += "; " + i.source + ": " + i.i18n_key;
+          }
+          return what;
+      }()),
+      m_issues(std::move(issues)) {}
+
 void seed(Store& store, const std::string& org_id, const JsonValue& contact) {
     if (!contact.IsObject()) {
-        throw std::runtime_error("a contact is not a JSON object");
+        throw SeedContactError(std::vector<Issue>{{"invalid_value", ""}});
     }
     std::vector<Issue> issues;
     const RoleRequest roles = parse_roles(contact, Mode::seed, issues);
@@ -794,14 +805,7 @@ void seed(Store& store, const std::string& org_id, const JsonValue& contact) {
         issues.push_back({"invalid_value", "id"});
     }
     if (!issues.empty()) {
-        std::string what = "invalid seed contact";
-        if (!id.empty()) {
-            what += " " + id;
-        }
-        for (const auto& i : issues) {
-            what += "; " + i.source + ": " + i.i18n_key;
-        }
-        throw std::runtime_error(what);
+        throw SeedContactError(std::move(issues));
     }
     id = id.empty() ? new_uuid() : lower(id);
     std::optional<std::int64_t> customer_number = roles.customer_number;

@@ -6,7 +6,9 @@
 #include "sandbox/store.hpp"
 #include "sandbox/support.hpp"
 
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace lexsync::sandbox::contacts {
 
@@ -22,9 +24,20 @@ ApiResponse update(Store& store, const ApiRequest& req, const std::string& id);
 // GET /v1/contacts: a page of contacts; `listing_window` caps totalElements (0 = unlimited).
 ApiResponse list(Store& store, const ApiRequest& req, long listing_window);
 
+// A seed contact that cannot be stored: its problems as the API would name them (`source` is a
+// path inside the contact, e.g. "addresses.billing[0].countryCode").
+class SeedContactError : public std::runtime_error {
+public:
+    explicit SeedContactError(std::vector<Issue> issues);
+    const std::vector<Issue>& issues() const { return m_issues; }
+
+private:
+    std::vector<Issue> m_issues;
+};
+
 // Stores one contact from a seed (read-only fields such as numbers, archived and id may be
 // given; API write limits are not enforced, as for contacts made in the web app). Throws
-// std::runtime_error naming the problem when the object is unusable.
+// SeedContactError when the object is unusable.
 void seed(Store& store, const std::string& org_id, const JsonValue& contact);
 
 } // namespace lexsync::sandbox::contacts

@@ -227,6 +227,10 @@ struct Server::Impl {
         if (auto r = events.public_route(hreq.method, hreq.path)) {
             return *r; // the webhook public key needs no authentication
         }
+        if (hreq.path == "/_sandbox/health" && (hreq.method == "GET" || hreq.method == "HEAD")) {
+            // For readiness probes: no key, no rate limit, no faults, no state lock.
+            return raw_json(R"({"status":"ok"})");
+        }
         // The OAuth authorization server on the same origin (its own limits; none emulated).
         if (hreq.path.compare(0, 8, "/oauth2/") == 0) {
             std::lock_guard oauth_lock(mutex);

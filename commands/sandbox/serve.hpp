@@ -30,14 +30,26 @@ struct ServeOptions {
     std::string webhook_key;
     double webhook_retry_scale = 1.0;
     std::string webhook_public_key_out;
-    std::string faults;      // fault spec (see lexsync-sandbox(1)); empty = none
+    std::string faults;        // fault spec (see lexsync-sandbox(1)); empty = none
     long long fault_seed = -1; // -1 = a random seed, printed so that a run can be replayed
+    // Start-up for scripts and CI: once the port is bound (connections are accepted from then
+    // on) the port number is written atomically to `port_file`, the process id to `pid_file`,
+    // and the base URL to file descriptor `ready_fd`, which is then closed (-1 = none).
+    std::string port_file;
+    std::string pid_file;
+    int ready_fd = -1;
+    // Detach: the command returns (printing the base URL) once the server accepts connections;
+    // the server runs on in the background, its stderr going to `log_file` (default: nowhere).
+    bool daemon = false;
+    std::string log_file;
 };
 
 // Adds `serve` to `parent`.
 void register_serve(CLI::App& parent, Context& ctx);
 
-// Serves until SIGINT/SIGTERM, printing the base URL alone on the first line of stdout; throws
+// Serves until SIGINT/SIGTERM, printing the base URL alone on the first line of stdout (with
+// `daemon`, returns once the detached server is ready, with the server's exit status if it could
+// not start); throws
 // Error(usage) for a non-loopback host without --allow-remote, Error(invalid_input) for a bad
 // seed or state file and Error(error) when the port cannot be bound.
 void run_serve(const ServeOptions& options, Context& ctx);

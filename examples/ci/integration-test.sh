@@ -1,21 +1,14 @@
 #!/usr/bin/env bash
-# A CI step for a business application that integrates with lexoffice: start the sandbox on a free
-# loopback port, point the application at it, run the application's export, then check what
-# "lexoffice" received. Here the application is a small web-shop connector in shell (curl) that
-# creates a customer and an invoice the way any lexoffice client would; lexsync checks the result.
-#
-#   # .github/workflows/ci.yml (excerpt)
-#   - run: sudo apt-get install -y lexsync   # or build it: scripts/try.sh
-#   - run: examples/ci/integration-test.sh
+# A business application's integration test against lexoffice, run in CI against the sandbox.
+# It needs LEXOFFICE_URL and LEXOFFICE_KEY (set by the pipeline: see github-actions.yml,
+# gitlab-ci.yml or with-sandbox.sh). The application is a small web-shop connector in shell
+# (curl) that creates a customer and an invoice the way any lexoffice client would; lexsync then
+# checks what "lexoffice" received.
 set -euo pipefail
-
+: "${LEXOFFICE_URL:?start the sandbox first (lexsync sandbox serve --daemon)}"
+: "${LEXOFFICE_KEY:?the API key of the sandbox organisation}"
 work=$(mktemp -d)
-lexsync sandbox serve --port 0 --seed empty >"$work/url" 2>"$work/sandbox.log" &
-sandbox=$!
-trap 'kill $sandbox 2>/dev/null; wait $sandbox 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-export LEXOFFICE_URL=$(head -n1 "$work/url")
-export LEXOFFICE_KEY=sandbox-api-key-lexsync-demo
+trap 'rm -rf "$work"' EXIT
 
 # --- the application under test (normally your own code) ---
 api() { curl -sf --retry 5 -H "Authorization: Bearer $LEXOFFICE_KEY" -H 'Content-Type: application/json' \

@@ -43,15 +43,18 @@ fail() {
 }
 
 # start_sandbox [serve options…]: starts a sandbox and sets BASE_URL (and exports it for lexsync).
+# --ready-fd hands over the URL once the port accepts connections, or end of file when the
+# sandbox could not start: one blocking read, no polling.
 start_sandbox() {
   local n=${#SANDBOX_PIDS[@]}
-  "$LEXSYNC_BIN" sandbox serve --port 0 "$@" >"$WORK/sandbox$n.url" 2>"$WORK/sandbox$n.log" &
+  local ready="$WORK/sandbox$n.ready"
+  mkfifo "$ready"
+  "$LEXSYNC_BIN" sandbox serve --port 0 --ready-fd 3 "$@" 3>"$ready" >"$WORK/sandbox$n.url" \
+    2>"$WORK/sandbox$n.log" &
   SANDBOX_PIDS+=($!)
-  for _ in $(seq 200); do
-    [ -s "$WORK/sandbox$n.url" ] && break
-    sleep 0.05
-  done
-  BASE_URL=$(head -n1 "$WORK/sandbox$n.url")
+  BASE_URL=""
+  read -r BASE_URL <"$ready" || true
+  rm -f "$ready"
   [ -n "$BASE_URL" ] || fail "sandbox did not start: $(cat "$WORK/sandbox$n.log")"
   export LEXSYNC_BASE_URL="$BASE_URL"
 }

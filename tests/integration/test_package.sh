@@ -1,4 +1,5 @@
-# The .deb that CPack builds installs the binary, every man page and the three completions.
+# The .deb that CPack builds installs the binary, every man page, the three completions and the
+# sandbox seed schema.
 source "$(dirname "$0")/lib.sh"
 command -v dpkg-deb >/dev/null || { echo "SKIP: dpkg-deb is not installed"; exit 77; }
 build_dir=$(cd "$(dirname "$LEXSYNC_BIN")/.." && pwd)
@@ -14,5 +15,6 @@ done
 assert_contains "$contents" "./usr/share/bash-completion/completions/lexsync"
 assert_contains "$contents" "./usr/share/zsh/vendor-completions/_lexsync"
 assert_contains "$contents" "./usr/share/fish/vendor_completions.d/lexsync.fish"
+assert_contains "$contents" "./usr/share/lexsync/sandbox-seed.schema.json"
 assert_contains "$(dpkg-deb -f "$deb" Depends)" "libcurl4"
 echo "ok: package $(basename "$deb")"

@@ -124,8 +124,9 @@ TEST_SUITE("lexsync::sandbox::Server state") {
             FAIL("no exception");
         } catch (const std::runtime_error& e) {
             const std::string what = e.what();
-            CHECK(what.find("contacts[0]") != std::string::npos);
-            CHECK(what.find("company.name") != std::string::npos);
+            // File, line, column and the JSON path of the problem.
+            CHECK(what == seed.str() + ":2:84: $.organizations[0].contacts[0].company: missing "
+                                       "required key \"name\"");
         }
         CHECK_THROWS_AS(Server(unlimited("/nonexistent/seed.json")), std::runtime_error);
     }
