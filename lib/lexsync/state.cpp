@@ -6,7 +6,9 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <lexsync/state.hpp>
@@ -272,6 +274,49 @@ void StateStore::set_cursor(const std::string& name, const std::string& value) {
         .bind(2, value)
         .run();
     tx.commit();
+}
+
+Clock::time_point settled_at(const LedgerEntry& entry, std::chrono::milliseconds timeout) {
+    // updated_at is strftime('%Y-%m-%dT%H:%M:%fZ'): UTC with milliseconds.
+    std::tm tm{};
+    int millis = 0;
+    double seconds = 0;
+    if (std::sscanf(entry.updated_at.c_str(), "%4d-%2d-%2dT%2d:%2d:%lfZ", &tm.tm_year, &tm.tm_mon,
+                    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &seconds) != 6 ||
+        seconds < 0 || seconds >= 61) {
+        return Clock::time_point{};
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_sec = static_cast<int>(seconds);
+    millis = static_cast<int>((seconds - tm.tm_sec) * 1000);
+    const std::time_t t = ::timegm(&tm);
+    if (t == static_cast<std::time_t>(-1)) {
+        return Clock::time_point{};
+    }
+    return std::chrono::time_point_cast<Clock::duration>(std::chrono::system_clock::from_time_t(t) +
+                                                         std::chrono::milliseconds(millis) +
+                                                         timeout + std::chrono::seconds(1));
+}
+
+Clock::time_point settled_at(const std::vector<LedgerEntry>& entries,
+                             std::chrono::milliseconds timeout) {
+    Clock::time_point latest{};
+    for (const auto& e : entries) {
+        latest = std::max(latest, settled_at(e, timeout));
+    }
+    return latest;
+}
+
+Clock::duration wait_until_settled(Clock& clock, const std::vector<LedgerEntry>& entries,
+                                   std::chrono::milliseconds timeout) {
+    const Clock::time_point latest = settled_at(entries, timeout);
+    const auto now = clock.now();
+    if (latest <= now) {
+        return Clock::duration::zero();
+    }
+    clock.sleep_for(latest - now);
+    return latest - now;
 }
 
 std::string sha256_hex(std::string_view data) {

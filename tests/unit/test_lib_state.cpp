@@ -150,4 +150,30 @@ TEST_SUITE("lexsync::StateStore") {
         CHECK(lexsync::sha256_hex("abc") ==
               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
+
+    TEST_CASE("a pending write settles one request timeout (and a second) after its mark") {
+        lexsync::LedgerEntry e;
+        e.updated_at = "2026-03-01T10:00:00.250Z";
+        const auto at = lexsync::settled_at(e, std::chrono::seconds(60));
+        // 2026-03-01T10:00:00Z is 1772359200 seconds after the epoch.
+        CHECK(at == std::chrono::system_clock::from_time_t(1772359200) +
+                        std::chrono::milliseconds(250) + std::chrono::seconds(61));
+        e.updated_at = "garbage";
+        CHECK(lexsync::settled_at(e, std::chrono::seconds(60)) == lexsync::Clock::time_point{});
+    }
+
+    TEST_CASE("waiting for pending writes sleeps until the newest one is settled") {
+        lexsync::FakeClock clock(std::chrono::system_clock::from_time_t(1772359200) +
+                                 std::chrono::seconds(5));
+        lexsync::LedgerEntry old_one;
+        old_one.updated_at = "2026-03-01T09:00:00.000Z";
+        lexsync::LedgerEntry recent;
+        recent.updated_at = "2026-03-01T10:00:00.000Z";
+        const auto slept =
+            lexsync::wait_until_settled(clock, {old_one, recent}, std::chrono::seconds(10));
+        CHECK(slept == std::chrono::seconds(6));
+        CHECK(clock.total_slept() == std::chrono::seconds(6));
+        CHECK(lexsync::wait_until_settled(clock, {old_one, recent}, std::chrono::seconds(10)) ==
+              lexsync::Clock::duration::zero());
+    }
 }
