@@ -5,10 +5,23 @@
 # target crashed.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET…]     (default 20 s; targets: fuzz_csv, …)
+#   scripts/fuzz.sh --repeatable [TARGET…]
+#
+# The first form explores: a random seed, bounded by time, so each run may find something new.
+# --repeatable (used by scripts/test.sh and so by CI) runs a fixed number of inputs from a fixed
+# seed over the checked-in corpus only, so the same tree always gives the same verdict; whatever
+# exploration finds is added to tests/fuzz/corpus as a regression seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-20}
-shift || true
+repeatable=0
+seconds=20
+if [ "${1:-}" = "--repeatable" ]; then
+  repeatable=1
+  shift
+elif [ $# -gt 0 ]; then
+  seconds=$1
+  shift
+fi
 
 scripts/install-deps.sh --fuzz
 build=build/fuzz
@@ -22,11 +35,27 @@ cmake --build "$build" -j"${JOBS:-2}" --target "${targets[@]}"
 
 mkdir -p "$build/artifacts"
 failed=()
+# Inputs per target in --repeatable mode: about 10 s each on a 2-core machine.
+runs_for() {
+  case "$1" in
+    fuzz_contacts_input) echo 4000 ;;
+    fuzz_config) echo 30000 ;;
+    *) echo 100000 ;;
+  esac
+}
 for t in "${targets[@]}"; do
   name=${t#fuzz_}
+  if [ "$repeatable" = 1 ]; then
+    # A fresh, empty working corpus each time: nothing of an earlier run changes the verdict.
+    rm -rf "$build/corpus/$name"
+    mode=(-seed=1 -runs="$(runs_for "$t")")
+    echo "==> $t: $(runs_for "$t") inputs, seed 1" >&2
+  else
+    mode=(-max_total_time="$seconds")
+    echo "==> $t: ${seconds}s" >&2
+  fi
   mkdir -p "$build/corpus/$name"
-  echo "==> $t: ${seconds}s" >&2
-  if "$build/tests/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if "$build/tests/fuzz/$t" "${mode[@]}" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$build/artifacts/$t-" -print_final_stats=1 \
     "$build/corpus/$name" "tests/fuzz/corpus/$name" 2>"$build/$t.log"; then
     grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$build/$t.log" | tr '\n' ' ' >&2
@@ -40,4 +69,8 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz: crashes in ${failed[*]} (inputs in $build/artifacts)" >&2
   exit 1
 fi
-echo "fuzz: ${#targets[@]} targets clean for ${seconds}s each" >&2
+if [ "$repeatable" = 1 ]; then
+  echo "fuzz: ${#targets[@]} targets clean (repeatable run, seed 1)" >&2
+else
+  echo "fuzz: ${#targets[@]} targets clean for ${seconds}s each" >&2
+fi
