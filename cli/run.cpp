@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 #include <lexsync/error.hpp>
+#include <lexsync/suggest.hpp>
 #include <lexsync/version.hpp>
 #include <sstream>
 #include <vector>
@@ -25,15 +26,17 @@ constexpr const char* k_exit_codes_help = R"(Exit codes:
   5  network or rate limit: still failing after the last retry
   6  invalid input file: nothing was sent)";
 
+std::string version_text() {
+    return version_report(
+        fmt::format("  CLI11 {}\n  cpp-httplib {}\n", CLI11_VERSION, CPPHTTPLIB_VERSION));
+}
+
 // Builds the command tree on `app`; the global options bind to `ctx.global`.
 void build_app(CLI::App& app, Context& ctx) {
     app.description(
         "lexsync: a scriptable, idempotent connector for the lexoffice (Lexware Office) API");
     app.footer(k_exit_codes_help);
-    app.set_version_flag("--version", [] {
-        return version_report(
-            fmt::format("  CLI11 {}\n  cpp-httplib {}\n", CLI11_VERSION, CPPHTTPLIB_VERSION));
-    });
+    app.set_version_flag("--version", [] { return version_text(); });
     app.require_subcommand(1);
     app.fallthrough();
 
@@ -59,12 +62,147 @@ void build_app(CLI::App& app, Context& ctx) {
     commands::register_all(app, ctx);
 }
 
+// Where the arguments lead in the command tree, found the way CLI11 will parse them but without
+// running anything: the deepest command named, the first word that names no command where one was
+// expected, and the options that no command on the way knows.
+struct Walk {
+    CLI::App* app = nullptr;
+    std::string path; // "lexsync invoices export"
+    std::string unknown_command;
+    std::vector<std::string> unknown_options;
+};
+
+const CLI::Option* find_option(CLI::App* app, const std::string& name) {
+    for (CLI::App* a = app; a != nullptr; a = a->get_parent()) {
+        if (const CLI::Option* o = a->get_option_no_throw(name)) {
+            return o;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<std::string> option_names(CLI::App* app) {
+    std::vector<std::string> names;
+    for (CLI::App* a = app; a != nullptr; a = a->get_parent()) {
+        for (const CLI::Option* o : a->get_options()) {
+            for (const auto& l : o->get_lnames()) {
+                names.push_back("--" + l);
+            }
+        }
+    }
+    return names;
+}
+
+std::vector<std::string> command_names(CLI::App* app) {
+    std::vector<std::string> names;
+    for (const CLI::App* s : app->get_subcommands([](CLI::App*) { return true; })) {
+        names.push_back(s->get_name());
+    }
+    return names;
+}
+
+Walk walk(CLI::App& root, const std::vector<std::string>& args) {
+    Walk w{&root, "lexsync", "", {}};
+    bool leaf_args = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--") {
+            break;
+        }
+        if (a.size() > 1 && a[0] == '-') {
+            const bool is_long = a.rfind("--", 0) == 0;
+            const std::string name = is_long ? a.substr(0, a.find('=')) : a.substr(0, 2);
+            const CLI::Option* o = find_option(w.app, name);
+            if (o == nullptr) {
+                if (a != "-h" && a != "--help" && a != "--help-all" && a != "--version") {
+                    w.unknown_options.push_back(name);
+                }
+                continue;
+            }
+            const bool value_attached = is_long ? a.find('=') != std::string::npos : a.size() > 2;
+            if (o->get_type_size_max() > 0 && !value_attached) {
+                ++i; // the option's value
+            }
+            continue;
+        }
+        if (leaf_args) {
+            continue;
+        }
+        auto subs = w.app->get_subcommands([](CLI::App*) { return true; });
+        if (subs.empty()) {
+            leaf_args = true; // a positional argument of the command
+            continue;
+        }
+        CLI::App* next = nullptr;
+        for (CLI::App* s : subs) {
+            if (s->check_name(a)) {
+                next = s;
+            }
+        }
+        if (next == nullptr) {
+            w.unknown_command = a;
+            return w;
+        }
+        w.app = next;
+        w.path += " " + next->get_name();
+    }
+    return w;
+}
+
+bool has_subcommands(CLI::App* app) {
+    return !app->get_subcommands([](CLI::App*) { return true; }).empty();
+}
+
+int unknown_command(const Walk& w, Context& ctx) {
+    ctx.io.err << "lexsync: unknown command '" << w.unknown_command << "' for '" << w.path << "'"
+               << did_you_mean(w.unknown_command, command_names(w.app)) << "\n"
+               << "Run '" << w.path << " --help' for the list of commands.\n";
+    return static_cast<int>(ExitCode::usage);
+}
+
 int run_app(std::vector<std::string> args, Context& ctx) {
     CLI::App app{"lexsync", "lexsync"};
     build_app(app, ctx);
     const bool wants_help = std::any_of(args.begin(), args.end(), [](const std::string& a) {
         return a == "-h" || a == "--help" || a == "--help-all";
     });
+
+    // Like gh and rclone: bare `lexsync`, `lexsync help [command…]` and a noun without its verb
+    // show the help of that command (exit 0); `lexsync version` is `lexsync --version`; a
+    // mistyped command or option gets "did you mean".
+    if (args.empty()) {
+        ctx.io.out << app.help();
+        return 0;
+    }
+    if (args.size() == 1 && args[0] == "version") {
+        ctx.io.out << version_text();
+        return 0;
+    }
+    if (args[0] == "help") {
+        const Walk w = walk(app, {args.begin() + 1, args.end()});
+        if (!w.unknown_command.empty()) {
+            return unknown_command(w, ctx);
+        }
+        ctx.io.out << w.app->help(w.app == &app ? "" : w.path.substr(0, w.path.rfind(' ')));
+        return 0;
+    }
+    if (!wants_help) {
+        const Walk w = walk(app, args);
+        if (!w.unknown_command.empty()) {
+            return unknown_command(w, ctx);
+        }
+        if (!w.unknown_options.empty()) {
+            const auto names = option_names(w.app);
+            ctx.io.err << "lexsync: unknown option '" << w.unknown_options[0] << "' for '" << w.path
+                       << "'" << did_you_mean(w.unknown_options[0], names) << "\n"
+                       << "Run '" << w.path << " --help' for its options.\n";
+            return static_cast<int>(ExitCode::usage);
+        }
+        if (w.app != &app && has_subcommands(w.app)) {
+            ctx.io.out << w.app->help(w.path.substr(0, w.path.rfind(' ')));
+            return 0;
+        }
+    }
     if (!wants_help && take_all_profiles_flag(args)) {
         try {
             return run_all_profiles(args, ctx);

@@ -57,7 +57,25 @@ for word in $(jq -r '.. | objects | select(has("path")) | (.path[-1]), (.flags[]
   grep -qF -- "$word" "$src/completions/lexsync.bash" || fail "bash completion lacks '$word'"
 done
 
-# Usage errors: no command, a bad flag.
-expect_exit 2 lexsync
+# Every man page renders without a warning of man or groff at 80 columns.
+for page in "$src"/man/*.1; do
+  warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+  [ -z "$warnings" ] || fail "$(basename "$page") renders with warnings: $warnings"
+done
+
+# Guidance: bare lexsync, `help`, a noun without its verb show help; mistakes get "did you mean".
+assert_contains "$(lexsync)" "invoices"
+assert_contains "$(lexsync help invoices)" "export"
+assert_contains "$(lexsync help invoices export)" "--from"
+assert_contains "$(lexsync invoices)" "pull"
+assert_contains "$(lexsync version)" "lexsync"
+expect_exit 2 lexsync invocies 2>"$WORK/typo.err"
+assert_contains "$(cat "$WORK/typo.err")" "did you mean 'invoices'"
+expect_exit 2 lexsync help invocies 2>"$WORK/typo.err"
+assert_contains "$(cat "$WORK/typo.err")" "did you mean 'invoices'"
+expect_exit 2 lexsync invoices exprot 2>"$WORK/typo.err"
+assert_contains "$(cat "$WORK/typo.err")" "did you mean 'export'"
 expect_exit 2 lexsync contacts pull --no-such-flag
+expect_exit 2 lexsync contacts pull --ot x.csv 2>"$WORK/typo.err"
+assert_contains "$(cat "$WORK/typo.err")" "did you mean '--out'"
 echo "ok: docs"
