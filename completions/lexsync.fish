@@ -112,7 +112,7 @@ complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_su
 complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_subcommand_from upload' -l contact-name -r -F -d 'Name shown for the collective contact'
 complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_subcommand_from upload' -l remark -r -F -d 'Remark'
 complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_subcommand_from upload' -l dry-run -d 'Check everything and print the plan with its requests; send no writes'
-complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_subcommand_from upload' -l retry-unknown -d 'Upload again the files whose earlier inbox upload ended without a clear answer (check lexoffice'\''s inbox first)'
+complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_subcommand_from upload' -l retry-unknown -d 'Kept for older scripts (unclear inbox uploads are now looked up in lexoffice); with --to, attach again after an unclear attach elsewhere'
 complete -c lexsync -n '__fish_seen_subcommand_from transactions; and not __fish_seen_subcommand_from export' -a export -d 'Export provider transactions, receipts and assignment hints into lexoffice'
 complete -c lexsync -n '__fish_seen_subcommand_from transactions; and __fish_seen_subcommand_from export' -l account -r -F -d 'Name of the financial account (found by a reference derived from it, or created)'
 complete -c lexsync -n '__fish_seen_subcommand_from transactions; and __fish_seen_subcommand_from export' -l account-type -r -F -d 'creditcard, giro or payment-provider (default: the mapping'\''s, else creditcard)'

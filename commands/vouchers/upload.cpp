@@ -3,6 +3,8 @@
 #include "cli/output.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <fmt/format.h>
 #include <fnmatch.h>
 #include <fstream>
@@ -32,8 +34,15 @@ namespace {
 // remote_id the voucher, remote_number its voucher number, remote_version the number of files the
 // voucher had before the attach (to tell afterwards whether an ambiguous attach happened), and
 // content_hash the hash of the posting category id last written.
+//
+// "inbox-voucher" (key: a voucher id) caches what a look into lexoffice found in a voucher that
+// no ledger entry names: content_hash the space-separated SHA-256 of its files, so that the next
+// look does not download them again. The cursor "vouchers-inbox-scan" says that the receipt
+// inbox was read once for this ledger.
 constexpr const char* k_receipt = "receipt";
 constexpr const char* k_receipt_voucher = "receipt-voucher";
+constexpr const char* k_inbox_voucher = "inbox-voucher";
+constexpr const char* k_inbox_scan_cursor = "vouchers-inbox-scan";
 constexpr const char* k_command_line = "command line";
 constexpr const char* k_new_voucher = "{new voucher id}";
 
@@ -68,7 +77,9 @@ struct Item {
 
 // What happened to one file, for stdout.
 struct Outcome {
-    std::string action; // uploaded, updated, duplicate, refused, failed, unknown, planned
+    // uploaded, updated, duplicate, refused, failed, unknown, planned; "pending" while a write
+    // with an unclear outcome waits to be reconciled (never printed: it ends as another action)
+    std::string action;
     std::string voucher_id;
     std::string file_id;
     std::string voucher_number;
@@ -84,6 +95,24 @@ Outcome make(std::string action, std::string reason, std::string voucher_id = {}
     o.voucher_id = std::move(voucher_id);
     o.file_id = std::move(file_id);
     return o;
+}
+
+// The day before `date` (yyyy-MM-dd); `date` itself when it cannot be read.
+std::string day_before(const std::string& date) {
+    std::tm tm{};
+    if (std::sscanf(date.c_str(), "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
+        return date;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_mday -= 1;
+    tm.tm_hour = 12;
+    const std::time_t t = ::timegm(&tm);
+    std::tm out{};
+    if (t == static_cast<std::time_t>(-1) || !::gmtime_r(&t, &out)) {
+        return date;
+    }
+    return fmt::format("{:04}-{:02}-{:02}", out.tm_year + 1900, out.tm_mon + 1, out.tm_mday);
 }
 
 bool matches_glob(const std::vector<std::string>& globs, const fs::path& relative) {
@@ -306,19 +335,34 @@ private:
             }
             return o;
         }
+        // A write with an unclear outcome is looked up in lexoffice only once its request can no
+        // longer be in flight; until then the file waits for the end of the run.
+        if (!m_opts.dry_run && (!settled(receipt) || !settled(rv))) {
+            return make("pending", "an earlier write of this file had no clear answer");
+        }
         if (rv && rv->status == "done") {
             // The voucher exists but its file is not attached (yet): attach only.
             return attach_resume(it, *rv, receipt);
         }
         if (receipt && receipt->status == "pending" && !rv) {
-            if (!m_opts.retry_unknown) {
-                return make(
-                    "unknown",
-                    "an earlier upload of this file to the inbox failed without a clear answer; "
-                    "look for it in lexoffice's inbox, then run with --retry-unknown if it is "
-                    "not there (see man lexsync-vouchers)");
+            // An inbox upload whose answer was lost: lexoffice's vouchers created since then
+            // tell whether it happened.
+            auto found = find_in_inbox(it, receipt->updated_at.substr(0, 10));
+            if (!found) {
+                return found.error();
             }
-            m_ctx.warn(fmt::format("{}: uploading again (--retry-unknown)", it.display));
+            if (*found) {
+                const VoucherFile& f = **found;
+                if (!m_opts.dry_run) {
+                    record(k_receipt, it, f.voucher_id, f.file_id, 0, it.sha);
+                }
+                return make("uploaded",
+                            "to the receipt inbox; confirmed in lexoffice after an unclear answer",
+                            f.voucher_id, f.file_id);
+            }
+            if (!m_opts.dry_run) {
+                state().forget(k_receipt, it.sha);
+            }
         }
         if (it.data) {
             return bookkeeping(it, rv && rv->status == "pending");
@@ -328,15 +372,219 @@ private:
                                    "again with the same bookkeeping data (--data) to check it "
                                    "by voucher number");
         }
+        if (!receipt) {
+            // Not in the ledger: an empty or lost ledger must not upload again what lexoffice
+            // already holds, so the inbox is read once per ledger.
+            auto found = find_in_inbox(it, {});
+            if (!found) {
+                return found.error();
+            }
+            if (*found) {
+                const VoucherFile& f = **found;
+                if (!m_opts.dry_run) {
+                    record(k_receipt, it, f.voucher_id, f.file_id, 0, it.sha);
+                }
+                return make("duplicate", "found in lexoffice (uploaded before)", f.voucher_id,
+                            f.file_id);
+            }
+        }
         return inbox(it);
     }
 
+public:
+    // Processes `it` again after its unclear write settled (see run_upload).
+    Outcome reconcile(const Item& it) {
+        m_seen.erase(it.sha);
+        return process(it);
+    }
+
+    // The pending ledger entries of `it`.
+    std::vector<LedgerEntry> pending_entries(const Item& it) {
+        std::vector<LedgerEntry> out;
+        for (const char* kind : {k_receipt, k_receipt_voucher}) {
+            if (auto e = state().get(kind, it.sha); e && e->status == "pending") {
+                out.push_back(*e);
+            }
+        }
+        return out;
+    }
+
+    // Starts a new round of reconciliation: the next look into lexoffice lists again.
+    void new_round() { m_scanned_since.reset(); }
+
+    // The request timeout: how long a sent request may stay in flight.
+    std::chrono::milliseconds timeout() const {
+        return std::chrono::milliseconds(static_cast<long>(m_ctx.profile().timeout_seconds * 1000));
+    }
+
+    // Prepares the number lookup for the bookkeeping data of `items`: the voucher list is read
+    // for their types and the range of their voucher dates.
+    void plan_numbers(const std::vector<Item>& items) {
+        std::set<std::string> types;
+        std::string from;
+        std::string to;
+        bool dated = true;
+        for (const auto& it : items) {
+            if (!it.data || !it.refusal.empty()) {
+                continue;
+            }
+            types.insert(type_name(it.data->type));
+            const std::string& d = it.data->voucher_date;
+            if (d.empty()) {
+                dated = false;
+                continue;
+            }
+            from = from.empty() || d < from ? d : from;
+            to = to.empty() || d > to ? d : to;
+        }
+        m_numbers_query.types.clear();
+        for (const auto& t : types) {
+            m_numbers_query.types += (m_numbers_query.types.empty() ? "" : ",") + t;
+        }
+        if (dated) {
+            m_numbers_query.voucher_date_from = from;
+            m_numbers_query.voucher_date_to = to;
+        }
+    }
+
+private:
     StateStore& state() { return m_ctx.state(); }
 
-    // Network, rate-limit and auth failures after every retry stop the run.
+    // True when `e` is absent, done, or pending for longer than a request can be in flight.
+    bool settled(const std::optional<LedgerEntry>& e) const {
+        return !e || e->status != "pending" || settled_at(*e, timeout()) <= m_ctx.clock.now();
+    }
+
+    // Marks the entry `kind` of `it` pending again after an unclear answer: it settles one
+    // request timeout from now.
+    void still_pending(const char* kind, const Item& it, const std::string& hash) {
+        state().mark_pending(kind, it.sha, hash, m_run);
+    }
+
+    // The voucher ids the ledger knows (written or found before), and the file hashes of the
+    // vouchers looked into before.
+    std::set<std::string> known_vouchers() {
+        std::set<std::string> ids;
+        auto st = state().db().prepare(
+            "SELECT remote_id FROM ledger WHERE kind IN (?1, ?2) AND remote_id != ''");
+        st.bind(1, std::string(k_receipt)).bind(2, std::string(k_receipt_voucher));
+        while (st.step()) {
+            ids.insert(st.column_text(0));
+        }
+        auto cached = state().db().prepare(
+            "SELECT key, content_hash, remote_number FROM ledger WHERE kind = ?1");
+        cached.bind(1, std::string(k_inbox_voucher));
+        while (cached.step()) {
+            const std::string id = cached.column_text(0);
+            std::istringstream shas(cached.column_text(1));
+            std::istringstream files(cached.column_text(2));
+            std::string sha;
+            std::string file;
+            while (shas >> sha) {
+                files >> file;
+                m_inbox_files.emplace(sha, VoucherFile{id, file, sha});
+            }
+            ids.insert(id);
+        }
+        return ids;
+    }
+
+    // Reads the vouchers `query` lists that the ledger does not know and hashes their files.
+    std::optional<Outcome> scan(const VoucherListQuery& query) {
+        const auto known = known_vouchers();
+        auto listed = list_vouchers(m_client, query);
+        if (!listed) {
+            fail_or_stop(listed.error());
+            return make("failed",
+                        "looking into lexoffice's vouchers: " + listed.error().describe());
+        }
+        for (const auto& v : *listed) {
+            if (known.count(v.id)) {
+                continue;
+            }
+            auto files = hash_voucher_files(m_client, m_ctx.clock, v.id);
+            if (!files) {
+                if (files.error().kind == ApiError::Kind::not_found) {
+                    continue; // listed, but not readable (yet): holds nothing to compare
+                }
+                fail_or_stop(files.error());
+                return make("failed", "reading voucher " + v.id + ": " + files.error().describe());
+            }
+            std::string shas;
+            std::string ids;
+            for (const auto& f : *files) {
+                m_inbox_files.emplace(f.sha256, f);
+                shas += (shas.empty() ? "" : " ") + f.sha256;
+                ids += (ids.empty() ? "" : " ") + f.file_id;
+            }
+            if (!m_opts.dry_run) {
+                LedgerEntry e;
+                e.kind = k_inbox_voucher;
+                e.key = v.id;
+                e.content_hash = shas;
+                e.status = "done";
+                e.remote_id = v.id;
+                e.remote_number = ids;
+                e.run_id = m_run;
+                state().mark_done(e);
+            }
+        }
+        return std::nullopt;
+    }
+
+    // Looks for the file of `it` in lexoffice: among the vouchers created since `since`
+    // (yyyy-MM-dd, any status; an unclear upload of that day), or with an empty `since` among the
+    // unchecked vouchers (once per ledger). Returns the file found, nullopt when lexoffice does
+    // not hold it, or the failure as an outcome.
+    Result<std::optional<VoucherFile>, Outcome> find_in_inbox(const Item& it,
+                                                              const std::string& since) {
+        if (since.empty()) {
+            if (!m_full_scan_done && !state().cursor(k_inbox_scan_cursor)) {
+                VoucherListQuery q;
+                q.statuses = "unchecked";
+                if (auto failed = scan(q)) {
+                    return unexpected(std::move(*failed));
+                }
+                if (!m_opts.dry_run) {
+                    state().set_cursor(k_inbox_scan_cursor, "done");
+                }
+            }
+            m_full_scan_done = true;
+        } else {
+            // One day earlier: the ledger's date is UTC, lexoffice's created date local time.
+            const std::string from = day_before(since);
+            if (!m_scanned_since || from < *m_scanned_since) {
+                VoucherListQuery q;
+                q.created_date_from = from;
+                if (auto failed = scan(q)) {
+                    return unexpected(std::move(*failed));
+                }
+                m_scanned_since = from;
+            }
+        }
+        if (auto f = m_inbox_files.find(it.sha); f != m_inbox_files.end()) {
+            return std::optional<VoucherFile>(f->second);
+        }
+        return std::optional<VoucherFile>();
+    }
+
+    // The bookkeeping vouchers by number, read from the voucher list once per run.
+    Result<const NumberIndex*, ApiError> numbers() {
+        if (!m_numbers) {
+            auto listed = list_vouchers(m_client, m_numbers_query);
+            if (!listed) {
+                return unexpected(std::move(listed).error());
+            }
+            m_numbers = NumberIndex(*listed);
+        }
+        return &*m_numbers;
+    }
+
+    // Network failures that did not send the request, rate-limit and auth failures after every
+    // retry stop the run; an unclear answer to a write does not (it is reconciled).
     void fail_or_stop(const ApiError& e) {
-        if (e.kind == ApiError::Kind::network || e.kind == ApiError::Kind::rate_limited ||
-            e.kind == ApiError::Kind::auth) {
+        if ((e.kind == ApiError::Kind::network && !e.maybe_executed) ||
+            e.kind == ApiError::Kind::rate_limited || e.kind == ApiError::Kind::auth) {
             m_stopped = true;
             m_stop_error = e;
         }
@@ -387,12 +635,10 @@ private:
         const ApiError& e = up.error();
         fail_or_stop(e);
         if (e.maybe_executed) {
-            // Nothing links an inbox upload to its file but the answer we did not get: keep the
-            // entry pending and never send it again on our own.
-            return make("unknown", e.describe() +
-                                       "; the upload may have happened: look for it in "
-                                       "lexoffice's inbox, then run with --retry-unknown if it "
-                                       "is not there");
+            // The upload may have happened: once it can no longer be in flight, the files of the
+            // vouchers created since tell.
+            still_pending(k_receipt, it, it.sha);
+            return make("pending", e.describe());
         }
         state().forget(k_receipt, it.sha);
         if (e.kind == ApiError::Kind::validation) {
@@ -403,13 +649,34 @@ private:
 
     // Finds the voucher with the item's number and type; nullopt after a failed lookup (reason in
     // `failure`).
-    std::optional<std::vector<json::Document>> lookup(const VoucherInput& d, Outcome& failure) {
-        auto found = find_by_number(m_client, d.voucher_number);
-        if (!found) {
-            fail_or_stop(found.error());
-            failure = make("failed", "looking up voucher number " + d.voucher_number + ": " +
-                                         found.error().describe());
+    // With `fresh` the number is looked up on its own (an unclear write of this run or an
+    // earlier one), else in the voucher list read once per run.
+    std::optional<std::vector<json::Document>> lookup(const VoucherInput& d, Outcome& failure,
+                                                      bool fresh) {
+        auto failed = [&](const ApiError& e) {
+            fail_or_stop(e);
+            failure = make("failed",
+                           "looking up voucher number " + d.voucher_number + ": " + e.describe());
             return std::nullopt;
+        };
+        Result<std::vector<json::Document>, ApiError> found{std::vector<json::Document>()};
+        if (fresh) {
+            found = find_by_number(m_client, d.voucher_number);
+        } else {
+            auto index = numbers();
+            if (!index) {
+                return failed(index.error());
+            }
+            for (const auto& id : (*index)->find(d.voucher_number, d.type)) {
+                auto v = get_voucher(m_client, m_ctx.clock, id);
+                if (!v) {
+                    return failed(v.error());
+                }
+                found->push_back(std::move(*v));
+            }
+        }
+        if (!found) {
+            return failed(found.error());
         }
         std::vector<json::Document> same_type;
         for (auto& v : *found) {
@@ -423,13 +690,28 @@ private:
     Outcome bookkeeping(const Item& it, bool creation_unconfirmed) {
         const VoucherInput& d = *it.data;
         Outcome failure;
-        auto found = lookup(d, failure);
+        auto found = lookup(d, failure, creation_unconfirmed);
         if (!found) {
             return failure;
         }
         if (!found->empty()) {
             const json::Document& v = found->front();
             const std::string id = json::get_string(v, "id").value_or("");
+            const auto* files = json::find(v, "files");
+            const bool has_files = files && files->IsArray() && !files->Empty();
+            if (!creation_unconfirmed && !has_files && !m_opts.dry_run) {
+                // A voucher with this number and no file (an earlier run stopped before the
+                // attach, or its ledger is lost): the file goes there.
+                record(k_receipt_voucher, it, id, d.voucher_number, 0,
+                       category_hash(it.category->id));
+                Outcome o = attach(it, id);
+                o.voucher_number = d.voucher_number;
+                if (o.action == "uploaded") {
+                    o.reason = "voucher number " + d.voucher_number +
+                               " found in lexoffice without a file; the file is attached now";
+                }
+                return o;
+            }
             if (creation_unconfirmed) {
                 // Our earlier POST did create it: record it and attach the file.
                 record(k_receipt_voucher, it, id, d.voucher_number, 0,
@@ -447,6 +729,14 @@ private:
                                          d.voucher_number, type_name(d.type)),
                              id);
             o.voucher_number = d.voucher_number;
+            if (!m_opts.dry_run && has_files) {
+                // Found again: later runs need not look it up.
+                record(k_receipt_voucher, it, id, d.voucher_number,
+                       static_cast<std::int64_t>(files->Size()), category_hash(it.category->id));
+                const auto& last = (*files)[files->Size() - 1];
+                record(k_receipt, it, id, last.IsString() ? last.GetString() : "", 0, it.sha);
+                o.file_id = last.IsString() ? last.GetString() : "";
+            }
             return o;
         }
         if (creation_unconfirmed && !m_opts.dry_run) {
@@ -473,28 +763,18 @@ private:
         if (post) {
             const std::string id = json::get_string(*post, "id").value_or("");
             record(k_receipt_voucher, it, id, d.voucher_number, 0, category_hash(it.category->id));
+            if (m_numbers) {
+                m_numbers->add(d.voucher_number, d.type, id);
+            }
             return attach(it, id);
         }
         const ApiError& e = post.error();
-        if (!e.maybe_executed) {
-            fail_or_stop(e);
-        } else {
-            // The POST may have created the voucher: look it up by number, never send it again
-            // (a failing lookup stops the run).
-            Outcome ignored;
-            auto again = lookup(d, ignored);
-            if (again && !again->empty()) {
-                const std::string id = json::get_string(again->front(), "id").value_or("");
-                record(k_receipt_voucher, it, id, d.voucher_number, 0,
-                       category_hash(it.category->id));
-                Outcome o = attach(it, id);
-                o.reason = "voucher confirmed after an ambiguous failure; " + o.reason;
-                return o;
-            }
-        }
+        fail_or_stop(e);
         if (e.maybe_executed) {
-            Outcome o = make("unknown", e.describe() + "; voucher number " + d.voucher_number +
-                                            " not found afterwards, the next run checks again");
+            // The POST may have created the voucher: once it can no longer be in flight, its
+            // number tells. Never sent again before.
+            still_pending(k_receipt_voucher, it, category_hash(it.category->id));
+            Outcome o = make("pending", e.describe());
             o.voucher_number = d.voucher_number;
             return o;
         }
@@ -530,10 +810,9 @@ private:
         const ApiError& e = r.error();
         fail_or_stop(e);
         if (e.maybe_executed) {
-            return make("unknown",
-                        e.describe() + "; the attach may have happened, the next run checks the "
-                                       "voucher's files",
-                        voucher_id);
+            // The voucher's files tell, once the attach can no longer be in flight.
+            still_pending(k_receipt, it, it.sha);
+            return make("pending", e.describe(), voucher_id);
         }
         state().forget(k_receipt, it.sha);
         return make("failed",
@@ -633,8 +912,8 @@ private:
             return o;
         }
         fail_or_stop(r.error());
-        // A PUT that may have run is safe to compare and repeat on the next run.
-        o.action = r.error().maybe_executed ? "unknown" : "failed";
+        // A PUT that may have run is safe to compare and repeat.
+        o.action = r.error().maybe_executed ? "pending" : "failed";
         o.reason = "changing the posting category: " + r.error().describe();
         return o;
     }
@@ -652,6 +931,9 @@ private:
                         receipt->remote_id, receipt->remote_number);
         }
         if (receipt && receipt->status == "pending") {
+            if (!m_opts.dry_run && !settled(receipt)) {
+                return make("pending", "an earlier attach of this file had no clear answer", id);
+            }
             if (rv && rv->status == "done" && rv->remote_id == id) {
                 return attach_resume(it, *rv, receipt);
             }
@@ -697,7 +979,7 @@ private:
                              [&](const json::Value& fresh) { return update_body(fresh, change); });
                 if (!r) {
                     fail_or_stop(r.error());
-                    return make(r.error().maybe_executed ? "unknown" : "failed",
+                    return make(r.error().maybe_executed ? "pending" : "failed",
                                 "updating voucher " + id + ": " + r.error().describe(), id);
                 }
                 auto fresh = get_voucher(m_client, m_ctx.clock, id);
@@ -732,6 +1014,11 @@ private:
     const VoucherInput* m_to_data;
     std::int64_t m_run = 0;
     std::map<std::string, Seen> m_seen; // by SHA-256, within this run
+    VoucherListQuery m_numbers_query;
+    std::optional<NumberIndex> m_numbers;
+    std::multimap<std::string, VoucherFile> m_inbox_files; // by SHA-256
+    bool m_full_scan_done = false;
+    std::optional<std::string> m_scanned_since;
     bool m_stopped = false;
     ApiError m_stop_error;
 };
@@ -806,8 +1093,8 @@ void register_upload(CLI::App& parent, Context& ctx) {
     cmd->add_flag("--dry-run", opts->dry_run,
                   "Check everything and print the plan with its requests; send no writes");
     cmd->add_flag("--retry-unknown", opts->retry_unknown,
-                  "Upload again the files whose earlier inbox upload ended without a clear "
-                  "answer (check lexoffice's inbox first)");
+                  "Kept for older scripts (unclear inbox uploads are now looked up in "
+                  "lexoffice); with --to, attach again after an unclear attach elsewhere");
     cmd->footer(
         R"(Without bookkeeping data a file goes to lexoffice's receipt inbox, which creates an unchecked
 voucher. With bookkeeping data (flags for one file, or --data for many) lexsync creates an open
@@ -992,13 +1279,12 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
     Uploader uploader(opts, ctx, categories, to_data ? &*to_data : nullptr);
     uploader.set_run(run_id);
 
+    uploader.plan_numbers(items);
+
     auto writer = make_record_writer(ctx.output_format(), ctx.io.out, result_columns());
     std::map<std::string, long> counts;
     json::Document rec;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        const Item& it = items[i];
-        progress(ctx, i, items.size());
-        const Outcome o = uploader.process(it);
+    auto emit = [&](const Item& it, const Outcome& o) {
         ++counts[o.action];
         rec.SetObject();
         rec.GetAllocator().Clear(); // memory stays flat however many records
@@ -1028,6 +1314,55 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
             rec.AddMember("requests", reqs, a);
         }
         writer->write(rec);
+    };
+    // Files whose write had an unclear answer wait for the end of the run.
+    std::vector<std::pair<std::size_t, Outcome>> pending;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        progress(ctx, i, items.size());
+        Outcome o = uploader.process(items[i]);
+        if (o.action == "pending") {
+            pending.emplace_back(i, std::move(o));
+        } else {
+            emit(items[i], o);
+        }
+    }
+    // Reconciliation: once no unclear request can still be in flight, each such file is looked up
+    // in lexoffice and written again only when it is not there. A few rounds, because the second
+    // attempt can meet a fault too.
+    constexpr int k_rounds = 4;
+    for (int round = 1; round <= k_rounds && !pending.empty() && !uploader.stopped(); ++round) {
+        std::vector<LedgerEntry> entries;
+        for (const auto& [i, o] : pending) {
+            for (auto& e : uploader.pending_entries(items[i])) {
+                entries.push_back(std::move(e));
+            }
+        }
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+            settled_at(entries, uploader.timeout()) - ctx.clock.now());
+        ctx.info(fmt::format(
+            "vouchers upload: {} file{} had an unclear answer; looking {} up in lexoffice{}",
+            pending.size(), pending.size() == 1 ? "" : "s", pending.size() == 1 ? "it" : "them",
+            waited.count() > 0
+                ? fmt::format(" in {:.1f} s, when no such request can still be in flight",
+                              static_cast<double>(waited.count()) / 1000.0)
+                : std::string()));
+        wait_until_settled(ctx.clock, entries, uploader.timeout());
+        uploader.new_round();
+        std::vector<std::pair<std::size_t, Outcome>> still;
+        for (auto& [i, before] : pending) {
+            Outcome o = uploader.reconcile(items[i]);
+            if (o.action == "pending") {
+                still.emplace_back(i, std::move(o));
+            } else {
+                emit(items[i], o);
+            }
+        }
+        pending = std::move(still);
+    }
+    for (auto& [i, o] : pending) {
+        o.action = "unknown";
+        o.reason += "; the outcome is still unclear, the next run looks it up in lexoffice";
+        emit(items[i], o);
     }
     progress(ctx, items.size(), items.size());
     if (ctx.io.err_is_tty && !ctx.global.quiet) {

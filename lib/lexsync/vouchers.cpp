@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <lexsync/csv.hpp>
+#include <lexsync/state.hpp>
 #include <lexsync/vouchers.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -552,6 +553,91 @@ Result<std::vector<json::Document>, ApiError> find_by_number(ApiClient& client,
         return unexpected(std::move(n).error());
     }
     return found;
+}
+
+Result<std::vector<ListedVoucher>, ApiError> list_vouchers(ApiClient& client,
+                                                           const VoucherListQuery& query) {
+    Query q = {{"voucherType", query.types}, {"voucherStatus", query.statuses}};
+    if (!query.voucher_date_from.empty()) {
+        q.emplace_back("voucherDateFrom", query.voucher_date_from);
+    }
+    if (!query.voucher_date_to.empty()) {
+        q.emplace_back("voucherDateTo", query.voucher_date_to);
+    }
+    if (!query.created_date_from.empty()) {
+        q.emplace_back("createdDateFrom", query.created_date_from);
+    }
+    std::vector<ListedVoucher> out;
+    PageIterator pages(client, "/v1/voucherlist", q, 250);
+    auto n = pages.for_each([&](const json::Value& row) {
+        ListedVoucher v;
+        v.id = json::get_string(row, "id").value_or("");
+        v.type = json::get_string(row, "voucherType").value_or("");
+        v.status = json::get_string(row, "voucherStatus").value_or("");
+        v.number = json::get_string(row, "voucherNumber").value_or("");
+        if (!v.id.empty()) {
+            out.push_back(std::move(v));
+        }
+    });
+    if (!n) {
+        return unexpected(std::move(n).error());
+    }
+    return out;
+}
+
+NumberIndex::NumberIndex(const std::vector<ListedVoucher>& listed) {
+    for (const auto& v : listed) {
+        if (!v.number.empty()) {
+            m_by_number.emplace(v.number, std::make_pair(v.type, v.id));
+        }
+    }
+}
+
+std::vector<std::string> NumberIndex::find(const std::string& number, VoucherType type) const {
+    std::vector<std::string> ids;
+    const std::string escaped = search_term(number);
+    for (const auto& key : {number, escaped}) {
+        auto [first, last] = m_by_number.equal_range(key);
+        for (auto it = first; it != last; ++it) {
+            if (it->second.first == type_name(type) &&
+                std::find(ids.begin(), ids.end(), it->second.second) == ids.end()) {
+                ids.push_back(it->second.second);
+            }
+        }
+        if (escaped == number) {
+            break;
+        }
+    }
+    return ids;
+}
+
+void NumberIndex::add(const std::string& number, VoucherType type, const std::string& id) {
+    m_by_number.emplace(number, std::make_pair(std::string(type_name(type)), id));
+}
+
+Result<std::vector<VoucherFile>, ApiError> hash_voucher_files(ApiClient& client, Clock& clock,
+                                                              const std::string& voucher_id) {
+    auto v = get_voucher(client, clock, voucher_id);
+    if (!v) {
+        return unexpected(std::move(v).error());
+    }
+    std::vector<VoucherFile> out;
+    const auto* files = json::find(*v, "files");
+    if (!files || !files->IsArray()) {
+        return out;
+    }
+    for (const auto& f : files->GetArray()) {
+        if (!f.IsString()) {
+            continue;
+        }
+        const std::string file_id = f.GetString();
+        auto body = client.get_raw("/v1/files/" + url_encode(file_id), "*/*");
+        if (!body) {
+            return unexpected(std::move(body).error());
+        }
+        out.push_back(VoucherFile{voucher_id, file_id, sha256_hex(body->body)});
+    }
+    return out;
 }
 
 Result<json::Document, ApiError> get_voucher(ApiClient& client, Clock& clock, const std::string& id,

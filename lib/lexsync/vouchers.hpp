@@ -170,6 +170,62 @@ Result<std::string, ApiError> attach_file(ApiClient& client, const std::string& 
                                           const std::string& content_type);
 
 // ---------------------------------------------------------------------------------------------
+// Finding receipts again in lexoffice, when the ledger is empty, lost or unsure of a write.
+// Bookkeeping vouchers are found by their number in the voucher list (one request per 250
+// vouchers listed); receipts uploaded to the inbox by the SHA-256 of the files of the listed
+// vouchers (two more requests per voucher: the voucher for its file ids, then each file).
+
+// A bookkeeping voucher as the voucher list shows it.
+struct ListedVoucher {
+    std::string id;
+    std::string type;   // purchaseinvoice, …
+    std::string status; // open, unchecked, …
+    std::string number; // as listed (may be HTML-escaped, see search_term)
+};
+
+// Which vouchers of the voucher list to read: `types` and `statuses` are comma lists as the
+// voucher list takes them; empty dates leave that end open.
+struct VoucherListQuery {
+    std::string types = "purchaseinvoice,purchasecreditnote,salesinvoice,salescreditnote";
+    std::string statuses = "any";
+    std::string voucher_date_from; // yyyy-MM-dd
+    std::string voucher_date_to;
+    std::string created_date_from;
+};
+
+// Every voucher of the voucher list that `query` selects, read in pages of 250.
+Result<std::vector<ListedVoucher>, ApiError> list_vouchers(ApiClient& client,
+                                                           const VoucherListQuery& query);
+
+// The bookkeeping vouchers of `listed` by number, so that a number is looked up without a
+// request per voucher.
+class NumberIndex {
+public:
+    NumberIndex() = default;
+    explicit NumberIndex(const std::vector<ListedVoucher>& listed);
+    // The ids of the vouchers numbered `number` with type `type` (the number compared as given
+    // and HTML-escaped).
+    std::vector<std::string> find(const std::string& number, VoucherType type) const;
+    // Adds a voucher this run created.
+    void add(const std::string& number, VoucherType type, const std::string& id);
+
+private:
+    std::multimap<std::string, std::pair<std::string, std::string>> m_by_number; // → type, id
+};
+
+// A file of a voucher and the SHA-256 of its content.
+struct VoucherFile {
+    std::string voucher_id;
+    std::string file_id;
+    std::string sha256;
+};
+
+// Reads the files of voucher `voucher_id` (GET of the voucher, then of each file) and hashes
+// them; the file contents are not kept.
+Result<std::vector<VoucherFile>, ApiError> hash_voucher_files(ApiClient& client, Clock& clock,
+                                                              const std::string& voucher_id);
+
+// ---------------------------------------------------------------------------------------------
 // Bookkeeping data of one receipt as given by the user (command-line flags or a sidecar row).
 
 // The raw text of the fields; empty means not given.

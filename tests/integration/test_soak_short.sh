@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/soak_lib.sh"
 export LEXSYNC_API_KEY="$SANDBOX_KEY"
 mkdir -p "$XDG_CONFIG_HOME/lexsync"
-printf '[profiles.default]\nrate_limit = %s\nrate_burst = 8\n' "$SOAK_RATE" >"$XDG_CONFIG_HOME/lexsync/config.toml"
+printf '[profiles.default]\nrate_limit = %s\nrate_burst = 8\ntimeout = 10\n' "$SOAK_RATE" >"$XDG_CONFIG_HOME/lexsync/config.toml"
 
 seed=${SOAK_SEED:-20260301}
 faults="5xx=0.03,504-after-write=0.05,429-storm=0.01,storm-length=3,reset=0.03,truncate=0.03,slow-upload=0.05,slow-upload-ms=300,jitter=10"

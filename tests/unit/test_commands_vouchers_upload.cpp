@@ -1,6 +1,7 @@
 #include "cli/context.hpp"
 #include "fake_transport.hpp"
 
+#include <ctime>
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
@@ -110,6 +111,38 @@ bool contains(const std::string& hay, const std::string& needle) {
     return hay.find(needle) != std::string::npos;
 }
 
+// The voucher list of the receipt inbox, read once for an empty ledger.
+const std::string k_inbox_list = "/v1/voucherlist?voucherType=purchaseinvoice%2Cpurchasecreditnote"
+                                 "%2Csalesinvoice%2Csalescreditnote&voucherStatus=unchecked"
+                                 "&page=0&size=250";
+
+// The voucher list of the purchase invoices dated `from` to `to`.
+std::string numbers_list(const std::string& from, const std::string& to) {
+    std::string q = "/v1/voucherlist?voucherType=purchaseinvoice&voucherStatus=any";
+    if (!from.empty()) {
+        q += "&voucherDateFrom=" + from + "&voucherDateTo=" + to;
+    }
+    return q + "&page=0&size=250";
+}
+
+// The voucher list of the vouchers created since the day before today (UTC), where an unclear
+// inbox upload of today is looked for.
+std::string created_since_yesterday() {
+    const std::time_t t = std::time(nullptr) - 24 * 3600;
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char day[11];
+    std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
+    return "/v1/voucherlist?voucherType=purchaseinvoice%2Cpurchasecreditnote%2Csalesinvoice"
+           "%2Csalescreditnote&voucherStatus=any&createdDateFrom=" +
+           std::string(day) + "&page=0&size=250";
+}
+
+std::string row(const std::string& id, const std::string& number, const std::string& status) {
+    return R"({"id":")" + id + R"(","voucherType":"purchaseinvoice","voucherStatus":")" + status +
+           R"(","voucherNumber":)" + (number.empty() ? "null" : "\"" + number + "\"") + "}";
+}
+
 } // namespace
 
 TEST_SUITE("lexsync vouchers upload") {
@@ -119,13 +152,18 @@ TEST_SUITE("lexsync vouchers upload") {
         h.write("in/sub/b.PNG", k_png);
         h.write("in/copy-of-a.pdf", k_pdf);
         h.write("in/notes.txt", "not a receipt");
+        // An empty ledger first reads the inbox: a voucher of someone else's file is there.
+        h.fake.add(Method::get, k_inbox_list, 200, page(row("v-0", "", "unchecked"), 1));
+        h.fake.add(Method::get, "/v1/vouchers/v-0", 200, R"({"id":"v-0","files":["f-0"]})");
+        h.fake.add(Method::get, "/v1/files/f-0", 200, "other receipt");
         h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-1","voucherId":"v-1"})");
         h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-2","voucherId":"v-2"})");
         auto o = h.run("vouchers upload -o ndjson " + (h.dir / "in").string());
         CHECK(o.code == 0);
         h.fake.verify();
-        const auto reqs = h.fake.requests();
-        REQUIRE(reqs.size() == 2);
+        auto reqs = h.fake.requests();
+        REQUIRE(reqs.size() == 5);
+        reqs.erase(reqs.begin(), reqs.begin() + 3);
         REQUIRE(reqs[0].form.size() == 2);
         CHECK(reqs[0].form[0].name == "file");
         CHECK(reqs[0].form[0].filename == "a.pdf");
@@ -141,8 +179,25 @@ TEST_SUITE("lexsync vouchers upload") {
 
         auto again = h.run("vouchers upload -o ndjson " + (h.dir / "in").string());
         CHECK(again.code == 0);
-        CHECK(h.fake.request_count() == 2);
+        CHECK(h.fake.request_count() == 5);
         CHECK_FALSE(contains(again.out, R"("action":"uploaded")"));
+    }
+
+    TEST_CASE("with the ledger deleted, inbox receipts are found by the hash of their files") {
+        Harness h;
+        auto f = h.write("in/a.pdf", k_pdf);
+        h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-1","voucherId":"v-1"})");
+        h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
+        CHECK(h.run("vouchers upload -o ndjson " + f.string()).code == 0);
+        fs::remove_all(h.dir / "state");
+        h.fake.add(Method::get, k_inbox_list, 200, page(row("v-1", "", "unchecked"), 1));
+        h.fake.add(Method::get, "/v1/vouchers/v-1", 200, R"({"id":"v-1","files":["f-1"]})");
+        h.fake.add(Method::get, "/v1/files/f-1", 200, k_pdf);
+        auto o = h.run("vouchers upload -o ndjson " + f.string());
+        CHECK(o.code == 0);
+        CHECK(contains(o.out, R"("action":"duplicate","voucherId":"v-1","fileId":"f-1")"));
+        CHECK(h.count(Method::post) == 1);
+        h.fake.verify();
     }
 
     TEST_CASE("refused files are listed with the reason and the rest go on") {
@@ -151,6 +206,7 @@ TEST_SUITE("lexsync vouchers upload") {
         auto xml = h.write("in/order.xml", "<Order xmlns='urn:x'/>");
         auto gif = h.write("in/pic.gif", "GIF89a");
         auto good = h.write("in/ok.pdf", k_pdf);
+        h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
         h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-1","voucherId":"v-1"})");
         auto o = h.run("vouchers upload -o ndjson " + bad.string() + " " + xml.string() + " " +
                        gif.string() + " " + good.string() + " " + (h.dir / "missing.pdf").string());
@@ -164,22 +220,33 @@ TEST_SUITE("lexsync vouchers upload") {
         h.fake.verify();
     }
 
-    TEST_CASE("an inbox upload that may have happened is never sent again on its own") {
+    TEST_CASE("an inbox upload with a lost answer is looked up in lexoffice, not sent again") {
         Harness h;
         auto f = h.write("in/a.pdf", k_pdf);
+        auto g = h.write("in/b.png", k_png);
+        h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
         h.fake.add(Method::post, "/v1/files", 504, R"({"message":"Gateway Timeout"})");
-        auto o = h.run("vouchers upload -o ndjson " + f.string());
-        CHECK(o.code == 4);
-        CHECK(contains(o.out, R"("action":"unknown")"));
-        auto again = h.run("vouchers upload -o ndjson " + f.string());
-        CHECK(again.code == 4);
-        CHECK(contains(again.out, "--retry-unknown"));
-        CHECK(h.fake.request_count() == 1);
-        h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-1","voucherId":"v-1"})");
-        auto retried = h.run("vouchers upload --retry-unknown -o ndjson " + f.string());
-        CHECK(retried.code == 0);
-        CHECK(contains(retried.out, R"("action":"uploaded")"));
+        h.fake.add_error(Method::post, "/v1/files", lexsync::http::TransportError::Kind::receive);
+        // Once the requests can no longer be in flight: a.pdf arrived, b.png did not.
+        h.fake.add(Method::get, created_since_yesterday(), 200,
+                   page(row("v-1", "", "unchecked"), 1));
+        h.fake.add(Method::get, "/v1/vouchers/v-1", 200, R"({"id":"v-1","files":["f-1"]})");
+        h.fake.add(Method::get, "/v1/files/f-1", 200, k_pdf);
+        h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-2","voucherId":"v-2"})");
+        const auto before = h.clock.total_slept();
+        auto o = h.run("vouchers upload -o ndjson " + f.string() + " " + g.string());
+        CHECK(o.code == 0);
+        CHECK(contains(o.out, R"("action":"uploaded","voucherId":"v-1","fileId":"f-1")"));
+        CHECK(contains(o.out, "confirmed in lexoffice after an unclear answer"));
+        CHECK(contains(o.out, R"("action":"uploaded","voucherId":"v-2","fileId":"f-2")"));
+        CHECK(contains(o.err, "2 files had an unclear answer"));
+        // It waited for the request timeout (60 s by default) before looking.
+        CHECK(h.clock.total_slept() - before >= std::chrono::seconds(60));
+        CHECK(h.count(Method::post) == 3);
         h.fake.verify();
+        auto again = h.run("vouchers upload -o ndjson " + f.string() + " " + g.string());
+        CHECK(again.code == 0);
+        CHECK(h.fake.request_count() == 7);
     }
 
     TEST_CASE("bookkeeping data creates an open voucher and a failed attach resumes alone") {
@@ -188,10 +255,9 @@ TEST_SUITE("lexsync vouchers upload") {
         auto data = h.write("in/data.csv",
                             "file,voucher_number,voucher_date,amount,tax_rate,gross_7,category\n"
                             "r1.pdf,ER-1 & Co,2026-03-02,119.00,19,10.70,bürobedarf\n");
-        const std::string lookup =
-            "/v1/vouchers?voucherNumber=ER-1%20%26amp%3B%20Co&page=0&size=250";
         h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
-        h.fake.add(Method::get, lookup, 200, page("", 0));
+        h.fake.add(Method::get, numbers_list("2026-03-02", "2026-03-02"), 200,
+                   page(row("bbbbbbbb-0000-4000-8000-000000000002", "ER-1 &amp; Cie", "open"), 1));
         h.fake.add(Method::post, "/v1/vouchers", 201,
                    std::string(R"({"id":")") + k_voucher + R"(","version":1})");
         h.fake.add(Method::post, std::string("/v1/vouchers/") + k_voucher + "/files", 406,
@@ -229,7 +295,7 @@ TEST_SUITE("lexsync vouchers upload") {
         auto f = h.write("r.pdf", k_pdf);
         const std::string lookup = "/v1/vouchers?voucherNumber=ER-7&page=0&size=250";
         h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
-        h.fake.add(Method::get, lookup, 200, page("", 0));
+        h.fake.add(Method::get, numbers_list("2026-01-05", "2026-01-05"), 200, page("", 0));
         h.fake.add_error(Method::post, "/v1/vouchers",
                          lexsync::http::TransportError::Kind::receive);
         h.fake.add(Method::get, lookup, 200,
@@ -242,7 +308,7 @@ TEST_SUITE("lexsync vouchers upload") {
                        "--net 100 --tax-rate 19 --category Bürobedarf " +
                        f.string());
         CHECK(o.code == 0);
-        CHECK(contains(o.out, "confirmed after an ambiguous failure"));
+        CHECK(contains(o.out, "confirmed after an earlier ambiguous failure"));
         CHECK(h.count(Method::post) == 2);
         h.fake.verify();
     }
@@ -250,7 +316,6 @@ TEST_SUITE("lexsync vouchers upload") {
     TEST_CASE("a voucher number that exists is a duplicate, a new category updates it") {
         Harness h;
         auto f = h.write("r.pdf", k_pdf);
-        const std::string lookup = "/v1/vouchers?voucherNumber=ER-8&page=0&size=250";
         const std::string existing =
             std::string(R"({"id":")") + k_voucher +
             R"(","type":"purchaseinvoice","voucherStatus":"open","voucherNumber":"ER-8",)"
@@ -259,18 +324,30 @@ TEST_SUITE("lexsync vouchers upload") {
             R"("voucherItems":[{"amount":119.00,"taxAmount":19.00,"taxRatePercent":19,)"
             R"("categoryId":"efa82f43-fd85-11e1-a21f-0800200c9a66"}],"files":["f-old"],"version":2})";
         h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
-        h.fake.add(Method::get, lookup, 200, page(existing, 1));
+        h.fake.add(Method::get, numbers_list("2026-01-05", "2026-01-05"), 200,
+                   page(row(k_voucher, "ER-8", "open"), 1));
+        h.fake.add(Method::get, std::string("/v1/vouchers/") + k_voucher, 200, existing);
         auto o = h.run("vouchers upload -o ndjson --voucher-number ER-8 --date 2026-01-05 "
                        "--amount 119 --tax-rate 19 --category Bürobedarf " +
                        f.string());
         CHECK(o.code == 0);
         CHECK(contains(o.out, R"("action":"duplicate")"));
         CHECK(h.count(Method::post) == 0);
+        h.fake.verify();
+        // Found again, it is in the ledger: the next run needs no lookup.
+        h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
+        CHECK(h.run("vouchers upload -o ndjson --voucher-number ER-8 --category Bürobedarf " +
+                    f.string())
+                  .code == 0);
+        h.fake.verify();
 
+        // Another ledger: the voucher's category differs from the one given.
+        fs::remove_all(h.dir / "state");
         std::string other = existing;
         other.replace(other.find(k_outgo), 36, "efa82f99-fd85-11e1-a21f-0800200c9a66");
         h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
-        h.fake.add(Method::get, lookup, 200, page(other, 1));
+        h.fake.add(Method::get, numbers_list("", ""), 200, page(row(k_voucher, "ER-8", "open"), 1));
+        h.fake.add(Method::get, std::string("/v1/vouchers/") + k_voucher, 200, other);
         h.fake.add(Method::put, std::string("/v1/vouchers/") + k_voucher, 200,
                    std::string(R"({"id":")") + k_voucher + R"(","version":3})");
         auto u = h.run("vouchers upload -o ndjson --voucher-number ER-8 --category Bürobedarf " +
@@ -330,8 +407,8 @@ TEST_SUITE("lexsync vouchers upload") {
                                            "a.pdf,ER-3,2026-01-01,100,Bürobedarf\n");
         h.write("in/b.png", k_png);
         h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
-        h.fake.add(Method::get, "/v1/vouchers?voucherNumber=ER-3&page=0&size=250", 200,
-                   page("", 0));
+        h.fake.add(Method::get, numbers_list("2026-01-01", "2026-01-01"), 200, page("", 0));
+        h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
         auto o = h.run("vouchers upload --dry-run -o json --data " + data.string() + " " +
                        (h.dir / "in").string());
         CHECK(o.code == 0);

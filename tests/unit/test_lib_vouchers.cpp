@@ -227,4 +227,18 @@ TEST_SUITE("lexsync::vouchers") {
         CHECK(r.error()[0].line == 4);
         CHECK(r.error()[0].field == "tax_rate");
     }
+
+    TEST_CASE("the number index finds a voucher by number and type, also HTML-escaped") {
+        NumberIndex index({{"id-1", "purchaseinvoice", "open", "ER-1 &amp; Co"},
+                           {"id-2", "salesinvoice", "open", "ER-1 &amp; Co"},
+                           {"id-3", "purchaseinvoice", "unchecked", ""}});
+        CHECK(index.find("ER-1 & Co", VoucherType::purchaseinvoice) ==
+              std::vector<std::string>{"id-1"});
+        CHECK(index.find("ER-1 & Co", VoucherType::salesinvoice) ==
+              std::vector<std::string>{"id-2"});
+        CHECK(index.find("ER-1", VoucherType::purchaseinvoice).empty());
+        index.add("ER-2", VoucherType::purchasecreditnote, "id-4");
+        CHECK(index.find("ER-2", VoucherType::purchasecreditnote) ==
+              std::vector<std::string>{"id-4"});
+    }
 }
