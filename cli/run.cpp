@@ -120,7 +120,7 @@ Walk walk(CLI::App& root, const std::vector<std::string>& args) {
                 continue;
             }
             const bool value_attached = is_long ? a.find('=') != std::string::npos : a.size() > 2;
-            if (o->get_type_size_max() > 0 && !value_attached) {
+            if (o->get_items_expected_min() > 0 && !value_attached) {
                 ++i; // the option's value
             }
             continue;
