@@ -1,5 +1,6 @@
 #include "commands/contacts/push.hpp"
 
+#include "cli/input_options.hpp"
 #include "cli/output.hpp"
 
 #include <fmt/format.h>
@@ -288,10 +289,12 @@ void register_push(CLI::App& parent, Context& ctx) {
     auto opts = std::make_shared<PushOptions>();
     auto* cmd = parent.add_subcommand(
         "push", "Create or update customers and vendors from a CSV or JSON file");
-    cmd->add_option("FILE", opts->file, "Contacts as CSV or JSON (see man lexsync-contacts)")
+    cmd->add_option("FILE", opts->file,
+                    "Contacts as CSV or JSON, - for stdin (see man lexsync-contacts)")
         ->required();
     cmd->add_option("--format", opts->format, "Input format (default: by extension)")
         ->check(CLI::IsMember({"csv", "json"}));
+    add_encoding_option(cmd, opts->encoding);
     cmd->add_flag("--dry-run", opts->dry_run,
                   "Print the plan (create/update/unchanged/conflict); send no writes");
     cmd->add_flag("--write-back", opts->write_back,
@@ -308,14 +311,22 @@ Examples:
 }
 
 void run_push(const PushOptions& opts, Context& ctx) {
-    auto input = read_input(opts.file, opts.format);
+    table::ReadOptions read_opts;
+    read_opts.format = opts.format;
+    read_opts.encoding = encoding_option(opts.encoding);
+    read_opts.in = &ctx.io.in;
+    if (opts.file == "-" && opts.write_back) {
+        throw Error(ExitCode::usage, "--write-back needs a file, not stdin (-)");
+    }
+    auto input = read_input(opts.file, read_opts);
     if (!input) {
         for (const auto& issue : input.error()) {
             ctx.io.err << "lexsync: " << issue.to_string() << "\n";
         }
         throw Error(ExitCode::invalid_input,
                     fmt::format("{} problem{} in {}; nothing was sent", input.error().size(),
-                                input.error().size() == 1 ? "" : "s", opts.file));
+                                input.error().size() == 1 ? "" : "s",
+                                opts.file == "-" ? "stdin" : opts.file));
     }
     InputFile& file = *input;
     // One push per profile at a time: a concurrent one would not see our half-made contacts.

@@ -12,9 +12,10 @@ namespace lexsync::commands::contacts {
 
 struct PushOptions {
     std::string file;
-    std::string format;      // csv | json; empty: by extension
-    bool dry_run = false;    // print the plan, send no writes
-    bool write_back = false; // rewrite FILE with lexoffice's ids and numbers
+    std::string format;            // csv | json; empty: by extension
+    std::string encoding = "auto"; // of FILE: auto | utf-8 | windows-1252
+    bool dry_run = false;          // print the plan, send no writes
+    bool write_back = false;       // rewrite FILE with lexoffice's ids and numbers
 };
 
 // Adds `push` to `parent`.

@@ -1,5 +1,6 @@
 #include "commands/invoices/export.hpp"
 
+#include "cli/input_options.hpp"
 #include "cli/output.hpp"
 #include "commands/invoices/shared/ledger.hpp"
 
@@ -969,17 +970,6 @@ private:
     ApiError m_stop_error;
 };
 
-std::optional<Date> option_date(const std::string& text, const char* flag) {
-    if (text.empty()) {
-        return std::nullopt;
-    }
-    auto d = parse_date(text);
-    if (!d) {
-        throw Error(ExitCode::usage, fmt::format("{} '{}' is not a date (yyyy-mm-dd)", flag, text));
-    }
-    return d;
-}
-
 void print_issues(Context& ctx, const std::vector<InputIssue>& issues) {
     for (const auto& i : issues) {
         ctx.io.err << "lexsync: " << i.to_string() << "\n";
@@ -1009,7 +999,8 @@ void register_export(CLI::App& parent, Context& ctx) {
     auto* cmd = parent.add_subcommand(
         "export", "Export invoices and credit notes (CSV or JSON) into lexoffice, each once");
     cmd->add_option("FILE", opts->file,
-                    "Invoices as CSV (one row per line item) or JSON; time entries with --group-by")
+                    "Invoices as CSV (one row per line item) or JSON, - for stdin; time entries "
+                    "with --group-by")
         ->required();
     cmd->add_option("--format", opts->format, "Input format (default: by extension)")
         ->check(CLI::IsMember({"csv", "json"}));
@@ -1018,8 +1009,12 @@ void register_export(CLI::App& parent, Context& ctx) {
            "invoice: sales invoices and credit notes (default); voucher: bookkeeping vouchers "
            "(default from the profile's invoice_mode)")
         ->check(CLI::IsMember({"invoice", "voucher"}));
-    cmd->add_option("--from", opts->from, "First invoice date to export (yyyy-mm-dd, inclusive)");
-    cmd->add_option("--to", opts->to, "Last invoice date to export (yyyy-mm-dd, inclusive)");
+    add_encoding_option(cmd, opts->encoding);
+    cmd->add_option("--from", opts->from,
+                    "First invoice date to export (yyyy-mm-dd or dd.mm.yyyy, inclusive)");
+    cmd->add_option("--to", opts->to,
+                    "Last invoice date to export (yyyy-mm-dd or dd.mm.yyyy, inclusive)");
+    add_period_options(cmd, opts->month, opts->period);
     cmd->add_option("--status", opts->status,
                     "Source statuses to export (open, paid, draft; default open,paid)")
         ->delimiter(',')
@@ -1066,7 +1061,7 @@ void register_export(CLI::App& parent, Context& ctx) {
         R"(Every source invoice is recorded in the ledger before and after it is sent: a re-run skips what
 was exported, reports what changed since (lexoffice documents cannot be edited), and after an
 interrupted or ambiguous request looks the document up in lexoffice instead of sending it again.
-Invalid input is reported as file:line:field: reason and nothing is sent (exit 6), unless
+Invalid input is reported as file:line:column:field: reason and nothing is sent (exit 6), unless
 --keep-going exports the valid invoices (exit 4).
 
 Examples:
@@ -1086,11 +1081,14 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     if (mode != "invoice" && mode != "voucher") {
         throw Error(ExitCode::usage, "--as must be invoice or voucher");
     }
-    const auto from = option_date(opts.from, "--from");
-    const auto to = option_date(opts.to, "--to");
-    if (from && to && *to < *from) {
-        throw Error(ExitCode::usage, "--to is before --from");
-    }
+    const auto period = period_option(opts.from, opts.to, opts.month, opts.period, ctx);
+    const auto from = period.from;
+    const auto to = period.to;
+    ReadOptions read_opts;
+    read_opts.format = opts.format;
+    read_opts.encoding = encoding_option(opts.encoding);
+    read_opts.in = &ctx.io.in;
+    const std::string input_name = opts.file == "-" ? "stdin" : opts.file;
     std::optional<Decimal> hourly_rate;
     if (!opts.hourly_rate.empty()) {
         hourly_rate = Decimal::parse(opts.hourly_rate);
@@ -1115,12 +1113,12 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     // --- Input --------------------------------------------------------------------------------
     std::vector<Invoice> all;
     if (!opts.group_by.empty()) {
-        TimeInput t = read_time_entries(opts.file);
+        TimeInput t = read_time_entries(opts.file, read_opts);
         if (!t.issues.empty()) {
             print_issues(ctx, t.issues);
             throw Error(ExitCode::invalid_input,
                         fmt::format("{} problem{} in {}; nothing was sent", t.issues.size(),
-                                    t.issues.size() == 1 ? "" : "s", opts.file));
+                                    t.issues.size() == 1 ? "" : "s", input_name));
         }
         GroupOptions g;
         g.by_subproject = opts.group_by == "subproject";
@@ -1129,15 +1127,15 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         g.hourly_rate = hourly_rate;
         g.payment_terms = opts.payment_terms;
         g.number_prefix = opts.number_prefix;
-        g.file = opts.file;
+        g.file = input_name;
         all = group_time_entries(t.entries, g);
     } else {
-        InputSet set = read_invoices(opts.file, opts.format);
+        InputSet set = read_invoices(opts.file, read_opts);
         if (!set.file_issues.empty()) {
             print_issues(ctx, set.file_issues);
             throw Error(ExitCode::invalid_input,
                         fmt::format("{} problem{} in {}; nothing was sent", set.file_issues.size(),
-                                    set.file_issues.size() == 1 ? "" : "s", opts.file));
+                                    set.file_issues.size() == 1 ? "" : "s", input_name));
         }
         all = std::move(set.invoices);
     }
@@ -1226,7 +1224,7 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             fmt::format(
                 "{} of {} invoices invalid in {}; nothing was sent (--keep-going exports the "
                 "valid ones)",
-                count_invalid(), chosen.size(), opts.file));
+                count_invalid(), chosen.size(), input_name));
     };
     if (count_invalid() > 0 && !opts.keep_going) {
         reject();

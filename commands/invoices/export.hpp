@@ -14,10 +14,13 @@ namespace lexsync::commands::invoices {
 
 struct ExportOptions {
     std::string file;
-    std::string format; // csv | json; empty: by extension
-    std::string as;     // invoice | voucher; empty: profile, else invoice
-    std::string from;   // yyyy-mm-dd, inclusive, by invoice date
-    std::string to;     // yyyy-mm-dd, inclusive
+    std::string format;            // csv | json; empty: by extension
+    std::string as;                // invoice | voucher; empty: profile, else invoice
+    std::string from;              // yyyy-mm-dd or dd.mm.yyyy, inclusive, by invoice date
+    std::string to;                // yyyy-mm-dd or dd.mm.yyyy, inclusive
+    std::string month;             // yyyy-mm instead of from/to
+    std::string period;            // last-month, … instead of from/to
+    std::string encoding = "auto"; // of FILE: auto | utf-8 | windows-1252
     std::vector<std::string> status{"open", "paid"}; // source statuses to export
     bool finalize = false;                           // invoice mode: create open, not draft
     bool dry_run = false;                            // print the plan, send no writes

@@ -1,5 +1,6 @@
 #include "commands/invoices/pull.hpp"
 
+#include "cli/input_options.hpp"
 #include "cli/output.hpp"
 #include "commands/invoices/shared/archive_contacts.hpp"
 #include "commands/invoices/shared/archive_format.hpp"
@@ -487,12 +488,11 @@ void register_pull(CLI::App& parent, Context& ctx) {
     auto* cmd = parent.add_subcommand(
         "pull", "Archive a period's invoices, credit notes and down-payment invoices "
                 "(PDF, XRechnung XML, voucher JSON, index) in a directory");
-    cmd->add_option("--from", opts->from, "First voucher date (yyyy-mm-dd)")
-        ->type_name("DATE")
-        ->required();
-    cmd->add_option("--to", opts->to, "Last voucher date, inclusive (yyyy-mm-dd)")
-        ->type_name("DATE")
-        ->required();
+    cmd->add_option("--from", opts->from, "First voucher date (yyyy-mm-dd or dd.mm.yyyy)")
+        ->type_name("DATE");
+    cmd->add_option("--to", opts->to, "Last voucher date, inclusive (yyyy-mm-dd or dd.mm.yyyy)")
+        ->type_name("DATE");
+    add_period_options(cmd, opts->month, opts->period);
     cmd->add_option("--type", opts->types,
                     "Voucher types, comma-separated: invoice, creditnote, downpaymentinvoice")
         ->type_name("TYPE")
@@ -506,7 +506,9 @@ void register_pull(CLI::App& parent, Context& ctx) {
         ->delimiter(',');
     cmd->add_option("--number", opts->number, "Only the voucher with this number")
         ->type_name("NUMBER");
-    cmd->add_option("--out", opts->out, "Archive directory (created when missing)")
+    cmd->add_option("--out", opts->out,
+                    "Archive directory (created when missing); {profile}, {from} and {to} are "
+                    "replaced by the profile name and the period's first and last day")
         ->type_name("DIR")
         ->required();
     cmd->add_option("--format", opts->formats,
@@ -520,14 +522,23 @@ void register_pull(CLI::App& parent, Context& ctx) {
   lexsync invoices pull --from 2024-03-01 --to 2024-03-31 --out archive/2024-03
   lexsync invoices pull --from 2024-01-01 --to 2024-12-31 --type invoice --status open,paid \
       --format csv-de,xlsx --out archive/2024 -o table
-  lexsync invoices pull --from 2024-03-01 --to 2024-03-31 --number RE0042 --out archive/2024-03)");
+  lexsync invoices pull --from 2024-03-01 --to 2024-03-31 --number RE0042 --out archive/2024-03
+  lexsync --all-profiles invoices pull --period last-month --out 'archive/{profile}/{from}')");
     cmd->callback([opts, &ctx] { run_pull(*opts, ctx); });
 }
 
-void run_pull(const PullOptions& opts, Context& ctx) {
-    if (opts.out.empty()) {
+void run_pull(const PullOptions& given, Context& ctx) {
+    if (given.out.empty()) {
         throw Error(ExitCode::usage, "--out needs a directory");
     }
+    const auto period = period_option(given.from, given.to, given.month, given.period, ctx);
+    if (!period.from || !period.to) {
+        throw Error(ExitCode::usage, "give the period: --from and --to, --month or --period");
+    }
+    PullOptions opts = given;
+    opts.from = table::iso_date(*period.from);
+    opts.to = table::iso_date(*period.to);
+    opts.out = expand_path_pattern(given.out, "--out", ctx.profile().name, period);
     ListQuery query = make_query(opts);
     for (const auto& f : opts.formats) {
         if (known_formats().count(f) == 0) {

@@ -13,12 +13,14 @@
 namespace lexsync::commands::invoices {
 
 struct PullOptions {
-    std::string from; // first voucher date, yyyy-mm-dd
-    std::string to;   // last voucher date, yyyy-mm-dd (inclusive)
+    std::string from;   // first voucher date, yyyy-mm-dd or dd.mm.yyyy
+    std::string to;     // last voucher date (inclusive)
+    std::string month;  // yyyy-mm instead of from/to
+    std::string period; // last-month, … instead of from/to
     std::vector<std::string> types = {"invoice", "creditnote", "downpaymentinvoice"};
     std::vector<std::string> statuses; // empty: any
     std::string number;                // only this voucher number
-    std::string out;                   // archive directory
+    std::string out;                   // archive directory; {profile}, {from}, {to} are replaced
     std::vector<std::string> formats = {"csv", "json"};
     bool refetch = false; // fetch every voucher again, even when the voucher list shows no change
 };

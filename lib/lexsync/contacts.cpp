@@ -77,11 +77,19 @@ std::optional<bool> parse_bool(const std::string& s) {
 // Fills one ContactInput from named cells, reporting problems into `issues`.
 class RowBuilder {
 public:
-    RowBuilder(const std::string& file, long line, std::vector<InputIssue>& issues)
-        : m_file(file), m_line(line), m_issues(issues) {}
+    RowBuilder(const std::string& file, long line, std::vector<InputIssue>& issues,
+               const table::ColumnPositions* positions = nullptr)
+        : m_file(file), m_line(line), m_issues(issues), m_positions(positions) {}
 
     void issue(const std::string& field, const std::string& message) {
-        m_issues.push_back(InputIssue{m_file, m_line, field, message});
+        InputIssue i{m_file, m_line, field, message};
+        if (m_positions != nullptr) {
+            if (auto it = m_positions->find(field); it != m_positions->end()) {
+                i.column = it->second.first;
+                i.field = it->second.second;
+            }
+        }
+        m_issues.push_back(std::move(i));
     }
 
     ContactInput build(const std::map<std::string, std::string>& cells) {
@@ -108,12 +116,13 @@ public:
             }
         }
         const std::string role = normalize(get("role"));
-        if (role == "customer") {
+        if (role == "customer" || role == "kunde") {
             in.customer = true;
-        } else if (role == "vendor") {
+        } else if (role == "vendor" || role == "lieferant") {
             in.vendor = true;
         } else if (role == "both" || role == "customer+vendor" || role == "customer;vendor" ||
-                   role == "customer,vendor") {
+                   role == "customer,vendor" || role == "beide" || role == "kunde+lieferant" ||
+                   role == "kunde und lieferant") {
             in.customer = in.vendor = true;
         } else if (role.empty()) {
             in.customer = in.customer_number.has_value();
@@ -191,6 +200,7 @@ private:
     const std::string& m_file;
     long m_line;
     std::vector<InputIssue>& m_issues;
+    const table::ColumnPositions* m_positions;
 };
 
 void check_duplicates(const std::string& file, const std::vector<ContactInput>& rows,
@@ -228,49 +238,12 @@ void check_duplicates(const std::string& file, const std::vector<ContactInput>& 
     }
 }
 
-std::string read_all(const std::filesystem::path& p, bool& ok) {
-    std::ifstream f(p, std::ios::binary);
-    ok = static_cast<bool>(f);
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-bool is_valid_utf8(std::string_view s, long& bad_line) {
-    long line = 1;
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c == '\n') {
-            ++line;
-        }
-        int n = c < 0x80           ? 0
-                : (c >> 5) == 0x6  ? 1
-                : (c >> 4) == 0xE  ? 2
-                : (c >> 3) == 0x1E ? 3
-                                   : -1;
-        if (n < 0 || (n == 1 && c < 0xC2) ||
-            i + static_cast<std::size_t>(n) >= s.size() + (n == 0 ? 1 : 0)) {
-            bad_line = line;
-            return false;
-        }
-        for (int k = 1; k <= n; ++k) {
-            if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0xC0) != 0x80) {
-                bad_line = line;
-                return false;
-            }
-        }
-        i += static_cast<std::size_t>(n) + 1;
-    }
-    return true;
-}
-
-Result<InputFile, std::vector<InputIssue>> read_csv(const std::filesystem::path& path) {
-    InputFile file;
-    file.path = path;
+Result<InputFile, std::vector<InputIssue>> read_csv(InputFile file, const table::Text& text) {
     std::vector<InputIssue> issues;
-    const std::string name = path.string();
-    csv::Reader reader(path);
+    const std::string& name = text.name;
+    csv::Reader reader(text.text, name);
     csv::Record rec;
+    table::ColumnPositions positions;
     bool header_checked = false;
     for (;;) {
         auto more = reader.next(rec);
@@ -283,56 +256,48 @@ Result<InputFile, std::vector<InputIssue>> read_csv(const std::filesystem::path&
             header_checked = true;
             file.csv_header = reader.header();
             file.csv_delimiter = reader.delimiter();
-            std::set<std::string> seen;
-            for (const auto& h : file.csv_header) {
-                if (std::find(k_input_fields.begin(), k_input_fields.end(), h) ==
-                    k_input_fields.end()) {
-                    issues.push_back(
-                        InputIssue{name, 1, h, "unknown column (see 'man lexsync-contacts')"});
-                } else if (!seen.insert(h).second) {
-                    issues.push_back(InputIssue{name, 1, h, "column appears twice"});
-                }
+            std::vector<table::HeaderIssue> header_issues;
+            file.csv_columns = table::map_header(file.csv_header, input_columns(),
+                                                 "lexsync-contacts", header_issues);
+            for (const auto& h : header_issues) {
+                issues.push_back(
+                    InputIssue{name, 1, h.header, h.message, static_cast<long>(h.index) + 1});
             }
             if (!issues.empty()) {
                 return unexpected(std::move(issues));
             }
+            positions = table::positions(file.csv_header, file.csv_columns);
         }
         if (!*more) {
             break;
         }
         std::map<std::string, std::string> cells;
-        for (std::size_t i = 0; i < file.csv_header.size() && i < rec.fields.size(); ++i) {
-            cells[file.csv_header[i]] = rec.fields[i];
+        for (std::size_t i = 0; i < file.csv_columns.size() && i < rec.fields.size(); ++i) {
+            cells[file.csv_columns[i]] = rec.fields[i];
         }
-        RowBuilder b(name, rec.line, issues);
+        RowBuilder b(name, rec.line, issues, &positions);
         file.rows.push_back(b.build(cells));
         file.csv_records.push_back(rec.fields);
     }
+    const std::size_t before = issues.size();
     check_duplicates(name, file.rows, issues);
+    for (std::size_t k = before; k < issues.size(); ++k) {
+        if (auto it = positions.find(issues[k].field); it != positions.end()) {
+            issues[k].column = it->second.first;
+            issues[k].field = it->second.second;
+        }
+    }
     if (!issues.empty()) {
         return unexpected(std::move(issues));
     }
     return file;
 }
 
-Result<InputFile, std::vector<InputIssue>> read_json(const std::filesystem::path& path) {
-    InputFile file;
-    file.path = path;
+Result<InputFile, std::vector<InputIssue>> read_json(InputFile file, const table::Text& input) {
     file.is_json = true;
     std::vector<InputIssue> issues;
-    const std::string name = path.string();
-    bool ok = false;
-    const std::string text = read_all(path, ok);
-    if (!ok) {
-        issues.push_back(InputIssue{name, 0, "", "cannot read the file"});
-        return unexpected(std::move(issues));
-    }
-    long bad_line = 0;
-    if (!is_valid_utf8(text, bad_line)) {
-        issues.push_back(
-            InputIssue{name, bad_line, "", "not valid UTF-8 (is it Latin-1? save it as UTF-8)"});
-        return unexpected(std::move(issues));
-    }
+    const std::string& name = input.name;
+    const std::string& text = input.text;
     auto doc = json::parse(text);
     if (!doc) {
         issues.push_back(InputIssue{name, 0, "", "not valid JSON: " + doc.error()});
@@ -354,12 +319,16 @@ Result<InputFile, std::vector<InputIssue>> read_json(const std::filesystem::path
         }
         std::map<std::string, std::string> cells;
         for (const auto& m : item.GetObject()) {
-            const std::string key(m.name.GetString(), m.name.GetStringLength());
-            if (std::find(k_input_fields.begin(), k_input_fields.end(), key) ==
-                k_input_fields.end()) {
-                b.issue(key, "unknown field (see 'man lexsync-contacts')");
+            const std::string given(m.name.GetString(), m.name.GetStringLength());
+            const table::Column* col = table::find_column(given, input_columns());
+            if (col == nullptr) {
+                const std::string hint = table::did_you_mean(given, input_columns());
+                b.issue(given, hint.empty()
+                                   ? std::string("unknown field (see 'man lexsync-contacts')")
+                                   : fmt::format("unknown field; did you mean '{}'?", hint));
                 continue;
             }
+            const std::string& key = col->name;
             if (m.value.IsString()) {
                 cells[key] = std::string(m.value.GetString(), m.value.GetStringLength());
             } else if (m.value.IsInt64()) {
@@ -428,6 +397,36 @@ json::Value string_list(const std::string& v, json::Allocator& a) {
 
 } // namespace
 
+const std::vector<table::Column>& input_columns() {
+    // Aliases are matched ignoring case, spaces and punctuation ("E-Mail" = "email").
+    static const std::vector<table::Column> k_columns = {
+        {"ref", {"Referenz", "Quell-ID", "Externe ID", "External ID", "Source ID"}},
+        {"id", {"lexoffice-ID", "Lexware-ID", "Kontakt-ID", "Contact ID"}},
+        {"customer_number", {"Kundennummer", "Kunden-Nr.", "Kundennr", "Customer No"}},
+        {"vendor_number", {"Lieferantennummer", "Lieferanten-Nr.", "Lieferantennr", "Vendor No"}},
+        {"role", {"Rolle", "Kontaktart"}},
+        {"company_name", {"Firma", "Firmenname", "Unternehmen", "Company", "Organisation"}},
+        {"tax_number", {"Steuernummer", "St.-Nr."}},
+        {"vat_id", {"USt-IdNr.", "USt-ID", "Umsatzsteuer-ID", "VAT ID", "VAT Number"}},
+        {"allow_tax_free_invoices", {"Steuerfreie Rechnungen"}},
+        {"salutation", {"Anrede"}},
+        {"first_name", {"Vorname", "Given Name"}},
+        {"last_name", {"Nachname", "Familienname", "Surname", "Family Name"}},
+        {"email", {"E-Mail", "E-Mail-Adresse", "Mail", "Email Address"}},
+        {"phone", {"Telefon", "Telefonnummer", "Tel.", "Phone Number"}},
+        {"mobile", {"Mobil", "Mobilnummer", "Handy", "Mobile Phone"}},
+        {"street", {"Straße", "Strasse", "Straße und Hausnummer", "Address"}},
+        {"supplement", {"Adresszusatz", "Zusatz"}},
+        {"zip", {"PLZ", "Postleitzahl", "Postal Code", "Postcode", "Zip Code"}},
+        {"city", {"Ort", "Stadt"}},
+        {"country", {"Land", "Ländercode", "Country Code"}},
+        {"note", {"Notiz", "Bemerkung", "Anmerkung"}},
+        {"buyer_reference", {"Leitweg-ID", "Käuferreferenz"}},
+        {"vendor_number_at_customer", {"Lieferantennummer beim Kunden"}},
+    };
+    return k_columns;
+}
+
 std::string ContactInput::display_name() const {
     if (is_company()) {
         return company_name;
@@ -458,6 +457,9 @@ std::string InputIssue::to_string() const {
     std::string s = file;
     if (line > 0) {
         s += fmt::format(":{}", line);
+        if (column > 0) {
+            s += fmt::format(":{}", column);
+        }
     }
     if (!field.empty()) {
         s += ":" + field;
@@ -482,19 +484,39 @@ std::string normalize(std::string_view s) {
     return out;
 }
 
-Result<InputFile, std::vector<InputIssue>> read_input(const std::filesystem::path& path,
-                                                      const std::string& format) {
-    std::string fmt_name = format;
+Result<InputFile, std::vector<InputIssue>> read_input(const std::string& path,
+                                                      const table::ReadOptions& opts) {
+    if (path != "-" && !std::filesystem::exists(path)) {
+        return unexpected(std::vector<InputIssue>{{path, 0, "", "no such file"}});
+    }
+    std::istringstream none;
+    auto text = table::load(path, opts.encoding, opts.in != nullptr ? *opts.in : none);
+    if (!text) {
+        return unexpected(std::vector<InputIssue>{{path == "-" ? "stdin" : path, text.error().line,
+                                                   "", text.error().message, text.error().column}});
+    }
+    std::string fmt_name = opts.format;
     if (fmt_name.empty()) {
-        std::string ext = path.extension().string();
+        std::string ext = std::filesystem::path(path).extension().string();
         std::transform(ext.begin(), ext.end(), ext.begin(),
                        [](unsigned char c) { return std::tolower(c); });
-        fmt_name = ext == ".json" ? "json" : "csv";
+        fmt_name = text->from_stdin ? (table::looks_like_json(text->text) ? "json" : "csv")
+                   : ext == ".json" ? "json"
+                                    : "csv";
     }
-    if (!std::filesystem::exists(path)) {
-        return unexpected(std::vector<InputIssue>{{path.string(), 0, "", "no such file"}});
-    }
-    return fmt_name == "json" ? read_json(path) : read_csv(path);
+    InputFile file;
+    file.path = path;
+    file.encoding = text->encoding;
+    file.from_stdin = text->from_stdin;
+    return fmt_name == "json" ? read_json(std::move(file), *text)
+                              : read_csv(std::move(file), *text);
+}
+
+Result<InputFile, std::vector<InputIssue>> read_input(const std::filesystem::path& path,
+                                                      const std::string& format) {
+    table::ReadOptions opts;
+    opts.format = format;
+    return read_input(path.string(), opts);
 }
 
 std::string create_body(const ContactInput& in) {
@@ -863,16 +885,29 @@ void write_back(InputFile& file, const std::map<std::size_t, Assigned>& assigned
     if (file.is_json) {
         auto& doc = *file.json_doc;
         auto& a = doc.GetAllocator();
+        // Sets the field `name`, under the alias the object already uses for it if any.
+        auto set_field = [&](json::Value& obj, const char* name, json::Value&& v) {
+            for (auto& m : obj.GetObject()) {
+                const auto* col = table::find_column(
+                    std::string_view(m.name.GetString(), m.name.GetStringLength()),
+                    input_columns());
+                if (col != nullptr && col->name == name) {
+                    m.value = std::move(v);
+                    return;
+                }
+            }
+            json::set(obj, name, std::move(v), a);
+        };
         for (const auto& [i, as] : assigned) {
             auto& obj = doc[static_cast<rapidjson::SizeType>(i)];
-            json::set(obj, "id", json::str(as.id, a), a);
+            set_field(obj, "id", json::str(as.id, a));
             if (as.customer_number) {
-                json::set(obj, "customer_number",
-                          json::Value(static_cast<std::int64_t>(*as.customer_number)), a);
+                set_field(obj, "customer_number",
+                          json::Value(static_cast<std::int64_t>(*as.customer_number)));
             }
             if (as.vendor_number) {
-                json::set(obj, "vendor_number",
-                          json::Value(static_cast<std::int64_t>(*as.vendor_number)), a);
+                set_field(obj, "vendor_number",
+                          json::Value(static_cast<std::int64_t>(*as.vendor_number)));
             }
         }
         rapidjson::StringBuffer buf;
@@ -883,11 +918,13 @@ void write_back(InputFile& file, const std::map<std::size_t, Assigned>& assigned
         return;
     }
     auto column = [&](const std::string& name) {
-        auto it = std::find(file.csv_header.begin(), file.csv_header.end(), name);
-        if (it != file.csv_header.end()) {
-            return static_cast<std::size_t>(it - file.csv_header.begin());
+        // The column may be there under an alias ("Kundennummer").
+        auto it = std::find(file.csv_columns.begin(), file.csv_columns.end(), name);
+        if (it != file.csv_columns.end()) {
+            return static_cast<std::size_t>(it - file.csv_columns.begin());
         }
         file.csv_header.push_back(name);
+        file.csv_columns.push_back(name);
         return file.csv_header.size() - 1;
     };
     const std::size_t id_col = column("id");
@@ -906,12 +943,21 @@ void write_back(InputFile& file, const std::map<std::size_t, Assigned>& assigned
             rec[vend_col] = std::to_string(*as.vendor_number);
         }
     }
-    AtomicFile out(file.path);
-    csv::Writer w(out.stream(), file.csv_delimiter);
+    std::ostringstream text;
+    csv::Writer w(text, file.csv_delimiter);
     w.write_row(file.csv_header);
     for (const auto& rec : file.csv_records) {
         w.write_row(rec);
     }
+    // The file keeps its encoding; what it contained came from it, and ids and numbers are ASCII.
+    std::string bytes = text.str();
+    if (file.encoding == table::Encoding::windows_1252) {
+        if (auto enc = table::encode_windows_1252(bytes)) {
+            bytes = std::move(*enc);
+        }
+    }
+    AtomicFile out(file.path);
+    out.stream() << bytes;
     out.commit();
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <lexsync/json.hpp>
 #include <lexsync/result.hpp>
+#include <lexsync/table_input.hpp>
 #include <map>
 #include <optional>
 #include <set>
@@ -40,6 +41,9 @@ inline const std::vector<std::string> k_input_fields = {"ref",
                                                         "note",
                                                         "buyer_reference",
                                                         "vendor_number_at_customer"};
+
+// Every input column with its German and English aliases (CSV headers and JSON keys).
+const std::vector<table::Column>& input_columns();
 
 // One input row: a customer and/or vendor to create or update.
 struct ContactInput {
@@ -80,12 +84,14 @@ struct ContactInput {
     std::string ledger_key() const;
 };
 
-// A problem with one input field: printed as "file:line:field: message".
+// A problem with one input field: printed as "file:line:column:field: message" (column: the
+// 1-based position of the field's CSV column; 0 when unknown, e.g. in JSON, and then left out).
 struct InputIssue {
     std::string file;
     long line = 0;
     std::string field;
     std::string message;
+    long column = 0;
     std::string to_string() const;
 };
 
@@ -96,8 +102,11 @@ struct InputFile {
     std::vector<ContactInput> rows;
     // CSV: the header and every record's cells; JSON: the document (an array of objects).
     std::vector<std::string> csv_header;
+    std::vector<std::string> csv_columns; // the column name of each header cell
     std::vector<std::vector<std::string>> csv_records;
     char csv_delimiter = ',';
+    table::Encoding encoding = table::Encoding::utf8; // write-back keeps it
+    bool from_stdin = false;
     std::optional<json::Document> json_doc;
 };
 
@@ -106,6 +115,9 @@ struct InputFile {
 // rows. Returns every problem found, in file order.
 Result<InputFile, std::vector<InputIssue>> read_input(const std::filesystem::path& path,
                                                       const std::string& format = {});
+// The same for `path` ("-": `opts.in`) with the format and encoding of `opts`.
+Result<InputFile, std::vector<InputIssue>> read_input(const std::string& path,
+                                                      const table::ReadOptions& opts);
 
 // The POST body for creating `in` (version 0, empty role objects).
 std::string create_body(const ContactInput& in);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -335,13 +336,23 @@ Result<bool, CsvError> Reader::next(Record& record) {
     if (m_error) {
         return unexpected(*m_error);
     }
-    auto r = read_record(record);
-    if (!r) {
-        m_error = r.error();
-        return r;
-    }
-    if (!*r) {
-        return false;
+    for (;;) {
+        auto r = read_record(record);
+        if (!r) {
+            m_error = r.error();
+            return r;
+        }
+        if (!*r) {
+            return false;
+        }
+        // Rows of only delimiters and spaces (spreadsheets write them below the data) are blank.
+        const bool blank =
+            std::all_of(record.fields.begin(), record.fields.end(), [](const std::string& f) {
+                return f.find_first_not_of(" \t") == std::string::npos;
+            });
+        if (!blank) {
+            break;
+        }
     }
     if (record.fields.size() != m_header.size()) {
         // Only this record is bad: the caller may report it and read on.

@@ -5,7 +5,8 @@
 // mark, accepts CRLF or LF, quoted fields with embedded delimiters, doubled quotes and line breaks
 // (a CRLF inside a quoted field becomes LF), and detects the delimiter from the header line
 // (`,`, `;` or tab; the most frequent one outside quotes, `,` when none appears). Input must be
-// UTF-8. The first record is the header. Lines that are completely empty are skipped. Every data
+// UTF-8. The first record is the header. Blank records (empty lines, and rows of only delimiters
+// and spaces as spreadsheets write them below the data) are skipped. Every data
 // record must have as many fields as the header. Errors are values: "file:line: message", where
 // line is the physical line (1-based, the header is line 1) of the problem.
 //

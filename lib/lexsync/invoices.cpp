@@ -8,6 +8,7 @@
 #include <lexsync/invoices.hpp>
 #include <lexsync/json.hpp>
 #include <lexsync/state.hpp>
+#include <lexsync/table_input.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <set>
@@ -78,14 +79,21 @@ bool is_uuid(std::string_view s) {
     return true;
 }
 
-std::optional<Decimal> parse_decimal(const std::string& s) {
-    if (auto d = Decimal::parse(s)) {
-        return d;
-    }
-    if (s.find(',') != std::string::npos) {
-        return Decimal::parse(s, true);
-    }
-    return std::nullopt;
+// The German words a spreadsheet may use for the values of kind, status and tax_type.
+std::string english_value(const std::string& v) {
+    static const std::map<std::string, std::string> k_words = {
+        {"rechnung", "invoice"},
+        {"gutschrift", "credit-note"},
+        {"rechnungskorrektur", "credit-note"},
+        {"offen", "open"},
+        {"bezahlt", "paid"},
+        {"entwurf", "draft"},
+        {"netto", "net"},
+        {"brutto", "gross"},
+        {"steuerfrei", "tax-free"},
+        {"kleinunternehmer", "small-business"}};
+    const auto it = k_words.find(lower(v));
+    return it == k_words.end() ? v : it->second;
 }
 
 std::size_t code_points(std::string_view s) {
@@ -108,8 +116,9 @@ using Cells = std::map<std::string, std::string>;
 // values must agree between its rows.
 class Builder {
 public:
-    Builder(std::string file, std::filesystem::path base)
-        : m_file(std::move(file)), m_base(std::move(base)) {}
+    Builder(std::string file, std::filesystem::path base,
+            std::shared_ptr<const ColumnPositions> columns = nullptr)
+        : m_file(std::move(file)), m_base(std::move(base)), m_columns(std::move(columns)) {}
 
     void add_row(long line, const Cells& cells, bool with_item) {
         const std::string number = trim(get(cells, "number"));
@@ -119,6 +128,7 @@ public:
             inv = &m_orphans.back();
             inv->file = m_file;
             inv->line = line;
+            inv->columns = m_columns;
             inv->issue("number", "missing (the source invoice number)");
         } else if (auto it = m_index.find(number); it != m_index.end()) {
             inv = &m_invoices[it->second];
@@ -128,6 +138,7 @@ public:
             inv = &m_invoices.back();
             inv->file = m_file;
             inv->line = line;
+            inv->columns = m_columns;
             inv->number = number;
         }
         apply_invoice_fields(*inv, line, cells);
@@ -179,7 +190,7 @@ private:
     void apply_invoice_fields(Invoice& inv, long line, const Cells& cells) {
         std::string v;
         if (take_value(inv, line, cells, "kind", v)) {
-            const std::string k = lower(v);
+            const std::string k = lower(english_value(v));
             if (k == "invoice") {
                 inv.kind = Kind::invoice;
             } else if (k == "credit-note" || k == "credit_note" || k == "creditnote") {
@@ -194,10 +205,10 @@ private:
         auto date_field = [&](const char* field, auto setter) {
             std::string s;
             if (take_value(inv, line, cells, field, s)) {
-                if (auto d = parse_date(s)) {
+                if (auto d = table::parse_date(s)) {
                     setter(*d);
                 } else {
-                    inv.issue(field, fmt::format("'{}' is not a date (yyyy-mm-dd)", s), line);
+                    inv.issue(field, d.error(), line);
                 }
             }
         };
@@ -281,7 +292,7 @@ private:
             inv.currency = v;
         }
         if (take_value(inv, line, cells, "tax_type", v)) {
-            if (auto t = parse_tax_type(v)) {
+            if (auto t = parse_tax_type(english_value(v))) {
                 inv.tax_type = *t;
             } else {
                 inv.issue(
@@ -296,7 +307,7 @@ private:
         }
         take_value(inv, line, cells, "tax_note", inv.tax_note);
         if (take_value(inv, line, cells, "status", v)) {
-            if (auto s = parse_status(v)) {
+            if (auto s = parse_status(english_value(v))) {
                 inv.status = *s;
             } else {
                 inv.issue("status", fmt::format("'{}' is not open, paid or draft", v), line);
@@ -313,13 +324,13 @@ private:
         auto amount_field = [&](const char* field, std::optional<Decimal>& out) {
             std::string s;
             if (take_value(inv, line, cells, field, s)) {
-                auto d = parse_decimal(s);
-                if (!d || d->rounded(2) != *d) {
-                    inv.issue(field,
-                              fmt::format("'{}' is not an amount with at most 2 decimals", s),
-                              line);
+                auto d = table::parse_number(s, table::NumberKind::amount);
+                if (!d) {
+                    inv.issue(field, d.error(), line);
+                } else if (d->rounded(2) != *d) {
+                    inv.issue(field, fmt::format("'{}' has more than 2 decimals", s), line);
                 } else {
-                    out = d;
+                    out = *d;
                 }
             }
         };
@@ -342,29 +353,32 @@ private:
         item.name = trim(get(cells, "item"));
         item.description = get(cells, "description");
         item.unit = trim(get(cells, "unit"));
-        auto dec = [&](const char* field, int places, std::optional<Decimal>& out) {
+        auto dec = [&](const char* field, int places, table::NumberKind kind,
+                       std::optional<Decimal>& out) {
             const std::string s = trim(get(cells, field));
             if (s.empty()) {
                 return;
             }
-            auto d = parse_decimal(s);
-            if (!d || d->rounded(places) != *d) {
-                inv.issue(field,
-                          fmt::format("'{}' is not a number with at most {} decimals", s, places),
-                          line);
+            auto d = table::parse_number(s, kind);
+            if (!d) {
+                inv.issue(field, d.error(), line);
                 return;
             }
-            out = d;
+            if (d->rounded(places) != *d) {
+                inv.issue(field, fmt::format("'{}' has more than {} decimals", s, places), line);
+                return;
+            }
+            out = *d;
         };
         std::optional<Decimal> quantity;
-        dec("quantity", 4, quantity);
+        dec("quantity", 4, table::NumberKind::plain, quantity);
         if (quantity) {
             item.quantity = *quantity;
         }
-        dec("net_price", 4, item.net_price);
-        dec("gross_price", 4, item.gross_price);
-        dec("tax_rate", 2, item.tax_rate);
-        dec("discount", 2, item.discount);
+        dec("net_price", 4, table::NumberKind::amount, item.net_price);
+        dec("gross_price", 4, table::NumberKind::amount, item.gross_price);
+        dec("tax_rate", 2, table::NumberKind::percent, item.tax_rate);
+        dec("discount", 2, table::NumberKind::percent, item.discount);
         if (item.name.empty() && (item.type != "text" || item.description.empty())) {
             inv.issue("item", "missing (the line item's name)", line);
         }
@@ -379,6 +393,7 @@ private:
 
     std::string m_file;
     std::filesystem::path m_base;
+    std::shared_ptr<const ColumnPositions> m_columns;
     // Deques keep the addresses that m_values is keyed by.
     std::deque<Invoice> m_invoices;
     std::deque<Invoice> m_orphans;
@@ -390,7 +405,7 @@ private:
 void check_required(std::vector<Invoice>& invoices) {
     for (auto& inv : invoices) {
         if (inv.date == Date{}) {
-            inv.issue("date", "missing (the invoice date, yyyy-mm-dd)");
+            inv.issue("date", "missing (the invoice date, 2026-03-31 or 31.03.2026)");
         }
         if (inv.items.empty() && !inv.number.empty()) {
             inv.issue("item", "the invoice has no line items");
@@ -398,12 +413,43 @@ void check_required(std::vector<Invoice>& invoices) {
     }
 }
 
-std::string read_all(const std::filesystem::path& p, bool& ok) {
-    std::ifstream f(p, std::ios::binary);
-    ok = static_cast<bool>(f);
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
+// Maps the CSV header to column names; header problems become file issues naming their column.
+// A `required` column that is missing is reported too, unless an unknown header already
+// suggested it (one problem, reported once).
+std::vector<std::string> read_header(const std::vector<std::string>& header,
+                                     const std::vector<table::Column>& columns,
+                                     const std::string& display_name,
+                                     std::vector<InputIssue>& issues,
+                                     std::shared_ptr<const ColumnPositions>& positions,
+                                     std::initializer_list<const char*> required) {
+    std::vector<table::HeaderIssue> header_issues;
+    auto names = table::map_header(header, columns, "lexsync-invoices-export", header_issues);
+    std::set<std::string> suggested;
+    for (const auto& h : header_issues) {
+        issues.push_back(
+            InputIssue{display_name, 1, h.header, h.message, static_cast<long>(h.index) + 1});
+        suggested.insert(h.suggestion);
+    }
+    for (const char* r : required) {
+        if (std::find(names.begin(), names.end(), r) == names.end() && !suggested.count(r)) {
+            std::string german;
+            for (const auto& c : columns) {
+                if (c.name == r && !c.aliases.empty()) {
+                    german = fmt::format(" (German: {})", c.aliases.front());
+                }
+            }
+            issues.push_back(
+                InputIssue{display_name, 1, r, fmt::format("missing column{}", german)});
+        }
+    }
+    positions = std::make_shared<ColumnPositions>(table::positions(header, names));
+    return names;
+}
+
+InputSet load_issue(const std::string& name, const table::Problem& p) {
+    InputSet set;
+    set.file_issues.push_back(InputIssue{name, p.line, "", p.message, p.column});
+    return set;
 }
 
 // A JSON scalar as the text a CSV cell would hold; false for objects and arrays.
@@ -413,7 +459,7 @@ bool scalar_text(const json::Value& v, std::string& out) {
         return true;
     }
     if (v.IsNumber()) {
-        out = json::number_text(v).value_or("");
+        out = table::json_number_text(json::number_text(v).value_or(""));
         return true;
     }
     if (v.IsBool()) {
@@ -428,6 +474,84 @@ bool scalar_text(const json::Value& v, std::string& out) {
 }
 
 } // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Columns
+
+const std::vector<table::Column>& input_columns() {
+    // Aliases are matched ignoring case, spaces and punctuation ("Kunden-Nr." = "kundennr").
+    static const std::vector<table::Column> k_columns = {
+        {"number",
+         {"Rechnungsnummer", "Rechnungs-Nr.", "Rechnungsnr", "Belegnummer", "Invoice Number",
+          "Invoice No"}},
+        {"kind", {"Belegart", "Dokumentart", "Art", "Document Type"}},
+        {"corrects", {"Korrigiert", "Ursprungsrechnung", "Bezugsrechnung", "Original Invoice"}},
+        {"date", {"Rechnungsdatum", "Belegdatum", "Datum", "Invoice Date"}},
+        {"service_date", {"Leistungsdatum", "Lieferdatum", "Leistungsbeginn", "Service Start"}},
+        {"service_end_date", {"Leistungsende", "Service End"}},
+        {"shipping_type", {"Leistungsart", "Lieferart"}},
+        {"due_date", {"Fälligkeitsdatum", "Fällig am", "Fälligkeit", "Due"}},
+        {"payment_terms", {"Zahlungsziel", "Zahlungsziel (Tage)", "Payment Term"}},
+        {"customer_id", {"Kunden-ID", "Kontakt-ID", "Contact ID"}},
+        {"customer_number", {"Kundennummer", "Kunden-Nr.", "Kundennr", "Customer No"}},
+        {"customer_email", {"Kunden-E-Mail", "E-Mail", "Email"}},
+        {"name", {"Kundenname", "Kunde", "Firma", "Empfänger", "Customer Name", "Company"}},
+        {"supplement", {"Adresszusatz", "Zusatz"}},
+        {"street", {"Straße", "Strasse", "Straße und Hausnummer", "Address"}},
+        {"zip", {"PLZ", "Postleitzahl", "Postal Code", "Postcode", "Zip Code"}},
+        {"city", {"Ort", "Stadt"}},
+        {"country", {"Land", "Ländercode", "Country Code"}},
+        {"currency", {"Währung"}},
+        {"tax_type", {"Steuerart", "Besteuerung", "Tax"}},
+        {"tax_note", {"Steuerhinweis"}},
+        {"status", {"Zahlstatus", "Rechnungsstatus"}},
+        {"pdf", {"PDF-Datei", "Datei", "File"}},
+        {"title", {"Titel", "Überschrift"}},
+        {"introduction", {"Einleitung", "Einleitungstext"}},
+        {"remark", {"Bemerkung", "Schlusstext", "Anmerkung"}},
+        {"category", {"Kategorie", "Buchungskategorie"}},
+        {"total_net", {"Summe netto", "Gesamt netto", "Nettobetrag", "Net Total"}},
+        {"total_tax", {"Summe USt", "Umsatzsteuer", "Steuerbetrag", "MwSt-Betrag", "Tax Total"}},
+        {"total_gross",
+         {"Summe brutto", "Gesamt brutto", "Bruttobetrag", "Rechnungsbetrag", "Gross Total"}},
+        {"item_type", {"Positionsart", "Positionstyp"}},
+        {"item", {"Bezeichnung", "Position", "Artikel", "Leistung", "Produkt", "Product"}},
+        {"description", {"Beschreibung", "Positionsbeschreibung"}},
+        {"quantity", {"Menge", "Anzahl", "Qty"}},
+        {"unit", {"Einheit", "Unit Name"}},
+        {"net_price",
+         {"Einzelpreis netto", "Nettopreis", "Preis netto", "Net Price", "Unit Price Net"}},
+        {"gross_price",
+         {"Einzelpreis brutto", "Bruttopreis", "Preis brutto", "Gross Price", "Unit Price Gross"}},
+        {"tax_rate", {"Steuersatz", "USt-Satz", "MwSt-Satz", "Umsatzsteuersatz", "VAT Rate"}},
+        {"discount", {"Rabatt", "Nachlass", "Discount Percent"}},
+    };
+    return k_columns;
+}
+
+const std::vector<table::Column>& time_columns() {
+    static const std::vector<table::Column> k_columns = {
+        {"date", {"Datum"}},
+        {"customer_id", {"Kunden-ID", "Kontakt-ID"}},
+        {"customer_number", {"Kundennummer", "Kunden-Nr."}},
+        {"customer_email", {"Kunden-E-Mail", "E-Mail"}},
+        {"name", {"Kundenname", "Kunde", "Firma", "Client"}},
+        {"supplement", {"Adresszusatz"}},
+        {"street", {"Straße", "Strasse"}},
+        {"zip", {"PLZ", "Postleitzahl"}},
+        {"city", {"Ort", "Stadt"}},
+        {"country", {"Land", "Ländercode"}},
+        {"project", {"Projekt"}},
+        {"subproject", {"Unterprojekt", "Aufgabe", "Task"}},
+        {"description", {"Beschreibung", "Tätigkeit"}},
+        {"hours", {"Stunden", "Dauer (Stunden)", "Duration (decimal)"}},
+        {"rate", {"Stundensatz", "Hourly Rate"}},
+        {"tax_rate", {"Steuersatz", "USt-Satz"}},
+        {"tax_type", {"Steuerart"}},
+        {"billable", {"Abrechenbar"}},
+    };
+    return k_columns;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Small types
@@ -509,7 +633,20 @@ bool LineItem::is_hourly() const {
 }
 
 void Invoice::issue(const std::string& field, const std::string& message, long at_line) {
-    issues.push_back(InputIssue{file, at_line != 0 ? at_line : line, field, message});
+    InputIssue i{file, at_line != 0 ? at_line : line, field, message};
+    if (columns) {
+        if (auto it = columns->find(field); it != columns->end()) {
+            i.column = it->second.first;
+            i.field = it->second.second;
+        }
+    }
+    // One problem per cell: a value that could not be read is not "missing" on top of that.
+    for (const auto& other : issues) {
+        if (other.line == i.line && other.field == i.field) {
+            return;
+        }
+    }
+    issues.push_back(std::move(i));
 }
 
 Date Invoice::tax_date() const {
@@ -608,8 +745,8 @@ InputSet read_invoices_csv(const std::string& text, const std::string& display_n
     InputSet set;
     csv::Reader reader(text, display_name);
     csv::Record rec;
-    Builder b(display_name, base);
-    std::vector<std::string> header;
+    std::unique_ptr<Builder> b;
+    std::vector<std::string> names;
     bool checked = false;
     for (;;) {
         auto more = reader.next(rec);
@@ -620,37 +757,30 @@ InputSet read_invoices_csv(const std::string& text, const std::string& display_n
         }
         if (!checked) {
             checked = true;
-            header = reader.header();
-            std::set<std::string> seen;
-            for (const auto& h : header) {
-                if (!invoice_field_set().count(h) && !item_field_set().count(h)) {
-                    set.file_issues.push_back(InputIssue{
-                        display_name, 1, h, "unknown column (see 'man lexsync-invoices-export')"});
-                } else if (!seen.insert(h).second) {
-                    set.file_issues.push_back(
-                        InputIssue{display_name, 1, h, "column appears twice"});
-                }
-            }
-            if (!seen.count("number")) {
-                set.file_issues.push_back(InputIssue{display_name, 1, "number", "missing column"});
-            }
-            if (!seen.count("item")) {
-                set.file_issues.push_back(InputIssue{display_name, 1, "item", "missing column"});
-            }
+            std::shared_ptr<const ColumnPositions> positions;
+            names = read_header(reader.header(), input_columns(), display_name, set.file_issues,
+                                positions, {"number", "item"});
             if (!set.file_issues.empty()) {
                 return set;
             }
+            b = std::make_unique<Builder>(display_name, base, positions);
         }
         if (!*more) {
             break;
         }
         Cells cells;
-        for (std::size_t i = 0; i < header.size() && i < rec.fields.size(); ++i) {
-            cells[header[i]] = rec.fields[i];
+        for (std::size_t i = 0; i < names.size() && i < rec.fields.size(); ++i) {
+            if (!names[i].empty()) {
+                cells[names[i]] = rec.fields[i];
+            }
         }
-        b.add_row(rec.line, cells, true);
+        b->add_row(rec.line, cells, true);
     }
-    set.invoices = b.take();
+    if (!b) {
+        return set;
+    }
+    auto& builder = *b;
+    set.invoices = builder.take();
     check_required(set.invoices);
     return set;
 }
@@ -691,9 +821,13 @@ InputSet read_invoices_json(const std::string& text, const std::string& display_
                 items = &m.value;
                 continue;
             }
-            if (!invoice_field_set().count(key)) {
+            const table::Column* col = table::find_column(key, input_columns());
+            if (col == nullptr || !invoice_field_set().count(col->name)) {
+                const std::string hint = table::did_you_mean(key, input_columns());
                 object_issues.push_back(InputIssue{
-                    display_name, line, key, "unknown field (see 'man lexsync-invoices-export')"});
+                    display_name, line, key,
+                    hint.empty() ? "unknown field (see 'man lexsync-invoices-export')"
+                                 : fmt::format("unknown field; did you mean '{}'?", hint)});
                 continue;
             }
             std::string v;
@@ -702,7 +836,7 @@ InputSet read_invoices_json(const std::string& text, const std::string& display_
                     InputIssue{display_name, line, key, "expected a string or a number"});
                 continue;
             }
-            head[key] = v;
+            head[col->name] = v;
         }
         if (items == nullptr || !items->IsArray() || items->Empty()) {
             Cells cells = head;
@@ -718,9 +852,14 @@ InputSet read_invoices_json(const std::string& text, const std::string& display_
             }
             for (const auto& m : it.GetObject()) {
                 const std::string key(m.name.GetString(), m.name.GetStringLength());
-                if (!item_field_set().count(key)) {
-                    object_issues.push_back(
-                        InputIssue{display_name, line, "items." + key, "unknown item field"});
+                const table::Column* col = table::find_column(key, input_columns());
+                if (col == nullptr || !item_field_set().count(col->name)) {
+                    const std::string hint = table::did_you_mean(key, input_columns());
+                    object_issues.push_back(InputIssue{
+                        display_name, line, "items." + key,
+                        hint.empty()
+                            ? "unknown item field"
+                            : fmt::format("unknown item field; did you mean '{}'?", hint)});
                     continue;
                 }
                 std::string v;
@@ -729,7 +868,7 @@ InputSet read_invoices_json(const std::string& text, const std::string& display_
                                                        "expected a string or a number"});
                     continue;
                 }
-                cells[key] = v;
+                cells[col->name] = v;
             }
             b.add_row(line, cells, true);
         }
@@ -743,22 +882,31 @@ InputSet read_invoices_json(const std::string& text, const std::string& display_
     return set;
 }
 
-InputSet read_invoices(const std::filesystem::path& path, const std::string& format) {
-    bool ok = false;
-    const std::string text = read_all(path, ok);
-    const std::string name = path.string();
-    if (!ok) {
-        InputSet set;
-        set.file_issues.push_back(InputIssue{name, 0, "", "cannot read the file"});
-        return set;
+InputSet read_invoices(const std::string& path, const ReadOptions& opts) {
+    std::istringstream none;
+    auto text = table::load(path, opts.encoding, opts.in != nullptr ? *opts.in : none);
+    if (!text) {
+        return load_issue(path == "-" ? "stdin" : path, text.error());
     }
-    std::string fmt_name = format;
+    std::string fmt_name = opts.format;
     if (fmt_name.empty()) {
-        fmt_name = lower(path.extension().string()) == ".json" ? "json" : "csv";
+        if (text->from_stdin) {
+            fmt_name = table::looks_like_json(text->text) ? "json" : "csv";
+        } else {
+            fmt_name =
+                lower(std::filesystem::path(path).extension().string()) == ".json" ? "json" : "csv";
+        }
     }
-    const auto base = path.parent_path();
-    return fmt_name == "json" ? read_invoices_json(text, name, base)
-                              : read_invoices_csv(text, name, base);
+    const auto base =
+        text->from_stdin ? std::filesystem::path() : std::filesystem::path(path).parent_path();
+    return fmt_name == "json" ? read_invoices_json(text->text, text->name, base)
+                              : read_invoices_csv(text->text, text->name, base);
+}
+
+InputSet read_invoices(const std::filesystem::path& path, const std::string& format) {
+    ReadOptions opts;
+    opts.format = format;
+    return read_invoices(path.string(), opts);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1313,8 +1461,8 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
     csv::Reader reader(text, display_name);
     csv::Record rec;
     std::vector<std::string> header;
+    std::shared_ptr<const ColumnPositions> positions;
     bool checked = false;
-    const std::set<std::string> known(k_time_fields.begin(), k_time_fields.end());
     for (;;) {
         auto more = reader.next(rec);
         if (!more) {
@@ -1324,18 +1472,8 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
         }
         if (!checked) {
             checked = true;
-            header = reader.header();
-            for (const auto& h : header) {
-                if (!known.count(h)) {
-                    out.issues.push_back(InputIssue{
-                        display_name, 1, h, "unknown column (see 'man lexsync-invoices-export')"});
-                }
-            }
-            for (const char* req : {"date", "hours"}) {
-                if (std::find(header.begin(), header.end(), req) == header.end()) {
-                    out.issues.push_back(InputIssue{display_name, 1, req, "missing column"});
-                }
-            }
+            header = read_header(reader.header(), time_columns(), display_name, out.issues,
+                                 positions, {"date", "hours"});
             if (!out.issues.empty()) {
                 return out;
             }
@@ -1348,7 +1486,12 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
             c[header[i]] = trim(rec.fields[i]);
         }
         auto issue = [&](const char* field, const std::string& msg) {
-            out.issues.push_back(InputIssue{display_name, rec.line, field, msg});
+            InputIssue i{display_name, rec.line, field, msg};
+            if (auto it = positions->find(field); it != positions->end()) {
+                i.column = it->second.first;
+                i.field = it->second.second;
+            }
+            out.issues.push_back(std::move(i));
         };
         const std::string billable = lower(c["billable"]);
         if (billable == "no" || billable == "false" || billable == "0" || billable == "nein") {
@@ -1356,10 +1499,10 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
         }
         TimeEntry e;
         e.line = rec.line;
-        if (auto d = parse_date(c["date"])) {
+        if (auto d = table::parse_date(c["date"])) {
             e.date = *d;
         } else {
-            issue("date", fmt::format("'{}' is not a date (yyyy-mm-dd)", c["date"]));
+            issue("date", d.error());
         }
         e.customer.id = lower(c["customer_id"]);
         if (!e.customer.id.empty() && !is_uuid(e.customer.id)) {
@@ -1392,27 +1535,29 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
         if (e.project.empty()) {
             issue("project", "missing");
         }
-        if (auto h = parse_decimal(c["hours"]); h && *h > Decimal() && h->rounded(4) == *h) {
+        if (auto h = table::parse_number(c["hours"], table::NumberKind::plain);
+            h && *h > Decimal()) {
             e.hours = *h;
         } else {
             issue("hours", fmt::format("'{}' is not a positive number of hours", c["hours"]));
         }
         if (!c["rate"].empty()) {
-            if (auto r = parse_decimal(c["rate"]); r && *r >= Decimal()) {
-                e.rate = r;
+            if (auto r = table::parse_number(c["rate"], table::NumberKind::amount);
+                r && *r >= Decimal()) {
+                e.rate = *r;
             } else {
                 issue("rate", fmt::format("'{}' is not an hourly rate", c["rate"]));
             }
         }
         if (!c["tax_rate"].empty()) {
-            if (auto r = parse_decimal(c["tax_rate"])) {
+            if (auto r = table::parse_number(c["tax_rate"], table::NumberKind::percent)) {
                 e.tax_rate = *r;
             } else {
                 issue("tax_rate", fmt::format("'{}' is not a tax rate", c["tax_rate"]));
             }
         }
         if (!c["tax_type"].empty()) {
-            if (auto t = parse_tax_type(c["tax_type"])) {
+            if (auto t = parse_tax_type(english_value(c["tax_type"]))) {
                 e.tax_type = *t;
             } else {
                 issue("tax_type", fmt::format("'{}' is not a tax type", c["tax_type"]));
@@ -1423,15 +1568,20 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
     return out;
 }
 
-TimeInput read_time_entries(const std::filesystem::path& path) {
-    bool ok = false;
-    const std::string text = read_all(path, ok);
-    if (!ok) {
+TimeInput read_time_entries(const std::string& path, const ReadOptions& opts) {
+    std::istringstream none;
+    auto text = table::load(path, opts.encoding, opts.in != nullptr ? *opts.in : none);
+    if (!text) {
         TimeInput t;
-        t.issues.push_back(InputIssue{path.string(), 0, "", "cannot read the file"});
+        t.issues.push_back(InputIssue{path == "-" ? "stdin" : path, text.error().line, "",
+                                      text.error().message, text.error().column});
         return t;
     }
-    return read_time_entries_csv(text, path.string());
+    return read_time_entries_csv(text->text, text->name);
+}
+
+TimeInput read_time_entries(const std::filesystem::path& path) {
+    return read_time_entries(path.string(), ReadOptions{});
 }
 
 std::vector<Invoice> group_time_entries(const std::vector<TimeEntry>& entries,

@@ -11,7 +11,9 @@
 #include <lexsync/contacts.hpp>
 #include <lexsync/decimal.hpp>
 #include <lexsync/result.hpp>
+#include <lexsync/table_input.hpp>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +68,14 @@ inline const std::vector<std::string> k_time_fields = {
     "country",        "project",     "subproject",
     "description",    "hours",       "rate",
     "tax_rate",       "tax_type",    "billable"};
+
+// Every input column with its German and English aliases (CSV headers and JSON keys).
+const std::vector<table::Column>& input_columns();
+// The time-entry columns with their aliases (`--group-by`).
+const std::vector<table::Column>& time_columns();
+
+using ColumnPositions = table::ColumnPositions;
+using ReadOptions = table::ReadOptions;
 
 enum class Kind { invoice, credit_note };
 enum class Status { open, paid, draft };
@@ -153,9 +163,11 @@ struct Invoice {
     std::optional<Decimal> total_gross;
     std::vector<LineItem> items;
     std::vector<InputIssue> issues; // non-empty: the invoice is invalid
+    // CSV input: where its columns are, so that issues name the column as the file does.
+    std::shared_ptr<const ColumnPositions> columns;
 
     bool valid() const { return issues.empty(); }
-    // Adds "file:line:field: message" for `field` at `at_line` (0: the invoice's line).
+    // Adds "file:line:column:field: message" for `field` at `at_line` (0: the invoice's line).
     void issue(const std::string& field, const std::string& message, long at_line = 0);
     // The date that decides which tax rates apply (lexoffice's rule, API reference 7.3).
     Date tax_date() const;
@@ -170,9 +182,10 @@ struct InputSet {
     std::vector<InputIssue> file_issues;
 };
 
-// Reads invoices from `path` (`format` "csv" or "json", else by extension) and checks every field
-// on its own (dates, numbers, enums, consistency of the rows of one invoice). Cross-field rules
-// are validate()'s.
+// Reads invoices from `path` ("-": `opts.in`) and checks every field on its own (dates, numbers,
+// enums, consistency of the rows of one invoice). Cross-field rules are validate()'s.
+InputSet read_invoices(const std::string& path, const ReadOptions& opts);
+// Reads invoices from the file `path` (`format` "csv" or "json", else by extension).
 InputSet read_invoices(const std::filesystem::path& path, const std::string& format = {});
 
 // Reads invoices from CSV `text` named `display_name` (tests); pdf paths resolve against `base`.
@@ -272,7 +285,9 @@ struct TimeInput {
     std::vector<InputIssue> issues;
 };
 
-// Reads time entries from CSV `path` (rows with billable "no" are left out).
+// Reads time entries from CSV `path` ("-": `opts.in`; rows with billable "no" are left out).
+TimeInput read_time_entries(const std::string& path, const ReadOptions& opts);
+// Reads time entries from the CSV file `path`.
 TimeInput read_time_entries(const std::filesystem::path& path);
 // The same from CSV `text` (tests).
 TimeInput read_time_entries_csv(const std::string& text, const std::string& display_name);

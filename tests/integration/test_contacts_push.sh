@@ -67,7 +67,7 @@ customer,Alpha GmbH,,alpha@example.org,DE,Köln
 customer,,,,DE,
 vendor,Beta GmbH,,not-an-email,,Bonn
 customer,Alpha GmbH,,alpha@example.org,DE,Köln
-kunde,Gamma GmbH,,,,
+client,Gamma GmbH,,,,
 CSV
 set +e
 lexsync -v contacts push "$WORK/bad.csv" >"$WORK/bad.out" 2>"$WORK/bad.err"
@@ -75,21 +75,22 @@ rc=$?
 set -e
 assert_eq "$rc" "6" "exit code for invalid input"
 err=$(cat "$WORK/bad.err")
-assert_contains "$err" "bad.csv:3:company_name: missing name"
-assert_contains "$err" "bad.csv:4:email: 'not-an-email' is not a valid e-mail address"
-assert_contains "$err" "bad.csv:4:country: missing"
-assert_contains "$err" "bad.csv:5:email: duplicate of line 2"
-assert_contains "$err" "bad.csv:6:role:"
+assert_contains "$err" "bad.csv:3:2:company_name: missing name"
+assert_contains "$err" "bad.csv:4:4:email: 'not-an-email' is not a valid e-mail address"
+assert_contains "$err" "bad.csv:4:5:country: missing"
+assert_contains "$err" "bad.csv:5:4:email: duplicate of line 2"
+assert_contains "$err" "bad.csv:6:1:role:"
 grep -q '→ ' "$WORK/bad.err" && fail "requests were sent for invalid input"
 printf 'role,company_name,colour\ncustomer,X GmbH,blue\n' >"$WORK/col.csv"
 expect_exit 6 lexsync contacts push "$WORK/col.csv"
+# Windows-1252 is read as such; forcing UTF-8 names the first byte that is not.
 printf 'role,company_name\ncustomer,M\xfcller GmbH\n' >"$WORK/latin1.csv"
 set +e
-lexsync contacts push "$WORK/latin1.csv" 2>"$WORK/latin1.err"
+lexsync contacts push --encoding utf-8 "$WORK/latin1.csv" 2>"$WORK/latin1.err"
 rc=$?
 set -e
-assert_eq "$rc" "6" "exit code for Latin-1 input"
-assert_contains "$(cat "$WORK/latin1.err")" "latin1.csv:2: not valid UTF-8"
+assert_eq "$rc" "6" "exit code for Latin-1 input read as UTF-8"
+assert_contains "$(cat "$WORK/latin1.err")" "latin1.csv:2:11: not valid UTF-8"
 # lexoffice refuses a row (406, field details): that row fails with the API's reason, the others
 # go in, and the exit code says "partial" (4).
 printf 'role,company_name,city,country\ncustomer,Zeta GmbH,Ort,XX\ncustomer,Eta GmbH,Ort,DE\n' >"$WORK/refused.csv"

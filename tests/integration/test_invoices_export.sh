@@ -152,7 +152,7 @@ set -e
 assert_eq "$rc" "6" "exit code for invalid input"
 assert_eq "$(count_writes "$WORK/bad.err")" "0" "writes with invalid input"
 err=$(cat "$WORK/bad.err")
-assert_contains "$err" "bad.csv:2:tax_rate: 16 % is not valid on 2026-03-02"
-assert_contains "$err" "bad.csv:3:date: '2026-02-30' is not a date"
-assert_contains "$err" "bad.csv:5:total_gross: 11.91 does not add up: the line items give 11.90"
+assert_contains "$err" "bad.csv:2:9:tax_rate: 16 % is not valid on 2026-03-02"
+assert_contains "$err" "bad.csv:3:2:date: '2026-02-30' is not a calendar date"
+assert_contains "$err" "bad.csv:5:10:total_gross: 11.91 does not add up: the line items give 11.90"
 echo "ok: invoices export ($N invoices)"

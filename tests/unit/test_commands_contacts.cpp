@@ -187,7 +187,7 @@ TEST_SUITE("lexsync contacts") {
         auto file = h.write("c.csv", "role,company_name,email\ncustomer,,x@y.example\n");
         auto o = h.run("contacts push " + file.string());
         CHECK(o.code == 6);
-        CHECK(o.err.find("c.csv:2:company_name: missing name") != std::string::npos);
+        CHECK(o.err.find("c.csv:2:2:company_name: missing name") != std::string::npos);
         CHECK(h.fake.request_count() == 0);
     }
 

@@ -170,9 +170,10 @@ TEST_SUITE("lexsync invoices export") {
         auto o = h.run("invoices export " + file.string());
         CHECK(o.code == 6);
         CHECK(h.fake.request_count() == 0);
-        CHECK(o.err.find("bad.csv:2:tax_rate: 16 % is not valid on 2026-03-02") !=
+        CHECK(o.err.find("bad.csv:2:13:tax_rate: 16 % is not valid on 2026-03-02") !=
               std::string::npos);
-        CHECK(o.err.find("bad.csv:3:date: '2026-02-30' is not a date") != std::string::npos);
+        CHECK(o.err.find("bad.csv:3:2:date: '2026-02-30' is not a calendar date") !=
+              std::string::npos);
     }
 
     TEST_CASE("an unknown customer is invalid input: exit 6, no write") {
@@ -185,7 +186,7 @@ TEST_SUITE("lexsync invoices export") {
         CHECK(o.code == 6);
         h.fake.verify();
         CHECK(h.posts() == 0);
-        CHECK(o.err.find("m.csv:2:customer_number: unknown customer: no lexoffice contact with "
+        CHECK(o.err.find("m.csv:2:4:customer_number: unknown customer: no lexoffice contact with "
                          "customer number 19999") != std::string::npos);
     }
 
@@ -370,7 +371,7 @@ TEST_SUITE("lexsync invoices export") {
         using lexsync::json::get_string;
         CHECK(get_string(o.doc[0], "action") == "created");
         CHECK(get_string(o.doc[1], "action") == "invalid");
-        CHECK(get_string(o.doc[1], "detail")->find("m.csv:3:tax_rate") != std::string::npos);
+        CHECK(get_string(o.doc[1], "detail")->find("m.csv:3:13:tax_rate") != std::string::npos);
         CHECK(o.err.find("1 of 2 invoices not exported: RE-2") != std::string::npos);
     }
 

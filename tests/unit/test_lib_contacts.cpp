@@ -75,13 +75,14 @@ TEST_SUITE("lexsync::contacts") {
         REQUIRE_FALSE(in.has_value());
         const auto m = messages(in.error());
         const std::string f = file.string();
+        CHECK(
+            std::find(m.begin(), m.end(),
+                      f + ":2:2:company_name: missing name: a company needs company_name, a person "
+                          "last_name") != m.end());
         CHECK(std::find(m.begin(), m.end(),
-                        f + ":2:company_name: missing name: a company needs company_name, a person "
-                            "last_name") != m.end());
+                        f + ":3:4:email: 'broken' is not a valid e-mail address") != m.end());
         CHECK(std::find(m.begin(), m.end(),
-                        f + ":3:email: 'broken' is not a valid e-mail address") != m.end());
-        CHECK(std::find(m.begin(), m.end(),
-                        f + ":3:country: 'de' is not an ISO 3166 country code such as DE") !=
+                        f + ":3:5:country: 'de' is not an ISO 3166 country code such as DE") !=
               m.end());
         CHECK(std::find(m.begin(), m.end(), f + ":5:email: duplicate of line 4") != m.end());
     }
@@ -208,5 +209,44 @@ TEST_SUITE("lexsync::contacts") {
         CHECK(text == "role;company_name;id;customer_number;vendor_number\n"
                       "customer;A GmbH;id-a;10001;\n"
                       "vendor;B AG;id-b;;70001\n");
+    }
+
+    TEST_CASE("German headers and values, Windows-1252, blank rows; write-back keeps all three") {
+        TempDir dir;
+        auto file = dir.write("kunden.csv", "Rolle;Firma;Vorname;Nachname;E-Mail;Stra\xDF"
+                                            "e;PLZ;Ort;Land;Kundennummer\r\n"
+                                            "Kunde;M\xFCller GmbH;;;info@mueller.example;"
+                                            "Hauptstra\xDF"
+                                            "e 1;10115;Berlin;DE;\r\n"
+                                            "Lieferant;;Jonas;Weber;;;;;;\r\n"
+                                            ";;;;;;;;;\r\n");
+        auto in = read_input(file);
+        REQUIRE_MESSAGE(in.has_value(), (in ? "" : messages(in.error()).front()));
+        REQUIRE(in->rows.size() == 2);
+        CHECK(in->encoding == lexsync::table::Encoding::windows_1252);
+        CHECK(in->rows[0].company_name == "Müller GmbH");
+        CHECK(in->rows[0].street == "Hauptstraße 1");
+        CHECK(in->rows[0].customer);
+        CHECK(in->rows[1].vendor);
+        CHECK(in->rows[1].last_name == "Weber");
+        write_back(*in, {{0, Assigned{"id-a", 10001, std::nullopt}}});
+        std::ifstream f(file, std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(f)), {});
+        // The existing Kundennummer column is filled; no second customer_number column.
+        CHECK(text == "Rolle;Firma;Vorname;Nachname;E-Mail;Stra\xDF"
+                      "e;PLZ;Ort;Land;Kundennummer;id;vendor_number\n"
+                      "Kunde;M\xFCller GmbH;;;info@mueller.example;Hauptstra\xDF"
+                      "e 1;10115;Berlin;DE;10001;id-a;\n"
+                      "Lieferant;;Jonas;Weber;;;;;;;;\n");
+    }
+
+    TEST_CASE("an unknown header gets a did-you-mean with its column") {
+        TempDir dir;
+        auto file = dir.write("c.csv", "role,company_name,emial\ncustomer,A,a@b.example\n");
+        auto in = read_input(file);
+        REQUIRE_FALSE(in.has_value());
+        CHECK(messages(in.error()).front() ==
+              file.string() + ":1:3:emial: unknown column; did you mean 'email'? (see 'man "
+                              "lexsync-contacts')");
     }
 }

@@ -1,6 +1,11 @@
+#include <algorithm>
 #include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
 #include <lexsync/invoices.hpp>
 #include <lexsync/json.hpp>
+#include <sstream>
+#include <unistd.h>
 
 namespace inv = lexsync::invoices;
 using lexsync::Decimal;
@@ -104,30 +109,30 @@ TEST_SUITE("lexsync::invoices") {
         auto set = inv::read_invoices_csv(csv, "in.csv");
         REQUIRE(set.invoices.size() == 1);
         CHECK(has_issue(set.invoices[0],
-                        "in.csv:3:date: '2026-03-05' differs from '2026-03-02' on line 2"));
+                        "in.csv:3:3:date: '2026-03-05' differs from '2026-03-02' on line 2"));
     }
 
     TEST_CASE("unknown columns make the whole file unusable") {
         auto set = inv::read_invoices_csv("number,item,colour\nRE-1,A,red\n", "in.csv");
         REQUIRE(set.file_issues.size() == 1);
         CHECK(set.file_issues[0].to_string() ==
-              "in.csv:1:colour: unknown column (see 'man lexsync-invoices-export')");
+              "in.csv:1:3:colour: unknown column (see 'man lexsync-invoices-export')");
     }
 
-    TEST_CASE("bad fields are reported as file:line:field: reason") {
+    TEST_CASE("bad fields are reported as file:line:column:field: reason") {
         const std::string csv = std::string(k_header) +
                                 "RE-1,bill,2026-02-30,,,abc,,,nett,due,A,x,Stück,1.23456,,19,,\n";
         auto set = inv::read_invoices_csv(csv, "in.csv");
         REQUIRE(set.invoices.size() == 1);
         const auto& i = set.invoices[0];
-        CHECK(has_issue(i, "in.csv:2:kind: 'bill' is not invoice or credit-note"));
-        CHECK(has_issue(i, "in.csv:2:date: '2026-02-30' is not a date"));
-        CHECK(has_issue(i, "in.csv:2:customer_number: 'abc' is not a customer number"));
-        CHECK(has_issue(i, "in.csv:2:tax_type: 'nett' is not one of"));
-        CHECK(has_issue(i, "in.csv:2:status: 'due' is not open, paid or draft"));
-        CHECK(has_issue(i, "in.csv:2:quantity: 'x' is not a number"));
+        CHECK(has_issue(i, "in.csv:2:2:kind: 'bill' is not invoice or credit-note"));
+        CHECK(has_issue(i, "in.csv:2:3:date: '2026-02-30' is not a calendar date"));
+        CHECK(has_issue(i, "in.csv:2:6:customer_number: 'abc' is not a customer number"));
+        CHECK(has_issue(i, "in.csv:2:9:tax_type: 'nett' is not one of"));
+        CHECK(has_issue(i, "in.csv:2:10:status: 'due' is not open, paid or draft"));
+        CHECK(has_issue(i, "in.csv:2:12:quantity: 'x' is not a number"));
         CHECK(
-            has_issue(i, "in.csv:2:net_price: '1.23456' is not a number with at most 4 decimals"));
+            has_issue(i, "in.csv:2:14:net_price: '1.23456' is not an amount (at most 4 decimals)"));
     }
 
     TEST_CASE("tax rates must fit the tax type and the date") {
@@ -213,7 +218,7 @@ TEST_SUITE("lexsync::invoices") {
         auto i = inv::read_invoices_csv(csv, "in.csv").invoices[0];
         inv::validate(i);
         CHECK(has_issue(
-            i, "in.csv:2:total_gross: 119.01 does not add up: the line items give 119.00"));
+            i, "in.csv:2:18:total_gross: 119.01 does not add up: the line items give 119.00"));
     }
 
     TEST_CASE("prices must match the tax type, and hour items take the hourly rate") {
@@ -440,5 +445,90 @@ TEST_SUITE("lexsync::invoices") {
         invoices = inv::group_time_entries(t.entries, g);
         REQUIRE(invoices[0].items.size() == 3);
         CHECK(invoices[0].items[0].name == "Unterhaltsreinigung – Büro");
+    }
+
+    TEST_CASE("a German spreadsheet reads like its ISO twin") {
+        const std::string iso =
+            "number,date,customer_number,item,quantity,unit,net_price,tax_rate,discount,status\n"
+            "RE-1,2026-03-31,10001,Reinigung,1.5,Stunden,1234.5,19,10,open\n"
+            "RE-2,2026-03-01,10002,Glas,2,Stück,12.34,7,,paid\n";
+        const std::string de =
+            "Rechnungsnummer;Rechnungsdatum;Kundennummer;Bezeichnung;Menge;Einheit;"
+            "Einzelpreis netto;USt-Satz;Rabatt;Zahlstatus\r\n"
+            "RE-1;31.03.2026;10001;Reinigung;1,5;Stunden;1.234,50 €;19 %;10%;offen\r\n"
+            "RE-2;1.3.2026;10002;Glas;2;Stück;12,34 EUR;7%;;bezahlt\r\n"
+            ";;;;;;;;;\r\n"
+            " ; ;;;;;;;;\r\n";
+        auto a = inv::read_invoices_csv(iso, "iso.csv");
+        auto b = inv::read_invoices_csv(de, "de.csv");
+        REQUIRE(a.file_issues.empty());
+        REQUIRE(b.file_issues.empty());
+        REQUIRE(a.invoices.size() == 2);
+        REQUIRE(b.invoices.size() == 2);
+        for (std::size_t k = 0; k < 2; ++k) {
+            CHECK(b.invoices[k].valid());
+            CHECK(inv::content_hash(a.invoices[k]) == inv::content_hash(b.invoices[k]));
+        }
+        CHECK(b.invoices[0].items[0].net_price == dec("1234.5"));
+        CHECK(b.invoices[1].status == inv::Status::paid);
+    }
+
+    TEST_CASE("issues name the column as the file does, one per cell") {
+        const std::string de = "Rechnungsnummer;Rechnungsdatum;Bezeichnung;Einzelpreis netto;"
+                               "USt-Satz\n"
+                               "RE-1;31.02.2026;A;1.234;19\n";
+        auto set = inv::read_invoices_csv(de, "de.csv");
+        REQUIRE(set.invoices.size() == 1);
+        auto i = set.invoices[0];
+        inv::validate(i);
+        CHECK(has_issue(i, "de.csv:2:2:Rechnungsdatum: '31.02.2026' is not a calendar date"));
+        CHECK(has_issue(i, "de.csv:2:4:Einzelpreis netto: '1.234' is ambiguous"));
+        // Neither the date nor the price is "missing" on top of that.
+        CHECK(std::count_if(i.issues.begin(), i.issues.end(), [](const auto& is) {
+                  return is.field == "Rechnungsdatum" || is.field == "Einzelpreis netto";
+              }) == 2);
+    }
+
+    TEST_CASE("unknown columns get a suggestion; a suggested column is not also missing") {
+        auto set = inv::read_invoices_csv("Rechnungsnumer;Artikel;Farbe\nRE-1;A;rot\n", "x.csv");
+        REQUIRE(set.file_issues.size() == 2);
+        CHECK(set.file_issues[0].to_string() ==
+              "x.csv:1:1:Rechnungsnumer: unknown column; did you mean 'number'? (see 'man "
+              "lexsync-invoices-export')");
+        CHECK(set.file_issues[1].to_string() ==
+              "x.csv:1:3:Farbe: unknown column (see 'man lexsync-invoices-export')");
+    }
+
+    TEST_CASE("Windows-1252 files and stdin") {
+        const std::string path = (std::filesystem::temp_directory_path() /
+                                  ("lexsync-cp1252-" + std::to_string(::getpid()) + ".csv"))
+                                     .string();
+        {
+            std::ofstream f(path, std::ios::binary);
+            f << "Rechnungsnummer;Rechnungsdatum;Kundennummer;Bezeichnung;Einzelpreis netto;"
+                 "Steuersatz\r\nRE-1;02.03.2026;10001;Gr\xFCndreinigung;10,00 \x80;19 %\r\n";
+        }
+        auto set = inv::read_invoices(path, inv::ReadOptions{});
+        REQUIRE(set.file_issues.empty());
+        REQUIRE(set.invoices.size() == 1);
+        CHECK(set.invoices[0].items[0].name == "Gründreinigung");
+        CHECK(set.invoices[0].items[0].net_price == dec("10"));
+
+        inv::ReadOptions utf8;
+        utf8.encoding = lexsync::table::Encoding::utf8;
+        auto forced = inv::read_invoices(path, utf8);
+        REQUIRE(forced.file_issues.size() == 1);
+        CHECK(forced.file_issues[0].to_string().find(path + ":2:25: not valid UTF-8") == 0);
+
+        std::istringstream in(R"([{"number":"RE-9","date":"2026-03-02","customer_number":1,)"
+                              R"("items":[{"item":"A","net_price":1.234,"tax_rate":19}]}])");
+        inv::ReadOptions from_stdin;
+        from_stdin.in = &in;
+        auto js = inv::read_invoices("-", from_stdin);
+        REQUIRE(js.file_issues.empty());
+        REQUIRE(js.invoices.size() == 1);
+        CHECK(js.invoices[0].file == "stdin");
+        CHECK(js.invoices[0].items[0].net_price == dec("1.234"));
+        std::filesystem::remove(path);
     }
 }
