@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <lexsync/suggest.hpp>
 #include <lexsync/table_input.hpp>
 #include <map>
 #include <set>
@@ -153,29 +154,6 @@ bool valid_grouping(std::string_view s, char sep) {
         }
         start = p + 1;
     }
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> prev(b.size() + 1);
-    std::vector<std::size_t> cur(b.size() + 1);
-    std::vector<std::size_t> before(b.size() + 1); // the row before prev
-    for (std::size_t j = 0; j <= b.size(); ++j) {
-        prev[j] = j;
-    }
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            cur[j] = std::min(
-                {prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            // Two neighbours swapped ("emial") count as one edit.
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-                cur[j] = std::min(cur[j], before[j - 2] + 1);
-            }
-        }
-        before = prev;
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
 }
 
 Date last_day(chr::year y, chr::month m) {
@@ -394,7 +372,7 @@ std::string did_you_mean(std::string_view header, const std::vector<Column>& col
     std::size_t best_d = std::string::npos;
     auto consider = [&](const std::string& candidate, const std::string& name) {
         const std::string k = fold(candidate);
-        std::size_t d = edit_distance(key, k);
+        std::size_t d = lexsync::edit_distance(key, k);
         // A header that contains a known name ("Kundennummer neu") or is contained in one.
         if (k.size() >= 4 &&
             (key.find(k) != std::string::npos || k.find(key) != std::string::npos)) {

@@ -84,7 +84,7 @@ TEST_SUITE("lexsync::contacts") {
         CHECK(std::find(m.begin(), m.end(),
                         f + ":3:5:country: 'de' is not an ISO 3166 country code such as DE") !=
               m.end());
-        CHECK(std::find(m.begin(), m.end(), f + ":5:email: duplicate of line 4") != m.end());
+        CHECK(std::find(m.begin(), m.end(), f + ":5:4:email: duplicate of line 4") != m.end());
     }
 
     TEST_CASE("unknown columns are refused at the header") {
