@@ -124,9 +124,19 @@ ApiClient& Context::client() {
     return *m_client;
 }
 
+const Account& Context::account() {
+    if (!m_account) {
+        m_account = value_or_throw(fetch_account(client()),
+                                   "reading the account (GET /v1/profile) the ledger belongs to");
+    }
+    return *m_account;
+}
+
 StateStore& Context::state() {
     if (!m_state) {
-        m_state = std::make_unique<StateStore>(profile().state_dir / "state.db");
+        const Account& a = account();
+        m_state = open_account_state(profile().state_dir, a);
+        remember_account(profile().state_dir, profile().name, a);
     }
     return *m_state;
 }

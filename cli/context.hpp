@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <iosfwd>
+#include <lexsync/account.hpp>
 #include <lexsync/client.hpp>
 #include <lexsync/clock.hpp>
 #include <lexsync/config.hpp>
@@ -78,7 +79,11 @@ public:
     ApiClient& client();
     // Counters of the client's requests.
     const ClientStats& client_stats() const { return m_stats; }
-    // The ledger of the selected profile (opened on first use).
+    // The lexoffice account of the selected profile's key (GET /v1/profile on first use, then
+    // cached for the process); throws the request's Error when it fails.
+    const Account& account();
+    // The ledger of the selected profile's account (opened on first use): one file per
+    // organisation and API host in the profile's state directory (see lexsync/account.hpp).
     StateStore& state();
 
     // The output format: -o flag, else the profile's, else "table" on a TTY and "json" otherwise.
@@ -99,6 +104,7 @@ private:
     std::optional<BearerToken> m_token;
     std::optional<std::shared_ptr<oauth::TokenSource>> m_oauth;
     std::unique_ptr<ApiClient> m_client;
+    std::optional<Account> m_account;
     std::unique_ptr<StateStore> m_state;
     ClientStats m_stats;
 };

@@ -84,6 +84,7 @@ void run_login(const LoginOptions& options, Context& ctx) {
         throw_api_error(answer.error(), "checking the key with GET /v1/profile");
     }
     const json::Document& org = *answer;
+    note_account(ctx, profile, org);
 
     const auto cred_file = config::credentials_path(ctx.config_file());
     if (auto stored = credentials::store(cred_file, name, token); !stored) {
@@ -359,6 +360,7 @@ void run_oauth_login(const LoginOptions& options, Context& ctx) {
     auto checked = fetch_profile(ctx, profile, tokens->access_token);
     if (checked) {
         org = std::move(checked).value();
+        note_account(ctx, profile, org);
     } else if (checked.error().status == 403) {
         ctx.warn("the connection has no profile.read scope: cannot show the organisation");
     } else {

@@ -24,7 +24,7 @@ namespace {
 
 // Schema migrations; entry i moves the schema from version i to i + 1. Never edit an entry that
 // has shipped: append a new one.
-constexpr std::array<const char*, 1> k_migrations = {
+constexpr std::array<const char*, 2> k_migrations = {
     R"sql(
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -50,6 +50,16 @@ CREATE INDEX ledger_status ON ledger (kind, status);
 CREATE TABLE cursors (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+)sql",
+    // The lexoffice account the ledger belongs to (one row).
+    R"sql(
+CREATE TABLE account (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    organization_id TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    company_name TEXT NOT NULL DEFAULT '',
+    bound_at TEXT NOT NULL
 );
 )sql",
 };
@@ -255,6 +265,42 @@ std::int64_t StateStore::count_done(const std::string& kind) {
     st.bind(1, kind);
     st.step();
     return st.column_int(0);
+}
+
+std::optional<std::pair<std::string, std::string>> StateStore::bound_account() {
+    auto st = m_db.prepare("SELECT organization_id, base_url FROM account WHERE id = 1");
+    if (!st.step()) {
+        return std::nullopt;
+    }
+    return std::make_pair(st.column_text(0), st.column_text(1));
+}
+
+void StateStore::bind_account(const std::string& organization_id, const std::string& base_url,
+                              const std::string& company_name) {
+    sqlite::Transaction tx(m_db);
+    m_db.prepare(fmt::format(R"sql(
+INSERT INTO account (id, organization_id, base_url, company_name, bound_at)
+VALUES (1, ?1, ?2, ?3, {0})
+ON CONFLICT (id) DO UPDATE SET base_url = excluded.base_url,
+    company_name = excluded.company_name
+WHERE organization_id = excluded.organization_id)sql",
+                             k_now))
+        .bind(1, organization_id)
+        .bind(2, base_url)
+        .bind(3, company_name)
+        .run();
+    tx.commit();
+}
+
+std::vector<LedgerEntry> StateStore::entries(const std::string& kind) {
+    auto st = m_db.prepare(
+        fmt::format("SELECT {} FROM ledger WHERE kind = ?1 ORDER BY key", k_entry_columns));
+    st.bind(1, kind);
+    std::vector<LedgerEntry> out;
+    while (st.step()) {
+        out.push_back(read_entry(st));
+    }
+    return out;
 }
 
 std::optional<std::string> StateStore::cursor(const std::string& name) {

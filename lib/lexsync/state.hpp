@@ -10,6 +10,7 @@
 #include <lexsync/sqlite.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lexsync {
@@ -49,6 +50,17 @@ public:
     std::vector<LedgerEntry> pending(const std::string& kind);
     // Number of entries of `kind` with status done.
     std::int64_t count_done(const std::string& kind);
+
+    // Every entry of `kind`, ordered by key.
+    std::vector<LedgerEntry> entries(const std::string& kind);
+
+    // The lexoffice account {organizationId, base URL} the ledger is bound to, if any.
+    std::optional<std::pair<std::string, std::string>> bound_account();
+    // Binds an unbound ledger to `organization_id` at `base_url`; a ledger bound to the same
+    // organisation only updates the URL and company name, one bound to another stays unchanged
+    // (check bound_account() afterwards).
+    void bind_account(const std::string& organization_id, const std::string& base_url,
+                      const std::string& company_name);
 
     // A key/value cursor per job (e.g. the last pull's updated date).
     std::optional<std::string> cursor(const std::string& name);

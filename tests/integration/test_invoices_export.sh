@@ -65,7 +65,9 @@ killed_then_rerun() {
 
   lexsync -v invoices export "$WORK/invoices.csv" -o json "$@" >"$WORK/again.json" 2>"$WORK/again.log"
   assert_eq "$(count_writes "$WORK/again.log")" "0" "writes of a plain re-run"
-  assert_eq "$(grep -c '→ ' "$WORK/again.log" || true)" "0" "requests of a plain re-run"
+  # A plain re-run reads only the account its ledger belongs to.
+  assert_eq "$(grep -c '→ ' "$WORK/again.log" || true)" "1" "requests of a plain re-run"
+  assert_eq "$(grep -c '→ GET .*/v1/profile' "$WORK/again.log" || true)" "1" "account reads of a plain re-run"
   assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/again.json")" "skipped" "plain re-run actions"
 }
 

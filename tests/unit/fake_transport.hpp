@@ -27,6 +27,9 @@ inline std::string fixture(std::string_view name) {
     return s.str();
 }
 
+// The organisation a FakeTransport answers for GET /v1/profile when no stub is given.
+inline constexpr const char* k_fake_organization_id = "f0000000-0000-4000-8000-00000000000f";
+
 class FakeTransport final : public http::Transport {
 public:
     // Answers the next `method` request to `target` ("/v1/contacts?page=0&size=25") with `status`.
@@ -59,6 +62,17 @@ public:
                 stub.used = true;
                 return stub.result;
             }
+        }
+        if (request.method == http::Method::get && t.path == "/v1/profile" && t.query.empty()) {
+            // Every command that touches the ledger reads the account once; without a stub of
+            // its own a test gets this organisation, and the request is not listed in
+            // requests() so that counts stay those of the command's work.
+            m_requests.pop_back();
+            http::Response r;
+            r.status = 200;
+            r.body = std::string(R"({"organizationId":")") + k_fake_organization_id +
+                     R"(","companyName":"Test GmbH","taxType":"net","smallBusiness":false})";
+            return r;
         }
         const std::string what = std::string(http::method_name(request.method)) + " " + request.url;
         ADD_FAIL_CHECK_AT(__FILE__, __LINE__, "unexpected request: " << what);

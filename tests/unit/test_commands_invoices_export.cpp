@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <lexsync/account.hpp>
 #include <lexsync/json.hpp>
 #include <lexsync/state.hpp>
 #include <map>
@@ -112,7 +113,9 @@ struct Harness {
     }
 
     lexsync::StateStore state() {
-        return lexsync::StateStore(dir.path / "state" / "lexsync" / "default" / "state.db");
+        return lexsync::StateStore(lexsync::ledger_file(
+            dir.path / "state" / "lexsync" / "default",
+            {lexsync::testing::k_fake_organization_id, "", "http://lexoffice.test"}));
     }
 };
 

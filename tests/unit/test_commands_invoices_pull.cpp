@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <lexsync/account.hpp>
 #include <lexsync/json.hpp>
 #include <lexsync/state.hpp>
 #include <map>
@@ -393,7 +394,7 @@ TEST_SUITE("lexsync invoices pull") {
         REQUIRE(records[0]["files"].Size() == 2);
         CHECK(std::string(records[0]["files"][0].GetString()) == "RE0001.pdf");
         CHECK(records[2]["files"].Size() == 0);
-        CHECK(o.err.find("3 vouchers (3 fetched, 0 unchanged), 3 files written, 10 requests") !=
+        CHECK(o.err.find("3 vouchers (3 fetched, 0 unchanged), 3 files written, 11 requests") !=
               std::string::npos);
 
         // index.json: per-voucher data and exact totals.
@@ -457,7 +458,9 @@ TEST_SUITE("lexsync invoices pull") {
         CHECK(xlsx.rfind("PK\x03\x04", 0) == 0);
 
         // The ledger knows every archived voucher.
-        lexsync::StateStore state(h.dir.path / "state" / "lexsync" / "default" / "state.db");
+        lexsync::StateStore state(lexsync::ledger_file(
+            h.dir.path / "state" / "lexsync" / "default",
+            {lexsync::testing::k_fake_organization_id, "", "http://api.test"}));
         auto e = state.get("archive", k_id1);
         REQUIRE(e);
         CHECK(e->remote_number == "RE0001");
@@ -465,7 +468,7 @@ TEST_SUITE("lexsync invoices pull") {
         CHECK(state.count_done("archive") == 3);
     }
 
-    TEST_CASE("a re-run reads only the voucher list when nothing changed") {
+    TEST_CASE("a re-run reads only the account and the voucher list when nothing changed") {
         Harness h;
         h.stub_first_pull();
         REQUIRE(h.run(h.pull_args()).code == 0);
@@ -485,7 +488,7 @@ TEST_SUITE("lexsync invoices pull") {
         }
         CHECK(records[0]["files"].Size() == 2);
         CHECK(slurp(h.out_dir() / "index.json") == index_before);
-        CHECK(o.err.find("(0 fetched, 3 unchanged), 0 files written, 1 request") !=
+        CHECK(o.err.find("(0 fetched, 3 unchanged), 0 files written, 2 requests") !=
               std::string::npos);
 
         // A deleted document makes its voucher be fetched again.

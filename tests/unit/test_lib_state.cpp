@@ -1,6 +1,8 @@
+#include <chrono>
 #include <cstdlib>
 #include <doctest/doctest.h>
 #include <filesystem>
+#include <lexsync/account.hpp>
 #include <lexsync/state.hpp>
 #include <sys/stat.h>
 
@@ -38,7 +40,7 @@ TEST_SUITE("lexsync::StateStore") {
         CHECK(mode_of(db) == 0600);
         auto st = store.db().prepare("PRAGMA user_version");
         REQUIRE(st.step());
-        CHECK(st.column_int(0) == 1);
+        CHECK(st.column_int(0) == 2);
         auto jm = store.db().prepare("PRAGMA journal_mode");
         REQUIRE(jm.step());
         CHECK(jm.column_text(0) == "wal");
@@ -175,5 +177,59 @@ TEST_SUITE("lexsync::StateStore") {
         CHECK(clock.total_slept() == std::chrono::seconds(6));
         CHECK(lexsync::wait_until_settled(clock, {old_one, recent}, std::chrono::seconds(10)) ==
               lexsync::Clock::duration::zero());
+    }
+}
+
+TEST_SUITE("lexsync::Account") {
+    TEST_CASE("each organisation and API host has its own ledger, bound on first use") {
+        TempDir dir;
+        const lexsync::Account a{"aaaaaaaa-0000-4000-8000-000000000001", "Alpha GmbH",
+                                 "https://api.lexware.io"};
+        const lexsync::Account b{"bbbbbbbb-0000-4000-8000-000000000002", "Beta GmbH",
+                                 "https://api.lexware.io"};
+        const lexsync::Account legacy_host{a.organization_id, a.company_name,
+                                           "https://API.lexoffice.io/"};
+        const lexsync::Account local{a.organization_id, a.company_name, "http://127.0.0.1:8080"};
+        CHECK(lexsync::ledger_file(dir.path, a) != lexsync::ledger_file(dir.path, b));
+        CHECK(lexsync::ledger_file(dir.path, a) == lexsync::ledger_file(dir.path, legacy_host));
+        CHECK(lexsync::ledger_file(dir.path, a) != lexsync::ledger_file(dir.path, local));
+        {
+            auto store = lexsync::open_account_state(dir.path, a);
+            store->mark_pending("invoice", "invoice:RE-1", "h", 1);
+            const auto bound = store->bound_account();
+            REQUIRE(bound);
+            CHECK(bound->first == a.organization_id);
+        }
+        // Another organisation sees nothing of it.
+        auto other = lexsync::open_account_state(dir.path, b);
+        CHECK_FALSE(other->get("invoice", "invoice:RE-1"));
+        // A file of one organisation opened for another (a copy) is refused.
+        fs::copy_file(lexsync::ledger_file(dir.path, a), dir.path / "copy.db");
+        lexsync::StateStore copy(dir.path / "copy.db");
+        copy.bind_account(b.organization_id, b.base_url, b.company_name);
+        CHECK(copy.bound_account()->first == a.organization_id);
+    }
+
+    TEST_CASE("an organisation id from the server never leaves the state directory") {
+        TempDir dir;
+        const lexsync::Account evil{"../../etc/x", "", "https://api.lexware.io"};
+        const auto file = lexsync::ledger_file(dir.path, evil);
+        CHECK(file.parent_path() == dir.path);
+        CHECK(file.filename().string().find("..") == std::string::npos);
+    }
+
+    TEST_CASE("remembering the account of a profile reports a change of organisation") {
+        TempDir dir;
+        const lexsync::Account a{"aaaaaaaa-0000-4000-8000-000000000001", "Alpha GmbH",
+                                 "https://api.lexware.io"};
+        const lexsync::Account b{"bbbbbbbb-0000-4000-8000-000000000002", "Beta GmbH",
+                                 "https://api.lexware.io"};
+        CHECK_FALSE(lexsync::remember_account(dir.path, "shop", a));
+        CHECK_FALSE(lexsync::remember_account(dir.path, "shop", a));
+        const auto before = lexsync::remember_account(dir.path, "shop", b);
+        REQUIRE(before);
+        CHECK(before->organization_id == a.organization_id);
+        CHECK(before->company_name == "Alpha GmbH");
+        CHECK_FALSE(lexsync::remember_account(dir.path, "other", b));
     }
 }

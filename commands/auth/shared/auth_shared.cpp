@@ -132,6 +132,29 @@ Result<json::Document, ApiError> fetch_profile_oauth(Context& ctx,
     return client.get_json("/v1/profile");
 }
 
+void note_account(Context& ctx, const config::ResolvedProfile& profile, const json::Value& org) {
+    auto account = account_from_profile(org, profile.base_url);
+    if (!account) {
+        return;
+    }
+    std::optional<Account> before;
+    try {
+        before = remember_account(profile.state_dir, profile.name, *account);
+    } catch (const std::exception& e) {
+        ctx.warn(fmt::format("could not record the organisation of profile '{}': {}", profile.name,
+                             e.what()));
+        return;
+    }
+    if (before) {
+        ctx.warn(fmt::format(
+            "profile '{}' worked on another lexoffice organisation before ({} {}, {}); this key "
+            "belongs to {} {}. Each organisation has its own ledger: what was exported to the "
+            "other one is not skipped here, lexsync looks every item up in this organisation",
+            profile.name, before->company_name, before->organization_id, before->base_url,
+            account->company_name, account->organization_id));
+    }
+}
+
 std::string read_secret_from_terminal(const std::string& prompt, std::ostream& err) {
     err << prompt << std::flush;
     EchoOff echo_off(STDIN_FILENO);

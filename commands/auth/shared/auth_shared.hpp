@@ -46,6 +46,11 @@ std::string read_secret_from_terminal(const std::string& prompt, std::ostream& e
 // prompt (ctx.read_secret when set). Throws Error(config) when it is empty.
 BearerToken read_api_key(Context& ctx, bool from_stdin);
 
+// Records the organisation `org` (a GET /v1/profile answer) as the one profile `profile` works on
+// and warns on stderr when it worked on another one before: its ledger stays with that
+// organisation, and the new one starts with its own.
+void note_account(Context& ctx, const config::ResolvedProfile& profile, const json::Value& org);
+
 // "env", "command", "file" or "none".
 const char* source_name(credentials::Source s);
 
