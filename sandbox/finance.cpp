@@ -578,13 +578,15 @@ ApiResponse create_hint(Store& store, const ApiRequest& req) {
         !store.get(req.org_id, "invoices", voucher)) {
         return validation_error(req.path, {{"INVALID", "voucherId", "unknown voucher"}});
     }
-    if (store.get(req.org_id, k_hints, voucher)) {
-        // [U] One hint per voucher; the status of a second one is not documented.
+    // [U] One hint per voucher and transaction: a receipt paid in several charges gets one hint
+    // per charge. The status of a repeated hint is not documented; the sandbox answers 409.
+    const std::string id = voucher + "/" + (ref.empty() ? "e2e:" + e2e : ref);
+    if (store.get(req.org_id, k_hints, id)) {
         return regular_error(409, req.path,
                              "A transaction assignment hint for this voucher already exists");
     }
     StoredResource r;
-    r.id = voucher;
+    r.id = id;
     r.created = now_timestamp();
     r.updated = r.created;
     r.doc = to_json(in);
@@ -686,8 +688,26 @@ std::optional<ApiResponse> route(Store& store, const ApiRequest& req) {
             if (!store.get(req.org_id, k_transactions, id)) {
                 return not_found(req, "Financial transaction");
             }
-            // Assignments are made by the user in the web app; the sandbox has none.
+            // [U] lexoffice's automatic assignment links a transaction to the vouchers hinted for
+            // its externalReference; the sandbox does so at once. Other assignments are made by
+            // the user in the web app, which the sandbox has not.
+            const auto t = store.get(req.org_id, k_transactions, id);
+            JsonDocument td;
+            parse_json(td, t->doc);
+            const std::string ref = member_string(td, "externalReference");
             JsonDocument out(rapidjson::kArrayType);
+            auto& a = out.GetAllocator();
+            for (const auto& h : store.list(req.org_id, k_hints)) {
+                JsonDocument hd;
+                parse_json(hd, h.doc);
+                if (!ref.empty() && member_string(hd, "externalReference") == ref) {
+                    JsonValue item(rapidjson::kObjectType);
+                    item.AddMember("id", json_str(ascii_lower(member_string(hd, "voucherId")), a),
+                                   a);
+                    item.AddMember("type", "voucher", a);
+                    out.PushBack(item, a);
+                }
+            }
             return json_response(200, out);
         }
         if (seg.size() == 3 && m == "DELETE") {

@@ -32,12 +32,13 @@ namespace {
 // the transaction's external reference): remote_id the financialTransactionId, remote_number the
 // account's reference, remote_version what the transaction moves the balance by (amount + fee, in
 // 1/10000), so that the balance lexsync sets is the opening balance plus every transaction it
-// has exported, each counted once. "finance-hint" (key: the voucher id, one hint per voucher):
-// remote_number the transaction's reference. "finance-csv" (key: the transaction's reference):
-// content_hash and remote_number the bank-statement file it was (or, while pending, is being)
-// written to. Receipts share the ledger of
-// `vouchers upload` ("receipt" and "receipt-voucher", keyed by the file's SHA-256), so a receipt
-// either command uploaded is never uploaded again by the other.
+// has exported, each counted once. "finance-hint" (key: the voucher id, a space and the
+// transaction's reference; one hint per charge of a receipt; older ledgers keyed by the voucher
+// id alone): remote_number the transaction's reference. "finance-csv" (key: the transaction's
+// reference): content_hash and remote_number the bank-statement file it was (or, while pending, is
+// being) written to. Receipts share the ledger of `vouchers upload` ("receipt" and
+// "receipt-voucher", keyed by the file's SHA-256), so a receipt either command uploaded is never
+// uploaded again by the other.
 constexpr const char* k_account = "finance-account";
 constexpr const char* k_transaction = "finance-transaction";
 constexpr const char* k_hint = "finance-hint";
@@ -74,12 +75,14 @@ struct Row {
     file_check::FileKind kind = file_check::FileKind::pdf;
     std::optional<vch::VoucherInput> voucher;
     const vch::PostingCategory* category = nullptr;
+    // Another row paid the same receipt (a split payment): the row holding its voucher.
+    const Row* split_of = nullptr;
     // Outcomes.
     std::string action = "pending"; // pushed, confirmed, skipped, written, failed, unknown, planned
     std::string remote_id;          // financialTransactionId
     std::string voucher_id;
     std::string voucher_action; // created, existing, found, failed, unknown, planned, "" (none)
-    std::string hint;           // sent, existing, failed, unknown, skipped, planned, "" (none)
+    std::string hint;           // sent, existing, failed, unknown, planned, "" (none)
     std::vector<std::string> reasons;
 };
 
@@ -157,15 +160,16 @@ struct Summary {
 [[noreturn]] void finance_unavailable(const std::string& why) {
     throw Error(
         ExitCode::config,
-        fmt::format("lexoffice's finance endpoints need a partner OAuth connection with the "
-                    "scopes finance.read, finance.write and "
-                    "transaction-assignment-hint.write; {}. Connect with `lexsync auth login "
-                    "--oauth --scopes finance.read,finance.write,"
-                    "transaction-assignment-hint.write,vouchers.read,vouchers.write,"
-                    "files.write`, or write lexoffice's bank-statement CSV for its manual "
-                    "import instead: --format lexoffice-csv --out FILE (receipts still go up "
-                    "as vouchers). Nothing was sent",
-                    why));
+        fmt::format(
+            "lexoffice's finance endpoints need a partner OAuth connection with the "
+            "scopes finance.read, finance.write and "
+            "transaction-assignment-hint.write; {}. Connect with `lexsync auth login "
+            "--oauth --scopes finance.read,finance.write,"
+            "transaction-assignment-hint.write,vouchers.read,vouchers.write,voucherlist.read,"
+            "files.write`, or write lexoffice's bank-statement CSV for its manual "
+            "import instead: --format lexoffice-csv --out FILE (receipts still go up "
+            "as vouchers). Nothing was sent",
+            why));
 }
 
 // Renames the issue fields of the shared voucher checks to this command's field names.
@@ -224,14 +228,30 @@ public:
             return id;
         }
         if (r.error().maybe_executed) {
-            // The POST may have created it: look again by its reference, never post twice.
-            found = find_account(spec.external_reference);
-            if (!found.empty()) {
-                record_account(spec, found);
-                ++m_sum.accounts_created;
-                return found;
+            // The POST may have created it: look again by its reference once the request can
+            // no longer be in flight, and post again only when it is not there.
+            for (int attempt = 1; attempt <= 3; ++attempt) {
+                state().mark_pending(k_account, spec.external_reference, "", m_run);
+                wait_for({*state().get(k_account, spec.external_reference)});
+                found = find_account(spec.external_reference);
+                if (!found.empty()) {
+                    record_account(spec, found);
+                    ++m_sum.accounts_created;
+                    return found;
+                }
+                r = client().post_json("/v1/finance/accounts", account_body(spec));
+                if (r) {
+                    const std::string id = json::get_string(*r, "id").value_or("");
+                    record_account(spec, id);
+                    ++m_sum.accounts_created;
+                    return id;
+                }
+                if (!r.error().maybe_executed) {
+                    break;
+                }
             }
-        } else {
+        }
+        if (!r.error().maybe_executed) {
             state().forget(k_account, spec.external_reference);
         }
         throw_api_error(r.error(), "creating the financial account '" + spec.name + "'");
@@ -253,6 +273,12 @@ public:
             }
             if (e) {
                 was_pending.insert(r.ref);
+                if (!settled(*e)) {
+                    // An earlier run's batch may still be in flight: sent again at the end.
+                    r.action = "pending";
+                    m_pending_tx.push_back(&r);
+                    continue;
+                }
             }
             todo.push_back(&r);
         }
@@ -288,29 +314,32 @@ public:
         }
         m_sum.balance = target.to_fixed(2);
         const std::string path = "/v1/finance/accounts/" + account_id;
-        auto account = client().get_json(path);
-        if (!account) {
-            warn_balance(account.error());
-            return;
-        }
-        if (json::get_decimal(*account, "balance") == target) {
-            return;
-        }
-        // PUT with the lockVersion just read; on 409 read again and retry once.
-        auto r = client().put_json(path, balance_body(*account, target));
-        if (!r && r.error().kind == ApiError::Kind::conflict) {
-            auto fresh = client().get_json(path);
-            if (!fresh) {
-                warn_balance(fresh.error());
+        // PUT with the lockVersion just read. A stale version (409) or an unclear answer reads
+        // again: the PUT sets an absolute balance, so repeating it cannot count anything twice.
+        for (int attempt = 1;; ++attempt) {
+            auto account = client().get_json(path);
+            if (!account) {
+                warn_balance(account.error());
                 return;
             }
-            r = client().put_json(path, balance_body(*fresh, target));
+            if (json::get_decimal(*account, "balance") == target) {
+                return;
+            }
+            auto r = client().put_json(path, balance_body(*account, target));
+            if (r) {
+                m_sum.balance_updated = true;
+                return;
+            }
+            const bool again =
+                r.error().kind == ApiError::Kind::conflict || r.error().maybe_executed;
+            if (!again || attempt >= k_rounds) {
+                warn_balance(r.error());
+                return;
+            }
+            if (r.error().maybe_executed) {
+                m_sum.balance_updated = true;
+            }
         }
-        if (!r) {
-            warn_balance(r.error());
-            return;
-        }
-        m_sum.balance_updated = true;
     }
 
     // --- Receipts ---
@@ -321,46 +350,42 @@ public:
             if (!r.voucher) {
                 continue;
             }
-            if (m_stopped) {
+            if (m_stopped && r.split_of == nullptr) {
                 r.voucher_action = "failed";
                 r.reasons.emplace_back("receipt not uploaded: the run stopped");
-                ++m_sum.vouchers_failed;
                 continue;
             }
+            if (r.split_of != nullptr) {
+                continue; // the voucher of another charge (see finish_receipts)
+            }
             if (auto s = by_sha.find(r.sha); s != by_sha.end()) {
-                r.voucher_id = s->second->voucher_id;
-                r.voucher_action = r.voucher_id.empty() ? "failed" : "existing";
-                r.reasons.push_back(fmt::format("same receipt as line {}", s->second->in->line));
+                r.split_of = s->second;
                 continue;
             }
             by_sha.emplace(r.sha, &r);
             voucher_for(r);
-            if (r.voucher_action == "created") {
-                ++m_sum.vouchers_created;
-            } else if (r.voucher_action == "existing" || r.voucher_action == "found") {
-                ++m_sum.vouchers_existing;
-            } else {
-                ++m_sum.vouchers_failed;
-            }
         }
     }
 
     // --- Hints ---
 
     void send_hints() {
+        // A ledger without hints (new, or deleted) first asks lexoffice which vouchers the
+        // transactions are assigned to, so that no hint is sent twice.
+        m_check_assignments = state().count_done(k_hint) == 0;
         for (auto& r : m_rows) {
             if (!r.voucher) {
                 continue;
             }
             if (r.voucher_id.empty()) {
-                r.hint = "skipped";
+                r.hint = "failed";
                 r.reasons.emplace_back("no hint: the voucher is missing");
                 ++m_sum.hints_failed;
                 continue;
             }
             const auto tx = state().get(k_transaction, r.ref);
             if (!tx || tx->status != "done") {
-                r.hint = "skipped";
+                r.hint = "failed";
                 r.reasons.emplace_back("no hint: the transaction is not in lexoffice yet");
                 ++m_sum.hints_failed;
                 continue;
@@ -371,7 +396,90 @@ public:
                 ++m_sum.hints_failed;
                 continue;
             }
-            hint_for(r);
+            hint_for(r, tx->remote_id);
+        }
+        reconcile_hints();
+    }
+
+    // --- Reconciliation ---
+
+    // Settles the writes of this run (and of interrupted runs) whose answer was unclear: once no
+    // such request can still be in flight, transactions are sent again (lexoffice skips the
+    // references it knows and answers the stored record), vouchers are looked up by number and
+    // attaches by the voucher's files. A few rounds, because a second attempt can meet a fault
+    // too; what stays unclear is reported unknown and looked up again by the next run.
+    void reconcile(const std::string& account_id, const std::string& account_ref) {
+        for (int round = 1; round <= k_rounds && !m_stopped &&
+                            (!m_pending_tx.empty() || !m_pending_receipts.empty());
+             ++round) {
+            std::vector<LedgerEntry> entries;
+            for (Row* r : m_pending_tx) {
+                if (auto e = state().get(k_transaction, r->ref); e && e->status == "pending") {
+                    entries.push_back(*e);
+                }
+            }
+            for (Row* r : m_pending_receipts) {
+                for (const char* kind : {k_receipt, k_receipt_voucher}) {
+                    if (auto e = state().get(kind, r->sha); e && e->status == "pending") {
+                        entries.push_back(*e);
+                    }
+                }
+            }
+            wait_for(entries, m_pending_tx.size() + m_pending_receipts.size());
+            const std::vector<Row*> tx = std::move(m_pending_tx);
+            m_pending_tx.clear();
+            std::set<std::string> refs;
+            for (Row* r : tx) {
+                refs.insert(r->ref);
+            }
+            for (const auto& [first, last] : batches(tx.size())) {
+                push_batch(std::vector<Row*>(tx.begin() + static_cast<long>(first),
+                                             tx.begin() + static_cast<long>(last)),
+                           account_id, account_ref, refs);
+            }
+            const std::vector<Row*> receipts = std::move(m_pending_receipts);
+            m_pending_receipts.clear();
+            for (Row* r : receipts) {
+                r->reasons.clear();
+                voucher_for(*r);
+            }
+        }
+        for (Row* r : m_pending_tx) {
+            r->action = "unknown";
+            r->reasons.emplace_back("still unclear; the next run sends it again (lexoffice skips "
+                                    "known references)");
+            ++m_sum.unknown;
+        }
+        m_pending_tx.clear();
+        for (Row* r : m_pending_receipts) {
+            r->voucher_action = "unknown";
+            r->reasons.emplace_back("still unclear; the next run looks it up in lexoffice");
+        }
+        m_pending_receipts.clear();
+    }
+
+    // Counts the receipts' outcomes, and gives the other charges of a split payment the voucher
+    // of the row that holds it.
+    void finish_receipts() {
+        for (auto& r : m_rows) {
+            if (!r.voucher) {
+                continue;
+            }
+            if (r.split_of != nullptr) {
+                r.voucher_id = r.split_of->voucher_id;
+                r.voucher_action = r.voucher_id.empty() ? "failed" : "existing";
+                r.reasons.push_back(
+                    fmt::format("one receipt paid in several charges: the voucher of line {}",
+                                r.split_of->in->line));
+                continue;
+            }
+            if (r.voucher_action == "created") {
+                ++m_sum.vouchers_created;
+            } else if (r.voucher_action == "existing" || r.voucher_action == "found") {
+                ++m_sum.vouchers_existing;
+            } else {
+                ++m_sum.vouchers_failed;
+            }
         }
     }
 
@@ -379,9 +487,11 @@ private:
     StateStore& state() { return m_ctx.state(); }
     ApiClient& client() { return m_ctx.client(); }
 
+    // Network failures that did not send the request, rate-limit and auth failures after every
+    // retry stop the run; an unclear answer to a write does not (it is reconciled).
     void stop_on(const ApiError& e) {
-        if (e.kind == ApiError::Kind::network || e.kind == ApiError::Kind::rate_limited ||
-            e.kind == ApiError::Kind::auth) {
+        if ((e.kind == ApiError::Kind::network && !e.maybe_executed) ||
+            e.kind == ApiError::Kind::rate_limited || e.kind == ApiError::Kind::auth) {
             if (!m_stopped) {
                 m_stopped = true;
                 m_stop_error = e;
@@ -467,15 +577,7 @@ private:
         for (Row* r : batch) {
             state().mark_pending(k_transaction, r->ref, sha256_hex(r->ref), m_run);
         }
-        bool resent = false;
         auto res = client().post_json("/v1/finance/transactions", body);
-        if (!res && res.error().maybe_executed) {
-            // The batch may have been stored. Sending it again is safe: lexoffice skips every
-            // transaction whose externalReference it knows and answers the existing record
-            // (§10.2). The records are read back below to confirm.
-            resent = true;
-            res = client().post_json("/v1/finance/transactions", body);
-        }
         if (!res) {
             const ApiError& e = res.error();
             if (e.status == 403) {
@@ -484,11 +586,14 @@ private:
             stop_on(e);
             for (Row* r : batch) {
                 if (e.maybe_executed) {
-                    r->action = "unknown";
-                    r->reasons.push_back(e.describe() +
-                                         "; the next run sends it again (lexoffice skips known "
-                                         "references)");
-                    ++m_sum.unknown;
+                    // The batch may have been stored. Sending it again is safe once it can no
+                    // longer be in flight: lexoffice skips every transaction whose
+                    // externalReference it knows and answers the existing record (§10.2).
+                    state().mark_pending(k_transaction, r->ref, sha256_hex(r->ref), m_run);
+                    r->action = "pending";
+                    r->reasons.clear();
+                    r->reasons.push_back(e.describe());
+                    m_pending_tx.push_back(r);
                 } else {
                     state().forget(k_transaction, r->ref);
                     fail(*r, e.describe());
@@ -512,7 +617,7 @@ private:
                 ++m_sum.unknown;
                 continue;
             }
-            const bool confirm = resent || was_pending.count(r->ref) > 0;
+            const bool confirm = was_pending.count(r->ref) > 0;
             if (confirm) {
                 // An earlier attempt had an unclear outcome: read the record back.
                 auto check = client().get_json("/v1/finance/transactions/" + it->second);
@@ -528,6 +633,7 @@ private:
             r->remote_id = it->second;
             r->action = confirm ? "confirmed" : "pushed";
             if (confirm) {
+                r->reasons.clear();
                 r->reasons.emplace_back("an earlier attempt had no clear answer; confirmed once");
             }
             ++m_sum.pushed;
@@ -550,14 +656,41 @@ private:
         state().mark_done(e);
     }
 
-    std::optional<std::vector<json::Document>> lookup(Row& r) {
-        auto found = vch::find_by_number(client(), r.voucher->voucher_number);
-        if (!found) {
-            stop_on(found.error());
+    // With `fresh` (an unclear POST) the number is looked up on its own, else in the voucher
+    // list read once per run for the receipts' types and dates.
+    std::optional<std::vector<json::Document>> lookup(Row& r, bool fresh) {
+        auto failed = [&](const ApiError& e) {
+            stop_on(e);
             r.voucher_action = "failed";
             r.reasons.push_back("looking up voucher number " + r.voucher->voucher_number + ": " +
-                                found.error().describe());
+                                e.describe());
             return std::nullopt;
+        };
+        Result<std::vector<json::Document>, ApiError> found{std::vector<json::Document>()};
+        if (!fresh && !m_numbers && !m_no_voucher_list) {
+            auto listed = vch::list_vouchers(client(), numbers_query());
+            if (listed) {
+                m_numbers = vch::NumberIndex(*listed);
+            } else if (listed.error().status == 403) {
+                // A connection without voucherlist.read: one lookup per number instead.
+                m_no_voucher_list = true;
+            } else {
+                return failed(listed.error());
+            }
+        }
+        if (fresh || !m_numbers) {
+            found = vch::find_by_number(client(), r.voucher->voucher_number);
+        } else {
+            for (const auto& id : m_numbers->find(r.voucher->voucher_number, r.voucher->type)) {
+                auto v = vch::get_voucher(client(), m_ctx.clock, id);
+                if (!v) {
+                    return failed(v.error());
+                }
+                found->push_back(std::move(*v));
+            }
+        }
+        if (!found) {
+            return failed(found.error());
         }
         std::vector<json::Document> same_type;
         for (auto& v : *found) {
@@ -579,6 +712,11 @@ private:
         if (receipt && receipt->status == "done") {
             r.voucher_id = receipt->remote_id;
             r.voucher_action = "existing";
+            return;
+        }
+        if ((receipt && !settled(*receipt)) || (rv && !settled(*rv))) {
+            // An earlier write may still be in flight: looked up at the end of the run.
+            pending_receipt(r, "an earlier write of this receipt had no clear answer");
             return;
         }
         if (rv && rv->status == "done") {
@@ -605,7 +743,7 @@ private:
             return;
         }
         // Vouchers reconcile by number: one already in lexoffice is used, not made again.
-        auto found = lookup(r);
+        auto found = lookup(r, rv && rv->status == "pending");
         if (!found) {
             return;
         }
@@ -638,19 +776,16 @@ private:
         std::string id;
         if (post) {
             id = json::get_string(*post, "id").value_or("");
-        } else if (post.error().maybe_executed) {
-            // Never post twice: look the number up, and leave it pending when it is not there.
-            auto again = lookup(r);
-            if (again && !again->empty()) {
-                id = json::get_string(again->front(), "id").value_or("");
-            } else {
-                stop_on(post.error());
-                r.voucher_action = "unknown";
-                r.reasons.push_back(post.error().describe() + "; voucher number " +
-                                    r.voucher->voucher_number +
-                                    " not found afterwards, the next run checks again");
-                return;
+            if (m_numbers) {
+                m_numbers->add(r.voucher->voucher_number, r.voucher->type, id);
             }
+        } else if (post.error().maybe_executed) {
+            // Never post twice: the number is looked up once the POST can no longer be in
+            // flight.
+            stop_on(post.error());
+            state().mark_pending(k_receipt_voucher, r.sha, category_hash(r.category->id), m_run);
+            pending_receipt(r, "creating the voucher: " + post.error().describe());
+            return;
         } else {
             stop_on(post.error());
             state().forget(k_receipt_voucher, r.sha);
@@ -682,10 +817,9 @@ private:
         }
         stop_on(a.error());
         if (a.error().maybe_executed) {
-            r.voucher_action = "unknown";
-            r.reasons.push_back(a.error().describe() +
-                                "; the attach may have happened, the next run checks the "
-                                "voucher's files");
+            // The voucher's files tell, once the attach can no longer be in flight.
+            state().mark_pending(k_receipt, r.sha, r.sha, m_run);
+            pending_receipt(r, "attaching the receipt: " + a.error().describe());
             return;
         }
         state().forget(k_receipt, r.sha);
@@ -694,10 +828,13 @@ private:
                             "; the next run attaches it");
     }
 
+    // The ledger key of the hint of `r`: the voucher and the transaction (one hint per charge).
+    static std::string hint_key(const Row& r) { return r.voucher_id + " " + r.ref; }
+
     void record_hint(const Row& r) {
         LedgerEntry e;
         e.kind = k_hint;
-        e.key = r.voucher_id;
+        e.key = hint_key(r);
         e.content_hash = sha256_hex(r.ref);
         e.status = "done";
         e.remote_number = r.ref;
@@ -705,40 +842,80 @@ private:
         state().mark_done(e);
     }
 
-    // A second hint for one voucher: lexoffice allows one per voucher and says so with 409
-    // (or a 406 naming it).
-    static bool already_exists(const ApiError& e) {
+    void hint_existing(Row& r, const std::string& why) {
+        record_hint(r);
+        r.hint = "existing";
+        if (!why.empty()) {
+            r.reasons.push_back(why);
+        }
+        ++m_sum.hints_existing;
+    }
+
+    // True when lexoffice has assigned transaction `transaction_id` to the voucher of `r`
+    // (GET /v1/finance/transactions/{id}/assignments); nullopt when that cannot be read.
+    std::optional<bool> assigned(const Row& r, const std::string& transaction_id) {
+        if (transaction_id.empty()) {
+            return std::nullopt;
+        }
+        auto a = client().get_json("/v1/finance/transactions/" + transaction_id + "/assignments");
+        if (!a || !a->IsArray()) {
+            return std::nullopt;
+        }
+        for (const auto& x : a->GetArray()) {
+            if (json::get_string(x, "id").value_or("") == r.voucher_id) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // A refused hint: lexoffice takes one hint per voucher and transaction and answers a second
+    // with 409 (or 406). Recognised by the status and a lookup, never by the message: the
+    // transaction already assigned to the voucher, or the voucher readable (then the request was
+    // well formed and only the existing hint is left to refuse it).
+    bool refused_as_existing(Row& r, const ApiError& e, const std::string& transaction_id) {
         if (e.status == 409) {
             return true;
         }
         if (e.status != 406) {
             return false;
         }
-        std::string text = e.describe();
-        std::transform(text.begin(), text.end(), text.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        return text.find("exist") != std::string::npos;
+        if (assigned(r, transaction_id).value_or(false)) {
+            return true;
+        }
+        auto v = vch::get_voucher(client(), m_ctx.clock, r.voucher_id, 1);
+        return v.has_value();
     }
 
-    void hint_for(Row& r) {
+    void hint_for(Row& r, const std::string& transaction_id) {
+        if (const auto h = state().get(k_hint, hint_key(r)); h && h->status == "done") {
+            r.hint = "existing";
+            ++m_sum.hints_existing;
+            return;
+        }
         if (const auto h = state().get(k_hint, r.voucher_id); h && h->status == "done") {
+            // Ledgers before hints per charge: keyed by the voucher alone.
             if (h->remote_number == r.ref) {
                 r.hint = "existing";
                 ++m_sum.hints_existing;
-            } else {
-                r.hint = "skipped";
-                r.reasons.push_back("the voucher is already hinted for transaction " +
-                                    h->remote_number + " (one hint per voucher)");
-                ++m_sum.hints_failed;
+                return;
             }
+        }
+        const auto pending = state().get(k_hint, hint_key(r));
+        if (pending && !settled(*pending)) {
+            r.hint = "pending";
+            m_pending_hints.emplace_back(&r, transaction_id);
             return;
         }
-        state().mark_pending(k_hint, r.voucher_id, sha256_hex(r.ref), m_run);
+        if (m_check_assignments || pending) {
+            if (assigned(r, transaction_id).value_or(false)) {
+                hint_existing(r, "the transaction is assigned to the voucher in lexoffice");
+                return;
+            }
+        }
+        state().mark_pending(k_hint, hint_key(r), sha256_hex(r.ref), m_run);
         const std::string body = hint_body(r.voucher_id, r.ref);
         auto res = client().post_json("/v1/transaction-assignment-hint", body);
-        if (!res && res.error().maybe_executed) {
-            res = client().post_json("/v1/transaction-assignment-hint", body);
-        }
         if (res) {
             record_hint(r);
             r.hint = "sent";
@@ -746,10 +923,8 @@ private:
             return;
         }
         const ApiError& e = res.error();
-        if (already_exists(e)) {
-            record_hint(r);
-            r.hint = "existing";
-            ++m_sum.hints_existing;
+        if (refused_as_existing(r, e, transaction_id)) {
+            hint_existing(r, "");
             return;
         }
         if (e.status == 403) {
@@ -757,21 +932,110 @@ private:
         }
         stop_on(e);
         if (e.maybe_executed) {
-            r.hint = "unknown";
-            r.reasons.push_back(e.describe() + "; the next run sends the hint again");
-        } else {
-            state().forget(k_hint, r.voucher_id);
-            r.hint = "failed";
+            // Sent again once it can no longer be in flight; a second hint is refused as
+            // existing.
+            state().mark_pending(k_hint, hint_key(r), sha256_hex(r.ref), m_run);
+            r.hint = "pending";
             r.reasons.push_back("hint: " + e.describe());
+            m_pending_hints.emplace_back(&r, transaction_id);
+            return;
         }
+        state().forget(k_hint, hint_key(r));
+        r.hint = "failed";
+        r.reasons.push_back("hint: " + e.describe());
         ++m_sum.hints_failed;
     }
 
+    void reconcile_hints() {
+        for (int round = 1; round <= k_rounds && !m_stopped && !m_pending_hints.empty(); ++round) {
+            std::vector<LedgerEntry> entries;
+            for (const auto& [r, tx] : m_pending_hints) {
+                if (auto e = state().get(k_hint, hint_key(*r)); e && e->status == "pending") {
+                    entries.push_back(*e);
+                }
+            }
+            wait_for(entries, m_pending_hints.size());
+            const auto hints = std::move(m_pending_hints);
+            m_pending_hints.clear();
+            for (const auto& [r, tx] : hints) {
+                hint_for(*r, tx);
+            }
+        }
+        for (const auto& [r, tx] : m_pending_hints) {
+            r->hint = "unknown";
+            r->reasons.emplace_back("the hint is still unclear; the next run sends it again");
+            ++m_sum.hints_failed;
+        }
+        m_pending_hints.clear();
+    }
+
+    // --- Waiting for unclear writes ---
+
+    std::chrono::milliseconds timeout() const {
+        return std::chrono::milliseconds(static_cast<long>(m_ctx.profile().timeout_seconds * 1000));
+    }
+
+    // True when the pending `e` can no longer be in flight.
+    bool settled(const LedgerEntry& e) const {
+        return e.status != "pending" || settled_at(e, timeout()) <= m_ctx.clock.now();
+    }
+
+    // Waits until no request of `entries` can still be in flight, telling about `n` writes.
+    void wait_for(const std::vector<LedgerEntry>& entries, std::size_t n = 1) {
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+            settled_at(entries, timeout()) - m_ctx.clock.now());
+        m_ctx.info(fmt::format(
+            "transactions export: {} write{} had an unclear answer; looking {} up in lexoffice{}",
+            n, n == 1 ? "" : "s", n == 1 ? "it" : "them",
+            wait.count() > 0
+                ? fmt::format(" in {:.1f} s, when no such request can still be in flight",
+                              static_cast<double>(wait.count()) / 1000.0)
+                : std::string()));
+        wait_until_settled(m_ctx.clock, entries, timeout());
+    }
+
+    void pending_receipt(Row& r, const std::string& why) {
+        r.voucher_action = "pending";
+        r.reasons.push_back(why);
+        m_pending_receipts.push_back(&r);
+    }
+
+    // The voucher list query for the receipts' numbers: their types and voucher dates.
+    vch::VoucherListQuery numbers_query() const {
+        vch::VoucherListQuery q;
+        std::set<std::string> types;
+        std::string from;
+        std::string to;
+        for (const auto& r : m_rows) {
+            if (!r.voucher) {
+                continue;
+            }
+            types.insert(vch::type_name(r.voucher->type));
+            const std::string& d = r.voucher->voucher_date;
+            from = from.empty() || d < from ? d : from;
+            to = to.empty() || d > to ? d : to;
+        }
+        q.types.clear();
+        for (const auto& t : types) {
+            q.types += (q.types.empty() ? "" : ",") + t;
+        }
+        q.voucher_date_from = from;
+        q.voucher_date_to = to;
+        return q;
+    }
+
+    static constexpr int k_rounds = 4;
     const ExportOptions& m_opts;
     Context& m_ctx;
     std::vector<Row>& m_rows;
     Summary& m_sum;
     std::int64_t m_run = 0;
+    std::vector<Row*> m_pending_tx;
+    std::vector<Row*> m_pending_receipts;
+    std::vector<std::pair<Row*, std::string>> m_pending_hints; // with the transaction's id
+    std::optional<vch::NumberIndex> m_numbers;
+    bool m_check_assignments = false;
+    bool m_no_voucher_list = false;
     bool m_stopped = false;
     bool m_balance_failed = false;
     ApiError m_stop_error;
@@ -1046,6 +1310,40 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             r.voucher = std::move(v);
         }
     }
+    // A receipt paid in several charges (a split payment) is one voucher with the receipt's
+    // total, held by its first charge; every charge gets its own hint.
+    std::map<std::string, Row*> receipt_rows;
+    for (auto& r : rows) {
+        if (!r.voucher) {
+            continue;
+        }
+        auto [first, fresh] = receipt_rows.emplace(r.sha, &r);
+        if (fresh) {
+            continue;
+        }
+        Row& head = *first->second;
+        const TransactionInput& t = *r.in;
+        auto differs = [&](const char* field, const std::string& mine, const std::string& theirs) {
+            issues.push_back(InputIssue{
+                t.source, t.line, field,
+                fmt::format("the receipt {} is also paid on line {} with {} '{}', here '{}'; one "
+                            "receipt is one voucher",
+                            t.receipt_file, head.in->line, field, theirs, mine)});
+        };
+        if (r.voucher->voucher_number != head.voucher->voucher_number) {
+            differs("receipt_number", r.voucher->voucher_number, head.voucher->voucher_number);
+        } else if (t.posting_category != head.in->posting_category) {
+            differs("posting_category", t.posting_category, head.in->posting_category);
+        } else if (r.voucher->type != head.voucher->type) {
+            differs("voucher_type", vch::type_name(r.voucher->type),
+                    vch::type_name(head.voucher->type));
+        } else {
+            for (const auto& a : r.voucher->amounts) {
+                head.voucher->amounts.push_back(a);
+            }
+            r.split_of = &head;
+        }
+    }
     if (!issues.empty()) {
         invalid(ctx, issues, opts.file);
     }
@@ -1190,6 +1488,8 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     if (csv_mode) {
         write_csv(opts, ctx, rows, opts.account, sum, run_id);
         exporter.upload_receipts();
+        exporter.reconcile({}, {});
+        exporter.finish_receipts();
         if (std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.voucher; })) {
             ctx.info("transactions export: no assignment hints: lexoffice knows no reference for "
                      "transactions imported from CSV; assign the vouchers after the import");
@@ -1211,10 +1511,12 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         spec.external_reference = account_ref;
         sum.account_id = exporter.ensure_account(spec);
         exporter.push_transactions(sum.account_id, account_ref);
+        exporter.upload_receipts();
+        exporter.reconcile(sum.account_id, account_ref);
+        exporter.finish_receipts();
         if (!exporter.stopped()) {
             exporter.update_balance(sum.account_id, account_ref, closing);
         }
-        exporter.upload_receipts();
         exporter.send_hints();
     }
 

@@ -493,6 +493,15 @@ private:
     std::optional<Outcome> scan(const VoucherListQuery& query) {
         const auto known = known_vouchers();
         auto listed = list_vouchers(m_client, query);
+        if (!listed && listed.error().status == 403) {
+            // A connection without voucherlist.read cannot look; uploads go on as before.
+            if (!m_scan_refused) {
+                m_ctx.warn("vouchers upload: this connection may not read the voucher list "
+                           "(voucherlist.read), so receipts cannot be looked for in lexoffice");
+            }
+            m_scan_refused = true;
+            return std::nullopt;
+        }
         if (!listed) {
             fail_or_stop(listed.error());
             return make("failed",
@@ -564,6 +573,13 @@ private:
         }
         if (auto f = m_inbox_files.find(it.sha); f != m_inbox_files.end()) {
             return std::optional<VoucherFile>(f->second);
+        }
+        if (m_scan_refused && !since.empty()) {
+            // Never sent again without a look: it may be there.
+            return unexpected(make("unknown",
+                                   "an earlier upload of this file had no clear answer and this "
+                                   "connection cannot look for it in lexoffice (voucherlist.read); "
+                                   "look for it in lexoffice's inbox"));
         }
         return std::optional<VoucherFile>();
     }
@@ -660,14 +676,22 @@ private:
             return std::nullopt;
         };
         Result<std::vector<json::Document>, ApiError> found{std::vector<json::Document>()};
-        if (fresh) {
+        const NumberIndex* index = nullptr;
+        if (!fresh && !m_no_voucher_list) {
+            auto listed = numbers();
+            if (listed) {
+                index = *listed;
+            } else if (listed.error().status == 403) {
+                // A connection without voucherlist.read: one lookup per number instead.
+                m_no_voucher_list = true;
+            } else {
+                return failed(listed.error());
+            }
+        }
+        if (index == nullptr) {
             found = find_by_number(m_client, d.voucher_number);
         } else {
-            auto index = numbers();
-            if (!index) {
-                return failed(index.error());
-            }
-            for (const auto& id : (*index)->find(d.voucher_number, d.type)) {
+            for (const auto& id : index->find(d.voucher_number, d.type)) {
                 auto v = get_voucher(m_client, m_ctx.clock, id);
                 if (!v) {
                     return failed(v.error());
@@ -1018,6 +1042,8 @@ private:
     std::optional<NumberIndex> m_numbers;
     std::multimap<std::string, VoucherFile> m_inbox_files; // by SHA-256
     bool m_full_scan_done = false;
+    bool m_scan_refused = false;
+    bool m_no_voucher_list = false;
     std::optional<std::string> m_scanned_since;
     bool m_stopped = false;
     ApiError m_stop_error;

@@ -29,6 +29,7 @@ oauth_base_url = "$BASE_URL"
 oauth_client_id = "lexsync-sandbox-client"
 rate_limit = $RATE
 rate_burst = 4
+timeout = 5
 
 [profiles.keyonly]
 base_url = "$BASE_URL"
@@ -173,7 +174,7 @@ assert_eq "$(sql "SELECT COUNT(*) FROM resources WHERE kind = 'vouchers' AND jso
 assert_eq "$(sql "SELECT COUNT(DISTINCT json_extract(doc, '$.voucherNumber')) FROM resources WHERE kind = 'vouchers' AND json_extract(doc, '$.voucherNumber') LIKE 'TX-R%'")" "$R" "distinct voucher numbers"
 assert_eq "$(sql "SELECT COUNT(*) FROM resources WHERE kind = 'vouchers' AND json_extract(doc, '$.voucherNumber') LIKE 'TX-R%' AND json_array_length(doc, '$.files') = 1")" "$R" "vouchers with exactly one file"
 assert_eq "$(sql "SELECT COUNT(*) FROM resources WHERE kind = 'transaction-assignment-hints'")" "$R" "hints"
-assert_eq "$(sql "SELECT COUNT(*) FROM resources h JOIN resources t ON t.kind = 'finance-transactions' AND json_extract(t.doc, '$.externalReference') = json_extract(h.doc, '$.externalReference') JOIN resources v ON v.kind = 'vouchers' AND v.id = h.id WHERE h.kind = 'transaction-assignment-hints'")" "$R" "hints linking a transaction and a voucher"
+assert_eq "$(sql "SELECT COUNT(*) FROM resources h JOIN resources t ON t.kind = 'finance-transactions' AND json_extract(t.doc, '$.externalReference') = json_extract(h.doc, '$.externalReference') JOIN resources v ON v.kind = 'vouchers' AND v.id = json_extract(h.doc, '$.voucherId') WHERE h.kind = 'transaction-assignment-hints'")" "$R" "hints linking a transaction and a voucher"
 want=$(cents_sum "$WORK/api/tx.csv")
 got=$(sql "SELECT CAST(ROUND(json_extract(doc, '$.balance') * 100) AS INTEGER) FROM resources WHERE kind = 'finance-accounts'")
 assert_eq "$got" "$want" "account balance in cents"

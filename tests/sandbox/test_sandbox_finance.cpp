@@ -241,7 +241,7 @@ TEST_SUITE("lexsync sandbox finance") {
         CHECK(card_fee->status == 406);
     }
 
-    TEST_CASE("assignment hints: echoed, one per voucher") {
+    TEST_CASE("assignment hints: echoed, one per voucher and transaction") {
         RunningServer s;
         auto c = s.client(access_token(s));
         auto v = c.Post(
@@ -263,6 +263,12 @@ TEST_SUITE("lexsync sandbox finance") {
         auto second = c.Post("/v1/transaction-assignment-hint", body, k_json);
         REQUIRE(second);
         CHECK(second->status == 409);
+        // A receipt paid in two charges: a hint for the second charge's transaction.
+        auto other =
+            c.Post("/v1/transaction-assignment-hint",
+                   R"({"voucherId":")" + voucher + R"(","externalReference":"ref-2"})", k_json);
+        REQUIRE(other);
+        CHECK(other->status == 201);
         auto both =
             c.Post("/v1/transaction-assignment-hint",
                    R"({"voucherId":")" + voucher + R"(","externalReference":"r","endToEndId":"e"})",

@@ -184,8 +184,10 @@ TEST_SUITE("lexsync transactions export") {
     TEST_CASE("the CSV fallback writes each transaction once and uploads the receipts") {
         Harness h;
         h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
-        h.fake.add(Method::get, "/v1/vouchers?voucherNumber=BM-1&page=0&size=250", 200,
-                   empty_page());
+        h.fake.add(Method::get,
+                   "/v1/voucherlist?voucherType=purchaseinvoice&voucherStatus=any"
+                   "&voucherDateFrom=2026-03-02&voucherDateTo=2026-03-02&page=0&size=250",
+                   200, empty_page());
         h.fake.add(Method::post, "/v1/vouchers", 201,
                    std::string(R"({"id":")") + k_voucher + "\"}");
         h.fake.add(Method::post, std::string("/v1/vouchers/") + k_voucher + "/files", 202,
@@ -239,14 +241,23 @@ TEST_SUITE("lexsync transactions export") {
         h.fake.add(Method::put, acc_path, 409, R"({"message":"stale lockVersion"})");
         h.fake.add(Method::get, acc_path, 200, account);
         h.fake.add(Method::put, acc_path, 200, R"({"id":"x","version":2})");
-        h.fake.add(Method::get, "/v1/vouchers?voucherNumber=BM-1&page=0&size=250", 200,
-                   empty_page());
+        h.fake.add(Method::get,
+                   "/v1/voucherlist?voucherType=purchaseinvoice&voucherStatus=any"
+                   "&voucherDateFrom=2026-03-02&voucherDateTo=2026-03-02&page=0&size=250",
+                   200, empty_page());
         h.fake.add(Method::post, "/v1/vouchers", 201,
                    std::string(R"({"id":")") + k_voucher + "\"}");
         h.fake.add(Method::post, std::string("/v1/vouchers/") + k_voucher + "/files", 202,
                    R"({"id":"f-1"})");
-        h.fake.add(Method::post, "/v1/transaction-assignment-hint", 409,
-                   R"({"message":"A hint for this voucher already exists"})");
+        // A ledger without hints asks for the transaction's assignments first. The hint is
+        // refused with a 406 whose text says nothing: the voucher is readable, so the hint
+        // exists.
+        h.fake.add(Method::get, "/v1/finance/transactions/t-1/assignments", 200, "[]");
+        h.fake.add(Method::post, "/v1/transaction-assignment-hint", 406,
+                   R"({"message":"Not acceptable"})");
+        h.fake.add(Method::get, "/v1/finance/transactions/t-1/assignments", 200, "[]");
+        h.fake.add(Method::get, std::string("/v1/vouchers/") + k_voucher, 200,
+                   std::string(R"({"id":")") + k_voucher + R"(","files":["f-1"]})");
         const fs::path summary = h.dir / "summary.json";
         auto o = h.run("transactions export -o ndjson --account Karte --card-provider VISA "
                        "--card-number 4711 --summary-json " +

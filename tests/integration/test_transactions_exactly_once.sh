@@ -1,0 +1,138 @@
+# transactions export with lexoffice as the record, over a partner OAuth connection:
+#   split payments: a receipt paid in two card charges becomes one voucher with the receipt's
+#       total and one assignment hint per charge; a re-run sends nothing and exits 0;
+#   (a) the state deleted, a re-run creates nothing: the only writes are the batches of
+#       transactions, which lexoffice answers from the records it has (externalReference), hints
+#       are found as the transactions' assignments, vouchers by number, the balance is unchanged;
+#   (d) against a sandbox that injects 5 % resets, 5 % truncated answers and 5 % 504s after
+#       executed writes (fixed seed), one run ends with exit 0 and every transaction, voucher and
+#       hint is in lexoffice exactly once.
+source "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 is not installed"; exit 77; }
+N=${TRANSACTIONS_ONCE_COUNT:-30}
+EXTRA_SECRET="sandbox-client-secret"
+export LEXSYNC_OAUTH_CLIENT_SECRET="$EXTRA_SECRET"
+cfg="$XDG_CONFIG_HOME/lexsync"
+mkdir -p "$cfg"
+
+# sandbox_at DB [options…]: a sandbox on state file DB; sets BASE_URL.
+sandbox_at() {
+  local db=$1
+  shift
+  start_sandbox --seed demo --no-rate-limit --state "$db" "$@"
+  unset LEXSYNC_BASE_URL
+}
+
+# login PROFILE: writes the profile for $BASE_URL and connects it with the finance scopes (the
+# authorization page answered with curl).
+login() {
+  local profile=$1 url=""
+  cat >>"$cfg/config.toml" <<TOML
+[profiles.$profile]
+base_url = "$BASE_URL"
+oauth_base_url = "$BASE_URL"
+oauth_client_id = "lexsync-sandbox-client"
+rate_limit = 10
+rate_burst = 8
+timeout = 2
+TOML
+  rm -f "$WORK/login.fifo"
+  mkfifo "$WORK/login.fifo"
+  lexsync --profile "$profile" auth login --oauth --no-browser -o json \
+    --scopes finance.read,finance.write,transaction-assignment-hint.write,vouchers.read,vouchers.write,voucherlist.read,files.write,profile.read \
+    <"$WORK/login.fifo" >/dev/null 2>"$WORK/login-$profile.err" &
+  local pid=$!
+  exec 3>"$WORK/login.fifo"
+  for _ in $(seq 200); do
+    url=$(grep -o 'http://[^ ]*/oauth2/authorize?[^ ]*' "$WORK/login-$profile.err" || true)
+    [ -n "$url" ] && break
+    sleep 0.05
+  done
+  [ -n "$url" ] || fail "no authorization URL: $(cat "$WORK/login-$profile.err")"
+  curl -s -o /dev/null -w '%{redirect_url}' "$url" >&3
+  echo >&3
+  exec 3>&-
+  wait "$pid" || fail "oauth login: $(cat "$WORK/login-$profile.err")"
+}
+
+# gen DIR PREFIX: N outgoing card charges; every third one with its own receipt, and the last two
+# paying one receipt together (a split payment).
+gen() {
+  local dir=$1 prefix=$2 i file number cat rate
+  mkdir -p "$dir/receipts"
+  echo "booking_date,amount,purpose,counterparty_name,transaction_id,posting_category,tax_rate,receipt_file,receipt_number" >"$dir/tx.csv"
+  for i in $(seq "$N"); do
+    file="" number="" cat="" rate=""
+    if [ $((i % 3)) -eq 0 ] && [ "$i" -lt $((N - 1)) ]; then
+      file="receipts/$prefix-$i.pdf" number="$prefix-R$i" cat="Bürobedarf" rate=19
+      printf '%%PDF-1.4\n%% %s receipt %s\n%%%%EOF\n' "$prefix" "$i" >"$dir/$file"
+    elif [ "$i" -ge $((N - 1)) ]; then
+      file="receipts/$prefix-split.pdf" number="$prefix-SPLIT" cat="Bürobedarf" rate=19
+      printf '%%PDF-1.4\n%% %s split receipt\n%%%%EOF\n' "$prefix" >"$dir/$file"
+    fi
+    printf '2026-03-%02d,-%d.%02d,Charge %s-%s,Shop %s,%s-%05d,%s,%s,%s,%s\n' \
+      $((1 + i % 28)) $((5 + i % 40)) $(((i * 7) % 100)) "$prefix" "$i" "$i" "$prefix" "$i" \
+      "$cat" "$rate" "$file" "$number" >>"$dir/tx.csv"
+  done
+}
+receipts=$(((N - 2) / 3 + 1)) # the receipts of one generated file (vouchers)
+charges=$(((N - 2) / 3 + 2))  # the charges with a receipt (hints)
+
+# check DB PREFIX DIR: every transaction, voucher and hint of DIR exactly once in the state DB.
+check() {
+  local db=$1 prefix=$2 dir=$3
+  q() { sqlite3 -readonly "$db" "$1"; }
+  assert_eq "$(q "SELECT COUNT(*) FROM resources WHERE kind = 'finance-accounts'")" "1" "accounts"
+  assert_eq "$(q "SELECT COUNT(*) FROM resources WHERE kind = 'finance-transactions'")" "$N" "transactions"
+  assert_eq "$(q "SELECT COUNT(DISTINCT json_extract(doc, '$.externalReference')) FROM resources WHERE kind = 'finance-transactions'")" "$N" "distinct transactions"
+  assert_eq "$(q "SELECT COUNT(*) FROM resources WHERE kind = 'vouchers' AND json_extract(doc, '$.voucherNumber') LIKE '$prefix-%'")" "$receipts" "vouchers"
+  assert_eq "$(q "SELECT COUNT(DISTINCT json_extract(doc, '$.voucherNumber')) FROM resources WHERE kind = 'vouchers' AND json_extract(doc, '$.voucherNumber') LIKE '$prefix-%'")" "$receipts" "distinct voucher numbers"
+  assert_eq "$(q "SELECT COUNT(*) FROM resources WHERE kind = 'vouchers' AND json_extract(doc, '$.voucherNumber') LIKE '$prefix-%' AND json_array_length(doc, '$.files') = 1")" "$receipts" "vouchers with exactly one file"
+  assert_eq "$(q "SELECT COUNT(*) FROM resources WHERE kind = 'transaction-assignment-hints'")" "$charges" "hints"
+  assert_eq "$(q "SELECT COUNT(*) FROM resources h JOIN resources t ON t.kind = 'finance-transactions' AND json_extract(t.doc, '$.externalReference') = json_extract(h.doc, '$.externalReference') JOIN resources v ON v.kind = 'vouchers' AND v.id = json_extract(h.doc, '$.voucherId') WHERE h.kind = 'transaction-assignment-hints'")" "$charges" "hints linking a transaction and a voucher"
+  # The split receipt: one voucher with the total of both charges, one hint per charge.
+  local total
+  total=$(tail -n 2 "$dir/tx.csv" | awk -F, '{ v = substr($2, 2); split(v, p, "."); t += p[1] * 100 + p[2] } END { printf "%d", t }')
+  assert_eq "$(q "SELECT CAST(ROUND(json_extract(doc, '$.totalGrossAmount') * 100) AS INTEGER) FROM resources WHERE kind = 'vouchers' AND json_extract(doc, '$.voucherNumber') = '$prefix-SPLIT'")" "$total" "total of the split receipt in cents"
+  assert_eq "$(q "SELECT COUNT(*) FROM resources h JOIN resources v ON v.kind = 'vouchers' AND v.id = json_extract(h.doc, '$.voucherId') WHERE h.kind = 'transaction-assignment-hints' AND json_extract(v.doc, '$.voucherNumber') = '$prefix-SPLIT'")" "2" "hints of the split receipt"
+}
+
+ARGS=(transactions export --account "Firmenkarte" --account-type creditcard --card-provider VISA --card-number "**** 4711")
+
+# Split payments, then (a).
+sandbox_at "$WORK/a.db"
+login a
+gen "$WORK/a" A
+lexsync --profile a "${ARGS[@]}" -o json "$WORK/a/tx.csv" >"$WORK/a1.json" 2>"$WORK/a1.log" ||
+  fail "first run: $(tail -n 3 "$WORK/a1.log")"
+check "$WORK/a.db" A "$WORK/a"
+assert_eq "$(jq '[.[] | select(.hint == "sent")] | length' "$WORK/a1.json")" "$charges" "hints sent"
+lexsync -v --profile a "${ARGS[@]}" -o json "$WORK/a/tx.csv" >"$WORK/a2.json" 2>"$WORK/a2.log" ||
+  fail "plain re-run: $(tail -n 3 "$WORK/a2.log")"
+assert_eq "$(count_writes "$WORK/a2.log")" "0" "writes of a plain re-run"
+
+rm -rf "$XDG_STATE_HOME"
+lexsync -v --profile a "${ARGS[@]}" -o json "$WORK/a/tx.csv" >"$WORK/a3.json" 2>"$WORK/a3.log" ||
+  fail "run with a deleted state: $(tail -n 3 "$WORK/a3.log")"
+check "$WORK/a.db" A "$WORK/a"
+batches=$(((N + 24) / 25))
+assert_eq "$(count_writes "$WORK/a3.log")" "$batches" "writes with a deleted state (the idempotent batches)"
+assert_eq "$(grep -cE '→ POST .*/v1/finance/transactions$' "$WORK/a3.log")" "$batches" "batches sent again"
+assert_eq "$(jq '[.[] | select(.hint == "existing")] | length' "$WORK/a3.json")" "$charges" "hints found as assignments"
+assert_eq "$(jq '[.[] | select(.voucher == "found" or .voucher == "existing")] | length' "$WORK/a3.json")" "$charges" "vouchers found by number"
+
+# (d) Faults on every kind of request; one run. The connection is made on a fault-free sandbox,
+# then the same state is served with faults.
+sandbox_at "$WORK/d.db"
+login d
+kill "${SANDBOX_PIDS[-1]}"
+wait "${SANDBOX_PIDS[-1]}" 2>/dev/null || true
+sandbox_at "$WORK/d.db" --faults "reset=0.05,truncate=0.05,504-after-write=0.05" --fault-seed 777
+gen "$WORK/d" D
+lexsync -v --profile d --base-url "$BASE_URL" "${ARGS[@]}" -o json "$WORK/d/tx.csv" >"$WORK/d.json" 2>"$WORK/d.log" ||
+  fail "the run under faults did not end with exit 0: $(tail -n 5 "$WORK/d.log")"
+unclear=$(grep -c 'unclear answer' "$WORK/d.log" || true)
+[ "$unclear" -ge 1 ] || fail "the fault seed injected no unclear write; choose another --fault-seed"
+check "$WORK/d.db" D "$WORK/d"
+echo "ok: transactions export exactly once ($N transactions, $receipts receipts, one paid in two charges; deleted state: $batches idempotent batches, nothing created; under faults one run with $unclear round(s) of reconciliation)"
