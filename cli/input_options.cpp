@@ -66,17 +66,17 @@ std::string expand_path_pattern(const std::string& pattern, const char* flag,
                                         profile));
             }
             out += profile;
-        } else if (name == "from" || name == "to") {
-            const auto& d = name == "from" ? period.from : period.to;
+        } else if (name == "from" || name == "to" || name == "month") {
+            const auto& d = name == "to" ? period.to : period.from;
             if (!d) {
                 throw Error(ExitCode::usage,
                             fmt::format("{} uses {{{}}}, but no period was given", flag, name));
             }
-            out += table::iso_date(*d);
+            out += name == "month" ? table::iso_date(*d).substr(0, 7) : table::iso_date(*d);
         } else {
             throw Error(ExitCode::usage,
                         fmt::format("{} '{}': unknown placeholder at '{}' (known: {{profile}}, "
-                                    "{{from}}, {{to}})",
+                                    "{{from}}, {{to}}, {{month}})",
                                     flag, pattern, pattern.substr(i)));
         }
         i = close + 1;

@@ -23,9 +23,10 @@ void add_period_options(CLI::App* cmd, std::string& month, std::string& period);
 table::Period period_option(const std::string& from, const std::string& to,
                             const std::string& month, const std::string& period, Context& ctx);
 
-// `pattern` with {profile}, {from} and {to} replaced by the profile name and the period's dates
-// (yyyy-mm-dd), e.g. "archive/{profile}/{from}". Throws a usage Error naming `flag` for an unknown
-// {placeholder}, and for {from}/{to} when the period leaves them open.
+// `pattern` with {profile}, {from}, {to} and {month} replaced by the profile name, the period's
+// first and last day (yyyy-mm-dd) and the month of its first day (yyyy-mm), e.g.
+// "archive/{profile}/{month}". Throws a usage Error naming `flag` for an unknown {placeholder},
+// and for a date placeholder when the period leaves it open.
 std::string expand_path_pattern(const std::string& pattern, const char* flag,
                                 const std::string& profile, const table::Period& period);
 

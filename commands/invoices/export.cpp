@@ -41,6 +41,7 @@ const std::vector<Column>& result_columns() {
 struct Outcome {
     // Plan: create, skip, changed, conflict, exists, reconcile, invalid.
     // Run: created, skipped, changed, conflict, exists, invalid, failed, unknown.
+    // Not selected (both): outside-period, excluded-status.
     std::string action;
     std::string id;
     std::string voucher_number;
@@ -970,6 +971,31 @@ private:
     ApiError m_stop_error;
 };
 
+// A source invoice that the selection (period, status) leaves out, and why.
+struct LeftOut {
+    const Invoice* inv = nullptr;
+    std::string action; // outside-period | excluded-status
+    std::string reason;
+};
+
+// "; not selected: 1 outside the period, 2 excluded by status", or "" when none is left out.
+std::string left_out_note(const std::vector<LeftOut>& left_out) {
+    long period = 0;
+    long status = 0;
+    for (const auto& l : left_out) {
+        (l.action == "outside-period" ? period : status) += 1;
+    }
+    std::vector<std::string> parts;
+    if (period > 0) {
+        parts.push_back(fmt::format("{} outside the period", period));
+    }
+    if (status > 0) {
+        parts.push_back(fmt::format("{} excluded by status", status));
+    }
+    return parts.empty() ? std::string()
+                         : fmt::format("; not selected: {}", fmt::join(parts, ", "));
+}
+
 void print_issues(Context& ctx, const std::vector<InputIssue>& issues) {
     for (const auto& i : issues) {
         ctx.io.err << "lexsync: " << i.to_string() << "\n";
@@ -1038,7 +1064,7 @@ void register_export(CLI::App& parent, Context& ctx) {
                     "revenue_category)");
     cmd->add_option("--write-back", opts->write_back,
                     "Write the mapping source number -> lexoffice id, number, status to this CSV "
-                    "file (atomically)");
+                    "file (atomically; {profile}, {from}, {to}, {month} are replaced)");
     cmd->add_option("--hourly-rate", opts->hourly_rate,
                     "Unit price of hour items that have none (e.g. 65.00)");
     cmd->add_option("--group-by", opts->group_by,
@@ -1084,6 +1110,10 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     const auto period = period_option(opts.from, opts.to, opts.month, opts.period, ctx);
     const auto from = period.from;
     const auto to = period.to;
+    const std::string write_back =
+        opts.write_back.empty()
+            ? std::string()
+            : expand_path_pattern(opts.write_back, "--write-back", ctx.profile().name, period);
     ReadOptions read_opts;
     read_opts.format = opts.format;
     read_opts.encoding = encoding_option(opts.encoding);
@@ -1140,10 +1170,25 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         all = std::move(set.invoices);
     }
     std::vector<Invoice*> chosen;
+    // Source invoices the selection leaves out, each with its reason: every one is reported.
+    std::vector<LeftOut> left_out;
     for (auto& inv : all) {
         const bool dated = inv.date != Date{};
-        if (dated &&
-            !selected(inv, from, to, opts.group_by.empty() ? statuses : std::vector<Status>{})) {
+        if (dated && ((from && inv.date < *from) || (to && inv.date > *to))) {
+            left_out.push_back(
+                {&inv, "outside-period",
+                 fmt::format("dated {}, outside the period {} to {}", format_date(inv.date),
+                             from ? format_date(*from) : std::string("..."),
+                             to ? format_date(*to) : std::string("..."))});
+            continue;
+        }
+        if (dated && opts.group_by.empty() && !statuses.empty() &&
+            std::find(statuses.begin(), statuses.end(), inv.status) == statuses.end()) {
+            left_out.push_back(
+                {&inv, "excluded-status",
+                 fmt::format("source status {} is not exported (--status {}; add {} to export it)",
+                             status_name(inv.status), fmt::join(opts.status, ","),
+                             status_name(inv.status))});
             continue;
         }
         if (hourly_rate) {
@@ -1219,12 +1264,11 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             issues.insert(issues.end(), inv->issues.begin(), inv->issues.end());
         }
         print_issues(ctx, issues);
-        throw Error(
-            ExitCode::invalid_input,
-            fmt::format(
-                "{} of {} invoices invalid in {}; nothing was sent (--keep-going exports the "
-                "valid ones)",
-                count_invalid(), chosen.size(), input_name));
+        throw Error(ExitCode::invalid_input,
+                    fmt::format("{} of {} selected invoices invalid in {}{}; nothing was sent "
+                                "(--keep-going exports the valid ones)",
+                                count_invalid(), chosen.size(), input_name,
+                                left_out_note(left_out)));
     };
     if (count_invalid() > 0 && !opts.keep_going) {
         reject();
@@ -1356,9 +1400,24 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     auto writer = make_record_writer(ctx.output_format(), ctx.io.out, result_columns());
     std::map<std::string, long> counts;
     json::Document rec;
+    // The records in file order: the selected invoices with their outcome, the others with the
+    // reason they were left out.
+    std::vector<Outcome> left_out_outcomes(left_out.size());
+    std::vector<std::pair<const Invoice*, const Outcome*>> records;
+    records.reserve(chosen.size() + left_out.size());
     for (std::size_t i = 0; i < chosen.size(); ++i) {
-        const Invoice& inv = *chosen[i];
-        const Outcome& o = outcomes[i];
+        records.emplace_back(chosen[i], &outcomes[i]);
+    }
+    for (std::size_t i = 0; i < left_out.size(); ++i) {
+        left_out_outcomes[i].action = left_out[i].action;
+        left_out_outcomes[i].detail = left_out[i].reason;
+        records.emplace_back(left_out[i].inv, &left_out_outcomes[i]);
+    }
+    std::stable_sort(records.begin(), records.end(),
+                     [](const auto& a, const auto& b) { return a.first->line < b.first->line; });
+    for (const auto& [inv_ptr, out_ptr] : records) {
+        const Invoice& inv = *inv_ptr;
+        const Outcome& o = *out_ptr;
         ++counts[o.action];
         rec.SetObject();
         rec.GetAllocator().Clear(); // memory stays flat however many records
@@ -1390,7 +1449,7 @@ void run_export(const ExportOptions& opts, Context& ctx) {
 
     if (!opts.write_back.empty() && !opts.dry_run) {
         std::vector<const Invoice*> invs(chosen.begin(), chosen.end());
-        write_back_file(opts.write_back, mode, invs, outcomes);
+        write_back_file(write_back, mode, invs, outcomes);
     }
 
     long problems = 0;
@@ -1424,7 +1483,7 @@ void run_export(const ExportOptions& opts, Context& ctx) {
                               ? fmt::format(", {} customers created", exporter.contacts_created())
                               : std::string(),
                           stats.requests, stats.rate_limited);
-    ctx.info(summary);
+    ctx.info(summary + left_out_note(left_out));
     if (!opts.dry_run) {
         state.finish_run(
             run_id, problems > 0 ? "partial" : "ok",

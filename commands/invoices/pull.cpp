@@ -507,8 +507,9 @@ void register_pull(CLI::App& parent, Context& ctx) {
     cmd->add_option("--number", opts->number, "Only the voucher with this number")
         ->type_name("NUMBER");
     cmd->add_option("--out", opts->out,
-                    "Archive directory (created when missing); {profile}, {from} and {to} are "
-                    "replaced by the profile name and the period's first and last day")
+                    "Archive directory (created when missing); {profile}, {from}, {to} and "
+                    "{month} are replaced by the profile name, the period's first and last day "
+                    "and its month")
         ->type_name("DIR")
         ->required();
     cmd->add_option("--format", opts->formats,
@@ -523,7 +524,7 @@ void register_pull(CLI::App& parent, Context& ctx) {
   lexsync invoices pull --from 2024-01-01 --to 2024-12-31 --type invoice --status open,paid \
       --format csv-de,xlsx --out archive/2024 -o table
   lexsync invoices pull --from 2024-03-01 --to 2024-03-31 --number RE0042 --out archive/2024-03
-  lexsync --all-profiles invoices pull --period last-month --out 'archive/{profile}/{from}')");
+  lexsync --all-profiles invoices pull --period last-month --out 'archive/{profile}/{month}')");
     cmd->callback([opts, &ctx] { run_pull(*opts, ctx); });
 }
 

@@ -9,17 +9,18 @@
 # Settings (environment): BILLING_EXPORT (the billing system's CSV, default ~/billing/invoices.csv),
 # ARCHIVE_ROOT (default ~/lexoffice-archive), MONTH (YYYY-MM, default last month),
 # LEXSYNC_PROFILE (which account). The API key comes from the profile (lexsync auth login) or
-# LEXSYNC_API_KEY.
+# LEXSYNC_API_KEY. lexsync computes the period itself, so no GNU date is needed.
 set -euo pipefail
 
-month=${MONTH:-$(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m)}
-from="$month-01"
-to=$(date -d "$from +1 month -1 day" +%Y-%m-%d)
+period=(--period last-month)
+if [ -n "${MONTH:-}" ]; then
+  period=(--month "$MONTH")
+fi
 billing=${BILLING_EXPORT:-$HOME/billing/invoices.csv}
-archive=${ARCHIVE_ROOT:-$HOME/lexoffice-archive}/$month
+root=${ARCHIVE_ROOT:-$HOME/lexoffice-archive}
 
 # Every write is idempotent: if cron runs this twice, or it is re-run after a failure, nothing is
 # created twice and the archive only fetches what changed.
-lexsync --quiet invoices export --from "$from" --to "$to" --finalize "$billing" \
-  --write-back "$archive.mapping.csv" -o json >/dev/null
-lexsync --quiet invoices pull --from "$from" --to "$to" --out "$archive" --format csv,csv-de,xlsx -o json >/dev/null
+lexsync --quiet invoices export "${period[@]}" --finalize "$billing" \
+  --write-back "$root/{month}.mapping.csv" -o json >/dev/null
+lexsync --quiet invoices pull "${period[@]}" --out "$root/{month}" --format csv,csv-de,xlsx -o json >/dev/null

@@ -15,6 +15,10 @@ for f in march april hours; do
   n=$(jq '[.[] | select(.action == "created")] | length' "$WORK/$f.json")
   [ "$n" -ge 1 ] || fail "$f: nothing created"
 done
+# Every source invoice is accounted for: the draft RE-2026-0310 is reported, not lost.
+assert_eq "$(jq length "$WORK/march.json")" "13" "records of march-2026.csv"
+assert_eq "$(jq -r '.[] | select(.number == "RE-2026-0310") | .action' "$WORK/march.json")" \
+  "excluded-status" "the source draft"
 lexsync -v invoices export --from 2026-03-01 --to 2026-03-31 "$WORK/invoices/march-2026.csv" -o json >/dev/null 2>"$WORK/again.log"
 assert_eq "$(count_writes "$WORK/again.log")" "0" "writes of a second export"
 echo "ok: invoice examples"

@@ -150,7 +150,7 @@ TEST_SUITE("lexsync invoices export") {
         h.fake.verify();
         CHECK(h.posts() == 0);
         REQUIRE(o.doc.IsArray());
-        REQUIRE(o.doc.Size() == 2); // the draft is not selected by default
+        REQUIRE(o.doc.Size() == 3); // the draft is not selected by default, but reported
         using lexsync::json::get_string;
         CHECK(get_string(o.doc[0], "action") == "create");
         CHECK(get_string(o.doc[0], "request.method") == "POST");
@@ -162,6 +162,41 @@ TEST_SUITE("lexsync invoices export") {
         CHECK(get_string(o.doc[1], "request.body.address.name") == "Laden Nord");
         CHECK(o.err.find("cannot be undone") != std::string::npos);
         CHECK(o.err.find("2 to create") != std::string::npos);
+        CHECK(get_string(o.doc[2], "number") == "RE-3");
+        CHECK(get_string(o.doc[2], "action") == "excluded-status");
+        CHECK(o.err.find("not selected: 1 excluded by status") != std::string::npos);
+    }
+
+    TEST_CASE("every source invoice is accounted for: selected, excluded, outside, invalid") {
+        Harness h;
+        const auto file = h.write(
+            "four.csv", std::string(k_header) +
+                            "RE-1,2026-03-02,,,Laden Nord,DE,net,open,A,1,Pauschal,100,19\n"
+                            "RE-2,2026-03-03,,,Laden Süd,DE,net,draft,B,1,Pauschal,100,19\n"
+                            "RE-3,2026-04-01,,,Laden Ost,DE,net,open,C,1,Pauschal,100,19\n"
+                            "RE-4,2026-03-04,,,Laden West,DE,net,open,D,1,Pauschal,100,17\n");
+        // Without --keep-going: the message counts what was not selected too.
+        auto o = h.run("invoices export " + file.string() + " --month 2026-03 --dry-run");
+        CHECK(o.code == 6);
+        CHECK(o.err.find("1 of 2 selected invoices invalid in " + file.string() +
+                         "; not selected: 1 outside the period, 1 excluded by status") !=
+              std::string::npos);
+        o = h.run("invoices export " + file.string() + " --month 2026-03 --dry-run --keep-going");
+        REQUIRE_MESSAGE(o.code == 4, o.err);
+        REQUIRE(o.doc.Size() == 4);
+        using lexsync::json::get_string;
+        CHECK(get_string(o.doc[0], "action") == "create");
+        CHECK(get_string(o.doc[1], "action") == "excluded-status");
+        CHECK(get_string(o.doc[1], "detail")->find("source status draft is not exported") !=
+              std::string::npos);
+        CHECK(get_string(o.doc[2], "action") == "outside-period");
+        CHECK(get_string(o.doc[2], "detail") ==
+              "dated 2026-04-01, outside the period 2026-03-01 to 2026-03-31");
+        CHECK(get_string(o.doc[3], "action") == "invalid");
+        CHECK(get_string(o.doc[3], "detail")->find("four.csv:5:13:tax_rate") != std::string::npos);
+        CHECK(o.err.find("1 to create") != std::string::npos);
+        CHECK(o.err.find("1 invalid") != std::string::npos);
+        h.fake.verify();
     }
 
     TEST_CASE("invalid input is reported before any request and nothing is sent") {
