@@ -1,6 +1,8 @@
 # vouchers upload with lexoffice as the record, for both routes (receipt inbox and bookkeeping
 # vouchers with a sidecar):
 #   (a) the state deleted after a complete run, a re-run sends no write and finds everything;
+#   (b) the profile re-connected to a second organisation uploads everything there, and the first
+#       organisation keeps exactly what it had;
 #   (d) against a sandbox that injects 5 % connection resets, 5 % truncated answers and 5 % 504s
 #       after executed writes (fixed seed), one run ends with exit 0, and lexoffice holds every
 #       receipt exactly once (inbox receipts compared by the SHA-256 of the stored files).
@@ -87,4 +89,33 @@ unclear=$(grep -c 'unclear answer' "$WORK/d.log" || true)
 [ "$unclear" -ge 1 ] || fail "the fault seed injected no unclear write; choose another --fault-seed"
 assert_eq "$(jq '[.[] | select(.action == "uploaded")] | length' "$WORK/d.json")" "$N" "uploads under faults"
 holdings "$WORK/d" D
-echo "ok: vouchers upload exactly once ($N receipts; a re-run after the state was deleted wrote nothing; under faults one run, $unclear round(s) of reconciliation)"
+# (b) Two organisations; the profile is connected to Alpha, then re-connected to Beta.
+cat >"$WORK/seed.json" <<'JSON'
+{ "organizations": [
+  { "id": "aaaaaaaa-0000-4000-8000-000000000001", "companyName": "Alpha GmbH", "taxType": "net",
+    "apiKeys": ["alpha-test-key"] },
+  { "id": "bbbbbbbb-0000-4000-8000-000000000002", "companyName": "Beta GmbH", "taxType": "net",
+    "apiKeys": ["beta-test-key"] } ] }
+JSON
+rm -rf "$XDG_STATE_HOME"
+unset LEXSYNC_API_KEY
+start_sandbox --seed "$WORK/seed.json" --no-rate-limit
+gen "$WORK/b" B
+# count_org KEY: the purchase vouchers the organisation of KEY holds.
+count_org() {
+  curl -sf -K - "$BASE_URL/v1/voucherlist?voucherType=purchaseinvoice&voucherStatus=any&size=250" \
+    <<<"header = \"Authorization: Bearer $1\"" | jq '.totalElements'
+}
+lexsync auth login --with-token <<<"alpha-test-key" >/dev/null 2>&1
+lexsync vouchers upload --data "$WORK/b/bookkeeping.csv" "$WORK/b" -o json >"$WORK/b1.json" 2>"$WORK/b1.log" ||
+  fail "upload to Alpha: $(tail -n 3 "$WORK/b1.log")"
+assert_eq "$(jq '[.[] | select(.action == "uploaded")] | length' "$WORK/b1.json")" "$N" "uploaded to Alpha"
+lexsync auth login --with-token <<<"beta-test-key" >/dev/null 2>&1
+lexsync vouchers upload --data "$WORK/b/bookkeeping.csv" "$WORK/b" -o json >"$WORK/b2.json" 2>"$WORK/b2.log" ||
+  fail "upload to Beta: $(tail -n 3 "$WORK/b2.log")"
+assert_eq "$(jq '[.[] | select(.action == "uploaded")] | length' "$WORK/b2.json")" "$N" "uploaded to Beta"
+assert_eq "$(count_org beta-test-key)" "$N" "vouchers in Beta"
+assert_eq "$(count_org alpha-test-key)" "$N" "vouchers in Alpha"
+export LEXSYNC_API_KEY="$SANDBOX_KEY"
+
+echo "ok: vouchers upload exactly once ($N receipts; a re-run after the state was deleted wrote nothing; a second organisation received everything; under faults one run, $unclear round(s) of reconciliation)"
