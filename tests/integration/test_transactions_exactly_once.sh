@@ -4,6 +4,8 @@
 #   (a) the state deleted, a re-run creates nothing: the only writes are the batches of
 #       transactions, which lexoffice answers from the records it has (externalReference), hints
 #       are found as the transactions' assignments, vouchers by number, the balance is unchanged;
+#   (b) the profile re-connected to a second organisation exports everything there, and the first
+#       organisation keeps exactly what it had;
 #   (d) against a sandbox that injects 5 % resets, 5 % truncated answers and 5 % 504s after
 #       executed writes (fixed seed), one run ends with exit 0 and every transaction, voucher and
 #       hint is in lexoffice exactly once.
@@ -24,15 +26,15 @@ sandbox_at() {
   unset LEXSYNC_BASE_URL
 }
 
-# login PROFILE: writes the profile for $BASE_URL and connects it with the finance scopes (the
-# authorization page answered with curl).
+# login PROFILE [CLIENT_ID]: writes the profile for $BASE_URL (unless it is there) and connects
+# it with the finance scopes (the authorization page answered with curl).
 login() {
-  local profile=$1 url=""
-  cat >>"$cfg/config.toml" <<TOML
+  local profile=$1 client=${2:-lexsync-sandbox-client} url=""
+  grep -q "^\[profiles.$profile\]" "$cfg/config.toml" 2>/dev/null || cat >>"$cfg/config.toml" <<TOML
 [profiles.$profile]
 base_url = "$BASE_URL"
 oauth_base_url = "$BASE_URL"
-oauth_client_id = "lexsync-sandbox-client"
+oauth_client_id = "$client"
 rate_limit = 10
 rate_burst = 8
 timeout = 2
@@ -79,10 +81,17 @@ gen() {
 receipts=$(((N - 2) / 3 + 1)) # the receipts of one generated file (vouchers)
 charges=$(((N - 2) / 3 + 2))  # the charges with a receipt (hints)
 
-# check DB PREFIX DIR: every transaction, voucher and hint of DIR exactly once in the state DB.
+# check DB PREFIX DIR [ORG]: every transaction, voucher and hint of DIR exactly once in the state
+# DB (in organisation ORG only, when given).
 check() {
-  local db=$1 prefix=$2 dir=$3
-  q() { sqlite3 -readonly "$db" "$1"; }
+  local db=$1 prefix=$2 dir=$3 org=${4:-}
+  q() {
+    local sql=$1
+    if [ -n "$org" ]; then
+      sql="WITH resources AS (SELECT * FROM main.resources WHERE org_id = '$org') $sql"
+    fi
+    sqlite3 -readonly "$db" "$sql"
+  }
   assert_eq "$(q "SELECT COUNT(*) FROM resources WHERE kind = 'finance-accounts'")" "1" "accounts"
   assert_eq "$(q "SELECT COUNT(*) FROM resources WHERE kind = 'finance-transactions'")" "$N" "transactions"
   assert_eq "$(q "SELECT COUNT(DISTINCT json_extract(doc, '$.externalReference')) FROM resources WHERE kind = 'finance-transactions'")" "$N" "distinct transactions"
@@ -122,6 +131,33 @@ assert_eq "$(grep -cE '→ POST .*/v1/finance/transactions$' "$WORK/a3.log")" "$
 assert_eq "$(jq '[.[] | select(.hint == "existing")] | length' "$WORK/a3.json")" "$charges" "hints found as assignments"
 assert_eq "$(jq '[.[] | select(.voucher == "found" or .voucher == "existing")] | length' "$WORK/a3.json")" "$charges" "vouchers found by number"
 
+# (b) Two organisations, each with its partner application; the profile is connected to Alpha,
+# then re-connected to Beta.
+cat >"$WORK/seed.json" <<JSON
+{ "organizations": [
+  { "id": "aaaaaaaa-0000-4000-8000-000000000001", "companyName": "Alpha GmbH", "taxType": "net",
+    "apiKeys": ["alpha-unused-key"],
+    "oauthClients": [{ "clientId": "alpha-client", "clientSecret": "$EXTRA_SECRET" }] },
+  { "id": "bbbbbbbb-0000-4000-8000-000000000002", "companyName": "Beta GmbH", "taxType": "net",
+    "apiKeys": ["beta-unused-key"],
+    "oauthClients": [{ "clientId": "beta-client", "clientSecret": "$EXTRA_SECRET" }] } ] }
+JSON
+rm -rf "$XDG_STATE_HOME"
+start_sandbox --seed "$WORK/seed.json" --no-rate-limit --state "$WORK/b.db"
+rm "$WORK/seed.json" # it holds the client secret
+unset LEXSYNC_BASE_URL
+login b alpha-client
+gen "$WORK/b" B
+lexsync --profile b "${ARGS[@]}" -o json "$WORK/b/tx.csv" >"$WORK/b1.json" 2>"$WORK/b1.log" ||
+  fail "export to Alpha: $(tail -n 3 "$WORK/b1.log")"
+sed -i 's/oauth_client_id = "alpha-client"/oauth_client_id = "beta-client"/' "$cfg/config.toml"
+login b beta-client
+lexsync --profile b "${ARGS[@]}" -o json "$WORK/b/tx.csv" >"$WORK/b2.json" 2>"$WORK/b2.log" ||
+  fail "export to Beta: $(tail -n 3 "$WORK/b2.log")"
+assert_eq "$(jq '[.[] | select(.action == "pushed")] | length' "$WORK/b2.json")" "$N" "transactions pushed to Beta"
+check "$WORK/b.db" B "$WORK/b" bbbbbbbb-0000-4000-8000-000000000002
+check "$WORK/b.db" B "$WORK/b" aaaaaaaa-0000-4000-8000-000000000001
+
 # (d) Faults on every kind of request; one run. The connection is made on a fault-free sandbox,
 # then the same state is served with faults.
 sandbox_at "$WORK/d.db"
@@ -135,4 +171,4 @@ lexsync -v --profile d --base-url "$BASE_URL" "${ARGS[@]}" -o json "$WORK/d/tx.c
 unclear=$(grep -c 'unclear answer' "$WORK/d.log" || true)
 [ "$unclear" -ge 1 ] || fail "the fault seed injected no unclear write; choose another --fault-seed"
 check "$WORK/d.db" D "$WORK/d"
-echo "ok: transactions export exactly once ($N transactions, $receipts receipts, one paid in two charges; deleted state: $batches idempotent batches, nothing created; under faults one run with $unclear round(s) of reconciliation)"
+echo "ok: transactions export exactly once ($N transactions, $receipts receipts, one paid in two charges; deleted state: $batches idempotent batches, nothing created; a second organisation received everything; under faults one run with $unclear round(s) of reconciliation)"
