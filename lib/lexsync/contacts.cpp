@@ -26,20 +26,6 @@ std::string trim(std::string_view s) {
     return std::string(s.substr(b, e - b + 1));
 }
 
-// local@domain.tld without spaces or the characters that separate addresses in lists.
-bool valid_email(const std::string& s) {
-    constexpr std::string_view k_forbidden = " \t\r\n,;<>()\"";
-    const auto at = s.find('@');
-    if (at == std::string::npos || at == 0 || s.find('@', at + 1) != std::string::npos ||
-        s.find_first_of(k_forbidden) != std::string::npos) {
-        return false;
-    }
-    const std::string domain = s.substr(at + 1);
-    const auto dot = domain.rfind('.');
-    return dot != std::string::npos && dot > 0 && domain.size() - dot - 1 >= 2 &&
-           domain.front() != '.';
-}
-
 // ISO 3166 alpha-2 in capitals, optionally with lexoffice's region suffix ("ES_CN", "GR_69").
 bool valid_country(const std::string& s) {
     auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
@@ -169,7 +155,7 @@ public:
                                          : "allow_tax_free_invoices",
                   "only companies have tax numbers (set company_name)");
         }
-        if (!in.email.empty() && !valid_email(in.email)) {
+        if (!in.email.empty() && !is_valid_email(in.email)) {
             issue("email", fmt::format("'{}' is not a valid e-mail address", in.email));
         }
         if (in.has_address() && in.country.empty()) {
@@ -425,6 +411,49 @@ const std::vector<table::Column>& input_columns() {
         {"vendor_number_at_customer", {"Lieferantennummer beim Kunden"}},
     };
     return k_columns;
+}
+
+bool is_valid_email(std::string_view s) {
+    constexpr std::string_view k_forbidden = " \t\r\n,;<>()[]\"\\:";
+    const auto at = s.find('@');
+    if (at == std::string_view::npos || at == 0 || s.find('@', at + 1) != std::string_view::npos ||
+        s.find_first_of(k_forbidden) != std::string_view::npos) {
+        return false;
+    }
+    const std::string_view local = s.substr(0, at);
+    const std::string_view domain = s.substr(at + 1);
+    // Dots separate non-empty parts on both sides ("max..muster@", "@beispiel..de" are not
+    // addresses).
+    if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) {
+        return false;
+    }
+    if (domain.empty() || domain.find('.') == std::string_view::npos) {
+        return false;
+    }
+    std::size_t start = 0;
+    std::string_view last;
+    for (;;) {
+        const auto dot = domain.find('.', start);
+        const std::string_view label =
+            domain.substr(start, dot == std::string_view::npos ? domain.npos : dot - start);
+        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+            return false;
+        }
+        for (char c : label) {
+            const auto u = static_cast<unsigned char>(c);
+            const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '-' || u >= 0x80; // IDN in UTF-8
+            if (!ok) {
+                return false;
+            }
+        }
+        last = label;
+        if (dot == std::string_view::npos) {
+            break;
+        }
+        start = dot + 1;
+    }
+    return last.size() >= 2;
 }
 
 std::string ContactInput::display_name() const {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lexsync::contacts {
@@ -141,6 +142,11 @@ struct RemoteContact {
 
 // Extracts the matching fields of a contact JSON object.
 RemoteContact summarize(const json::Value& contact);
+
+// True when `s` is an e-mail address lexoffice takes: one @, a local part and a domain of
+// dot-separated non-empty labels (letters, digits, hyphens, UTF-8) ending in a label of at least
+// two characters; no spaces, list separators or consecutive dots ("max@beispiel..de").
+bool is_valid_email(std::string_view s);
 
 // Lower-cases ASCII letters and collapses white space (names and e-mails compare this way).
 std::string normalize(std::string_view s);

@@ -258,9 +258,7 @@ private:
             }
         }
         if (take_value(inv, line, cells, "customer_email", v)) {
-            const auto at = v.find('@');
-            if (at == std::string::npos || at == 0 || at + 1 >= v.size() ||
-                v.find(' ') != std::string::npos) {
+            if (!contacts::is_valid_email(v)) {
                 inv.issue("customer_email", fmt::format("'{}' is not a valid e-mail address", v),
                           line);
             }

@@ -249,4 +249,18 @@ TEST_SUITE("lexsync::contacts") {
               file.string() + ":1:3:emial: unknown column; did you mean 'email'? (see 'man "
                               "lexsync-contacts')");
     }
+
+    TEST_CASE("e-mail syntax as lexoffice takes it") {
+        for (const char* ok : {"max@beispiel.de", "max.muster+rechnung@mail.beispiel.de",
+                               "info@m\xC3\xBCller.de", "a@b-c.example"}) {
+            CHECK_MESSAGE(is_valid_email(ok), ok);
+        }
+        for (const char* bad :
+             {"max@beispiel..de", "max..muster@beispiel.de", ".max@beispiel.de", "max.@beispiel.de",
+              "max@beispiel", "max@beispiel.d", "max@-beispiel.de", "max@beispiel-.de",
+              "max@.beispiel.de", "max@beispiel.de.", "max@bei_spiel.de", "max muster@beispiel.de",
+              "max@@beispiel.de", "@beispiel.de", "max@", "a@b.de;c@d.de"}) {
+            CHECK_MESSAGE(!is_valid_email(bad), bad);
+        }
+    }
 }
