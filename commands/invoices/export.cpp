@@ -3,6 +3,7 @@
 #include "cli/input_options.hpp"
 #include "cli/output.hpp"
 #include "commands/invoices/shared/ledger.hpp"
+#include "commands/invoices/shared/lookup.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -49,6 +50,8 @@ struct Outcome {
     std::string detail;
     std::string method, url, body; // dry run: the request that would be sent
     bool problem = false;          // counts towards exit 4
+    bool lost_answer = false;      // sent, answer lost: looked up again before the run ends
+    bool deferred = false;         // a credit note waiting for its invoice's lost answer
 };
 
 // A contact as the export needs it.
@@ -84,30 +87,6 @@ const json::Value* page_items(const json::Value& v) {
     }
     const json::Value* c = json::find(v, "content");
     return c && c->IsArray() ? c : nullptr;
-}
-
-std::string ref_line_for(const std::string& tmpl, const std::string& number) {
-    std::string out = tmpl;
-    const std::string ph = "{number}";
-    for (auto pos = out.find(ph); pos != std::string::npos;
-         pos = out.find(ph, pos + number.size())) {
-        out.replace(pos, ph.size(), number);
-    }
-    return out;
-}
-
-bool remark_has_line(const std::string& remark, const std::string& line) {
-    std::istringstream in(remark);
-    std::string l;
-    while (std::getline(in, l)) {
-        while (!l.empty() && (l.back() == '\r' || l.back() == ' ')) {
-            l.pop_back();
-        }
-        if (l == line) {
-            return true;
-        }
-    }
-    return false;
 }
 
 std::string kind_name(Kind k) {
@@ -315,29 +294,7 @@ public:
             return out;
         }
         auto entry = state.get(shared::k_ledger_kind, key);
-        if (entry && entry->status == "pending") {
-            if (m_opts.dry_run) {
-                out.action = "reconcile";
-                out.detail = "an earlier run was interrupted after sending; the next run looks it "
-                             "up in lexoffice "
-                             "before creating anything";
-                return out;
-            }
-            if (auto found = reconcile(inv)) {
-                out = confirm_found(inv, key, hash, *found, run_id,
-                                    "confirmed after an interrupted run");
-                return out;
-            }
-            if (m_reconcile_unsure) {
-                out.action = "unknown";
-                out.problem = true;
-                out.detail = m_reconcile_detail;
-                return out;
-            }
-            state.forget(shared::k_ledger_kind, key); // it never arrived: send it again
-            entry.reset();
-        }
-        if (entry) {
+        if (entry && entry->status == "done") {
             const auto extra = shared::read_extra(state, key);
             out.id = entry->remote_id;
             out.voucher_number = entry->remote_number;
@@ -356,6 +313,19 @@ public:
             }
             out.action = m_opts.dry_run ? "skip" : "skipped";
             out.detail = "exported before, unchanged";
+            if (!voucher_mode() && entry->remote_number.empty() && !m_opts.dry_run) {
+                // Reading the number failed when it was created: read it now.
+                read_back(inv, entry->remote_id, out);
+                if (!out.voucher_number.empty()) {
+                    LedgerEntry e = *entry;
+                    e.remote_number = out.voucher_number;
+                    state.mark_done(e);
+                    shared::ExportExtra x = extra.value_or(shared::ExportExtra{});
+                    x.kind = kind_name(inv.kind);
+                    x.status = out.status;
+                    shared::write_extra(state, key, x);
+                }
+            }
             if (voucher_mode() && !inv.pdf.empty() && (!extra || extra->file != "attached")) {
                 if (m_opts.dry_run) {
                     out.detail = "exported before; the file is not attached yet and will be";
@@ -365,40 +335,80 @@ public:
             }
             return out;
         }
-        if (voucher_mode()) {
-            // The voucher number may exist in lexoffice without us knowing (another tool, lost
-            // state).
-            auto found = find_voucher_by_number(inv);
-            if (m_reconcile_unsure) {
-                out.action = "failed";
-                out.problem = true;
-                out.detail = m_reconcile_detail;
-                return out;
-            }
-            if (found) {
-                if (found->second) {
-                    if (m_opts.dry_run) {
-                        out.action = "exists";
-                        out.id = found->first;
-                        out.voucher_number = inv.number;
-                        out.detail = "voucher number already in lexoffice with the same amounts; "
-                                     "recorded, not sent";
-                        return out;
-                    }
-                    out = confirm_found(inv, key, hash, found->first, run_id, "");
-                    out.action = "exists";
-                    out.detail = "voucher number already in lexoffice with the same amounts; "
-                                 "recorded, not sent";
-                    return out;
-                }
+        // Not in the ledger, or sent without a known outcome: lexoffice decides (look_up()).
+        const bool was_pending = entry.has_value();
+        if (auto u = m_unsure.find(inv.number); u != m_unsure.end()) {
+            out.action = "unknown";
+            out.problem = true;
+            out.detail = u->second;
+            return out;
+        }
+        if (auto f = m_found.find(inv.number); f != m_found.end()) {
+            const shared::FoundDocument& found = f->second;
+            if (voucher_mode() && found.total && *found.total != compute_totals(inv).gross) {
                 out.action = "conflict";
                 out.problem = true;
-                out.id = found->first;
+                out.id = found.id;
                 out.detail = "voucher number already in lexoffice with other amounts; not sent";
                 return out;
             }
+            const std::string detail =
+                was_pending ? "confirmed in lexoffice after an interrupted run or a lost answer"
+                : voucher_mode()
+                    ? "voucher number already in lexoffice with the same amounts; recorded, not "
+                      "sent"
+                    : "already in lexoffice (found by its reference line); recorded, not sent";
+            if (m_opts.dry_run) {
+                out.action = "exists";
+                out.id = found.id;
+                out.voucher_number = found.voucher_number;
+                out.status = found.status;
+                out.detail = detail;
+                return out;
+            }
+            out = confirm_found(inv, key, hash, found, run_id, detail);
+            out.action = was_pending ? "created" : "exists";
+            return out;
+        }
+        if (was_pending) {
+            if (m_opts.dry_run) {
+                out.action = "reconcile";
+                out.detail = "an earlier run was interrupted after sending and lexoffice does not "
+                             "show it yet; the next run waits until that request cannot be "
+                             "running any more and looks again before creating anything";
+                return out;
+            }
+            state.forget(shared::k_ledger_kind, key); // it never arrived: send it again
         }
         return create(inv, key, hash, run_id);
+    }
+
+    // Looks `invoices` up in lexoffice in bulk (see shared/lookup.hpp) and keeps what it found
+    // for process(); an earlier answer for the same number is replaced. Throws when lexoffice
+    // could not be asked.
+    void look_up(const std::vector<const Invoice*>& invoices) {
+        std::vector<shared::LookupItem> items;
+        for (const Invoice* inv : invoices) {
+            std::string contact_id;
+            if (auto it = m_contacts.find(inv->customer.ref_key()); it != m_contacts.end()) {
+                contact_id = it->second.id;
+            }
+            items.push_back(shared::lookup_item(*inv, contact_id));
+            m_found.erase(inv->number);
+            m_unsure.erase(inv->number);
+        }
+        auto r = voucher_mode() ? shared::find_vouchers(m_ctx.client(), items)
+                                : shared::find_documents(m_ctx.client(), m_ctx.state(), items,
+                                                         m_opts.ref_text);
+        if (!r) {
+            throw_api_error(r.error(), "looking the invoices up in lexoffice before sending");
+        }
+        for (auto& [number, f] : r->found) {
+            m_found[number] = std::move(f);
+        }
+        for (auto& [number, why] : r->unsure) {
+            m_unsure[number] = std::move(why);
+        }
     }
 
     bool stopped() const { return m_stopped; }
@@ -547,7 +557,7 @@ private:
 
     Request build(const Invoice& inv, const std::string& contact_id) {
         Request r;
-        const std::string ref = ref_line_for(m_opts.ref_text, inv.number);
+        const std::string ref = shared::ref_line_for(m_opts.ref_text, inv.number);
         if (voucher_mode()) {
             VoucherBodyOptions vo;
             std::string contact_name = inv.customer.name;
@@ -642,25 +652,19 @@ private:
         auto post = m_ctx.client().post_json(req.path, req.body, req.query);
         if (!post) {
             const ApiError& e = post.error();
-            if (stops_run(e)) {
-                stop(e);
-            }
             if (e.maybe_executed) {
-                // The POST may have created it: look, never send again blindly.
-                if (auto found = reconcile(inv)) {
-                    return confirm_found(inv, key, hash, *found, run_id,
-                                         "confirmed after an ambiguous failure");
-                }
-                // Not there yet is no proof: a timed-out request may still complete. The entry
-                // stays pending and the next run looks again before it sends anything.
+                // The POST may have created it, and may still be running: never send it again
+                // blindly. The entry stays pending; before the run ends it is looked up once the
+                // request cannot be running any more (and by the next run if this one dies).
                 out.action = "unknown";
                 out.problem = true;
-                out.detail = m_reconcile_unsure
-                                 ? m_reconcile_detail
-                                 : e.describe() +
-                                       "; not found in lexoffice right afterwards, the next "
-                                       "run checks again before sending";
+                out.lost_answer = true;
+                out.detail = e.describe() + "; the answer was lost, lexoffice is asked before "
+                                            "anything is sent again";
                 return out;
+            }
+            if (stops_run(e)) {
+                stop(e);
             }
             state.forget(shared::k_ledger_kind, key);
             out.action = "failed";
@@ -746,7 +750,7 @@ private:
             shared::write_extra(m_ctx.state(), key, extra);
             return;
         }
-        if (stops_run(up.error())) {
+        if (stops_run(up.error()) && !up.error().maybe_executed) {
             stop(up.error());
         }
         if (!up.error().maybe_executed) {
@@ -785,164 +789,40 @@ private:
     }
 
     Outcome confirm_found(const Invoice& inv, const std::string& key, const std::string& hash,
-                          const std::string& id, std::int64_t run_id, const std::string& detail) {
+                          const shared::FoundDocument& found, std::int64_t run_id,
+                          const std::string& detail) {
         Outcome out;
         out.action = "created";
-        out.id = id;
+        out.id = found.id;
         out.detail = detail;
+        out.voucher_number = voucher_mode() ? inv.number : found.voucher_number;
+        out.status = found.status.empty() && voucher_mode() ? "open" : found.status;
         shared::ExportExtra extra;
         extra.kind = kind_name(inv.kind);
-        if (voucher_mode()) {
-            out.voucher_number = inv.number;
-            out.status = m_found_status.empty() ? "open" : m_found_status;
-            extra.file = m_found_has_files ? "attached" : "";
-        } else {
-            out.voucher_number = m_found_number;
-            out.status = m_found_status;
-        }
         extra.status = out.status;
+        bool has_files = false;
+        if (voucher_mode() && !inv.pdf.empty()) {
+            // The voucher list does not show attachments: one read tells.
+            auto v = m_ctx.client().get_json("/v1/vouchers/" + found.id);
+            const json::Value* files = v ? json::find(*v, "files") : nullptr;
+            has_files = files && files->IsArray() && !files->Empty();
+            extra.file = has_files ? "attached" : "";
+        }
         LedgerEntry done;
         done.kind = shared::k_ledger_kind;
         done.key = key;
         done.content_hash = hash;
         done.status = "done";
-        done.remote_id = id;
+        done.remote_id = found.id;
         done.remote_version = 1;
         done.remote_number = out.voucher_number;
         done.run_id = run_id;
         m_ctx.state().mark_done(done);
         shared::write_extra(m_ctx.state(), key, extra);
-        if (voucher_mode() && !inv.pdf.empty() && !m_found_has_files) {
-            attach(inv, key, id, extra, out);
+        if (voucher_mode() && !inv.pdf.empty() && !has_files) {
+            attach(inv, key, found.id, extra, out);
         }
         return out;
-    }
-
-    // Looks a voucher number up in lexoffice: {id, same amounts} of a voucher of the same type.
-    std::optional<std::pair<std::string, bool>> find_voucher_by_number(const Invoice& inv) {
-        m_reconcile_unsure = false;
-        m_found_has_files = false;
-        m_found_status.clear();
-        auto r =
-            m_ctx.client().get_json("/v1/vouchers", {{"voucherNumber", search_term(inv.number)}});
-        if (!r) {
-            if (r.error().kind == ApiError::Kind::not_found) {
-                return std::nullopt;
-            }
-            if (stops_run(r.error())) {
-                stop(r.error());
-            }
-            m_reconcile_unsure = true;
-            m_reconcile_detail = "could not check lexoffice for voucher number " + inv.number +
-                                 ": " + r.error().describe();
-            return std::nullopt;
-        }
-        const json::Value* items = page_items(*r);
-        if (items == nullptr) {
-            return std::nullopt;
-        }
-        const std::string type = inv.kind == Kind::credit_note ? "salescreditnote" : "salesinvoice";
-        const Totals t = compute_totals(inv);
-        for (const auto& v : items->GetArray()) {
-            if (json::get_string(v, "voucherNumber").value_or("") != inv.number ||
-                json::get_string(v, "type").value_or(type) != type) {
-                continue;
-            }
-            const auto gross = json::get_decimal(v, "totalGrossAmount");
-            const json::Value* files = json::find(v, "files");
-            m_found_has_files = files && files->IsArray() && !files->Empty();
-            m_found_status = json::get_string(v, "voucherStatus").value_or("open");
-            return std::make_pair(json::get_string(v, "id").value_or(""),
-                                  gross && *gross == t.gross);
-        }
-        return std::nullopt;
-    }
-
-    // Finds the document an interrupted or ambiguous POST of `inv` created, if any. Sets
-    // m_reconcile_unsure when lexoffice could not tell.
-    std::optional<std::string> reconcile(const Invoice& inv) {
-        m_reconcile_unsure = false;
-        m_found_number.clear();
-        m_found_status.clear();
-        if (voucher_mode()) {
-            auto found = find_voucher_by_number(inv);
-            if (found) {
-                return found->first;
-            }
-            return std::nullopt;
-        }
-        const std::string ref = ref_line_for(m_opts.ref_text, inv.number);
-        Query q = {{"voucherType", inv.kind == Kind::credit_note ? "creditnote" : "invoice"},
-                   {"voucherStatus", "any"},
-                   {"voucherDateFrom", format_date(inv.date)},
-                   {"voucherDateTo", format_date(inv.date)}};
-        if (auto it = m_contacts.find(inv.customer.ref_key()); it != m_contacts.end()) {
-            q.emplace_back("contactId", it->second.id);
-        }
-        std::vector<std::string> ids;
-        PageIterator pages(m_ctx.client(), "/v1/voucherlist", q, 250);
-        auto n = pages.for_each([&](const json::Value& row) {
-            if (auto id = json::get_string(row, "id")) {
-                ids.push_back(*id);
-            }
-        });
-        if (!n) {
-            if (stops_run(n.error())) {
-                stop(n.error());
-            }
-            m_reconcile_unsure = true;
-            m_reconcile_detail =
-                "could not search lexoffice's voucher list: " + n.error().describe() +
-                "; the next run checks again before sending";
-            return std::nullopt;
-        }
-        const Totals t = compute_totals(inv);
-        const std::string path =
-            inv.kind == Kind::credit_note ? "/v1/credit-notes/" : "/v1/invoices/";
-        std::vector<std::pair<std::string, json::Document>> matches;
-        for (const auto& id : ids) {
-            if (shared::source_of(m_ctx.state(), id)) {
-                continue; // another source invoice's document
-            }
-            auto doc = m_ctx.client().get_json(path + id);
-            if (!doc) {
-                if (doc.error().kind == ApiError::Kind::not_found) {
-                    continue;
-                }
-                m_reconcile_unsure = true;
-                m_reconcile_detail = "could not read candidate " + id + ": " +
-                                     doc.error().describe() +
-                                     "; the next run checks again before sending";
-                return std::nullopt;
-            }
-            const std::string remark = json::get_string(*doc, "remark").value_or("");
-            bool match = false;
-            if (!ref.empty()) {
-                match = remark_has_line(remark, ref);
-            } else {
-                const auto gross = json::get_decimal(*doc, "totalPrice.totalGrossAmount");
-                const json::Value* items = json::find(*doc, "lineItems");
-                match = gross && *gross == t.gross && items && items->IsArray() &&
-                        items->Size() == inv.items.size();
-            }
-            if (match) {
-                matches.emplace_back(id, std::move(doc).value());
-            }
-        }
-        if (matches.size() > 1) {
-            m_reconcile_unsure = true;
-            m_reconcile_detail =
-                fmt::format("{} documents in lexoffice could be this invoice; not sent again, "
-                            "resolve by hand",
-                            matches.size());
-            return std::nullopt;
-        }
-        if (matches.empty()) {
-            return std::nullopt;
-        }
-        m_found_number = json::get_string(matches[0].second, "voucherNumber").value_or("");
-        m_found_status = json::get_string(matches[0].second, "voucherStatus").value_or("");
-        return matches[0].first;
     }
 
     void stop(const ApiError& e) {
@@ -961,11 +841,8 @@ private:
     std::map<std::string, ContactInfo> m_contacts; // ref key → contact
     std::map<std::string, std::string> m_contact_errors;
     std::map<std::string, std::string> m_planned_ids; // source number → lexoffice id (this run)
-    bool m_reconcile_unsure = false;
-    std::string m_reconcile_detail;
-    std::string m_found_number;
-    std::string m_found_status;
-    bool m_found_has_files = false;
+    std::map<std::string, shared::FoundDocument> m_found; // source number → in lexoffice
+    std::map<std::string, std::string> m_unsure; // source number → why lexoffice could not tell
     long m_contacts_created = 0;
     bool m_stopped = false;
     ApiError m_stop_error;
@@ -1324,6 +1201,42 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         reject();
     }
 
+    // --- What lexoffice holds -----------------------------------------------------------------
+    // lexoffice is the truth, the ledger only a cache: every invoice the ledger does not show as
+    // exported (new ones, and all of them with an empty, deleted or another account's ledger) is
+    // looked up in bulk before anything is sent. Writes of an interrupted run are looked up only
+    // once they cannot be running any more.
+    const std::chrono::milliseconds request_timeout(
+        static_cast<long>(ctx.profile().timeout_seconds * 1000));
+    {
+        std::vector<const Invoice*> unknown;
+        std::vector<LedgerEntry> pending;
+        for (auto* inv : to_send) {
+            if (!inv->valid()) {
+                continue;
+            }
+            unknown.push_back(inv);
+            auto e = ctx.state().get(shared::k_ledger_kind, shared::ledger_key(mode, inv->number));
+            if (e && e->status == "pending") {
+                pending.push_back(std::move(*e));
+            }
+        }
+        if (!pending.empty() && !opts.dry_run) {
+            const auto left = settled_at(pending, request_timeout) - ctx.clock.now();
+            if (left > Clock::duration::zero()) {
+                ctx.info(fmt::format(
+                    "invoices export: {} invoice{} of an interrupted run may still be in transit; "
+                    "waiting {} s before looking {} up",
+                    pending.size(), pending.size() == 1 ? "" : "s",
+                    chr::ceil<chr::seconds>(left).count(), pending.size() == 1 ? "it" : "them"));
+            }
+            wait_until_settled(ctx.clock, pending, request_timeout);
+        }
+        if (!unknown.empty()) {
+            exporter.look_up(unknown);
+        }
+    }
+
     // --- Mode of the business year ------------------------------------------------------------
     std::set<int> years;
     for (auto* inv : chosen) {
@@ -1369,6 +1282,26 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     }
     const bool progress = ctx.io.err_is_tty && !ctx.global.quiet;
     std::size_t done_count = 0;
+    std::map<std::string, std::size_t> index_of; // source number → position in `chosen`
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+        index_of.emplace(chosen[i]->number, i);
+    }
+    // A credit note whose invoice's answer was lost waits: sent now it could not pursue it.
+    auto waits_for_invoice = [&](const Invoice& inv) {
+        if (inv.kind != Kind::credit_note || inv.corrects.empty()) {
+            return false;
+        }
+        auto it = index_of.find(inv.corrects);
+        return it != index_of.end() &&
+               (outcomes[it->second].lost_answer || outcomes[it->second].deferred);
+    };
+    auto defer = [](Outcome& o) {
+        o = Outcome{};
+        o.action = "unknown";
+        o.problem = true;
+        o.deferred = true;
+        o.detail = "not sent: the answer for the invoice it corrects was lost";
+    };
     for (std::size_t i : order) {
         Invoice& inv = *chosen[i];
         Outcome& o = outcomes[i];
@@ -1384,6 +1317,8 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             o.action = "failed";
             o.problem = true;
             o.detail = "not attempted: the run stopped";
+        } else if (waits_for_invoice(inv) && !opts.dry_run) {
+            defer(o);
         } else {
             o = exporter.process(inv, run_id);
         }
@@ -1394,6 +1329,58 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     }
     if (progress) {
         ctx.io.err << "\r\033[K";
+    }
+
+    // --- Lost answers -------------------------------------------------------------------------
+    // A timeout, reset, truncated answer or 5xx after sending left these pending. Once their
+    // requests cannot be running any more, lexoffice says whether they arrived; those that did
+    // not are sent again (a few rounds at most; what stays open is looked up by the next run).
+    // Credit notes waiting for such an invoice follow it.
+    for (int round = 0; round < 5 && !opts.dry_run && !exporter.stopped(); ++round) {
+        std::vector<std::size_t> lost;
+        std::vector<const Invoice*> invs;
+        std::vector<LedgerEntry> pending;
+        for (std::size_t i : order) {
+            if (!outcomes[i].lost_answer) {
+                continue;
+            }
+            auto e = state.get(shared::k_ledger_kind, shared::ledger_key(mode, chosen[i]->number));
+            if (!e || e->status != "pending") {
+                continue;
+            }
+            lost.push_back(i);
+            invs.push_back(chosen[i]);
+            pending.push_back(std::move(*e));
+        }
+        if (lost.empty()) {
+            break;
+        }
+        const auto left = settled_at(pending, request_timeout) - ctx.clock.now();
+        ctx.info(fmt::format("invoices export: {} answer{} lost; looking {} up in lexoffice{}",
+                             lost.size(), lost.size() == 1 ? "" : "s",
+                             lost.size() == 1 ? "it" : "them",
+                             left > Clock::duration::zero()
+                                 ? fmt::format(" in {} s, once no request can still be running",
+                                               chr::ceil<chr::seconds>(left).count())
+                                 : std::string()));
+        wait_until_settled(ctx.clock, pending, request_timeout);
+        try {
+            exporter.look_up(invs);
+        } catch (const Error& e) {
+            ctx.warn(
+                fmt::format("could not look the lost answers up: {}; the next run does", e.what()));
+            break;
+        }
+        for (std::size_t i : lost) {
+            outcomes[i] = exporter.process(*chosen[i], run_id);
+        }
+        for (std::size_t i : order) {
+            if (outcomes[i].deferred && !waits_for_invoice(*chosen[i])) {
+                outcomes[i] = exporter.process(*chosen[i], run_id);
+            } else if (outcomes[i].deferred) {
+                defer(outcomes[i]);
+            }
+        }
     }
 
     // --- Output -------------------------------------------------------------------------------

@@ -131,6 +131,18 @@ constexpr const char* k_header =
     "number,date,service_date,customer_number,name,country,tax_type,status,item,quantity,"
     "unit,net_price,tax_rate\n";
 
+// The voucher-list query with which the export looks its invoices up in lexoffice (invoice mode)
+// or its vouchers (voucher mode) before sending.
+std::string list_of(bool vouchers, const char* from, const char* to) {
+    return fmt::format("/v1/voucherlist?voucherType={}&voucherStatus=any&voucherDateFrom={}&"
+                       "voucherDateTo={}&sort=voucherDate%2CASC&page=0&size=250",
+                       vouchers ? "salesinvoice%2Csalescreditnote" : "invoice%2Ccreditnote", from,
+                       to);
+}
+
+constexpr const char* k_empty_list =
+    R"({"content":[],"totalElements":0,"totalPages":0,"last":true,"first":true,"number":0})";
+
 std::string two_invoices() {
     return std::string(k_header) +
            "RE-1,2026-03-02,,10001,,,net,open,Unterhaltsreinigung,10,Stunden,38.50,19\n" +
@@ -145,6 +157,7 @@ TEST_SUITE("lexsync invoices export") {
         Harness h;
         const auto file = h.write("march.csv", two_invoices());
         h.fake.add(Method::get, "/v1/contacts?number=10001", 200, contact_page(k_contact, 10001));
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-05"), 200, k_empty_list);
         auto o = h.run("invoices export " + file.string() + " --dry-run --finalize");
         REQUIRE_MESSAGE(o.code == 0, o.err);
         h.fake.verify();
@@ -181,6 +194,7 @@ TEST_SUITE("lexsync invoices export") {
         CHECK(o.err.find("1 of 2 selected invoices invalid in " + file.string() +
                          "; not selected: 1 outside the period, 1 excluded by status") !=
               std::string::npos);
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-02"), 200, k_empty_list);
         o = h.run("invoices export " + file.string() + " --month 2026-03 --dry-run --keep-going");
         REQUIRE_MESSAGE(o.code == 4, o.err);
         REQUIRE(o.doc.Size() == 4);
@@ -232,6 +246,7 @@ TEST_SUITE("lexsync invoices export") {
         Harness h;
         const auto file = h.write("march.csv", two_invoices());
         h.fake.add(Method::get, "/v1/contacts?number=10001", 200, contact_page(k_contact, 10001));
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-05"), 200, k_empty_list);
         h.fake.add(Method::post, "/v1/invoices", 201,
                    fmt::format(R"({{"id":"{}","version":1}})", k_invoice_id));
         h.fake.add(Method::get, std::string("/v1/invoices/") + k_invoice_id, 200,
@@ -260,7 +275,7 @@ TEST_SUITE("lexsync invoices export") {
                           k_invoice_id, k_other_id));
         // The POST body carried the reference line and the Berlin offset.
         const auto reqs = h.fake.requests();
-        CHECK(reqs[1].body.find(R"("voucherDate":"2026-03-02T00:00:00.000+01:00")") !=
+        CHECK(reqs[2].body.find(R"("voucherDate":"2026-03-02T00:00:00.000+01:00")") !=
               std::string::npos);
 
         const auto before = h.fake.request_count();
@@ -281,23 +296,21 @@ TEST_SUITE("lexsync invoices export") {
         CHECK(get_string(o.doc[0], "action") == "changed");
     }
 
-    TEST_CASE("after a 504 on POST the invoice is looked up, not posted again") {
+    TEST_CASE("after a 504 on POST the run goes on, then the invoice is looked up, not posted "
+              "again") {
         Harness h;
         const auto file =
             h.write("m.csv", std::string(k_header) +
                                  "RE-1,2026-03-02,,10001,,,net,open,Reinigung,1,Pauschal,100,19\n");
         h.fake.add(Method::get, "/v1/contacts?number=10001", 200, contact_page(k_contact, 10001));
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-02"), 200, k_empty_list);
         h.fake.add(Method::post, "/v1/invoices", 504, R"({"message":"Gateway Timeout"})");
         h.fake.add(
-            Method::get,
-            std::string(
-                "/v1/voucherlist?voucherType=invoice&voucherStatus=any&voucherDateFrom=2026-03-02&"
-                "voucherDateTo=2026-03-02&page=0&size=250&contactId=") +
-                k_contact,
-            200,
+            Method::get, list_of(false, "2026-03-02", "2026-03-02"), 200,
             fmt::format(
-                R"({{"content":[{{"id":"{}"}},{{"id":"{}"}}],"totalElements":2,"last":true}})",
-                k_other_id, k_invoice_id));
+                R"({{"content":[{{"id":"{0}","voucherType":"invoice","voucherDate":"2026-03-02T00:00:00.000+01:00","contactId":"{2}"}},
+{{"id":"{1}","voucherType":"invoice","voucherDate":"2026-03-02T00:00:00.000+01:00","contactId":"{2}"}}],"totalElements":2,"last":true}})",
+                k_other_id, k_invoice_id, k_contact));
         h.fake.add(Method::get, std::string("/v1/invoices/") + k_other_id, 200,
                    R"({"voucherNumber":"RE0007","voucherStatus":"draft","remark":"Ref. RE-10"})");
         h.fake.add(
@@ -307,6 +320,8 @@ TEST_SUITE("lexsync invoices export") {
         REQUIRE_MESSAGE(o.code == 0, o.err);
         h.fake.verify();
         CHECK(h.posts() == 1);
+        // The lookup waited until the lost request could not be running any more.
+        CHECK(h.clock.total_slept() >= std::chrono::seconds(60));
         using lexsync::json::get_string;
         CHECK(get_string(o.doc[0], "action") == "created");
         CHECK(get_string(o.doc[0], "id") == k_invoice_id);
@@ -327,11 +342,7 @@ TEST_SUITE("lexsync invoices export") {
             auto st = h.state();
             st.mark_pending("invoice", "invoice:RE-1", "x", 1);
         }
-        h.fake.add(
-            Method::get,
-            "/v1/voucherlist?voucherType=invoice&voucherStatus=any&voucherDateFrom=2026-06-02&"
-            "voucherDateTo=2026-06-02&page=0&size=250",
-            200, R"({"content":[],"totalElements":0,"last":true})");
+        h.fake.add(Method::get, list_of(false, "2026-06-02", "2026-06-02"), 200, k_empty_list);
         h.fake.add(Method::post, "/v1/invoices", 201,
                    fmt::format(R"({{"id":"{}","version":1}})", k_invoice_id));
         h.fake.add(Method::get, std::string("/v1/invoices/") + k_invoice_id, 200,
@@ -358,12 +369,12 @@ TEST_SUITE("lexsync invoices export") {
                        {"id":"8f8664a2-fd86-11e1-a21f-0800200c9a66","name":"Bürobedarf","type":"outgo"}])");
         h.fake.add(Method::get, "/v1/contacts?number=10001", 200, contact_page(k_contact, 10001));
         h.fake.add(
-            Method::get, "/v1/vouchers?voucherNumber=RE-1", 200,
-            fmt::format(R"({{"content":[{{"id":"{}","type":"salesinvoice","voucherNumber":"RE-1",
-"totalGrossAmount":119.00,"voucherStatus":"open","files":[]}}],"totalElements":1}})",
-                        k_other_id));
-        h.fake.add(Method::get, "/v1/vouchers?voucherNumber=RE-2", 200,
-                   R"({"content":[],"totalElements":0})");
+            Method::get, list_of(true, "2026-03-02", "2026-03-03"), 200,
+            fmt::format(
+                R"({{"content":[{{"id":"{}","voucherType":"salesinvoice","voucherNumber":"RE-1",
+"voucherDate":"2026-03-02T00:00:00.000+01:00","totalAmount":119.00,"voucherStatus":"open"}}],
+"totalElements":1,"last":true}})",
+                k_other_id));
         h.fake.add(Method::post, "/v1/vouchers", 201,
                    fmt::format(R"({{"id":"{}","version":1}})", k_invoice_id));
         auto o = h.run("invoices export " + file.string());
@@ -399,6 +410,7 @@ TEST_SUITE("lexsync invoices export") {
             h.write("m.csv", std::string(k_header) +
                                  "RE-1,2026-03-02,,,Laden Nord,DE,net,open,A,1,Pauschal,100,19\n"
                                  "RE-2,2026-03-02,,,Laden Süd,DE,net,open,B,1,Pauschal,100,17\n");
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-02"), 200, k_empty_list);
         h.fake.add(Method::post, "/v1/invoices", 201,
                    fmt::format(R"({{"id":"{}","version":1}})", k_invoice_id));
         h.fake.add(Method::get, std::string("/v1/invoices/") + k_invoice_id, 200,
@@ -420,6 +432,7 @@ TEST_SUITE("lexsync invoices export") {
                                  "unit,net_price,tax_rate\n") +
                          "GS-1,credit-note,RE-1,2026-03-09,Laden Nord,DE,net,A,1,Pauschal,10,19\n"
                          "RE-1,invoice,,2026-03-02,Laden Nord,DE,net,A,1,Pauschal,100,19\n");
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-09"), 200, k_empty_list);
         h.fake.add(Method::post, "/v1/invoices?finalize=true", 201,
                    fmt::format(R"({{"id":"{}","version":1}})", k_invoice_id));
         h.fake.add(Method::get, std::string("/v1/invoices/") + k_invoice_id, 200,
@@ -436,21 +449,43 @@ TEST_SUITE("lexsync invoices export") {
         using lexsync::json::get_string;
         CHECK(get_string(o.doc[0], "number") == "GS-1"); // output keeps the input order
         CHECK(get_string(o.doc[0], "status") == "paidoff");
-        const auto body = lexsync::json::parse(h.fake.requests()[2].body);
+        const auto body = lexsync::json::parse(h.fake.requests()[3].body);
         REQUIRE(body);
         CHECK(get_string(*body, "introduction") == "Gutschrift zu Rechnung RE0001");
     }
-    TEST_CASE(
-        "a 504 whose invoice is not found yet stays pending, and the next run sends it once") {
+    TEST_CASE("a 504 whose invoice never arrived is sent again once its request cannot be running "
+              "any more") {
         Harness h;
         const auto file = h.write(
             "m.csv", std::string(k_header) +
                          "RE-1,2026-03-02,,,Laden Nord,DE,net,open,Reinigung,1,Pauschal,100,19\n");
-        const std::string list =
-            "/v1/voucherlist?voucherType=invoice&voucherStatus=any&voucherDateFrom=2026-03-02&"
-            "voucherDateTo=2026-03-02&page=0&size=250";
+        const std::string list = list_of(false, "2026-03-02", "2026-03-02");
+        h.fake.add(Method::get, list, 200, k_empty_list);
         h.fake.add(Method::post, "/v1/invoices", 504, R"({"message":"Gateway Timeout"})");
-        h.fake.add(Method::get, list, 200, R"({"content":[],"totalElements":0,"last":true})");
+        h.fake.add(Method::get, list, 200, k_empty_list);
+        h.fake.add(Method::post, "/v1/invoices", 201,
+                   fmt::format(R"({{"id":"{}","version":1}})", k_invoice_id));
+        h.fake.add(Method::get, std::string("/v1/invoices/") + k_invoice_id, 200,
+                   R"({"voucherNumber":"RE0001","voucherStatus":"draft"})");
+        auto o = h.run("invoices export " + file.string());
+        REQUIRE_MESSAGE(o.code == 0, o.err);
+        h.fake.verify();
+        CHECK(h.posts() == 2);
+        using lexsync::json::get_string;
+        CHECK(get_string(o.doc[0], "action") == "created");
+        CHECK(o.err.find("1 answer lost") != std::string::npos);
+    }
+
+    TEST_CASE("a lost answer that lexoffice cannot clear up stays pending: exit 4, the next run "
+              "looks again") {
+        Harness h;
+        const auto file = h.write(
+            "m.csv", std::string(k_header) +
+                         "RE-1,2026-03-02,,,Laden Nord,DE,net,open,Reinigung,1,Pauschal,100,19\n");
+        const std::string list = list_of(false, "2026-03-02", "2026-03-02");
+        h.fake.add(Method::get, list, 200, k_empty_list);
+        h.fake.add(Method::post, "/v1/invoices", 504, R"({"message":"Gateway Timeout"})");
+        h.fake.add(Method::get, list, 404, R"({"message":"Not Found"})");
         auto o = h.run("invoices export " + file.string());
         CHECK(o.code == 4);
         h.fake.verify();
@@ -462,16 +497,35 @@ TEST_SUITE("lexsync invoices export") {
             REQUIRE(e);
             CHECK(e->status == "pending");
         }
-        h.fake.add(Method::get, list, 200, R"({"content":[],"totalElements":0,"last":true})");
+    }
+
+    TEST_CASE("a number that could not be read after creation reaches the write-back file later") {
+        Harness h;
+        const auto file = h.write(
+            "m.csv", std::string(k_header) +
+                         "RE-1,2026-03-02,,,Laden Nord,DE,net,open,Reinigung,1,Pauschal,100,19\n");
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-02"), 200, k_empty_list);
         h.fake.add(Method::post, "/v1/invoices", 201,
                    fmt::format(R"({{"id":"{}","version":1}})", k_invoice_id));
+        h.fake.add(Method::get, std::string("/v1/invoices/") + k_invoice_id, 404,
+                   R"({"message":"Not Found"})");
+        const auto back = h.dir.path / "back.csv";
+        auto o = h.run("invoices export " + file.string() + " --write-back " + back.string());
+        REQUIRE_MESSAGE(o.code == 0, o.err);
         h.fake.add(Method::get, std::string("/v1/invoices/") + k_invoice_id, 200,
                    R"({"voucherNumber":"RE0001","voucherStatus":"draft"})");
-        o = h.run("invoices export " + file.string());
+        o = h.run("invoices export " + file.string() + " --write-back " + back.string());
         REQUIRE_MESSAGE(o.code == 0, o.err);
         h.fake.verify();
-        CHECK(h.posts() == 2);
-        CHECK(get_string(o.doc[0], "action") == "created");
+        std::ifstream in(back);
+        std::stringstream text;
+        text << in.rdbuf();
+        CHECK(text.str().find(fmt::format("RE-1,invoice,invoice,{},RE0001,draft,skipped",
+                                          k_invoice_id)) != std::string::npos);
+        // Once known, it is not read again.
+        const auto before = h.fake.request_count();
+        o = h.run("invoices export " + file.string());
+        CHECK(h.fake.request_count() == before);
     }
 
     TEST_CASE("--create-contacts creates a missing customer once, through the contacts ledger") {
@@ -493,6 +547,7 @@ TEST_SUITE("lexsync invoices export") {
 
         h.fake.add(Method::get, "/v1/contacts?email=neu%40kunde.example", 200,
                    R"({"content":[],"totalElements":0,"last":true})");
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-03"), 200, k_empty_list);
         h.fake.add(Method::post, "/v1/contacts", 201,
                    fmt::format(R"({{"id":"{}","version":1}})", k_contact));
         h.fake.add(Method::post, "/v1/invoices", 201,
@@ -539,7 +594,7 @@ TEST_SUITE("lexsync invoices export") {
         h.fake.add(
             Method::get, "/v1/posting-categories", 200,
             R"([{"id":"8f8664a1-fd86-11e1-a21f-0800200c9a66","name":"Einnahmen","type":"income"}])");
-        h.fake.add(Method::get, "/v1/vouchers?voucherNumber=RE-1", 200, R"({"content":[]})");
+        h.fake.add(Method::get, list_of(true, "2026-03-02", "2026-03-02"), 200, k_empty_list);
         h.fake.add(Method::post, "/v1/vouchers", 201,
                    fmt::format(R"({{"id":"{}","version":1}})", k_invoice_id));
         h.fake.add(Method::post, std::string("/v1/vouchers/") + k_invoice_id + "/files", 202,
@@ -574,10 +629,11 @@ TEST_SUITE("lexsync invoices export") {
                          "RE-4,2026-03-02,,10002,,A,1,Pauschal,10,19\n");
         h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200,
                    contact_page(k_contact, 10001));
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-02"), 200, k_empty_list);
         auto o = h.run("invoices export " + file.string() + " --dry-run --keep-going");
         CHECK(o.code == 4);
         h.fake.verify();
-        CHECK(h.fake.request_count() == 1);
+        CHECK(h.fake.request_count() == 2); // the contacts and the period's documents
         using lexsync::json::get_string;
         CHECK(get_string(o.doc[0], "request.body.address.contactId") == k_contact);
         CHECK(get_string(o.doc[1], "request.body.address.contactId") == k_contact);

@@ -1,0 +1,244 @@
+#include "commands/invoices/shared/lookup.hpp"
+
+#include "commands/invoices/shared/ledger.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <set>
+#include <sstream>
+
+namespace lexsync::commands::invoices::shared {
+
+using lexsync::invoices::Date;
+using lexsync::invoices::Invoice;
+using lexsync::invoices::Kind;
+
+namespace {
+
+long day_number(Date d) {
+    return static_cast<long>(std::chrono::sys_days(d).time_since_epoch().count());
+}
+
+// The dates of `items` as [first, last].
+std::pair<Date, Date> date_range(const std::vector<LookupItem>& items) {
+    Date lo = items.front().date;
+    Date hi = lo;
+    for (const auto& i : items) {
+        lo = std::min(lo, i.date);
+        hi = std::max(hi, i.date);
+    }
+    return {lo, hi};
+}
+
+// The voucher-list type of `kind` in either family.
+std::string list_type(Kind kind, bool bookkeeping) {
+    if (bookkeeping) {
+        return kind == Kind::credit_note ? "salescreditnote" : "salesinvoice";
+    }
+    return kind == Kind::credit_note ? "creditnote" : "invoice";
+}
+
+// Marks the items dated on a day the list could not show completely as unsure.
+void note_capped(const std::vector<LookupItem>& items, const std::vector<std::string>& capped,
+                 LookupOutcome& out) {
+    for (const auto& day : capped) {
+        for (const auto& i : items) {
+            if (lexsync::invoices::format_date(i.date) == day) {
+                out.unsure[i.number] =
+                    fmt::format("lexoffice lists more than 10,000 documents on {}; cannot tell "
+                                "whether {} is among them",
+                                day, i.number);
+            }
+        }
+    }
+}
+
+} // namespace
+
+LookupItem lookup_item(const Invoice& inv, const std::string& contact_id) {
+    LookupItem i;
+    i.number = inv.number;
+    i.kind = inv.kind;
+    i.date = inv.date;
+    i.contact_id = contact_id;
+    i.gross = lexsync::invoices::compute_totals(inv).gross;
+    i.line_items = inv.items.size();
+    return i;
+}
+
+std::string ref_line_for(const std::string& ref_text, const std::string& number) {
+    std::string out = ref_text;
+    const std::string ph = "{number}";
+    for (auto pos = out.find(ph); pos != std::string::npos;
+         pos = out.find(ph, pos + number.size())) {
+        out.replace(pos, ph.size(), number);
+    }
+    return out;
+}
+
+bool remark_has_line(const std::string& remark, const std::string& line) {
+    std::istringstream in(remark);
+    std::string l;
+    while (std::getline(in, l)) {
+        while (!l.empty() && (l.back() == '\r' || l.back() == ' ')) {
+            l.pop_back();
+        }
+        if (l == line) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Result<std::vector<archive::ListRow>, ApiError> list_rows(ApiClient& client, bool bookkeeping,
+                                                          Date from, Date to,
+                                                          std::vector<std::string>& capped_days,
+                                                          long* requests) {
+    archive::ListQuery q;
+    q.types = bookkeeping ? std::vector<std::string>{"salesinvoice", "salescreditnote"}
+                          : std::vector<std::string>{"invoice", "creditnote"};
+    q.from_day = day_number(from);
+    q.to_day = day_number(to);
+    auto listed = archive::list_vouchers(client, q, [&](long) {
+        if (requests != nullptr) {
+            ++*requests;
+        }
+    });
+    if (!listed) {
+        return unexpected(std::move(listed).error());
+    }
+    capped_days.insert(capped_days.end(), listed->capped_days.begin(), listed->capped_days.end());
+    return std::move(listed->rows);
+}
+
+Result<LookupOutcome, ApiError> find_documents(ApiClient& client, StateStore& state,
+                                               const std::vector<LookupItem>& items,
+                                               const std::string& ref_text) {
+    LookupOutcome out;
+    if (items.empty()) {
+        return out;
+    }
+    const auto [from, to] = date_range(items);
+    std::vector<std::string> capped;
+    auto rows = list_rows(client, false, from, to, capped, &out.requests);
+    if (!rows) {
+        return unexpected(std::move(rows).error());
+    }
+    note_capped(items, capped, out);
+
+    // Candidates per item; each document is read at most once.
+    std::map<std::pair<std::string, std::string>, std::vector<const LookupItem*>> by_day;
+    for (const auto& item : items) {
+        by_day[{list_type(item.kind, false), lexsync::invoices::format_date(item.date)}].push_back(
+            &item);
+    }
+    std::map<std::string, std::vector<const LookupItem*>> wanted_by; // document id → items
+    for (const auto& row : *rows) {
+        const auto same_day = by_day.find({row.type, row.voucher_date});
+        if (same_day == by_day.end()) {
+            continue;
+        }
+        for (const LookupItem* item_ptr : same_day->second) {
+            const LookupItem& item = *item_ptr;
+            if (!item.contact_id.empty() && !row.contact_id.empty() &&
+                row.contact_id != item.contact_id) {
+                continue;
+            }
+            wanted_by[row.id].push_back(&item);
+        }
+    }
+    std::map<std::string, std::vector<FoundDocument>> matches; // source number → documents
+    for (const auto& [id, candidates] : wanted_by) {
+        if (source_of(state, id)) {
+            continue; // the ledger knows whose document this is
+        }
+        const bool credit = candidates.front()->kind == Kind::credit_note;
+        auto doc = client.get_json((credit ? "/v1/credit-notes/" : "/v1/invoices/") + id);
+        ++out.requests;
+        if (!doc) {
+            if (doc.error().kind == ApiError::Kind::not_found) {
+                continue; // deleted since it was listed
+            }
+            return unexpected(std::move(doc).error());
+        }
+        const std::string remark = json::get_string(*doc, "remark").value_or("");
+        for (const LookupItem* item : candidates) {
+            bool match = false;
+            if (!ref_text.empty()) {
+                match = remark_has_line(remark, ref_line_for(ref_text, item->number));
+            } else {
+                const auto gross = json::get_decimal(*doc, "totalPrice.totalGrossAmount");
+                const json::Value* lines = json::find(*doc, "lineItems");
+                match = gross && *gross == item->gross && lines && lines->IsArray() &&
+                        lines->Size() == item->line_items;
+            }
+            if (match) {
+                FoundDocument f;
+                f.id = id;
+                f.voucher_number = json::get_string(*doc, "voucherNumber").value_or("");
+                f.status = json::get_string(*doc, "voucherStatus").value_or("");
+                f.total = json::get_decimal(*doc, "totalPrice.totalGrossAmount");
+                matches[item->number].push_back(std::move(f));
+            }
+        }
+    }
+    for (auto& [number, docs] : matches) {
+        if (docs.size() > 1) {
+            out.unsure[number] = fmt::format(
+                "{} documents in lexoffice carry the reference of {}; not sent again, resolve by "
+                "hand",
+                docs.size(), number);
+            continue;
+        }
+        if (!out.unsure.count(number)) {
+            out.found[number] = std::move(docs.front());
+        }
+    }
+    return out;
+}
+
+Result<LookupOutcome, ApiError> find_vouchers(ApiClient& client,
+                                              const std::vector<LookupItem>& items) {
+    LookupOutcome out;
+    if (items.empty()) {
+        return out;
+    }
+    const auto [from, to] = date_range(items);
+    std::vector<std::string> capped;
+    auto rows = list_rows(client, true, from, to, capped, &out.requests);
+    if (!rows) {
+        return unexpected(std::move(rows).error());
+    }
+    std::map<std::pair<std::string, std::string>, std::vector<const archive::ListRow*>> by_number;
+    for (const auto& row : *rows) {
+        by_number[{row.type, row.number}].push_back(&row);
+    }
+    for (const auto& item : items) {
+        auto it = by_number.find({list_type(item.kind, true), item.number});
+        if (it == by_number.end()) {
+            continue;
+        }
+        // Several vouchers with one number: the one with the same amount, else the first.
+        const archive::ListRow* pick = it->second.front();
+        for (const auto* r : it->second) {
+            if (r->total_amount && *r->total_amount == item.gross) {
+                pick = r;
+                break;
+            }
+        }
+        FoundDocument f;
+        f.id = pick->id;
+        f.voucher_number = pick->number;
+        f.status = pick->status;
+        f.total = pick->total_amount;
+        out.found[item.number] = std::move(f);
+    }
+    // Days the list could not show completely stay undecided.
+    note_capped(items, capped, out);
+    for (const auto& [number, why] : out.unsure) {
+        out.found.erase(number);
+    }
+    return out;
+}
+
+} // namespace lexsync::commands::invoices::shared

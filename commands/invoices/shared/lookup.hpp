@@ -1,0 +1,78 @@
+// --- Interface ---
+// Finding exported invoices again in lexoffice, in bulk: the voucher list of the items' dates
+// (250 rows per request) instead of one search per item. lexoffice is the truth; the ledger is
+// only a cache, so `invoices export` asks this before it creates anything the ledger does not
+// know, and `state verify` / `state rebuild` use it to compare and repair.
+//
+// Invoice mode: a document is an item's when it has the item's type and date, the same contact
+// (unless one side has none), and its remark carries the item's reference line ("Ref. <number>"
+// by default); each such candidate costs one read. Without a reference line the gross total and
+// the number of line items must match instead. Voucher mode: a bookkeeping voucher is an item's
+// when it has the item's voucher number and type; the list answers that alone.
+#pragma once
+
+#include "commands/invoices/shared/archive_list.hpp"
+
+#include <lexsync/client.hpp>
+#include <lexsync/decimal.hpp>
+#include <lexsync/invoices.hpp>
+#include <lexsync/state.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lexsync::commands::invoices::shared {
+
+// One source invoice to find.
+struct LookupItem {
+    std::string number; // source number
+    lexsync::invoices::Kind kind = lexsync::invoices::Kind::invoice;
+    lexsync::invoices::Date date{};
+    std::string contact_id; // invoice mode: the resolved contact, "" when unknown or none
+    Decimal gross;          // the total lexsync sends
+    std::size_t line_items = 0;
+};
+
+// The lookup item of `inv` with contact `contact_id`.
+LookupItem lookup_item(const lexsync::invoices::Invoice& inv, const std::string& contact_id);
+
+// A document or voucher lexoffice holds for a source invoice.
+struct FoundDocument {
+    std::string id;
+    std::string voucher_number; // lexoffice's number (invoice mode), the source number (vouchers)
+    std::string status;
+    std::optional<Decimal> total; // gross total as listed
+};
+
+struct LookupOutcome {
+    std::map<std::string, FoundDocument> found; // by source number
+    std::map<std::string, std::string> unsure;  // source number → why lexoffice could not tell
+    long requests = 0;                          // list pages and reads
+};
+
+// `ref_text` with `number` for "{number}" ("" stays "").
+std::string ref_line_for(const std::string& ref_text, const std::string& number);
+// True when `remark` has `line` as one of its lines (trailing blanks ignored).
+bool remark_has_line(const std::string& remark, const std::string& line);
+
+// Invoice mode: finds the documents of `items` (see above). Documents the ledger `state` already
+// attributes to a source invoice are not read. Returns the first failed request's error.
+Result<LookupOutcome, ApiError> find_documents(ApiClient& client, StateStore& state,
+                                               const std::vector<LookupItem>& items,
+                                               const std::string& ref_text);
+
+// Voucher mode: finds the bookkeeping vouchers of `items` by voucher number and type.
+Result<LookupOutcome, ApiError> find_vouchers(ApiClient& client,
+                                              const std::vector<LookupItem>& items);
+
+// The voucher-list rows of sales documents (invoice mode, `bookkeeping` false) or bookkeeping
+// sales vouchers dated between `from` and `to`; `capped_days` receives days whose rows the API
+// could not list completely. `requests` (optional) counts the pages read.
+Result<std::vector<archive::ListRow>, ApiError> list_rows(ApiClient& client, bool bookkeeping,
+                                                          lexsync::invoices::Date from,
+                                                          lexsync::invoices::Date to,
+                                                          std::vector<std::string>& capped_days,
+                                                          long* requests = nullptr);
+
+} // namespace lexsync::commands::invoices::shared
