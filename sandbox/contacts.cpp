@@ -138,6 +138,9 @@ private:
         copy_string(in, c, "taxNumber", "company.taxNumber");
         copy_string(in, c, "vatRegistrationId", "company.vatRegistrationId");
         copy_bool(in, c, "allowTaxFreeInvoices", "company.allowTaxFreeInvoices");
+        if (!c.HasMember("allowTaxFreeInvoices")) {
+            c.AddMember("allowTaxFreeInvoices", false, m_a); // always sent (reference §14)
+        }
         if (const JsonValue* persons = member(in, "contactPersons")) {
             if (!persons->IsArray()) {
                 issue("invalid_value", "company.contactPersons");
@@ -775,7 +778,6 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
     by_name.AddMember("ignoreCase", false, a);
     by_name.AddMember("nullHandling", "NATIVE", a);
     by_name.AddMember("ascending", true, a);
-    by_name.AddMember("descending", false, a);
     sort.PushBack(by_name, a);
     d.AddMember("sort", sort, a);
     return json_response(200, d);

@@ -1,10 +1,12 @@
 #include "sandbox/files.hpp"
 
 #include "sandbox/resource_util.hpp"
+#include "sandbox/sales_vouchers.hpp"
 #include "sandbox/vouchers.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <openssl/evp.h>
 
 namespace lexsync::sandbox::files {
 
@@ -238,10 +240,38 @@ ApiResponse download(Store& store, const ApiRequest& req, const std::string& id)
     }
     const std::string primary = f->content_type;
     const auto family = primary.substr(0, primary.find('/'));
+    // The file of a rendered sales document is named like its /file download.
+    std::string name = f->id + ".";
+    for (const char* kind : {"invoices", "credit-notes"}) {
+        if (f->voucher_id.empty()) {
+            break;
+        }
+        if (const auto owner = store.get(req.org_id, kind, f->voucher_id)) {
+            JsonDocument doc;
+            parse_json(doc, owner->doc);
+            name = std::string(sales::type_for_path(kind)->label) + "_" +
+                   member_string(doc, "voucherNumber") + ".";
+        }
+    }
+    const auto accepts = accepted_types(req.accept);
+    if (!accepts.empty() && accepts.front() == "application/json") {
+        // Recorded (reference §14): 200 with the file base64-encoded as the body, Content-Length
+        // the base64 length. [U] Whether the text is quoted as a JSON string is not recorded;
+        // it is sent bare, as described.
+        std::string b64(4 * ((f->data.size() + 2) / 3) + 1, '\0');
+        const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                      reinterpret_cast<const unsigned char*>(f->data.data()),
+                                      static_cast<int>(f->data.size()));
+        b64.resize(static_cast<std::size_t>(n));
+        ApiResponse res;
+        res.body = b64;
+        res.content_type = "application/json";
+        return res;
+    }
     bool xml = false;
     bool found = false;
     bool known_type = false;
-    for (const auto& t : accepted_types(req.accept)) {
+    for (const auto& t : accepts) {
         const bool wants_xml = t == "application/xml" || t == "text/xml";
         if (t == "*/*" || t == primary || t == family + "/*" ||
             (t == "image/jpg" && primary == "image/jpeg")) {
@@ -265,8 +295,10 @@ ApiResponse download(Store& store, const ApiRequest& req, const std::string& id)
     ApiResponse res;
     res.body = xml ? f->xml : f->data;
     res.content_type = xml ? "application/xml" : primary;
-    res.headers.emplace_back("Content-Disposition",
-                             "inline; filename=" + f->id + "." + (xml ? "xml" : f->extension));
+    const bool sales_document = name != f->id + ".";
+    res.headers.emplace_back("Content-Disposition", "inline; filename=" + name +
+                                                        (xml ? "xml" : f->extension) +
+                                                        (sales_document ? ";" : ""));
     return res;
 }
 

@@ -23,6 +23,23 @@ namespace lexsync::sandbox::finance {
 
 namespace {
 
+// A finance answer (an account, a transaction, or an array of them) with its amounts written
+// "##.00", as the documentation specifies and recordings of the live API show (reference §14).
+ApiResponse finance_json(int status, JsonDocument& d) {
+    auto& a = d.GetAllocator();
+    auto format = [&a](JsonValue& v) {
+        format_fixed(v, {"balance", "amount", "feeAmount", "openAmount"}, 2, a);
+    };
+    if (d.IsArray()) {
+        for (auto& item : d.GetArray()) {
+            format(item);
+        }
+    } else {
+        format(d);
+    }
+    return json_response(status, d);
+}
+
 constexpr std::size_t k_max_batch = 25;
 
 // externalReference → id per organisation and kind, so that lookups need no scan.
@@ -249,7 +266,7 @@ ApiResponse list_accounts(Store& store, const ApiRequest& req) {
                 out.PushBack(JsonValue(d, a), a);
             }
         }
-        return json_response(200, out);
+        return finance_json(200, out);
     }
     // [U] Without a filter the sandbox lists every account.
     for (const auto& r : store.list(req.org_id, k_accounts)) {
@@ -260,7 +277,7 @@ ApiResponse list_accounts(Store& store, const ApiRequest& req) {
         }
         out.PushBack(JsonValue(d, a), a);
     }
-    return json_response(200, out);
+    return finance_json(200, out);
 }
 
 ApiResponse update_account(Store& store, const ApiRequest& req, const std::string& id) {
@@ -510,7 +527,7 @@ ApiResponse create_transactions(Store& store, const ApiRequest& req) {
     }
     tx.commit();
     // The array is serialised through to_json so that amounts stay exact.
-    return json_response(201, out);
+    return finance_json(201, out);
 }
 
 ApiResponse latest_transaction(Store& store, const ApiRequest& req) {
@@ -537,7 +554,7 @@ ApiResponse latest_transaction(Store& store, const ApiRequest& req) {
         // [U] Documented as empty or 404 for an account without transactions.
         return not_found(req, "Financial transaction");
     }
-    return json_response(200, *best);
+    return finance_json(200, *best);
 }
 
 ApiResponse get_resource(Store& store, const ApiRequest& req, const char* kind,
@@ -546,9 +563,9 @@ ApiResponse get_resource(Store& store, const ApiRequest& req, const char* kind,
     if (!r) {
         return not_found(req, what);
     }
-    ApiResponse res;
-    res.body = r->doc;
-    return res;
+    JsonDocument d;
+    parse_json(d, r->doc);
+    return finance_json(200, d);
 }
 
 // --- Hints ---
@@ -604,7 +621,7 @@ ApiResponse list_hints(Store& store, const ApiRequest& req) {
         parse_json(d, r.doc);
         out.PushBack(JsonValue(d, a), a);
     }
-    return json_response(200, out);
+    return finance_json(200, out);
 }
 
 } // namespace

@@ -136,7 +136,7 @@ ApiResponse get(Store& store, const ApiRequest& req, const std::string& id) {
             // By nature: sales documents (also sales credit notes) are revenue, purchases expense.
             payment_status = type.rfind("purchase", 0) == 0 ? "openExpense" : "openRevenue";
         }
-        d.AddMember("openAmount", decimal_value(open_now, a), a);
+        d.AddMember("openAmount", fixed_value(open_now, 2, a), a); // two decimals (§14)
         d.AddMember("currency", "EUR", a);
         d.AddMember("paymentStatus", json_str(payment_status, a), a);
         d.AddMember("voucherType", json_str(type, a), a);
@@ -150,6 +150,9 @@ ApiResponse get(Store& store, const ApiRequest& req, const std::string& id) {
         JsonValue items(rapidjson::kArrayType);
         if (const JsonValue* list = member(s, "paymentItems"); list && list->IsArray()) {
             items.CopyFrom(*list, a);
+        }
+        for (auto& item : items.GetArray()) {
+            format_fixed(item, {"amount"}, 2, a);
         }
         d.AddMember("paymentItems", items, a);
         return json_response(200, d);

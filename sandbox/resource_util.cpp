@@ -106,7 +106,6 @@ JsonDocument page_envelope(JsonValue& content, JsonAllocator& a, std::int64_t pa
         by.AddMember("ignoreCase", false, a);
         by.AddMember("nullHandling", "NATIVE", a);
         by.AddMember("ascending", ascending, a);
-        by.AddMember("descending", !ascending, a);
         sort.PushBack(by, a);
         d.AddMember("sort", sort, a);
     }

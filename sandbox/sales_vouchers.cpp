@@ -505,7 +505,8 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
     JsonValue items(rapidjson::kArrayType);
     std::vector<PricedLine> priced;
     const JsonValue* in_items = member(in, "lineItems");
-    if (!in_items || !in_items->IsArray() || in_items->Empty()) {
+    // A draft may have no line items yet (reference §14: `lineItems: []` answered 201).
+    if (!in_items || !in_items->IsArray() || (in_items->Empty() && finalize)) {
         c.fail("NOTEMPTY", "lineItems", "darf nicht leer sein");
     } else if (in_items->Size() > k_max_line_items) {
         c.fail("SIZE", "lineItems", "Größe muss zwischen 1 und 300 sein");
@@ -790,8 +791,8 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
                       json_str(format_berlin(*voucher_date + std::chrono::days(term_days)), a), a);
     }
     out.AddMember("address", address, a);
-    if (!credit) {
-        out.AddMember("xRechnung", xrechnung, a);
+    if (!credit && xrechnung.IsObject()) {
+        out.AddMember("xRechnung", xrechnung, a); // absent, not null, without a buyer reference
     }
     out.AddMember("electronicDocumentProfile", json_str(profile_name, a), a);
     out.AddMember("lineItems", items, a);
@@ -820,6 +821,7 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
     if (!credit) {
         out.AddMember("paymentConditions", payment, a);
         out.AddMember("shippingConditions", shipping, a);
+        out.AddMember("closingInvoice", false, a); // an ordinary invoice (reference §14)
     }
     JsonValue rel(rapidjson::kArrayType);
     JsonDocument pdoc;
@@ -853,8 +855,9 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
             const Decimal left = payments::add_item(
                 store, req.org_id, preceding->id, "partPaymentCreditNote", date_text, totals.gross);
             if (left == Decimal{}) {
-                // [U] An invoice fully offset by its credit note is reported as paidoff.
-                set_member(pdoc, "voucherStatus", json_str("paidoff", pdoc.GetAllocator()),
+                // An invoice fully offset by its credit note is paid: paidoff belongs to credit
+                // notes (reference §14).
+                set_member(pdoc, "voucherStatus", json_str("paid", pdoc.GetAllocator()),
                            pdoc.GetAllocator());
             }
         } else {
@@ -884,7 +887,7 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
                std::string(type.path).substr(0, std::strlen(type.path) - 1) + ".created", r.id);
     if (preceding) {
         store.emit(req.org_id, "invoice.changed", preceding->id);
-        if (member_string(pdoc, "voucherStatus") == "paidoff") {
+        if (member_string(pdoc, "voucherStatus") == "paid") {
             store.emit(req.org_id, "invoice.status.changed", preceding->id);
         }
     }
@@ -896,9 +899,21 @@ ApiResponse get(Store& store, const ApiRequest& req, const SalesType& type, cons
     if (!r) {
         return regular_error(404, req.path, "Resource not found");
     }
-    ApiResponse res;
-    res.body = r->doc;
-    return res;
+    // Number formats as recorded from the live API (reference §14): computed money and the tax
+    // groups' rates with two decimals; the unit price's rate an integer on invoices ("19") and
+    // with one decimal on credit notes ("19.0").
+    JsonDocument doc = load_doc(*r);
+    auto& a = doc.GetAllocator();
+    format_fixed(doc,
+                 {"lineItems[].lineItemAmount", "totalPrice.totalNetAmount",
+                  "totalPrice.totalGrossAmount", "totalPrice.totalTaxAmount",
+                  "totalPrice.totalDiscountAbsolute", "taxAmounts[].netAmount",
+                  "taxAmounts[].taxAmount", "taxAmounts[].taxRatePercentage"},
+                 2, a);
+    if (is_credit(type)) {
+        format_fixed(doc, {"lineItems[].unitPrice.taxRatePercentage"}, 1, a);
+    }
+    return json_response(200, doc);
 }
 
 ApiResponse file(Store& store, const ApiRequest& req, const SalesType& type,
@@ -951,13 +966,13 @@ ApiResponse file(Store& store, const ApiRequest& req, const SalesType& type,
         res.content_type = "application/xml";
         res.headers.emplace_back("Content-Disposition",
                                  "inline; filename=" + std::string(type.label) + "_" + number +
-                                     ".xml");
+                                     ".xml;");
     } else {
         res.body = f->data;
         res.content_type = "application/pdf";
         res.headers.emplace_back("Content-Disposition",
                                  "inline; filename=" + std::string(type.label) + "_" + number +
-                                     ".pdf");
+                                     ".pdf;"); // trailing ';' as recorded (reference §14)
     }
     return res;
 }

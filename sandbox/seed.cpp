@@ -645,9 +645,9 @@ private:
 std::vector<SeedProblem> check_structure(const std::string& text, JsonDocument& d) {
     if (const auto at = lexsync::json::find_excess_nesting(text)) {
         const auto [line, column] = PositionIndex::line_column(text, *at);
-        return {{"$", line, column,
-                 "JSON nested deeper than " + std::to_string(lexsync::json::k_max_depth) +
-                     " levels"}};
+        return {
+            {"$", line, column,
+             "JSON nested deeper than " + std::to_string(lexsync::json::k_max_depth) + " levels"}};
     }
     d.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
     if (d.HasParseError()) {

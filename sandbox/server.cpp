@@ -7,6 +7,7 @@
 #include "sandbox/oauth.hpp"
 #include "sandbox/payments.hpp"
 #include "sandbox/reference_data.hpp"
+#include "sandbox/resource_util.hpp"
 #include "sandbox/sales_vouchers.hpp"
 #include "sandbox/seed.hpp"
 #include "sandbox/store.hpp"
@@ -334,9 +335,31 @@ struct Server::Impl {
         }
     }
 
+    // True when `accept` admits a JSON answer (absent, */*, application/*, application/json).
+    static bool accepts_json(const std::string& accept) {
+        for (const auto& t : accepted_types(accept)) {
+            if (t == "*/*" || t == "application/*" || t == "application/json") {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // Downloads negotiate their own media types (/v1/files/{id}, /v1/{type}/{id}/file).
+    static bool is_download(const std::string& p) {
+        const bool file = p.size() > 5 && p.compare(p.size() - 5, 5, "/file") == 0;
+        return file ||
+               (p.compare(0, 10, "/v1/files/") == 0 && p.find('/', 10) == std::string::npos);
+    }
+
     ApiResponse route(const ApiRequest& req) {
         const bool get = req.method == "GET";
         const std::string& p = req.path;
+        if (!is_download(p) && !accepts_json(req.accept)) {
+            // Recorded: Accept: application/xml on /v1/profile answers 406 (reference §14 and
+            // §2: "unsupported Accept").
+            return regular_error(406, p, "Could not find acceptable representation");
+        }
         if (p == "/v1/profile" && get) {
             const auto doc = store.organization(req.org_id);
             return doc ? raw_json(*doc) : regular_error(404, p, "Not Found");

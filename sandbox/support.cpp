@@ -1,5 +1,6 @@
 #include "sandbox/support.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -40,11 +41,39 @@ namespace {
 constexpr std::string_view k_decimal_tag = "\x01\x02"
                                            "dec:";
 
+// A decimal written with a fixed number of places: the tag, one digit 0..4, then the decimal.
+constexpr std::string_view k_fixed_tag = "\x01\x02"
+                                         "fix:";
+
 std::optional<Decimal> tagged_decimal(std::string_view s) {
+    if (s.substr(0, k_fixed_tag.size()) == k_fixed_tag && s.size() > k_fixed_tag.size()) {
+        return Decimal::parse(s.substr(k_fixed_tag.size() + 1));
+    }
     if (s.substr(0, k_decimal_tag.size()) != k_decimal_tag) {
         return std::nullopt;
     }
     return Decimal::parse(s.substr(k_decimal_tag.size()));
+}
+
+// The text of a tagged decimal as to_json() writes it, or nullopt for other strings.
+std::optional<std::string> tagged_text(std::string_view s) {
+    if (s.substr(0, k_fixed_tag.size()) == k_fixed_tag && s.size() > k_fixed_tag.size()) {
+        const int digits = s[k_fixed_tag.size()] - '0';
+        const auto d = Decimal::parse(s.substr(k_fixed_tag.size() + 1));
+        if (!d || digits < 0 || digits > Decimal::k_scale_digits) {
+            return std::nullopt;
+        }
+        // At least `digits` places, never rounding a value away.
+        const std::string shortest = d->to_string();
+        const auto dot = shortest.find('.');
+        const int needed =
+            dot == std::string::npos ? 0 : static_cast<int>(shortest.size() - dot - 1);
+        return d->to_fixed(std::max(digits, needed));
+    }
+    if (const auto d = tagged_decimal(s)) {
+        return d->to_string();
+    }
+    return std::nullopt;
 }
 
 // A SAX handler in front of rapidjson's Writer that writes amounts as exact decimal text.
@@ -68,9 +97,8 @@ public:
         return m_w.RawNumber(s, n, copy);
     }
     bool String(const char* s, rapidjson::SizeType n, bool copy) {
-        if (const auto d = tagged_decimal(std::string_view(s, n))) {
-            const std::string text = d->to_string();
-            return m_w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+        if (const auto text = tagged_text(std::string_view(s, n))) {
+            return m_w.RawValue(text->data(), text->size(), rapidjson::kNumberType);
         }
         return m_w.String(s, n, copy);
     }
@@ -95,6 +123,56 @@ std::string to_json(const JsonValue& v) {
 
 JsonValue decimal_value(Decimal d, JsonAllocator& a) {
     return json_str(std::string(k_decimal_tag) + d.to_string(), a);
+}
+
+JsonValue fixed_value(Decimal d, int digits, JsonAllocator& a) {
+    return json_str(std::string(k_fixed_tag) + static_cast<char>('0' + digits) + d.to_string(), a);
+}
+
+namespace {
+
+void format_path(JsonValue& v, std::string_view path, int digits, JsonAllocator& a) {
+    const auto dot = path.find('.');
+    std::string_view head = path.substr(0, dot);
+    const std::string_view rest =
+        dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
+    const bool each = head.size() > 2 && head.substr(head.size() - 2) == "[]";
+    if (each) {
+        head.remove_suffix(2);
+    }
+    if (!v.IsObject()) {
+        return;
+    }
+    const auto it = v.FindMember(JsonValue(
+        rapidjson::StringRef(head.data(), static_cast<rapidjson::SizeType>(head.size()))));
+    if (it == v.MemberEnd()) {
+        return;
+    }
+    auto apply = [&](JsonValue& target) {
+        if (!rest.empty()) {
+            format_path(target, rest, digits, a);
+        } else if (const auto d = read_decimal(target)) {
+            target = fixed_value(*d, digits, a);
+        }
+    };
+    if (each) {
+        if (it->value.IsArray()) {
+            for (auto& item : it->value.GetArray()) {
+                apply(item);
+            }
+        }
+    } else {
+        apply(it->value);
+    }
+}
+
+} // namespace
+
+void format_fixed(JsonValue& v, std::initializer_list<std::string_view> paths, int digits,
+                  JsonAllocator& a) {
+    for (const auto path : paths) {
+        format_path(v, path, digits, a);
+    }
 }
 
 std::optional<Decimal> read_decimal(const JsonValue& v) {
@@ -160,22 +238,25 @@ std::string reason_phrase(int status) {
     }
 }
 
-ApiResponse legacy_error(int status, const std::vector<Issue>& issues, const std::string& message) {
+ApiResponse legacy_error(int status, const std::vector<Issue>& issues, const std::string& why) {
     JsonDocument d(rapidjson::kObjectType);
     auto& a = d.GetAllocator();
+    if (status != 400) {
+        d.AddMember("requestId", json_str(new_uuid(), a), a);
+    }
     JsonValue list(rapidjson::kArrayType);
     for (const auto& issue : issues) {
         JsonValue item(rapidjson::kObjectType);
         item.AddMember("i18nKey", json_str(issue.i18n_key, a), a);
         item.AddMember("source", json_str(issue.source, a), a);
         item.AddMember("type", "validation_failure", a);
-        item.AddMember("additionalData", JsonValue(rapidjson::kNullType), a);
-        item.AddMember("args", JsonValue(rapidjson::kNullType), a);
         list.PushBack(item, a);
     }
     d.AddMember("IssueList", list, a);
-    if (!message.empty()) {
-        d.AddMember("message", json_str(message, a), a);
+    if (status == 400 && !why.empty()) {
+        // The 400 texts measured on the live API (e.g. "parameter 'size' exceeds the limit",
+        // §4.2) are kept; the recorded 406/409/500 bodies have no message.
+        d.AddMember("message", json_str(why, a), a);
     }
     return json_response(status, d);
 }
@@ -188,6 +269,7 @@ ApiResponse regular_error(int status, const std::string& path, const std::string
     d.AddMember("error", json_str(reason_phrase(status), a), a);
     d.AddMember("path", json_str(path, a), a);
     d.AddMember("traceId", json_str(random_hex(12), a), a);
+    d.AddMember("requestId", json_str(new_uuid(), a), a);
     d.AddMember("message", json_str(message, a), a);
     return json_response(status, d);
 }
@@ -200,6 +282,7 @@ ApiResponse validation_error(const std::string& path, const std::vector<Violatio
     d.AddMember("error", json_str(reason_phrase(406), a), a);
     d.AddMember("path", json_str(path, a), a);
     d.AddMember("traceId", json_str(random_hex(12), a), a);
+    d.AddMember("requestId", json_str(new_uuid(), a), a);
     d.AddMember(
         "message",
         json_str("Validation failed for request. Please see details list for specific causes.", a),

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <lexsync/decimal.hpp>
 #include <map>
 #include <optional>
@@ -72,10 +73,13 @@ struct Issue {
 
 // A 2xx/any response with `body` serialised compactly.
 ApiResponse json_response(int status, const JsonValue& body);
-// Legacy format (contacts, files, vouchers): {"IssueList":[…]}, plus "message" when given.
-ApiResponse legacy_error(int status, const std::vector<Issue>& issues,
-                         const std::string& message = {});
-// Regular format: timestamp, status, error, path, traceId, message and optional details.
+// Legacy format (contacts, files, vouchers): {"requestId", "IssueList":[{i18nKey, source, type}]}
+// (reference §14: no top-level message, items without additionalData/args). A 400 has no
+// requestId (as recorded) and carries `why` as "message", the measured texts of §4.2; other
+// statuses do not send `why`.
+ApiResponse legacy_error(int status, const std::vector<Issue>& issues, const std::string& why = {});
+// Regular format: timestamp, status, error, path, traceId, requestId (§14), message and optional
+// details.
 ApiResponse regular_error(int status, const std::string& path, const std::string& message);
 // Regular format 406 "Validation failed for request…" with a `details` list.
 ApiResponse validation_error(const std::string& path, const std::vector<Violation>& details);
@@ -91,6 +95,14 @@ std::string reason_phrase(int status);
 std::string to_json(const JsonValue& v);
 // A JSON number holding exactly `d` (a tagged string that to_json() writes as a bare number).
 JsonValue decimal_value(Decimal d, JsonAllocator& a);
+// A JSON number holding `d` written with at least `digits` (0..4) decimal places ("100.00"; a
+// value with more places keeps them).
+JsonValue fixed_value(Decimal d, int digits, JsonAllocator& a);
+// Rewrites the numbers at `paths` of `v` as fixed_value(…, digits): "a.b" is member b of member
+// a, "a[].b" member b of every item of array a; absent members and non-numbers are left alone.
+// The live API writes money with two decimals (reference §14), which a parsed double loses.
+void format_fixed(JsonValue& v, std::initializer_list<std::string_view> paths, int digits,
+                  JsonAllocator& a);
 // The exact decimal of a JSON number (or of a decimal_value()); nullopt for anything else or for
 // more than 4 decimal places. Parse documents with rapidjson::kParseFullPrecisionFlag.
 std::optional<Decimal> read_decimal(const JsonValue& v);

@@ -177,6 +177,20 @@ JsonValue optional_time(std::optional<std::chrono::system_clock::time_point> t, 
 
 } // namespace
 
+namespace {
+
+// A timestamp value with its milliseconds set to .000 (other values unchanged).
+JsonValue whole_seconds(JsonValue v, JsonAllocator& a) {
+    if (!v.IsString() || v.GetStringLength() < 23 || v.GetString()[19] != '.') {
+        return v;
+    }
+    std::string text(v.GetString(), v.GetStringLength());
+    text.replace(20, 3, "000");
+    return json_str(text, a);
+}
+
+} // namespace
+
 ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
     const auto type_param = req.param("voucherType");
     const auto status_param = req.param("voucherStatus");
@@ -335,17 +349,18 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
         o.AddMember("voucherStatus", json_str(r.status, a), a);
         o.AddMember("voucherNumber",
                     r.number.empty() ? JsonValue(rapidjson::kNullType) : json_str(r.number, a), a);
-        o.AddMember("voucherDate", optional_time(r.voucher_date, a), a);
-        o.AddMember("createdDate", json_str(r.created_text, a), a);
-        o.AddMember("updatedDate", json_str(r.updated_text, a), a);
-        o.AddMember("dueDate", optional_time(r.due_date, a), a);
+        // Row timestamps carry .000 milliseconds (reference §14); amounts two decimals.
+        o.AddMember("voucherDate", whole_seconds(optional_time(r.voucher_date, a), a), a);
+        o.AddMember("createdDate", whole_seconds(json_str(r.created_text, a), a), a);
+        o.AddMember("updatedDate", whole_seconds(json_str(r.updated_text, a), a), a);
+        o.AddMember("dueDate", whole_seconds(optional_time(r.due_date, a), a), a);
         o.AddMember(
             "contactId",
             r.contact_id.empty() ? JsonValue(rapidjson::kNullType) : json_str(r.contact_id, a), a);
         o.AddMember("contactName", json_str(r.contact_name, a), a);
-        o.AddMember("totalAmount", decimal_value(r.total, a), a);
+        o.AddMember("totalAmount", fixed_value(r.total, 2, a), a);
         o.AddMember("openAmount",
-                    r.open ? decimal_value(*r.open, a) : JsonValue(rapidjson::kNullType), a);
+                    r.open ? fixed_value(*r.open, 2, a) : JsonValue(rapidjson::kNullType), a);
         o.AddMember("currency", "EUR", a);
         o.AddMember("archived", r.archived, a);
         content.PushBack(o, a);

@@ -439,14 +439,27 @@ ApiResponse create(Store& store, const ApiRequest& req) {
     return action_result(201, req, "vouchers", r, true);
 }
 
+namespace {
+
+// Money with two decimals, as the live API writes it (reference §14).
+void format_amounts(JsonValue& voucher, JsonAllocator& a) {
+    format_fixed(
+        voucher,
+        {"totalGrossAmount", "totalTaxAmount", "voucherItems[].amount", "voucherItems[].taxAmount"},
+        2, a);
+}
+
+} // namespace
+
 ApiResponse get(Store& store, const ApiRequest& req, const std::string& id) {
     const auto r = store.get(req.org_id, k_kind, id);
     if (!r || hidden(store, req.org_id, id)) {
         return not_found(req);
     }
-    ApiResponse res;
-    res.body = r->doc;
-    return res;
+    JsonDocument d;
+    parse_json(d, r->doc);
+    format_amounts(d, d.GetAllocator());
+    return json_response(200, d);
 }
 
 ApiResponse update(Store& store, const ApiRequest& req, const std::string& id) {
@@ -480,7 +493,8 @@ ApiResponse update(Store& store, const ApiRequest& req, const std::string& id) {
         const std::string sent = s->IsString() ? s->GetString() : "";
         if (sent == "open" && current == "unchecked") {
             status = "open"; // the only allowed transition
-        } else if (sent != current) {
+        } else {
+            // Read-only: echoing it, even unchanged, is refused (reference §5.3).
             issues.push_back({"invalid_value", "voucherStatus"});
         }
     }
@@ -575,6 +589,7 @@ ApiResponse find_by_number(Store& store, const ApiRequest& req) {
     for (std::int64_t i = begin; i < end; ++i) {
         JsonDocument item(&a);
         parse_json(item, hits[static_cast<std::size_t>(i)].doc);
+        format_amounts(item, a);
         content.PushBack(item.Move(), a);
     }
     const JsonDocument d = page_envelope(content, a, page, size, total, nullptr, false);

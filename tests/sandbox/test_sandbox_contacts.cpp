@@ -105,8 +105,10 @@ TEST_SUITE("lexsync::sandbox::Server contacts") {
         CHECK(first_issue(body) == "company.name:missing_entity");
         const auto d = parse(body);
         CHECK(d["IssueList"][0]["type"] == "validation_failure");
-        CHECK(d["IssueList"][0].HasMember("additionalData"));
-        CHECK(d["IssueList"][0].HasMember("args"));
+        // Recorded items carry only i18nKey, source and type (reference §14).
+        CHECK(d["IssueList"][0].MemberCount() == 3);
+        CHECK(!d.HasMember("message"));
+        CHECK(d["requestId"].IsString());
 
         CHECK(has_issue(post(R"({"version":0,"company":{"name":"A"}})"),
                         "roles.customer or roles.vendor:missing_entity"));

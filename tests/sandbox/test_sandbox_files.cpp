@@ -198,7 +198,7 @@ TEST_SUITE("lexsync::sandbox::Server files and payments") {
         res = c.Get(("/v1/payments/" + open).c_str());
         REQUIRE(res);
         REQUIRE(res->status == 200);
-        CHECK(res->body.find(R"("openAmount":11.9,)") != std::string::npos);
+        CHECK(res->body.find(R"("openAmount":11.90,)") != std::string::npos);
         CHECK(parse(res->body)["paymentStatus"] == "openRevenue");
         CHECK(parse(res->body)["voucherType"] == "invoice");
 

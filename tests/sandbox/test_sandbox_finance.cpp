@@ -114,7 +114,8 @@ TEST_SUITE("lexsync sandbox finance") {
         REQUIRE(arr.Size() == 1);
         CHECK(std::string(arr[0]["financialAccountId"].GetString()) == id);
         CHECK(arr[0]["lockVersion"].GetInt() == 0);
-        CHECK(found->body.find("\"balance\":-12.3") != std::string::npos);
+        // "##.00" (reference §10.1, §14).
+        CHECK(found->body.find("\"balance\":-12.30,") != std::string::npos);
 
         auto bad_giro = c.Post("/v1/finance/accounts", account_json("GIRO", "g"), k_json);
         REQUIRE(bad_giro);
@@ -174,7 +175,8 @@ TEST_SUITE("lexsync sandbox finance") {
         REQUIRE(first.Size() == 2);
         const std::string id_a = first[0]["financialTransactionId"].GetString();
         CHECK(std::string(first[0]["amountAsString"].GetString()) == "5,00");
-        CHECK(created->body.find("\"feeAmount\":-0.3") != std::string::npos);
+        CHECK(created->body.find("\"amount\":5.00,") != std::string::npos);
+        CHECK(created->body.find("\"feeAmount\":-0.30,") != std::string::npos);
         CHECK(std::string(first[0]["transactionDate"].GetString()) ==
               "2026-03-01T00:00:00.000+01:00");
 
@@ -194,6 +196,7 @@ TEST_SUITE("lexsync sandbox finance") {
         auto one = c.Get("/v1/finance/transactions/" + id_a);
         REQUIRE(one);
         CHECK(one->status == 200);
+        CHECK(one->body.find("\"amount\":5.00,") != std::string::npos);
         auto assignments = c.Get("/v1/finance/transactions/" + id_a + "/assignments");
         REQUIRE(assignments);
         CHECK(assignments->body == "[]");

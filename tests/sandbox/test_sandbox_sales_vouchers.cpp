@@ -100,7 +100,8 @@ TEST_SUITE("lexsync::sandbox::Server sales vouchers") {
         CHECK(raw_member(res->body, "totalTaxAmount") == "3.13");
         const auto& taxes = inv["taxAmounts"];
         REQUIRE(taxes.Size() == 3);
-        CHECK(taxes[0]["taxRatePercentage"].GetInt() == 19);
+        CHECK(raw_member(res->body, "taxRatePercentage") == "19"); // the unit price's, first
+        CHECK(taxes[0]["taxRatePercentage"].GetDouble() == 19);    // written 19.00 (§14)
         CHECK(taxes[0]["taxAmount"].GetDouble() == doctest::Approx(2.55));
         CHECK(taxes[0]["netAmount"].GetDouble() == doctest::Approx(13.40));
         CHECK(taxes[1]["taxAmount"].GetDouble() == doctest::Approx(0.58));
@@ -285,7 +286,7 @@ TEST_SUITE("lexsync::sandbox::Server sales vouchers") {
         CHECK(res->body.find("29.85") != std::string::npos);
         CHECK(res->get_header_value("Content-Type") == "application/pdf");
         CHECK(res->get_header_value("Content-Disposition") ==
-              "inline; filename=Rechnung_RE0002.pdf");
+              "inline; filename=Rechnung_RE0002.pdf;");
         CHECK(res->get_header_value("Content-Length") == std::to_string(res->body.size()));
         const std::string pdf = res->body;
 
@@ -308,8 +309,9 @@ TEST_SUITE("lexsync::sandbox::Server sales vouchers") {
         REQUIRE(res);
         CHECK(res->status == 200);
         CHECK(res->body == pdf);
+        // The rendered document keeps its real name (reference §14, §1.5).
         CHECK(res->get_header_value("Content-Disposition") ==
-              "inline; filename=" + file_id + ".pdf");
+              "inline; filename=Rechnung_RE0002.pdf;");
     }
 
     TEST_CASE("XRechnung invoices give XML for */* and application/xml, PDF for application/pdf") {

@@ -63,7 +63,7 @@ TEST_SUITE("lexsync::sandbox::Server bookkeeping vouchers") {
         CHECK(v["dueDate"] == "2026-06-30T00:00:00.000+02:00"); // defaults to voucherDate
         CHECK(v["voucherStatus"] == "open");
         CHECK(v["contactId"].IsNull());
-        CHECK(res->body.find(R"("totalGrossAmount":119,)") != std::string::npos);
+        CHECK(res->body.find(R"("totalGrossAmount":119.00,)") != std::string::npos);
         CHECK(v["voucherItems"][0]["taxRatePercent"].GetInt() == 19);
         CHECK(v["files"].IsArray());
         CHECK(v["version"].GetInt() == 1);
