@@ -25,6 +25,7 @@
 #include <fstream>
 #include <lexsync/csv.hpp>
 #include <lexsync/state.hpp>
+#include <lexsync/table_input.hpp>
 #include <lexsync/toml_guard.hpp>
 #include <lexsync/transactions.hpp>
 #include <lexsync/vouchers.hpp>
@@ -919,15 +920,15 @@ read_text(const std::string& text, const std::string& display_name, bool is_json
 
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_input(const std::filesystem::path& path, const Mapping& mapping, AccountType type) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return unexpected(
-            std::vector<InputIssue>{InputIssue{path.string(), 0, "", "cannot read the file"}});
+    // Bank exports are often Windows-1252: the shared input layer reads either.
+    std::istringstream none;
+    auto text = table::load(path.string(), table::Encoding::detect, none);
+    if (!text) {
+        return unexpected(std::vector<InputIssue>{InputIssue{
+            path.string(), text.error().line, "", text.error().message, text.error().column}});
     }
-    std::ostringstream s;
-    s << in.rdbuf();
     const bool is_json = lower(path.extension().string()) == ".json";
-    return read_text(s.str(), path.string(), is_json, mapping, type);
+    return read_text(text->text, path.string(), is_json, mapping, type);
 }
 
 // --- References and batches ---

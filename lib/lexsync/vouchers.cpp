@@ -4,6 +4,7 @@
 #include <fstream>
 #include <lexsync/csv.hpp>
 #include <lexsync/state.hpp>
+#include <lexsync/table_input.hpp>
 #include <lexsync/vouchers.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -949,7 +950,15 @@ read_sidecar(const std::filesystem::path& path) {
             add_row(f, line);
         }
     } else {
-        csv::Reader reader(path);
+        // Spreadsheets save the sidecar as UTF-8 or Windows-1252: the shared input layer reads
+        // either.
+        std::istringstream none;
+        auto text = table::load(path.string(), table::Encoding::detect, none);
+        if (!text) {
+            return unexpected(std::vector<InputIssue>{
+                {name, text.error().line, "", text.error().message, text.error().column}});
+        }
+        csv::Reader reader(text->text, name);
         csv::Record rec;
         bool header_checked = false;
         for (;;) {

@@ -198,6 +198,16 @@ TEST_SUITE("lexsync::vouchers") {
         CHECK_FALSE((*rows)[1].complete());
         CHECK((*rows)[1].line == 3);
 
+        // A sidecar saved by Excel as Windows-1252 with separator-only rows reads the same.
+        auto cp1252 = temp_file("data-1252.csv",
+                                "file;voucher_number;voucher_date;amount;tax_rate;category\r\n"
+                                "a.pdf;ER-1;2026-03-01;119.00;19;B\xFCrobedarf\r\n"
+                                ";;;;;\r\n");
+        auto rows_1252 = read_sidecar(cp1252);
+        REQUIRE(rows_1252.has_value());
+        REQUIRE(rows_1252->size() == 1);
+        CHECK((*rows_1252)[0].category == (*rows)[0].category);
+
         auto bad = temp_file("bad.csv", "file,voucher_number,category,colour\na.pdf,1,x,red\n");
         auto r = read_sidecar(bad);
         REQUIRE_FALSE(r.has_value());
