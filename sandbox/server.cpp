@@ -21,6 +21,7 @@
 #include <cmath>
 #include <ctime>
 #include <httplib.h>
+#include <lexsync/http_server.hpp>
 #include <lexsync/json_guard.hpp>
 #include <lexsync/oauth.hpp>
 #include <map>
@@ -160,10 +161,55 @@ struct Server::Impl {
         http.Delete(".*", handler);
         http.Patch(".*", handler);
         http.Options(".*", handler);
-        http.set_keep_alive_timeout(2);
+        http_server::Limits limits;
+        // Uploads up to the service's 5 MB file limit and a little above (answered 406 as the
+        // service does); anything larger is refused before it is read.
+        limits.max_body = 16U << 20;
+        hardening = std::make_unique<http_server::Hardening>(
+            http, limits, [this](const httplib::Request& req) { return refuse_early(req); });
         if (options.faults.any()) {
             faults = std::make_unique<FaultInjector>(options.faults, options.fault_seed);
         }
+    }
+
+    // The API key or access token of a request ("Bearer …"), or "".
+    static std::string bearer_key(const httplib::Request& hreq) {
+        const std::string auth = hreq.get_header_value("Authorization");
+        std::string key;
+        if (auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer ") {
+            key = auth.substr(7);
+            key.erase(0, key.find_first_not_of(' '));
+        }
+        return key;
+    }
+
+    // Runs before a request's body is read: a large or chunked body without a valid credential is
+    // answered 401 at once (and the connection closed), so nobody can make the sandbox read a
+    // large body unauthenticated. Small bodies are read and answered by process() as usual: an
+    // early answer ends the connection, which a client still sending sees as a reset instead of
+    // the 401. The OAuth endpoints authenticate in their form bodies (bounded by the body limit).
+    std::optional<http_server::Refusal> refuse_early(const httplib::Request& hreq) {
+        constexpr std::size_t k_small_body = 64 * 1024;
+        const std::string length = hreq.get_header_value("Content-Length");
+        const bool large_body =
+            hreq.has_header("Transfer-Encoding") ||
+            (!length.empty() && (length.size() > 9 || std::stoul(length) > k_small_body));
+        if (!large_body || hreq.path.compare(0, 8, "/oauth2/") == 0) {
+            return std::nullopt;
+        }
+        const std::string key = bearer_key(hreq);
+        {
+            std::lock_guard lock(mutex);
+            if (!key.empty() &&
+                (store.organization_for_key(key) || oauth::access_token(store, key))) {
+                return std::nullopt;
+            }
+        }
+        if (options.log) {
+            options.log(hreq.method + " " + hreq.target + " 401 (before reading the body)");
+        }
+        return http_server::Refusal{401, message_error(401, "Unauthorized").body,
+                                    "application/json"};
     }
 
     void handle(const httplib::Request& req, httplib::Response& res) {
@@ -248,12 +294,7 @@ struct Server::Impl {
             return regular_error(404, hreq.path, "No route found for " + hreq.path);
         }
         // 1. Authentication comes first: no key, no bucket.
-        const std::string auth = hreq.get_header_value("Authorization");
-        std::string key;
-        if (auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer ") {
-            key = auth.substr(7);
-            key.erase(0, key.find_first_not_of(' '));
-        }
+        const std::string key = bearer_key(hreq);
         std::unique_lock lock(mutex);
         std::optional<std::string> org;
         std::optional<oauth::Grant> grant; // set for OAuth access tokens (scoped)
@@ -558,6 +599,7 @@ struct Server::Impl {
     std::map<std::string, Bucket> buckets;
     std::unique_ptr<FaultInjector> faults; // null without --faults
     httplib::Server http;
+    std::unique_ptr<http_server::Hardening> hardening;
     int port = 0;
     std::mutex lifecycle_mutex; // orders stop() against the start of listen()
     bool stopped = false;
@@ -584,6 +626,7 @@ int Server::bind() {
         }
         impl.port = impl.options.port;
     }
+    impl.hardening->after_bind();
     return impl.port;
 }
 

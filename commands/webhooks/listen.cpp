@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 #include <lexsync/error.hpp>
+#include <lexsync/http_server.hpp>
 #include <lexsync/json.hpp>
 #include <lexsync/webhook.hpp>
 #include <memory>
@@ -53,6 +54,9 @@ private:
     sigset_t m_set{};
     sigset_t m_old{};
 };
+
+// The largest callback body accepted (lexoffice's events are about 200 bytes).
+constexpr std::size_t k_max_event_bytes = 64 * 1024;
 
 // One verified event waiting for its command and forward.
 struct Job {
@@ -153,6 +157,21 @@ public:
 
     void serve() {
         const BlockedSignals signals; // before any thread starts, so that all inherit the mask
+        // lexoffice's events are a few hundred bytes; an unsigned request is refused before its
+        // body is read, a signed one's body is bounded.
+        http_server::Limits limits;
+        limits.max_body = k_max_event_bytes;
+        limits.max_threads = 64;
+        http_server::Hardening hardening(
+            m_http, limits,
+            [this](const httplib::Request& req) -> std::optional<http_server::Refusal> {
+                if (req.method != "POST" || req.has_header(webhook::k_signature_header)) {
+                    return std::nullopt;
+                }
+                say("webhooks listen: refused (401): unsigned event");
+                return http_server::Refusal{401, "{\"message\":\"unsigned event\"}\n",
+                                            "application/json"};
+            });
         m_http.Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
             handle(req, res);
         });
@@ -167,9 +186,11 @@ public:
             port = -1;
         }
         if (port < 0) {
-            throw Error(ExitCode::error, fmt::format("webhooks listen: cannot bind to {}:{}",
-                                                     m_opts.host, m_opts.port));
+            throw Error(ExitCode::error,
+                        fmt::format("webhooks listen: cannot bind to {}:{} (is the port in use?)",
+                                    m_opts.host, m_opts.port));
         }
+        hardening.after_bind();
         const std::string host =
             m_opts.host.find(':') != std::string::npos ? "[" + m_opts.host + "]" : m_opts.host;
         m_ctx.io.out << "http://" << host << ":" << port << std::endl; // scripts read this line

@@ -159,6 +159,9 @@ public:
     }
 
     static constexpr long k_window = 10'000;
+    // More elements than any account plausibly holds: a listing that claims or reaches this many
+    // is a broken server or proxy, and paging stops with a protocol error instead of going on.
+    static constexpr long k_max_plausible_elements = 10'000'000;
 
 private:
     ApiClient& m_client;
@@ -168,6 +171,7 @@ private:
     int m_page = 0;
     bool m_done = false;
     long m_total_elements = -1;
+    long m_max_total_elements = -1; // the largest totalElements of any page so far
     bool m_window_capped = false;
     json::Document m_doc;
 };

@@ -122,13 +122,39 @@ const char* kind_text(Kind k) {
     return "request failed";
 }
 
+// Where the answer goes, and how much of it is accepted.
+struct BodySink {
+    std::string* body = nullptr;
+    std::size_t max = 0;
+    bool exceeded = false;
+};
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
-    return size * count;
+    auto* sink = static_cast<BodySink*>(user);
+    const std::size_t n = size * count;
+    if (sink->body->size() + n > sink->max) {
+        sink->exceeded = true;
+        return 0; // libcurl stops the transfer with CURLE_WRITE_ERROR
+    }
+    sink->body->append(data, n);
+    return n;
 }
 
+// Headers of one answer beyond this many bytes end the transfer (libcurl bounds a single line).
+constexpr std::size_t k_max_header_bytes = 256 * 1024;
+
+struct HeaderSink {
+    http::Response* response = nullptr;
+    std::size_t bytes = 0;
+};
+
 size_t on_header(char* data, size_t size, size_t count, void* user) {
-    auto* response = static_cast<http::Response*>(user);
+    auto* sink = static_cast<HeaderSink*>(user);
+    auto* response = sink->response;
+    sink->bytes += size * count;
+    if (sink->bytes > k_max_header_bytes) {
+        return 0;
+    }
     std::string_view line(data, size * count);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
         line.remove_suffix(1);
@@ -236,10 +262,14 @@ http::SendResult CurlTransport::send(const http::Request& request) {
     const auto total = request.timeout.value_or(m_options.total_timeout);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    BodySink body_sink{&response.body, http::max_answer_bytes(request)};
+    HeaderSink header_sink{&response};
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body_sink);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &response);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &header_sink);
+    // A Content-Length above the limit is refused before the body is read.
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(body_sink.max));
 
     std::unique_ptr<curl_slist, SlistDeleter> headers;
     auto add_header = [&](const std::string& line) {
@@ -311,6 +341,20 @@ http::SendResult CurlTransport::send(const http::Request& request) {
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
 
+    if (body_sink.exceeded || code == CURLE_FILESIZE_EXCEEDED) {
+        // Not retried (Kind::other): the same answer would come again.
+        return unexpected(TransportError{
+            Kind::other,
+            fmt::format("{} {}: the answer is larger than {} MiB, the limit for {}",
+                        http::method_name(request.method), parts->host, body_sink.max >> 20,
+                        http::expects_json(request) ? "JSON answers" : "documents")});
+    }
+    if (header_sink.bytes > k_max_header_bytes) {
+        return unexpected(
+            TransportError{Kind::other, fmt::format("{} {}: the answer's headers exceed {} KiB",
+                                                    http::method_name(request.method), parts->host,
+                                                    k_max_header_bytes >> 10)});
+    }
     if (code != CURLE_OK) {
         curl_off_t pretransfer = 0;
         curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);

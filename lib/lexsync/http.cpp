@@ -31,6 +31,15 @@ const char* method_name(Method m) {
     return "GET";
 }
 
+bool expects_json(const Request& request) {
+    const auto accept = request.headers.get("accept");
+    return !accept || lower(*accept).find("application/json") != std::string::npos;
+}
+
+std::size_t max_answer_bytes(const Request& request) {
+    return expects_json(request) ? k_max_json_answer_bytes : k_max_document_answer_bytes;
+}
+
 void Headers::set(std::string name, std::string value) {
     erase(name);
     m_items.emplace_back(lower(name), std::move(value));

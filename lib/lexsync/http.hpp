@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <lexsync/result.hpp>
 #include <map>
 #include <memory>
@@ -82,6 +83,17 @@ struct TransportError {
 };
 
 using SendResult = Result<Response, TransportError>;
+
+// The largest answer a transport accepts, by kind: JSON (a page of 250 documents is well below
+// 1 MiB) and documents (PDFs and uploaded files; lexoffice accepts files up to 5 MB). A larger
+// answer ends the request with a TransportError instead of exhausting memory.
+inline constexpr std::size_t k_max_json_answer_bytes = std::size_t{32} << 20;
+inline constexpr std::size_t k_max_document_answer_bytes = std::size_t{100} << 20;
+
+// True when `request` asks for JSON (Accept: application/json, or no Accept header).
+bool expects_json(const Request& request);
+// The answer limit for `request`'s kind.
+std::size_t max_answer_bytes(const Request& request);
 
 // Sends one request and returns the server's answer, whatever its status, or why there was none.
 class Transport {

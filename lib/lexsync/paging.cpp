@@ -46,8 +46,12 @@ Result<bool, ApiError> PageIterator::next() {
         e.message = "expected a page with a 'content' array from " + m_path;
         return unexpected(std::move(e));
     }
+    const auto reported = json::get_int(m_doc, "totalElements");
     if (m_total_elements < 0) {
-        m_total_elements = static_cast<long>(json::get_int(m_doc, "totalElements").value_or(-1));
+        m_total_elements = static_cast<long>(reported.value_or(-1));
+    }
+    if (reported) {
+        m_max_total_elements = std::max<long>(m_max_total_elements, static_cast<long>(*reported));
     }
     ++m_page;
     const auto last = json::get_bool(m_doc, "last");
@@ -55,6 +59,24 @@ Result<bool, ApiError> PageIterator::next() {
     if (content->Empty()) {
         m_done = true;
         return false;
+    }
+    // A server that claims an implausible total, or keeps sending pages past the total it
+    // reported (one page of slack for items added meanwhile), would be paged forever.
+    const long read = static_cast<long>(m_page) * m_page_size;
+    const bool implausible =
+        m_max_total_elements > k_max_plausible_elements || read > k_max_plausible_elements ||
+        (!is_last && m_max_total_elements >= 0 && read >= m_max_total_elements + m_page_size);
+    if (implausible) {
+        m_done = true;
+        ApiError e;
+        e.kind = ApiError::Kind::protocol;
+        e.status = 200;
+        e.message =
+            "stopped paging " + m_path + " after " + std::to_string(m_page) +
+            " pages: the server reports " +
+            (m_max_total_elements >= 0 ? std::to_string(m_max_total_elements) : std::string("no")) +
+            " elements in total and still more pages; the listing is not plausible";
+        return unexpected(std::move(e));
     }
     if (is_last) {
         m_done = true;

@@ -187,6 +187,56 @@ TEST_SUITE("lexsync::CurlTransport") {
         CHECK_FALSE(res.error().not_sent());
     }
 
+    TEST_CASE("answers are bounded by kind: JSON 32 MiB, documents 100 MiB") {
+        LocalServer s;
+        // An endless chunked answer: stops only when the client goes away.
+        s.server().Get("/endless", [](const httplib::Request&, httplib::Response& res) {
+            res.set_chunked_content_provider("application/json",
+                                             [](std::size_t, httplib::DataSink& sink) {
+                                                 static const std::string chunk(1 << 16, ' ');
+                                                 return sink.write(chunk.data(), chunk.size());
+                                             });
+        });
+        // 1 GiB announced by Content-Length: refused before a byte of the body is read.
+        s.server().Get("/huge", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content_provider(std::size_t{1} << 30, "application/json",
+                                     [](std::size_t, std::size_t, httplib::DataSink& sink) {
+                                         static const std::string chunk(1 << 16, ' ');
+                                         return sink.write(chunk.data(), chunk.size());
+                                     });
+        });
+        // 40 MiB: too much for JSON, fine for a document.
+        s.server().Get("/doc", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content(std::string(std::size_t{40} << 20, 'x'), "application/pdf");
+        });
+        s.start();
+        CurlTransport t;
+        for (const char* path : {"/endless", "/huge", "/doc"}) {
+            CAPTURE(path);
+            http::Request r;
+            r.url = s.url(path);
+            r.headers.set("Accept", "application/json");
+            auto res = t.send(r);
+            REQUIRE_FALSE(res.has_value());
+            CHECK(res.error().kind == Kind::other); // not retried: the same answer would come
+            CHECK(res.error().message.find("larger than 32 MiB, the limit for JSON answers") !=
+                  std::string::npos);
+        }
+        http::Request doc;
+        doc.url = s.url("/doc");
+        doc.headers.set("Accept", "application/pdf");
+        auto res = t.send(doc);
+        REQUIRE(res.has_value());
+        CHECK(res->body.size() == std::size_t{40} << 20);
+        http::Request endless;
+        endless.url = s.url("/endless");
+        endless.headers.set("Accept", "*/*");
+        auto e = t.send(endless);
+        REQUIRE_FALSE(e.has_value());
+        CHECK(e.error().message.find("larger than 100 MiB, the limit for documents") !=
+              std::string::npos);
+    }
+
     TEST_CASE("a refused connection is a connect error that was not sent") {
         CurlTransport t;
         http::Request r;

@@ -130,4 +130,51 @@ TEST_SUITE("lexsync::PageIterator") {
         CHECK(c.error().kind == lexsync::ApiError::Kind::protocol);
         f->verify();
     }
+
+    TEST_CASE("an implausible totalElements stops the walk at once with a protocol error") {
+        auto fake = std::make_unique<FakeTransport>();
+        auto* f = fake.get();
+        f->add(http::Method::get, "/v1/contacts?page=0&size=250", 200,
+               page_body(0, 250, false, 500'000'000'000, 250));
+        ApiClient client("https://api.example.test", std::move(fake));
+        PageIterator pages(client, "/v1/contacts", {}, 250);
+        long seen = 0;
+        auto r = pages.for_each([&](const json::Value&) { ++seen; });
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().kind == lexsync::ApiError::Kind::protocol);
+        CHECK(r.error().message.find("not plausible") != std::string::npos);
+        CHECK(seen == 0);
+        f->verify();
+    }
+
+    TEST_CASE("pages past the reported total (beyond one page of slack) stop the walk") {
+        auto fake = std::make_unique<FakeTransport>();
+        auto* f = fake.get();
+        // Claims 3 elements (two pages) but never says last: one page of slack for items added
+        // meanwhile is read, then the walk stops.
+        for (int i = 0; i < 3; ++i) {
+            f->add(http::Method::get, "/v1/contacts?page=" + std::to_string(i) + "&size=2", 200,
+                   page_body(i, 2, false, 3, 2));
+        }
+        ApiClient client("https://api.example.test", std::move(fake));
+        PageIterator pages(client, "/v1/contacts", {}, 2);
+        auto r = pages.for_each([](const json::Value&) {});
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().kind == lexsync::ApiError::Kind::protocol);
+        f->verify();
+    }
+
+    TEST_CASE("a total that grows while paging is followed") {
+        auto fake = std::make_unique<FakeTransport>();
+        auto* f = fake.get();
+        f->add(http::Method::get, "/v1/contacts?page=0&size=2", 200, page_body(0, 2, false, 2, 2));
+        f->add(http::Method::get, "/v1/contacts?page=1&size=2", 200, page_body(1, 2, false, 6, 2));
+        f->add(http::Method::get, "/v1/contacts?page=2&size=2", 200, page_body(2, 2, true, 6, 2));
+        ApiClient client("https://api.example.test", std::move(fake));
+        PageIterator pages(client, "/v1/contacts", {}, 2);
+        auto n = pages.for_each([](const json::Value&) {});
+        REQUIRE(n.has_value());
+        CHECK(*n == 6);
+        f->verify();
+    }
 }
