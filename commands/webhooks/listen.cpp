@@ -6,6 +6,7 @@
 #include <csignal>
 #include <ctime>
 #include <deque>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <httplib.h>
 #include <lexsync/error.hpp>
@@ -75,13 +76,29 @@ std::pair<std::string, std::string> split_url(const std::string& url) {
     return {url.substr(0, slash), url.substr(slash)};
 }
 
-// Runs `command` with /bin/sh, `input` on stdin and `vars` added to the environment; returns the
-// exit status (-1 when it could not be started).
+// True for "NAME=value" entries that carry lexsync's credentials (LEXSYNC_API_KEY,
+// LEXSYNC_OAUTH_CLIENT_SECRET, …): they are not passed on to --exec commands.
+bool is_secret_variable(std::string_view entry) {
+    const std::string_view name = entry.substr(0, entry.find('='));
+    return name == "LEXSYNC_API_KEY" ||
+           (name.rfind("LEXSYNC_", 0) == 0 && (name.find("SECRET") != std::string_view::npos ||
+                                               name.find("TOKEN") != std::string_view::npos ||
+                                               name.find("PASSWORD") != std::string_view::npos));
+}
+
+// Runs `command` with /bin/sh, `input` on stdin and `vars` added to the environment (without
+// lexsync's credentials); returns the exit status (-1 when it could not be started). The child
+// inherits no descriptor but stdin, stdout and stderr: the pipe is made with O_CLOEXEC, and
+// the listening and accepted sockets, the state database and the lock files are closed by
+// close_range() in the child before the shell starts.
 int run_command(const std::string& command, const std::string& input,
                 const std::vector<std::pair<std::string, std::string>>& vars) {
     std::vector<std::string> env;
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
         const std::string entry(*e);
+        if (is_secret_variable(entry)) {
+            continue; // the command gets the event, not lexsync's credentials
+        }
         bool replaced = false;
         for (const auto& [name, value] : vars) {
             replaced = replaced || entry.rfind(name + "=", 0) == 0;
@@ -104,14 +121,13 @@ int run_command(const std::string& command, const std::string& input,
     std::vector<char*> argv{sh.data(), dash_c.data(), cmd.data(), nullptr};
 
     int fds[2];
-    if (pipe(fds) != 0) {
+    if (pipe2(fds, O_CLOEXEC) != 0) {
         return -1;
     }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    posix_spawn_file_actions_addclose(&actions, fds[1]);
+    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t none;
@@ -241,10 +257,24 @@ private:
         if (!m_org.empty() && event->organization_id != m_org) {
             return refuse(res, 422, "event of another organisation");
         }
-        if (m_done || !m_guard.first_time(*event)) {
+        if (m_done) {
+            return refuse(res, 503, "the listener is stopping");
+        }
+        // Acknowledged only once the event is queued on disk: a crash after the 200 loses nothing
+        // (the restart runs it), and a crash before it makes the sender deliver it again.
+        switch (m_guard.admit(*event, req.body, signature)) {
+        case webhook::ReplayGuard::Admission::replay:
             return refuse(res, 409,
                           fmt::format("replayed event {} {} {}", event->event_type,
                                       event->resource_id, event->event_date));
+        case webhook::ReplayGuard::Admission::already_queued:
+            res.status = 200;
+            res.set_content("{}", "application/json");
+            say(fmt::format("webhooks listen: {} {} (delivered again, already queued)",
+                            event->event_type, event->resource_id));
+            return;
+        case webhook::ReplayGuard::Admission::queued:
+            break;
         }
         res.status = 200;
         res.set_content("{}", "application/json");
@@ -252,7 +282,7 @@ private:
         say(fmt::format("webhooks listen: {} {}", event->event_type, event->resource_id));
         {
             std::lock_guard lock(m_queue_mutex);
-            m_queue.push_back(Job{*event, req.body, signature});
+            ++m_queued;
         }
         m_queue_cv.notify_all();
         if (m_opts.max_events > 0 && n >= m_opts.max_events) {
@@ -260,32 +290,42 @@ private:
         }
     }
 
+    // Runs the queued events, oldest first, also those left by an earlier run; an event leaves
+    // the queue once its forward and command have run (a crash meanwhile runs it again).
     void work() {
         for (;;) {
-            Job job;
-            {
+            auto queued = m_guard.next_queued();
+            if (!queued) {
                 std::unique_lock lock(m_queue_mutex);
-                m_queue_cv.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
-                if (m_queue.empty()) {
+                if (m_stopping) {
                     return;
                 }
-                job = std::move(m_queue.front());
-                m_queue.pop_front();
+                m_queue_cv.wait(lock, [this] { return m_stopping || m_queued > 0; });
+                m_queued = 0;
+                continue;
             }
-            if (!m_opts.forward_to.empty()) {
-                forward(job);
+            auto event = webhook::parse_event(queued->body);
+            if (event) {
+                run_job(Job{*event, queued->body, queued->signature});
             }
-            if (!m_opts.exec.empty()) {
-                const int rc = run_command(m_opts.exec, webhook::to_json(job.event) + "\n",
-                                           {{"LEXSYNC_EVENT_TYPE", job.event.event_type},
-                                            {"LEXSYNC_RESOURCE_ID", job.event.resource_id},
-                                            {"LEXSYNC_ORGANIZATION_ID", job.event.organization_id},
-                                            {"LEXSYNC_EVENT_DATE", job.event.event_date}});
-                if (rc != 0) {
-                    std::lock_guard lock(m_log_mutex);
-                    m_ctx.warn(fmt::format("webhooks listen: --exec exited {} for {} {}", rc,
-                                           job.event.event_type, job.event.resource_id));
-                }
+            m_guard.done(queued->id);
+        }
+    }
+
+    void run_job(const Job& job) {
+        if (!m_opts.forward_to.empty()) {
+            forward(job);
+        }
+        if (!m_opts.exec.empty()) {
+            const int rc = run_command(m_opts.exec, webhook::to_json(job.event) + "\n",
+                                       {{"LEXSYNC_EVENT_TYPE", job.event.event_type},
+                                        {"LEXSYNC_RESOURCE_ID", job.event.resource_id},
+                                        {"LEXSYNC_ORGANIZATION_ID", job.event.organization_id},
+                                        {"LEXSYNC_EVENT_DATE", job.event.event_date}});
+            if (rc != 0) {
+                std::lock_guard lock(m_log_mutex);
+                m_ctx.warn(fmt::format("webhooks listen: --exec exited {} for {} {}", rc,
+                                       job.event.event_type, job.event.resource_id));
             }
         }
     }
@@ -314,7 +354,7 @@ private:
     std::mutex m_log_mutex;
     std::mutex m_queue_mutex;
     std::condition_variable m_queue_cv;
-    std::deque<Job> m_queue;
+    long m_queued = 0; // events queued since the worker last looked
     bool m_stopping = false;
     std::atomic<bool> m_done{false};
     std::atomic<long> m_accepted{0};
@@ -343,8 +383,9 @@ void register_listen(CLI::App& parent, Context& ctx) {
     cmd->add_option("--max-events", opts->max_events,
                     "Stop after this many accepted events (0: run until interrupted)")
         ->check(CLI::NonNegativeNumber);
-    cmd->footer(R"(Answers: 200 accepted (the command runs afterwards, one event at a time),
-401 unsigned or wrongly signed, 400 not an event, 422 another organisation, 409 replayed
+    cmd->footer(R"(Answers: 200 accepted once queued in the profile's state (the command runs
+afterwards, one event at a time; queued events survive a restart), 401 unsigned or wrongly
+signed, 413 body above 64 KiB, 400 not an event, 422 another organisation, 409 replayed
 (same eventType, resourceId and eventDate as an accepted event, remembered in the profile's
 state across restarts). The base URL is printed alone on the first line of stdout.
 

@@ -210,23 +210,74 @@ ReplayGuard::ReplayGuard(StateStore& state) : m_state(state) {
     m_state.db().exec("CREATE TABLE IF NOT EXISTS webhook_events ("
                       "key TEXT PRIMARY KEY, organization_id TEXT NOT NULL, "
                       "received_at TEXT NOT NULL)");
+    m_state.db().exec("CREATE TABLE IF NOT EXISTS webhook_queue ("
+                      "id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, "
+                      "body TEXT NOT NULL, signature TEXT NOT NULL)");
 }
 
-bool ReplayGuard::first_time(const Event& e) {
-    std::lock_guard lock(m_mutex);
+namespace {
+
+// Inserts `e` into webhook_events; true when it was not there (the caller holds the lock).
+bool record(sqlite::Database& db, const Event& e) {
     const std::time_t t = std::time(nullptr);
     std::tm tm{};
     gmtime_r(&t, &tm);
     char now[32];
     std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    m_state.db()
-        .prepare("INSERT OR IGNORE INTO webhook_events (key, organization_id, received_at) "
-                 "VALUES (?, ?, ?)")
+    db.prepare("INSERT OR IGNORE INTO webhook_events (key, organization_id, received_at) "
+               "VALUES (?, ?, ?)")
         .bind(1, event_key(e))
         .bind(2, e.organization_id)
         .bind(3, std::string_view(now))
         .run();
-    return m_state.db().changes() == 1;
+    return db.changes() == 1;
+}
+
+} // namespace
+
+bool ReplayGuard::first_time(const Event& e) {
+    std::lock_guard lock(m_mutex);
+    return record(m_state.db(), e);
+}
+
+ReplayGuard::Admission ReplayGuard::admit(const Event& e, std::string_view body,
+                                          std::string_view signature) {
+    std::lock_guard lock(m_mutex);
+    auto& db = m_state.db();
+    sqlite::Transaction tx(db);
+    const std::string key = event_key(e);
+    {
+        auto st = db.prepare("SELECT 1 FROM webhook_queue WHERE key = ?");
+        st.bind(1, key);
+        if (st.step()) {
+            return Admission::already_queued;
+        }
+    }
+    if (!record(db, e)) {
+        return Admission::replay;
+    }
+    db.prepare("INSERT INTO webhook_queue (key, body, signature) VALUES (?, ?, ?)")
+        .bind(1, key)
+        .bind(2, body)
+        .bind(3, signature)
+        .run();
+    tx.commit(); // synchronous=FULL: on disk before the sender hears 200
+    return Admission::queued;
+}
+
+std::optional<ReplayGuard::Queued> ReplayGuard::next_queued() {
+    std::lock_guard lock(m_mutex);
+    auto st =
+        m_state.db().prepare("SELECT id, body, signature FROM webhook_queue ORDER BY id LIMIT 1");
+    if (!st.step()) {
+        return std::nullopt;
+    }
+    return Queued{st.column_int(0), st.column_text(1), st.column_text(2)};
+}
+
+void ReplayGuard::done(std::int64_t id) {
+    std::lock_guard lock(m_mutex);
+    m_state.db().prepare("DELETE FROM webhook_queue WHERE id = ?").bind(1, id).run();
 }
 
 bool ReplayGuard::seen(const Event& e) {

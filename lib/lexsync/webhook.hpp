@@ -66,6 +66,8 @@ std::string to_json(const Event& e);
 
 // Remembers the events already accepted, in the table `webhook_events` of a state database, so
 // that a replay is refused even after a restart. Thread-safe.
+// Accepted events also wait in the table `webhook_queue` until their command has run, so that an
+// event acknowledged before a crash still runs after the restart.
 class ReplayGuard {
 public:
     explicit ReplayGuard(StateStore& state);
@@ -73,6 +75,24 @@ public:
     bool first_time(const Event& e);
     // True when `e` was recorded before (without recording it).
     bool seen(const Event& e);
+
+    enum class Admission {
+        queued,         // new: recorded and queued (committed to disk)
+        already_queued, // delivered again while still waiting: acknowledge, do not queue twice
+        replay,         // accepted and processed before
+    };
+    // Records `e` and queues its raw `body` and `signature` in one transaction.
+    Admission admit(const Event& e, std::string_view body, std::string_view signature);
+
+    struct Queued {
+        std::int64_t id = 0;
+        std::string body;
+        std::string signature;
+    };
+    // The oldest queued event not yet done, or nullopt.
+    std::optional<Queued> next_queued();
+    // Removes a queued event once its command (and forward) has run.
+    void done(std::int64_t id);
 
 private:
     StateStore& m_state;
