@@ -1097,7 +1097,7 @@ void write_csv(const ExportOptions& opts, Context& ctx, std::vector<Row>& rows,
     }
     std::ostringstream text;
     write_statement(text, lines);
-    write_file_atomically(out, text.str(), 0644);
+    write_file_atomically(out, text.str());
     for (Row* r : todo) {
         LedgerEntry e;
         e.kind = k_csv;
@@ -1455,7 +1455,7 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     };
     auto write_summary = [&] {
         if (!opts.summary_json.empty()) {
-            write_file_atomically(opts.summary_json, sum.to_json() + "\n", 0644);
+            write_file_atomically(opts.summary_json, sum.to_json() + "\n");
         }
     };
 

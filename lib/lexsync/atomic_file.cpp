@@ -44,13 +44,30 @@ void fsync_path(const std::filesystem::path& path, int flags) {
 
 } // namespace
 
+void create_private_directories(const std::filesystem::path& dir) {
+    if (dir.empty()) {
+        return;
+    }
+    std::error_code ec;
+    if (std::filesystem::is_directory(dir, ec)) {
+        return;
+    }
+    if (dir.has_parent_path() && dir.parent_path() != dir) {
+        create_private_directories(dir.parent_path());
+    }
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        throw std::runtime_error("cannot create " + dir.string() + ": " + errno_text());
+    }
+    ::chmod(dir.c_str(), 0700); // the umask may have taken bits away
+}
+
 AtomicFile::AtomicFile(std::filesystem::path target, unsigned mode) : m_target(std::move(target)) {
     const std::filesystem::path dir = m_target.has_parent_path() ? m_target.parent_path() : ".";
     for (int attempt = 0;; ++attempt) {
         std::filesystem::path tmp =
             dir / ("." + m_target.filename().string() + ".tmp-" + random_suffix());
-        const int fd =
-            ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
+        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                              static_cast<mode_t>(mode == k_usual_mode ? 0666 : mode));
         if (fd < 0) {
             if (errno == EEXIST && attempt < 16) {
                 continue;
@@ -58,8 +75,14 @@ AtomicFile::AtomicFile(std::filesystem::path target, unsigned mode) : m_target(s
             throw std::runtime_error("cannot create a temporary file in " + dir.string() + " for " +
                                      m_target.string() + ": " + errno_text());
         }
-        // The umask may have narrowed the mode; the caller asked for exactly this one.
-        ::fchmod(fd, static_cast<mode_t>(mode));
+        struct stat existing {};
+        if (mode != k_usual_mode) {
+            // The umask may have narrowed the mode; the caller asked for exactly this one.
+            ::fchmod(fd, static_cast<mode_t>(mode));
+        } else if (::stat(m_target.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)) {
+            // A rewritten file (--write-back, a repeated --out) keeps its mode.
+            ::fchmod(fd, existing.st_mode & 07777);
+        }
         ::close(fd);
         m_tmp = std::move(tmp);
         break;

@@ -9,11 +9,19 @@
 
 namespace lexsync {
 
+// The mode of a written file when no exact one is asked for: an existing target keeps its mode,
+// a new file gets 0666 minus the umask, as other tools' output does.
+inline constexpr unsigned k_usual_mode = ~0U;
+
+// Creates `dir` and any missing parents with mode 0700 whatever the umask (existing directories
+// are left as they are); throws std::runtime_error naming the directory when it cannot.
+void create_private_directories(const std::filesystem::path& dir);
+
 class AtomicFile {
 public:
-    // Opens a temporary file next to `target` (created with `mode`); throws std::runtime_error
-    // naming the path when it cannot.
-    explicit AtomicFile(std::filesystem::path target, unsigned mode = 0644);
+    // Opens a temporary file next to `target`, created with exactly `mode` (for secrets), or
+    // with k_usual_mode; throws std::runtime_error naming the path when it cannot.
+    explicit AtomicFile(std::filesystem::path target, unsigned mode = k_usual_mode);
     AtomicFile(const AtomicFile&) = delete;
     AtomicFile& operator=(const AtomicFile&) = delete;
     // Removes the temporary file unless commit() succeeded.
@@ -33,6 +41,6 @@ private:
 
 // Writes `content` to `target` atomically.
 void write_file_atomically(const std::filesystem::path& target, const std::string& content,
-                           unsigned mode = 0644);
+                           unsigned mode = k_usual_mode);
 
 } // namespace lexsync

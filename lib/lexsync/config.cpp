@@ -492,6 +492,52 @@ std::filesystem::path credentials_path(const std::filesystem::path& config_file)
     return config_file.parent_path() / "credentials.toml";
 }
 
+namespace {
+
+// A config that names a command to run (api_key_command, oauth_client_secret_command) must not be
+// changeable by anybody else, as ssh demands of its configuration: neither the file nor its
+// directory may be writable by group or others (a sticky directory such as /tmp excepted), and
+// the file must belong to the user or root. nullopt when it is safe or names no command.
+std::optional<ConfigError> check_command_owner(const ConfigFile& file) {
+    std::string command_key;
+    for (const auto& [name, p] : file.profiles) {
+        if (p.api_key_command) {
+            command_key = k_api_key_command;
+        } else if (p.oauth_client_secret_command) {
+            command_key = k_oauth_client_secret_command;
+        }
+    }
+    if (command_key.empty()) {
+        return std::nullopt;
+    }
+    struct stat st {};
+    if (::stat(file.path.c_str(), &st) != 0) {
+        return std::nullopt;
+    }
+    const auto refuse = [&](const std::string& why) {
+        return ConfigError{fmt::format(
+            "{}: {}, and it names a command to run ({}): refusing to run it (fix with chmod go-w)",
+            file.path.string(), why, command_key)};
+    };
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        return refuse(
+            fmt::format("the file is writable by others (mode {:04o})", st.st_mode & 07777));
+    }
+    if (st.st_uid != ::getuid() && st.st_uid != 0) {
+        return refuse(fmt::format("the file belongs to another user (uid {})", st.st_uid));
+    }
+    const auto dir = file.path.has_parent_path() ? file.path.parent_path() : ".";
+    struct stat ds {};
+    if (::stat(dir.c_str(), &ds) == 0 && (ds.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+        (ds.st_mode & S_ISVTX) == 0) {
+        return refuse(fmt::format("its directory {} is writable by others (mode {:04o})",
+                                  dir.string(), ds.st_mode & 07777));
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 Result<ConfigFile, ConfigError> load(const std::filesystem::path& path) {
     ConfigFile file;
     file.path = path;
@@ -560,6 +606,9 @@ Result<ConfigFile, ConfigError> load(const std::filesystem::path& path) {
                 fmt::format(
                     "unknown key '{}' (expected default_profile or [profiles.<name>] tables)", k)));
         }
+    }
+    if (auto err = check_command_owner(file)) {
+        return unexpected(std::move(*err));
     }
     return file;
 }

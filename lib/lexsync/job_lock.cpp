@@ -1,19 +1,20 @@
-#include <lexsync/job_lock.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <lexsync/atomic_file.hpp>
+#include <lexsync/job_lock.hpp>
 #include <stdexcept>
 #include <sys/file.h>
 #include <unistd.h>
 
 namespace lexsync {
 
-JobLock::JobLock(const std::filesystem::path& dir, const std::string& name, const std::function<void()>& on_wait) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
+JobLock::JobLock(const std::filesystem::path& dir, const std::string& name,
+                 const std::function<void()>& on_wait) {
+    create_private_directories(dir);
     const auto path = dir / (name + ".lock");
-    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    // O_NOFOLLOW: a symlink planted in place of the lock file is refused, not followed.
+    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (m_fd < 0) {
         throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
     }

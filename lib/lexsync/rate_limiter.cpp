@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <fcntl.h>
+#include <lexsync/atomic_file.hpp>
 #include <lexsync/rate_limiter.hpp>
 #include <openssl/evp.h>
 #include <sys/file.h>
@@ -144,9 +145,12 @@ private:
 std::unique_ptr<RateLimiter> make_rate_limiter(double rate_per_second, int burst, Clock& clock,
                                                std::filesystem::path state_file) {
     if (!state_file.empty()) {
-        std::error_code ec;
         if (state_file.has_parent_path()) {
-            std::filesystem::create_directories(state_file.parent_path(), ec);
+            try {
+                create_private_directories(state_file.parent_path()); // the state directory: 0700
+            } catch (const std::runtime_error&) {
+                // handled below: the file cannot be opened either
+            }
         }
         const int fd = ::open(state_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd >= 0) {

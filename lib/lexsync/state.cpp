@@ -11,6 +11,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <lexsync/atomic_file.hpp>
 #include <lexsync/state.hpp>
 #include <openssl/evp.h>
 #include <stdexcept>
@@ -89,12 +90,11 @@ sqlite::Database open_private(const std::filesystem::path& db_file) {
     const auto dir = db_file.parent_path();
     std::error_code ec;
     if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
-        std::filesystem::create_directories(dir, ec);
-        if (ec) {
-            throw sqlite::SqliteError(
-                fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+        try {
+            create_private_directories(dir);
+        } catch (const std::runtime_error& e) {
+            throw sqlite::SqliteError(e.what());
         }
-        ::chmod(dir.c_str(), 0700);
     }
     const int fd = ::open(db_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {

@@ -88,6 +88,38 @@ TEST_SUITE("lexsync::AtomicFile") {
         CHECK(mode_of(dir.path / "b") == 0600);
     }
 
+    TEST_CASE("new files follow the umask; rewritten files keep their mode") {
+        TempDir dir;
+        const mode_t old = ::umask(0077);
+        lexsync::write_file_atomically(dir.path / "private.csv", "x");
+        ::umask(0022);
+        lexsync::write_file_atomically(dir.path / "shared.csv", "x");
+        // --write-back of a 0600 input, and of a 0640 one, under umask 022.
+        lexsync::write_file_atomically(dir.path / "input.csv", "x", 0600);
+        lexsync::write_file_atomically(dir.path / "input.csv", "y");
+        lexsync::write_file_atomically(dir.path / "group.csv", "x", 0640);
+        lexsync::write_file_atomically(dir.path / "group.csv", "y");
+        ::umask(old);
+        CHECK(mode_of(dir.path / "private.csv") == 0600);
+        CHECK(mode_of(dir.path / "shared.csv") == 0644);
+        CHECK(mode_of(dir.path / "input.csv") == 0600);
+        CHECK(mode_of(dir.path / "group.csv") == 0640);
+        CHECK(slurp(dir.path / "input.csv") == "y");
+    }
+
+    TEST_CASE("private directories are 0700 whatever the umask") {
+        TempDir dir;
+        const mode_t old = ::umask(0);
+        lexsync::create_private_directories(dir.path / "state" / "lexsync" / "default");
+        ::umask(0222);
+        lexsync::create_private_directories(dir.path / "other");
+        ::umask(old);
+        CHECK(mode_of(dir.path / "state") == 0700);
+        CHECK(mode_of(dir.path / "state" / "lexsync") == 0700);
+        CHECK(mode_of(dir.path / "state" / "lexsync" / "default") == 0700);
+        CHECK(mode_of(dir.path / "other") == 0700);
+    }
+
     TEST_CASE("a missing directory is an error naming the path") {
         TempDir dir;
         const fs::path target = dir.path / "missing" / "out.csv";

@@ -357,3 +357,35 @@ TEST_SUITE("lexsync::config hostile files") {
               std::string::npos);
     }
 }
+
+TEST_SUITE("lexsync::config commands in files others can change") {
+    TEST_CASE("a config writable by others is refused when it names a command") {
+        TempDir dir;
+        const fs::path file = dir.path / "config.toml";
+        std::ofstream(file) << "[profiles.default]\napi_key_command = \"pass show lexoffice\"\n";
+        ::chmod(dir.path.c_str(), 0700);
+        ::chmod(file.c_str(), 0666);
+        auto loaded = config::load(file);
+        REQUIRE_FALSE(loaded);
+        CHECK(loaded.error().message.find("writable by others (mode 0666)") != std::string::npos);
+        CHECK(loaded.error().message.find("api_key_command") != std::string::npos);
+        ::chmod(file.c_str(), 0620);
+        CHECK_FALSE(config::load(file));
+        ::chmod(file.c_str(), 0644);
+        CHECK(config::load(file));
+        // A directory others can write (not sticky) lets them replace the file.
+        ::chmod(dir.path.c_str(), 0777);
+        loaded = config::load(file);
+        REQUIRE_FALSE(loaded);
+        CHECK(loaded.error().message.find("its directory") != std::string::npos);
+        ::chmod(dir.path.c_str(), 0700);
+    }
+
+    TEST_CASE("a config writable by others that names no command is read") {
+        TempDir dir;
+        const fs::path file = dir.path / "config.toml";
+        std::ofstream(file) << "[profiles.default]\nrate_limit = 1.5\n";
+        ::chmod(file.c_str(), 0666);
+        CHECK(config::load(file));
+    }
+}

@@ -1,0 +1,53 @@
+#include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
+#include <lexsync/job_lock.hpp>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string templ = (fs::temp_directory_path() / "lexsync-test-XXXXXX").string();
+        REQUIRE(::mkdtemp(templ.data()) != nullptr);
+        path = templ;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+} // namespace
+
+TEST_SUITE("lexsync::JobLock") {
+    TEST_CASE("a symlink planted as the lock file is refused, not followed") {
+        TempDir dir;
+        const fs::path victim = dir.path / "victim";
+        std::ofstream(victim) << "precious\n";
+        fs::create_directories(dir.path / "state");
+        fs::create_symlink(victim, dir.path / "state" / "sync.lock");
+        CHECK_THROWS_AS(lexsync::JobLock(dir.path / "state", "sync"), std::runtime_error);
+        std::ifstream in(victim);
+        std::string line;
+        std::getline(in, line);
+        CHECK(line == "precious");
+    }
+
+    TEST_CASE("the state directory it creates is 0700 whatever the umask") {
+        TempDir dir;
+        const mode_t old = ::umask(0);
+        { lexsync::JobLock lock(dir.path / "state" / "default", "sync"); }
+        ::umask(old);
+        struct stat st {};
+        REQUIRE(::stat((dir.path / "state" / "default").c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0700);
+        REQUIRE(::stat((dir.path / "state" / "default" / "sync.lock").c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0600);
+    }
+}
