@@ -102,7 +102,9 @@ ClientConfig Context::client_config() {
     c.token = token();
     c.rate_per_second = p.rate_limit;
     c.burst = p.rate_burst;
-    c.limiter_dir = p.state_dir;
+    c.limiter_dir = p.limiter_dir;
+    c.rate_limit_wait =
+        std::chrono::milliseconds(static_cast<long>(p.rate_limit_wait_seconds * 1000));
     c.ca_bundle = p.ca_bundle;
     c.total_timeout = std::chrono::milliseconds(static_cast<long>(p.timeout_seconds * 1000));
     if (global.verbose > 0) {

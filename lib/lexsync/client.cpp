@@ -378,7 +378,7 @@ std::unique_ptr<http::Transport> make_transport_stack(const ClientConfig& config
                                                       ClientStats* stats) {
     std::filesystem::path state_file;
     if (!config.limiter_dir.empty() && !config.token.empty()) {
-        state_file = limiter_file_for(config.limiter_dir, config.token.reveal());
+        state_file = limiter_file_for(config.limiter_dir, config.base_url, config.token.reveal());
     }
     std::shared_ptr<RateLimiter> limiter =
         make_rate_limiter(config.rate_per_second, config.burst, clock, state_file);
@@ -396,6 +396,7 @@ std::unique_ptr<http::Transport> make_transport_stack(const ClientConfig& config
     policy.max_attempts = config.max_attempts;
     policy.backoff_base = config.backoff_base;
     policy.backoff_cap = config.backoff_cap;
+    policy.rate_limit_wait = config.rate_limit_wait;
     return std::make_unique<RetryTransport>(std::move(t), clock, policy, limiter, stats);
 }
 

@@ -50,9 +50,11 @@ struct ClientConfig {
     BearerToken token;
     double rate_per_second = 2.0; // token bucket refill
     int burst = 2;                // local bucket capacity (the API's is about 4)
-    // Directory holding the limiter state shared by all lexsync processes on one key;
+    // Directory holding the limiter state shared by all lexsync processes on one key and host;
     // empty means the limit is only shared within this process.
     std::filesystem::path limiter_dir;
+    // How long one request waits out 429 answers in all before the 429 is an error.
+    std::chrono::milliseconds rate_limit_wait{900'000};
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds total_timeout{60'000};
     std::optional<std::filesystem::path> ca_bundle;

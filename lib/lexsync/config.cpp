@@ -14,6 +14,7 @@
 //     api_key_command = "pass show lexoffice/shop"
 //     ca_bundle = "/etc/ssl/certs/ca-certificates.crt"
 //     timeout = 60                      # seconds per request, > 0
+//     rate_limit_wait = 900             # seconds one request may wait out 429 answers in all
 //     invoice_mode = "voucher"          # invoices export: invoice | voucher
 //     revenue_category = "Einnahmen"    # invoices export --as voucher: posting category name or id
 //     oauth_client_id = "…"             # auth login --oauth: the partner application's client id
@@ -42,10 +43,15 @@
 //     output      -o/--output  -                   output           "" (chosen by TTY)
 //     state_dir   -            $LEXSYNC_STATE_DIR  state_dir $XDG_STATE_HOME/lexsync/<profile>
 //                                                                   (~/.local/state/lexsync/<profile>)
+//     rate_limit_wait -        $LEXSYNC_RATE_LIMIT_WAIT rate_limit_wait 900 (seconds)
 //     others      -            -                   their key        ResolvedProfile's initialisers
+//
+// The rate limiter's shared files are not per profile: one per API key and host for the user, in
+// $XDG_STATE_HOME/lexsync/.ratelimit (a name no profile can have).
 //
 // $LEXSYNC_STATE_DIR names the state directory itself (not a root for all profiles). Empty
 // environment variables count as unset. A leading "~/" in state_dir and ca_bundle means $HOME.
+#include <charconv>
 #include <fmt/format.h>
 #include <fstream>
 #include <lexsync/atomic_file.hpp>
@@ -288,6 +294,11 @@ std::optional<ConfigError> read_profile(const std::filesystem::path& path, const
             err = want_string(out.api_key_command);
         } else if (k == k_ca_bundle) {
             err = want_string(out.ca_bundle);
+        } else if (k == k_rate_limit_wait) {
+            err = want_number(out.rate_limit_wait);
+            if (!err && !(*out.rate_limit_wait >= 0 && *out.rate_limit_wait <= 86400)) {
+                err = error_at(path, where, "rate_limit_wait must be from 0 to 86400 (seconds)");
+            }
         } else if (k == k_timeout) {
             err = want_number(out.timeout);
             if (!err && !(*out.timeout > 0)) {
@@ -406,6 +417,9 @@ void write_profile(std::ostream& os, const ProfileSettings& p) {
     }
     if (p.timeout) {
         os << k_timeout << " = " << toml_float(*p.timeout) << "\n";
+    }
+    if (p.rate_limit_wait) {
+        os << k_rate_limit_wait << " = " << toml_float(*p.rate_limit_wait) << "\n";
     }
     if (p.invoice_mode) {
         os << k_invoice_mode << " = " << toml_quote(*p.invoice_mode) << "\n";
@@ -716,6 +730,11 @@ Result<ResolvedProfile, ConfigError> resolve(const ConfigFile& file, const Overr
     } else {
         r.state_dir = home_dir(env) / ".local" / "state" / "lexsync" / r.name;
     }
+    if (auto xdg = env_value(env, "XDG_STATE_HOME")) {
+        r.limiter_dir = std::filesystem::path(*xdg) / "lexsync" / ".ratelimit";
+    } else {
+        r.limiter_dir = home_dir(env) / ".local" / "state" / "lexsync" / ".ratelimit";
+    }
 
     if (p) {
         if (p->rate_limit) {
@@ -730,6 +749,9 @@ Result<ResolvedProfile, ConfigError> resolve(const ConfigFile& file, const Overr
         }
         if (p->timeout) {
             r.timeout_seconds = *p->timeout;
+        }
+        if (p->rate_limit_wait) {
+            r.rate_limit_wait_seconds = *p->rate_limit_wait;
         }
         r.invoice_mode = p->invoice_mode;
         r.revenue_category = p->revenue_category;
@@ -754,6 +776,16 @@ Result<ResolvedProfile, ConfigError> resolve(const ConfigFile& file, const Overr
         for (auto& d : r.sync.receipts_dirs) {
             d = expand_home(d, env);
         }
+    }
+    if (auto v = env_value(env, k_env_rate_limit_wait)) {
+        double seconds = -1;
+        const auto res = std::from_chars(v->data(), v->data() + v->size(), seconds);
+        if (res.ec != std::errc{} || res.ptr != v->data() + v->size() || !(seconds >= 0) ||
+            seconds > 86400) {
+            return unexpected(ConfigError{fmt::format(
+                "{} must be a number of seconds from 0 to 86400", k_env_rate_limit_wait)});
+        }
+        r.rate_limit_wait_seconds = seconds;
     }
     return r;
 }

@@ -27,6 +27,7 @@ inline constexpr const char* k_state_dir = "state_dir";
 inline constexpr const char* k_api_key_command = "api_key_command";
 inline constexpr const char* k_ca_bundle = "ca_bundle";
 inline constexpr const char* k_timeout = "timeout";         // seconds (total per request)
+inline constexpr const char* k_rate_limit_wait = "rate_limit_wait"; // seconds of 429 waits
 inline constexpr const char* k_invoice_mode = "invoice_mode"; // invoice | voucher (invoices export)
 inline constexpr const char* k_revenue_category = "revenue_category"; // posting category name or id
 inline constexpr const char* k_oauth_client_id = "oauth_client_id"; // partner application (OAuth)
@@ -44,6 +45,7 @@ inline constexpr const char* k_env_profile = "LEXSYNC_PROFILE";
 inline constexpr const char* k_env_api_key = "LEXSYNC_API_KEY";
 inline constexpr const char* k_env_base_url = "LEXSYNC_BASE_URL";
 inline constexpr const char* k_env_state_dir = "LEXSYNC_STATE_DIR";
+inline constexpr const char* k_env_rate_limit_wait = "LEXSYNC_RATE_LIMIT_WAIT";
 
 inline constexpr const char* k_default_base_url = "https://api.lexware.io";
 inline constexpr const char* k_default_profile_name = "default";
@@ -81,6 +83,7 @@ struct ProfileSettings {
     std::optional<std::string> api_key_command;
     std::optional<std::string> ca_bundle;
     std::optional<double> timeout;
+    std::optional<double> rate_limit_wait;
     std::optional<std::string> invoice_mode;
     std::optional<std::string> revenue_category;
     std::optional<std::string> oauth_client_id;
@@ -127,6 +130,11 @@ struct ResolvedProfile {
     std::optional<std::string> api_key_command;
     std::optional<std::filesystem::path> ca_bundle;
     double timeout_seconds = 60;
+    // How long one request waits out 429 answers in all before giving up (seconds).
+    double rate_limit_wait_seconds = 900;
+    // The directory of the limiter files shared by every profile of this user:
+    // $XDG_STATE_HOME/lexsync/.ratelimit (~/.local/state/lexsync/.ratelimit).
+    std::filesystem::path limiter_dir;
     std::optional<std::string> invoice_mode;     // invoices export: "invoice" or "voucher"
     std::optional<std::string> revenue_category; // invoices export --as voucher: name or id
     std::optional<std::string> oauth_client_id;             // auth login --oauth, refreshes

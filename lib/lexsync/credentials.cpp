@@ -366,7 +366,8 @@ CredentialsLock::CredentialsLock(const std::filesystem::path& file) {
         std::filesystem::create_directories(dir, ec);
         ::chmod(dir.c_str(), 0700);
     }
-    const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    const int fd =
+        ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
     if (fd < 0) {
         m_error = fmt::format("cannot open {}: {}", lock_file.string(), std::strerror(errno));
         return;

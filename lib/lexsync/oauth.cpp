@@ -719,7 +719,7 @@ std::unique_ptr<http::Transport> make_oauth_stack(const ClientConfig& config, Cl
     std::filesystem::path state_file;
     if (!config.limiter_dir.empty()) {
         const auto t = source->tokens();
-        state_file = limiter_file_for(config.limiter_dir,
+        state_file = limiter_file_for(config.limiter_dir, config.base_url,
                                       "oauth-connection:" + source->profile() + ":" + t.client_id);
     }
     std::shared_ptr<RateLimiter> limiter =
@@ -738,6 +738,7 @@ std::unique_ptr<http::Transport> make_oauth_stack(const ClientConfig& config, Cl
     policy.max_attempts = config.max_attempts;
     policy.backoff_base = config.backoff_base;
     policy.backoff_cap = config.backoff_cap;
+    policy.rate_limit_wait = config.rate_limit_wait;
     return std::make_unique<RetryTransport>(std::move(t), clock, policy, limiter, stats);
 }
 

@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <lexsync/atomic_file.hpp>
 #include <lexsync/rate_limiter.hpp>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -15,6 +17,9 @@ namespace lexsync {
 namespace {
 
 using Micros = std::chrono::microseconds;
+
+constexpr std::int64_t k_max_hold_us =
+    std::chrono::duration_cast<Micros>(k_max_limiter_hold).count();
 
 std::int64_t to_micros(Clock::time_point t) {
     return std::chrono::duration_cast<Micros>(t.time_since_epoch()).count();
@@ -35,18 +40,27 @@ public:
         m_tau = m_interval * std::max(burst - 1, 0);
     }
 
-    // Returns the slot for a request at `now` and updates `tat`.
+    // Returns the slot for a request at `now` and updates `tat`. A `tat` further ahead than a
+    // capped hold plus a long queue of waiting requests can make it was not written by this
+    // limiter (a damaged file, or an uncapped hold of an older version): it counts as no debt,
+    // so it cannot stall the key.
     std::int64_t reserve(std::int64_t& tat, std::int64_t now) const {
         if (m_interval == 0) {
             return now;
+        }
+        if (tat > now + m_tau + 2 * k_max_hold_us) {
+            tat = 0;
         }
         const std::int64_t slot = std::max(now, tat - m_tau);
         tat = std::max(tat, slot) + m_interval;
         return slot;
     }
 
-    // Makes the next slot no earlier than `t`, with no burst before it.
-    void hold(std::int64_t& tat, std::int64_t t) const { tat = std::max(tat, t + m_tau); }
+    // Makes the next slot no earlier than `t` (at most k_max_limiter_hold after `now`), with no
+    // burst before it.
+    void hold(std::int64_t& tat, std::int64_t t, std::int64_t now) const {
+        tat = std::max(tat, std::min(t, now + k_max_hold_us) + m_tau);
+    }
 
 private:
     std::int64_t m_interval = 0; // microseconds between requests (T)
@@ -64,7 +78,7 @@ public:
 
     void hold_until(Clock::time_point t) override {
         std::lock_guard lock(m_mutex);
-        m_gcra.hold(m_tat, to_micros(t));
+        m_gcra.hold(m_tat, to_micros(t), to_micros(m_clock.now()));
     }
 
 private:
@@ -97,7 +111,7 @@ public:
         std::lock_guard lock(m_mutex);
         FileLock file_lock(m_fd);
         std::int64_t tat = read_tat();
-        m_gcra.hold(tat, to_micros(t));
+        m_gcra.hold(tat, to_micros(t), to_micros(m_clock.now()));
         write_tat(tat);
     }
 
@@ -140,24 +154,55 @@ private:
     int m_fd;
 };
 
+// Creates `dir` (and its parents) with mode 0700 and checks that it is a real directory of this
+// user that nobody else can write to.
+bool private_directory(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (dir.has_parent_path() && dir.parent_path() != dir) {
+        std::filesystem::create_directories(dir.parent_path(), ec);
+    }
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        return false;
+    }
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) {
+        return false;
+    }
+    if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
+        return false;
+    }
+    return true;
+}
+
+// Opens the limiter file without following a symlink; -1 unless it is a regular file of this
+// user in a private directory.
+int open_limiter_file(const std::filesystem::path& file) {
+    if (file.has_parent_path() && !private_directory(file.parent_path())) {
+        return -1;
+    }
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+    if (fd < 0) {
+        return -1;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 } // namespace
 
 std::unique_ptr<RateLimiter> make_rate_limiter(double rate_per_second, int burst, Clock& clock,
                                                std::filesystem::path state_file) {
     if (!state_file.empty()) {
-        if (state_file.has_parent_path()) {
-            try {
-                create_private_directories(state_file.parent_path()); // the state directory: 0700
-            } catch (const std::runtime_error&) {
-                // handled below: the file cannot be opened either
-            }
-        }
-        const int fd = ::open(state_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        const int fd = open_limiter_file(state_file);
         if (fd >= 0) {
             return std::make_unique<FileLimiter>(rate_per_second, burst, clock, fd);
         }
-        // An unwritable state directory must not stop requests: fall back to this process's
-        // own budget (the server's 429 handling still protects the shared one).
+        // An unusable limiter directory must not stop requests: fall back to this process's
+        // own budget (the 429 handling still protects the shared one).
     }
     return std::make_unique<InProcessLimiter>(rate_per_second, burst, clock);
 }
@@ -174,6 +219,17 @@ std::filesystem::path limiter_file_for(const std::filesystem::path& dir, const s
         name.push_back(k_hex[digest[i] & 0x0F]);
     }
     return dir / name;
+}
+
+std::filesystem::path limiter_file_for(const std::filesystem::path& dir, std::string_view base_url,
+                                       const std::string& token) {
+    // The host is part of the budget: the same key on another server has its own bucket.
+    std::string identity(base_url);
+    identity.push_back('\n');
+    identity += token;
+    auto file = limiter_file_for(dir, identity);
+    OPENSSL_cleanse(identity.data(), identity.size());
+    return file;
 }
 
 RateLimitedTransport::RateLimitedTransport(std::unique_ptr<http::Transport> inner,

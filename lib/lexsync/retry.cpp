@@ -122,58 +122,68 @@ RetryTransport::RetryTransport(std::unique_ptr<http::Transport> inner, Clock& cl
 
 http::SendResult RetryTransport::send(const http::Request& request) {
     const bool safe = http::is_safe(request.method);
-    for (int attempt = 1;; ++attempt) {
+    std::optional<Clock::time_point> limited_since; // the first 429 of this request
+    int limited = 0;                                // 429 answers so far
+    int failures = 0;                               // other retryable failures so far
+    for (bool first = true;; first = false) {
         if (m_stats != nullptr) {
             ++m_stats->requests;
-            if (attempt > 1) {
+            if (!first) {
                 ++m_stats->retries;
             }
         }
         http::SendResult result = m_inner->send(request);
-        const bool last_attempt = attempt >= m_policy.max_attempts;
 
-        std::optional<Clock::duration> delay;
-        if (result) {
-            const int status = result->status;
-            if (status == 429) {
-                // Not executed by the server: safe to repeat whatever the method.
-                if (m_stats != nullptr) {
-                    ++m_stats->rate_limited;
-                }
-                const Clock::time_point now = m_clock.now();
-                if (const auto header = result->headers.get("retry-after")) {
-                    delay = parse_retry_after(*header, now);
-                    if (delay) {
-                        delay = std::min<Clock::duration>(*delay, m_policy.retry_after_cap);
-                    }
-                }
-                if (!delay) {
-                    delay = backoff_delay(m_policy, attempt, m_jitter());
-                }
-                if (m_limiter) {
-                    // Everyone on this key waits, not only this request.
-                    m_limiter->hold_until(now + *delay);
-                }
-            } else if (safe && retryable_status_for_reads(status)) {
-                delay = backoff_delay(m_policy, attempt, m_jitter());
-            } else {
-                // Success, a client error, or a 5xx on a write (the caller reconciles).
+        Clock::duration delay{};
+        if (result && result->status == 429) {
+            // Not executed by the server: safe to repeat whatever the method, and not a failure
+            // while the total wait stays within the policy's bound.
+            if (m_stats != nullptr) {
+                ++m_stats->rate_limited;
+            }
+            ++limited;
+            const Clock::time_point now = m_clock.now();
+            if (!limited_since) {
+                limited_since = now;
+            }
+            const Clock::duration left = m_policy.rate_limit_wait - (now - *limited_since);
+            if (left <= Clock::duration::zero()) {
                 return result;
+            }
+            std::optional<Clock::duration> asked;
+            if (const auto header = result->headers.get("retry-after")) {
+                asked = parse_retry_after(*header, now);
+            }
+            if (asked) {
+                delay = std::min<Clock::duration>(*asked, m_policy.retry_after_cap);
+            } else {
+                RetryPolicy p = m_policy;
+                p.backoff_cap = std::min(p.backoff_cap, p.rate_limit_backoff_cap);
+                delay = backoff_delay(p, limited, m_jitter());
+            }
+            delay = std::min(delay, left);
+            if (m_limiter) {
+                // Everyone on this key waits, not only this request.
+                m_limiter->hold_until(now + delay);
             }
         } else {
-            const auto& error = result.error();
-            // `other` is a local problem (bad URL, TLS required): repeating cannot help.
-            const bool retryable =
-                error.kind != http::TransportError::Kind::other && (safe || error.not_sent());
-            if (!retryable) {
+            bool retryable = false;
+            if (result) {
+                // Success, a client error, or a 5xx on a write (the caller reconciles) end here.
+                retryable = safe && retryable_status_for_reads(result->status);
+            } else {
+                const auto& error = result.error();
+                // `other` is a local problem (bad URL, TLS required): repeating cannot help.
+                retryable =
+                    error.kind != http::TransportError::Kind::other && (safe || error.not_sent());
+            }
+            ++failures;
+            if (!retryable || failures >= m_policy.max_attempts) {
                 return result;
             }
-            delay = backoff_delay(m_policy, attempt, m_jitter());
+            delay = backoff_delay(m_policy, failures, m_jitter());
         }
-        if (last_attempt) {
-            return result;
-        }
-        m_clock.sleep_for(*delay);
+        m_clock.sleep_for(delay);
     }
 }
 

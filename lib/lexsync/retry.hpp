@@ -1,6 +1,7 @@
 // --- Interface ---
-// Retries with the API's rules: a 429 was not executed and is always retried; reads are also
-// retried on 5xx and transport failures; writes only when the request provably never left.
+// Retries with the API's rules: a 429 was not executed and is always retried, for as long as the
+// policy's rate_limit_wait allows in all; reads are also retried on 5xx and transport failures;
+// writes only when the request provably never left.
 #pragma once
 
 #include <chrono>
@@ -17,11 +18,16 @@
 namespace lexsync {
 
 struct RetryPolicy {
-    int max_attempts = 6; // per request, including the first
+    // Per request, including the first; 429 answers do not count (see rate_limit_wait).
+    int max_attempts = 6;
     std::chrono::milliseconds backoff_base{500};
     std::chrono::milliseconds backoff_cap{30'000};
-    // Longest Retry-After honoured; a larger value is cut to this.
-    std::chrono::milliseconds retry_after_cap{600'000};
+    // Longest single wait after a 429: a larger Retry-After is cut to this (also for the shared
+    // limiter), and a 429 without one backs off up to rate_limit_backoff_cap.
+    std::chrono::milliseconds retry_after_cap{k_max_limiter_hold};
+    std::chrono::milliseconds rate_limit_backoff_cap{4'000};
+    // How long one request keeps waiting out 429 answers in all before the 429 is returned.
+    std::chrono::milliseconds rate_limit_wait{900'000};
 };
 
 // Returns a uniform random number in [0, 1); injected so tests are deterministic.

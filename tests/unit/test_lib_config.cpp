@@ -273,6 +273,31 @@ rate_limit = 2
         CHECK(r->state_dir == "/home/u/.local/state/lexsync/books");
     }
 
+    TEST_CASE("the limiter is the user's, and the 429 wait follows environment, profile, default") {
+        auto f = two_profiles();
+        f.profiles["shop"].rate_limit_wait = 120;
+        config::Overrides shop;
+        shop.profile = "shop";
+        config::Overrides books;
+        books.profile = "books";
+        const auto env = env_of({{"XDG_STATE_HOME", "/xdg-state"}, {"HOME", "/home/u"}});
+        auto a = config::resolve(f, shop, env);
+        auto b = config::resolve(f, books, env);
+        REQUIRE(a);
+        REQUIRE(b);
+        // One limiter directory whatever the profile or its state directory.
+        CHECK(a->limiter_dir == "/xdg-state/lexsync/.ratelimit");
+        CHECK(b->limiter_dir == a->limiter_dir);
+        CHECK(a->rate_limit_wait_seconds == 120.0);
+        CHECK(b->rate_limit_wait_seconds == 900.0);
+        auto e = config::resolve(
+            f, shop, env_of({{"LEXSYNC_RATE_LIMIT_WAIT", "1800"}, {"HOME", "/home/u"}}));
+        REQUIRE(e);
+        CHECK(e->rate_limit_wait_seconds == 1800.0);
+        CHECK(e->limiter_dir == "/home/u/.local/state/lexsync/.ratelimit");
+        CHECK_FALSE(config::resolve(f, shop, env_of({{"LEXSYNC_RATE_LIMIT_WAIT", "soon"}})));
+    }
+
     TEST_CASE("a bad base URL from a flag or the environment is an error") {
         auto f = two_profiles();
         config::Overrides o;

@@ -142,4 +142,51 @@ TEST_SUITE("lexsync::RateLimiter") {
             CHECK(all[i] == static_cast<long>(i) * 500);
         }
     }
+
+    TEST_CASE("a hold is capped, and a stored slot far ahead does not stall the key") {
+        TempDir dir;
+        const auto file = lexsync::limiter_file_for(dir.path, "http://127.0.0.1:1", "k");
+        FakeClock clock;
+        const auto t0 = clock.now();
+        {
+            auto a = make_rate_limiter(2.0, 2, clock, file);
+            a->hold_until(t0 + std::chrono::hours(24 * 365 * 30));
+            CHECK(a->reserve() <= t0 + lexsync::k_max_limiter_hold);
+        }
+        // A file written by anything else with a slot years ahead.
+        {
+            std::ofstream out(file, std::ios::trunc);
+            out << std::chrono::duration_cast<std::chrono::microseconds>(
+                       (t0 + std::chrono::hours(24 * 365 * 30)).time_since_epoch())
+                       .count()
+                << "\n";
+        }
+        auto b = make_rate_limiter(2.0, 2, clock, file);
+        CHECK(b->reserve() == t0);
+    }
+
+    TEST_CASE("the limiter never follows a symlink, and its directory is private") {
+        TempDir dir;
+        const auto limiter_dir = dir.path / "ratelimit";
+        const auto file = lexsync::limiter_file_for(limiter_dir, "http://127.0.0.1:1", "key");
+        const auto target = dir.path / "victim";
+        { std::ofstream(target) << "keep me\n"; }
+        std::filesystem::create_directories(limiter_dir);
+        std::filesystem::permissions(limiter_dir, std::filesystem::perms::all);
+        std::filesystem::create_symlink(target, file);
+        FakeClock clock;
+        auto limiter = make_rate_limiter(2.0, 2, clock, file);
+        limiter->reserve();
+        limiter->reserve();
+        std::ifstream in(target);
+        std::string content;
+        std::getline(in, content);
+        CHECK(content == "keep me");
+        const auto perms = std::filesystem::status(limiter_dir).permissions();
+        CHECK((perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+              std::filesystem::perms::none);
+        // The key and the host both choose the file.
+        CHECK(file != lexsync::limiter_file_for(limiter_dir, "http://127.0.0.1:2", "key"));
+        CHECK(file != lexsync::limiter_file_for(limiter_dir, "http://127.0.0.1:1", "other"));
+    }
 }

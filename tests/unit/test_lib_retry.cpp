@@ -163,15 +163,13 @@ TEST_SUITE("lexsync::RetryTransport") {
     TEST_CASE("gives up after max attempts with the last outcome") {
         Rig rig(3);
         for (int i = 0; i < 3; ++i) {
-            rig.fake->add(http::Method::get, "/v1/contacts", 429);
+            rig.fake->add(http::Method::get, "/v1/contacts", 503);
         }
         auto r = rig.send(http::Method::get);
         REQUIRE(r.has_value());
-        CHECK(r->status == 429);
+        CHECK(r->status == 503);
         CHECK(rig.stats.requests == 3);
         CHECK(rig.stats.retries == 2);
-        CHECK(lexsync::error_from_response(*r, http::Method::get).kind ==
-              lexsync::ApiError::Kind::rate_limited);
         rig.fake->verify();
 
         Rig net(2);
@@ -213,5 +211,57 @@ TEST_SUITE("lexsync::RetryTransport") {
         CHECK(lexsync::parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT",
                                          std::chrono::system_clock::now()) ==
               std::chrono::system_clock::duration::zero());
+    }
+
+    TEST_CASE("429s do not count as attempts: they are waited out up to the total bound") {
+        Rig rig(3);
+        // Twenty 429s in a row, more than max_attempts, then success: not a failure.
+        for (int i = 0; i < 20; ++i) {
+            rig.fake->add(http::Method::post, "/v1/contacts", 429);
+        }
+        rig.fake->add(http::Method::post, "/v1/contacts", 201, "{}");
+        auto r = rig.send(http::Method::post);
+        REQUIRE(r.has_value());
+        CHECK(r->status == 201);
+        CHECK(rig.stats.rate_limited == 20);
+        // Without Retry-After each wait is at most the 429 backoff cap (4 s).
+        CHECK(rig.clock.total_slept() <= 20 * 4s);
+        rig.fake->verify();
+    }
+
+    TEST_CASE("a 429 is returned only once the total wait bound is used up") {
+        Rig rig;
+        RetryPolicy p;
+        p.rate_limit_wait = 900s;
+        auto f = std::make_unique<FakeTransport>();
+        auto* fake = f.get();
+        // 60 s per wait: 15 waits use up 900 s; the 16th 429 is returned.
+        for (int i = 0; i < 16; ++i) {
+            fake->add(http::Method::get, "/v1/contacts", 429, "", retry_after("120"));
+        }
+        RetryTransport t(std::move(f), rig.clock, p, nullptr, &rig.stats, [] { return 1.0; });
+        http::Request req;
+        req.url = k_url;
+        auto r = t.send(req);
+        REQUIRE(r.has_value());
+        CHECK(r->status == 429);
+        CHECK(rig.clock.total_slept() == 900s);
+        CHECK(lexsync::error_from_response(*r, http::Method::get).kind ==
+              lexsync::ApiError::Kind::rate_limited);
+        fake->verify();
+    }
+
+    TEST_CASE("an absurd Retry-After is cut to 60 s per wait and in the shared limiter") {
+        Rig rig(6, true);
+        rig.fake->add(http::Method::get, "/v1/contacts", 429, "", retry_after("999999999"));
+        rig.fake->add(http::Method::get, "/v1/contacts", 200, "{}");
+        const auto start = rig.clock.now();
+        auto r = rig.send(http::Method::get);
+        REQUIRE(r.has_value());
+        CHECK(r->status == 200);
+        CHECK(rig.clock.total_slept() == 60s);
+        // The next request on the key may go within the limiter's interval, not in 31 years.
+        CHECK(rig.limiter->reserve() <= start + 61s);
+        rig.fake->verify();
     }
 }
