@@ -1,8 +1,11 @@
 // --all-profiles. Each profile runs in a child process of the same binary with
 // `--profile NAME -o ndjson <arguments>` (the -o only when none was given, or json/ndjson was),
 // stdin from /dev/null and stdout/stderr into unlinked temporary files, so that a chatty child
-// can never block on a full pipe. The records are merged textually (a leading "profile" member is
-// inserted into each NDJSON object), so numbers keep the exact text the child wrote.
+// can never block on a full pipe. The children start from a clean environment: every LEXSYNC_*
+// variable except LEXSYNC_CONFIG and LEXSYNC_RATE_LIMIT_WAIT is left out, so an exported API key,
+// base URL, state directory or OAuth setting cannot send every profile to one account; each
+// child's settings come from its profile. The records are merged textually (a leading "profile"
+// member is inserted into each NDJSON object), so numbers keep the exact text the child wrote.
 #include "cli/all_profiles.hpp"
 
 #include <cerrno>
@@ -15,6 +18,7 @@
 #include <lexsync/json.hpp>
 #include <spawn.h>
 #include <sstream>
+#include <string_view>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -142,6 +146,14 @@ std::string with_profile(const std::string& object_line, const std::string& prof
 
 } // namespace
 
+bool passed_to_profile_children(std::string_view entry) {
+    if (entry.rfind("LEXSYNC_", 0) != 0) {
+        return true;
+    }
+    const std::string_view name = entry.substr(0, entry.find('='));
+    return name == "LEXSYNC_CONFIG" || name == "LEXSYNC_RATE_LIMIT_WAIT";
+}
+
 bool take_all_profiles_flag(std::vector<std::string>& args) {
     bool found = false;
     for (auto it = args.begin(); it != args.end();) {
@@ -217,6 +229,10 @@ int run_all_profiles(const std::vector<std::string>& args, Context& ctx) {
         std::find(args.begin(), args.end(), "--profile") != args.end()) {
         throw Error(ExitCode::usage, "--all-profiles and --profile exclude each other");
     }
+    if (option_value(args, {"--base-url"})) {
+        throw Error(ExitCode::usage,
+                    "--all-profiles and --base-url exclude each other (each profile has its own)");
+    }
     if (auto config = option_value(args, {"--config"})) {
         ctx.global.config_path = *config;
     }
@@ -233,6 +249,27 @@ int run_all_profiles(const std::vector<std::string>& args, Context& ctx) {
     const bool records = format == "json" || format == "ndjson";
     const bool quiet = std::find(args.begin(), args.end(), "-q") != args.end() ||
                        std::find(args.begin(), args.end(), "--quiet") != args.end();
+
+    std::vector<char*> child_env;
+    std::vector<std::string> left_out;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string_view entry(*e);
+        if (passed_to_profile_children(entry)) {
+            child_env.push_back(*e);
+        } else if (entry.find('=') + 1 < entry.size()) {
+            left_out.emplace_back(entry.substr(0, entry.find('=')));
+        }
+    }
+    child_env.push_back(nullptr);
+    if (!left_out.empty() && !quiet) {
+        std::string list;
+        for (const auto& n : left_out) {
+            list += (list.empty() ? "" : ", ") + n;
+        }
+        ctx.io.err << fmt::format("--all-profiles: not passed to the profiles: {} (each profile "
+                                  "uses its own settings and credentials)\n",
+                                  list);
+    }
 
     std::vector<Child> children(names.size());
     const auto started = SteadyClock::now();
@@ -269,8 +306,8 @@ int run_all_profiles(const std::vector<std::string>& args, Context& ctx) {
         posix_spawn_file_actions_adddup2(&actions, c.out->fd(), STDOUT_FILENO);
         posix_spawn_file_actions_adddup2(&actions, c.err->fd(), STDERR_FILENO);
         c.start = SteadyClock::now();
-        const int rc =
-            ::posix_spawn(&c.pid, ctx.executable.c_str(), &actions, nullptr, argv.data(), environ);
+        const int rc = ::posix_spawn(&c.pid, ctx.executable.c_str(), &actions, nullptr, argv.data(),
+                                     child_env.data());
         posix_spawn_file_actions_destroy(&actions);
         if (rc != 0) {
             c.pid = -1;

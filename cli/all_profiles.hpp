@@ -10,12 +10,18 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lexsync {
 
 // Removes `--all-profiles` from `args` (before any "--") and returns whether it was there.
 bool take_all_profiles_flag(std::vector<std::string>& args);
+
+// Whether the environment entry "NAME=value" is passed to the children: everything except the
+// LEXSYNC_* variables that choose an account, a server, a state directory or credentials (all but
+// LEXSYNC_CONFIG and LEXSYNC_RATE_LIMIT_WAIT).
+bool passed_to_profile_children(std::string_view entry);
 
 // The worst of two exit codes: any failure beats 0, and 4 (partial) ranks below every other
 // failure; among the others the larger code wins.
@@ -29,8 +35,8 @@ std::string merge_profile_outputs(const std::vector<std::pair<std::string, std::
                                   const std::string& format);
 
 // Runs `args` (without the program name and without --all-profiles) for every profile; returns
-// the worst exit code. Throws Error(usage) when --profile is given too and Error(config) when
-// the config file has no profiles.
+// the worst exit code. Throws Error(usage) when --profile or --base-url is given too and
+// Error(config) when the config file has no profiles.
 int run_all_profiles(const std::vector<std::string>& args, Context& ctx);
 
 } // namespace lexsync

@@ -1,7 +1,8 @@
 # --all-profiles: three sandbox organisations with their own keys, one config with three profiles;
 # `lexsync --all-profiles contacts pull` gets each organisation's contacts concurrently (one child
 # process per profile, each at its own rate limit), merged with a `profile` field; the exit code is
-# the worst. The wall times are printed for comparison, not asserted.
+# the worst. With LEXSYNC_API_KEY, LEXSYNC_BASE_URL and LEXSYNC_STATE_DIR exported, each profile
+# still writes into its own organisation. The wall times are printed for comparison, not asserted.
 source "$(dirname "$0")/lib.sh"
 
 # 3 organisations × 600 contacts: 3 pages of 250 per profile.
@@ -54,6 +55,24 @@ for org in alpha beta gamma; do
 done
 seq_s=$(echo "$(date +%s.%N) - $start" | bc)
 echo "wall time: --all-profiles ${all_s}s, one after the other ${seq_s}s (3 profiles, 3 pages each at 2 req/s per key)"
+
+# The children start from a clean environment: an exported key, base URL and state directory
+# reach no profile, so each profile writes into its own organisation with its own ledger.
+printf 'ref,role,company_name\nnew-1,customer,Neukunde Eins GmbH\n' >"$WORK/one.csv"
+sleep 1
+LEXSYNC_API_KEY=alpha-key LEXSYNC_BASE_URL=http://127.0.0.1:9 LEXSYNC_STATE_DIR="$WORK/one-state" \
+  lexsync --all-profiles contacts push "$WORK/one.csv" -o json >"$WORK/push.json" 2>"$WORK/push.err" ||
+  fail "--all-profiles push with an exported key failed: $(tail -5 "$WORK/push.err")"
+assert_contains "$(cat "$WORK/push.err")" "not passed to the profiles"
+assert_contains "$(cat "$WORK/push.err")" "LEXSYNC_API_KEY"
+assert_eq "$(jq '[.[] | select(.action == "created")] | length' "$WORK/push.json")" "3" "one created per profile"
+[ ! -e "$WORK/one-state" ] || fail "a child used the exported LEXSYNC_STATE_DIR"
+sleep 1
+for org in alpha beta gamma; do
+  assert_eq "$(lexsync --profile "$org" contacts pull -o json |
+    jq '[.[] | select(.company.name == "Neukunde Eins GmbH")] | length')" "1" "the new contact in $org"
+done
+expect_exit 2 lexsync --all-profiles --base-url "$BASE_URL" contacts pull
 
 # NDJSON stays NDJSON; a profile without a working key makes the whole run exit 3.
 cat >>"$cfg" <<TOML
