@@ -21,24 +21,32 @@ SH
 chmod +x "$WORK/key.sh"
 printf '[profiles.default]\napi_key_command = "%s"\n' "$WORK/key.sh" >"$cfg"
 : >"$WORK/argv-hits"
+# A control that the sampler sees what it looks for: a process with the key as an argument. It
+# stays alive until the sampler has recorded it (at most two minutes), so a slow pass over /proc
+# on a busy machine cannot miss it.
+sh -c 'for _ in $(seq 2400); do [ -e "$0" ] && exit 0; sleep 0.05; done; exit 1' \
+  "$WORK/control-seen" "$SANDBOX_KEY" &
+control=$!
 (
-  for _ in $(seq 400); do
+  seen=0
+  for _ in $(seq 20000); do
     for f in /proc/[0-9]*/cmdline; do
       { tr '\0' ' ' <"$f" | grep -qFf "$pattern" && echo "$f" >>"$WORK/argv-hits"; } 2>/dev/null
     done
-    [ -e "$WORK/stop-sampling" ] && break
+    if [ "$seen" -eq 0 ] && grep -qx "/proc/$control/cmdline" "$WORK/argv-hits"; then
+      seen=1
+      touch "$WORK/control-seen"
+    fi
+    [ "$seen" -eq 1 ] && [ -e "$WORK/stop-sampling" ] && break
     sleep 0.01
   done
 ) &
 sampler=$!
-# A control that the sampler sees what it looks for: a process with the key as an argument.
-sh -c 'sleep 0.5' control "$SANDBOX_KEY" &
-control=$!
 for _ in 1 2 3; do
   lexsync contacts pull -o json >/dev/null
   lexsync auth status >/dev/null 2>&1 || true
 done
-wait "$control"
+wait "$control" || { kill "$sampler"; fail "the sampler did not see the control process within two minutes"; }
 touch "$WORK/stop-sampling"
 wait "$sampler"
 grep -qx "/proc/$control/cmdline" "$WORK/argv-hits" || fail "the sampler missed the control process"
