@@ -34,12 +34,14 @@ struct Counts {
 
 // What happened to one row, for stdout.
 struct RowResult {
-    std::string
-        action; // created, updated, unchanged, conflict, failed, unknown; plan: create, update
+    // created, updated, unchanged, conflict, failed, unknown; pending until reconciled;
+    // dry run: create, update
+    std::string action;
     std::string id;
     std::string detail;
     std::vector<std::string> fields;
     std::string method, url, body; // dry run: the request that would be sent
+    Clock::time_point settled{};   // pending: when the ambiguous request had returned
 };
 
 class Pusher {
@@ -48,6 +50,8 @@ public:
         : m_opts(opts), m_ctx(ctx), m_file(file), m_client(ctx.client()) {}
 
     void load_remote() {
+        m_index = Index{};
+        m_full.clear();
         std::set<std::string> ledger_ids;
         for (const auto& row : m_file.rows) {
             if (auto e = m_ctx.state().get(k_kind, row.ledger_key()); e && !e->remote_id.empty()) {
@@ -89,7 +93,7 @@ public:
         switch (m.kind) {
         case Match::Kind::conflict:
             res.action = "conflict";
-            res.detail = m.reason + ": " + fmt::format("{}", fmt::join(m.candidates, ", "));
+            res.detail = m.reason;
             return res;
         case Match::Kind::missing:
             res.action = "failed";
@@ -168,10 +172,11 @@ private:
                 continue;
             }
             fail_or_stop(e);
-            // A PUT that may or may not have run is harmless to repeat on the next run: the
-            // merge will find the contact already up to date.
-            res.action = e.maybe_executed ? "unknown" : "failed";
+            // A PUT that may or may not have run: checked against lexoffice before the run ends
+            // (repeating it is harmless, the merge finds the contact up to date).
+            res.action = e.maybe_executed && !m_stopped ? "pending" : "failed";
             res.detail = e.describe();
+            res.settled = m_ctx.clock.now();
             return res;
         }
     }
@@ -198,47 +203,20 @@ private:
         }
         const ApiError& e = post.error();
         fail_or_stop(e);
-        if (e.maybe_executed) {
-            // The POST may have created the contact: look it up instead of sending it again.
-            if (auto found = reconcile(row)) {
-                res.action = "created";
-                res.id = *found;
-                res.detail = "confirmed after an ambiguous failure";
-                record_done(key, row, res.id, 1, run_id);
-                m_created.push_back(res.id);
-                return res;
-            }
-            res.action = "unknown";
-            res.detail = e.describe() + "; not found afterwards, the next run will check again";
+        if (e.maybe_executed && !m_stopped) {
+            // The POST may have created the contact. It is looked up once it can no longer be
+            // in flight (see reconcile_pending), never sent again blindly.
+            res.action = "pending";
+            res.detail = e.describe();
+            res.settled = m_ctx.clock.now();
             return res;
         }
-        m_ctx.state().forget(k_kind, key);
-        res.action = "failed";
+        if (!e.maybe_executed) {
+            m_ctx.state().forget(k_kind, key);
+        }
+        res.action = e.maybe_executed ? "unknown" : "failed";
         res.detail = e.describe();
         return res;
-    }
-
-    // Looks for a contact that `row` created although its POST failed ambiguously.
-    std::optional<std::string> reconcile(const ContactInput& row) {
-        const std::string name = row.display_name();
-        if (name.size() < 3) {
-            return std::nullopt;
-        }
-        PageIterator pages(m_client, "/v1/contacts",
-                           {{"name", search_term(escape_wildcards(name))}}, 250);
-        std::optional<std::string> found;
-        auto n = pages.for_each([&](const json::Value& c) {
-            RemoteContact r = summarize(c);
-            json::Document copy;
-            copy.CopyFrom(c, copy.GetAllocator());
-            if (!found && merge_into(copy, row).empty()) {
-                found = r.id;
-            }
-        });
-        if (!n) {
-            return std::nullopt;
-        }
-        return found;
     }
 
     void record_done(const std::string& key, const ContactInput& row, const std::string& id,
@@ -255,16 +233,75 @@ private:
         m_ledger_ids[key] = id;
     }
 
-    // Network and rate-limit failures after every retry stop the run: the rest would fail too.
+    // A refused key, 429s beyond the wait bound, or a server that cannot be reached at all stop
+    // the run: the rest would fail too. A lost answer (a reset, truncation or 5xx after sending)
+    // stops nothing: that row is pending and the run goes on.
     void fail_or_stop(const ApiError& e) {
-        if (e.kind == ApiError::Kind::network || e.kind == ApiError::Kind::rate_limited ||
-            e.kind == ApiError::Kind::auth) {
+        if (e.kind == ApiError::Kind::auth || e.kind == ApiError::Kind::rate_limited ||
+            (e.kind == ApiError::Kind::network && !e.maybe_executed)) {
             m_stopped = true;
             m_stop_error = e;
         }
     }
 
 public:
+    // Settles the rows whose write was sent but whose answer was lost: once none of those
+    // requests can still be in flight (each is older than the request timeout), the contacts are
+    // listed again and each pending row is matched again. A row whose write arrived is confirmed
+    // (created/updated, without a second write); one whose write did not arrive is sent again.
+    // A few rounds at most; what is still open after them stays "unknown" for the next run.
+    void reconcile_pending(const std::vector<ContactInput>& rows, std::vector<RowResult>& results,
+                           std::int64_t run_id, Clock::duration request_timeout) {
+        constexpr int k_rounds = 3;
+        for (int round = 0; round < k_rounds && !m_stopped; ++round) {
+            std::vector<std::size_t> pending;
+            Clock::time_point latest{};
+            for (std::size_t i = 0; i < results.size(); ++i) {
+                if (results[i].action == "pending") {
+                    pending.push_back(i);
+                    latest = std::max(latest, results[i].settled);
+                }
+            }
+            if (pending.empty()) {
+                return;
+            }
+            const Clock::time_point quiet = latest + request_timeout;
+            const Clock::time_point now = m_ctx.clock.now();
+            m_ctx.info(fmt::format(
+                "contacts push: {} answer{} lost; checking in lexoffice{}", pending.size(),
+                pending.size() == 1 ? "" : "s",
+                quiet > now
+                    ? fmt::format(" in {} s, when no request can still be in flight",
+                                  std::chrono::ceil<std::chrono::seconds>(quiet - now).count())
+                    : ""));
+            if (quiet > now) {
+                m_ctx.clock.sleep_for(quiet - now);
+            }
+            load_remote();
+            for (std::size_t i : pending) {
+                const bool was_create = results[i].id.empty();
+                RowResult again = push_row(rows[i], run_id);
+                if (again.action == "unchanged") {
+                    // The lost write had arrived.
+                    again.action = was_create ? "created" : "updated";
+                    again.detail = "confirmed in lexoffice after a lost answer";
+                    if (was_create) {
+                        m_created.push_back(again.id);
+                    }
+                } else if (again.action == "created" || again.action == "updated") {
+                    again.detail = "sent again: the lost write had not arrived";
+                }
+                results[i] = std::move(again);
+            }
+        }
+        for (auto& r : results) {
+            if (r.action == "pending") {
+                r.action = "unknown";
+                r.detail += "; not settled in this run, the next run will check again";
+            }
+        }
+    }
+
     bool stopped() const { return m_stopped; }
     const ApiError& stop_error() const { return m_stop_error; }
     const std::vector<std::string>& created() const { return m_created; }
@@ -301,8 +338,10 @@ void register_push(CLI::App& parent, Context& ctx) {
                   "Rewrite FILE atomically with lexoffice's ids and numbers");
     cmd->footer(
         R"(Rows are matched to existing contacts by id, by what an earlier push created, by customer or
-vendor number, by e-mail, then by exact name; a row that could match two contacts is reported as a
-conflict and left alone. Re-running the same push sends no writes.
+vendor number, by e-mail, then by exact name. A match is accepted only when the rest of the row
+agrees (no other VAT id, tax number, or name and address); otherwise, or when two contacts fit,
+the row is a conflict and the contact is left alone. A lost answer makes a row pending; it is
+checked in lexoffice before the run ends. Re-running the same push sends no writes.
 
 Examples:
   lexsync contacts push customers.csv --dry-run
@@ -341,30 +380,17 @@ void run_push(const PushOptions& opts, Context& ctx) {
 
     const std::int64_t run_id = opts.dry_run ? 0 : ctx.state().begin_run("contacts push");
     auto writer = ctx.writer(result_columns());
-    Counts counts;
     std::vector<RowResult> results;
     results.reserve(file.rows.size());
     for (std::size_t i = 0; i < file.rows.size(); ++i) {
         const auto& row = file.rows[i];
-        results.push_back(
-            pusher.stopped()
-                ? RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", ""}
-                : pusher.push_row(row, run_id));
-        const auto& r = results.back();
-        if (r.action == "created") {
-            ++counts.created;
-        } else if (r.action == "updated") {
-            ++counts.updated;
-        } else if (r.action == "unchanged") {
-            ++counts.unchanged;
-        } else if (r.action == "conflict") {
-            ++counts.conflicts;
-        } else if (r.action == "create") {
-            ++counts.created;
-        } else if (r.action == "update") {
-            ++counts.updated;
+        if (pusher.stopped()) {
+            results.push_back(
+                RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", "", {}});
+        } else if (auto same = file.same_contact.find(i); same != file.same_contact.end()) {
+            results.push_back(RowResult{"conflict", "", same->second, {}, "", "", "", {}});
         } else {
-            ++counts.failed;
+            results.push_back(pusher.push_row(row, run_id));
         }
         if (ctx.io.err_is_tty && !ctx.global.quiet) {
             ctx.io.err << "\r" << (i + 1) << "/" << file.rows.size() << " contacts…" << std::flush;
@@ -372,6 +398,25 @@ void run_push(const PushOptions& opts, Context& ctx) {
     }
     if (ctx.io.err_is_tty && !ctx.global.quiet) {
         ctx.io.err << "\r\033[K";
+    }
+    if (!opts.dry_run) {
+        pusher.reconcile_pending(file.rows, results, run_id,
+                                 std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(ctx.profile().timeout_seconds)));
+    }
+    Counts counts;
+    for (const auto& r : results) {
+        if (r.action == "created" || r.action == "create") {
+            ++counts.created;
+        } else if (r.action == "updated" || r.action == "update") {
+            ++counts.updated;
+        } else if (r.action == "unchanged") {
+            ++counts.unchanged;
+        } else if (r.action == "conflict") {
+            ++counts.conflicts;
+        } else {
+            ++counts.failed;
+        }
     }
 
     // The numbers lexoffice assigned to new contacts: one GET each, or one listing when that is

@@ -189,8 +189,12 @@ private:
     const table::ColumnPositions* m_positions;
 };
 
+// Two rows for one identifier (ref, id, number, e-mail) are an input error. Two rows with the
+// same name are different contacts when their address, e-mail, VAT id or tax number tell them
+// apart; only rows that nothing tells apart are flagged in `same_contact`, and only those.
 void check_duplicates(const std::string& file, const std::vector<ContactInput>& rows,
-                      std::vector<InputIssue>& issues) {
+                      std::vector<InputIssue>& issues,
+                      std::map<std::size_t, std::string>& same_contact) {
     std::map<std::string, long> seen;
     auto check = [&](const ContactInput& r, const std::string& key, const char* field) {
         auto [it, inserted] = seen.emplace(key, r.line);
@@ -200,7 +204,9 @@ void check_duplicates(const std::string& file, const std::vector<ContactInput>& 
         }
         return inserted;
     };
-    for (const auto& r : rows) {
+    std::map<std::string, std::vector<std::size_t>> by_name;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
         bool ok = true;
         if (!r.ref.empty()) {
             ok = check(r, "ref:" + r.ref, "ref");
@@ -218,8 +224,39 @@ void check_duplicates(const std::string& file, const std::vector<ContactInput>& 
             ok = check(r, "email:" + normalize(r.email), "email");
         }
         if (ok && r.id.empty() && !r.customer_number && !r.vendor_number) {
-            check(r, "name:" + normalize(r.display_name()),
-                  r.is_company() ? "company_name" : "last_name");
+            by_name[(r.is_company() ? "c:" : "p:") + normalize(r.display_name())].push_back(i);
+        }
+    }
+    // Each row is compared with at most this many earlier rows of its name (a bound for
+    // pathological files; real lists have a handful of rows per name).
+    constexpr std::size_t k_max_compared = 1000;
+    for (const auto& [name, group] : by_name) {
+        if (group.size() < 2) {
+            continue;
+        }
+        std::vector<Identity> ids;
+        ids.reserve(group.size());
+        for (std::size_t i : group) {
+            ids.push_back(identity_of(rows[i]));
+        }
+        for (std::size_t j = 1; j < group.size(); ++j) {
+            const std::size_t from = j > k_max_compared ? j - k_max_compared : 0;
+            for (std::size_t i = from; i < j; ++i) {
+                if (contradiction(ids[i], ids[j], true)) {
+                    continue;
+                }
+                const auto& a = rows[group[i]];
+                const auto& b = rows[group[j]];
+                same_contact.try_emplace(
+                    group[i], fmt::format("the same contact as line {} (same name, nothing tells "
+                                          "them apart); neither is pushed",
+                                          b.line));
+                same_contact.insert_or_assign(
+                    group[j], fmt::format("the same contact as line {} (same name, nothing tells "
+                                          "them apart); neither is pushed",
+                                          a.line));
+                break;
+            }
         }
     }
 }
@@ -266,7 +303,7 @@ Result<InputFile, std::vector<InputIssue>> read_csv(InputFile file, const table:
         file.csv_records.push_back(rec.fields);
     }
     const std::size_t before = issues.size();
-    check_duplicates(name, file.rows, issues);
+    check_duplicates(name, file.rows, issues, file.same_contact);
     for (std::size_t k = before; k < issues.size(); ++k) {
         if (auto it = positions.find(issues[k].field); it != positions.end()) {
             issues[k].column = it->second.first;
@@ -327,7 +364,7 @@ Result<InputFile, std::vector<InputIssue>> read_json(InputFile file, const table
         }
         file.rows.push_back(b.build(cells));
     }
-    check_duplicates(name, file.rows, issues);
+    check_duplicates(name, file.rows, issues, file.same_contact);
     if (!issues.empty()) {
         return unexpected(std::move(issues));
     }
@@ -379,6 +416,81 @@ json::Value string_list(const std::string& v, json::Allocator& a) {
     json::Value arr(rapidjson::kArrayType);
     arr.PushBack(json::str(v, a), a);
     return arr;
+}
+
+std::string normalize_vat(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (c == ' ' || c == '.' || c == '-' || c == '\t') {
+            continue;
+        }
+        out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    }
+    return out;
+}
+
+std::string digits_only(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (c >= '0' && c <= '9') {
+            out += c;
+        }
+    }
+    return out.empty() ? std::string(s) : out;
+}
+
+// Street names compare without the usual abbreviation ("Hauptstr. 1" is "Hauptstraße 1").
+std::string normalize_street(std::string_view s) {
+    std::string out = normalize(s);
+    for (const char* long_form : {"straße", "strasse"}) {
+        for (auto pos = out.find(long_form); pos != std::string::npos; pos = out.find(long_form)) {
+            out.replace(pos, std::string_view(long_form).size(), "str.");
+        }
+    }
+    std::string compact;
+    for (char c : out) {
+        if (c != ' ' && c != '.') {
+            compact += c;
+        }
+    }
+    return compact;
+}
+
+// Whether the two addresses disagree on a part both of them give.
+std::optional<std::string> address_difference(const Identity& a, const Identity& b) {
+    for (auto [x, y, what] :
+         {std::tuple{&a.zip, &b.zip, "postcode"}, std::tuple{&a.city, &b.city, "city"},
+          std::tuple{&a.street, &b.street, "street"},
+          std::tuple{&a.country, &b.country, "country"}}) {
+        if (!x->empty() && !y->empty() && *x != *y) {
+            return std::string("a different ") + what;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> email_difference(const Identity& a, const Identity& b) {
+    if (a.emails.empty() || b.emails.empty()) {
+        return std::nullopt;
+    }
+    for (const auto& e : a.emails) {
+        if (std::find(b.emails.begin(), b.emails.end(), e) != b.emails.end()) {
+            return std::nullopt;
+        }
+    }
+    return std::string("a different e-mail");
+}
+
+std::string shown_address(const std::string& street, const std::string& zip,
+                          const std::string& city, const std::string& country) {
+    std::string out;
+    const std::string place = zip.empty() ? city : city.empty() ? zip : zip + " " + city;
+    for (const std::string* part : {&street, &place, &country}) {
+        if (!part->empty()) {
+            out += (out.empty() ? "" : ", ") + *part;
+        }
+    }
+    return out;
 }
 
 } // namespace
@@ -479,7 +591,14 @@ std::string ContactInput::ledger_key() const {
     if (!email.empty()) {
         return "email:" + normalize(email);
     }
-    return "name:" + normalize(display_name());
+    // Rows with the same name can be different contacts: what tells them apart is in the key.
+    std::string key = "name:" + normalize(display_name());
+    const Identity who = identity_of(*this);
+    for (const std::string* part :
+         {&who.vat_id, &who.tax_number, &who.street, &who.zip, &who.city, &who.country}) {
+        key += part->empty() ? std::string() : "|" + *part;
+    }
+    return key;
 }
 
 std::string InputIssue::to_string() const {
@@ -758,6 +877,68 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
     return changed;
 }
 
+Identity identity_of(const ContactInput& in) {
+    Identity id;
+    id.is_company = in.is_company();
+    id.shown_name = in.display_name();
+    id.name = normalize(id.shown_name);
+    if (!in.email.empty()) {
+        id.emails.push_back(normalize(in.email));
+    }
+    id.vat_id = normalize_vat(in.vat_id);
+    id.tax_number = in.tax_number.empty() ? std::string() : digits_only(in.tax_number);
+    id.street = normalize_street(in.street);
+    id.zip = normalize(in.zip);
+    id.city = normalize(in.city);
+    id.country = normalize(in.country);
+    id.shown_address = shown_address(in.street, in.zip, in.city, in.country);
+    return id;
+}
+
+std::string Identity::describe() const {
+    std::string out = "\"" + shown_name + "\"";
+    if (!shown_address.empty()) {
+        out += ", " + shown_address;
+    }
+    if (!emails.empty()) {
+        out += ", " + emails.front();
+    }
+    if (!vat_id.empty()) {
+        out += ", VAT id " + vat_id;
+    }
+    if (!tax_number.empty()) {
+        out += ", tax number " + tax_number;
+    }
+    return out;
+}
+
+std::optional<std::string> contradiction(const Identity& a, const Identity& b, bool names_match) {
+    if (a.is_company != b.is_company) {
+        return std::string(a.is_company ? "a company against a person"
+                                        : "a person against a company");
+    }
+    if (!a.vat_id.empty() && !b.vat_id.empty() && a.vat_id != b.vat_id) {
+        return std::string("a different VAT id");
+    }
+    if (!a.tax_number.empty() && !b.tax_number.empty() && a.tax_number != b.tax_number) {
+        return std::string("a different tax number");
+    }
+    auto other = address_difference(a, b);
+    if (!other) {
+        other = email_difference(a, b);
+    }
+    if (!other) {
+        return std::nullopt;
+    }
+    if (names_match) {
+        return other;
+    }
+    if (a.name != b.name) {
+        return "a different name and " + *other;
+    }
+    return std::nullopt;
+}
+
 RemoteContact summarize(const json::Value& c) {
     RemoteContact r;
     r.id = json::get_string(c, "id").value_or("");
@@ -792,6 +973,33 @@ RemoteContact summarize(const json::Value& c) {
             }
         }
     }
+    Identity& id = r.identity;
+    id.is_company = r.is_company;
+    id.name = r.name;
+    if (r.is_company) {
+        id.shown_name = json::get_string(c, "company.name").value_or("");
+    } else {
+        const std::string first = json::get_string(c, "person.firstName").value_or("");
+        const std::string last = json::get_string(c, "person.lastName").value_or("");
+        id.shown_name = first.empty() ? last : first + " " + last;
+    }
+    id.emails = r.emails;
+    id.vat_id = normalize_vat(json::get_string(c, "company.vatRegistrationId").value_or(""));
+    const std::string tax = json::get_string(c, "company.taxNumber").value_or("");
+    id.tax_number = tax.empty() ? std::string() : digits_only(tax);
+    if (const auto* billing = json::find(c, "addresses.billing");
+        billing && billing->IsArray() && !billing->Empty()) {
+        const auto& b = (*billing)[0];
+        const std::string street = json::get_string(b, "street").value_or("");
+        const std::string zip = json::get_string(b, "zip").value_or("");
+        const std::string city = json::get_string(b, "city").value_or("");
+        const std::string country = json::get_string(b, "countryCode").value_or("");
+        id.street = normalize_street(street);
+        id.zip = normalize(zip);
+        id.city = normalize(city);
+        id.country = normalize(country);
+        id.shown_address = shown_address(street, zip, city, country);
+    }
     return r;
 }
 
@@ -817,16 +1025,38 @@ const RemoteContact* Index::by_id(const std::string& id) const {
 
 Match Index::match(const ContactInput& in, const std::string& ledger_id) const {
     Match m;
+    const Identity row = identity_of(in);
     auto decide = [&](std::set<std::string> ids, const char* rule) {
-        if (ids.size() == 1) {
+        m.rule = rule;
+        const bool by_name = std::string_view(rule) == "name";
+        std::vector<std::string> consistent;
+        std::string refused; // the first contradicted candidate, both sides
+        for (const auto& id : ids) {
+            const RemoteContact* c = by_id(id);
+            const auto why = c ? contradiction(row, c->identity, by_name) : std::nullopt;
+            if (!why) {
+                consistent.push_back(id);
+            } else if (refused.empty()) {
+                refused = fmt::format("lexoffice contact {} matches by {} but is another {} ({}): "
+                                      "input {}; lexoffice {}",
+                                      id, rule, row.is_company ? "business" : "person", *why,
+                                      row.describe(), c->identity.describe());
+            }
+        }
+        m.candidates.assign(ids.begin(), ids.end());
+        if (consistent.size() == 1 && (ids.size() == 1 || std::string_view(rule) != "number")) {
+            // Several contacts share the name or e-mail, one of them is this row: the others
+            // are other businesses or people.
             m.kind = Match::Kind::one;
-            m.id = *ids.begin();
+            m.id = consistent.front();
+        } else if (consistent.empty()) {
+            m.kind = Match::Kind::conflict;
+            m.reason = refused;
         } else {
             m.kind = Match::Kind::conflict;
-            m.candidates.assign(ids.begin(), ids.end());
-            m.reason = fmt::format("{} lexoffice contacts match by {}", ids.size(), rule);
+            m.reason = fmt::format("{} lexoffice contacts match by {}: {}", ids.size(), rule,
+                                   fmt::join(ids, ", "));
         }
-        m.rule = rule;
         return m;
     };
     if (!in.id.empty()) {

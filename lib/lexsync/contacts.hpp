@@ -109,6 +109,11 @@ struct InputFile {
     table::Encoding encoding = table::Encoding::utf8; // write-back keeps it
     bool from_stdin = false;
     std::optional<json::Document> json_doc;
+    // Rows (by index) that name the same contact as another row of the file (same name, nothing
+    // that tells them apart), with the reason; push reports them as conflicts and sends nothing
+    // for them. Rows with the same name that differ in address, e-mail, VAT id or tax number are
+    // different contacts and are not listed.
+    std::map<std::size_t, std::string> same_contact;
 };
 
 // Reads `path` as CSV or JSON (`format` "csv"/"json", or by extension) and validates every row:
@@ -128,6 +133,33 @@ std::string create_body(const ContactInput& in);
 // something; empty means the contact already says what the input says.
 std::vector<std::string> merge_into(json::Document& contact, const ContactInput& in);
 
+// What tells one contact from another beyond its name, normalised for comparison (empty: not
+// known), plus the display name as written, for messages.
+struct Identity {
+    bool is_company = false;
+    std::string name;                       // normalised display name
+    std::string shown_name;                 // as written
+    std::vector<std::string> emails;        // normalised
+    std::string vat_id;                     // upper case, without spaces, dots and dashes
+    std::string tax_number;                 // digits only
+    std::string street, zip, city, country; // normalised billing address
+    std::string shown_address;              // as written: "street, zip city, country"
+    bool has_address() const {
+        return !street.empty() || !zip.empty() || !city.empty() || !country.empty();
+    }
+    // "Name, street, zip city, country, e-mail, VAT id" with what is known.
+    std::string describe() const;
+};
+
+Identity identity_of(const ContactInput& in);
+
+// Why `a` and `b` cannot be the same contact, or nullopt when nothing says so. A person is never
+// a company, and a different VAT id or tax number is always another business. When `names_match`
+// (the match was by name), a different address or e-mail also tells them apart; when the match
+// was by an identifier (id, ledger, number, e-mail), only a different name together with a
+// different address or e-mail does (a renamed or moved contact stays the same contact).
+std::optional<std::string> contradiction(const Identity& a, const Identity& b, bool names_match);
+
 // What matching needs to know about one existing contact.
 struct RemoteContact {
     std::string id;
@@ -138,6 +170,7 @@ struct RemoteContact {
     std::string name;                // normalised display name
     bool is_company = false;
     bool archived = false;
+    Identity identity;
 };
 
 // Extracts the matching fields of a contact JSON object.
@@ -169,7 +202,9 @@ public:
 
     // Matches `in`: explicit id, then `ledger_id` (what an earlier run created for this row), then
     // customer/vendor number, then e-mail, then exact name. The first rule that finds anything
-    // decides; when it finds two different contacts the result is a conflict, never a guess.
+    // decides. A contact it finds is accepted only when nothing in the row contradicts it (see
+    // contradiction()); when none is consistent, or two are, the result is a conflict naming both
+    // sides, never a guess. The name alone never decides against the rest of the row.
     Match match(const ContactInput& in, const std::string& ledger_id) const;
 
 private:

@@ -197,6 +197,104 @@ TEST_SUITE("lexsync::contacts") {
         CHECK(index.match(fresh, "").kind == Match::Kind::none);
     }
 
+    TEST_CASE("a match that the rest of the row contradicts is a conflict, never a merge") {
+        Index index;
+        index.add(summarize(parse(
+            R"({"id":"k1","version":1,"roles":{"customer":{"number":10001}},
+                "company":{"name":"Alpha GmbH","vatRegistrationId":"DE123456789"},
+                "addresses":{"billing":[{"street":"Hauptstraße 1","zip":"50667","city":"Köln",
+                                         "countryCode":"DE"}]},
+                "emailAddresses":{"business":["info@alpha.example"]}})")));
+
+        // Same number, another VAT id: another business.
+        ContactInput vat;
+        vat.company_name = "Alpha GmbH";
+        vat.customer_number = 10001;
+        vat.vat_id = "DE 999 999 999";
+        auto m = index.match(vat, "");
+        CHECK(m.kind == Match::Kind::conflict);
+        CHECK(m.reason.find("a different VAT id") != std::string::npos);
+        CHECK(m.reason.find("DE999999999") != std::string::npos);
+        CHECK(m.reason.find("DE123456789") != std::string::npos);
+
+        // Same e-mail (in another case), another name and address: another business.
+        ContactInput mail;
+        mail.company_name = "Omega AG";
+        mail.email = "Info@Alpha.example";
+        mail.zip = "20095";
+        mail.city = "Hamburg";
+        m = index.match(mail, "");
+        CHECK(m.kind == Match::Kind::conflict);
+        CHECK(m.reason.find("Omega AG") != std::string::npos);
+        CHECK(m.reason.find("Alpha GmbH") != std::string::npos);
+
+        // Same name, another address: the name alone does not decide.
+        ContactInput name;
+        name.company_name = "alpha gmbh";
+        name.city = "Berlin";
+        CHECK(index.match(name, "").kind == Match::Kind::conflict);
+
+        // A rename by number, a move by e-mail, an abbreviated street: the same contact.
+        ContactInput renamed;
+        renamed.company_name = "Alpha Holding GmbH";
+        renamed.customer_number = 10001;
+        renamed.city = "Köln";
+        CHECK(index.match(renamed, "").id == "k1");
+        ContactInput moved;
+        moved.company_name = "Alpha GmbH";
+        moved.email = "info@alpha.example";
+        moved.city = "Bonn";
+        CHECK(index.match(moved, "").id == "k1");
+        ContactInput street;
+        street.company_name = "Alpha GmbH";
+        street.street = "Hauptstr. 1";
+        street.zip = "50667";
+        CHECK(index.match(street, "").id == "k1");
+    }
+
+    TEST_CASE("of several contacts with one name, the one the row agrees with is the match") {
+        Index index;
+        index.add(summarize(parse(
+            R"({"id":"p1","version":1,"roles":{"customer":{}},"person":{"firstName":"Thomas","lastName":"Müller"},
+                "addresses":{"billing":[{"zip":"10115","city":"Berlin","countryCode":"DE"}]}})")));
+        index.add(summarize(parse(
+            R"({"id":"p2","version":1,"roles":{"customer":{}},"person":{"firstName":"Thomas","lastName":"Müller"},
+                "addresses":{"billing":[{"zip":"80331","city":"München","countryCode":"DE"}]}})")));
+        ContactInput berlin;
+        berlin.first_name = "Thomas";
+        berlin.last_name = "Müller";
+        berlin.zip = "10115";
+        berlin.city = "Berlin";
+        CHECK(index.match(berlin, "").id == "p1");
+        ContactInput hamburg = berlin;
+        hamburg.zip = "20095";
+        hamburg.city = "Hamburg";
+        CHECK(index.match(hamburg, "").kind == Match::Kind::conflict);
+        ContactInput bare;
+        bare.first_name = "Thomas";
+        bare.last_name = "Müller";
+        const auto two = index.match(bare, "");
+        CHECK(two.kind == Match::Kind::conflict);
+        CHECK(two.candidates.size() == 2);
+    }
+
+    TEST_CASE("same names in one file: only rows that nothing tells apart are flagged") {
+        TempDir dir;
+        auto in = read_input(dir.write("same.csv", "role,first_name,last_name,zip,city,country\n"
+                                                   "customer,Thomas,Müller,10115,Berlin,DE\n"
+                                                   "customer,Thomas,Müller,80331,München,DE\n"
+                                                   "customer,Anna,Schmidt,,,\n"
+                                                   "customer,Anna,Schmidt,,,\n"
+                                                   "customer,Jo,Weber,,,\n"));
+        REQUIRE(in.has_value());
+        CHECK(in->same_contact.size() == 2);
+        CHECK(in->same_contact.count(2) == 1);
+        CHECK(in->same_contact.count(3) == 1);
+        CHECK(in->same_contact.at(3).find("line 4") != std::string::npos);
+        // Two people of one name have two ledger keys.
+        CHECK(in->rows[0].ledger_key() != in->rows[1].ledger_key());
+    }
+
     TEST_CASE("write-back rewrites a CSV file with ids and numbers, appending columns") {
         TempDir dir;
         auto file = dir.write("c.csv", "role;company_name\ncustomer;A GmbH\nvendor;B AG\n");
