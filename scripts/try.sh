@@ -5,27 +5,30 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "==> installing what is missing (apt-get)" >&2
 scripts/install-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
-echo "==> build (preset release)" >&2
-cmake --preset release >/dev/null
-cmake --build --preset release -j"$jobs" >&2
+# The compiler's output goes to a log, shown only when the build fails.
+mkdir -p build
+log=build/try-build.log
+echo "==> building lexsync (preset release; log in $log)" >&2
+if ! { cmake --preset release && cmake --build --preset release -j"$jobs"; } >"$log" 2>&1; then
+  tail -n 60 "$log" >&2
+  echo "lexsync: the build failed (full log: $log)" >&2
+  exit 1
+fi
 bin=build/release/cli/lexsync
 
 work=$(mktemp -d)
+archive=build/try/archive
 cleanup() {
-  [ -n "${sandbox_pid:-}" ] && kill "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null
+  [ -s "$work/sandbox.pid" ] && kill "$(cat "$work/sandbox.pid")" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-"$bin" sandbox serve --port 0 --seed demo >"$work/url" 2>"$work/sandbox.log" &
-sandbox_pid=$!
-for _ in $(seq 100); do
-  [ -s "$work/url" ] && break
-  sleep 0.1
-done
-base_url=$(head -n1 "$work/url")
+# --daemon returns once the server accepts connections and prints its URL.
+base_url=$("$bin" sandbox serve --daemon --port 0 --seed demo --pid-file "$work/sandbox.pid")
 echo "==> sandbox listening on $base_url" >&2
 
 # A throw-away profile: config and state live in the temporary directory.
@@ -40,6 +43,7 @@ echo "==> lexsync invoices export --from $month_from --to $month_to --finalize e
 "$bin" invoices export --from "$month_from" --to "$month_to" --finalize examples/invoices/march-2026.csv -o table
 echo "==> the same export again: nothing is sent twice" >&2
 "$bin" invoices export --from "$month_from" --to "$month_to" --finalize examples/invoices/march-2026.csv -o table >/dev/null
-echo "==> lexsync invoices pull --from $month_from --to $month_to --out $work/archive" >&2
-"$bin" invoices pull --from "$month_from" --to "$month_to" --out "$work/archive" --format csv,csv-de,json,xlsx -o table
-echo "==> archive: $(cd "$work/archive" && ls | tr '\n' ' ')" >&2
+rm -rf "$archive"
+echo "==> lexsync invoices pull --from $month_from --to $month_to --out $archive" >&2
+"$bin" invoices pull --from "$month_from" --to "$month_to" --out "$archive" --format csv,csv-de,json,xlsx -o table
+echo "==> the archive is in $archive: $(cd "$archive" && ls | tr '\n' ' ')" >&2
