@@ -181,4 +181,25 @@ void Context::warn(const std::string& line) {
     io.err << "lexsync: warning: " << line << "\n";
 }
 
+bool Context::confirm(const std::string& question, bool yes, bool required) {
+    if (yes) {
+        return true;
+    }
+    if (!io.in_is_tty || !io.err_is_tty) {
+        if (required) {
+            throw Error(ExitCode::usage, question + " Not on a terminal: give --yes to confirm.");
+        }
+        return true;
+    }
+    io.err << question << " [y/N] " << std::flush;
+    std::string answer;
+    std::getline(io.in, answer);
+    const bool ok = answer == "y" || answer == "Y" || answer == "yes" || answer == "Yes" ||
+                    answer == "j" || answer == "J" || answer == "ja";
+    if (!ok) {
+        io.err << "Nothing done.\n";
+    }
+    return ok;
+}
+
 } // namespace lexsync

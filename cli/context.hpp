@@ -97,6 +97,11 @@ public:
     void info(const std::string& line);
     // Writes a warning to stderr (also with --quiet).
     void warn(const std::string& line);
+    // Asks `question` with "[y/N]" on a terminal (stdin and stderr) and returns the answer; true
+    // at once when `yes` (--yes). Without a terminal: true when `required` is false, otherwise
+    // throws Error(usage) asking for --yes, so a script never blocks on a prompt or does a bulk
+    // deletion it did not spell out.
+    bool confirm(const std::string& question, bool yes, bool required);
 
 private:
     std::optional<config::ConfigFile> m_config;

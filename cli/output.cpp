@@ -1,7 +1,10 @@
 #include "cli/output.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <lexsync/csv.hpp>
+#include <lexsync/error.hpp>
+#include <lexsync/suggest.hpp>
 #include <stdexcept>
 
 namespace lexsync {
@@ -108,6 +111,20 @@ std::string fit(const std::string& s, std::size_t width) {
     return out + "…";
 }
 
+// A column header as a table shows it: camelCase split into words, upper case
+// ("organizationId" → "ORGANIZATION ID").
+std::string table_header(const std::string& header) {
+    std::string out;
+    for (std::size_t i = 0; i < header.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(header[i]);
+        if (i > 0 && std::isupper(c) && std::islower(static_cast<unsigned char>(header[i - 1]))) {
+            out += ' ';
+        }
+        out += static_cast<char>(std::toupper(c));
+    }
+    return out;
+}
+
 class TableWriter final : public RecordWriter {
 public:
     TableWriter(std::ostream& out, std::vector<Column> columns, int width, bool color)
@@ -124,11 +141,12 @@ public:
     void finish() override {
         std::vector<std::size_t> width(m_columns.size());
         for (std::size_t i = 0; i < m_columns.size(); ++i) {
-            width[i] = display_width(m_columns[i].header);
+            width[i] = display_width(table_header(m_columns[i].header));
             for (const auto& r : m_rows) {
                 width[i] = std::max(width[i], display_width(r[i]));
             }
         }
+        drop_to_terminal(width);
         shrink_to_terminal(width);
         auto line = [&](auto&& cell) {
             std::string s;
@@ -147,12 +165,7 @@ public:
         if (m_color) {
             m_out << "\033[1m";
         }
-        line([&](std::size_t i) {
-            std::string h = m_columns[i].header;
-            std::transform(h.begin(), h.end(), h.begin(),
-                           [](unsigned char c) { return std::toupper(c); });
-            return h;
-        });
+        line([&](std::size_t i) { return table_header(m_columns[i].header); });
         if (m_color) {
             m_out << "\033[0m";
         }
@@ -162,7 +175,35 @@ public:
     }
 
 private:
-    // Narrows the widest columns (never below 8 or their header) until the table fits.
+    // The narrowest a column is cut to: its content, but at most 12 (or its header when longer).
+    std::size_t floor_width(std::size_t i, std::size_t natural) const {
+        return std::min(
+            natural, std::max<std::size_t>(12, display_width(table_header(m_columns[i].header))));
+    }
+
+    // Columns come most useful first: when even their floors do not fit the terminal, the last
+    // columns are left out rather than every column cut to a few characters (--fields chooses).
+    void drop_to_terminal(std::vector<std::size_t>& width) {
+        if (m_width <= 0) {
+            return;
+        }
+        auto floors = [&] {
+            std::size_t t = 2 * (width.size() - 1);
+            for (std::size_t i = 0; i < width.size(); ++i) {
+                t += floor_width(i, width[i]);
+            }
+            return t;
+        };
+        while (width.size() > 1 && floors() > static_cast<std::size_t>(m_width)) {
+            width.pop_back();
+            m_columns.pop_back();
+            for (auto& r : m_rows) {
+                r.pop_back();
+            }
+        }
+    }
+
+    // Narrows the widest columns (never below their floor) until the table fits.
     void shrink_to_terminal(std::vector<std::size_t>& width) const {
         if (m_width <= 0 || width.empty()) {
             return;
@@ -175,14 +216,20 @@ private:
             return t;
         };
         while (total() > static_cast<std::size_t>(m_width)) {
-            auto widest = std::max_element(width.begin(), width.end());
-            const std::size_t floor = std::max<std::size_t>(
-                8,
-                display_width(m_columns[static_cast<std::size_t>(widest - width.begin())].header));
-            if (*widest <= floor) {
+            // The column with the most room above its floor gives up one character.
+            std::size_t best = width.size();
+            std::size_t room = 0;
+            for (std::size_t i = 0; i < width.size(); ++i) {
+                const std::size_t f = floor_width(i, width[i]);
+                if (width[i] > f && width[i] - f > room) {
+                    room = width[i] - f;
+                    best = i;
+                }
+            }
+            if (best == width.size()) {
                 break;
             }
-            --*widest;
+            --width[best];
         }
     }
 
@@ -217,6 +264,55 @@ private:
     std::vector<Column> m_fields;
 };
 
+// Checks, on the first record and before anything is written, that every --fields name that is no
+// column names something the records have (its first path segment is a key of the record), so a
+// typo is refused with the valid names instead of printing an empty column.
+class FieldCheckingWriter final : public RecordWriter {
+public:
+    FieldCheckingWriter(std::unique_ptr<RecordWriter> inner, std::vector<std::string> unresolved,
+                        std::vector<std::string> known)
+        : m_inner(std::move(inner)), m_unresolved(std::move(unresolved)),
+          m_known(std::move(known)) {}
+    void write(const json::Value& record) override {
+        if (!m_checked) {
+            check(record);
+            m_checked = true;
+        }
+        m_inner->write(record);
+    }
+    void finish() override { m_inner->finish(); }
+
+private:
+    void check(const json::Value& record) {
+        std::vector<std::string> names = m_known;
+        if (record.IsObject()) {
+            for (const auto& m : record.GetObject()) {
+                const std::string key(m.name.GetString(), m.name.GetStringLength());
+                if (std::find(names.begin(), names.end(), key) == names.end()) {
+                    names.push_back(key);
+                }
+            }
+        }
+        for (const auto& f : m_unresolved) {
+            const std::string head = f.substr(0, f.find('.'));
+            if (record.IsObject() && record.HasMember(head.c_str())) {
+                continue;
+            }
+            std::string list;
+            for (const auto& n : names) {
+                list += (list.empty() ? "" : ", ") + n;
+            }
+            throw Error(ExitCode::usage, "--fields: unknown field '" + f + "'" +
+                                             did_you_mean(f, names) + "; fields: " + list);
+        }
+    }
+
+    std::unique_ptr<RecordWriter> m_inner;
+    std::vector<std::string> m_unresolved;
+    std::vector<std::string> m_known;
+    bool m_checked = false;
+};
+
 // The columns `fields` name: a column's header or path, else a dotted path of its own.
 std::vector<Column> choose(const std::vector<Column>& columns,
                            const std::vector<std::string>& fields) {
@@ -234,17 +330,35 @@ std::vector<Column> choose(const std::vector<Column>& columns,
 std::unique_ptr<RecordWriter> make_record_writer(const std::string& format, std::ostream& out,
                                                  std::vector<Column> columns,
                                                  const WriterOptions& options) {
+    std::vector<std::string> unresolved;
+    std::vector<std::string> known;
+    for (const auto& c : columns) {
+        known.push_back(c.header);
+    }
+    for (const auto& f : options.fields) {
+        if (std::none_of(columns.begin(), columns.end(),
+                         [&](const Column& c) { return c.header == f || c.path == f; })) {
+            unresolved.push_back(f);
+        }
+    }
+    const auto checked = [&](std::unique_ptr<RecordWriter> w) -> std::unique_ptr<RecordWriter> {
+        if (unresolved.empty()) {
+            return w;
+        }
+        return std::make_unique<FieldCheckingWriter>(std::move(w), unresolved, known);
+    };
     if (!options.fields.empty()) {
         columns = choose(columns, options.fields);
         if (format == "json" || format == "ndjson") {
-            return std::make_unique<ProjectingWriter>(
-                make_record_writer(format, out, {}, WriterOptions{}), std::move(columns));
+            return checked(std::make_unique<ProjectingWriter>(
+                make_record_writer(format, out, {}, WriterOptions{}), std::move(columns)));
         }
     }
     if (format == "table") {
-        return std::make_unique<TableWriter>(out, std::move(columns), options.width, options.color);
+        return checked(
+            std::make_unique<TableWriter>(out, std::move(columns), options.width, options.color));
     }
-    return make_record_writer(format, out, std::move(columns), options.spreadsheet_safe);
+    return checked(make_record_writer(format, out, std::move(columns), options.spreadsheet_safe));
 }
 
 std::unique_ptr<RecordWriter> make_record_writer(const std::string& format, std::ostream& out,

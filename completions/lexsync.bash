@@ -46,7 +46,7 @@ _lexsync() {
         'lexsync contacts pull') COMPREPLY=($(compgen -W '--customer --vendor --name --email --number --out' -- "$cur")) ;;
         'lexsync contacts push') COMPREPLY=($(compgen -W '--format --encoding --dry-run --write-back' -- "$cur")) ;;
         'lexsync invoices') COMPREPLY=($(compgen -W 'export pull' -- "$cur")) ;;
-        'lexsync invoices export') COMPREPLY=($(compgen -W '--format --as --encoding --from --to --month --period --status --finalize --dry-run --keep-going --create-contacts --collective-contact --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' -- "$cur")) ;;
+        'lexsync invoices export') COMPREPLY=($(compgen -W '--format --as --encoding --from --to --month --period --status --finalize -y --yes --dry-run --keep-going --create-contacts --collective-contact --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' -- "$cur")) ;;
         'lexsync invoices pull') COMPREPLY=($(compgen -W '--from --to --month --period --type --status --number --out --format --refetch' -- "$cur")) ;;
         'lexsync sandbox') COMPREPLY=($(compgen -W 'serve seed' -- "$cur")) ;;
         'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --faults --fault-seed --webhook-key --webhook-retry-scale --webhook-public-key-out --token-lifetime --oauth-deny --upload-visibility-delay --port-file --pid-file --ready-fd --daemon --log-file' -- "$cur")) ;;
@@ -58,7 +58,7 @@ _lexsync() {
         'lexsync webhooks') COMPREPLY=($(compgen -W 'subscribe list delete listen' -- "$cur")) ;;
         'lexsync webhooks subscribe') COMPREPLY=($(compgen -W '--url' -- "$cur")) ;;
         'lexsync webhooks list') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
-        'lexsync webhooks delete') COMPREPLY=($(compgen -W '--all' -- "$cur")) ;;
+        'lexsync webhooks delete') COMPREPLY=($(compgen -W '--all -y --yes' -- "$cur")) ;;
         'lexsync webhooks listen') COMPREPLY=($(compgen -W '--host --port --exec --public-key --forward-to --organization-id --max-events' -- "$cur")) ;;
         'lexsync sync') COMPREPLY=($(compgen -W '--no-wait --only' -- "$cur")) ;;
         'lexsync doctor') COMPREPLY=($(compgen -W '' -- "$cur")) ;;

@@ -39,10 +39,10 @@ export LEXSYNC_BASE_URL="$base_url" LEXSYNC_API_KEY="sandbox-api-key-lexsync-dem
 # archive (PDFs and an index) out of it.
 month_from=2026-03-01
 month_to=2026-03-31
-echo "==> lexsync invoices export --from $month_from --to $month_to --finalize examples/invoices/march-2026.csv" >&2
-"$bin" invoices export --from "$month_from" --to "$month_to" --finalize examples/invoices/march-2026.csv -o table
+echo "==> lexsync invoices export --from $month_from --to $month_to --finalize --yes examples/invoices/march-2026.csv" >&2
+"$bin" invoices export --from "$month_from" --to "$month_to" --finalize --yes examples/invoices/march-2026.csv -o table
 echo "==> the same export again: nothing is sent twice" >&2
-"$bin" invoices export --from "$month_from" --to "$month_to" --finalize examples/invoices/march-2026.csv -o table >/dev/null
+"$bin" invoices export --from "$month_from" --to "$month_to" --finalize --yes examples/invoices/march-2026.csv -o table >/dev/null
 rm -rf "$archive"
 echo "==> lexsync invoices pull --from $month_from --to $month_to --out $archive" >&2
 "$bin" invoices pull --from "$month_from" --to "$month_to" --out "$archive" --format csv,csv-de,json,xlsx -o table

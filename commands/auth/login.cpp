@@ -113,11 +113,10 @@ void run_login(const LoginOptions& options, Context& ctx) {
     json::set(record, "organizationId", json::str(org_id, a), a);
     json::set(record, "companyName", json::str(company, a), a);
     json::set(record, "taxType", json::str(json::get_string(org, "taxType").value_or(""), a), a);
-    auto writer = make_record_writer(ctx.output_format(), ctx.io.out,
-                                     {{"profile", "profile"},
-                                      {"organizationId", "organizationId"},
-                                      {"companyName", "companyName"},
-                                      {"taxType", "taxType"}});
+    auto writer = ctx.writer({{"profile", "profile"},
+                              {"organizationId", "organizationId"},
+                              {"companyName", "companyName"},
+                              {"taxType", "taxType"}});
     writer->write(record);
     writer->finish();
 
@@ -401,14 +400,13 @@ void run_oauth_login(const LoginOptions& options, Context& ctx) {
     json::set(record, "credential", json::str("oauth", a), a);
     json::set(record, "scopes", json::str(tokens->scope, a), a);
     json::set(record, "expiresAt", json::str(iso_utc(tokens->expires_at), a), a);
-    auto writer = make_record_writer(ctx.output_format(), ctx.io.out,
-                                     {{"profile", "profile"},
-                                      {"organizationId", "organizationId"},
-                                      {"companyName", "companyName"},
-                                      {"taxType", "taxType"},
-                                      {"credential", "credential"},
-                                      {"scopes", "scopes"},
-                                      {"expiresAt", "expiresAt"}});
+    auto writer = ctx.writer({{"profile", "profile"},
+                              {"organizationId", "organizationId"},
+                              {"companyName", "companyName"},
+                              {"taxType", "taxType"},
+                              {"credential", "credential"},
+                              {"scopes", "scopes"},
+                              {"expiresAt", "expiresAt"}});
     writer->write(record);
     writer->finish();
     ctx.info(fmt::format("Connected {} ({}) with OAuth as profile '{}'; tokens stored in {}",

@@ -144,17 +144,16 @@ void run_status(const StatusOptions& options, Context& ctx) {
         names.push_back(ctx.profile().name);
     }
 
-    auto writer = make_record_writer(ctx.output_format(), ctx.io.out,
-                                     {{"profile", "profile"},
-                                      {"organizationId", "organizationId"},
-                                      {"companyName", "companyName"},
-                                      {"taxType", "taxType"},
-                                      {"smallBusiness", "smallBusiness"},
-                                      {"keySource", "keySource"},
-                                      {"credential", "credential"},
-                                      {"scopes", "scopes"},
-                                      {"expiresAt", "expiresAt"},
-                                      {"status", "status"}});
+    auto writer = ctx.writer({{"profile", "profile"},
+                              {"organizationId", "organizationId"},
+                              {"companyName", "companyName"},
+                              {"taxType", "taxType"},
+                              {"smallBusiness", "smallBusiness"},
+                              {"keySource", "keySource"},
+                              {"credential", "credential"},
+                              {"scopes", "scopes"},
+                              {"expiresAt", "expiresAt"},
+                              {"status", "status"}});
     std::size_t failed = 0;
     for (const auto& name : names) {
         json::Document record(rapidjson::kObjectType);

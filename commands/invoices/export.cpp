@@ -926,6 +926,8 @@ void register_export(CLI::App& parent, Context& ctx) {
         "--finalize", opts->finalize,
         "Invoice mode: create finalised (open) documents instead of drafts. This cannot be undone: "
         "lexoffice documents can neither be edited nor deleted once finalised");
+    cmd->add_flag("-y,--yes", opts->yes,
+                  "Do not ask before finalising (on a terminal, --finalize asks first)");
     cmd->add_flag(
         "--dry-run", opts->dry_run,
         "Print the plan (create, skip, changed, invalid) with the request bodies; send no writes");
@@ -1260,6 +1262,13 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             opts.dry_run
                 ? "--finalize: the invoices would be finalised at creation, which cannot be undone"
                 : "--finalize: invoices are finalised at creation; this cannot be undone");
+        // On a terminal a person confirms; a script or cron job (no terminal) chose it knowingly.
+        if (!opts.dry_run &&
+            !ctx.confirm("Create the invoices finalised in lexoffice? They can neither be edited "
+                         "nor deleted afterwards.",
+                         opts.yes, false)) {
+            return;
+        }
     }
 
     // --- Export -------------------------------------------------------------------------------
@@ -1384,7 +1393,7 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     }
 
     // --- Output -------------------------------------------------------------------------------
-    auto writer = make_record_writer(ctx.output_format(), ctx.io.out, result_columns());
+    auto writer = ctx.writer(result_columns());
     std::map<std::string, long> counts;
     json::Document rec;
     // The records in file order: the selected invoices with their outcome, the others with the

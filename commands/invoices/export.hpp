@@ -23,6 +23,7 @@ struct ExportOptions {
     std::string encoding = "auto"; // of FILE: auto | utf-8 | windows-1252
     std::vector<std::string> status{"open", "paid"}; // source statuses to export
     bool finalize = false;                           // invoice mode: create open, not draft
+    bool yes = false;                                // --yes: no confirmation for --finalize
     bool dry_run = false;                            // print the plan, send no writes
     bool keep_going = false;                         // export the valid invoices, exit 4
     bool create_contacts = false;                    // create missing customers

@@ -188,13 +188,14 @@ public:
         }
 
         const std::int64_t run_id = m_ctx.state().begin_run("invoices pull");
-        auto writer = make_record_writer(m_ctx.output_format(), m_ctx.io.out, record_columns());
+        auto writer = m_ctx.writer(record_columns());
         std::vector<IndexRow> index_rows;
         Decimal list_total;
         long done = 0;
         for (std::size_t i = 0; i < list.rows.size(); ++i) {
             const ListRow& row = list.rows[i];
-            list_total += row.total_amount.value_or(Decimal());
+            const Decimal amount = row.total_amount.value_or(Decimal());
+            list_total += reduces_revenue(row.type) ? -amount : amount;
             if (progress) {
                 m_ctx.io.err << fmt::format("\rinvoices pull: {}/{} {}\033[K", ++done,
                                             list.rows.size(), row.number)

@@ -1307,7 +1307,7 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
 
     uploader.plan_numbers(items);
 
-    auto writer = make_record_writer(ctx.output_format(), ctx.io.out, result_columns());
+    auto writer = ctx.writer(result_columns());
     std::map<std::string, long> counts;
     json::Document rec;
     auto emit = [&](const Item& it, const Outcome& o) {

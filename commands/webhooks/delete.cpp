@@ -13,9 +13,14 @@ void register_delete(CLI::App& parent, Context& ctx) {
     auto* cmd = parent.add_subcommand("delete", "Delete event subscriptions by id, or all");
     cmd->add_option("ids", opts->ids, "Subscription ids (see `webhooks list`)");
     cmd->add_flag("--all", opts->all, "Delete every subscription of the account");
-    cmd->footer(R"(Examples:
+    cmd->add_flag("-y,--yes", opts->yes,
+                  "Do not ask for confirmation (needed with --all when not on a terminal)");
+    cmd->footer(R"(On a terminal the deletion is confirmed first, unless --yes is given. Without a
+terminal, ids are deleted as given and --all needs --yes.
+
+Examples:
   lexsync webhooks delete 1d4bf2f5-6b0e-4b5c-9c55-2f1d2a3b4c5d
-  lexsync webhooks delete --all)");
+  lexsync webhooks delete --all --yes)");
     cmd->callback([opts, &ctx] { run_delete(*opts, ctx); });
 }
 
@@ -34,6 +39,16 @@ void run_delete(const DeleteOptions& opts, Context& ctx) {
                 }
             }
         }
+    }
+    if (ids.empty()) {
+        ctx.info("webhooks delete: no subscriptions to delete");
+        return;
+    }
+    const std::string question =
+        fmt::format("Delete {} event subscription{}{}?", ids.size(), ids.size() == 1 ? "" : "s",
+                    opts.all ? " (every subscription of the account)" : "");
+    if (!ctx.confirm(question, opts.yes, opts.all)) {
+        return;
     }
     for (const auto& id : ids) {
         value_or_throw(client.del("/v1/event-subscriptions/" + url_encode(id)),

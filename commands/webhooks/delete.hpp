@@ -13,6 +13,7 @@ namespace lexsync::commands::webhooks {
 struct DeleteOptions {
     std::vector<std::string> ids;
     bool all = false; // every subscription of the account
+    bool yes = false; // --yes: no confirmation
 };
 
 // Adds `delete` to `parent`.

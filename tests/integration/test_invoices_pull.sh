@@ -74,7 +74,8 @@ done
 (cd "$ARCHIVE" && jq -r '.vouchers[].files[] | "\(.sha256)  \(.name)"' index.json | sha256sum -c --quiet) ||
   fail "file hashes in index.json"
 
-# The index's totals equal the sum of the voucher list's totalAmount, to the cent.
+# The index's totals equal the sum of the voucher list's totalAmount, credit notes subtracted, to
+# the cent.
 python3 - "$WORK/list.json" "$ARCHIVE" "$customer" <<'PY' || fail "index check"
 import csv, json, sys, zipfile
 from decimal import Decimal
@@ -82,13 +83,20 @@ listing = json.load(open(sys.argv[1]), parse_float=Decimal)
 archive = sys.argv[2]
 customer = json.loads(sys.argv[3])
 index = json.load(open(archive + "/index.json"), parse_float=Decimal)
-want = sum((Decimal(str(r["totalAmount"])) for r in listing["content"]), Decimal(0))
+def signed(r, amount):
+    return -amount if r["voucherType"] == "creditnote" else amount
+want = sum((signed(r, Decimal(str(r["totalAmount"]))) for r in listing["content"]), Decimal(0))
+types = {r["voucherType"] for r in listing["content"]}
+assert "creditnote" in types, "the period has a credit note"
+for t in types:
+    plain = sum((Decimal(str(r["totalAmount"])) for r in listing["content"] if r["voucherType"] == t), Decimal(0))
+    assert Decimal(str(index["totalsByType"][t]["totalGrossAmount"])) == plain, f"{t} total"
 got = Decimal(str(index["totals"]["totalGrossAmount"]))
 assert got == want, f"gross total {got} != voucher list {want}"
 rows = index["vouchers"]
 assert len(rows) == len(listing["content"]), "index rows"
-net = sum((Decimal(str(r["totalNetAmount"])) for r in rows), Decimal(0))
-tax = sum((Decimal(str(r["totalTaxAmount"])) for r in rows), Decimal(0))
+net = sum((signed(r, Decimal(str(r["totalNetAmount"]))) for r in rows), Decimal(0))
+tax = sum((signed(r, Decimal(str(r["totalTaxAmount"]))) for r in rows), Decimal(0))
 assert net + tax == got, f"net {net} + tax {tax} != gross {got}"
 named = [r for r in rows if r["customerNumber"] == str(customer["roles"]["customer"]["number"])]
 assert named and all(r["customerName"] == customer["company"]["name"] for r in named), "customer from the contact"
@@ -96,13 +104,14 @@ assert named and all(r["customerName"] == customer["company"]["name"] for r in n
 with open(archive + "/index.csv", newline="", encoding="utf-8") as f:
     tech = list(csv.DictReader(f))
 assert len(tech) == len(rows)
-assert sum(Decimal(r["totalGross"]) for r in tech) == want
+assert sum(signed(r, Decimal(r["totalGross"])) for r in tech) == want
 assert any(r["customerName"].startswith("'=HYPERLINK") for r in tech), "formula neutralised"
 # German CSV: BOM, semicolons, decimal comma, a totals row equal to the list's.
 raw = open(archive + "/index-de.csv", "rb").read()
 assert raw.startswith(b"\xef\xbb\xbf")
 de = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
-head, body, total = de[0], de[1:-1], de[-1]
+totals_rows = len(types) + 1 if len(types) > 1 else 1
+head, body, total = de[0], de[1:-totals_rows], de[-1]
 assert total[0] == "Summe" and len(body) == len(rows)
 gross = head.index("Brutto")
 assert Decimal(total[gross].replace(",", ".")) == want
@@ -111,7 +120,8 @@ assert all(len(r[head.index("Belegdatum")].split(".")) == 3 for r in body)
 with zipfile.ZipFile(archive + "/index.xlsx") as z:
     assert z.testzip() is None
     sheet = z.read("xl/worksheets/sheet1.xml").decode()
-    assert sheet.count("<row ") == len(rows) + 2
+    assert sheet.count("<row ") == len(rows) + 1 + totals_rows
+    assert "Belegnummer" in z.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in z.namelist() else "Belegnummer" in sheet
     assert "<f>" not in sheet
 PY
 

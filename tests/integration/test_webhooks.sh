@@ -109,7 +109,11 @@ LEXSYNC_STATE_DIR="$WORK/state-x" expect_exit 3 lexsync webhooks listen --port 0
 # Delete one, then all.
 lexsync webhooks delete "$(jq -r '.[1].subscriptionId' <<<"$subs")"
 assert_eq "$(lexsync webhooks list -o json | jq length)" "1" "after deleting one"
-lexsync webhooks delete --all
+# Not on a terminal, --all needs --yes and deletes nothing without it.
+expect_exit 2 lexsync webhooks delete --all </dev/null 2>"$WORK/del.err"
+assert_contains "$(cat "$WORK/del.err")" "--yes"
+assert_eq "$(lexsync webhooks list -o json | jq length)" "1" "after --all without --yes"
+lexsync webhooks delete --all --yes
 assert_eq "$(lexsync webhooks list -o json | jq length)" "0" "after deleting all"
 expect_exit 2 lexsync webhooks delete
 echo "ok: webhooks"

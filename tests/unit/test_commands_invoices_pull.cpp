@@ -414,13 +414,18 @@ TEST_SUITE("lexsync invoices pull") {
         const auto& v3 = index["vouchers"][2];
         CHECK(str(v3, "customerName") == "Address name"); // no contact: the voucher's address
         CHECK(v3["openAmount"].IsNull());                 // draft: no payment information
+        // The credit note counts negative: two invoices minus one credit note of 129.70 each.
         CHECK(lexsync::json::get_decimal(index, "totals.totalGrossAmount") ==
-              lexsync::Decimal::parse("389.1"));
+              lexsync::Decimal::parse("129.7"));
         CHECK(lexsync::json::get_decimal(index, "totals.totalTaxAmount") ==
-              lexsync::Decimal::parse("59.1"));
+              lexsync::Decimal::parse("19.7"));
+        CHECK(lexsync::json::get_decimal(index, "totalsByType.invoice.totalGrossAmount") ==
+              lexsync::Decimal::parse("259.4"));
+        CHECK(lexsync::json::get_decimal(index, "totalsByType.creditnote.totalGrossAmount") ==
+              lexsync::Decimal::parse("129.7"));
         CHECK(lexsync::json::get_decimal(index, "totals.openAmount") ==
               lexsync::Decimal::parse("29.7"));
-        CHECK(slurp(h.out_dir() / "index.json").find("\"totalGrossAmount\": 389.1") !=
+        CHECK(slurp(h.out_dir() / "index.json").find("\"totalGrossAmount\": 259.4") !=
               std::string::npos);
 
         // index.csv: technical dialect, one column pair per rate.
@@ -444,13 +449,19 @@ TEST_SUITE("lexsync invoices pull") {
                             "Belegnummer;Belegart;Belegdatum;",
                             0) == 0);
         const auto de = lines(de_text);
-        REQUIRE(de.size() == 5);
+        REQUIRE(de.size() == 7);
         CHECK(de[1].rfind("RE0001;Rechnung;05.03.2024;19.03.2024;Glanzwerk "
-                          "GmbH;10001;DE123456789;net;100,00;19,00;"
+                          "GmbH;10001;DE123456789;Netto;100,00;19,00;"
                           "10,00;0,70;110,00;19,70;129,70;EUR;offen;29,70;",
                           0) == 0);
         CHECK(de[3].find(";Entwurf;") != std::string::npos);
-        CHECK(de[4].rfind("Summe;;;;;;;;300,00;57,00;30,00;2,10;330,00;59,10;389,10;EUR;;29,70;",
+        CHECK(de[4].rfind("Summe Rechnung;;;;;;;;200,00;38,00;20,00;1,40;220,00;39,40;259,40;EUR;;"
+                          "29,70;",
+                          0) == 0);
+        CHECK(de[5].rfind("Summe Gutschrift;;;;;;;;100,00;19,00;10,00;0,70;110,00;19,70;129,70;",
+                          0) == 0);
+        // The period's revenue: credit notes subtracted.
+        CHECK(de[6].rfind("Summe;;;;;;;;100,00;19,00;10,00;0,70;110,00;19,70;129,70;EUR;;29,70;",
                           0) == 0);
 
         // index.xlsx: a zip starting with a local file header.
@@ -582,8 +593,9 @@ TEST_SUITE("lexsync invoices pull") {
         REQUIRE(index["vouchers"].Size() == 2);
         CHECK(index["vouchers"][0]["openAmount"].IsNull());
         CHECK(str(index["vouchers"][1], "customerName") == "List name");
+        // An invoice and a credit note of the same amount: no revenue.
         CHECK(lexsync::json::get_decimal(index, "totals.totalGrossAmount") ==
-              lexsync::Decimal::parse("259.4"));
+              lexsync::Decimal::parse("0"));
         CHECK_FALSE(fs::exists(h.out_dir() / ".lexsync" / "vouchers" / (k_id2 + ".json")));
     }
 
@@ -672,6 +684,28 @@ TEST_SUITE("lexsync invoices pull") {
         CHECK(index.totals.by_rate.at(lexsync::Decimal::from_int(19)).net ==
               *lexsync::Decimal::parse("1.4"));
         CHECK(index.rates.size() == 1);
+
+        // A credit note reduces the period's revenue; the per-type sums stay plain.
+        IndexRow credit = index_row(v);
+        credit.type = "creditnote";
+        credit.number = "GS1";
+        std::vector<IndexRow> mixed{index_row(v), index_row(v), credit};
+        const Index signed_index = make_index("2024-01-01", "2024-01-31", std::move(mixed));
+        CHECK(signed_index.totals.gross == *lexsync::Decimal::parse("0.17"));
+        CHECK(signed_index.totals.net == *lexsync::Decimal::parse("0.14"));
+        CHECK(signed_index.totals.by_rate.at(lexsync::Decimal::from_int(19)).tax ==
+              *lexsync::Decimal::parse("0.03"));
+        REQUIRE(signed_index.by_type.size() == 2);
+        CHECK(signed_index.by_type[0].first == "invoice");
+        CHECK(signed_index.by_type[0].second.gross == *lexsync::Decimal::parse("0.34"));
+        CHECK(signed_index.by_type[1].first == "creditnote");
+        CHECK(signed_index.by_type[1].second.gross == *lexsync::Decimal::parse("0.17"));
+        const auto de = index_csv_de(signed_index);
+        CHECK(de.find("\nSumme Rechnung;") != std::string::npos);
+        CHECK(de.find("\nSumme Gutschrift;") != std::string::npos);
+        CHECK(de.find("\nSumme;;;;;;;;0,14;0,03;0,14;0,03;0,17;EUR;") != std::string::npos);
+        CHECK(de.find(";Brutto;") != std::string::npos); // the tax type in German
+
         const auto round_trip = from_json(to_json(v));
         REQUIRE(round_trip);
         CHECK(round_trip->open_amount == lexsync::Decimal());

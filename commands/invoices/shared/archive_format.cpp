@@ -121,6 +121,26 @@ std::string german_type(std::string_view type) {
     return std::string(type);
 }
 
+std::string german_tax_type(std::string_view tax_type) {
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> k_names = {{
+        {"net", "Netto"},
+        {"gross", "Brutto"},
+        {"vatfree", "steuerfrei"},
+        {"intraCommunitySupply", "innergemeinschaftliche Lieferung"},
+        {"constructionService13b", "Bauleistung nach § 13b UStG"},
+        {"externalService13b", "Fremdleistung nach § 13b UStG"},
+        {"thirdPartyCountryService", "Dienstleistung Drittland"},
+        {"thirdPartyCountryDelivery", "Lieferung Drittland"},
+        {"photovoltaicEquipment", "Photovoltaikanlage (0 %)"},
+    }};
+    for (const auto& [en, de] : k_names) {
+        if (en == tax_type) {
+            return std::string(de);
+        }
+    }
+    return std::string(tax_type);
+}
+
 std::string german_status(std::string_view status) {
     static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> k_names = {{
         {"draft", "Entwurf"},

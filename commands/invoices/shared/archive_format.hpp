@@ -33,5 +33,7 @@ std::string rate_label(Decimal rate, bool german);
 // German names of voucher types and statuses ("invoice" → "Rechnung"); unknown values unchanged.
 std::string german_type(std::string_view type);
 std::string german_status(std::string_view status);
+// "net" → "Netto", "gross" → "Brutto", and the other tax types in German.
+std::string german_tax_type(std::string_view tax_type);
 
 } // namespace lexsync::commands::invoices::archive

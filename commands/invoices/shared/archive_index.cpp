@@ -17,7 +17,7 @@ namespace {
 
 // One cell before it is rendered in a dialect.
 struct Value {
-    enum class Kind { text, amount, date, type, status };
+    enum class Kind { text, amount, date, type, status, tax_type, number };
     Kind kind = Kind::text;
     std::string text;
     std::optional<Decimal> amount;
@@ -72,8 +72,8 @@ std::vector<Value> cells(const Index& index, const IndexRow& r) {
     std::vector<Value> c = {
         text(r.number),        {Value::Kind::type, r.type, std::nullopt},
         date(r.voucher_date),  date(r.due_date),
-        text(r.customer_name), text(r.customer_number),
-        text(r.vat_id),        text(r.tax_type),
+        text(r.customer_name), {Value::Kind::number, r.customer_number, std::nullopt},
+        text(r.vat_id),        {Value::Kind::tax_type, r.tax_type, std::nullopt},
     };
     for (const Decimal rate : index.rates) {
         const auto it = r.by_rate.find(rate);
@@ -96,24 +96,40 @@ std::vector<Value> cells(const Index& index, const IndexRow& r) {
     return c;
 }
 
-std::vector<Value> totals_cells(const Index& index, const std::string& label) {
+std::vector<Value> totals_cells(const Index& index, const Totals& totals,
+                                const std::string& label) {
     std::vector<Value> c = {text(label), text(""), text(""), text(""),
                             text(""),    text(""), text(""), text("")};
     for (const Decimal rate : index.rates) {
-        const auto it = index.totals.by_rate.find(rate);
-        c.push_back(amount(it == index.totals.by_rate.end() ? Decimal() : it->second.net));
-        c.push_back(amount(it == index.totals.by_rate.end() ? Decimal() : it->second.tax));
+        const auto it = totals.by_rate.find(rate);
+        c.push_back(amount(it == totals.by_rate.end() ? Decimal() : it->second.net));
+        c.push_back(amount(it == totals.by_rate.end() ? Decimal() : it->second.tax));
     }
-    c.push_back(amount(index.totals.net));
-    c.push_back(amount(index.totals.tax));
-    c.push_back(amount(index.totals.gross));
+    c.push_back(amount(totals.net));
+    c.push_back(amount(totals.tax));
+    c.push_back(amount(totals.gross));
     c.push_back(text(index.rows.empty() ? std::string() : index.rows.front().currency));
     c.push_back(text(""));
-    c.push_back(amount(index.totals.open_amount));
+    c.push_back(amount(totals.open_amount));
     for (int i = 0; i < 5; ++i) {
         c.push_back(text(""));
     }
     return c;
+}
+
+// The totals rows under the table: one per document type when there are several, then the signed
+// total ("Summe"/"TOTAL": credit notes negative), which is the period's revenue.
+std::vector<std::pair<std::string, const Totals*>> totals_rows(const Index& index, bool german) {
+    std::vector<std::pair<std::string, const Totals*>> rows;
+    if (index.by_type.size() > 1) {
+        for (const auto& [type, totals] : index.by_type) {
+            rows.emplace_back(german ? fmt::format("Summe {}", german_type(type))
+                                     : fmt::format("TOTAL {}", type),
+                              &totals);
+        }
+    }
+    rows.emplace_back(german ? "Summe" : "TOTAL", &index.totals);
+    return rows;
 }
 
 std::string render(const Value& v, bool german) {
@@ -127,7 +143,10 @@ std::string render(const Value& v, bool german) {
         return german ? german_type(v.text) : v.text;
     case Value::Kind::status:
         return german ? german_status(v.text) : v.text;
+    case Value::Kind::tax_type:
+        return german ? german_tax_type(v.text) : v.text;
     case Value::Kind::text:
+    case Value::Kind::number:
         break;
     }
     return v.text;
@@ -155,7 +174,9 @@ std::string csv_text(const Index& index, bool german) {
         emit(cells(index, r));
     }
     if (german) {
-        emit(totals_cells(index, "Summe"));
+        for (const auto& [label, values] : totals_rows(index, true)) {
+            emit(totals_cells(index, *values, label));
+        }
     }
     return out.str();
 }
@@ -192,6 +213,10 @@ template <class W> void write_rates(W& w, const RateMap& rates) {
 }
 
 } // namespace
+
+bool reduces_revenue(std::string_view type) {
+    return type == "creditnote";
+}
 
 IndexRow index_row(const ArchivedVoucher& v) {
     IndexRow r;
@@ -254,19 +279,39 @@ Index make_index(std::string from, std::string to, std::vector<IndexRow> rows) {
     index.to = std::move(to);
     index.rows = std::move(rows);
     std::set<Decimal, std::greater<>> rates;
+    std::map<std::string, Totals> by_type;
+    const auto add = [](Totals& t, const IndexRow& r, bool negative) {
+        const auto v = [negative](const std::optional<Decimal>& d) {
+            const Decimal x = d.value_or(Decimal());
+            return negative ? -x : x;
+        };
+        for (const auto& [rate, a] : r.by_rate) {
+            auto& slot = t.by_rate[rate];
+            slot.net += v(a.net);
+            slot.tax += v(a.tax);
+        }
+        t.net += v(r.net);
+        t.tax += v(r.tax);
+        t.gross += v(r.gross);
+        t.open_amount += v(r.open_amount);
+    };
     for (const auto& r : index.rows) {
         for (const auto& [rate, a] : r.by_rate) {
             rates.insert(rate);
-            auto& t = index.totals.by_rate[rate];
-            t.net += a.net;
-            t.tax += a.tax;
         }
-        index.totals.net += r.net.value_or(Decimal());
-        index.totals.tax += r.tax.value_or(Decimal());
-        index.totals.gross += r.gross.value_or(Decimal());
-        index.totals.open_amount += r.open_amount.value_or(Decimal());
+        add(index.totals, r, reduces_revenue(r.type));
+        add(by_type[r.type], r, false);
     }
     index.rates.assign(rates.begin(), rates.end());
+    for (const char* type : {"invoice", "downpaymentinvoice", "creditnote"}) {
+        if (auto it = by_type.find(type); it != by_type.end()) {
+            index.by_type.emplace_back(it->first, std::move(it->second));
+            by_type.erase(it);
+        }
+    }
+    for (auto& [type, totals] : by_type) {
+        index.by_type.emplace_back(type, std::move(totals));
+    }
     return index;
 }
 
@@ -346,18 +391,29 @@ std::string index_json(const Index& index) {
         w.EndObject();
     }
     w.EndArray();
+    const auto write_totals = [&w](const Totals& t) {
+        w.StartObject();
+        w.Key("taxAmounts");
+        write_rates(w, t.by_rate);
+        w.Key("totalNetAmount");
+        json::write_decimal(w, t.net);
+        w.Key("totalTaxAmount");
+        json::write_decimal(w, t.tax);
+        w.Key("totalGrossAmount");
+        json::write_decimal(w, t.gross);
+        w.Key("openAmount");
+        json::write_decimal(w, t.open_amount);
+        w.EndObject();
+    };
+    // Signed: credit notes count negative, so these are the period's revenue.
     w.Key("totals");
+    write_totals(index.totals);
+    w.Key("totalsByType");
     w.StartObject();
-    w.Key("taxAmounts");
-    write_rates(w, index.totals.by_rate);
-    w.Key("totalNetAmount");
-    json::write_decimal(w, index.totals.net);
-    w.Key("totalTaxAmount");
-    json::write_decimal(w, index.totals.tax);
-    w.Key("totalGrossAmount");
-    json::write_decimal(w, index.totals.gross);
-    w.Key("openAmount");
-    json::write_decimal(w, index.totals.open_amount);
+    for (const auto& [type, t] : index.by_type) {
+        write_string(w, type);
+        write_totals(t);
+    }
     w.EndObject();
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize()) + "\n";
@@ -367,7 +423,7 @@ std::string index_xlsx(const Index& index) {
     xlsx::Workbook book(fmt::format("{} to {}", index.from, index.to));
     std::vector<xlsx::Cell> row;
     for (const auto& h : headers(index)) {
-        row.push_back(xlsx::Cell::str(h.technical, true));
+        row.push_back(xlsx::Cell::str(h.german, true));
     }
     book.add_row(row);
     auto emit = [&](const std::vector<Value>& values, bool bold) {
@@ -380,8 +436,17 @@ std::string index_xlsx(const Index& index) {
             case Value::Kind::date:
                 row.push_back(v.text.empty() ? xlsx::Cell::blank() : xlsx::Cell::date(v.text));
                 break;
+            case Value::Kind::number: {
+                // Customer numbers are numbers when they are plain digits (no leading zero).
+                const auto d = v.text.size() <= 15 && !v.text.empty() && v.text[0] != '0' &&
+                                       v.text.find_first_not_of("0123456789") == std::string::npos
+                                   ? Decimal::parse(v.text)
+                                   : std::nullopt;
+                row.push_back(d ? xlsx::Cell::num(*d, 0, bold) : xlsx::Cell::str(v.text, bold));
+                break;
+            }
             default:
-                row.push_back(xlsx::Cell::str(v.text, bold));
+                row.push_back(xlsx::Cell::str(render(v, true), bold));
             }
         }
         book.add_row(row);
@@ -389,7 +454,9 @@ std::string index_xlsx(const Index& index) {
     for (const auto& r : index.rows) {
         emit(cells(index, r), false);
     }
-    emit(totals_cells(index, "TOTAL"), true);
+    for (const auto& [label, values] : totals_rows(index, true)) {
+        emit(totals_cells(index, *values, label), true);
+    }
     return book.bytes();
 }
 

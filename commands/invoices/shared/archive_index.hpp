@@ -53,12 +53,19 @@ struct Totals {
     Decimal open_amount;
 };
 
+// True for the document types whose amounts reduce revenue (credit notes).
+bool reduces_revenue(std::string_view type);
+
 struct Index {
     std::string from; // yyyy-mm-dd
     std::string to;
     std::vector<IndexRow> rows;
     std::vector<Decimal> rates; // every rate that occurs, highest first
+    // The period's revenue as an accountant reads it: credit notes count negative.
     Totals totals;
+    // The plain sums of each document type that occurs ("invoice", "creditnote", …), in the order
+    // invoices, down-payment invoices, credit notes, then any other type by name.
+    std::vector<std::pair<std::string, Totals>> by_type;
 };
 
 // The index row of a stored voucher (amounts from its full JSON).
@@ -66,7 +73,7 @@ IndexRow index_row(const ArchivedVoucher& v);
 // A row from the voucher list alone, for a voucher that could not be fetched (gross only).
 IndexRow index_row(const ListRow& r);
 
-// Collects rates and totals of `rows`.
+// Collects rates, the signed totals and the totals per document type of `rows`.
 Index make_index(std::string from, std::string to, std::vector<IndexRow> rows);
 
 // index.csv: `,`, decimal point, ISO dates, UTF-8, one row per voucher (no totals row).
