@@ -165,6 +165,9 @@ struct Server::Impl {
         // Uploads up to the service's 5 MB file limit and a little above (answered 406 as the
         // service does); anything larger is refused before it is read.
         limits.max_body = 16U << 20;
+        // HTTP/1.1 clients that stream a body send it chunked, and lexoffice's gateway takes
+        // that [U]; refuse_early() admits such a body only with a valid credential.
+        limits.accept_chunked = true;
         hardening = std::make_unique<http_server::Hardening>(
             http, limits, [this](const httplib::Request& req) { return refuse_early(req); });
         if (options.faults.any()) {

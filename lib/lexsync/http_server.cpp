@@ -78,8 +78,12 @@ Refusal refusal(int status, const std::string& message) {
 // body without Content-Length (until the connection ends), whole into memory, whatever
 // set_payload_max_length says. Such requests are refused (411); a Content-Length above the
 // limit is refused (413) before the body is read.
-std::optional<Refusal> unbounded_or_too_large(const httplib::Request& req, std::size_t max_body) {
+std::optional<Refusal> unbounded_or_too_large(const httplib::Request& req, std::size_t max_body,
+                                              bool accept_chunked) {
     if (req.has_header("Transfer-Encoding")) {
+        if (accept_chunked) {
+            return std::nullopt;
+        }
         return refusal(411, "Chunked request bodies are not accepted; send Content-Length");
     }
     if (!req.has_header("Content-Length")) {
@@ -135,8 +139,10 @@ Hardening::Hardening(httplib::Server& server, Limits limits, EarlyCheck check)
         *fd = sock;
     });
     const std::size_t max_body = limits.max_body;
-    auto refuse = [check, max_body](const httplib::Request& req) -> std::optional<Refusal> {
-        if (auto r = unbounded_or_too_large(req, max_body)) {
+    const bool accept_chunked = limits.accept_chunked;
+    auto refuse = [check, max_body,
+                   accept_chunked](const httplib::Request& req) -> std::optional<Refusal> {
+        if (auto r = unbounded_or_too_large(req, max_body, accept_chunked)) {
             return r;
         }
         return check ? check(req) : std::nullopt;

@@ -23,6 +23,10 @@ struct Limits {
     std::chrono::seconds keep_alive_timeout{2}; // idle time allowed between two requests
     std::size_t keep_alive_max = 10'000;        // requests per connection
     int backlog = 1024;                         // pending connections (capped by somaxconn)
+    // Chunked request bodies: refused (411) unless set; when set they pass only what the
+    // EarlyCheck lets through (the sandbox: a valid credential), and httplib still answers 413
+    // once such a body grows past max_body.
+    bool accept_chunked = false;
 };
 
 // An early answer: refuses a request before its body is read.

@@ -25,8 +25,9 @@ grep -q 'Modus GmbH' "$WORK/input.csv" || fail "the input was not written back"
 assert_eq "$(mode "$WORK/input.csv")" 600 "--write-back"
 
 # --- The state directory is 0700 whatever the umask ------------------------------------------------
+# contacts push opens the ledger (contacts pull does not need one).
 export LEXSYNC_STATE_DIR="$WORK/umask0/state/lexsync"
-(umask 000 && lexsync contacts pull -o json >/dev/null)
+(umask 000 && lexsync contacts push "$WORK/input.csv" -o json >/dev/null 2>&1)
 assert_eq "$(mode "$LEXSYNC_STATE_DIR")" 700 "state directory under umask 000"
 unset LEXSYNC_STATE_DIR
 
