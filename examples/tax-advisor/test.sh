@@ -14,7 +14,11 @@ cat >"$seed" <<'JSON'
 JSON
 start_sandbox --seed "$seed"
 export LEXSYNC_CONFIG="$WORK/clients.toml" OUT_DIR="$WORK/mandanten"
-cp "$LEXSYNC_SOURCE_DIR/examples/tax-advisor/clients.toml" "$LEXSYNC_CONFIG"
+# Every profile points at the sandbox in its own settings: --all-profiles gives each profile only
+# what its profile says, not the caller's LEXSYNC_BASE_URL.
+sed -E "s#^\[profiles\.([a-z-]+)\]\$#&\nbase_url = \"$BASE_URL\"#" \
+  "$LEXSYNC_SOURCE_DIR/examples/tax-advisor/clients.toml" >"$LEXSYNC_CONFIG"
+[ "$(grep -c '^base_url = ' "$LEXSYNC_CONFIG")" = 3 ] || fail "base_url in every profile"
 for pair in baeckerei-sonnenschein:key-baeckerei glanzwerk-reinigung:key-glanzwerk praxis-dr-weber:key-weber; do
   echo "${pair#*:}" | lexsync --profile "${pair%%:*}" auth login -o json >/dev/null 2>&1
 done
