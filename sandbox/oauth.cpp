@@ -393,15 +393,34 @@ ApiResponse authorize(Store& store, const Options& options, const OAuthRequest& 
     return redirect(redirect_uri, p);
 }
 
+// Marks the authorization code a refused token request presented as used: any error consumes
+// the code (reference §1.3), also one the request never got to check (client authentication).
+void consume_presented_code(Store& store, const std::string& body) {
+    const auto form = parse_form(body);
+    const auto grant = form.find("grant_type");
+    const auto code = form.find("code");
+    if (grant == form.end() || grant->second != "authorization_code" || code == form.end() ||
+        code->second.empty()) {
+        return;
+    }
+    store.db()
+        .prepare("UPDATE oauth_codes SET used = 1 WHERE code_hash = ? AND used = 0")
+        .bind(1, sha256_hex(code->second))
+        .run();
+}
+
 ApiResponse token(Store& store, const Options& options, const OAuthRequest& req) {
     const auto client = authenticate(store, req.authorization);
     if (!client) {
+        consume_presented_code(store, req.body);
         return oauth_error(401, "invalid_client", "client authentication failed");
     }
     if (!client->active) {
+        consume_presented_code(store, req.body);
         return oauth_error(400, "unauthorized_client", "");
     }
     if (req.content_type.find("application/x-www-form-urlencoded") == std::string::npos) {
+        consume_presented_code(store, req.body);
         return oauth_error(400, "invalid_request",
                            "expected application/x-www-form-urlencoded parameters");
     }

@@ -164,12 +164,15 @@ TEST_SUITE("sandbox::oauth") {
         auto no_auth = c.Post("/oauth2/token", exchange_body(code), k_form);
         REQUIRE(no_auth);
         CHECK(no_auth->status == 401);
+        // Any error consumes the code (reference §1.3), also a failed client authentication.
+        CHECK(oauth_error(post_token(c, exchange_body(code))) == "invalid_grant");
 
-        auto ok = post_token(c, exchange_body(code));
+        const std::string code1 = code_for(s);
+        auto ok = post_token(c, exchange_body(code1));
         REQUIRE(ok);
         CHECK(ok->status == 200);
         CHECK(ok->get_header_value("Cache-Control") == "no-store");
-        auto again = post_token(c, exchange_body(code));
+        auto again = post_token(c, exchange_body(code1));
         REQUIRE(again);
         CHECK(again->status == 400);
         CHECK(oauth_error(again) == "invalid_grant");
