@@ -14,6 +14,8 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #ifndef LEXSYNC_GOLDEN_DIR
 #error "LEXSYNC_GOLDEN_DIR must name tests/sandbox/golden"
@@ -77,12 +79,14 @@ public:
     explicit Transcript(const RunningServer& s, bool whole_seconds = false)
         : m_port(std::to_string(s.port())), m_whole_seconds(whole_seconds) {}
 
-    // One exchange: the request line (with `note`), then the answer.
-    void add(const std::string& request, const httplib::Result& res) {
+    // One exchange: the request line (with `note`), then the answer. `text_body`: a body that
+    // is not JSON is still compared as text (it does not change from run to run).
+    void add(const std::string& request, const httplib::Result& res, bool text_body = false) {
         REQUIRE_MESSAGE(res, request);
         m_text += "### " + request + "\n";
         m_text += "HTTP " + std::to_string(res->status) + "\n";
-        for (const char* h : {"Content-Type", "Content-Disposition", "Location", "Retry-After"}) {
+        for (const char* h : {"Content-Type", "Content-Disposition", "Location", "Retry-After",
+                              "Cache-Control", "WWW-Authenticate"}) {
             if (res->has_header(h)) {
                 m_text += std::string(h) + ": " + res->get_header_value(h) + "\n";
             }
@@ -91,16 +95,27 @@ public:
         if (type.rfind("application/json", 0) == 0 && !res->body.empty() &&
             (res->body[0] == '{' || res->body[0] == '[')) {
             m_text += indent_json(res->body) + "\n";
+        } else if (!res->body.empty() && text_body) {
+            m_text += res->body + "\n";
         } else if (!res->body.empty()) {
             m_text += "<a body that is not JSON>\n"; // rendered files differ by creation time
         }
         m_text += "\n";
     }
 
-    // The text with ids numbered by first appearance, volatile timestamps, trace ids and the
-    // port replaced.
+    // Replaces every match of `pattern` (ECMAScript) with `replacement` before the ids are
+    // numbered: for secrets that change from run to run (OAuth codes and tokens).
+    void mask(const std::string& pattern, const std::string& replacement) {
+        m_masks.emplace_back(pattern, replacement);
+    }
+
+    // The text with ids numbered by first appearance, volatile timestamps, trace ids, masked
+    // values and the port replaced.
     std::string normalised() const {
         std::string s = m_text;
+        for (const auto& [pattern, replacement] : m_masks) {
+            s = std::regex_replace(s, std::regex(pattern), replacement);
+        }
         s = std::regex_replace(s, std::regex("127\\.0\\.0\\.1:" + m_port), "127.0.0.1:PORT");
         s = std::regex_replace(s, std::regex(R"("traceId": "[0-9a-f]+")"),
                                R"("traceId": "<traceId>")");
@@ -145,6 +160,7 @@ private:
     std::string m_port;
     bool m_whole_seconds = false;
     std::string m_text;
+    std::vector<std::pair<std::string, std::string>> m_masks;
 };
 
 std::string read_file(const std::string& path) {
@@ -216,6 +232,60 @@ const std::string k_voucher =
     R"("useCollectiveContact":true,"contactName":"Barverkauf","voucherItems":[{"amount":119.00,)"
     R"("taxAmount":19.00,"taxRatePercent":19,"categoryId":"8f8664a8-fd86-11e1-a21f-0800200c9a66"}]})";
 
+// The sandbox's demo partner client (seed) and an RFC 7636 appendix B verifier/challenge pair.
+constexpr const char* k_client = "lexsync-sandbox-client";
+constexpr const char* k_secret = "sandbox-client-secret";
+constexpr const char* k_redirect = "http://127.0.0.1:5555/callback";
+constexpr const char* k_verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+constexpr const char* k_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+std::string authorize_target(const std::string& scope) {
+    return std::string("/oauth2/authorize?client_id=") + k_client +
+           "&redirect_uri=" + httplib::detail::encode_query_param(k_redirect) +
+           "&response_type=code&state=golden&code_challenge=" + k_challenge +
+           "&code_challenge_method=S256&scope=" + httplib::detail::encode_query_param(scope);
+}
+
+// The `code` parameter of an authorization redirect.
+std::string code_of(const httplib::Result& res) {
+    REQUIRE(res);
+    REQUIRE_MESSAGE(res->status == 302, res->body);
+    const std::string location = res->get_header_value("Location");
+    std::multimap<std::string, std::string> params;
+    httplib::detail::parse_query_text(location.substr(location.find('?') + 1), params);
+    REQUIRE(params.count("code") == 1);
+    return params.find("code")->second;
+}
+
+httplib::Headers client_auth(const std::string& secret = k_secret) {
+    return {{"Authorization", httplib::make_basic_authentication_header(k_client, secret).second}};
+}
+
+std::string code_exchange(const std::string& code) {
+    return "grant_type=authorization_code&code=" + code +
+           "&redirect_uri=" + httplib::detail::encode_query_param(k_redirect) +
+           "&code_verifier=" + k_verifier;
+}
+
+constexpr const char* k_form = "application/x-www-form-urlencoded";
+
+// Masks the OAuth secrets of a transcript (codes and tokens are random).
+void mask_oauth(Transcript& t) {
+    t.mask(R"(code=[A-Za-z0-9_.~%-]+)", "code=<code>");
+    t.mask(R"("access_token": "[^"]+")", R"("access_token": "<access token>")");
+    t.mask(R"("refresh_token": "[^"]+")", R"("refresh_token": "<refresh token>")");
+}
+
+// An access token with `scope` through the authorization code flow.
+std::string access_token(RunningServer& s, const std::string& scope) {
+    auto c = s.client("");
+    auto tok = c.Post("/oauth2/token", client_auth(),
+                      code_exchange(code_of(c.Get(authorize_target(scope)))), k_form);
+    REQUIRE(tok);
+    REQUIRE_MESSAGE(tok->status == 200, tok->body);
+    return parse(tok->body)["access_token"].GetString();
+}
+
 std::string id_of(const httplib::Result& res) {
     REQUIRE(res);
     const auto d = parse(res->body);
@@ -249,6 +319,8 @@ TEST_SUITE("lexsync::sandbox golden answers") {
         auto c = s.client();
         t.add("GET /v1/payment-conditions", c.Get("/v1/payment-conditions"));
         t.add("GET /v1/print-layouts", c.Get("/v1/print-layouts"));
+        t.add("GET /v1/posting-categories", c.Get("/v1/posting-categories"));
+        t.add("GET /v1/countries", c.Get("/v1/countries"));
         t.add("GET /v1/profile (Accept: application/xml)",
               c.Get("/v1/profile", {{"Accept", "application/xml"}}));
         compare("reference-data", t);
@@ -378,6 +450,12 @@ TEST_SUITE("lexsync::sandbox golden answers") {
         t.add("GET /v1/files/{id} (Accept: image/png)",
               c.Get(("/v1/files/" + file).c_str(), {{"Accept", "image/png"}}));
         t.add("GET /v1/vouchers/{voucherId}", c.Get(("/v1/vouchers/" + voucher).c_str()));
+        t.add("GET /v1/files/{id} (Accept: application/json)",
+              c.Get(("/v1/files/" + file).c_str(), {{"Accept", "application/json"}}), true);
+        httplib::MultipartFormDataItems attach = {{"file", pdf, "anhang.pdf", "application/pdf"}};
+        t.add("POST /v1/vouchers/{voucherId}/files",
+              c.Post(("/v1/vouchers/" + voucher + "/files").c_str(), attach));
+        t.add("POST /v1/files without a type part", c.Post("/v1/files", attach));
         httplib::MultipartFormDataItems gif = {{"file", "GIF89a...", "x.gif", "image/gif"},
                                                {"type", "voucher", "", ""}};
         t.add("POST /v1/files (a GIF)", c.Post("/v1/files", gif));
@@ -396,6 +474,164 @@ TEST_SUITE("lexsync::sandbox golden answers") {
                   "/v1/event-subscriptions",
                   R"({"eventType":"invoice.created","callbackUrl":"https://invalid.invalid/hook"})",
                   k_json));
+        // A callback URL that answers the HEAD check: the sandbox's own health endpoint.
+        const std::string hook = s.base_url() + "/_sandbox/health";
+        const std::string body =
+            R"({"eventType":"Invoice.Status.Changed","callbackUrl":")" + hook + R"("})";
+        auto res = c.Post("/v1/event-subscriptions", body, k_json);
+        t.add("POST /v1/event-subscriptions", res);
+        const std::string id = id_of(res);
+        t.add("POST /v1/event-subscriptions (the same again)",
+              c.Post("/v1/event-subscriptions", body, k_json));
+        t.add("POST /v1/event-subscriptions without callbackUrl",
+              c.Post("/v1/event-subscriptions", R"({"eventType":"contact.changed"})", k_json));
+        t.add("GET /v1/event-subscriptions", c.Get("/v1/event-subscriptions"));
+        t.add("GET /v1/event-subscriptions/{id}", c.Get(("/v1/event-subscriptions/" + id).c_str()));
+        t.add("DELETE /v1/event-subscriptions/{id}",
+              c.Delete(("/v1/event-subscriptions/" + id).c_str()));
+        t.add("GET /v1/event-subscriptions/{id} after DELETE",
+              c.Get(("/v1/event-subscriptions/" + id).c_str()));
+        auto anonymous = s.client("");
+        t.add("GET /_sandbox/webhook-public-key without a key",
+              anonymous.Get("/_sandbox/webhook-public-key"));
         compare("event-subscriptions", t);
+    }
+
+    TEST_CASE("other sales voucher types") {
+        RunningServer s;
+        Transcript t(s);
+        auto c = s.client();
+        const std::string unknown = "00000000-0000-4000-8000-000000000000";
+        for (const char* type : {"quotations", "order-confirmations", "delivery-notes", "dunnings",
+                                 "down-payment-invoices"}) {
+            const std::string path = std::string("/v1/") + type + "/" + unknown;
+            t.add("GET " + std::string("/v1/") + type + "/{unknown}", c.Get(path.c_str()));
+        }
+        t.add("GET /v1/down-payment-invoices/{unknown}/file",
+              c.Get(("/v1/down-payment-invoices/" + unknown + "/file").c_str()));
+        compare("other-sales-vouchers", t);
+    }
+
+    TEST_CASE("OAuth authorization server") {
+        RunningServer s;
+        Transcript t(s);
+        mask_oauth(t);
+        auto c = s.client("");
+        auto res = c.Get(authorize_target("profile.read finance.read"));
+        t.add("GET /oauth2/authorize", res);
+        const std::string code = code_of(res);
+        t.add("GET /oauth2/authorize without PKCE",
+              c.Get((std::string("/oauth2/authorize?client_id=") + k_client +
+                     "&redirect_uri=" + httplib::detail::encode_query_param(k_redirect) +
+                     "&response_type=code&state=golden")
+                        .c_str()));
+        t.add("GET /oauth2/authorize for an unknown client",
+              c.Get("/oauth2/authorize?client_id=nobody&response_type=code"));
+        t.add("POST /oauth2/token with a wrong client secret",
+              c.Post("/oauth2/token", client_auth("wrong"), code_exchange(code), k_form));
+        t.add("POST /oauth2/token (the code of the failed exchange)",
+              c.Post("/oauth2/token", client_auth(), code_exchange(code), k_form));
+        const std::string once = code_of(c.Get(authorize_target("profile.read finance.read")));
+        res = c.Post("/oauth2/token", client_auth(), code_exchange(once), k_form);
+        t.add("POST /oauth2/token (authorization_code)", res);
+        REQUIRE_MESSAGE(res->status == 200, res->body);
+        const std::string first_access = parse(res->body)["access_token"].GetString();
+        t.add("POST /oauth2/token (the same code again)",
+              c.Post("/oauth2/token", client_auth(), code_exchange(once), k_form));
+        t.add("GET /v1/profile with the token of the code used twice",
+              s.client(first_access).Get("/v1/profile"));
+        const std::string fresh = code_of(c.Get(authorize_target("profile.read finance.read")));
+        res = c.Post("/oauth2/token", client_auth(), code_exchange(fresh), k_form);
+        t.add("POST /oauth2/token (authorization_code, a new code)", res);
+        REQUIRE_MESSAGE(res->status == 200, res->body);
+        const std::string refresh = parse(res->body)["refresh_token"].GetString();
+        const std::string access = parse(res->body)["access_token"].GetString();
+        auto api = s.client(access);
+        t.add("GET /v1/profile with the access token", api.Get("/v1/profile"));
+        t.add("GET /v1/contacts with the access token (scope missing)", api.Get("/v1/contacts"));
+        res = c.Post("/oauth2/token", client_auth(),
+                     "grant_type=refresh_token&refresh_token=" + refresh, k_form);
+        t.add("POST /oauth2/token (refresh_token)", res);
+        const std::string rotated = parse(res->body)["refresh_token"].GetString();
+        t.add("POST /oauth2/token (the used refresh token again)",
+              c.Post("/oauth2/token", client_auth(),
+                     "grant_type=refresh_token&refresh_token=" + refresh, k_form));
+        t.add("POST /oauth2/token (unknown grant type)",
+              c.Post("/oauth2/token", client_auth(), "grant_type=password", k_form));
+        t.add("POST /oauth2/revoke",
+              c.Post("/oauth2/revoke", client_auth(), "token=" + rotated, k_form));
+        t.add("POST /oauth2/token (the revoked refresh token)",
+              c.Post("/oauth2/token", client_auth(),
+                     "grant_type=refresh_token&refresh_token=" + rotated, k_form));
+        t.add("GET /oauth2/token", c.Get("/oauth2/token"));
+        compare("oauth", t);
+    }
+
+    TEST_CASE("finance: accounts, transactions, assignment hints") {
+        RunningServer s;
+        Transcript t(s);
+        auto key = s.client();
+        t.add("GET /v1/finance/accounts with an API key", key.Get("/v1/finance/accounts"));
+        const std::string voucher = id_of(key.Post("/v1/vouchers", k_voucher, k_json));
+        auto c = s.client(access_token(
+            s, "finance.read finance.write finance.delete transaction-assignment-hint.write"));
+        auto res = c.Post(
+            "/v1/finance/accounts",
+            R"({"type":"GIRO","accountSystem":"lexsync","name":"Geschäftskonto",)"
+            R"("bankName":"Beispielbank","accountHolder":"Müller GmbH","balance":1250.5,)"
+            R"("iban":"DE02120300000000202051","bic":"BYLADEM1001","externalReference":"giro-1"})",
+            k_json);
+        t.add("POST /v1/finance/accounts", res);
+        const std::string account = id_of(res);
+        t.add("POST /v1/finance/accounts (GIRO without iban)",
+              c.Post("/v1/finance/accounts",
+                     R"({"type":"GIRO","accountSystem":"lexsync","name":"X","bankName":"Y",)"
+                     R"("balance":0})",
+                     k_json));
+        t.add("GET /v1/finance/accounts?externalReference=giro-1",
+              c.Get("/v1/finance/accounts?externalReference=giro-1"));
+        t.add("GET /v1/finance/accounts?iban=DE00000000000000000000",
+              c.Get("/v1/finance/accounts?iban=DE00000000000000000000"));
+        t.add("GET /v1/finance/accounts/{id}", c.Get(("/v1/finance/accounts/" + account).c_str()));
+        const std::string put =
+            R"({"name":"Geschäftskonto","bankName":"Beispielbank","balance":1131.5,)"
+            R"("lockVersion":0})";
+        t.add("PUT /v1/finance/accounts/{id}",
+              c.Put(("/v1/finance/accounts/" + account).c_str(), put, k_json));
+        t.add("PUT /v1/finance/accounts/{id} with a stale lockVersion",
+              c.Put(("/v1/finance/accounts/" + account).c_str(), put, k_json));
+        const std::string tx =
+            R"([{"financialAccountId":")" + account +
+            R"(","valueDate":"2026-06-30T00:00:00+02:00","bookingDate":"2026-06-30T00:00:00+02:00",)"
+            R"("purpose":"Rechnung 2026-0042","amount":-119,"recipientOrSenderName":"Barverkauf",)"
+            R"("externalReference":"tx-1"}])";
+        res = c.Post("/v1/finance/transactions", tx, k_json);
+        t.add("POST /v1/finance/transactions", res);
+        const std::string transaction = parse(res->body)[0]["financialTransactionId"].GetString();
+        t.add("POST /v1/finance/transactions (known externalReference)",
+              c.Post("/v1/finance/transactions", tx, k_json));
+        t.add("POST /v1/finance/transactions (not an array)",
+              c.Post("/v1/finance/transactions", R"({"amount":1})", k_json));
+        t.add("GET /v1/finance/transactions/{id}",
+              c.Get(("/v1/finance/transactions/" + transaction).c_str()));
+        t.add("GET /v1/finance/transactions/latest-transaction?financialAccountId={account}",
+              c.Get(("/v1/finance/transactions/latest-transaction?financialAccountId=" + account)
+                        .c_str()));
+        const std::string hint = R"({"voucherId":")" + voucher + R"(","externalReference":"tx-1"})";
+        t.add("POST /v1/transaction-assignment-hint",
+              c.Post("/v1/transaction-assignment-hint", hint, k_json));
+        t.add("POST /v1/transaction-assignment-hint (the same again)",
+              c.Post("/v1/transaction-assignment-hint", hint, k_json));
+        t.add("GET /v1/finance/transactions/{id}/assignments",
+              c.Get(("/v1/finance/transactions/" + transaction + "/assignments").c_str()));
+        t.add("DELETE /v1/finance/transactions/{id}",
+              c.Delete(("/v1/finance/transactions/" + transaction).c_str()));
+        t.add("GET /v1/finance/transactions/{id} after DELETE",
+              c.Get(("/v1/finance/transactions/" + transaction).c_str()));
+        t.add("DELETE /v1/finance/accounts/{id}",
+              c.Delete(("/v1/finance/accounts/" + account).c_str()));
+        t.add("GET /v1/finance/accounts/{id} after DELETE",
+              c.Get(("/v1/finance/accounts/" + account).c_str()));
+        compare("finance", t);
     }
 }
