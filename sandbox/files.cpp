@@ -256,8 +256,13 @@ ApiResponse download(Store& store, const ApiRequest& req, const std::string& id)
     const auto accepts = accepted_types(req.accept);
     if (!accepts.empty() && accepts.front() == "application/json") {
         // Recorded (reference §14): 200 with the file base64-encoded as the body, Content-Length
-        // the base64 length. [U] Whether the text is quoted as a JSON string is not recorded;
-        // it is sent bare, as described.
+        // the base64 length. That length leaves no room for JSON string quotes, so the text is
+        // sent bare (no quotes, no line breaks), although it is not a JSON document. [U] The
+        // recording does not show the Content-Type; application/json is what was asked for.
+        // Clients cope: JSON readers that fall back to the raw text on a parse error (axios's
+        // default response transform, for one) hand the caller the base64 string, and clients
+        // that download files ask for */* and never see this form.
+        // Pinned by test_sandbox_fidelity ("a rendered invoice's file") and golden/files.golden.
         std::string b64(4 * ((f->data.size() + 2) / 3) + 1, '\0');
         const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
                                       reinterpret_cast<const unsigned char*>(f->data.data()),

@@ -241,6 +241,8 @@ std::string reason_phrase(int status) {
 ApiResponse legacy_error(int status, const std::vector<Issue>& issues, const std::string& why) {
     JsonDocument d(rapidjson::kObjectType);
     auto& a = d.GetAllocator();
+    // Recorded (reference §14): legacy bodies begin with requestId, except that a 400 legacy
+    // body was seen without one; 400 answers leave it out.
     if (status != 400) {
         d.AddMember("requestId", json_str(new_uuid(), a), a);
     }
@@ -254,8 +256,14 @@ ApiResponse legacy_error(int status, const std::vector<Issue>& issues, const std
     }
     d.AddMember("IssueList", list, a);
     if (status == 400 && !why.empty()) {
-        // The 400 texts measured on the live API (e.g. "parameter 'size' exceeds the limit",
-        // §4.2) are kept; the recorded 406/409/500 bodies have no message.
+        // [U] The recorded legacy bodies without a top-level message are 406/409/500 answers;
+        // no recording shows where a 400's text goes. The sandbox keeps the texts measured on
+        // the live API (reference §4.2 "parameter 'size' exceeds the limit", §9.8
+        // "voucherNumber parameter is required") as a trailing `message`, so that a user sees
+        // why a query was refused. Clients tolerate the extra key: they read IssueList first
+        // (reference §6.3) and ignore unknown keys (@elbstack/lexoffice-client-js builds its
+        // legacy error classes from IssueList alone). Pinned by test_sandbox_fidelity
+        // ("400 legacy bodies") and golden/vouchers.golden.
         d.AddMember("message", json_str(why, a), a);
     }
     return json_response(status, d);
