@@ -8,6 +8,7 @@ packages=(
   libcli11-dev libcurl4-openssl-dev rapidjson-dev libfmt-dev libtomlplusplus-dev doctest-dev
   libsqlite3-dev libcpp-httplib-dev libssl-dev
   curl jq ca-certificates python3 bc unzip time man-db
+  nodejs npm
 )
 
 # `--fuzz`: also clang 14 and its libFuzzer runtime (libclang-rt-14-dev), for scripts/fuzz.sh.
@@ -17,6 +18,10 @@ fi
 
 missing=()
 for p in "${packages[@]}"; do
+  # Node.js builds from other repositories (NodeSource) bring npm inside the nodejs package.
+  if [ "$p" = npm ] && command -v npm >/dev/null; then
+    continue
+  fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
