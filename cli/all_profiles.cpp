@@ -349,7 +349,7 @@ int run_all_profiles(const std::vector<std::string>& args, Context& ctx) {
         std::istringstream lines(err);
         std::string line;
         while (std::getline(lines, line)) {
-            ctx.io.err << "[" << c.profile << "] " << line << "\n";
+            ctx.say("[" + c.profile + "] " + line);
         }
         worst = worst_exit_code(worst, c.exit_code);
     }

@@ -1,9 +1,11 @@
 #include "cli/context.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <iostream>
 #include <lexsync/error.hpp>
+#include <lexsync/safe_text.hpp>
 
 namespace lexsync {
 
@@ -171,14 +173,32 @@ std::unique_ptr<RecordWriter> Context::writer(std::vector<Column> columns, std::
     return make_record_writer(output_format(), out ? *out : io.out, std::move(columns), o);
 }
 
+void Context::say(const std::string& text) {
+    std::string_view rest = text;
+    if (!rest.empty() && rest.back() == '\n') {
+        rest.remove_suffix(1);
+    }
+    std::string out;
+    while (true) {
+        const std::size_t end = std::min(rest.find('\n'), rest.size());
+        out += terminal_text(redact(rest.substr(0, end)));
+        out += '\n';
+        if (end == rest.size()) {
+            break;
+        }
+        rest.remove_prefix(end + 1);
+    }
+    io.err << out;
+}
+
 void Context::info(const std::string& line) {
     if (!global.quiet) {
-        io.err << line << "\n";
+        say(line);
     }
 }
 
 void Context::warn(const std::string& line) {
-    io.err << "lexsync: warning: " << line << "\n";
+    say("lexsync: warning: " + line);
 }
 
 bool Context::confirm(const std::string& question, bool yes, bool required) {

@@ -93,6 +93,10 @@ public:
     // width and colour (a TTY without NO_COLOR) applied.
     std::unique_ptr<RecordWriter> writer(std::vector<Column> columns, std::ostream* out = nullptr);
 
+    // Writes `text` for people to stderr, one line per '\n' in it, each through redact() and
+    // terminal_text() (lexsync/safe_text.hpp): no credential and no control character of server
+    // or file data reaches the terminal. Every message of a command goes through here.
+    void say(const std::string& text);
     // Writes a status line to stderr unless --quiet.
     void info(const std::string& line);
     // Writes a warning to stderr (also with --quiet).

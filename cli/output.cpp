@@ -4,6 +4,7 @@
 #include <cctype>
 #include <lexsync/csv.hpp>
 #include <lexsync/error.hpp>
+#include <lexsync/safe_text.hpp>
 #include <lexsync/suggest.hpp>
 #include <stdexcept>
 
@@ -48,7 +49,7 @@ class JsonWriter final : public RecordWriter {
 public:
     explicit JsonWriter(std::ostream& out) : m_out(out) {}
     void write(const json::Value& record) override {
-        m_out << (m_first ? "[\n  " : ",\n  ") << json::to_string(record);
+        m_out << (m_first ? "[\n  " : ",\n  ") << json_output_text(json::to_string(record));
         m_first = false;
     }
     void finish() override { m_out << (m_first ? "[]\n" : "\n]\n"); }
@@ -61,7 +62,9 @@ private:
 class NdjsonWriter final : public RecordWriter {
 public:
     explicit NdjsonWriter(std::ostream& out) : m_out(out) {}
-    void write(const json::Value& record) override { m_out << json::to_string(record) << '\n'; }
+    void write(const json::Value& record) override {
+        m_out << json_output_text(json::to_string(record)) << '\n';
+    }
     void finish() override { m_out.flush(); }
 
 private:
@@ -134,7 +137,7 @@ public:
         for (const auto& c : m_columns) {
             std::string s = cell_text(json::find(record, c.path));
             std::replace(s.begin(), s.end(), '\n', ' ');
-            row.push_back(std::move(s));
+            row.push_back(terminal_text(s));
         }
         m_rows.push_back(std::move(row));
     }

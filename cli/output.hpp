@@ -1,6 +1,9 @@
 // --- Interface ---
 // Streaming record output for stdout: json (one array), ndjson, csv, table. Records are written as
 // they come, so memory stays flat however many there are (table buffers, being for people).
+// json and ndjson are always valid UTF-8 JSON (json_output_text(): a byte that is not UTF-8 becomes
+// U+FFFD, control characters are \u escapes); csv keeps the data byte for byte; table cells go
+// through terminal_text(), so data cannot move the cursor or rewrite the screen.
 #pragma once
 
 #include <lexsync/json.hpp>

@@ -207,10 +207,10 @@ int run_app(std::vector<std::string> args, Context& ctx) {
         try {
             return run_all_profiles(args, ctx);
         } catch (const Error& e) {
-            ctx.io.err << "lexsync: error: " << e.what() << "\n";
+            ctx.say(std::string("lexsync: error: ") + e.what());
             return static_cast<int>(e.code());
         } catch (const std::exception& e) {
-            ctx.io.err << "lexsync: error: " << e.what() << "\n";
+            ctx.say(std::string("lexsync: error: ") + e.what());
             return static_cast<int>(ExitCode::error);
         }
     }
@@ -229,10 +229,10 @@ int run_app(std::vector<std::string> args, Context& ctx) {
         app.exit(e, ctx.io.err, ctx.io.err);
         return static_cast<int>(ExitCode::usage);
     } catch (const Error& e) {
-        ctx.io.err << "lexsync: error: " << e.what() << "\n";
+        ctx.say(std::string("lexsync: error: ") + e.what());
         return static_cast<int>(e.code());
     } catch (const std::exception& e) {
-        ctx.io.err << "lexsync: error: " << e.what() << "\n";
+        ctx.say(std::string("lexsync: error: ") + e.what());
         return static_cast<int>(ExitCode::error);
     }
 }

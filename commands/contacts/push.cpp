@@ -360,7 +360,7 @@ void run_push(const PushOptions& opts, Context& ctx) {
     auto input = read_input(opts.file, read_opts);
     if (!input) {
         for (const auto& issue : input.error()) {
-            ctx.io.err << "lexsync: " << issue.to_string() << "\n";
+            ctx.say("lexsync: " + issue.to_string());
         }
         throw Error(ExitCode::invalid_input,
                     fmt::format("{} problem{} in {}; nothing was sent", input.error().size(),

@@ -875,7 +875,7 @@ std::string left_out_note(const std::vector<LeftOut>& left_out) {
 
 void print_issues(Context& ctx, const std::vector<InputIssue>& issues) {
     for (const auto& i : issues) {
-        ctx.io.err << "lexsync: " << i.to_string() << "\n";
+        ctx.say("lexsync: " + i.to_string());
     }
 }
 

@@ -1069,7 +1069,7 @@ std::string flag_name(const std::string& field) {
 [[noreturn]] void invalid(Context& ctx, const std::vector<InputIssue>& issues,
                           const std::string& what) {
     for (const auto& i : issues) {
-        ctx.io.err << "lexsync: " << i.to_string() << "\n";
+        ctx.say("lexsync: " + i.to_string());
     }
     throw Error(ExitCode::invalid_input,
                 fmt::format("{} problem{} in {}; nothing was sent", issues.size(),

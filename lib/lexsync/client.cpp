@@ -2,6 +2,7 @@
 #include <lexsync/client.hpp>
 #include <lexsync/rate_limiter.hpp>
 #include <lexsync/retry.hpp>
+#include <lexsync/safe_text.hpp>
 #include <lexsync/wrappers.hpp>
 #include <openssl/crypto.h>
 
@@ -101,11 +102,27 @@ Result<json::Document, ApiError> parse_body(const http::Response& response) {
     return std::move(parsed).value();
 }
 
+// The error with every credential out of the server's text (a proxy or server that echoes the
+// Authorization header or the key): from here it goes to messages and to JSON records alike.
+ApiError without_secrets(ApiError e) {
+    e.message = redact(e.message);
+    e.trace_id = redact(e.trace_id);
+    for (auto& d : e.details) {
+        d.field = redact(d.field);
+        d.message = redact(d.message);
+    }
+    return e;
+}
+
 bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
 }
 
 } // namespace
+
+BearerToken::BearerToken(std::string v) : m_value(std::move(v)) {
+    remember_secret(m_value);
+}
 
 BearerToken::~BearerToken() {
     if (!m_value.empty()) {
@@ -244,7 +261,7 @@ ApiError error_from_response(const http::Response& response, http::Method method
     } else if (s == 429) {
         e.kind = ApiError::Kind::rate_limited;
     }
-    return e;
+    return without_secrets(std::move(e));
 }
 
 ApiError error_from_transport(const http::TransportError& t, http::Method method) {
@@ -253,7 +270,7 @@ ApiError error_from_transport(const http::TransportError& t, http::Method method
     e.status = 0;
     e.message = t.message.empty() ? std::string("network error") : t.message;
     e.maybe_executed = !http::is_safe(method) && !t.not_sent();
-    return e;
+    return without_secrets(std::move(e));
 }
 
 ApiClient::ApiClient(std::string base_url, std::unique_ptr<http::Transport> transport)

@@ -23,11 +23,13 @@ namespace lexsync {
 // Query parameters as raw values; the client URL-encodes them (spaces as %20).
 using Query = std::vector<std::pair<std::string, std::string>>;
 
-// A bearer token that is wiped from memory when destroyed and never printed.
+// A bearer token (or any other credential) that is wiped from memory when destroyed and never
+// printed: making one remembers its value for redact() (lexsync/safe_text.hpp), so no message
+// repeats it, whoever echoes it.
 class BearerToken {
 public:
     BearerToken() = default;
-    explicit BearerToken(std::string v) : m_value(std::move(v)) {}
+    explicit BearerToken(std::string v);
     BearerToken(const BearerToken&) = default;
     BearerToken& operator=(const BearerToken&) = default;
     ~BearerToken();

@@ -5,6 +5,7 @@
 #include <lexsync/oauth.hpp>
 #include <lexsync/rate_limiter.hpp>
 #include <lexsync/retry.hpp>
+#include <lexsync/safe_text.hpp>
 #include <lexsync/wrappers.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -121,6 +122,7 @@ OAuthError error_from_answer(const http::Response& r) {
     if (e.message.empty()) {
         e.message = fmt::format("the authorization server answered HTTP {}", r.status);
     }
+    e.message = redact(e.message);
     if (e.error == "invalid_grant") {
         e.kind = OAuthError::Kind::invalid_grant;
     } else if (e.error == "invalid_client" || e.error == "unauthorized_client" || r.status == 401) {

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <lexsync/safe_text.hpp>
 #include <lexsync/wrappers.hpp>
 #include <mutex>
 #include <openssl/crypto.h>
@@ -22,19 +23,6 @@ std::string body_excerpt(const std::string& body) {
 }
 
 } // namespace
-
-std::string redact(std::string_view text, std::string_view secret) {
-    std::string out(text);
-    if (secret.empty()) {
-        return out;
-    }
-    std::size_t pos = 0;
-    while ((pos = out.find(secret, pos)) != std::string::npos) {
-        out.replace(pos, secret.size(), "***");
-        pos += 3;
-    }
-    return out;
-}
 
 AuthTransport::AuthTransport(std::unique_ptr<http::Transport> inner, BearerToken token,
                              std::string user_agent)
@@ -67,7 +55,7 @@ LoggingTransport::LoggingTransport(std::unique_ptr<http::Transport> inner, std::
 
 void LoggingTransport::write(const std::string& line) {
     std::lock_guard lock(log_mutex());
-    m_log << redact(line, m_token.reveal()) << '\n';
+    m_log << terminal_text(redact(line)) << '\n';
     m_log.flush();
 }
 

@@ -13,9 +13,6 @@
 
 namespace lexsync {
 
-// Replaces every occurrence of `secret` in `text` by "***" (nothing when `secret` is empty).
-std::string redact(std::string_view text, std::string_view secret);
-
 // Adds `Authorization: Bearer <token>` and `User-Agent` to every request.
 class AuthTransport final : public http::Transport {
 public:
@@ -30,7 +27,9 @@ private:
 };
 
 // Writes one line per request and one per answer to `log`; verbosity 2 adds headers, 3 bodies.
-// The Authorization header shows as "Bearer ***" and `token` is masked wherever it appears.
+// Each line goes through redact() and terminal_text() (lexsync/safe_text.hpp): the Authorization
+// header shows as "Bearer ***", no credential appears anywhere, and no control character of an
+// answer reaches the terminal.
 class LoggingTransport final : public http::Transport {
 public:
     LoggingTransport(std::unique_ptr<http::Transport> inner, std::ostream& log, Clock& clock,

@@ -8,7 +8,10 @@ Usage: hostile_server.py MODE PORT_FILE. Listens on a free loopback port and wri
   endless        a chunked JSON answer that never ends
   paging         pages of one contact forever, claiming totalElements 5*10^11 and last:false
   echo-auth      401 whose message repeats the request's Authorization header (a bad proxy)
-  control        200 with a contact whose name holds terminal escape sequences and a CR
+  echo-key       400 whose message repeats the bare key of the Authorization header, after a
+                 terminal escape sequence and a CR
+  control        200 with a contact whose name holds terminal escape sequences and a CR, and one
+                 whose name is Latin-1 (not UTF-8)
 """
 import http.server
 import json
@@ -71,12 +74,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif MODE == "echo-auth":
                 auth = self.headers.get("Authorization", "")
                 self.send_json(401, json.dumps({"message": "Unauthorized: " + auth}))
+            elif MODE == "echo-key":
+                key = self.headers.get("Authorization", "").split(" ")[-1]
+                self.send_json(400, json.dumps({"message": "\x1b[2J\rrejected key " + key}))
             elif MODE == "control":
                 contact = dict(CONTACT)
                 contact["company"] = {"name": "Evil\x1b[2J\x1b]0;owned\x07 Corp\rX"}
-                page = {"content": [contact], "totalElements": 1, "totalPages": 1,
+                latin1 = dict(CONTACT, id="0b4c1a8e-58a4-4c0e-9d36-3f2b8a1c9e77")
+                latin1["company"] = {"name": "LATIN1"}
+                page = {"content": [contact, latin1], "totalElements": 2, "totalPages": 1,
                         "last": True, "first": True, "size": 250, "number": 0}
-                self.send_json(200, json.dumps(page))
+                body = json.dumps(page).encode().replace(b"LATIN1", b"M\xfcller GmbH")
+                self.send_json(200, body)
             else:
                 self.send_json(500, "{}")
         except (BrokenPipeError, ConnectionResetError):
