@@ -6,6 +6,7 @@
 #include "sandbox/finance.hpp"
 #include "sandbox/oauth.hpp"
 #include "sandbox/payments.hpp"
+#include "sandbox/recurring_templates.hpp"
 #include "sandbox/reference_data.hpp"
 #include "sandbox/resource_util.hpp"
 #include "sandbox/sales_vouchers.hpp"
@@ -462,6 +463,9 @@ struct Server::Impl {
             }
         }
         if (auto r = finance::route(store, req)) {
+            return *r;
+        }
+        if (auto r = recurring_templates::route(req)) {
             return *r;
         }
         if (auto r = route_vouchers(req)) {

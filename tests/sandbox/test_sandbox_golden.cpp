@@ -512,6 +512,21 @@ TEST_SUITE("lexsync::sandbox golden answers") {
         compare("other-sales-vouchers", t);
     }
 
+    TEST_CASE("recurring templates") {
+        RunningServer s;
+        Transcript t(s);
+        auto c = s.client();
+        t.add("GET /v1/recurring-templates", c.Get("/v1/recurring-templates"));
+        t.add("GET /v1/recurring-templates?page=0&size=1&sort=nextExecutionDate,ASC",
+              c.Get("/v1/recurring-templates?page=0&size=1&sort=nextExecutionDate,ASC"));
+        t.add("GET /v1/recurring-templates?size=251", c.Get("/v1/recurring-templates?size=251"));
+        t.add("GET /v1/recurring-templates?sort=title,ASC",
+              c.Get("/v1/recurring-templates?sort=title,ASC"));
+        t.add("GET /v1/recurring-templates/{unknown}",
+              c.Get("/v1/recurring-templates/00000000-0000-4000-8000-000000000000"));
+        compare("recurring-templates", t);
+    }
+
     TEST_CASE("OAuth authorization server") {
         RunningServer s;
         Transcript t(s);

@@ -221,6 +221,25 @@ async function main() {
     assert.match(c.voucherNumber, /^GS/);
     assert.equal(c.totalPrice.totalGrossAmount, 95.2);
   });
+  await step('renderCreditNoteDocumentFileId', () => client.renderCreditNoteDocumentFileId(creditNote.id),
+    (d) => assert.match(d.documentFileId, uuid));
+  // Not pursued from the invoice (the client's options have no precedingSalesVoucherId): the
+  // credit note stays open until a payment is assigned, and the invoice keeps its open amount.
+  await step('retrievePayment (the open credit note)', () => client.retrievePayment(creditNote.id),
+    (p) => {
+      assert.equal(p.voucherType, 'creditnote');
+      assert.equal(p.voucherStatus, 'open');
+      assert.equal(p.paymentStatus, 'openRevenue');
+      assert.equal(p.openAmount, 95.2);
+    });
+
+  // Recurring templates are made in the web app: a new account has none.
+  await step('retrieveAllRecurringTemplates', () =>
+    client.retrieveAllRecurringTemplates({ page: 0, size: 5, sort: 'nextExecutionDate,ASC' }), (page) => {
+    assert.deepEqual(page.content, []);
+    assert.equal(page.totalElements, 0);
+    assert.equal(page.sort[0].property, 'nextExecutionDate');
+  });
 
   // Bookkeeping vouchers.
   const voucherBody = {
@@ -318,6 +337,10 @@ async function main() {
     () => client.retrieveEventSubscription(subscription.id), lexoffice.RequestNotFoundError, 404);
   await failing('retrieveQuotation of an invoice id', () => client.retrieveQuotation(invoice.id),
     lexoffice.RequestNotFoundError, 404);
+  await failing('retrieveDownPaymentInvoice of an unknown id',
+    () => client.retrieveDownPaymentInvoice(unknownId), lexoffice.RequestNotFoundError, 404);
+  await failing('retrieveRecurringTemplate of an unknown id',
+    () => client.retrieveRecurringTemplate(unknownId), lexoffice.RequestNotFoundError, 404);
   await failing(
     'createInvoice without line item prices',
     () =>
