@@ -200,7 +200,32 @@ async function main() {
     assert.equal(p.voucherType, 'invoice');
   });
 
-  // A credit note pursued from the invoice.
+  // An XRechnung invoice (the client's XRechnung shape) to a demo contact set up for it.
+  const xInvoice = await step(
+    'createInvoice (XRechnung, finalized)',
+    () =>
+      client.createInvoice(
+        {
+          voucherDate: '2026-03-02T00:00:00.000+01:00',
+          address: { contactId: 'c0a80001-0000-4000-8000-000000000012' },
+          xRechnung: { buyerReference: '04011000-1234512345-35', vendorNumberAtCustomer: '70123456' },
+          lineItems: [{ type: 'custom', name: 'Wartung', quantity: 2, unitName: 'Stunde',
+            unitPrice: { currency: 'EUR', netAmount: 55.5, taxRatePercentage: 19 } }],
+          totalPrice: { currency: 'EUR' },
+          taxConditions: { taxType: 'net' },
+          shippingConditions: { shippingDate: '2026-03-02T00:00:00.000+01:00',
+            shippingType: 'service' },
+        },
+        { finalize: true },
+      ),
+    (r) => assert.match(r.id, uuid),
+  );
+  await step('retrieveInvoice (XRechnung)', () => client.retrieveInvoice(xInvoice.id), (i) => {
+    assert.equal(i.xRechnung.buyerReference, '04011000-1234512345-35');
+    assert.equal(i.totalPrice.totalGrossAmount, 132.09);
+  });
+
+  // A credit note (the client's options carry only finalize).
   const creditNote = await step(
     'createCreditNote (finalized)',
     () =>
