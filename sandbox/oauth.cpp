@@ -72,17 +72,15 @@ std::optional<std::string> base64_decode(std::string_view in) {
     return out;
 }
 
-std::string base64url_sha256(std::string_view s) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(s.data(), s.size(), digest, &len, EVP_sha256(), nullptr);
+// base64url without padding (RFC 4648 §5).
+std::string base64url(std::string_view bytes) {
     static constexpr char k_alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::string out;
     unsigned buf = 0;
     int bits = 0;
-    for (unsigned int i = 0; i < len; ++i) {
-        buf = (buf << 8) | digest[i];
+    for (const char ch : bytes) {
+        buf = (buf << 8) | static_cast<unsigned char>(ch);
         bits += 8;
         while (bits >= 6) {
             bits -= 6;
@@ -93,6 +91,13 @@ std::string base64url_sha256(std::string_view s) {
         out += k_alphabet[(buf << (6 - bits)) & 63];
     }
     return out;
+}
+
+std::string base64url_sha256(std::string_view s) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(s.data(), s.size(), digest, &len, EVP_sha256(), nullptr);
+    return base64url(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 std::vector<std::string> split_scopes(std::string_view s) {
@@ -287,9 +292,20 @@ void revoke_connection(Store& store, const std::string& connection) {
 ApiResponse issue_tokens(Store& store, const Options& options, const std::string& connection,
                          const std::string& client_id, const std::string& org_id,
                          const std::string& scope) {
-    const std::string access = random_hex(64);
-    const std::string refresh = random_hex(128); // §1.3: 128 characters
     const std::int64_t now = now_seconds();
+    // The access token is a JWT (reference §1.3) of at most 4096 characters. [U] Its claims and
+    // signing key are not published: the sandbox writes the standard claims and a random
+    // signature part; clients treat the token as opaque, and the sandbox looks it up by hash.
+    JsonDocument claims(rapidjson::kObjectType);
+    auto& ca = claims.GetAllocator();
+    claims.AddMember("jti", json_str(new_uuid(), ca), ca);
+    claims.AddMember("client_id", json_str(client_id, ca), ca);
+    claims.AddMember("scope", json_str(scope, ca), ca);
+    claims.AddMember("iat", now, ca);
+    claims.AddMember("exp", now + options.token_lifetime_seconds, ca);
+    const std::string access = base64url(R"({"alg":"RS256","typ":"JWT"})") + "." +
+                               base64url(to_json(claims)) + "." + base64url(random_hex(128));
+    const std::string refresh = random_hex(128); // §1.3: 128 characters
     auto insert = store.db().prepare(
         "INSERT INTO oauth_tokens (token_hash, kind, connection, client_id, org_id, scope, "
         "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)");

@@ -272,7 +272,9 @@ constexpr const char* k_form = "application/x-www-form-urlencoded";
 // Masks the OAuth secrets of a transcript (codes and tokens are random).
 void mask_oauth(Transcript& t) {
     t.mask(R"(code=[A-Za-z0-9_.~%-]+)", "code=<code>");
-    t.mask(R"("access_token": "[^"]+")", R"("access_token": "<access token>")");
+    // The access token is a JWT (reference §1.3): its fixed header stays visible.
+    t.mask(R"("access_token": "(eyJ[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")",
+           R"("access_token": "$1.<claims>.<signature>")");
     t.mask(R"("refresh_token": "[^"]+")", R"("refresh_token": "<refresh token>")");
 }
 

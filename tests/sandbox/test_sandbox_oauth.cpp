@@ -196,6 +196,20 @@ TEST_SUITE("sandbox::oauth") {
         CHECK(oauth_error(other_redirect) == "invalid_grant");
     }
 
+    TEST_CASE("the access token is a JWT of at most 4096 characters") {
+        RunningServer s;
+        const Tokens t = tokens_for(s);
+        CHECK(t.access.size() <= 4096);
+        const auto dot1 = t.access.find('.');
+        const auto dot2 = t.access.find('.', dot1 + 1);
+        REQUIRE(dot1 != std::string::npos);
+        REQUIRE(dot2 != std::string::npos);
+        CHECK(t.access.find('.', dot2 + 1) == std::string::npos);
+        CHECK(t.access.substr(0, dot1) == "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9");
+        CHECK(t.access.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789-_.") == std::string::npos);
+    }
+
     TEST_CASE("refresh rotates: the old refresh and access tokens stop working") {
         RunningServer s;
         auto c = s.client("");
