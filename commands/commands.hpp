@@ -16,6 +16,7 @@ void register_vouchers(CLI::App& app, Context& ctx);
 void register_transactions(CLI::App& app, Context& ctx);
 void register_webhooks(CLI::App& app, Context& ctx);
 void register_sync(CLI::App& app, Context& ctx);
+void register_state(CLI::App& app, Context& ctx);
 namespace doctor {
 void register_doctor(CLI::App& app, Context& ctx);
 }
@@ -33,6 +34,7 @@ inline void register_all(CLI::App& app, Context& ctx) {
     register_transactions(app, ctx);
     register_webhooks(app, ctx);
     register_sync(app, ctx);
+    register_state(app, ctx);
     doctor::register_doctor(app, ctx);
     completion::register_completion(app, ctx);
 }

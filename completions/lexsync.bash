@@ -30,6 +30,9 @@ _lexsync() {
             'lexsync webhooks delete') path="$path $word" ;;
             'lexsync webhooks listen') path="$path $word" ;;
             'lexsync sync') path="$path $word" ;;
+            'lexsync state') path="$path $word" ;;
+            'lexsync state verify') path="$path $word" ;;
+            'lexsync state rebuild') path="$path $word" ;;
             'lexsync doctor') path="$path $word" ;;
             'lexsync completion') path="$path $word" ;;
         esac
@@ -37,7 +40,7 @@ _lexsync() {
     case "$prev" in
     esac
     case "$path" in
-        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox vouchers transactions webhooks sync doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose --all-profiles' -- "$cur")) ;;
+        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox vouchers transactions webhooks sync state doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose --all-profiles' -- "$cur")) ;;
         'lexsync auth') COMPREPLY=($(compgen -W 'login status logout' -- "$cur")) ;;
         'lexsync auth login') COMPREPLY=($(compgen -W '--with-token --oauth --no-browser --scopes' -- "$cur")) ;;
         'lexsync auth status') COMPREPLY=($(compgen -W '--all' -- "$cur")) ;;
@@ -61,6 +64,9 @@ _lexsync() {
         'lexsync webhooks delete') COMPREPLY=($(compgen -W '--all -y --yes' -- "$cur")) ;;
         'lexsync webhooks listen') COMPREPLY=($(compgen -W '--host --port --exec --public-key --forward-to --organization-id --max-events' -- "$cur")) ;;
         'lexsync sync') COMPREPLY=($(compgen -W '--no-wait --only' -- "$cur")) ;;
+        'lexsync state') COMPREPLY=($(compgen -W 'verify rebuild' -- "$cur")) ;;
+        'lexsync state verify') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
+        'lexsync state rebuild') COMPREPLY=($(compgen -W '--from --to --month --period --ref-text --dry-run' -- "$cur")) ;;
         'lexsync doctor') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
         'lexsync completion') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
     esac

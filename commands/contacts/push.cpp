@@ -2,6 +2,7 @@
 
 #include "cli/input_options.hpp"
 #include "cli/output.hpp"
+#include "cli/wording.hpp"
 
 #include <fmt/format.h>
 #include <lexsync/client.hpp>
@@ -502,11 +503,12 @@ void run_push(const PushOptions& opts, Context& ctx) {
     }
     const auto& stats = ctx.client_stats();
     const std::string summary = fmt::format(
-        "{}: {} {}, {} {}, {} unchanged, {} conflict{}, {} failed ({} requests, {} rate limited)",
+        "{}: {} {}, {} {}, {} unchanged, {} conflict{}, {} failed ({}, {} rate limited)",
         opts.dry_run ? "contacts push (dry run)" : "contacts push", counts.created,
         opts.dry_run ? "to create" : "created", counts.updated,
         opts.dry_run ? "to update" : "updated", counts.unchanged, counts.conflicts,
-        counts.conflicts == 1 ? "" : "s", counts.failed, stats.requests, stats.rate_limited);
+        counts.conflicts == 1 ? "" : "s", counts.failed,
+        counted(stats.requests, "request", "requests"), stats.rate_limited);
     ctx.info(summary);
     if (!opts.dry_run) {
         const bool bad = counts.failed + counts.conflicts > 0;

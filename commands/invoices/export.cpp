@@ -2,6 +2,7 @@
 
 #include "cli/input_options.hpp"
 #include "cli/output.hpp"
+#include "cli/wording.hpp"
 #include "commands/invoices/shared/ledger.hpp"
 #include "commands/invoices/shared/lookup.hpp"
 
@@ -299,7 +300,13 @@ public:
             out.id = entry->remote_id;
             out.voucher_number = entry->remote_number;
             out.status = extra ? extra->status : std::string();
-            if (entry->content_hash != hash) {
+            if (entry->content_hash.empty() && !m_opts.dry_run) {
+                // Recorded by `state rebuild` from lexoffice, which does not know the source
+                // content: the source as it is now is what was exported.
+                LedgerEntry e = *entry;
+                e.content_hash = hash;
+                state.mark_done(e);
+            } else if (!entry->content_hash.empty() && entry->content_hash != hash) {
                 out.action = "changed";
                 out.problem = true;
                 out.detail = voucher_mode() ? "the source invoice changed since it was exported; "
@@ -1467,18 +1474,20 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         opts.dry_run
             ? fmt::format("invoices export --as {} (dry run): {} to create, {} to skip, {} "
                           "changed, {} conflict, {} "
-                          "exist, {} to reconcile, {} invalid ({} requests)",
+                          "exist, {} to reconcile, {} invalid ({})",
                           mode, n("create"), n("skip"), n("changed"), n("conflict"), n("exists"),
-                          n("reconcile"), n("invalid"), stats.requests)
+                          n("reconcile"), n("invalid"),
+                          counted(stats.requests, "request", "requests"))
             : fmt::format("invoices export --as {}: {} created, {} skipped, {} changed, {} "
                           "conflict, {} exist, {} "
-                          "invalid, {} failed, {} unknown{} ({} requests, {} rate limited)",
+                          "invalid, {} failed, {} unknown{} ({}, {} rate limited)",
                           mode, n("created"), n("skipped") + n("attached"), n("changed"),
                           n("conflict"), n("exists"), n("invalid"), n("failed"), n("unknown"),
                           exporter.contacts_created() > 0
-                              ? fmt::format(", {} customers created", exporter.contacts_created())
+                              ? fmt::format(", {} created", counted(exporter.contacts_created(),
+                                                                    "customer", "customers"))
                               : std::string(),
-                          stats.requests, stats.rate_limited);
+                          counted(stats.requests, "request", "requests"), stats.rate_limited);
     ctx.info(summary + left_out_note(left_out));
     if (!opts.dry_run) {
         state.finish_run(

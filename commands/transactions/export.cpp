@@ -1,6 +1,7 @@
 #include "commands/transactions/export.hpp"
 
 #include "cli/output.hpp"
+#include "cli/wording.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -1527,19 +1528,19 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     const auto& stats = ctx.client_stats();
     if (csv_mode) {
         ctx.info(fmt::format("transactions export: {} written, {} skipped (written before); "
-                             "vouchers {} created, {} existing, {} failed ({} requests)",
+                             "vouchers {} created, {} existing, {} failed ({})",
                              sum.written, sum.skipped, sum.vouchers_created, sum.vouchers_existing,
-                             sum.vouchers_failed, stats.requests));
+                             sum.vouchers_failed, counted(stats.requests, "request", "requests")));
     } else {
         ctx.info(fmt::format(
             "transactions export: account '{}' {}; transactions {} pushed, {} skipped (exported "
             "before), {} failed, {} unknown; vouchers {} created, {} existing, {} failed; hints {} "
-            "sent, {} existing, {} failed; balance {}{} ({} requests, {} rate limited)",
+            "sent, {} existing, {} failed; balance {}{} ({}, {} rate limited)",
             opts.account, sum.accounts_created ? "created" : "found", sum.pushed, sum.skipped,
             sum.failed, sum.unknown, sum.vouchers_created, sum.vouchers_existing,
             sum.vouchers_failed, sum.hints_sent, sum.hints_existing, sum.hints_failed,
             sum.balance.empty() ? "-" : sum.balance, sum.balance_updated ? " (updated)" : "",
-            stats.requests, stats.rate_limited));
+            counted(stats.requests, "request", "requests"), stats.rate_limited));
     }
     ctx.state().finish_run(run_id, bad ? "partial" : "ok", sum.to_json());
     if (exporter.stopped()) {

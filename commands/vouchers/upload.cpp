@@ -1,6 +1,7 @@
 #include "commands/vouchers/upload.hpp"
 
 #include "cli/output.hpp"
+#include "cli/wording.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -1400,16 +1401,17 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
     const auto& stats = ctx.client_stats();
     if (opts.dry_run) {
         ctx.info(fmt::format("vouchers upload (dry run): {} to upload, {} duplicate{} to skip, {} "
-                             "refused, {} failed, {} unknown ({} requests, no writes)",
+                             "refused, {} failed, {} unknown ({}, no writes)",
                              counts["planned"], counts["duplicate"],
                              counts["duplicate"] == 1 ? "" : "s", counts["refused"],
-                             counts["failed"], counts["unknown"], stats.requests));
+                             counts["failed"], counts["unknown"],
+                             counted(stats.requests, "request", "requests")));
     } else {
         ctx.info(fmt::format("vouchers upload: {} uploaded, {} updated, {} skipped as duplicate, "
-                             "{} refused, {} failed, {} unknown ({} requests, {} rate limited)",
+                             "{} refused, {} failed, {} unknown ({}, {} rate limited)",
                              counts["uploaded"], counts["updated"], counts["duplicate"],
-                             counts["refused"], counts["failed"], counts["unknown"], stats.requests,
-                             stats.rate_limited));
+                             counts["refused"], counts["failed"], counts["unknown"],
+                             counted(stats.requests, "request", "requests"), stats.rate_limited));
         ctx.state().finish_run(
             run_id, bad > 0 ? "partial" : "ok",
             fmt::format(

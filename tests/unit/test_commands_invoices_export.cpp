@@ -1,4 +1,5 @@
 #include "cli/context.hpp"
+#include "commands/state/rebuild.hpp"
 #include "fake_transport.hpp"
 
 #include <doctest/doctest.h>
@@ -641,4 +642,18 @@ TEST_SUITE("lexsync invoices export") {
         CHECK(get_string(o.doc[3], "action") == "invalid");
         CHECK(get_string(o.doc[3], "detail")->find("customer number 10002") != std::string::npos);
     }
+}
+
+TEST_CASE("state rebuild reads the source number back from a reference line") {
+    using lexsync::commands::state::number_in_ref_line;
+    CHECK(number_in_ref_line("Ref. {number}", "Ref. RE-2026-0301") == "RE-2026-0301");
+    CHECK(number_in_ref_line("Ref. {number}", "Ref. RE-2026-0301 \r") == "RE-2026-0301");
+    CHECK(number_in_ref_line("Ihre Rechnung {number} (Shop)", "Ihre Rechnung 4711 (Shop)") ==
+          "4711");
+    CHECK(number_in_ref_line("Ref. {number}", "Ref. ").empty());
+    CHECK(number_in_ref_line("Ref. {number}", "Ref.  RE-1").empty()); // not as export writes it
+    CHECK(number_in_ref_line("Ref. {number}", "Reference RE-1").empty());
+    CHECK(number_in_ref_line("Ref. {number}", "Danke! Ref. RE-1").empty());
+    CHECK(number_in_ref_line("{number}", "anything at all") == "anything at all");
+    CHECK(number_in_ref_line("no placeholder", "no placeholder").empty());
 }
