@@ -242,7 +242,7 @@ ApiResponse download(Store& store, const ApiRequest& req, const std::string& id)
     const auto family = primary.substr(0, primary.find('/'));
     // The file of a rendered sales document is named like its /file download.
     std::string name = f->id + ".";
-    for (const char* kind : {"invoices", "credit-notes"}) {
+    for (const char* kind : {"invoices", "credit-notes", "quotations", "order-confirmations"}) {
         if (f->voucher_id.empty()) {
             break;
         }

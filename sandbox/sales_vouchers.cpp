@@ -20,6 +20,8 @@ namespace {
 constexpr SalesType k_types[] = {
     {"invoices", "invoice", "RE", "Rechnung"},
     {"credit-notes", "creditnote", "GS", "Gutschrift"},
+    {"quotations", "quotation", "AG", "Angebot"},
+    {"order-confirmations", "orderconfirmation", "AB", "Auftragsbestätigung"},
 };
 
 constexpr std::size_t k_max_line_items = 300;
@@ -39,6 +41,14 @@ constexpr const char* k_item_types[] = {"custom", "material", "service", "text"}
 
 bool is_credit(const SalesType& t) {
     return std::string_view(t.path) == "credit-notes";
+}
+
+bool is_invoice(const SalesType& t) {
+    return std::string_view(t.path) == "invoices";
+}
+
+bool is_quotation(const SalesType& t) {
+    return std::string_view(t.path) == "quotations";
 }
 
 template <std::size_t N> bool one_of(const std::string& v, const char* const (&set)[N]) {
@@ -324,12 +334,23 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
         finalize = l == "true";
     }
     const bool credit = is_credit(type);
+    const bool invoice = is_invoice(type);
+    const bool quotation = is_quotation(type);
     const JsonDocument profile = organization_profile(store, req.org_id);
     std::vector<Violation> violations;
     Checker c(violations);
 
-    // Dates.
+    // Dates. Quotations need an expiration date (§9.6).
     const auto voucher_date = c.timestamp(in, "voucherDate", "voucherDate", true);
+    std::optional<std::chrono::system_clock::time_point> expiration_date;
+    if (quotation) {
+        expiration_date = c.timestamp(in, "expirationDate", "expirationDate", true);
+        if (voucher_date && expiration_date && *expiration_date < *voucher_date) {
+            // [U] The service's check and text are not documented.
+            c.fail("INVALID", "expirationDate",
+                   "Das Ablaufdatum darf nicht vor dem Angebotsdatum liegen");
+        }
+    }
 
     // Address.
     JsonDocument out(rapidjson::kObjectType);
@@ -452,10 +473,13 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
                "Steuerbefreite Organisationen können nur 'vatfree' verwenden");
     }
 
-    // Shipping conditions (invoices) and the date the tax rates are checked against.
+    // Shipping conditions (required on invoices and order confirmations, optional on quotations)
+    // and the date the tax rates are checked against (§7.3: the voucher date for quotations and
+    // credit notes).
     std::optional<std::chrono::system_clock::time_point> rate_date = voucher_date;
     JsonValue shipping(rapidjson::kObjectType);
-    if (!credit) {
+    const bool with_shipping = !credit && (!quotation || member(in, "shippingConditions"));
+    if (with_shipping) {
         const JsonValue* in_ship = member(in, "shippingConditions");
         if (!in_ship || !in_ship->IsObject()) {
             c.fail("NOTNULL", "shippingConditions", "The shipping conditions must not be null");
@@ -477,11 +501,11 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
                 }
                 if (start && *st != "none") {
                     shipping.AddMember("shippingDate", json_str(format_berlin(*start), a), a);
-                    rate_date = start;
+                    rate_date = quotation ? voucher_date : start;
                 }
                 if (end && period) {
                     shipping.AddMember("shippingEndDate", json_str(format_berlin(*end), a), a);
-                    rate_date = end;
+                    rate_date = quotation ? voucher_date : end;
                 }
                 shipping.AddMember("shippingType", json_str(*st, a), a);
             }
@@ -516,6 +540,12 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
             const std::string f = "lineItems[" + std::to_string(i) + "]";
             if (!it.IsObject()) {
                 c.fail("INVALID", f, "ungültige Position");
+                continue;
+            }
+            if (quotation && member(it, "subItems")) {
+                // [U] Alternative sub-items of quotations are not emulated; refused rather than
+                // dropped.
+                c.fail("INVALID", f + ".subItems", "Alternativpositionen werden nicht unterstützt");
                 continue;
             }
             JsonValue item(rapidjson::kObjectType);
@@ -604,7 +634,13 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
             const Decimal basis = gross_prices ? unit_gross : unit_net;
             const Decimal factor = (hundred() - discount.value_or(Decimal{})) / hundred();
             const Decimal line_amount = (*quantity * basis * factor).rounded(2);
-            priced.push_back({*rate, line_amount});
+            // Optional quotation items do not count into the totals (§11 item 23).
+            const JsonValue* optional_flag = member(it, "optional");
+            const bool optional_item =
+                quotation && optional_flag && optional_flag->IsBool() && optional_flag->GetBool();
+            if (!optional_item) {
+                priced.push_back({*rate, line_amount});
+            }
             if (!article_id.empty()) {
                 item.AddMember("id", json_str(article_id, a), a);
             }
@@ -623,6 +659,9 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
             item.AddMember("unitPrice", up, a);
             item.AddMember("discountPercentage", decimal_value(discount.value_or(Decimal{}), a), a);
             item.AddMember("lineItemAmount", decimal_value(line_amount, a), a);
+            if (optional_item) {
+                item.AddMember("optional", true, a);
+            }
             items.PushBack(item, a);
         }
     }
@@ -667,6 +706,10 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
     const auto introduction = c.text(in, "introduction", "introduction", 2000);
     const auto remark = c.text(in, "remark", "remark", 2000);
     const auto layout = c.text(in, "printLayoutId", "printLayoutId");
+    // Delivery terms: order confirmations (and delivery notes) only (§9.6).
+    const auto delivery_terms = type.path == std::string_view("order-confirmations")
+                                    ? c.text(in, "deliveryTerms", "deliveryTerms", 255)
+                                    : std::nullopt;
     JsonValue payment(rapidjson::kObjectType);
     std::int64_t term_days = 14;
     if (!credit) {
@@ -712,7 +755,7 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
     }
     std::string profile_name = "NONE";
     JsonValue xrechnung(rapidjson::kNullType);
-    if (const JsonValue* x = member(in, "xRechnung"); x && x->IsObject() && !credit) {
+    if (const JsonValue* x = member(in, "xRechnung"); x && x->IsObject() && invoice) {
         const JsonValue* b = member(*x, "buyerReference");
         if (b && b->IsString()) {
             const std::string ref(b->GetString(), b->GetStringLength());
@@ -728,7 +771,7 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
             }
         }
     }
-    if (contact_xrechnung && tax_type == "net" && !credit) {
+    if (contact_xrechnung && tax_type == "net" && invoice) {
         profile_name = "XRechnung";
     }
 
@@ -786,12 +829,15 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
     out.AddMember("voucherStatus", json_str(status, a), a);
     out.AddMember("voucherNumber", json_str(number, a), a);
     out.AddMember("voucherDate", json_str(date_text, a), a);
-    if (finalize && !credit) {
+    if (expiration_date) {
+        out.AddMember("expirationDate", json_str(format_berlin(*expiration_date), a), a);
+    }
+    if (finalize && invoice) {
         out.AddMember("dueDate",
                       json_str(format_berlin(*voucher_date + std::chrono::days(term_days)), a), a);
     }
     out.AddMember("address", address, a);
-    if (!credit && xrechnung.IsObject()) {
+    if (invoice && xrechnung.IsObject()) {
         out.AddMember("xRechnung", xrechnung, a); // absent, not null, without a buyer reference
     }
     out.AddMember("electronicDocumentProfile", json_str(profile_name, a), a);
@@ -820,7 +866,14 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
     out.AddMember("taxConditions", tax_conditions, a);
     if (!credit) {
         out.AddMember("paymentConditions", payment, a);
+    }
+    if (with_shipping) {
         out.AddMember("shippingConditions", shipping, a);
+    }
+    if (delivery_terms) {
+        out.AddMember("deliveryTerms", json_str(*delivery_terms, a), a);
+    }
+    if (invoice) {
         out.AddMember("closingInvoice", false, a); // an ordinary invoice (reference §14)
     }
     JsonValue rel(rapidjson::kArrayType);
@@ -835,14 +888,12 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
                       a);
     }
     out.AddMember("title", json_str(title.value_or(std::string(type.label)), a), a);
-    out.AddMember(
-        "introduction",
-        json_str(introduction.value_or(
-                     credit ? "Wir erlauben uns, Ihnen folgende Gutschrift auszustellen."
-                            : "Unsere Lieferungen/Leistungen stellen wir Ihnen wie folgt in "
-                              "Rechnung."),
-                 a),
-        a);
+    const char* default_introduction =
+        credit      ? "Wir erlauben uns, Ihnen folgende Gutschrift auszustellen."
+        : quotation ? "Gerne unterbreiten wir Ihnen folgendes Angebot."
+        : invoice   ? "Unsere Lieferungen/Leistungen stellen wir Ihnen wie folgt in Rechnung."
+                    : "Hiermit bestätigen wir Ihren Auftrag wie folgt.";
+    out.AddMember("introduction", json_str(introduction.value_or(default_introduction), a), a);
     out.AddMember("remark",
                   json_str(remark.value_or("Vielen Dank für die gute Zusammenarbeit."), a), a);
     r.doc = to_json(out);
@@ -860,7 +911,8 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
                 set_member(pdoc, "voucherStatus", json_str("paid", pdoc.GetAllocator()),
                            pdoc.GetAllocator());
             }
-        } else {
+        } else if (invoice || credit) {
+            // Quotations and order confirmations have no payment state.
             payments::open(store, req.org_id, r.id, totals.gross);
         }
     }
@@ -901,7 +953,7 @@ ApiResponse get(Store& store, const ApiRequest& req, const SalesType& type, cons
     }
     // Number formats as recorded from the live API (reference §14): computed money and the tax
     // groups' rates with two decimals; the unit price's rate an integer on invoices ("19") and
-    // with one decimal on credit notes ("19.0").
+    // with one decimal on the other types ("19.0").
     JsonDocument doc = load_doc(*r);
     auto& a = doc.GetAllocator();
     format_fixed(doc,
@@ -910,7 +962,8 @@ ApiResponse get(Store& store, const ApiRequest& req, const SalesType& type, cons
                   "totalPrice.totalDiscountAbsolute", "taxAmounts[].netAmount",
                   "taxAmounts[].taxAmount", "taxAmounts[].taxRatePercentage"},
                  2, a);
-    if (is_credit(type)) {
+    if (!is_invoice(type)) {
+        // "a float on credit notes and other sales vouchers" (§14).
         format_fixed(doc, {"lineItems[].unitPrice.taxRatePercentage"}, 1, a);
     }
     return json_response(200, doc);

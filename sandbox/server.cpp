@@ -523,9 +523,8 @@ struct Server::Impl {
             return std::nullopt;
         }
         // Other sales voucher types: ids of this sandbox never belong to them. [U] Creating
-        // quotations, order confirmations, delivery notes and dunnings is not emulated.
-        if ((family == "quotations" || family == "order-confirmations" ||
-             family == "delivery-notes" || family == "dunnings" ||
+        // delivery notes and dunnings is not emulated.
+        if ((family == "delivery-notes" || family == "dunnings" ||
              family == "down-payment-invoices") &&
             get && seg.size() >= 2 && seg.size() <= 3 &&
             (seg.size() == 2 || seg[2] == "file" || seg[2] == "document")) {

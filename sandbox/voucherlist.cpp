@@ -97,7 +97,9 @@ midnight(std::optional<std::chrono::system_clock::time_point> t) {
 
 void collect(Store& store, const std::string& org_id, std::vector<Row>& rows) {
     for (const auto& [kind, type] :
-         {std::pair{"invoices", "invoice"}, std::pair{"credit-notes", "creditnote"}}) {
+         {std::pair{"invoices", "invoice"}, std::pair{"credit-notes", "creditnote"},
+          std::pair{"quotations", "quotation"},
+          std::pair{"order-confirmations", "orderconfirmation"}}) {
         for (const auto& r : store.list(org_id, kind)) {
             JsonDocument d;
             if (!parse_json(d, r.doc) || !d.IsObject()) {

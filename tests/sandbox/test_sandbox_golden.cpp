@@ -514,6 +514,29 @@ TEST_SUITE("lexsync::sandbox golden answers") {
         compare("other-sales-vouchers", t);
     }
 
+    TEST_CASE("quotations and order confirmations") {
+        RunningServer s;
+        Transcript t(s);
+        auto c = s.client();
+        std::string quotation = invoice_body(k_items);
+        quotation.insert(1, R"("expirationDate":"2026-04-01T00:00:00.000+02:00",)");
+        auto res = c.Post("/v1/quotations?finalize=true", quotation, k_json);
+        t.add("POST /v1/quotations?finalize=true", res);
+        const std::string q = id_of(res);
+        t.add("GET /v1/quotations/{id}", c.Get(("/v1/quotations/" + q).c_str()));
+        t.add("POST /v1/quotations without expirationDate",
+              c.Post("/v1/quotations", invoice_body(k_items), k_json));
+        res = c.Post("/v1/order-confirmations?finalize=true", invoice_body(k_items), k_json);
+        t.add("POST /v1/order-confirmations?finalize=true", res);
+        const std::string oc = id_of(res);
+        t.add("GET /v1/order-confirmations/{id}", c.Get(("/v1/order-confirmations/" + oc).c_str()));
+        t.add("GET /v1/order-confirmations/{id}/document",
+              c.Get(("/v1/order-confirmations/" + oc + "/document").c_str()));
+        t.add("GET /v1/quotations/{id}/file (Accept: */*)",
+              c.Get(("/v1/quotations/" + q + "/file").c_str(), {{"Accept", "*/*"}}));
+        compare("quotations-order-confirmations", t);
+    }
+
     TEST_CASE("recurring templates") {
         RunningServer s;
         Transcript t(s);

@@ -1,5 +1,5 @@
-// Sales vouchers in the sandbox: invoices and credit notes, totals, numbering, finalisation,
-// pursuing, documents and their Accept rules.
+// Sales vouchers in the sandbox: invoices, credit notes, quotations and order confirmations,
+// totals, numbering, finalisation, pursuing, documents and their Accept rules.
 #include "sandbox_fixture.hpp"
 
 using namespace sandbox_test;
@@ -392,7 +392,8 @@ TEST_SUITE("lexsync::sandbox::Server sales vouchers") {
         RunningServer s;
         auto c = s.client();
         const std::string id = create(c, "/v1/invoices", sample_invoice());
-        for (const char* path : {"/v1/invoices", "/v1/credit-notes", "/v1/quotations"}) {
+        for (const char* path :
+             {"/v1/invoices", "/v1/credit-notes", "/v1/quotations", "/v1/order-confirmations"}) {
             auto res = c.Get(path);
             REQUIRE(res);
             CHECK_MESSAGE(res->status == 404, path);
@@ -409,5 +410,101 @@ TEST_SUITE("lexsync::sandbox::Server sales vouchers") {
         res = c.Post("/v1/invoices", sample_invoice(), "text/plain");
         REQUIRE(res);
         CHECK(res->status == 415);
+    }
+
+    TEST_CASE(
+        "quotations: expirationDate required, optional items outside the totals, AG numbers") {
+        RunningServer s;
+        auto c = s.client();
+        const std::string items =
+            R"("lineItems":[{"type":"custom","name":"Grundreinigung","quantity":1,)"
+            R"("unitName":"Pauschal","unitPrice":{"currency":"EUR","netAmount":100,)"
+            R"("taxRatePercentage":19}},{"type":"custom","name":"Fensterreinigung","quantity":1,)"
+            R"("unitName":"Pauschal","unitPrice":{"currency":"EUR","netAmount":50,)"
+            R"("taxRatePercentage":19},"optional":true}],)";
+        const std::string head =
+            R"({"voucherDate":"2026-03-02T00:00:00.000+01:00",)"
+            R"("address":{"contactId":")" +
+            std::string(k_mueller) + R"("},)" + items +
+            R"("totalPrice":{"currency":"EUR"},"taxConditions":{"taxType":"net"})";
+        auto res = c.Post("/v1/quotations?finalize=true", head + "}", k_json);
+        REQUIRE(res);
+        CHECK(res->status == 406);
+        CHECK(res->body.find(R"("field":"expirationDate")") != std::string::npos);
+
+        const std::string id =
+            create(c, "/v1/quotations?finalize=true",
+                   head + R"(,"expirationDate":"2026-04-01T00:00:00.000+02:00"})");
+        auto got = c.Get(("/v1/quotations/" + id).c_str());
+        REQUIRE(got);
+        REQUIRE(got->status == 200);
+        const auto d = parse(got->body);
+        CHECK(std::string(d["voucherNumber"].GetString()) == "AG0001");
+        CHECK(std::string(d["voucherStatus"].GetString()) == "open");
+        CHECK(std::string(d["expirationDate"].GetString()) == "2026-04-01T00:00:00.000+02:00");
+        CHECK(std::string(d["title"].GetString()) == "Angebot");
+        CHECK(d["lineItems"][1]["optional"].GetBool());
+        CHECK(!d.HasMember("dueDate"));
+        CHECK(!d.HasMember("closingInvoice"));
+        CHECK(!d.HasMember("shippingConditions"));
+        // The optional item is not counted; the unit price rate is written as "19.0" (§14).
+        CHECK(raw_member(got->body, "totalNetAmount") == "100.00");
+        CHECK(raw_member(got->body, "totalGrossAmount") == "119.00");
+        CHECK(got->body.find(R"("taxRatePercentage":19.0})") != std::string::npos);
+        // Rendered like the other types; the voucher list shows it; no payment information.
+        auto file = c.Get(("/v1/quotations/" + id + "/file").c_str(), {{"Accept", "*/*"}});
+        REQUIRE(file);
+        CHECK(file->status == 200);
+        CHECK(file->get_header_value("Content-Disposition") ==
+              "inline; filename=Angebot_AG0001.pdf;");
+        auto list = c.Get("/v1/voucherlist?voucherType=quotation&voucherStatus=open");
+        REQUIRE(list);
+        const auto l = parse(list->body);
+        REQUIRE(l["content"].Size() == 1);
+        CHECK(std::string(l["content"][0]["id"].GetString()) == id);
+        CHECK(l["content"][0]["openAmount"].IsNull());
+        auto pay = c.Get(("/v1/payments/" + id).c_str());
+        REQUIRE(pay);
+        CHECK(pay->status == 404);
+        // The id is a quotation's only.
+        CHECK(c.Get(("/v1/invoices/" + id).c_str())->status == 404);
+        // Alternative sub-items are refused, not dropped.
+        std::string sub = head + R"(,"expirationDate":"2026-04-01T00:00:00.000+02:00"})";
+        sub.replace(sub.find(R"("optional":true)"), 15,
+                    R"("subItems":[{"type":"custom","name":"X"}])");
+        res = c.Post("/v1/quotations", sub, k_json);
+        REQUIRE(res);
+        CHECK(res->status == 406);
+    }
+
+    TEST_CASE("order confirmations: shippingConditions required, deliveryTerms, AB numbers") {
+        RunningServer s;
+        auto c = s.client();
+        std::string body = sample_invoice();
+        const std::string shipping =
+            R"(,
+      "shippingConditions":{"shippingDate":"2026-03-01T00:00:00.000+01:00","shippingType":"delivery"}})";
+        const auto at = body.rfind(shipping);
+        REQUIRE(at != std::string::npos);
+        auto res = c.Post("/v1/order-confirmations", body.substr(0, at) + "}", k_json);
+        REQUIRE(res);
+        CHECK(res->status == 406);
+        CHECK(res->body.find(R"("field":"shippingConditions")") != std::string::npos);
+        body.insert(body.size() - 1, R"(,"deliveryTerms":"frei Haus")");
+        const std::string id = create(c, "/v1/order-confirmations?finalize=true", body);
+        const auto d = get_json(c, "/v1/order-confirmations/" + id);
+        CHECK(std::string(d["voucherNumber"].GetString()) == "AB0001");
+        CHECK(std::string(d["voucherStatus"].GetString()) == "open");
+        CHECK(std::string(d["deliveryTerms"].GetString()) == "frei Haus");
+        CHECK(std::string(d["title"].GetString()) == "Auftragsbestätigung");
+        CHECK(d["shippingConditions"]["shippingType"] == "delivery");
+        CHECK(!d.HasMember("dueDate"));
+        CHECK(d["totalPrice"]["totalGrossAmount"].GetDouble() == doctest::Approx(29.85));
+        auto doc = c.Get(("/v1/order-confirmations/" + id + "/document").c_str());
+        REQUIRE(doc);
+        CHECK(doc->status == 200);
+        auto list = c.Get("/v1/voucherlist?voucherType=orderconfirmation&voucherStatus=any");
+        REQUIRE(list);
+        CHECK(parse(list->body)["content"].Size() == 1);
     }
 }

@@ -258,6 +258,61 @@ async function main() {
       assert.equal(p.openAmount, 95.2);
     });
 
+  // A quotation with an optional item, and an order confirmation (the client creates those as
+  // drafts: its call has no finalize option).
+  const quotation = await step(
+    'createQuotation (finalized)',
+    () =>
+      client.createQuotation(
+        {
+          voucherDate: '2026-03-02T00:00:00.000+01:00',
+          expirationDate: '2026-04-01T00:00:00.000+02:00',
+          address: { contactId: contact.id },
+          lineItems: [
+            { type: 'custom', name: 'Grundreinigung', quantity: 1, unitName: 'Pauschal',
+              unitPrice: { currency: 'EUR', netAmount: 400, taxRatePercentage: 19 } },
+            { type: 'custom', name: 'Fensterreinigung', quantity: 1, unitName: 'Pauschal',
+              unitPrice: { currency: 'EUR', netAmount: 120, taxRatePercentage: 19 }, optional: true },
+          ],
+          totalPrice: { currency: 'EUR' },
+          taxConditions: { taxType: 'net' },
+          title: 'Angebot',
+        },
+        { finalize: true },
+      ),
+    (r) => assert.match(r.id, uuid),
+  );
+  await step('retrieveQuotation', () => client.retrieveQuotation(quotation.id), (q) => {
+    assert.match(q.voucherNumber, /^AG/);
+    assert.equal(q.voucherStatus, 'open');
+    assert.equal(q.expirationDate, '2026-04-01T00:00:00.000+02:00');
+    assert.equal(q.totalPrice.totalNetAmount, 400); // the optional item does not count
+    assert.equal(q.lineItems[1].optional, true);
+  });
+  await step('renderQuotationDocumentFileId', () => client.renderQuotationDocumentFileId(quotation.id),
+    (d) => assert.match(d.documentFileId, uuid));
+  const order = await step(
+    'createOrderConfirmation',
+    () =>
+      client.createOrderConfirmation({
+        voucherDate: '2026-03-03T00:00:00.000+01:00',
+        address: { contactId: contact.id },
+        lineItems: [{ type: 'custom', name: 'Grundreinigung', quantity: 1, unitName: 'Pauschal',
+          unitPrice: { currency: 'EUR', netAmount: 400, taxRatePercentage: 19 } }],
+        totalPrice: { currency: 'EUR' },
+        taxConditions: { taxType: 'net' },
+        shippingConditions: { shippingDate: '2026-03-10T00:00:00.000+01:00', shippingType: 'service' },
+        deliveryTerms: 'Ausführung vor Ort',
+      }),
+    (r) => assert.match(r.id, uuid),
+  );
+  await step('retrieveOrderConfirmation', () => client.retrieveOrderConfirmation(order.id), (o) => {
+    assert.match(o.voucherNumber, /^AB/);
+    assert.equal(o.voucherStatus, 'draft');
+    assert.equal(o.deliveryTerms, 'Ausführung vor Ort');
+    assert.equal(o.totalPrice.totalGrossAmount, 476);
+  });
+
   // Recurring templates are made in the web app: a new account has none.
   await step('retrieveAllRecurringTemplates', () =>
     client.retrieveAllRecurringTemplates({ page: 0, size: 5, sort: 'nextExecutionDate,ASC' }), (page) => {
@@ -322,11 +377,12 @@ async function main() {
   await step(
     'retrieveVoucherlist',
     () =>
-      client.retrieveVoucherlist({ voucherType: 'invoice,creditnote,salesinvoice',
+      client.retrieveVoucherlist({
+        voucherType: 'invoice,creditnote,salesinvoice,quotation,orderconfirmation',
         voucherStatus: 'any', size: 100 }),
     (page) => {
       const ids = page.content.map((row) => row.id);
-      for (const id of [invoice.id, creditNote.id, voucher.id]) {
+      for (const id of [invoice.id, creditNote.id, voucher.id, quotation.id, order.id]) {
         assert.ok(ids.includes(id), `${id} is listed`);
       }
       const row = page.content.find((r) => r.id === invoice.id);
@@ -362,6 +418,20 @@ async function main() {
     () => client.retrieveEventSubscription(subscription.id), lexoffice.RequestNotFoundError, 404);
   await failing('retrieveQuotation of an invoice id', () => client.retrieveQuotation(invoice.id),
     lexoffice.RequestNotFoundError, 404);
+  await failing('renderOrderConfirmationDocumentFileId of a draft',
+    () => client.renderOrderConfirmationDocumentFileId(order.id),
+    lexoffice.RequestMethodNotAcceptableError, 406);
+  await failing('createQuotation without expirationDate',
+    () =>
+      client.createQuotation({
+        voucherDate: '2026-03-02T00:00:00.000+01:00',
+        address: { contactId: contact.id },
+        lineItems: [{ type: 'text', name: 'Nur Text' }],
+        totalPrice: { currency: 'EUR' },
+        taxConditions: { taxType: 'net' },
+      }),
+    lexoffice.RequestMethodNotAcceptableError, 406,
+    (e) => assert.ok(e.details.some((d) => d.field === 'expirationDate'), JSON.stringify(e.details)));
   await failing('retrieveDownPaymentInvoice of an unknown id',
     () => client.retrieveDownPaymentInvoice(unknownId), lexoffice.RequestNotFoundError, 404);
   await failing('retrieveRecurringTemplate of an unknown id',
