@@ -662,6 +662,8 @@ TEST_SUITE("lexsync::sandbox golden answers") {
               c.Post("/v1/transaction-assignment-hint", hint, k_json));
         t.add("POST /v1/transaction-assignment-hint (the same again)",
               c.Post("/v1/transaction-assignment-hint", hint, k_json));
+        t.add("GET /v1/transaction-assignment-hint (a sandbox extension: every hint)",
+              c.Get("/v1/transaction-assignment-hint"));
         t.add("GET /v1/finance/transactions/{id}/assignments",
               c.Get(("/v1/finance/transactions/" + transaction + "/assignments").c_str()));
         t.add("DELETE /v1/finance/transactions/{id}",
