@@ -248,6 +248,10 @@ struct Events::Impl {
     }
 
     void enqueue(Delivery d, SteadyClock::time_point due) {
+        if (!options.deliver) {
+            log("not delivered (delivery off): " + d.url);
+            return;
+        }
         {
             std::lock_guard lock(queue_mutex);
             queue.emplace(due, std::move(d));

@@ -26,6 +26,7 @@ struct WebhookOptions {
     double retry_scale = 1.0; // multiplies every retry delay (0.001 turns 10 s into 10 ms)
     int read_timeout_ms = 5000;
     std::function<void(const std::string&)> log; // one line per delivery attempt
+    bool deliver = true; // false: events are signed and logged but sent nowhere (fuzzing)
 };
 
 // One retry delay of the service's schedule: after attempt `attempt` (1 = the first delivery)

@@ -25,6 +25,7 @@
 #include <lexsync/http_server.hpp>
 #include <lexsync/json_guard.hpp>
 #include <lexsync/oauth.hpp>
+#include <lexsync/safe_text.hpp>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -135,6 +136,49 @@ ApiResponse raw_json(const std::string& body) {
     return r;
 }
 
+// One request's bytes in, the answer's bytes out: a connection without a socket.
+class MemoryStream final : public httplib::Stream {
+public:
+    explicit MemoryStream(std::string_view in) : m_in(in) {}
+    bool is_readable() const override { return true; }
+    bool is_writable() const override { return true; }
+    ssize_t read(char* ptr, size_t size) override {
+        const std::size_t n = std::min(size, m_in.size());
+        std::copy_n(m_in.data(), n, ptr);
+        m_in.remove_prefix(n);
+        return static_cast<ssize_t>(n);
+    }
+    ssize_t write(const char* ptr, size_t size) override {
+        m_out.append(ptr, size);
+        return static_cast<ssize_t>(size);
+    }
+    void get_remote_ip_and_port(std::string& ip, int& port) const override {
+        ip = "127.0.0.1";
+        port = 40000;
+    }
+    void get_local_ip_and_port(std::string& ip, int& port) const override {
+        ip = "127.0.0.1";
+        port = 8080;
+    }
+    socket_t socket() const override { return INVALID_SOCKET; }
+    const std::string& written() const { return m_out; }
+
+private:
+    std::string_view m_in;
+    std::string m_out;
+};
+
+// httplib's server with one more way in: a request handed over as bytes.
+class HttpServer final : public httplib::Server {
+public:
+    std::string answer(std::string_view request) {
+        MemoryStream stream(request);
+        bool closed = false;
+        process_request(stream, true, closed, nullptr);
+        return stream.written();
+    }
+};
+
 } // namespace
 
 struct Server::Impl {
@@ -226,6 +270,13 @@ struct Server::Impl {
         res.set_header("Date", http_date_now()); // as the service's gateway does (RFC 7231)
         for (const auto& [name, value] : r.headers) {
             res.set_header(name, value);
+        }
+        const bool is_json =
+            r.content_type.empty() || r.content_type.find("json") != std::string::npos;
+        if (is_json && json::find_invalid_utf8(r.body)) {
+            // Error answers echo the request's path and parameters, which may hold any bytes: an
+            // answer stays UTF-8 JSON (U+FFFD per invalid byte, lexsync's rule for its own output).
+            r.body = json_output_text(r.body);
         }
         if (!r.body.empty()) {
             res.set_content(r.body, r.content_type.empty() ? std::string("application/json")
@@ -601,10 +652,11 @@ struct Server::Impl {
     std::mutex mutex; // guards store and buckets
     Events events{store, mutex,
                   WebhookOptions{options.webhook_key_file, options.webhook_retry_scale,
-                                 options.webhook_timeout_ms, options.log}};
+                                 options.webhook_timeout_ms, options.log,
+                                 options.deliver_webhooks}};
     std::map<std::string, Bucket> buckets;
     std::unique_ptr<FaultInjector> faults; // null without --faults
-    httplib::Server http;
+    HttpServer http;
     std::unique_ptr<http_server::Hardening> hardening;
     int port = 0;
     std::mutex lifecycle_mutex; // orders stop() against the start of listen()
@@ -660,6 +712,10 @@ void Server::stop() {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     impl.http.stop();
+}
+
+std::string Server::answer(std::string_view request) {
+    return m_impl->http.answer(request);
 }
 
 FaultCounts Server::fault_counts() const {

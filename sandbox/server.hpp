@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace lexsync::sandbox {
 
@@ -43,6 +44,7 @@ struct ServerOptions {
     std::string webhook_key_file;
     double webhook_retry_scale = 1.0;
     int webhook_timeout_ms = 5000;
+    bool deliver_webhooks = true; // false: callbacks go nowhere (the fuzz target)
     // Receives one line per request (method, path, status, duration; never credentials).
     std::function<void(const std::string&)> log;
 };
@@ -62,6 +64,10 @@ public:
     void listen();
     // Stops listen(); safe from any thread and from signal-driven shutdown code.
     void stop();
+    // Answers `request`, the bytes of one HTTP/1.1 request as a client sends them, in-process:
+    // the same parser, limits, early checks and handlers as a connection, without a socket.
+    // Returns the bytes of the answer. For tests/fuzz/fuzz_sandbox; needs no bind().
+    std::string answer(std::string_view request);
     // "http://127.0.0.1:PORT" (the bound host and port).
     std::string base_url() const;
     // The PEM public key that verifies the webhook callbacks' X-Lxo-Signature.

@@ -40,6 +40,7 @@ runs_for() {
   case "$1" in
     fuzz_contacts_input) echo 4000 ;;
     fuzz_config) echo 30000 ;;
+    fuzz_sandbox) echo 20000 ;;
     *) echo 100000 ;;
   esac
 }

@@ -651,8 +651,10 @@ Result<Mapping, std::string> parse_mapping(std::string_view text, const std::str
                            message);
     };
     Mapping m;
-    for (auto&& [key, node] : root) {
-        const std::string k(key.str());
+    for (auto&& entry : root) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        const std::string k(entry.first.str());
+        const toml::node& node = entry.second;
         auto want_string = [&](std::string& dst) -> std::optional<std::string> {
             if (!node.is_string()) {
                 return at(node, k + " must be a string");
