@@ -53,6 +53,7 @@ struct Outcome {
     bool problem = false;          // counts towards exit 4
     bool lost_answer = false;      // sent, answer lost: looked up again before the run ends
     bool deferred = false;         // a credit note waiting for its invoice's lost answer
+    bool needs_number = false;     // invoice mode: lexoffice's number is read after the run
 };
 
 // A contact as the export needs it.
@@ -321,17 +322,9 @@ public:
             out.action = m_opts.dry_run ? "skip" : "skipped";
             out.detail = "exported before, unchanged";
             if (!voucher_mode() && entry->remote_number.empty() && !m_opts.dry_run) {
-                // Reading the number failed when it was created: read it now.
-                read_back(inv, entry->remote_id, out);
-                if (!out.voucher_number.empty()) {
-                    LedgerEntry e = *entry;
-                    e.remote_number = out.voucher_number;
-                    state.mark_done(e);
-                    shared::ExportExtra x = extra.value_or(shared::ExportExtra{});
-                    x.kind = kind_name(inv.kind);
-                    x.status = out.status;
-                    shared::write_extra(state, key, x);
-                }
+                // Reading the number failed when it was created: read it now, in bulk with the
+                // others (read_numbers()).
+                out.needs_number = true;
             }
             if (voucher_mode() && !inv.pdf.empty() && (!extra || extra->file != "attached")) {
                 if (m_opts.dry_run) {
@@ -415,6 +408,55 @@ public:
         }
         for (auto& [number, why] : r->unsure) {
             m_unsure[number] = std::move(why);
+        }
+    }
+
+    // Invoice mode: lexoffice's numbers (and statuses) of the documents of `outcomes` that need
+    // one, into the outcomes and the ledger: through number_created(), and a document the list
+    // does not show yet is read on its own.
+    void read_numbers(const std::vector<const Invoice*>& invoices, std::vector<Outcome>& outcomes) {
+        if (voucher_mode() || m_opts.dry_run) {
+            return;
+        }
+        std::vector<std::size_t> wanted;
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            if (outcomes[i].needs_number && !outcomes[i].id.empty()) {
+                wanted.push_back(i);
+                if (outcomes[i].action != "created") { // exported before, number not read then
+                    m_unnumbered.push_back({outcomes[i].id,
+                                            shared::ledger_key(m_mode, invoices[i]->number),
+                                            invoices[i]->date});
+                }
+            }
+        }
+        number_created();
+        auto& state = m_ctx.state();
+        for (std::size_t i : wanted) {
+            Outcome& out = outcomes[i];
+            const Invoice& inv = *invoices[i];
+            const std::string key = shared::ledger_key(m_mode, inv.number);
+            auto entry = state.get(shared::k_ledger_kind, key);
+            if (entry && entry->remote_id == out.id && !entry->remote_number.empty()) {
+                out.voucher_number = entry->remote_number;
+                if (auto x = shared::read_extra(state, key); x && !x->status.empty()) {
+                    out.status = x->status;
+                }
+                continue;
+            }
+            if (out.action != "created") {
+                continue;
+            }
+            read_back(inv, out.id, out); // not listed yet: asked on its own
+            if (entry && entry->status == "done" && entry->remote_id == out.id &&
+                !out.voucher_number.empty()) {
+                entry->remote_number = out.voucher_number;
+                state.mark_done(*entry);
+                shared::ExportExtra x =
+                    shared::read_extra(state, key).value_or(shared::ExportExtra{});
+                x.kind = kind_name(inv.kind);
+                x.status = out.status;
+                shared::write_extra(state, key, x);
+            }
         }
     }
 
@@ -591,6 +633,24 @@ private:
             auto e = m_ctx.state().get(shared::k_ledger_kind, ckey);
             if (e && e->status == "done" && !e->remote_id.empty()) {
                 const auto extra = shared::read_extra(m_ctx.state(), ckey);
+                if (e->remote_number.empty() && !m_unnumbered.empty() && !m_opts.dry_run) {
+                    // Created in this run: the numbers of everything created so far, at once
+                    // (credit notes follow the invoices of their input).
+                    number_created();
+                    if (auto again = m_ctx.state().get(shared::k_ledger_kind, ckey)) {
+                        e = std::move(again);
+                    }
+                }
+                if (e->remote_number.empty()) {
+                    // Not listed yet, or created by an earlier run whose read failed: the
+                    // credit note names lexoffice's number, so read it now.
+                    if (auto got = m_ctx.client().get_json("/v1/invoices/" + e->remote_id)) {
+                        e->remote_number = json::get_string(*got, "voucherNumber").value_or("");
+                        if (!e->remote_number.empty() && !m_opts.dry_run) {
+                            m_ctx.state().mark_done(*e);
+                        }
+                    }
+                }
                 if (!e->remote_number.empty()) {
                     so.corrects_text = e->remote_number;
                 }
@@ -689,7 +749,11 @@ private:
             out.voucher_number = inv.number;
             out.status = "open";
         } else {
-            read_back(inv, id, out);
+            // lexoffice numbers every document at creation, drafts too; the numbers are read
+            // with the others' in one voucher-list page per 250 (read_numbers()), not one each.
+            out.status = has_finalize(req) ? "open" : "draft";
+            out.needs_number = true;
+            m_unnumbered.push_back({id, key, inv.date});
         }
         extra.status = out.status;
         LedgerEntry done;
@@ -718,6 +782,48 @@ private:
     }
 
     // Reads the number and status lexoffice assigned (a GET after creation).
+    // Reads lexoffice's numbers and statuses of the documents created (or exported before)
+    // without a known number from the voucher list of their dates, one request per 250 documents
+    // instead of one read each, into the ledger. lexoffice numbers every document at creation,
+    // drafts too.
+    void number_created() {
+        if (m_unnumbered.empty()) {
+            return;
+        }
+        Date from = m_unnumbered.front().date;
+        Date to = from;
+        for (const auto& u : m_unnumbered) {
+            from = std::min(from, u.date);
+            to = std::max(to, u.date);
+        }
+        std::vector<std::string> capped;
+        auto rows = shared::list_rows(m_ctx.client(), false, from, to, capped);
+        if (rows) {
+            std::map<std::string, const archive::ListRow*> by_id;
+            for (const auto& r : *rows) {
+                by_id[r.id] = &r;
+            }
+            auto& state = m_ctx.state();
+            for (const auto& u : m_unnumbered) {
+                auto row = by_id.find(u.id);
+                auto entry = state.get(shared::k_ledger_kind, u.key);
+                if (row == by_id.end() || row->second->number.empty() || !entry ||
+                    entry->status != "done" || entry->remote_id != u.id) {
+                    continue;
+                }
+                entry->remote_number = row->second->number;
+                state.mark_done(*entry);
+                shared::ExportExtra x =
+                    shared::read_extra(state, u.key).value_or(shared::ExportExtra{});
+                if (!row->second->status.empty()) {
+                    x.status = row->second->status;
+                }
+                shared::write_extra(state, u.key, x);
+            }
+        }
+        m_unnumbered.clear();
+    }
+
     void read_back(const Invoice& inv, const std::string& id, Outcome& out) {
         const std::string path =
             (inv.kind == Kind::credit_note ? "/v1/credit-notes/" : "/v1/invoices/") + id;
@@ -842,6 +948,13 @@ private:
     const ExportOptions& m_opts;
     Context& m_ctx;
     std::string m_mode;
+    // Documents whose lexoffice number is not read yet (see number_created()).
+    struct Unnumbered {
+        std::string id;
+        std::string key;
+        Date date;
+    };
+    std::vector<Unnumbered> m_unnumbered;
     std::string m_category_id;
     std::map<std::string, std::string> m_categories; // name or id → id
     std::map<std::string, std::string> m_category_errors;
@@ -1397,6 +1510,12 @@ void run_export(const ExportOptions& opts, Context& ctx) {
                 defer(outcomes[i]);
             }
         }
+    }
+
+    // --- Numbers ------------------------------------------------------------------------------
+    {
+        std::vector<const Invoice*> invs(chosen.begin(), chosen.end());
+        exporter.read_numbers(invs, outcomes);
     }
 
     // --- Output -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 # `lexsync state verify` and `state rebuild`: the ledger compared with, and repaired from, the
 # account it belongs to.
-#  - after an export, verify finds every invoice and contact: exit 0, all ok;
+#  - an export costs one request per document plus a few listings (numbers are read in bulk);
+#  - after it, verify finds every invoice and contact: exit 0, all ok;
 #  - with the state deleted, rebuild --from/--to records every exported invoice from its reference
 #    line (one read each), and the next export sends nothing and reports the invoices as exported
 #    before, not as changed;
@@ -15,8 +16,14 @@ from=$(tail -n +2 "$WORK/invoices.csv" | cut -d, -f4 | grep . | sort | head -n1)
 to=$(tail -n +2 "$WORK/invoices.csv" | cut -d, -f4 | grep . | sort | tail -n1)
 
 start_sandbox --seed demo --no-rate-limit
-lexsync invoices export "$WORK/invoices.csv" --as invoice -o json >"$WORK/export-1.json" 2>"$WORK/export-1.log" ||
+lexsync -v invoices export "$WORK/invoices.csv" --as invoice -o json >"$WORK/export-1.json" 2>"$WORK/export-1.log" ||
   fail "first export: $(tail -n 3 "$WORK/export-1.log")"
+# One request per document: lexoffice's numbers come from the voucher list in bulk, not one read each.
+assert_eq "$(grep -cE '→ GET .*/v1/(invoices|credit-notes)/' "$WORK/export-1.log" || true)" "0" "reads per document"
+assert_eq "$(jq -r '[.[] | select(.voucherNumber == null)] | length' "$WORK/export-1.json")" "0" "numbers read"
+writes=$(count_writes "$WORK/export-1.log")
+total=$(grep -c '→ ' "$WORK/export-1.log")
+[ "$total" -le $((writes + 5)) ] || fail "$total requests for $writes documents"
 assert_eq "$(jq -r '[.[] | select(.action == "created")] | length' "$WORK/export-1.json")" "$N" "created"
 lexsync contacts push "$LEXSYNC_SOURCE_DIR/examples/contacts/customers.csv" -o json >/dev/null 2>"$WORK/push.log" ||
   fail "contacts push: $(tail -n 3 "$WORK/push.log")"
