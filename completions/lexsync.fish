@@ -73,6 +73,7 @@ complete -c lexsync -n '__fish_seen_subcommand_from invoices; and __fish_seen_su
 complete -c lexsync -n '__fish_seen_subcommand_from invoices; and __fish_seen_subcommand_from pull' -l out -r -F -d 'Archive directory (created when missing); {profile}, {from}, {to} and {month} are replaced by the profile name, the period'\''s first and last day and its month'
 complete -c lexsync -n '__fish_seen_subcommand_from invoices; and __fish_seen_subcommand_from pull' -l format -r -F -d 'Index formats, comma-separated: csv, csv-de, json, xlsx'
 complete -c lexsync -n '__fish_seen_subcommand_from invoices; and __fish_seen_subcommand_from pull' -l refetch -d 'Fetch every voucher again, even the unchanged ones'
+complete -c lexsync -n '__fish_seen_subcommand_from invoices; and __fish_seen_subcommand_from pull' -l payments -d 'Read each finalised voucher'\''s open amount from its payments (one request more per voucher) instead of the voucher list'
 complete -c lexsync -n '__fish_seen_subcommand_from sandbox; and not __fish_seen_subcommand_from serve seed' -a serve -d 'Run the local lexoffice API emulator'
 complete -c lexsync -n '__fish_seen_subcommand_from sandbox; and not __fish_seen_subcommand_from serve seed' -a seed -d 'Check a sandbox seed file, or print one'
 complete -c lexsync -n '__fish_seen_subcommand_from sandbox; and __fish_seen_subcommand_from serve' -l host -r -F -d 'Address to bind (loopback unless --allow-remote)'

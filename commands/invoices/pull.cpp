@@ -376,7 +376,10 @@ private:
                     add_file(v, item, "xml", stem, *xml);
                 }
             }
-            if (item.action != "failed") {
+            if (item.action != "failed" && !m_opts.payments) {
+                // The voucher list's open amount: no request of its own.
+                v.open_amount = row.open_amount;
+            } else if (item.action != "failed") {
                 auto pay = client.get_json("/v1/payments/" + url_encode(row.id));
                 if (pay) {
                     v.open_amount = json::get_decimal(*pay, "openAmount");
@@ -520,6 +523,9 @@ void register_pull(CLI::App& parent, Context& ctx) {
         ->check(CLI::IsMember(known_formats()))
         ->capture_default_str();
     cmd->add_flag("--refetch", opts->refetch, "Fetch every voucher again, even the unchanged ones");
+    cmd->add_flag("--payments", opts->payments,
+                  "Read each finalised voucher's open amount from its payments (one request more "
+                  "per voucher) instead of the voucher list");
     cmd->footer(R"(Examples:
   lexsync invoices pull --from 2024-03-01 --to 2024-03-31 --out archive/2024-03
   lexsync invoices pull --from 2024-01-01 --to 2024-12-31 --type invoice --status open,paid \

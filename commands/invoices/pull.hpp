@@ -22,7 +22,8 @@ struct PullOptions {
     std::string number;                // only this voucher number
     std::string out;                   // archive directory; {profile}, {from}, {to} are replaced
     std::vector<std::string> formats = {"csv", "json"};
-    bool refetch = false; // fetch every voucher again, even when the voucher list shows no change
+    bool refetch = false;  // fetch every voucher again, even when the voucher list shows no change
+    bool payments = false; // read each finalised voucher's payments (one request more each)
 };
 
 // Adds `pull` to `parent`.

@@ -73,6 +73,13 @@ for f in $(jq -r '.[].files[] | select(endswith(".pdf"))' "$WORK/pull1.json"); d
 done
 (cd "$ARCHIVE" && jq -r '.vouchers[].files[] | "\(.sha256)  \(.name)"' index.json | sha256sum -c --quiet) ||
   fail "file hashes in index.json"
+# Two requests per finalised voucher (data and PDF; XRechnung adds its XML), one per draft: the
+# open amounts come from the voucher list, payments are read only with --payments.
+assert_eq "$(grep -c '→ GET .*/v1/payments/' "$WORK/pull1.log" || true)" "0" "payments reads without --payments"
+drafts=$((expected - non_drafts))
+docs=$(grep -cE '→ GET .*/(invoices|credit-notes|down-payment-invoices)/[^/]+(/file)?$' "$WORK/pull1.log" || true)
+xml=$(jq '[.[].files[] | select(endswith(".xml"))] | length' "$WORK/pull1.json")
+assert_eq "$docs" "$((2 * non_drafts + drafts + xml))" "document requests of the first pull"
 
 # The index's totals equal the sum of the voucher list's totalAmount, credit notes subtracted, to
 # the cent.

@@ -188,12 +188,13 @@ struct Harness {
     }
 
     std::string pull_args(const std::string& extra = "") const {
-        return "invoices pull --from 2024-03-01 --to 2024-03-31 --out " + out_dir().string() + " " +
-               extra;
+        return "invoices pull --from 2024-03-01 --to 2024-03-31 --payments --out " +
+               out_dir().string() + " " + extra;
     }
 
-    // The stubs of a first pull of k_r1 (XRechnung), k_r2 and k_r3 (draft).
-    void stub_first_pull() {
+    // The stubs of a first pull of k_r1 (XRechnung), k_r2 and k_r3 (draft); `payments`: with
+    // --payments.
+    void stub_first_pull(bool payments = true) {
         fake.add(Method::get, list_target("2024-03-01", "2024-03-31"), 200,
                  page_json({k_r1, k_r2, k_r3}));
         fake.add(
@@ -204,11 +205,16 @@ struct Harness {
         fake.add(Method::get, "/v1/invoices/" + k_id1, 200, voucher_json(k_r1, "XRechnung"));
         fake.add(Method::get, "/v1/invoices/" + k_id1 + "/file", 200, "%PDF-1.4 RE0001");
         fake.add(Method::get, "/v1/invoices/" + k_id1 + "/file", 200, "<Invoice>RE0001</Invoice>");
-        fake.add(Method::get, "/v1/payments/" + k_id1, 200,
-                 R"({"openAmount":"29.70","currency":"EUR"})");
+        if (payments) {
+            fake.add(Method::get, "/v1/payments/" + k_id1, 200,
+                     R"({"openAmount":"29.70","currency":"EUR"})");
+        }
         fake.add(Method::get, "/v1/credit-notes/" + k_id2, 200, voucher_json(k_r2));
         fake.add(Method::get, "/v1/credit-notes/" + k_id2 + "/file", 200, "%PDF-1.4 GS0001");
-        fake.add(Method::get, "/v1/payments/" + k_id2, 200, R"({"openAmount":0,"currency":"EUR"})");
+        if (payments) {
+            fake.add(Method::get, "/v1/payments/" + k_id2, 200,
+                     R"({"openAmount":0,"currency":"EUR"})");
+        }
         fake.add(Method::get, "/v1/invoices/" + k_id3, 200, voucher_json(k_r3));
     }
 };
@@ -366,6 +372,28 @@ TEST_SUITE("lexsync invoices pull") {
             CHECK(contact_info(doc).name == "Erika Musterfrau");
             CHECK(contact_info(doc).number == "10009");
         }
+    }
+
+    TEST_CASE(
+        "without --payments the open amount is the voucher list's: data and PDF per voucher") {
+        Harness h;
+        h.stub_first_pull(false);
+        const std::string args = "invoices pull --from 2024-03-01 --to 2024-03-31 --out " +
+                                 h.out_dir().string() + " --format json";
+        auto o = h.run(args);
+        REQUIRE_MESSAGE(o.code == 0, o.err);
+        h.fake.verify();
+        for (const auto& r : h.fake.requests()) {
+            CHECK(r.url.find("/v1/payments/") == std::string::npos);
+        }
+        // list, contacts, RE0001 (data, PDF, XML), GS0001 (data, PDF), the draft's data
+        CHECK(h.fake.request_count() == 8);
+        auto index = parse(slurp(h.out_dir() / "index.json"));
+        REQUIRE(index["vouchers"].Size() == 3);
+        CHECK(lexsync::json::get_decimal(index["vouchers"][0], "openAmount") ==
+              lexsync::Decimal::parse("129.7"));
+        CHECK(index["vouchers"][1]["openAmount"].IsNull()); // the list has none for it
+        CHECK(index["vouchers"][2]["openAmount"].IsNull()); // draft
     }
 
     TEST_CASE("pull archives every voucher with its documents and writes the index") {
