@@ -21,6 +21,25 @@ long day_number(std::chrono::year_month_day d) {
     return static_cast<long>(std::chrono::sys_days(d).time_since_epoch().count());
 }
 
+// The Finding of ledger entry `e` of `command`, `pending` when it was sent without a known
+// outcome (result still empty otherwise).
+Finding finding_of(const LedgerEntry& e, const char* command) {
+    Finding f;
+    f.kind = e.kind;
+    f.key = e.key;
+    f.ledger = e.status;
+    f.id = e.remote_id;
+    f.number = e.remote_number;
+    f.entry = e;
+    if (e.status != "done" || e.remote_id.empty()) {
+        f.result = "pending";
+        f.detail = fmt::format("sent without a known outcome; {} looks it up in lexoffice before "
+                               "it sends anything",
+                               command);
+    }
+    return f;
+}
+
 // Compares the `invoices export` entries with the voucher list.
 void compare_invoices(Context& ctx, Comparison& out, std::vector<Document>& documents) {
     const auto entries = ctx.state().entries(ledger::k_ledger_kind);
@@ -40,21 +59,15 @@ void compare_invoices(Context& ctx, Comparison& out, std::vector<Document>& docu
         documents.push_back({row.id, row.type, row.status, row.number, row.voucher_date});
     }
     for (const auto& e : entries) {
-        Finding f;
-        f.kind = e.kind;
-        f.key = e.key;
-        f.ledger = e.status;
-        f.id = e.remote_id;
-        f.number = e.remote_number;
-        f.entry = e;
-        if (e.status != "done" || e.remote_id.empty()) {
-            f.result = "pending";
-            f.detail = "sent without a known outcome; invoices export looks it up in lexoffice "
-                       "before it sends anything";
-        } else if (auto it = by_id.find(e.remote_id); it != by_id.end()) {
+        Finding f = finding_of(e, "invoices export");
+        if (f.result == "pending") {
+            out.findings.push_back(std::move(f));
+            continue;
+        }
+        if (auto it = by_id.find(e.remote_id); it != by_id.end()) {
             const auto& row = *it->second;
             f.status = row.status;
-            // Voucher mode records the source number, invoice mode lexoffice's (none for drafts).
+            // Voucher mode records the source number, invoice mode lexoffice's.
             if (!row.number.empty() && row.number != e.remote_number) {
                 f.result = "renumbered";
                 f.detail = fmt::format("recorded as {}, lexoffice shows {}",
@@ -94,18 +107,12 @@ void compare_contacts(Context& ctx, Comparison& out) {
     }
     out.contacts_capped = pages.window_capped();
     for (const auto& e : entries) {
-        Finding f;
-        f.kind = e.kind;
-        f.key = e.key;
-        f.ledger = e.status;
-        f.id = e.remote_id;
-        f.number = e.remote_number;
-        f.entry = e;
-        if (e.status != "done" || e.remote_id.empty()) {
-            f.result = "pending";
-            f.detail = "sent without a known outcome; contacts push looks it up in lexoffice "
-                       "before it sends anything";
-        } else if (auto it = by_id.find(e.remote_id); it != by_id.end()) {
+        Finding f = finding_of(e, "contacts push");
+        if (f.result == "pending") {
+            out.findings.push_back(std::move(f));
+            continue;
+        }
+        if (auto it = by_id.find(e.remote_id); it != by_id.end()) {
             f.result = "ok";
             if (it->second.customer_number) {
                 f.number = std::to_string(*it->second.customer_number);
