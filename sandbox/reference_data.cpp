@@ -1,5 +1,6 @@
 #include "sandbox/reference_data.hpp"
 
+#include <lexsync/countries.hpp>
 #include <sstream>
 #include <vector>
 
@@ -68,21 +69,6 @@ constexpr Country k_countries[] = {
     {"BR", "Brazil", "Brasilien", "thirdPartyCountry"},
     {"MX", "Mexico", "Mexiko", "thirdPartyCountry"},
 };
-
-// Every ISO 3166-1 alpha-2 code plus Kosovo (XK).
-constexpr const char* k_iso_codes =
-    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
-    "BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM "
-    "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS "
-    "GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
-    "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ "
-    "MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM "
-    "PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
-    "SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI "
-    "VN VU WF WS XK YE YT ZA ZM ZW";
-
-// Extended codes for special tax regions.
-constexpr const char* k_extended_codes[] = {"ES_CN", "ES_CE", "ES_ML", "GR_69", "IT_LI", "IT_CI"};
 
 struct Category {
     const char* id;
@@ -244,21 +230,7 @@ const std::string& print_layouts_json() {
 }
 
 bool is_valid_country_code(std::string_view code) {
-    if (code.size() == 2) {
-        const std::string_view all(k_iso_codes);
-        for (std::size_t i = 0; i + 1 < all.size(); i += 3) {
-            if (all.substr(i, 2) == code) {
-                return true;
-            }
-        }
-        return false;
-    }
-    for (const char* ext : k_extended_codes) {
-        if (code == ext) {
-            return true;
-        }
-    }
-    return false;
+    return countries::is_known(code);
 }
 
 } // namespace lexsync::sandbox

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <lexsync/atomic_file.hpp>
 #include <lexsync/contacts.hpp>
+#include <lexsync/countries.hpp>
 #include <lexsync/csv.hpp>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
@@ -24,22 +25,6 @@ std::string trim(std::string_view s) {
     }
     const auto e = s.find_last_not_of(" \t\r\n");
     return std::string(s.substr(b, e - b + 1));
-}
-
-// ISO 3166 alpha-2 in capitals, optionally with lexoffice's region suffix ("ES_CN", "GR_69").
-bool valid_country(const std::string& s) {
-    auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
-    if (s.size() < 2 || !upper(s[0]) || !upper(s[1])) {
-        return false;
-    }
-    if (s.size() == 2) {
-        return true;
-    }
-    if (s[2] != '_' || s.size() < 4 || s.size() > 6) {
-        return false;
-    }
-    return std::all_of(s.begin() + 3, s.end(),
-                       [&](char c) { return upper(c) || (c >= '0' && c <= '9'); });
 }
 
 std::optional<std::int64_t> parse_number(const std::string& s) {
@@ -160,9 +145,15 @@ public:
         }
         if (in.has_address() && in.country.empty()) {
             issue("country", "missing: an address needs a country code such as DE");
-        } else if (!in.country.empty() && !valid_country(in.country)) {
-            issue("country",
-                  fmt::format("'{}' is not an ISO 3166 country code such as DE", in.country));
+        } else if (!in.country.empty() && !countries::is_known(in.country)) {
+            const std::string meant = countries::suggestion(in.country);
+            issue("country", meant.empty()
+                                 ? fmt::format("'{}' is not a country code lexoffice knows (ISO "
+                                               "3166-1 alpha-2 such as DE, or ES_CN, GR_69, …)",
+                                               in.country)
+                                 : fmt::format("'{}' is not a country code lexoffice knows; did "
+                                               "you mean '{}'?",
+                                               in.country, meant));
         }
         if (code_points(in.note) > 1000) {
             issue("note", "longer than 1000 characters");

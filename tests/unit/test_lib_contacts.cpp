@@ -82,9 +82,37 @@ TEST_SUITE("lexsync::contacts") {
         CHECK(std::find(m.begin(), m.end(),
                         f + ":3:4:email: 'broken' is not a valid e-mail address") != m.end());
         CHECK(std::find(m.begin(), m.end(),
-                        f + ":3:5:country: 'de' is not an ISO 3166 country code such as DE") !=
-              m.end());
+                        f + ":3:5:country: 'de' is not a country code lexoffice knows; did you "
+                            "mean 'DE'?") != m.end());
         CHECK(std::find(m.begin(), m.end(), f + ":5:4:email: duplicate of line 4") != m.end());
+    }
+
+    TEST_CASE("country codes are checked against the list lexoffice accepts") {
+        TempDir dir;
+        auto file = dir.write("cc.csv", "role,company_name,city,country\n"
+                                        "customer,A GmbH,London,UK\n"
+                                        "customer,B GmbH,Ort,XX\n"
+                                        "customer,C GmbH,Athen,EL\n"
+                                        "customer,D GmbH,Pristina,XK\n"
+                                        "customer,E GmbH,Las Palmas,ES_CN\n"
+                                        "customer,F GmbH,Ort,ES_XX\n");
+        auto in = read_input(file);
+        REQUIRE_FALSE(in.has_value());
+        const auto m = messages(in.error());
+        const std::string f = file.string();
+        CHECK(m.size() == 4);
+        CHECK(std::find(m.begin(), m.end(),
+                        f + ":2:4:country: 'UK' is not a country code lexoffice knows; did you "
+                            "mean 'GB'?") != m.end());
+        CHECK(std::find(m.begin(), m.end(),
+                        f + ":3:4:country: 'XX' is not a country code lexoffice knows (ISO "
+                            "3166-1 alpha-2 such as DE, or ES_CN, GR_69, …)") != m.end());
+        CHECK(std::find(m.begin(), m.end(),
+                        f + ":4:4:country: 'EL' is not a country code lexoffice knows; did you "
+                            "mean 'GR'?") != m.end());
+        CHECK(std::find_if(m.begin(), m.end(), [&](const std::string& s) {
+                  return s.rfind(f + ":7:4:country: 'ES_XX'", 0) == 0;
+              }) != m.end());
     }
 
     TEST_CASE("unknown columns are refused at the header") {
