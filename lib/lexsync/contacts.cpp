@@ -7,6 +7,7 @@
 #include <lexsync/csv.hpp>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
+#include <span>
 #include <sstream>
 
 namespace lexsync::contacts {
@@ -43,6 +44,52 @@ std::optional<bool> parse_bool(const std::string& s) {
         return false;
     }
     return std::nullopt;
+}
+
+// The e-mail and phone columns with the lexoffice category each one fills.
+struct ListColumn {
+    const char* column;
+    const char* category;
+    std::string ContactInput::*value;
+};
+constexpr ListColumn k_email_columns[] = {
+    {"email", "business", &ContactInput::email},
+    {"email_office", "office", &ContactInput::email_office},
+    {"email_private", "private", &ContactInput::email_private},
+    {"email_other", "other", &ContactInput::email_other},
+};
+constexpr ListColumn k_phone_columns[] = {
+    {"phone", "business", &ContactInput::phone},
+    {"phone_office", "office", &ContactInput::phone_office},
+    {"mobile", "mobile", &ContactInput::mobile},
+    {"phone_private", "private", &ContactInput::phone_private},
+    {"fax", "fax", &ContactInput::fax},
+    {"phone_other", "other", &ContactInput::phone_other},
+};
+
+// One address of a row as lexoffice names its parts, in the order of the API reference.
+using AddressParts = std::vector<std::pair<const char*, const std::string*>>;
+AddressParts billing_parts(const ContactInput& in) {
+    return {{"supplement", &in.supplement},
+            {"street", &in.street},
+            {"zip", &in.zip},
+            {"city", &in.city},
+            {"countryCode", &in.country}};
+}
+AddressParts shipping_parts(const ContactInput& in) {
+    return {{"supplement", &in.shipping_supplement},
+            {"street", &in.shipping_street},
+            {"zip", &in.shipping_zip},
+            {"city", &in.shipping_city},
+            {"countryCode", &in.shipping_country}};
+}
+
+// lexoffice has no region field: the region goes after the city ("Springfield, IL").
+std::string with_region(const std::string& city, const std::string& region) {
+    if (region.empty()) {
+        return city;
+    }
+    return city.empty() ? region : city + ", " + region;
 }
 
 // Fills one ContactInput from named cells, reporting problems into `issues`.
@@ -117,14 +164,24 @@ public:
         in.salutation = get("salutation");
         in.first_name = get("first_name");
         in.last_name = get("last_name");
-        in.email = get("email");
-        in.phone = get("phone");
-        in.mobile = get("mobile");
+        in.person_email = get("person_email");
+        in.person_phone = get("person_phone");
+        for (const auto& c : k_email_columns) {
+            in.*c.value = get(c.column);
+        }
+        for (const auto& c : k_phone_columns) {
+            in.*c.value = get(c.column);
+        }
         in.street = get("street");
         in.supplement = get("supplement");
         in.zip = get("zip");
-        in.city = get("city");
+        in.city = with_region(get("city"), get("region"));
         in.country = get("country");
+        in.shipping_street = get("shipping_street");
+        in.shipping_supplement = get("shipping_supplement");
+        in.shipping_zip = get("shipping_zip");
+        in.shipping_city = with_region(get("shipping_city"), get("shipping_region"));
+        in.shipping_country = get("shipping_country");
         in.note = get("note");
         in.buyer_reference = get("buyer_reference");
         in.vendor_number_at_customer = get("vendor_number_at_customer");
@@ -140,29 +197,51 @@ public:
                                          : "allow_tax_free_invoices",
                   "only companies have tax numbers (set company_name)");
         }
-        if (!in.email.empty() && !is_valid_email(in.email)) {
-            issue("email", fmt::format("'{}' is not a valid e-mail address", in.email));
+        std::vector<std::pair<const char*, const std::string*>> emails = {
+            {"person_email", &in.person_email}};
+        for (const auto& c : k_email_columns) {
+            emails.emplace_back(c.column, &(in.*c.value));
         }
-        if (in.has_address() && in.country.empty()) {
-            issue("country", "missing: an address needs a country code such as DE");
-        } else if (!in.country.empty() && !countries::is_known(in.country)) {
-            const std::string meant = countries::suggestion(in.country);
-            issue("country", meant.empty()
+        for (const auto& [field, v] : emails) {
+            if (!v->empty() && !is_valid_email(*v)) {
+                issue(field, fmt::format("'{}' is not a valid e-mail address", *v));
+            }
+        }
+        for (const char* field : {"person_email", "person_phone"}) {
+            if (get(field).empty()) {
+                continue;
+            }
+            if (!in.is_company()) {
+                issue(field, "only a company's contact person has this (a person's own e-mail "
+                             "and phone go in email and phone)");
+            } else if (in.last_name.empty()) {
+                issue(field, "the contact person needs a last_name");
+            }
+        }
+        auto check_country = [&](const char* field, const std::string& code, bool needed) {
+            if (needed && code.empty()) {
+                issue(field, "missing: an address needs a country code such as DE");
+            } else if (!code.empty() && !countries::is_known(code)) {
+                const std::string meant = countries::suggestion(code);
+                issue(field, meant.empty()
                                  ? fmt::format("'{}' is not a country code lexoffice knows (ISO "
                                                "3166-1 alpha-2 such as DE, or ES_CN, GR_69, …)",
-                                               in.country)
+                                               code)
                                  : fmt::format("'{}' is not a country code lexoffice knows; did "
                                                "you mean '{}'?",
-                                               in.country, meant));
-        }
+                                               code, meant));
+            }
+        };
+        check_country("country", in.country, in.has_address());
+        check_country("shipping_country", in.shipping_country, in.has_shipping_address());
         if (code_points(in.note) > 1000) {
             issue("note", "longer than 1000 characters");
         }
         if (code_points(in.salutation) > 25) {
             issue("salutation", "longer than 25 characters");
         }
-        for (const auto* f :
-             {&in.company_name, &in.last_name, &in.first_name, &in.street, &in.city}) {
+        for (const auto* f : {&in.company_name, &in.last_name, &in.first_name, &in.street, &in.city,
+                              &in.shipping_street, &in.shipping_city}) {
             if (code_points(*f) > 255) {
                 issue("name", "longer than 255 characters");
             }
@@ -391,11 +470,13 @@ bool contains_email(const json::Value& contact, const std::string& email) {
     return false;
 }
 
-bool contains_phone(const json::Value& contact, const char* category, const std::string& phone) {
-    if (const auto* list = json::find(contact, std::string("phoneNumbers.") + category);
-        list && list->IsArray()) {
+// Whether the list at `path` ("phoneNumbers.fax") holds `value` (e-mails compare normalised).
+bool list_contains(const json::Value& contact, const std::string& path, const std::string& value,
+                   bool is_email) {
+    const std::string want = is_email ? normalize(value) : value;
+    if (const auto* list = json::find(contact, path); list && list->IsArray()) {
         for (const auto& e : list->GetArray()) {
-            if (e.IsString() && e.GetString() == phone) {
+            if (e.IsString() && (is_email ? normalize(e.GetString()) : e.GetString()) == want) {
                 return true;
             }
         }
@@ -501,14 +582,37 @@ const std::vector<table::Column>& input_columns() {
         {"salutation", {"Anrede"}},
         {"first_name", {"Vorname", "Given Name"}},
         {"last_name", {"Nachname", "Familienname", "Surname", "Family Name"}},
-        {"email", {"E-Mail", "E-Mail-Adresse", "Mail", "Email Address"}},
-        {"phone", {"Telefon", "Telefonnummer", "Tel.", "Phone Number"}},
-        {"mobile", {"Mobil", "Mobilnummer", "Handy", "Mobile Phone"}},
+        {"person_email",
+         {"E-Mail Ansprechpartner", "Ansprechpartner E-Mail", "Contact Person Email"}},
+        {"person_phone",
+         {"Telefon Ansprechpartner", "Ansprechpartner Telefon", "Contact Person Phone"}},
+        {"email",
+         {"E-Mail", "E-Mail-Adresse", "Mail", "Email Address", "E-Mail geschäftlich",
+          "email_business"}},
+        {"email_office", {"E-Mail Büro", "Office Email"}},
+        {"email_private", {"E-Mail privat", "Private E-Mail", "Private Email"}},
+        {"email_other", {"E-Mail sonstige", "Weitere E-Mail", "Other Email"}},
+        {"phone",
+         {"Telefon", "Telefonnummer", "Tel.", "Phone Number", "Telefon geschäftlich",
+          "phone_business"}},
+        {"phone_office", {"Telefon Büro", "Office Phone"}},
+        {"mobile", {"Mobil", "Mobilnummer", "Handy", "Mobile Phone", "phone_mobile"}},
+        {"phone_private", {"Telefon privat", "Private Phone"}},
+        {"fax", {"Fax", "Telefax", "Faxnummer", "Fax Number"}},
+        {"phone_other", {"Telefon sonstige", "Weitere Telefonnummer", "Other Phone"}},
         {"street", {"Straße", "Strasse", "Straße und Hausnummer", "Address"}},
         {"supplement", {"Adresszusatz", "Zusatz"}},
         {"zip", {"PLZ", "Postleitzahl", "Postal Code", "Postcode", "Zip Code"}},
         {"city", {"Ort", "Stadt"}},
+        {"region", {"Bundesstaat", "Bundesland", "Provinz", "State", "Province"}},
         {"country", {"Land", "Ländercode", "Country Code"}},
+        {"shipping_street", {"Lieferadresse Straße", "Lieferadresse Strasse", "Shipping Address"}},
+        {"shipping_supplement", {"Lieferadresse Zusatz", "Lieferadresse Adresszusatz"}},
+        {"shipping_zip", {"Lieferadresse PLZ", "Shipping Postal Code", "Shipping Zip Code"}},
+        {"shipping_city", {"Lieferadresse Ort", "Lieferadresse Stadt"}},
+        {"shipping_region",
+         {"Lieferadresse Bundesstaat", "Lieferadresse Bundesland", "Shipping State"}},
+        {"shipping_country", {"Lieferadresse Land", "Lieferadresse Ländercode"}},
         {"note", {"Notiz", "Bemerkung", "Anmerkung"}},
         {"buyer_reference", {"Leitweg-ID", "Käuferreferenz"}},
         {"vendor_number_at_customer", {"Lieferantennummer beim Kunden"}},
@@ -692,6 +796,12 @@ std::string create_body(const ContactInput& in) {
             }
             person.AddMember("lastName", json::str(in.last_name, a), a);
             person.AddMember("primary", true, a);
+            if (!in.person_email.empty()) {
+                person.AddMember("emailAddress", json::str(in.person_email, a), a);
+            }
+            if (!in.person_phone.empty()) {
+                person.AddMember("phoneNumber", json::str(in.person_phone, a), a);
+            }
             json::Value persons(rapidjson::kArrayType);
             persons.PushBack(person, a);
             company.AddMember("contactPersons", persons, a);
@@ -708,22 +818,25 @@ std::string create_body(const ContactInput& in) {
         person.AddMember("lastName", json::str(in.last_name, a), a);
         d.AddMember("person", person, a);
     }
-    if (in.has_address()) {
-        json::Value addr(rapidjson::kObjectType);
-        const std::pair<const char*, const std::string*> fields[] = {{"supplement", &in.supplement},
-                                                                     {"street", &in.street},
-                                                                     {"zip", &in.zip},
-                                                                     {"city", &in.city},
-                                                                     {"countryCode", &in.country}};
-        for (const auto& [k, v] : fields) {
-            if (!v->empty()) {
-                addr.AddMember(rapidjson::StringRef(k), json::str(*v, a), a);
-            }
-        }
-        json::Value billing(rapidjson::kArrayType);
-        billing.PushBack(addr, a);
+    if (in.has_address() || in.has_shipping_address()) {
         json::Value addresses(rapidjson::kObjectType);
-        addresses.AddMember("billing", billing, a);
+        auto add = [&](const char* kind, const AddressParts& parts) {
+            json::Value addr(rapidjson::kObjectType);
+            for (const auto& [k, v] : parts) {
+                if (!v->empty()) {
+                    addr.AddMember(rapidjson::StringRef(k), json::str(*v, a), a);
+                }
+            }
+            json::Value list(rapidjson::kArrayType);
+            list.PushBack(addr, a);
+            addresses.AddMember(rapidjson::StringRef(kind), list, a);
+        };
+        if (in.has_address()) {
+            add("billing", billing_parts(in));
+        }
+        if (in.has_shipping_address()) {
+            add("shipping", shipping_parts(in));
+        }
         d.AddMember("addresses", addresses, a);
     }
     if (!in.buyer_reference.empty()) {
@@ -732,20 +845,18 @@ std::string create_body(const ContactInput& in) {
         x.AddMember("vendorNumberAtCustomer", json::str(in.vendor_number_at_customer, a), a);
         d.AddMember("xRechnung", x, a);
     }
-    if (!in.email.empty()) {
-        json::Value emails(rapidjson::kObjectType);
-        emails.AddMember("business", string_list(in.email, a), a);
-        d.AddMember("emailAddresses", emails, a);
-    }
-    if (!in.phone.empty() || !in.mobile.empty()) {
-        json::Value phones(rapidjson::kObjectType);
-        if (!in.phone.empty()) {
-            phones.AddMember("business", string_list(in.phone, a), a);
+    for (auto [name, columns] :
+         {std::pair{"emailAddresses", std::span<const ListColumn>(k_email_columns)},
+          std::pair{"phoneNumbers", std::span<const ListColumn>(k_phone_columns)}}) {
+        json::Value lists(rapidjson::kObjectType);
+        for (const auto& c : columns) {
+            if (!(in.*c.value).empty()) {
+                lists.AddMember(rapidjson::StringRef(c.category), string_list(in.*c.value, a), a);
+            }
         }
-        if (!in.mobile.empty()) {
-            phones.AddMember("mobile", string_list(in.mobile, a), a);
+        if (!lists.ObjectEmpty()) {
+            d.AddMember(rapidjson::StringRef(name), lists, a);
         }
-        d.AddMember("phoneNumbers", phones, a);
     }
     if (!in.note.empty()) {
         d.AddMember("note", json::str(in.note, a), a);
@@ -803,6 +914,12 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
             if (set_if_differs(p, "lastName", in.last_name, a)) {
                 changed.emplace_back("last_name");
             }
+            if (set_if_differs(p, "emailAddress", in.person_email, a)) {
+                changed.emplace_back("person_email");
+            }
+            if (set_if_differs(p, "phoneNumber", in.person_phone, a)) {
+                changed.emplace_back("person_phone");
+            }
         }
     } else {
         auto& person = json::ensure_object(c, "person", a);
@@ -816,28 +933,29 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
             changed.emplace_back("last_name");
         }
     }
-    if (in.has_address()) {
+    auto merge_address = [&](const char* kind, const AddressParts& parts, const char* field) {
         auto& addresses = json::ensure_object(c, "addresses", a);
-        if (!addresses.HasMember("billing") || !addresses["billing"].IsArray()) {
-            json::set(addresses, "billing", json::Value(rapidjson::kArrayType), a);
+        if (!addresses.HasMember(kind) || !addresses[kind].IsArray()) {
+            json::set(addresses, kind, json::Value(rapidjson::kArrayType), a);
         }
-        auto& billing = addresses["billing"];
-        if (billing.Empty()) {
-            billing.PushBack(json::Value(rapidjson::kObjectType), a);
+        auto& list = addresses[kind];
+        if (list.Empty()) {
+            list.PushBack(json::Value(rapidjson::kObjectType), a);
         }
-        auto& addr = billing[0];
-        const std::pair<const char*, const std::string*> fields[] = {{"supplement", &in.supplement},
-                                                                     {"street", &in.street},
-                                                                     {"zip", &in.zip},
-                                                                     {"city", &in.city},
-                                                                     {"countryCode", &in.country}};
+        auto& addr = list[0];
         bool any = false;
-        for (const auto& [k, v] : fields) {
+        for (const auto& [k, v] : parts) {
             any = set_if_differs(addr, k, *v, a) || any;
         }
         if (any) {
-            changed.emplace_back("address");
+            changed.emplace_back(field);
         }
+    };
+    if (in.has_address()) {
+        merge_address("billing", billing_parts(in), "address");
+    }
+    if (in.has_shipping_address()) {
+        merge_address("shipping", shipping_parts(in), "shipping_address");
     }
     if (!in.buyer_reference.empty()) {
         auto& x = json::ensure_object(c, "xRechnung", a);
@@ -847,20 +965,25 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
             changed.emplace_back("buyer_reference");
         }
     }
+    // The business e-mail counts as present in any category; the other kinds in their own.
     if (!in.email.empty() && !contains_email(c, in.email)) {
         auto& emails = json::ensure_object(c, "emailAddresses", a);
         json::set(emails, "business", string_list(in.email, a), a);
         changed.emplace_back("email");
     }
-    if (!in.phone.empty() && !contains_phone(c, "business", in.phone)) {
-        auto& phones = json::ensure_object(c, "phoneNumbers", a);
-        json::set(phones, "business", string_list(in.phone, a), a);
-        changed.emplace_back("phone");
-    }
-    if (!in.mobile.empty() && !contains_phone(c, "mobile", in.mobile)) {
-        auto& phones = json::ensure_object(c, "phoneNumbers", a);
-        json::set(phones, "mobile", string_list(in.mobile, a), a);
-        changed.emplace_back("mobile");
+    for (auto [name, columns, is_email] :
+         {std::tuple{"emailAddresses", std::span<const ListColumn>(k_email_columns), true},
+          std::tuple{"phoneNumbers", std::span<const ListColumn>(k_phone_columns), false}}) {
+        for (const auto& col : columns) {
+            const std::string& v = in.*col.value;
+            if (v.empty() || (is_email && std::string_view(col.column) == "email") ||
+                list_contains(c, std::string(name) + "." + col.category, v, is_email)) {
+                continue;
+            }
+            auto& lists = json::ensure_object(c, name, a);
+            json::set(lists, col.category, string_list(v, a), a);
+            changed.emplace_back(col.column);
+        }
     }
     if (set_if_differs(c, "note", in.note, a)) {
         changed.emplace_back("note");

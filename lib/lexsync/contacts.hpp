@@ -31,14 +31,30 @@ inline const std::vector<std::string> k_input_fields = {"ref",
                                                         "salutation",
                                                         "first_name",
                                                         "last_name",
+                                                        "person_email",
+                                                        "person_phone",
                                                         "email",
+                                                        "email_office",
+                                                        "email_private",
+                                                        "email_other",
                                                         "phone",
+                                                        "phone_office",
                                                         "mobile",
+                                                        "phone_private",
+                                                        "fax",
+                                                        "phone_other",
                                                         "street",
                                                         "supplement",
                                                         "zip",
                                                         "city",
+                                                        "region",
                                                         "country",
+                                                        "shipping_street",
+                                                        "shipping_supplement",
+                                                        "shipping_zip",
+                                                        "shipping_city",
+                                                        "shipping_region",
+                                                        "shipping_country",
                                                         "note",
                                                         "buyer_reference",
                                                         "vendor_number_at_customer"};
@@ -62,14 +78,31 @@ struct ContactInput {
     std::string salutation;
     std::string first_name;
     std::string last_name;
-    std::string email;
-    std::string phone;
-    std::string mobile;
+    std::string person_email; // the company's contact person's own e-mail and phone
+    std::string person_phone;
+    std::string email;         // emailAddresses.business
+    std::string email_office;  // emailAddresses.office
+    std::string email_private; // emailAddresses.private
+    std::string email_other;   // emailAddresses.other
+    std::string phone;         // phoneNumbers.business
+    std::string phone_office;  // phoneNumbers.office
+    std::string mobile;        // phoneNumbers.mobile
+    std::string phone_private; // phoneNumbers.private
+    std::string fax;           // phoneNumbers.fax
+    std::string phone_other;   // phoneNumbers.other
+    // The billing address. lexoffice has no region: a region (US state, province) is appended to
+    // the city ("Springfield, IL") when the row is read.
     std::string street;
     std::string supplement;
     std::string zip;
     std::string city;
     std::string country;
+    // The shipping address (addresses.shipping), the same way.
+    std::string shipping_street;
+    std::string shipping_supplement;
+    std::string shipping_zip;
+    std::string shipping_city;
+    std::string shipping_country;
     std::string note;
     std::string buyer_reference;
     std::string vendor_number_at_customer;
@@ -78,6 +111,10 @@ struct ContactInput {
     bool has_address() const {
         return !street.empty() || !zip.empty() || !city.empty() || !country.empty() ||
                !supplement.empty();
+    }
+    bool has_shipping_address() const {
+        return !shipping_street.empty() || !shipping_zip.empty() || !shipping_city.empty() ||
+               !shipping_country.empty() || !shipping_supplement.empty();
     }
     // The name lexoffice shows: company name, or "first last" for a person.
     std::string display_name() const;

@@ -154,6 +154,94 @@ TEST_SUITE("lexsync::contacts") {
         CHECK_FALSE(d.HasMember("person"));
     }
 
+    TEST_CASE("contact person, e-mail and phone kinds, shipping address and region columns") {
+        TempDir dir;
+        // German headers (aliases) in CSV, the documented keys in JSON: the same row.
+        auto csv = dir.write(
+            "de.csv",
+            "Rolle;Firma;Nachname;E-Mail Ansprechpartner;Telefon Ansprechpartner;E-Mail privat;"
+            "E-Mail Büro;E-Mail sonstige;Telefon Büro;Telefon privat;Fax;Telefon sonstige;Ort;"
+            "Bundesstaat;Land;Lieferadresse Straße;Lieferadresse Zusatz;Lieferadresse PLZ;"
+            "Lieferadresse Ort;Lieferadresse Bundesstaat;Lieferadresse Land\n"
+            "Kunde;Acme Inc.;Doe;john@acme.example;+1 1;p@example.org;o@acme.example;"
+            "x@acme.example;+1 2;+1 3;+1 4;+1 5;Springfield;IL;US;9 Dock Rd;Gate 2;60601;Chicago;"
+            "IL;US\n");
+        auto json_file =
+            dir.write("en.json",
+                      R"([{"role":"customer","company_name":"Acme Inc.","last_name":"Doe",
+                 "person_email":"john@acme.example","person_phone":"+1 1",
+                 "email_private":"p@example.org","email_office":"o@acme.example",
+                 "email_other":"x@acme.example","phone_office":"+1 2","phone_private":"+1 3",
+                 "fax":"+1 4","phone_other":"+1 5","city":"Springfield","region":"IL",
+                 "country":"US","shipping_street":"9 Dock Rd","shipping_supplement":"Gate 2",
+                 "shipping_zip":"60601","shipping_city":"Chicago","shipping_region":"IL",
+                 "shipping_country":"US"}])");
+        for (const auto& file : {csv, json_file}) {
+            CAPTURE(file);
+            auto in = read_input(file);
+            REQUIRE(in.has_value());
+            REQUIRE(in->rows.size() == 1);
+            const auto& r = in->rows[0];
+            CHECK(r.city == "Springfield, IL");
+            CHECK(r.shipping_city == "Chicago, IL");
+            auto d = parse(create_body(r));
+            const auto& p = d["company"]["contactPersons"][0];
+            CHECK(json::get_string(p, "emailAddress") == "john@acme.example");
+            CHECK(json::get_string(p, "phoneNumber") == "+1 1");
+            CHECK_FALSE(d["emailAddresses"].HasMember("business"));
+            CHECK(std::string(d["emailAddresses"]["private"][0].GetString()) == "p@example.org");
+            CHECK(std::string(d["emailAddresses"]["office"][0].GetString()) == "o@acme.example");
+            CHECK(std::string(d["emailAddresses"]["other"][0].GetString()) == "x@acme.example");
+            CHECK(std::string(d["phoneNumbers"]["office"][0].GetString()) == "+1 2");
+            CHECK(std::string(d["phoneNumbers"]["private"][0].GetString()) == "+1 3");
+            CHECK(std::string(d["phoneNumbers"]["fax"][0].GetString()) == "+1 4");
+            CHECK(std::string(d["phoneNumbers"]["other"][0].GetString()) == "+1 5");
+            CHECK(json::get_string(d["addresses"]["billing"][0], "city") == "Springfield, IL");
+            const auto& ship = d["addresses"]["shipping"][0];
+            CHECK(json::get_string(ship, "street") == "9 Dock Rd");
+            CHECK(json::get_string(ship, "supplement") == "Gate 2");
+            CHECK(json::get_string(ship, "zip") == "60601");
+            CHECK(json::get_string(ship, "city") == "Chicago, IL");
+            CHECK(json::get_string(ship, "countryCode") == "US");
+            // What was created merges back without a change; a new fax number is one change.
+            auto stored = parse(create_body(r));
+            CHECK(merge_into(stored, r).empty());
+            auto changed_row = r;
+            changed_row.fax = "+1 9";
+            CHECK(merge_into(stored, changed_row) == std::vector<std::string>{"fax"});
+            CHECK(std::string(stored["phoneNumbers"]["fax"][0].GetString()) == "+1 9");
+        }
+    }
+
+    TEST_CASE("the new columns are validated like the old ones") {
+        TempDir dir;
+        auto file = dir.write("bad.csv",
+                              "role,company_name,first_name,last_name,person_email,email_private,"
+                              "shipping_city,shipping_country\n"
+                              "customer,A GmbH,,,a@a.example,,,\n"
+                              "customer,,Jo,Weber,jo@example.org,,,\n"
+                              "customer,B GmbH,,Muster,b@b..de,max@beispiel..de,,\n"
+                              "customer,C GmbH,,,,,London,\n"
+                              "customer,D GmbH,,,,,London,UK\n");
+        auto in = read_input(file);
+        REQUIRE_FALSE(in.has_value());
+        const auto m = messages(in.error());
+        const std::string f = file.string();
+        auto has = [&](const std::string& prefix) {
+            return std::find_if(m.begin(), m.end(), [&](const std::string& s) {
+                       return s.rfind(f + prefix, 0) == 0;
+                   }) != m.end();
+        };
+        CHECK(has(":2:5:person_email: the contact person needs a last_name"));
+        CHECK(has(":3:5:person_email: only a company's contact person"));
+        CHECK(has(":4:5:person_email: 'b@b..de' is not a valid e-mail address"));
+        CHECK(has(":4:6:email_private: 'max@beispiel..de' is not a valid e-mail address"));
+        CHECK(has(":5:8:shipping_country: missing"));
+        CHECK(has(":6:8:shipping_country: 'UK' is not a country code lexoffice knows; did you "
+                  "mean 'GB'?"));
+        CHECK(m.size() == 6);
+    }
+
     TEST_CASE("merging an input that lexoffice already reflects changes nothing") {
         auto c = parse(R"({"id":"1","version":3,"roles":{"customer":{"number":10001}},
             "company":{"name":"A GmbH","contactPersons":[{"lastName":"Muster","primary":true}]},
