@@ -54,6 +54,7 @@ struct Outcome {
     bool lost_answer = false;      // sent, answer lost: looked up again before the run ends
     bool deferred = false;         // a credit note waiting for its invoice's lost answer
     bool needs_number = false;     // invoice mode: lexoffice's number is read after the run
+    bool contact_lost = false;     // its new customer's answer was lost: reconciled, then sent
 };
 
 // A contact as the export needs it.
@@ -460,6 +461,42 @@ public:
         }
     }
 
+    // The contacts ledger entries of the customers whose creation answer was lost.
+    std::vector<LedgerEntry> lost_contacts() {
+        std::vector<LedgerEntry> out;
+        for (const auto& [key, lost] : m_contacts_lost) {
+            if (auto e = m_ctx.state().get(k_contact_kind, lost.ledger_key)) {
+                out.push_back(std::move(*e));
+            }
+        }
+        return out;
+    }
+
+    // Asks lexoffice for the customers whose creation answer was lost (call once their requests
+    // cannot be running any more): one that arrived is recorded, one that did not is forgotten
+    // so that its invoices create it. Throws when lexoffice could not be asked.
+    void reconcile_contacts() {
+        auto& state = m_ctx.state();
+        for (const auto& [key, lost] : m_contacts_lost) {
+            lookup(lost.customer);
+            auto found = m_contacts.find(key);
+            if (found == m_contacts.end()) {
+                state.forget(k_contact_kind, lost.ledger_key);
+                continue;
+            }
+            auto e = state.get(k_contact_kind, lost.ledger_key);
+            LedgerEntry done = e.value_or(LedgerEntry{});
+            done.kind = k_contact_kind;
+            done.key = lost.ledger_key;
+            done.status = "done";
+            done.remote_id = found->second.id;
+            done.remote_version = 1;
+            state.mark_done(done);
+            ++m_contacts_created;
+        }
+        m_contacts_lost.clear();
+    }
+
     bool stopped() const { return m_stopped; }
     const ApiError& stop_error() const { return m_stop_error; }
     long contacts_created() const { return m_contacts_created; }
@@ -528,6 +565,13 @@ private:
         if (auto it = m_contacts.find(key); it != m_contacts.end()) {
             return it->second.id;
         }
+        if (m_contacts_lost.count(key)) {
+            out.action = "unknown";
+            out.problem = true;
+            out.contact_lost = true;
+            out.detail = "waits for its new customer, whose answer was lost";
+            return std::nullopt;
+        }
         contacts::ContactInput in;
         in.customer = true;
         in.company_name = inv.customer.name;
@@ -554,10 +598,17 @@ private:
         if (post) {
             id = json::get_string(*post, "id").value_or("");
         } else if (post.error().maybe_executed) {
-            lookup(inv.customer);
-            if (auto it = m_contacts.find(key); it != m_contacts.end()) {
-                id = it->second.id;
-            }
+            // The customer may exist now, and the request may still be running: it is never
+            // sent twice. Its invoices wait; before the run ends, once the request cannot be
+            // running any more, lexoffice is asked (reconcile_contacts()).
+            m_contacts_lost.emplace(key, LostContact{inv.customer, ckey});
+            out.action = "unknown";
+            out.problem = true;
+            out.contact_lost = true;
+            out.detail = post.error().describe() +
+                         "; the answer creating the customer was lost, lexoffice is asked before "
+                         "it is created again";
+            return std::nullopt;
         }
         if (id.empty()) {
             if (!post && stops_run(post.error())) {
@@ -955,6 +1006,12 @@ private:
         Date date;
     };
     std::vector<Unnumbered> m_unnumbered;
+    // Customers whose creation answer was lost, by reference key (see contact_for()).
+    struct LostContact {
+        Customer customer;
+        std::string ledger_key;
+    };
+    std::map<std::string, LostContact> m_contacts_lost;
     std::string m_category_id;
     std::map<std::string, std::string> m_categories; // name or id → id
     std::map<std::string, std::string> m_category_errors;
@@ -1481,26 +1538,41 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             invs.push_back(chosen[i]);
             pending.push_back(std::move(*e));
         }
-        if (lost.empty()) {
+        std::vector<std::size_t> waiting; // for a customer whose creation answer was lost
+        for (std::size_t i : order) {
+            if (outcomes[i].contact_lost) {
+                waiting.push_back(i);
+            }
+        }
+        for (auto& e : exporter.lost_contacts()) {
+            pending.push_back(std::move(e));
+        }
+        if (lost.empty() && waiting.empty()) {
             break;
         }
         const auto left = settled_at(pending, request_timeout) - ctx.clock.now();
+        const std::size_t n_lost = lost.size() + (pending.size() - invs.size());
         ctx.info(fmt::format("invoices export: {} answer{} lost; looking {} up in lexoffice{}",
-                             lost.size(), lost.size() == 1 ? "" : "s",
-                             lost.size() == 1 ? "it" : "them",
+                             n_lost, n_lost == 1 ? "" : "s", n_lost == 1 ? "it" : "them",
                              left > Clock::duration::zero()
                                  ? fmt::format(" in {} s, once no request can still be running",
                                                chr::ceil<chr::seconds>(left).count())
                                  : std::string()));
         wait_until_settled(ctx.clock, pending, request_timeout);
         try {
-            exporter.look_up(invs);
+            exporter.reconcile_contacts();
+            if (!invs.empty()) {
+                exporter.look_up(invs);
+            }
         } catch (const Error& e) {
             ctx.warn(
                 fmt::format("could not look the lost answers up: {}; the next run does", e.what()));
             break;
         }
         for (std::size_t i : lost) {
+            outcomes[i] = exporter.process(*chosen[i], run_id);
+        }
+        for (std::size_t i : waiting) {
             outcomes[i] = exporter.process(*chosen[i], run_id);
         }
         for (std::size_t i : order) {

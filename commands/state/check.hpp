@@ -9,7 +9,7 @@
 //             date, in date windows below the API's 10,000-result cap).
 //   contact   `contacts push` entries: the contact list.
 // Each entry is `ok` (lexoffice holds its document), `renumbered` (held, with another voucher
-// number than recorded, e.g. a draft finalised since), `missing` (lexoffice no longer holds it:
+// number than recorded), `missing` (lexoffice no longer holds it:
 // the next run would skip an item that is not there), `pending` (sent without a known outcome:
 // the next run of its command looks it up) or `unsure` (the listing could not be complete).
 // Other ledger kinds (receipts, transactions, hints) are looked up by their own commands before

@@ -598,6 +598,81 @@ TEST_SUITE("lexsync invoices export") {
         CHECK(e->remote_id == k_contact);
     }
 
+    TEST_CASE("--create-contacts: a lost answer for a new customer is reconciled, not fatal") {
+        Harness h;
+        const auto file = h.write(
+            "m.csv", std::string("number,date,customer_email,name,street,zip,city,country,item,"
+                                 "quantity,unit,net_price,tax_rate\n") +
+                         "RE-1,2026-03-02,neu@kunde.example,Neukunde GmbH,Weg 1,10115,Berlin,DE,"
+                         "A,1,Pauschal,100,19\n"
+                         "RE-2,2026-03-03,neu@kunde.example,Neukunde GmbH,Weg 1,10115,Berlin,DE,"
+                         "B,1,Pauschal,50,19\n");
+        const std::string by_email = "/v1/contacts?email=neu%40kunde.example";
+        h.fake.add(Method::get, by_email, 200, R"({"content":[],"totalElements":0,"last":true})");
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-03"), 200, k_empty_list);
+        // The customer is created, but the answer is lost; RE-2 (same customer) waits.
+        h.fake.add_error(Method::post, "/v1/contacts", lexsync::http::TransportError::Kind::receive,
+                         "connection reset");
+        // Once the request cannot be running any more: lexoffice has it.
+        h.fake.add(Method::get, by_email, 200,
+                   fmt::format(R"({{"content":[{{"id":"{}","version":1,"roles":{{"customer":{{}}}},
+"company":{{"name":"Neukunde GmbH"}},"emailAddresses":{{"business":["neu@kunde.example"]}}}}],
+"totalElements":1,"last":true}})",
+                               k_contact));
+        h.fake.add(Method::post, "/v1/invoices", 201,
+                   fmt::format(R"({{"id":"{}","version":1}})", k_invoice_id));
+        h.fake.add(Method::post, "/v1/invoices", 201,
+                   fmt::format(R"({{"id":"{}","version":1}})", k_other_id));
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-03"), 200,
+                   numbered({{k_invoice_id, "invoice", "RE0001", "draft", "2026-03-02"},
+                             {k_other_id, "invoice", "RE0002", "draft", "2026-03-03"}}));
+        auto o = h.run("invoices export " + file.string() + " --create-contacts");
+        REQUIRE_MESSAGE(o.code == 0, o.err);
+        h.fake.verify();
+        CHECK(h.posts() == 3); // the customer once, both invoices
+        CHECK(h.clock.total_slept() >= std::chrono::seconds(60));
+        using lexsync::json::get_string;
+        CHECK(get_string(o.doc[0], "action") == "created");
+        CHECK(get_string(o.doc[1], "action") == "created");
+        for (const auto& r : h.fake.requests()) {
+            if (r.method == Method::post && r.url.find("/v1/invoices") != std::string::npos) {
+                CHECK(r.body.find(k_contact) != std::string::npos);
+            }
+        }
+        auto st = h.state();
+        auto e = st.get("contact", "email:neu@kunde.example");
+        REQUIRE(e);
+        CHECK(e->status == "done");
+        CHECK(e->remote_id == k_contact);
+    }
+
+    TEST_CASE("--create-contacts: a customer whose lost request never arrived is created then") {
+        Harness h;
+        const auto file = h.write(
+            "m.csv", std::string("number,date,customer_email,name,street,zip,city,country,item,"
+                                 "quantity,unit,net_price,tax_rate\n") +
+                         "RE-1,2026-03-02,neu@kunde.example,Neukunde GmbH,Weg 1,10115,Berlin,DE,"
+                         "A,1,Pauschal,100,19\n");
+        const std::string by_email = "/v1/contacts?email=neu%40kunde.example";
+        const char* none = R"({"content":[],"totalElements":0,"last":true})";
+        h.fake.add(Method::get, by_email, 200, none);
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-02"), 200, k_empty_list);
+        h.fake.add(Method::post, "/v1/contacts", 504, R"({"message":"Gateway Timeout"})");
+        h.fake.add(Method::get, by_email, 200, none); // it never arrived
+        h.fake.add(Method::post, "/v1/contacts", 201,
+                   fmt::format(R"({{"id":"{}","version":1}})", k_contact));
+        h.fake.add(Method::post, "/v1/invoices", 201,
+                   fmt::format(R"({{"id":"{}","version":1}})", k_invoice_id));
+        h.fake.add(Method::get, list_of(false, "2026-03-02", "2026-03-02"), 200,
+                   numbered({{k_invoice_id, "invoice", "RE0001", "draft", "2026-03-02"}}));
+        auto o = h.run("invoices export " + file.string() + " --create-contacts");
+        REQUIRE_MESSAGE(o.code == 0, o.err);
+        h.fake.verify();
+        CHECK(h.posts() == 3);
+        CHECK(lexsync::json::get_string(o.doc[0], "action") == "created");
+        CHECK(o.err.find("1 customer created") != std::string::npos);
+    }
+
     TEST_CASE("voucher mode attaches the source PDF as multipart part file") {
         Harness h;
         h.write("re1.pdf", "%PDF-1.4 test");
