@@ -4,6 +4,7 @@
 #include <deque>
 #include <fmt/format.h>
 #include <fstream>
+#include <lexsync/countries.hpp>
 #include <lexsync/csv.hpp>
 #include <lexsync/invoices.hpp>
 #include <lexsync/json.hpp>
@@ -276,13 +277,17 @@ private:
                     c = static_cast<char>(c - 'a' + 'A');
                 }
             }
-            const bool ok = (up.size() == 2 || (up.size() > 3 && up[2] == '_')) &&
-                            std::all_of(up.begin(), up.end(), [](char c) {
-                                return (c >= 'A' && c <= 'Z') || c == '_' || (c >= '0' && c <= '9');
-                            });
-            if (!ok) {
+            if (!countries::is_known(up)) {
+                const std::string meant = countries::suggestion(up);
                 inv.issue("country",
-                          fmt::format("'{}' is not an ISO 3166 country code (DE, AT, …)", v), line);
+                          meant.empty()
+                              ? fmt::format("'{}' is not a country code lexoffice knows (ISO "
+                                            "3166-1 alpha-2 such as DE, AT, or ES_CN, GR_69, …)",
+                                            v)
+                              : fmt::format("'{}' is not a country code lexoffice knows; did you "
+                                            "mean '{}'?",
+                                            v, meant),
+                          line);
             }
             inv.customer.country = up;
         }

@@ -254,6 +254,21 @@ TEST_SUITE("lexsync::invoices") {
         CHECK(has_issue(b, "intraCommunitySupply needs a lexoffice contact"));
     }
 
+    TEST_CASE("a one-time recipient's country is checked against the codes lexoffice accepts") {
+        const std::string csv = std::string(k_header) +
+                                "RE-1,,2026-03-02,,,,Firma X,UK,net,open,A,1,Stück,1,,19,,\n"
+                                "RE-2,,2026-03-02,,,,Firma Y,XX,net,open,A,1,Stück,1,,19,,\n"
+                                "RE-3,,2026-03-02,,,,Firma Z,at,net,open,A,1,Stück,1,,19,,\n";
+        auto set = inv::read_invoices_csv(csv, "in.csv");
+        REQUIRE(set.invoices.size() == 3);
+        CHECK(has_issue(set.invoices[0], "'UK' is not a country code lexoffice knows; did you "
+                                         "mean 'GB'?"));
+        CHECK(has_issue(set.invoices[1], "'XX' is not a country code lexoffice knows"));
+        inv::validate(set.invoices[2]);
+        CHECK_FALSE(has_issue(set.invoices[2], "country"));
+        CHECK(set.invoices[2].customer.country == "AT");
+    }
+
     TEST_CASE("credit notes take no payment terms and no discount") {
         const std::string csv =
             std::string(k_header) +
