@@ -8,6 +8,7 @@
 #include <lexsync/client.hpp>
 #include <lexsync/error.hpp>
 #include <memory>
+#include <set>
 
 namespace lexsync::commands::contacts {
 
@@ -62,8 +63,14 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     auto writer = ctx.writer(flat_columns(), file ? &file->stream() : nullptr);
     const bool flat = format == "csv" || format == "table";
 
-    PageIterator pages(ctx.client(), "/v1/contacts", query, 250);
-    auto count = pages.for_each([&](const json::Value& contact) {
+    const bool tty_progress = ctx.io.err_is_tty && !ctx.global.quiet;
+    long written = 0;
+    std::set<std::string> seen; // ids, when two listings may overlap
+    bool dedupe = false;
+    auto write = [&](const json::Value& contact) {
+        if (dedupe && !seen.insert(json::get_string(contact, "id").value_or("")).second) {
+            return; // a customer that is also a vendor, listed twice
+        }
         if (flat) {
             // A fresh document per contact: a reused one keeps every earlier allocation in its
             // memory pool, and memory would grow with the number of contacts.
@@ -73,27 +80,62 @@ void run_pull(const PullOptions& opts, Context& ctx) {
         } else {
             writer->write(contact);
         }
-        if (ctx.io.err_is_tty && !ctx.global.quiet) {
-            ctx.io.err << "\r" << pages.total_elements() << " contacts…" << std::flush;
+        ++written;
+        if (tty_progress) {
+            ctx.io.err << "\r" << written << " contacts…" << std::flush;
         }
-    });
-    if (ctx.io.err_is_tty && !ctx.global.quiet) {
+    };
+    // Past lexoffice's 10,000-result window a listing cannot be read: an --out file is then not
+    // written at all rather than cut short.
+    auto capped = [&] {
+        if (tty_progress) {
+            ctx.io.err << "\r\033[K";
+        }
+        throw Error(ExitCode::partial,
+                    fmt::format("lexoffice lists at most {} results per query; narrow it with "
+                                "--customer, --vendor or --name to get the rest{}",
+                                PageIterator::k_window,
+                                file ? fmt::format(" ({} not written)", opts.out) : std::string()));
+    };
+    // Reads every page of `q`; the first page is already in `pages` when `started`.
+    auto read_all = [&](PageIterator& pages, bool started) {
+        if (started) {
+            for (const auto& item : pages.items().GetArray()) {
+                write(item);
+            }
+        }
+        value_or_throw(pages.for_each(write), "contacts pull");
+        if (pages.window_capped()) {
+            capped();
+        }
+    };
+
+    PageIterator pages(ctx.client(), "/v1/contacts", query, 250);
+    const bool any = value_or_throw(pages.next(), "contacts pull");
+    const bool unfiltered =
+        !opts.customer && !opts.vendor && opts.name.empty() && opts.email.empty() && !opts.number;
+    if (any && unfiltered && pages.total_elements() >= PageIterator::k_window) {
+        // More contacts than one listing shows: every contact is a customer or a vendor (or
+        // both), so the two role listings together are all of them, each below the window.
+        dedupe = true;
+        for (const char* role : {"customer", "vendor"}) {
+            Query q = query;
+            q.emplace_back(role, "true");
+            PageIterator part(ctx.client(), "/v1/contacts", q, 250);
+            read_all(part, false);
+        }
+    } else if (any) {
+        read_all(pages, true);
+    }
+    if (tty_progress) {
         ctx.io.err << "\r\033[K";
     }
-    const long n = value_or_throw(std::move(count), "contacts pull");
     writer->finish();
     if (file) {
         file->commit();
     }
-    ctx.info(fmt::format("contacts pull: {} contact{}{}", n, n == 1 ? "" : "s",
+    ctx.info(fmt::format("contacts pull: {} contact{}{}", written, written == 1 ? "" : "s",
                          file ? " written to " + opts.out : ""));
-    if (pages.window_capped()) {
-        throw Error(
-            ExitCode::partial,
-            fmt::format("lexoffice lists at most {} results per query; narrow it with --customer, "
-                        "--vendor or --name to get the rest",
-                        PageIterator::k_window));
-    }
 }
 
 } // namespace lexsync::commands::contacts

@@ -1,9 +1,12 @@
 #include "cli/context.hpp"
 #include "fake_transport.hpp"
 
+#include <algorithm>
 #include <doctest/doctest.h>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <unistd.h>
@@ -112,6 +115,59 @@ TEST_SUITE("lexsync contacts") {
         auto o = h.run("contacts pull --customer --name 'Müller & Söhne%' -o ndjson");
         CHECK(o.code == 0);
         CHECK(o.out.find("Alpha GmbH") != std::string::npos);
+        h.fake.verify();
+    }
+
+    TEST_CASE("pull past the 10,000-result window reads customers and vendors apart, once each") {
+        Harness h;
+        auto contact = [](int i, const char* role) {
+            return fmt::format(R"({{"id":"00000000-0000-4000-8000-00000000000{}","version":1,)"
+                               R"("roles":{{"{}":{{}}}},"company":{{"name":"Firma {}"}}}})",
+                               i, role, i);
+        };
+        auto listing = [](const std::string& items, long total) {
+            return fmt::format(R"({{"content":[{}],"first":true,"last":{},"totalPages":{},)"
+                               R"("totalElements":{},"size":250,"number":0}})",
+                               items, total <= 250 ? "true" : "false", (total + 249) / 250, total);
+        };
+        h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200,
+                   listing(contact(1, "customer"), 10000));
+        h.fake.add(Method::get, "/v1/contacts?customer=true&page=0&size=250", 200,
+                   listing(contact(1, "customer") + "," + contact(2, "customer"), 2));
+        h.fake.add(Method::get, "/v1/contacts?vendor=true&page=0&size=250", 200,
+                   listing(contact(2, "customer") + "," + contact(3, "vendor"), 2));
+        const auto out = h.dir / "all.ndjson";
+        auto o = h.run("contacts pull -o ndjson --out " + out.string());
+        REQUIRE_MESSAGE(o.code == 0, o.err);
+        h.fake.verify();
+        std::ifstream in(out);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        CHECK(std::count(text.begin(), text.end(), '\n') == 3); // contact 2 once
+        CHECK(text.find("Firma 3") != std::string::npos);
+        CHECK(o.err.find("3 contacts written") != std::string::npos);
+    }
+
+    TEST_CASE("pull that cannot get below the window writes no --out file and exits 4") {
+        Harness h;
+        std::string items;
+        for (int i = 0; i < 250; ++i) {
+            items += fmt::format(R"({}{{"id":"id-{}","version":1,"roles":{{"customer":{{}}}},)"
+                                 R"("company":{{"name":"K {}"}}}})",
+                                 i == 0 ? "" : ",", i, i);
+        }
+        for (int p = 0; p < 40; ++p) {
+            h.fake.add(Method::get,
+                       "/v1/contacts?customer=true&page=" + std::to_string(p) + "&size=250", 200,
+                       fmt::format(R"({{"content":[{}],"first":{},"last":false,"totalPages":48,)"
+                                   R"("totalElements":10000,"size":250,"number":{}}})",
+                                   items, p == 0 ? "true" : "false", p));
+        }
+        const auto out = h.dir / "customers.csv";
+        auto o = h.run("contacts pull --customer -o csv --out " + out.string());
+        CHECK(o.code == 4);
+        CHECK_FALSE(fs::exists(out));
+        CHECK(o.err.find("at most 10000 results") != std::string::npos);
+        CHECK(o.err.find("not written") != std::string::npos);
         h.fake.verify();
     }
 
