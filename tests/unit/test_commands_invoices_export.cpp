@@ -189,6 +189,12 @@ TEST_SUITE("lexsync invoices export") {
               "http://lexoffice.test/v1/invoices?finalize=true");
         CHECK(get_string(o.doc[0], "request.body.address.contactId") == k_contact);
         CHECK(get_string(o.doc[0], "request.body.remark") == "Ref. RE-1");
+        // The plan shows what an accountant checks: date, customer, amounts.
+        CHECK(get_string(o.doc[0], "date") == "2026-03-02");
+        CHECK(get_string(o.doc[0], "customer") == "Müller & Söhne GmbH");
+        CHECK(lexsync::json::get_decimal(o.doc[0], "net") == lexsync::Decimal::parse("385"));
+        CHECK(lexsync::json::get_decimal(o.doc[0], "gross") == lexsync::Decimal::parse("458.15"));
+        CHECK(get_string(o.doc[1], "customer") == "Laden Nord");
         CHECK(get_string(o.doc[0], "detail")->find("cannot be undone") != std::string::npos);
         CHECK(get_string(o.doc[1], "request.body.address.name") == "Laden Nord");
         CHECK(o.err.find("cannot be undone") != std::string::npos);
