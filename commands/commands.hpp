@@ -17,6 +17,7 @@ void register_transactions(CLI::App& app, Context& ctx);
 void register_webhooks(CLI::App& app, Context& ctx);
 void register_sync(CLI::App& app, Context& ctx);
 void register_state(CLI::App& app, Context& ctx);
+void register_config(CLI::App& app, Context& ctx);
 namespace doctor {
 void register_doctor(CLI::App& app, Context& ctx);
 }
@@ -35,6 +36,7 @@ inline void register_all(CLI::App& app, Context& ctx) {
     register_webhooks(app, ctx);
     register_sync(app, ctx);
     register_state(app, ctx);
+    register_config(app, ctx);
     doctor::register_doctor(app, ctx);
     completion::register_completion(app, ctx);
 }

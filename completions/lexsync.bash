@@ -33,6 +33,11 @@ _lexsync() {
             'lexsync state') path="$path $word" ;;
             'lexsync state verify') path="$path $word" ;;
             'lexsync state rebuild') path="$path $word" ;;
+            'lexsync config') path="$path $word" ;;
+            'lexsync config list') path="$path $word" ;;
+            'lexsync config get') path="$path $word" ;;
+            'lexsync config set') path="$path $word" ;;
+            'lexsync config unset') path="$path $word" ;;
             'lexsync doctor') path="$path $word" ;;
             'lexsync completion') path="$path $word" ;;
         esac
@@ -40,7 +45,7 @@ _lexsync() {
     case "$prev" in
     esac
     case "$path" in
-        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox vouchers transactions webhooks sync state doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose --all-profiles' -- "$cur")) ;;
+        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox vouchers transactions webhooks sync state config doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose --all-profiles' -- "$cur")) ;;
         'lexsync auth') COMPREPLY=($(compgen -W 'login status logout' -- "$cur")) ;;
         'lexsync auth login') COMPREPLY=($(compgen -W '--with-token --oauth --no-browser --scopes' -- "$cur")) ;;
         'lexsync auth status') COMPREPLY=($(compgen -W '--all' -- "$cur")) ;;
@@ -67,6 +72,11 @@ _lexsync() {
         'lexsync state') COMPREPLY=($(compgen -W 'verify rebuild' -- "$cur")) ;;
         'lexsync state verify') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
         'lexsync state rebuild') COMPREPLY=($(compgen -W '--from --to --month --period --ref-text --dry-run' -- "$cur")) ;;
+        'lexsync config') COMPREPLY=($(compgen -W 'list get set unset' -- "$cur")) ;;
+        'lexsync config list') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
+        'lexsync config get') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
+        'lexsync config set') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
+        'lexsync config unset') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
         'lexsync doctor') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
         'lexsync completion') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
     esac

@@ -32,13 +32,18 @@ _lexsync() {
             'lexsync state') path="$path $word" ;;
             'lexsync state verify') path="$path $word" ;;
             'lexsync state rebuild') path="$path $word" ;;
+            'lexsync config') path="$path $word" ;;
+            'lexsync config list') path="$path $word" ;;
+            'lexsync config get') path="$path $word" ;;
+            'lexsync config set') path="$path $word" ;;
+            'lexsync config unset') path="$path $word" ;;
             'lexsync doctor') path="$path $word" ;;
             'lexsync completion') path="$path $word" ;;
         esac
     done
     case "$path" in
         'lexsync')
-            candidates=('auth:Connect accounts and show what a profile reaches' 'contacts:Pull and push customers and vendors' 'invoices:Export invoices into lexoffice and archive what it holds' 'sandbox:A local emulator of the lexoffice API' 'vouchers:Upload receipts and create bookkeeping vouchers' 'transactions:Export card and payment-provider transactions into lexoffice' 'webhooks:Subscribe to lexoffice events and receive them (verified) locally' 'sync:Run the profile'\''s configured jobs (pull, export, upload) once, for cron' 'state:Compare the local ledger with lexoffice and repair it from there' 'doctor:Check configuration, credentials, key, connectivity and clock' 'completion:Print a shell completion script (bash, zsh, fish)' '--version:Display program version information and exit' '--config:Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)' '--profile:Profile (account) to use' '-o:Output format: json, ndjson, csv, table' '--output:Output format: json, ndjson, csv, table' '--base-url:API base URL (overrides the profile; e.g. a sandbox)' '--fields:Only these fields, in this order (comma-separated column names or JSON paths)' '-q:Print nothing on stderr but errors and warnings' '--quiet:Print nothing on stderr but errors and warnings' '-v:Log requests to stderr (secrets redacted); repeat for more' '--verbose:Log requests to stderr (secrets redacted); repeat for more' '--all-profiles:Run the command for every profile of the config file at once (one process each); records get a '\''profile'\'' field, exit code is the worst' ) ;;
+            candidates=('auth:Connect accounts and show what a profile reaches' 'contacts:Pull and push customers and vendors' 'invoices:Export invoices into lexoffice and archive what it holds' 'sandbox:A local emulator of the lexoffice API' 'vouchers:Upload receipts and create bookkeeping vouchers' 'transactions:Export card and payment-provider transactions into lexoffice' 'webhooks:Subscribe to lexoffice events and receive them (verified) locally' 'sync:Run the profile'\''s configured jobs (pull, export, upload) once, for cron' 'state:Compare the local ledger with lexoffice and repair it from there' 'config:Show and change profile settings in config.toml (comments are kept)' 'doctor:Check configuration, credentials, key, connectivity and clock' 'completion:Print a shell completion script (bash, zsh, fish)' '--version:Display program version information and exit' '--config:Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)' '--profile:Profile (account) to use' '-o:Output format: json, ndjson, csv, table' '--output:Output format: json, ndjson, csv, table' '--base-url:API base URL (overrides the profile; e.g. a sandbox)' '--fields:Only these fields, in this order (comma-separated column names or JSON paths)' '-q:Print nothing on stderr but errors and warnings' '--quiet:Print nothing on stderr but errors and warnings' '-v:Log requests to stderr (secrets redacted); repeat for more' '--verbose:Log requests to stderr (secrets redacted); repeat for more' '--all-profiles:Run the command for every profile of the config file at once (one process each); records get a '\''profile'\'' field, exit code is the worst' ) ;;
         'lexsync auth')
             candidates=('login:Check an API key (or connect with OAuth) and store it for a profile' 'status:Show which organisation a profile reaches and where its key comes from' 'logout:Remove the stored API key (or revoke and remove the OAuth connection) of a profile' ) ;;
         'lexsync auth login')
@@ -91,6 +96,16 @@ _lexsync() {
             candidates=() ;;
         'lexsync state rebuild')
             candidates=('--from:Also read the unrecorded invoices dated from this day (yyyy-mm-dd)' '--to:... up to this day' '--month:The calendar month instead of --from/--to (2026-03)' '--period:A period relative to today instead of --from/--to: this-month, last-month, this-quarter, last-quarter, this-year, last-year' '--ref-text:The remark line invoices export wrote ({number} is the source number)' '--dry-run:Show what would change in the ledger' ) ;;
+        'lexsync config')
+            candidates=('list:List the settings of every profile in config.toml' 'get:Print one setting of the profile (nothing when it is not set)' 'set:Set one setting of the profile in config.toml' 'unset:Remove one setting of the profile' ) ;;
+        'lexsync config list')
+            candidates=() ;;
+        'lexsync config get')
+            candidates=() ;;
+        'lexsync config set')
+            candidates=() ;;
+        'lexsync config unset')
+            candidates=() ;;
         'lexsync doctor')
             candidates=() ;;
         'lexsync completion')

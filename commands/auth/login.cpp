@@ -103,6 +103,17 @@ void run_login(const LoginOptions& options, Context& ctx) {
             throw Error(ExitCode::config, saved.error().message);
         }
         ctx.info(fmt::format("Added profile '{}' to {}", name, ctx.config_file().string()));
+    } else if (!ctx.global.base_url.empty() &&
+               ctx.config().profiles.at(name).base_url != ctx.global.base_url) {
+        // --base-url given at login is where this key works: the profile keeps it (edited in
+        // place, the file's other lines stay).
+        config::ProfileSettings settings = ctx.config().profiles.at(name);
+        settings.base_url = ctx.global.base_url;
+        if (auto saved = config::save_profile(ctx.config_file(), settings); !saved) {
+            throw Error(ExitCode::config, saved.error().message);
+        }
+        ctx.info(fmt::format("Saved base_url {} for profile '{}' in {}", ctx.global.base_url, name,
+                             ctx.config_file().string()));
     }
 
     const std::string company = json::get_string(org, "companyName").value_or("");

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <array>
 // Profiles and their precedence.
 //
 // The file ($LEXSYNC_CONFIG, else $XDG_CONFIG_HOME/lexsync/config.toml, else
@@ -56,6 +58,7 @@
 #include <fstream>
 #include <lexsync/atomic_file.hpp>
 #include <lexsync/config.hpp>
+#include <lexsync/config_edit.hpp>
 #include <lexsync/toml_guard.hpp>
 #include <pwd.h>
 #include <set>
@@ -337,12 +340,9 @@ std::optional<ConfigError> read_profile(const std::filesystem::path& path, const
                                            out.name, type_name(node)));
             }
         } else {
-            err = error_at(
-                path, key.source(),
-                fmt::format("unknown key '{}' in profile '{}' (known: base_url, rate_limit, "
-                            "rate_burst, output, state_dir, api_key_command, ca_bundle, "
-                            "timeout)",
-                            k, out.name));
+            err = error_at(path, key.source(),
+                           fmt::format("unknown key '{}' in profile '{}' (known: {}, sync)", k,
+                                       out.name, profile_keys_text()));
         }
         if (err) {
             return err;
@@ -392,61 +392,65 @@ std::string toml_float(double d) {
     return s;
 }
 
-void write_profile(std::ostream& os, const ProfileSettings& p) {
-    os << "\n[profiles." << p.name << "]\n";
+std::vector<std::pair<std::string, std::string>> profile_values(const ProfileSettings& p) {
+    std::vector<std::pair<std::string, std::string>> v;
     if (p.base_url) {
-        os << k_base_url << " = " << toml_quote(*p.base_url) << "\n";
+        v.emplace_back(k_base_url, toml_quote(*p.base_url));
     }
     if (p.rate_limit) {
-        os << k_rate_limit << " = " << toml_float(*p.rate_limit) << "\n";
+        v.emplace_back(k_rate_limit, toml_float(*p.rate_limit));
     }
     if (p.rate_burst) {
-        os << k_rate_burst << " = " << *p.rate_burst << "\n";
+        v.emplace_back(k_rate_burst, std::to_string(*p.rate_burst));
     }
     if (p.output) {
-        os << k_output << " = " << toml_quote(*p.output) << "\n";
+        v.emplace_back(k_output, toml_quote(*p.output));
     }
     if (p.state_dir) {
-        os << k_state_dir << " = " << toml_quote(*p.state_dir) << "\n";
+        v.emplace_back(k_state_dir, toml_quote(*p.state_dir));
     }
     if (p.api_key_command) {
-        os << k_api_key_command << " = " << toml_quote(*p.api_key_command) << "\n";
+        v.emplace_back(k_api_key_command, toml_quote(*p.api_key_command));
     }
     if (p.ca_bundle) {
-        os << k_ca_bundle << " = " << toml_quote(*p.ca_bundle) << "\n";
+        v.emplace_back(k_ca_bundle, toml_quote(*p.ca_bundle));
     }
     if (p.timeout) {
-        os << k_timeout << " = " << toml_float(*p.timeout) << "\n";
+        v.emplace_back(k_timeout, toml_float(*p.timeout));
     }
     if (p.rate_limit_wait) {
-        os << k_rate_limit_wait << " = " << toml_float(*p.rate_limit_wait) << "\n";
+        v.emplace_back(k_rate_limit_wait, toml_float(*p.rate_limit_wait));
     }
     if (p.invoice_mode) {
-        os << k_invoice_mode << " = " << toml_quote(*p.invoice_mode) << "\n";
+        v.emplace_back(k_invoice_mode, toml_quote(*p.invoice_mode));
     }
     if (p.revenue_category) {
-        os << k_revenue_category << " = " << toml_quote(*p.revenue_category) << "\n";
+        v.emplace_back(k_revenue_category, toml_quote(*p.revenue_category));
     }
     if (p.oauth_client_id) {
-        os << k_oauth_client_id << " = " << toml_quote(*p.oauth_client_id) << "\n";
+        v.emplace_back(k_oauth_client_id, toml_quote(*p.oauth_client_id));
     }
     if (p.oauth_client_secret_command) {
-        os << k_oauth_client_secret_command << " = " << toml_quote(*p.oauth_client_secret_command)
-           << "\n";
+        v.emplace_back(k_oauth_client_secret_command, toml_quote(*p.oauth_client_secret_command));
     }
     if (p.oauth_base_url) {
-        os << k_oauth_base_url << " = " << toml_quote(*p.oauth_base_url) << "\n";
+        v.emplace_back(k_oauth_base_url, toml_quote(*p.oauth_base_url));
     }
     if (p.webhook_public_key) {
-        os << k_webhook_public_key << " = " << toml_quote(*p.webhook_public_key) << "\n";
+        v.emplace_back(k_webhook_public_key, toml_quote(*p.webhook_public_key));
     }
     if (p.transactions_mapping) {
-        os << k_transactions_mapping << " = " << toml_quote(*p.transactions_mapping) << "\n";
+        v.emplace_back(k_transactions_mapping, toml_quote(*p.transactions_mapping));
     }
     if (p.finance_account_system) {
-        os << k_finance_account_system << " = " << toml_quote(*p.finance_account_system) << "\n";
+        v.emplace_back(k_finance_account_system, toml_quote(*p.finance_account_system));
     }
-    // The sync sub-table comes last: keys written after its header would belong to it.
+    return v;
+}
+
+// The [profiles.NAME.sync] table of `p`, "" when it has none.
+std::string sync_text(const ProfileSettings& p) {
+    std::ostringstream os;
     if (!p.sync.empty() || p.sync.contacts_pull_format || p.sync.invoices_pull_from) {
         const SyncSettings& s = p.sync;
         os << "\n[profiles." << p.name << ".sync]\n";
@@ -467,6 +471,16 @@ void write_profile(std::ostream& os, const ProfileSettings& p) {
             os << "]\n";
         }
     }
+    return os.str();
+}
+
+void write_profile(std::ostream& os, const ProfileSettings& p) {
+    os << "\n[profiles." << p.name << "]\n";
+    for (const auto& [k, v] : profile_values(p)) {
+        os << k << " = " << v << "\n";
+    }
+    // The sync sub-table comes last: keys written after its header would belong to it.
+    os << sync_text(p);
 }
 
 // Creates the directory of `file` (mode 0700 for what it creates).
@@ -565,7 +579,13 @@ Result<ConfigFile, ConfigError> load(const std::filesystem::path& path) {
     }
     std::ostringstream buf;
     buf << in.rdbuf();
-    const std::string text = buf.str();
+    return load_text(buf.str(), path);
+}
+
+Result<ConfigFile, ConfigError> load_text(const std::string& text,
+                                          const std::filesystem::path& path) {
+    ConfigFile file;
+    file.path = path;
     file.exists = true;
 
     if (const auto line = toml_guard::find_excess_nesting(text)) {
@@ -639,10 +659,59 @@ Result<bool, ConfigError> save_profile(const std::filesystem::path& path,
         return unexpected(std::move(existing).error());
     }
     ConfigFile file = std::move(existing).value();
+
+    // Edited in place, line by line, so that comments, order and the other profiles stay as the
+    // user wrote them; checked by reading it back.
+    std::optional<std::string> edited;
+    const auto old = file.profiles.find(settings.name);
+    ProfileSettings before;
+    before.name = settings.name;
+    if (old != file.profiles.end()) {
+        before = old->second;
+    }
+    if (file.exists && sync_text(before) == sync_text(settings)) {
+        std::ifstream in(path, std::ios::binary);
+        std::ostringstream buf;
+        buf << in.rdbuf();
+        edited = buf.str();
+        const auto now = profile_values(settings);
+        const auto was = profile_values(before);
+        for (const auto& [k, v] : now) {
+            // Unchanged lines are left alone, with their comments.
+            const bool same =
+                std::any_of(was.begin(), was.end(), [&, &key = k, &val = v](const auto& w) {
+                    return w.first == key && w.second == val;
+                });
+            if (edited && !same) {
+                edited = set_profile_key(*edited, settings.name, k, v);
+            }
+        }
+        for (const auto& [k, v] : was) {
+            const bool kept = std::any_of(now.begin(), now.end(),
+                                          [&, &key = k](const auto& n) { return n.first == key; });
+            if (edited && !kept) {
+                edited = unset_profile_key(*edited, settings.name, k);
+            }
+        }
+        if (edited && !load_text(*edited, path)) {
+            edited.reset();
+        }
+    }
+    if (edited) {
+        if (auto err = ensure_parent_dir(path)) {
+            return unexpected(ConfigError{*err});
+        }
+        try {
+            write_file_atomically(path, *edited, 0600);
+        } catch (const std::exception& e) {
+            return unexpected(ConfigError{e.what()});
+        }
+        return true;
+    }
     file.profiles[settings.name] = settings;
 
-    // The file is regenerated from what was read, so comments and formatting in it are lost;
-    // the first line says so for whoever opens it.
+    // A layout that cannot be edited line by line (an inline table, dotted keys): regenerated
+    // from what was read, so comments and formatting in it are lost; the first line says so.
     std::ostringstream os;
     os << "# lexsync configuration. `lexsync auth login` rewrites this file; comments are not "
           "kept.\n";
@@ -788,6 +857,80 @@ Result<ResolvedProfile, ConfigError> resolve(const ConfigFile& file, const Overr
         r.rate_limit_wait_seconds = seconds;
     }
     return r;
+}
+
+namespace {
+constexpr std::array<const char*, 17> k_profile_keys = {
+    k_base_url,
+    k_rate_limit,
+    k_rate_burst,
+    k_output,
+    k_state_dir,
+    k_api_key_command,
+    k_ca_bundle,
+    k_timeout,
+    k_rate_limit_wait,
+    k_invoice_mode,
+    k_revenue_category,
+    k_oauth_client_id,
+    k_oauth_client_secret_command,
+    k_oauth_base_url,
+    k_webhook_public_key,
+    k_transactions_mapping,
+    k_finance_account_system,
+};
+} // namespace
+
+bool is_profile_key(std::string_view key) {
+    return std::find(k_profile_keys.begin(), k_profile_keys.end(), key) != k_profile_keys.end();
+}
+
+std::string profile_keys_text() {
+    return fmt::format("{}", fmt::join(k_profile_keys, ", "));
+}
+
+std::string toml_value_for(std::string_view key, std::string_view value) {
+    const bool numeric =
+        key == k_rate_limit || key == k_rate_burst || key == k_timeout || key == k_rate_limit_wait;
+    if (numeric && !value.empty()) {
+        try {
+            auto parsed = toml::parse("v = " + std::string(value));
+            if (parsed["v"].is_number()) {
+                return std::string(value);
+            }
+        } catch (const toml::parse_error&) {
+        }
+    }
+    return toml_quote(value);
+}
+
+std::vector<std::pair<std::string, std::string>> profile_settings(const ProfileSettings& p) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto& [key, toml_text] : profile_values(p)) {
+        std::string plain = toml_text;
+        try {
+            auto parsed = toml::parse("v = " + toml_text);
+            if (auto s = parsed["v"].value<std::string>()) {
+                plain = *s;
+            }
+        } catch (const toml::parse_error&) {
+        }
+        out.emplace_back(key, std::move(plain));
+    }
+    const SyncSettings& s = p.sync;
+    for (const auto& [k, v] : {std::pair{"contacts_pull_out", &s.contacts_pull_out},
+                               std::pair{"contacts_pull_format", &s.contacts_pull_format},
+                               std::pair{"invoices_pull_dir", &s.invoices_pull_dir},
+                               std::pair{"invoices_pull_from", &s.invoices_pull_from},
+                               std::pair{"invoices_export_file", &s.invoices_export_file}}) {
+        if (*v) {
+            out.emplace_back(std::string("sync.") + k, **v);
+        }
+    }
+    if (!s.receipts_dirs.empty()) {
+        out.emplace_back("sync.receipts_dirs", fmt::format("{}", fmt::join(s.receipts_dirs, ",")));
+    }
+    return out;
 }
 
 } // namespace lexsync::config

@@ -9,30 +9,31 @@
 
 #include <filesystem>
 #include <functional>
+#include <lexsync/result.hpp>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
-
-#include <lexsync/result.hpp>
 
 namespace lexsync::config {
 
 // Key names in the TOML file.
 inline constexpr const char* k_base_url = "base_url";
-inline constexpr const char* k_rate_limit = "rate_limit";   // requests per second (float)
-inline constexpr const char* k_rate_burst = "rate_burst";   // bucket capacity (int)
-inline constexpr const char* k_output = "output";           // json | ndjson | csv | table
+inline constexpr const char* k_rate_limit = "rate_limit"; // requests per second (float)
+inline constexpr const char* k_rate_burst = "rate_burst"; // bucket capacity (int)
+inline constexpr const char* k_output = "output";         // json | ndjson | csv | table
 inline constexpr const char* k_state_dir = "state_dir";
 inline constexpr const char* k_api_key_command = "api_key_command";
 inline constexpr const char* k_ca_bundle = "ca_bundle";
-inline constexpr const char* k_timeout = "timeout";         // seconds (total per request)
+inline constexpr const char* k_timeout = "timeout";                 // seconds (total per request)
 inline constexpr const char* k_rate_limit_wait = "rate_limit_wait"; // seconds of 429 waits
 inline constexpr const char* k_invoice_mode = "invoice_mode"; // invoice | voucher (invoices export)
 inline constexpr const char* k_revenue_category = "revenue_category"; // posting category name or id
-inline constexpr const char* k_oauth_client_id = "oauth_client_id"; // partner application (OAuth)
+inline constexpr const char* k_oauth_client_id = "oauth_client_id";   // partner application (OAuth)
 inline constexpr const char* k_oauth_client_secret_command = "oauth_client_secret_command";
-inline constexpr const char* k_oauth_base_url = "oauth_base_url"; // authorization server
+inline constexpr const char* k_oauth_base_url = "oauth_base_url";         // authorization server
 inline constexpr const char* k_webhook_public_key = "webhook_public_key"; // PEM file (webhooks)
 inline constexpr const char* k_transactions_mapping = "transactions_mapping"; // name or TOML file
 inline constexpr const char* k_finance_account_system = "finance_account_system"; // accountSystem
@@ -102,8 +103,8 @@ struct ConfigFile {
     std::map<std::string, ProfileSettings> profiles;
 };
 
-// Where the config file is: `flag`, else $LEXSYNC_CONFIG, else $XDG_CONFIG_HOME/lexsync/config.toml,
-// else ~/.config/lexsync/config.toml.
+// Where the config file is: `flag`, else $LEXSYNC_CONFIG, else
+// $XDG_CONFIG_HOME/lexsync/config.toml, else ~/.config/lexsync/config.toml.
 std::filesystem::path config_path(const std::optional<std::string>& flag, const EnvLookup& env);
 
 // The credentials file beside the config file ("credentials.toml", mode 0600).
@@ -112,10 +113,26 @@ std::filesystem::path credentials_path(const std::filesystem::path& config_file)
 // Reads and validates `path` (unknown keys and wrong types are errors with line and column).
 // A missing file is not an error: it yields an empty ConfigFile.
 Result<ConfigFile, ConfigError> load(const std::filesystem::path& path);
+// The same for the text `text` of the file `path` (for messages), e.g. an edit before it is
+// written.
+Result<ConfigFile, ConfigError> load_text(const std::string& text,
+                                          const std::filesystem::path& path);
+
+// The top-level settings a profile table takes (base_url, rate_limit, …; not the sync table).
+bool is_profile_key(std::string_view key);
+// Those names, comma-separated, for messages.
+std::string profile_keys_text();
+// The TOML value of setting `key` given as text `value`: a number for the numeric settings when
+// `value` is one, else a quoted string (load_text() then says what is wrong with it).
+std::string toml_value_for(std::string_view key, std::string_view value);
+// The settings of `p` as {key, value as text}, in file order; the sync jobs as sync.KEY.
+std::vector<std::pair<std::string, std::string>> profile_settings(const ProfileSettings& p);
 
 // Writes or replaces the table `settings.name` in `path` atomically with mode 0600, keeping the
-// other profiles.
-Result<bool, ConfigError> save_profile(const std::filesystem::path& path, const ProfileSettings& settings);
+// other profiles; the file is edited line by line, so its comments and order stay (a profile
+// given as an inline table or by dotted keys is rewritten instead).
+Result<bool, ConfigError> save_profile(const std::filesystem::path& path,
+                                       const ProfileSettings& settings);
 
 // Everything a command needs about the selected profile, after applying precedence.
 struct ResolvedProfile {
@@ -137,13 +154,13 @@ struct ResolvedProfile {
     std::filesystem::path limiter_dir;
     std::optional<std::string> invoice_mode;     // invoices export: "invoice" or "voucher"
     std::optional<std::string> revenue_category; // invoices export --as voucher: name or id
-    std::optional<std::string> oauth_client_id;             // auth login --oauth, refreshes
+    std::optional<std::string> oauth_client_id;  // auth login --oauth, refreshes
     std::optional<std::string> oauth_client_secret_command; // prints the client secret
     std::optional<std::string> oauth_base_url; // authorization server (default app.lexware.de)
     std::optional<std::filesystem::path> webhook_public_key; // webhooks listen: PEM file
     std::optional<std::string> transactions_mapping;   // transactions export: name or TOML file
     std::optional<std::string> finance_account_system; // transactions export: accountSystem
-    SyncSettings sync; // paths with a leading "~/" expanded
+    SyncSettings sync;                                 // paths with a leading "~/" expanded
 };
 
 // Flags that override the profile.

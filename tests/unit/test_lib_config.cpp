@@ -2,10 +2,13 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <lexsync/config.hpp>
+#include <lexsync/config_edit.hpp>
 #include <map>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 namespace config = lexsync::config;
@@ -147,8 +150,10 @@ rate_limit = 2
     TEST_CASE("errors name the line and column of the offending key or value") {
         CHECK(load_error("[profiles.a]\nbase_url = \"https://x\"\n  colour = \"red\"\n") ==
               "3:3: unknown key 'colour' in profile 'a' (known: base_url, rate_limit, rate_burst, "
-              "output, "
-              "state_dir, api_key_command, ca_bundle, timeout)");
+              "output, state_dir, api_key_command, ca_bundle, timeout, rate_limit_wait, "
+              "invoice_mode, revenue_category, oauth_client_id, oauth_client_secret_command, "
+              "oauth_base_url, webhook_public_key, transactions_mapping, finance_account_system, "
+              "sync)");
         CHECK(load_error("[profiles.a]\nrate_burst = \"two\"\n") ==
               "2:14: rate_burst must be an integer, not a string");
         CHECK(load_error("[profiles.a]\nrate_burst = 11\n") ==
@@ -362,7 +367,10 @@ rate_limit = 2
         REQUIRE_FALSE(r);
         CHECK(r.error().message ==
               p.string() + ":2:1: unknown key 'nope' in profile 'x' (known: base_url, rate_limit, "
-                           "rate_burst, output, state_dir, api_key_command, ca_bundle, timeout)");
+                           "rate_burst, output, state_dir, api_key_command, ca_bundle, timeout, "
+                           "rate_limit_wait, invoice_mode, revenue_category, oauth_client_id, "
+                           "oauth_client_secret_command, oauth_base_url, webhook_public_key, "
+                           "transactions_mapping, finance_account_system, sync)");
         CHECK(slurp(p) == "[profiles.x]\nnope = 1\n");
     }
 }
@@ -413,4 +421,66 @@ TEST_SUITE("lexsync::config commands in files others can change") {
         ::chmod(file.c_str(), 0666);
         CHECK(config::load(file));
     }
+}
+
+TEST_CASE("config.toml is edited line by line: comments, order and other profiles stay") {
+    using lexsync::config::set_profile_key;
+    using lexsync::config::unset_profile_key;
+    const std::string text = "# mine\n"
+                             "default_profile = \"a\"\n"
+                             "\n"
+                             "[profiles.a]  # the live account\n"
+                             "  output = \"table\"   # for people\n"
+                             "\n"
+                             "[profiles.a.sync]\n"
+                             "invoices_pull_dir = \"x\"\n"
+                             "\n"
+                             "[profiles.b]\n"
+                             "rate_limit = 1.0\n";
+    // Replaced where it is, indentation kept.
+    auto t = set_profile_key(text, "a", "output", "\"json\"");
+    REQUIRE(t);
+    CHECK(t->find("  output = \"json\"\n") != std::string::npos);
+    CHECK(t->find("# mine\n") == 0);
+    CHECK(t->find("[profiles.a]  # the live account\n") != std::string::npos);
+    // A new key goes after the table's last key, before its sync sub-table.
+    t = set_profile_key(text, "a", "rate_limit", "1.5");
+    REQUIRE(t);
+    CHECK(t->find("  output = \"table\"   # for people\nrate_limit = 1.5\n") != std::string::npos);
+    CHECK(t->find("rate_limit = 1.5\n\n[profiles.a.sync]") != std::string::npos);
+    // A new profile is appended; the others are untouched.
+    t = set_profile_key(text, "c", "output", "\"csv\"");
+    REQUIRE(t);
+    CHECK(t->substr(0, text.size()) == text);
+    CHECK(t->substr(text.size()) == "\n[profiles.c]\noutput = \"csv\"\n");
+    // Removing a key removes its line only; a missing key changes nothing.
+    t = unset_profile_key(text, "b", "rate_limit");
+    REQUIRE(t);
+    CHECK(t->find("rate_limit") == std::string::npos);
+    CHECK(t->find("[profiles.b]\n") != std::string::npos);
+    CHECK(*unset_profile_key(text, "b", "timeout") == text);
+    // Profiles as an inline table or dotted keys: not edited line by line.
+    CHECK_FALSE(set_profile_key("profiles.a.output = \"json\"\n", "a", "output", "\"csv\""));
+    CHECK_FALSE(set_profile_key("profiles = { a = { output = \"json\" } }\n", "a", "output", "1"));
+}
+
+TEST_CASE("save_profile keeps the comments of an existing file") {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("lexsync-cfg-edit-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto path = dir / "config.toml";
+    std::ofstream(path) << "# keep me\n[profiles.main]\noutput = \"json\" # and me\n";
+    lexsync::config::ProfileSettings s;
+    s.name = "main";
+    s.output = "json";
+    s.base_url = "http://127.0.0.1:8080";
+    REQUIRE(lexsync::config::save_profile(path, s));
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text == "# keep me\n[profiles.main]\noutput = \"json\" # and me\n"
+                  "base_url = \"http://127.0.0.1:8080\"\n");
+    auto back = lexsync::config::load(path);
+    REQUIRE(back);
+    CHECK(back->profiles.at("main").base_url == std::string("http://127.0.0.1:8080"));
+    std::filesystem::remove_all(dir);
 }

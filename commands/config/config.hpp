@@ -1,0 +1,23 @@
+// --- Interface ---
+// `lexsync config list / get / set / unset`: the profile settings in config.toml, read and edited
+// in place (comments, order and the other profiles stay as written; see lexsync/config_edit.hpp).
+// The profile is --profile, else $LEXSYNC_PROFILE, else the file's default_profile, else
+// "default"; `set` creates it when the file has no such profile yet.
+#pragma once
+
+#include "cli/context.hpp"
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace lexsync::commands::config_cmd {
+
+void register_list(CLI::App& parent, Context& ctx);
+void register_get(CLI::App& parent, Context& ctx);
+// Adds `set` and `unset`.
+void register_set(CLI::App& parent, Context& ctx);
+
+// The profile the config commands work on (see above), without requiring it to exist.
+std::string profile_name(Context& ctx);
+
+} // namespace lexsync::commands::config_cmd
