@@ -100,6 +100,13 @@ api_get() {
   fail "GET $1: still rate limited"
 }
 
+# asan_build: true when lexsync is built with AddressSanitizer. Its allocator keeps freed memory in
+# quarantine and adds shadow memory, so peak RSS then does not measure lexsync's own use: memory
+# bounds are compared in the other builds only (the rest of each test runs in all of them).
+asan_build() {
+  ldd "$LEXSYNC_BIN" 2>/dev/null | grep -q libasan
+}
+
 # count_writes FILE: the number of POST and PUT requests a -v log shows.
 count_writes() {
   grep -cE '→ (POST|PUT) ' "$1" || true
