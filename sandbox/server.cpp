@@ -254,7 +254,8 @@ struct Server::Impl {
             }
         }
         if (options.log) {
-            options.log(hreq.method + " " + hreq.target + " 401 (before reading the body)");
+            options.log(terminal_text(hreq.method + " " + hreq.target) +
+                        " 401 (before reading the body)");
         }
         return http_server::Refusal{401, message_error(401, "Unauthorized").body,
                                     "application/json"};
@@ -287,9 +288,11 @@ struct Server::Impl {
             const auto ms =
                 std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start)
                     .count();
-            // The target carries only the path and query; credentials live in headers.
-            options.log(req.method + " " + req.target + " " + std::to_string(r.status) + " " +
-                        std::to_string(ms) + "ms" + fault_log_tag(fault));
+            // The target carries only the path and query; credentials live in headers. It may hold
+            // any byte the client sent: the log shows control characters, never acts on them.
+            options.log(terminal_text(req.method + " " + req.target) + " " +
+                        std::to_string(r.status) + " " + std::to_string(ms) + "ms" +
+                        fault_log_tag(fault));
         }
     }
 

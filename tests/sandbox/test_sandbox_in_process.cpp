@@ -4,6 +4,7 @@
 
 #include <lexsync/json_guard.hpp>
 #include <string>
+#include <vector>
 
 using namespace sandbox_test;
 
@@ -68,5 +69,19 @@ TEST_SUITE("sandbox in-process") {
             R"("taxConditions":{"taxType":"net"},"shippingConditions":{"shippingType":"none"}})"));
         const int status = status_of(far);
         CHECK((status == 400 || status == 406));
+    }
+
+    TEST_CASE("the request log shows control characters of a target instead of sending them") {
+        std::vector<std::string> lines;
+        ServerOptions o = unlimited();
+        o.deliver_webhooks = false;
+        o.log = [&lines](const std::string& line) { lines.push_back(line); };
+        Server server(std::move(o));
+        // ESC [2J would clear the screen of whoever watches `sandbox serve -v`; BEL rings.
+        server.answer(get("/v1/contacts?name=\x1b[2J\x07x", k_sandbox_api_key));
+        REQUIRE(lines.size() == 1);
+        CHECK(lines[0].find('\x1b') == std::string::npos);
+        CHECK(lines[0].find('\x07') == std::string::npos);
+        CHECK(lines[0].rfind("GET /v1/contacts?name=\\x1b[2J\\x07x ", 0) == 0);
     }
 }
