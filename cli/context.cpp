@@ -22,6 +22,10 @@ std::filesystem::path Context::config_file() const {
     return config::config_path(flag, env);
 }
 
+std::string Context::profile_name() {
+    return config::selected_profile_name(config(), global.profile, env);
+}
+
 const config::ConfigFile& Context::config() {
     if (!m_config) {
         auto loaded = config::load(config_file());

@@ -65,6 +65,9 @@ public:
     std::filesystem::path config_file() const;
     // The loaded config file (cached); throws Error(config) with file:line:col on a bad file.
     const config::ConfigFile& config();
+    // The name of the selected profile (config::selected_profile_name), also when the file
+    // does not define it yet (auth login, config set).
+    std::string profile_name();
     // The selected profile after precedence (cached); throws Error(config).
     const config::ResolvedProfile& profile();
     // The API token of the selected profile; throws Error(config) when there is none.

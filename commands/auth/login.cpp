@@ -69,7 +69,7 @@ void run_login(const LoginOptions& options, Context& ctx) {
     if (options.no_browser || !options.scopes.empty()) {
         throw Error(ExitCode::usage, "--no-browser and --scopes need --oauth");
     }
-    const std::string name = selected_profile_name(ctx);
+    const std::string name = ctx.profile_name();
     const config::ResolvedProfile profile = resolve_profile(ctx, name, true);
     const BearerToken token = read_api_key(ctx, options.with_token || !ctx.io.in_is_tty);
 
@@ -264,7 +264,7 @@ void run_oauth_login(const LoginOptions& options, Context& ctx) {
     if (options.with_token) {
         throw Error(ExitCode::usage, "--with-token is for API keys; --oauth reads no key");
     }
-    const std::string name = selected_profile_name(ctx);
+    const std::string name = ctx.profile_name();
     const config::ResolvedProfile profile = resolve_profile(ctx, name, true);
     oauth::ClientSettings client = oauth::resolve_client(profile, ctx.env);
     if (client.client_id.empty()) {

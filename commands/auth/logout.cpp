@@ -61,7 +61,7 @@ void revoke_oauth_connection(Context& ctx, const std::string& name,
 } // namespace
 
 void run_logout(const LogoutOptions& /*options*/, Context& ctx) {
-    const std::string name = selected_profile_name(ctx);
+    const std::string name = ctx.profile_name();
     const auto cred_file = config::credentials_path(ctx.config_file());
     revoke_oauth_connection(ctx, name, cred_file);
     auto removed = credentials::remove(cred_file, name);

@@ -13,21 +13,4 @@ void register_config(CLI::App& app, Context& ctx) {
     config_cmd::register_set(*config, ctx);
 }
 
-namespace config_cmd {
-
-std::string profile_name(Context& ctx) {
-    if (!ctx.global.profile.empty()) {
-        return ctx.global.profile;
-    }
-    if (auto v = ctx.env ? ctx.env(config::k_env_profile) : std::nullopt; v && !v->empty()) {
-        return *v;
-    }
-    if (ctx.config().default_profile) {
-        return *ctx.config().default_profile;
-    }
-    return config::k_default_profile_name;
-}
-
-} // namespace config_cmd
-
 } // namespace lexsync::commands

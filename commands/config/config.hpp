@@ -17,7 +17,4 @@ void register_get(CLI::App& parent, Context& ctx);
 // Adds `set` and `unset`.
 void register_set(CLI::App& parent, Context& ctx);
 
-// The profile the config commands work on (see above), without requiring it to exist.
-std::string profile_name(Context& ctx);
-
 } // namespace lexsync::commands::config_cmd

@@ -49,7 +49,7 @@ void register_get(CLI::App& parent, Context& ctx) {
   lexsync config get base_url
   lexsync --profile client-b config get output)");
     cmd->callback([&ctx, key] {
-        const std::string name = profile_name(ctx);
+        const std::string name = ctx.profile_name();
         if (!config::is_profile_key(*key)) {
             throw Error(ExitCode::usage, fmt::format("unknown setting '{}' (known: {})", *key,
                                                      config::profile_keys_text()));

@@ -24,8 +24,7 @@ void write_checked(Context& ctx, const std::optional<std::string>& edited) {
     if (auto check = config::load_text(*edited, path); !check) {
         throw Error(ExitCode::usage, check.error().message);
     }
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
+    create_private_directories(path.parent_path());
     write_file_atomically(path, *edited, 0600);
 }
 
@@ -60,7 +59,7 @@ Examples:
     set->callback([&ctx, kv] {
         const auto& [key, value] = *kv;
         require_known(key);
-        const std::string name = profile_name(ctx);
+        const std::string name = ctx.profile_name();
         (void)ctx.config(); // a file that does not read is reported as it is, not overwritten
         write_checked(ctx, config::set_profile_key(current_text(ctx), name, key,
                                                    config::toml_value_for(key, value)));
@@ -75,7 +74,7 @@ Examples:
   lexsync config unset rate_limit)");
     unset->callback([&ctx, key] {
         require_known(*key);
-        const std::string name = profile_name(ctx);
+        const std::string name = ctx.profile_name();
         (void)ctx.config();
         write_checked(ctx, config::unset_profile_key(current_text(ctx), name, *key));
         ctx.info(fmt::format("config: {} removed from profile {}", *key, name));

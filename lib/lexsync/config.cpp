@@ -732,19 +732,22 @@ Result<bool, ConfigError> save_profile(const std::filesystem::path& path,
     return true;
 }
 
+std::string selected_profile_name(const ConfigFile& file, const std::optional<std::string>& flag,
+                                  const EnvLookup& env) {
+    if (flag && !flag->empty()) {
+        return *flag;
+    }
+    if (auto v = env_value(env, k_env_profile)) {
+        return *v;
+    }
+    return file.default_profile.value_or(k_default_profile_name);
+}
+
 Result<ResolvedProfile, ConfigError> resolve(const ConfigFile& file, const Overrides& overrides,
                                              const EnvLookup& env) {
     ResolvedProfile r;
     r.config_file = file.path;
-    if (overrides.profile && !overrides.profile->empty()) {
-        r.name = *overrides.profile;
-    } else if (auto v = env_value(env, k_env_profile)) {
-        r.name = *v;
-    } else if (file.default_profile) {
-        r.name = *file.default_profile;
-    } else {
-        r.name = k_default_profile_name;
-    }
+    r.name = selected_profile_name(file, overrides.profile, env);
 
     const ProfileSettings* p = nullptr;
     if (auto it = file.profiles.find(r.name); it != file.profiles.end()) {

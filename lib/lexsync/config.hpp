@@ -170,7 +170,12 @@ struct Overrides {
     std::optional<std::string> output;
 };
 
-// Picks the profile (flag > $LEXSYNC_PROFILE > default_profile > "default") and applies
+// The profile a command works on: the flag, else $LEXSYNC_PROFILE, else the file's
+// default_profile, else "default".
+std::string selected_profile_name(const ConfigFile& file, const std::optional<std::string>& flag,
+                                  const EnvLookup& env);
+
+// Picks the profile (selected_profile_name) and applies
 // flag > environment > profile > default to each setting. Selecting a profile that is not in the
 // file is an error unless it is the default one.
 Result<ResolvedProfile, ConfigError> resolve(const ConfigFile& file, const Overrides& overrides,

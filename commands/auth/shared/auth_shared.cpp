@@ -58,21 +58,6 @@ private:
 
 } // namespace
 
-std::string selected_profile_name(Context& ctx) {
-    if (!ctx.global.profile.empty()) {
-        return ctx.global.profile;
-    }
-    if (ctx.env) {
-        if (auto v = ctx.env(config::k_env_profile); v && !v->empty()) {
-            return *v;
-        }
-    }
-    if (ctx.config().default_profile) {
-        return *ctx.config().default_profile;
-    }
-    return config::k_default_profile_name;
-}
-
 config::ResolvedProfile resolve_profile(Context& ctx, const std::string& name, bool allow_missing) {
     config::ConfigFile file = ctx.config();
     if (allow_missing && file.profiles.count(name) == 0) {

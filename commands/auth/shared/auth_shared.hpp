@@ -16,9 +16,6 @@
 
 namespace lexsync::commands::auth {
 
-// The profile name selected by --profile, $LEXSYNC_PROFILE, default_profile or "default".
-std::string selected_profile_name(Context& ctx);
-
 // Resolves profile `name` with the global flags applied; when `allow_missing`, a profile that is
 // not in the config file resolves on defaults (for login). Throws Error(config) on failure.
 config::ResolvedProfile resolve_profile(Context& ctx, const std::string& name, bool allow_missing);
