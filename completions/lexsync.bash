@@ -54,7 +54,7 @@ _lexsync() {
         'lexsync contacts pull') COMPREPLY=($(compgen -W '--customer --vendor --name --email --number --out' -- "$cur")) ;;
         'lexsync contacts push') COMPREPLY=($(compgen -W '--format --encoding --dry-run --write-back' -- "$cur")) ;;
         'lexsync invoices') COMPREPLY=($(compgen -W 'export pull' -- "$cur")) ;;
-        'lexsync invoices export') COMPREPLY=($(compgen -W '--format --as --encoding --from --to --month --period --status --finalize -y --yes --dry-run --keep-going --create-contacts --collective-contact --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' -- "$cur")) ;;
+        'lexsync invoices export') COMPREPLY=($(compgen -W '--format --as --encoding --from --to --month --period --status --finalize -y --yes --dry-run --keep-going --create-contacts --allow-unlinked --collective-contact --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' -- "$cur")) ;;
         'lexsync invoices pull') COMPREPLY=($(compgen -W '--from --to --month --period --type --status --number --out --format --refetch --payments' -- "$cur")) ;;
         'lexsync sandbox') COMPREPLY=($(compgen -W 'serve seed' -- "$cur")) ;;
         'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --faults --fault-seed --webhook-key --webhook-retry-scale --webhook-public-key-out --token-lifetime --oauth-deny --upload-visibility-delay --port-file --pid-file --ready-fd --daemon --log-file' -- "$cur")) ;;

@@ -286,6 +286,72 @@ public:
         }
     }
 
+    // Invoice mode: the invoice each credit note of `invoices` corrects, before anything is
+    // sent: from the ledger (exported by lexsync), from `input` (the invoices of this input, by
+    // source number), else from lexoffice (an invoice with that number in the voucher list, one
+    // request each). A credit note that names none or one that cannot be resolved gets an issue,
+    // unless --allow-unlinked creates it without a link.
+    void resolve_corrected(const std::vector<Invoice*>& invoices,
+                           const std::map<std::string, const Invoice*>& input) {
+        if (voucher_mode()) {
+            return;
+        }
+        const std::string unlinked = " (--allow-unlinked creates it without a link)";
+        for (auto* inv : invoices) {
+            if (inv->kind != Kind::credit_note || !inv->valid()) {
+                continue;
+            }
+            if (inv->corrects.empty()) {
+                if (!m_opts.allow_unlinked) {
+                    inv->issue("corrects",
+                               "missing: a credit note names the invoice it corrects (its source "
+                               "number or lexoffice's invoice number)" +
+                                   unlinked);
+                }
+                continue;
+            }
+            if (m_ctx.state().get(shared::k_ledger_kind,
+                                  shared::ledger_key(m_mode, inv->corrects))) {
+                continue; // exported by lexsync (or sent and looked up before the run ends)
+            }
+            if (auto it = input.find(inv->corrects); it != input.end()) {
+                if (!it->second->valid()) {
+                    inv->issue("corrects",
+                               fmt::format("the corrected invoice {} (line {}) is invalid",
+                                           inv->corrects, it->second->line));
+                }
+                continue;
+            }
+            if (!m_remote_invoices.count(inv->corrects)) {
+                Query q = {{"voucherType", "invoice"},
+                           {"voucherStatus", "any"},
+                           {"voucherNumber", search_term(inv->corrects)},
+                           {"size", "250"}};
+                auto page = value_or_throw(m_ctx.client().get_json("/v1/voucherlist", q),
+                                           "looking up invoice " + inv->corrects);
+                std::optional<archive::ListRow> hit;
+                if (const json::Value* items = page_items(page)) {
+                    for (const auto& v : items->GetArray()) {
+                        auto row = archive::read_row(v);
+                        // The filter is not trusted to match exactly: the number must.
+                        if (row && row->type == "invoice" && row->number == inv->corrects) {
+                            hit = std::move(row);
+                            break;
+                        }
+                    }
+                }
+                m_remote_invoices[inv->corrects] = std::move(hit);
+            }
+            if (!m_remote_invoices[inv->corrects] && !m_opts.allow_unlinked) {
+                inv->issue("corrects",
+                           fmt::format("no invoice {} to correct: lexsync has not exported it, it "
+                                       "is not in this input, and lexoffice has no invoice with "
+                                       "this number{}",
+                                       inv->corrects, unlinked));
+            }
+        }
+    }
+
     // --- Export --------------------------------------------------------------------------------
 
     Outcome process(const Invoice& inv, std::int64_t run_id) {
@@ -742,11 +808,27 @@ private:
                 } else {
                     r.query.emplace_back("precedingSalesVoucherId", it->second);
                 }
+            } else if (auto f = m_found.find(inv.corrects); f != m_found.end()) {
+                // Dry run: in lexoffice already, recorded once the run is real.
+                so.corrects_text =
+                    f->second.voucher_number.empty() ? inv.corrects : f->second.voucher_number;
+                r.query.emplace_back("precedingSalesVoucherId", f->second.id);
+            } else if (auto x = m_remote_invoices.find(inv.corrects);
+                       x != m_remote_invoices.end() && x->second) {
+                if (x->second->status == "draft") {
+                    r.note = fmt::format(
+                        "the corrected invoice {} is a draft in lexoffice; created without a link",
+                        inv.corrects);
+                } else {
+                    r.query.emplace_back("precedingSalesVoucherId", x->second->id);
+                }
             } else {
-                r.note = fmt::format(
-                    "the corrected invoice {} was not exported by lexsync; created without a link",
-                    inv.corrects);
+                r.note = fmt::format("the corrected invoice {} cannot be resolved; created "
+                                     "without a link (--allow-unlinked)",
+                                     inv.corrects);
             }
+        } else if (inv.kind == Kind::credit_note) {
+            r.note = "names no corrected invoice; created without a link (--allow-unlinked)";
         }
         if (m_opts.finalize && inv.status != Status::draft) {
             r.query.emplace_back("finalize", "true");
@@ -1043,6 +1125,8 @@ private:
     std::map<std::string, std::string> m_planned_ids; // source number → lexoffice id (this run)
     std::map<std::string, shared::FoundDocument> m_found; // source number → in lexoffice
     std::map<std::string, std::string> m_unsure; // source number → why lexoffice could not tell
+    // lexoffice invoices found by their number for credit notes (resolve_corrected()).
+    std::map<std::string, std::optional<archive::ListRow>> m_remote_invoices;
     long m_contacts_created = 0;
     bool m_stopped = false;
     ApiError m_stop_error;
@@ -1136,6 +1220,9 @@ void register_export(CLI::App& parent, Context& ctx) {
     cmd->add_flag("--create-contacts", opts->create_contacts,
                   "Create customers that an e-mail names but lexoffice lacks (from name, address "
                   "and e-mail)");
+    cmd->add_flag("--allow-unlinked", opts->allow_unlinked,
+                  "Invoice mode: create a credit note that names no invoice, or one that cannot be "
+                  "resolved, without a link (else it is refused as invalid input)");
     cmd->add_flag("--collective-contact", opts->collective_contact,
                   "Voucher mode: book all revenue on the collective contact");
     cmd->add_option("--category", opts->category,
@@ -1398,6 +1485,13 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             }
         }
         exporter.resolve_contacts(with_contact);
+        std::map<std::string, const Invoice*> input_invoices;
+        for (auto* inv : chosen) {
+            if (inv->kind == Kind::invoice && !inv->number.empty()) {
+                input_invoices.emplace(inv->number, inv);
+            }
+        }
+        exporter.resolve_corrected(to_send, input_invoices);
     }
     if (count_invalid() > 0 && !opts.keep_going) {
         reject();

@@ -28,10 +28,11 @@ struct ExportOptions {
     bool keep_going = false;                         // export the valid invoices, exit 4
     bool create_contacts = false;                    // create missing customers
     bool collective_contact = false;                 // voucher mode: book on the collective contact
-    std::string category;                            // voucher mode: posting category (name or id)
-    std::string write_back;                          // CSV file for the source system
-    std::string hourly_rate;                         // price of hour items without one
-    std::string group_by;                   // project | subproject: FILE holds time entries
+    bool allow_unlinked = false; // invoice mode: credit notes without a resolvable invoice
+    std::string category;        // voucher mode: posting category (name or id)
+    std::string write_back;      // CSV file for the source system
+    std::string hourly_rate;     // price of hour items without one
+    std::string group_by;        // project | subproject: FILE holds time entries
     std::string ref_text = "Ref. {number}"; // remark line that identifies the source
     int payment_terms = 14;                 // time entries: days
     std::string number_prefix = "T-";       // time entries: source number prefix

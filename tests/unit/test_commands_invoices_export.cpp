@@ -481,6 +481,85 @@ TEST_SUITE("lexsync invoices export") {
         REQUIRE(body);
         CHECK(get_string(*body, "introduction") == "Gutschrift zu Rechnung RE0001");
     }
+    TEST_CASE("a credit note whose invoice cannot be resolved is refused before anything is "
+              "sent") {
+        Harness h;
+        const auto file = h.write(
+            "m.csv", std::string("number,kind,corrects,date,name,country,tax_type,item,quantity,"
+                                 "unit,net_price,tax_rate\n") +
+                         "RE-1,invoice,,2026-03-02,Laden Nord,DE,net,A,1,Pauschal,100,19\n"
+                         "GS-1,credit-note,RE-0,2026-03-09,Laden Nord,DE,net,A,1,Pauschal,10,19\n"
+                         "GS-2,credit-note,,2026-03-09,Laden Nord,DE,net,A,1,Pauschal,10,19\n");
+        // RE-0 is neither in the ledger nor in the input: lexoffice is asked for that number.
+        h.fake.add(Method::get,
+                   "/v1/voucherlist?voucherType=invoice&voucherStatus=any&voucherNumber=RE-0&"
+                   "size=250",
+                   200, k_empty_list);
+        auto o = h.run("invoices export " + file.string());
+        CHECK(o.code == 6);
+        h.fake.verify();
+        CHECK(h.posts() == 0);
+        CHECK(o.err.find("m.csv:3:3:corrects: no invoice RE-0 to correct") != std::string::npos);
+        CHECK(o.err.find("m.csv:4:3:corrects: missing") != std::string::npos);
+        CHECK(o.err.find("--allow-unlinked") != std::string::npos);
+        CHECK(o.err.find("nothing was sent") != std::string::npos);
+    }
+
+    TEST_CASE("--allow-unlinked creates a credit note without a resolvable invoice unlinked") {
+        Harness h;
+        const auto file = h.write(
+            "m.csv", std::string("number,kind,corrects,date,name,country,tax_type,item,quantity,"
+                                 "unit,net_price,tax_rate\n") +
+                         "GS-1,credit-note,RE-0,2026-03-09,Laden Nord,DE,net,A,1,Pauschal,10,19\n");
+        h.fake.add(Method::get,
+                   "/v1/voucherlist?voucherType=invoice&voucherStatus=any&voucherNumber=RE-0&"
+                   "size=250",
+                   200, k_empty_list);
+        h.fake.add(Method::get, list_of(false, "2026-03-09", "2026-03-09"), 200, k_empty_list);
+        h.fake.add(Method::post, "/v1/credit-notes", 201,
+                   fmt::format(R"({{"id":"{}","version":1}})", k_other_id));
+        h.fake.add(Method::get, list_of(false, "2026-03-09", "2026-03-09"), 200,
+                   numbered({{k_other_id, "creditnote", "GS0001", "draft", "2026-03-09"}}));
+        auto o = h.run("invoices export " + file.string() + " --allow-unlinked");
+        REQUIRE_MESSAGE(o.code == 0, o.err);
+        h.fake.verify();
+        using lexsync::json::get_string;
+        CHECK(get_string(o.doc[0], "action") == "created");
+        CHECK(get_string(o.doc[0], "detail")->find("without a link") != std::string::npos);
+    }
+
+    TEST_CASE("a credit note naming lexoffice's number of an invoice lexsync did not export "
+              "pursues it") {
+        Harness h;
+        const auto file = h.write(
+            "m.csv",
+            std::string("number,kind,corrects,date,name,country,tax_type,item,quantity,"
+                        "unit,net_price,tax_rate\n") +
+                "GS-1,credit-note,RE0007,2026-03-09,Laden Nord,DE,net,A,1,Pauschal,10,19\n");
+        // The filter is not trusted: a row with another number is not taken.
+        h.fake.add(Method::get,
+                   "/v1/voucherlist?voucherType=invoice&voucherStatus=any&voucherNumber=RE0007&"
+                   "size=250",
+                   200,
+                   numbered({{k_other_id, "invoice", "RE00071", "open", "2026-03-01"},
+                             {k_invoice_id, "invoice", "RE0007", "open", "2026-03-01"}}));
+        h.fake.add(Method::get, list_of(false, "2026-03-09", "2026-03-09"), 200, k_empty_list);
+        h.fake.add(Method::post,
+                   std::string("/v1/credit-notes?finalize=true&precedingSalesVoucherId=") +
+                       k_invoice_id,
+                   201, fmt::format(R"({{"id":"{}","version":1}})", k_other_id));
+        h.fake.add(Method::get, list_of(false, "2026-03-09", "2026-03-09"), 200,
+                   numbered({{k_other_id, "creditnote", "GS0001", "paidoff", "2026-03-09"}}));
+        auto o = h.run("invoices export " + file.string() + " --finalize");
+        REQUIRE_MESSAGE(o.code == 0, o.err);
+        h.fake.verify();
+        using lexsync::json::get_string;
+        CHECK(get_string(o.doc[0], "action") == "created");
+        const auto body = lexsync::json::parse(h.fake.requests()[2].body);
+        REQUIRE(body);
+        CHECK(get_string(*body, "introduction") == "Gutschrift zu Rechnung RE0007");
+    }
+
     TEST_CASE("a 504 whose invoice never arrived is sent again once its request cannot be running "
               "any more") {
         Harness h;

@@ -1,0 +1,60 @@
+# invoices export: a credit note names the invoice it corrects, and that invoice must be resolved
+# (ledger, same input, or lexoffice's number) before anything is sent. Against the sandbox: an
+# unresolvable one is refused with nothing sent (exit 6), one naming lexoffice's number of an
+# invoice lexsync never exported is linked to it, --allow-unlinked creates one without a link.
+source "$(dirname "$0")/lib.sh"
+export LEXSYNC_API_KEY="$SANDBOX_KEY"
+start_sandbox --seed demo
+
+creditnotes() {
+  api_get "$BASE_URL/v1/voucherlist?voucherType=creditnote&voucherStatus=any&size=250" | jq '.totalElements'
+}
+
+header='number,kind,corrects,date,name,country,tax_type,item,quantity,unit,net_price,tax_rate'
+{
+  echo "$header"
+  echo 'GS-1,credit-note,RE-404,2026-03-09,Laden Nord,DE,net,Rabatt,1,Pauschal,10,19'
+  echo 'GS-2,credit-note,,2026-03-09,Laden Nord,DE,net,Rabatt,1,Pauschal,10,19'
+} >"$WORK/unresolved.csv"
+expect_exit 6 lexsync invoices export "$WORK/unresolved.csv" --finalize 2>"$WORK/unresolved.err"
+err=$(cat "$WORK/unresolved.err")
+assert_contains "$err" "unresolved.csv:2:3:corrects: no invoice RE-404 to correct"
+assert_contains "$err" "unresolved.csv:3:3:corrects: missing"
+assert_contains "$err" "nothing was sent"
+assert_eq "$(creditnotes)" "0" "credit notes after the refused export"
+
+# An invoice created in lexoffice directly (not by lexsync), finalised: the credit note names its
+# lexoffice number.
+code=$(curl -s -o "$WORK/inv.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $SANDBOX_KEY" \
+  -H 'Content-Type: application/json' "$BASE_URL/v1/invoices?finalize=true" -d '{
+  "voucherDate":"2026-03-02T00:00:00.000+01:00",
+  "address":{"name":"Laden Nord","countryCode":"DE"},
+  "lineItems":[{"type":"custom","name":"Reinigung","quantity":1,"unitName":"Pauschal",
+    "unitPrice":{"currency":"EUR","netAmount":100,"taxRatePercentage":19}}],
+  "totalPrice":{"currency":"EUR"},"taxConditions":{"taxType":"net"},
+  "shippingConditions":{"shippingDate":"2026-03-02T00:00:00.000+01:00","shippingType":"service"}}')
+assert_eq "$code" "201" "creating the invoice in lexoffice"
+inv_id=$(jq -r '.id' "$WORK/inv.json")
+inv_number=$(api_get "$BASE_URL/v1/invoices/$inv_id" | jq -r '.voucherNumber')
+{
+  echo "$header"
+  echo "GS-3,credit-note,$inv_number,2026-03-09,Laden Nord,DE,net,Rabatt,1,Pauschal,10,19"
+} >"$WORK/linked.csv"
+lexsync invoices export "$WORK/linked.csv" --finalize -o json >"$WORK/linked.json" 2>"$WORK/linked.err" ||
+  fail "export of a credit note naming $inv_number: $(cat "$WORK/linked.err")"
+assert_eq "$(jq -r '.[0].action' "$WORK/linked.json")" "created"
+cn_id=$(jq -r '.[0].id' "$WORK/linked.json")
+cn=$(api_get "$BASE_URL/v1/credit-notes/$cn_id")
+assert_eq "$(jq -r '.relatedVouchers[0].id' <<<"$cn")" "$inv_id" "the credit note's related invoice"
+assert_eq "$(jq -r '.introduction' <<<"$cn")" "Gutschrift zu Rechnung $inv_number"
+
+# --allow-unlinked: the two refused ones are created on their own.
+lexsync invoices export "$WORK/unresolved.csv" --finalize --allow-unlinked -o json \
+  >"$WORK/unlinked.json" 2>"$WORK/unlinked.err" || fail "--allow-unlinked: $(cat "$WORK/unlinked.err")"
+assert_eq "$(jq -r '[.[].action] | join(",")' "$WORK/unlinked.json")" "created,created"
+for id in $(jq -r '.[].id' "$WORK/unlinked.json"); do
+  assert_eq "$(api_get "$BASE_URL/v1/credit-notes/$id" | jq '.relatedVouchers | length')" "0" \
+    "related vouchers of an unlinked credit note"
+done
+assert_eq "$(creditnotes)" "3" "credit notes in lexoffice"
+echo "ok"
