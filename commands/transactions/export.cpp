@@ -1133,8 +1133,9 @@ void register_export(CLI::App& parent, Context& ctx) {
                     "creditcard)");
     cmd->add_option(
         "--mapping", opts->mapping,
-        "Column mapping: generic, pleo-custom, stripe-balance, paypal-de or a TOML file "
-        "(default: the profile's transactions_mapping, else generic)");
+        "Column mapping: generic, pleo-custom, stripe-balance, paypal-de, revolut-business, "
+        "amex-de, sparkasse-csv-camt, volksbank-umsatzanzeige or a TOML file (default: the "
+        "profile's transactions_mapping, else generic)");
     cmd->add_option("--format", opts->format,
                     "api (partner finance endpoints, default) or lexoffice-csv (bank-statement CSV "
                     "for lexoffice's manual import)");

@@ -6,18 +6,36 @@
 //     name = "stripe-balance"
 //     description = "…"
 //     account_type = "payment-provider"   # creditcard | giro | payment-provider (optional)
-//     date_format = "yyyy-MM-dd"          # or dd.MM.yyyy, MM/dd/yyyy, dd/MM/yyyy; a time after
-//                                         # the date ("2026-03-01 12:00:05") is ignored
+//     date_format = "yyyy-MM-dd"          # or dd.MM.yyyy, dd.MM.yy, MM/dd/yyyy, dd/MM/yyyy, or
+//                                         # a list tried in order; a time after the date
+//                                         # ("2026-03-01 12:00:05") is ignored
 //     decimal_comma = false
 //     delimiter = ","                     # optional (detected)
+//     header_starts_with = "Buchungstag"  # optional: lines above the header are skipped
 //     negate_amount = false               # outgoing amounts are positive in the export
 //     negate_fee = true                   # fees are positive costs in the export
-//     filter_column = "Status"            # optional: only rows whose cell is one of …
-//     filter_values = ["Abgeschlossen"]
+//     optional = ["counterparty_email"]   # fields whose column may be missing
+//     [filters]                           # only rows whose cell is one of … (every filter)
+//     "State" = ["COMPLETED"]
+//     [exclude]                           # rows whose cell is one of … are left out
+//     "Kundenreferenz" = ["Anfangssaldo"]
+//     [sign]                              # a column decides the amount's sign
+//     column = "#13"                      # a column by position (1-based)
+//     negative = ["S"]
+//     positive = ["H"]
+//     [holds]                             # paired hold/release rows cancel and are left out
+//     column = "Typ"
+//     hold = ["Einbehaltung für offene Autorisierung"]
+//     release = ["Rückbuchung allgemeiner Einbehaltung"]
+//     link = "Zugehöriger Transaktionscode"
 //     [columns]                           # field = source column (CSV header or JSON key)
 //     amount = "gross"
 //     [defaults]                          # field = constant for an absent column or empty cell
 //     currency = "EUR"
+//
+// Every column a mapping names must be in the input (a missing one is an error naming it), except
+// the columns of fields listed in `optional`. `filter_column` and `filter_values` (one filter)
+// are still read.
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -92,6 +110,10 @@ name = "generic"
 description = "lexsync's own layout: every field in a column of its own name"
 date_format = "yyyy-MM-dd"
 decimal_comma = false
+# Only the amount and a date are needed; the other columns may be left out.
+optional = ["currency", "purpose", "counterparty_name", "counterparty_iban", "counterparty_email",
+            "transaction_id", "posting_category", "tax_rate", "receipt_file", "receipt_number",
+            "voucher_type", "fee", "fee_tax_rate", "fee_category"]
 
 [columns]
 booking_date = "booking_date"
@@ -116,7 +138,7 @@ fee_category = "fee_category"
 currency = "EUR"
 )toml";
 
-constexpr const char* k_pleo =
+constexpr const char* k_pleo_custom =
     R"toml(# Pleo's custom accounting export (Settings > Accounting > Create your own format) with the
 # data points below as columns, one line per expense, expenses negative (the default
 # preference), receipts exported next to the file.
@@ -142,20 +164,23 @@ receipt_number = "Receipt Number"
 currency = "EUR"
 )toml";
 
-constexpr const char* k_stripe =
-    R"toml(# Stripe's itemized balance change report (Reports > Balance > Itemized, "balance change from
-# activity"): one line per balance transaction, gross and fee separate, fees positive.
+constexpr const char* k_stripe_balance =
+    R"toml(# Stripe's balance reports as downloaded from the Dashboard (Reports > Balance): the itemized
+# "balance change from activity" and the itemized payout reconciliation. One line per balance
+# transaction, gross and fee separate, fees positive, times in the report's time zone.
 name = "stripe-balance"
-description = "Stripe itemized balance change report (balance_transaction_id, created_utc, gross, fee, net, ...)"
+description = "Stripe balance change from activity / payout reconciliation, itemized (balance_transaction_id, created, available_on, currency, gross, fee, net, reporting_category, description, ...)"
 account_type = "payment-provider"
 date_format = "yyyy-MM-dd"
 decimal_comma = false
 negate_fee = true
+# Customer columns are optional report columns.
+optional = ["counterparty_name", "counterparty_email"]
 
 [columns]
 transaction_id = "balance_transaction_id"
-booking_date = "created_utc"
-value_date = "available_on_utc"
+booking_date = "created"
+value_date = "available_on"
 amount = "gross"
 fee = "fee"
 currency = "currency"
@@ -169,16 +194,27 @@ fee_tax_rate = "0"
 fee_category = "Kontoführungsgebühren"
 )toml";
 
-constexpr const char* k_paypal =
-    R"toml(# PayPal's activity download (Aktivitäten > Berichte > Aktivitätsdownload, CSV, German):
-# dates dd.MM.yyyy, decimal comma, fees already negative; only completed transactions.
+constexpr const char* k_paypal_de =
+    R"toml(# PayPal's activity download (Aktivitäten > Berichte > Aktivitätsdownload, CSV, German): dates
+# dd.MM.yyyy, decimal comma, fees already negative. "Auswirkung auf Guthaben" says whether a row
+# moved the balance (Soll/Haben) or not (Memo). A hold for an open authorisation and its release
+# cancel each other and are left out together; a hold still open stays, as PayPal's balance
+# counts it.
 name = "paypal-de"
-description = "PayPal activity download, German (Datum, Name, Typ, Status, Währung, Brutto, Gebühr, Transaktionscode, ...)"
+description = "PayPal activity download, German (Datum, Name, Typ, Status, Währung, Brutto, Gebühr, Transaktionscode, Zugehöriger Transaktionscode, Auswirkung auf Guthaben, ...)"
 account_type = "payment-provider"
 date_format = "dd.MM.yyyy"
 decimal_comma = true
-filter_column = "Status"
-filter_values = ["Abgeschlossen"]
+optional = ["purpose"]
+
+[filters]
+"Auswirkung auf Guthaben" = ["Soll", "Haben"]
+
+[holds]
+column = "Typ"
+hold = ["Einbehaltung für offene Autorisierung"]
+release = ["Rückbuchung allgemeiner Einbehaltung"]
+link = "Zugehöriger Transaktionscode"
 
 [columns]
 transaction_id = "Transaktionscode"
@@ -188,12 +224,109 @@ fee = "Gebühr"
 currency = "Währung"
 purpose = "Betreff"
 counterparty_name = "Name"
-counterparty_email = "Absender E-Mail-Adresse"
 
 [defaults]
-purpose = "PayPal"
 fee_tax_rate = "0"
 fee_category = "Kontoführungsgebühren"
+)toml";
+
+constexpr const char* k_revolut_business =
+    R"toml(# Revolut Business account statement, CSV (Transactions > Statement > Excel/CSV): one line per
+# transaction, signed amounts with a dot; "Total amount" includes the fee. Only completed
+# transactions; dates are written yyyy-MM-dd or dd/MM/yyyy depending on the export.
+name = "revolut-business"
+description = "Revolut Business statement CSV (Date started (UTC), Date completed (UTC), ID, Type, State, Description, Reference, ..., Payment currency, Amount, Total amount, Fee, ...)"
+account_type = "giro"
+date_format = ["yyyy-MM-dd", "dd/MM/yyyy"]
+decimal_comma = false
+
+[filters]
+State = ["COMPLETED"]
+
+[columns]
+transaction_id = "ID"
+booking_date = "Date completed (UTC)"
+amount = "Total amount"
+currency = "Payment currency"
+purpose = "Reference"
+counterparty_name = "Description"
+counterparty_iban = "Beneficiary IBAN"
+)toml";
+
+constexpr const char* k_amex_de =
+    R"toml(# American Express (Germany) activity download (Kontobewegungen > Transaktionen herunterladen,
+# CSV): charges positive, credits and payments negative, dates dd/MM/yyyy, decimal comma. The
+# "Betreff" column (Amex's reference) comes with "alle weiteren Transaktionsdetails"; without it
+# an id is derived from the row.
+name = "amex-de"
+description = "American Express Germany activity CSV (Datum, Beschreibung, Karteninhaber, Konto #, Betrag, ...)"
+account_type = "creditcard"
+date_format = "dd/MM/yyyy"
+decimal_comma = true
+negate_amount = true
+optional = ["transaction_id"]
+
+[columns]
+transaction_id = "Betreff"
+booking_date = "Datum"
+amount = "Betrag"
+purpose = "Beschreibung"
+
+[defaults]
+currency = "EUR"
+)toml";
+
+constexpr const char* k_sparkasse_csv_camt =
+    R"toml(# Sparkasse "CSV-CAMT" export of the online banking (Umsätze > Export > CSV-CAMT): ';'-separated,
+# dates dd.MM.yy (some institutes dd.MM.yyyy), decimal comma, signed amounts. Rows still marked
+# "Umsatz vorgemerkt" are not booked yet and are left out.
+name = "sparkasse-csv-camt"
+description = "Sparkasse CSV-CAMT (Auftragskonto; Buchungstag; Valutadatum; Buchungstext; Verwendungszweck; ...; Betrag; Waehrung; Info)"
+account_type = "giro"
+date_format = ["dd.MM.yy", "dd.MM.yyyy"]
+decimal_comma = true
+
+[filters]
+Info = ["Umsatz gebucht"]
+
+[columns]
+booking_date = "Buchungstag"
+value_date = "Valutadatum"
+amount = "Betrag"
+currency = "Waehrung"
+purpose = "Verwendungszweck"
+counterparty_name = "Beguenstigter/Zahlungspflichtiger"
+counterparty_iban = "Kontonummer/IBAN"
+)toml";
+
+constexpr const char* k_volksbank_umsatzanzeige =
+    R"toml(# Volksbank/Raiffeisenbank "Umsatzanzeige" CSV of the online banking: title, account and period
+# lines above the header, ';'-separated, Windows-1252, amounts without a sign in "Umsatz" and an
+# unnamed last column with S (Soll, outgoing) or H (Haben, incoming); opening and closing balance
+# lines at the end.
+name = "volksbank-umsatzanzeige"
+description = "Volksbank Umsatzanzeige CSV (Buchungstag; Valuta; Auftraggeber/Zahlungsempfänger; Empfänger/Zahlungspflichtiger; ...; Umsatz; S/H)"
+account_type = "giro"
+header_starts_with = "Buchungstag"
+date_format = "dd.MM.yyyy"
+decimal_comma = true
+
+[exclude]
+Kundenreferenz = ["Anfangssaldo", "Endsaldo"]
+
+[sign]
+column = "#13"
+negative = ["S"]
+positive = ["H"]
+
+[columns]
+booking_date = "Buchungstag"
+value_date = "Valuta"
+amount = "Umsatz"
+currency = "Währung"
+purpose = "Vorgang/Verwendungszweck"
+counterparty_name = "Empfänger/Zahlungspflichtiger"
+counterparty_iban = "IBAN"
 )toml";
 
 struct Builtin {
@@ -202,44 +335,73 @@ struct Builtin {
 };
 constexpr Builtin k_builtins[] = {
     {"generic", k_generic},
-    {"pleo-custom", k_pleo},
-    {"stripe-balance", k_stripe},
-    {"paypal-de", k_paypal},
+    {"pleo-custom", k_pleo_custom},
+    {"stripe-balance", k_stripe_balance},
+    {"paypal-de", k_paypal_de},
+    {"revolut-business", k_revolut_business},
+    {"amex-de", k_amex_de},
+    {"sparkasse-csv-camt", k_sparkasse_csv_camt},
+    {"volksbank-umsatzanzeige", k_volksbank_umsatzanzeige},
 };
 
+constexpr const char* k_date_formats[] = {"yyyy-MM-dd", "dd.MM.yyyy", "dd.MM.yy", "MM/dd/yyyy",
+                                          "dd/MM/yyyy"};
+
 bool valid_date_format(const std::string& f) {
-    return f == "yyyy-MM-dd" || f == "dd.MM.yyyy" || f == "MM/dd/yyyy" || f == "dd/MM/yyyy";
+    return std::find(std::begin(k_date_formats), std::end(k_date_formats), f) !=
+           std::end(k_date_formats);
 }
 
-// Parses `s` in `format` (a time after the date is ignored) into yyyy-MM-dd.
-std::optional<std::string> parse_date(std::string_view s, const std::string& format) {
-    if (s.size() < 10 || (s.size() > 10 && s[10] != ' ' && s[10] != 'T')) {
+// Parses `s` in `format` (a time after the date is ignored) into yyyy-MM-dd; two-digit years are
+// 20yy.
+std::optional<std::string> parse_date_as(std::string_view s, const std::string& format) {
+    const std::size_t n = format.size();
+    if (s.size() < n || (s.size() > n && s[n] != ' ' && s[n] != 'T')) {
         return std::nullopt;
     }
-    s = s.substr(0, 10);
     std::string y, m, d;
-    if (format == "yyyy-MM-dd") {
-        if (s[4] != '-' || s[7] != '-') {
+    for (std::size_t i = 0; i < n; ++i) {
+        const char f = format[i];
+        const char c = s[i];
+        if (f == 'y' || f == 'M' || f == 'd') {
+            if (!std::isdigit(static_cast<unsigned char>(c))) {
+                return std::nullopt;
+            }
+            (f == 'y' ? y : f == 'M' ? m : d) += c;
+        } else if (c != f) {
             return std::nullopt;
         }
-        y = s.substr(0, 4);
-        m = s.substr(5, 2);
-        d = s.substr(8, 2);
-    } else {
-        const char sep = format[2];
-        if (s[2] != sep || s[5] != sep) {
-            return std::nullopt;
-        }
-        y = s.substr(6, 4);
-        const bool day_first = format[0] == 'd';
-        d = std::string(s.substr(day_first ? 0 : 3, 2));
-        m = std::string(s.substr(day_first ? 3 : 0, 2));
+    }
+    if (y.size() == 2) {
+        y = "20" + y;
     }
     std::string iso = y + "-" + m + "-" + d;
     if (!vouchers::is_date(iso)) {
         return std::nullopt;
     }
     return iso;
+}
+
+// Parses `s` in the first of `formats` that reads it.
+std::optional<std::string> parse_date(std::string_view s, const std::vector<std::string>& formats) {
+    for (const auto& f : formats) {
+        if (auto d = parse_date_as(s, f)) {
+            return d;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+    std::string out;
+    for (const auto& x : v) {
+        out += (out.empty() ? "" : sep) + x;
+    }
+    return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
 }
 
 // dd.MM.yyyy of yyyy-MM-dd.
@@ -277,6 +439,8 @@ std::string slug(std::string_view s) {
 struct RawRow {
     long line = 0;
     std::map<Field, std::string> values;
+    std::map<Field, long> columns; // 1-based position of each field's column (CSV)
+    int sign = 0;                  // from the mapping's sign column: -1, 1, or 0 (none)
 };
 
 // Checks one row into `out`; appends issues.
@@ -287,7 +451,9 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
         return it == raw.values.end() ? std::string() : trim(it->second);
     };
     auto issue = [&](Field f, std::string message) {
-        issues.push_back(InputIssue{source, raw.line, field_name(f), std::move(message)});
+        auto c = raw.columns.find(f);
+        issues.push_back(InputIssue{source, raw.line, field_name(f), std::move(message),
+                                    c == raw.columns.end() ? 0 : c->second});
     };
     out.source = source;
     out.line = raw.line;
@@ -297,9 +463,10 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
         if (v.empty()) {
             continue;
         }
-        auto d = parse_date(v, mapping.date_format);
+        auto d = parse_date(v, mapping.date_formats);
         if (!d) {
-            issue(f, fmt::format("'{}' is not a date in the format {}", v, mapping.date_format));
+            issue(f, fmt::format("'{}' is not a date in the format {}", v,
+                                 join(mapping.date_formats, " or ")));
         } else {
             (f == Field::booking_date ? out.booking_date : out.value_date) = *d;
         }
@@ -355,6 +522,10 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
         }
     } else {
         issue(Field::amount, "missing");
+    }
+    if (amount && raw.sign != 0) {
+        const Decimal magnitude = *amount < Decimal() ? -*amount : *amount;
+        amount = raw.sign < 0 ? -magnitude : magnitude;
     }
     if (amount) {
         if (*amount == Decimal()) {
@@ -485,14 +656,19 @@ std::string cell_of(const json::Value& v) {
     return {};
 }
 
-// The value of `f` in a row read by `lookup` (a column name → cell), with the mapping's default.
-template <class Lookup> RawRow make_raw(long line, const Mapping& mapping, const Lookup& lookup) {
+// The value of `f` in a row read by `lookup` (a column name → cell), with the mapping's default;
+// `position` gives a column's 1-based position (0: unknown).
+template <class Lookup, class Position>
+RawRow make_raw(long line, const Mapping& mapping, const Lookup& lookup, const Position& position) {
     RawRow raw;
     raw.line = line;
     for (Field f : all_fields()) {
         std::string v;
         if (auto c = mapping.columns.find(f); c != mapping.columns.end()) {
             v = lookup(c->second);
+            if (const long p = position(c->second); p > 0) {
+                raw.columns[f] = p;
+            }
         }
         if (trim(v).empty()) {
             if (auto d = mapping.defaults.find(f); d != mapping.defaults.end()) {
@@ -506,12 +682,91 @@ template <class Lookup> RawRow make_raw(long line, const Mapping& mapping, const
     return raw;
 }
 
-bool passes_filter(const Mapping& mapping, const std::string& cell) {
-    if (mapping.filter_column.empty()) {
-        return true;
+// True when the row read by `lookup` passes the mapping's filters and no exclusion.
+template <class Lookup> bool selected(const Mapping& mapping, const Lookup& lookup) {
+    for (const auto& f : mapping.filters) {
+        if (!contains(f.values, trim(lookup(f.column)))) {
+            return false;
+        }
     }
-    return std::find(mapping.filter_values.begin(), mapping.filter_values.end(), trim(cell)) !=
-           mapping.filter_values.end();
+    for (const auto& f : mapping.excludes) {
+        if (contains(f.values, trim(lookup(f.column)))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// The sign the mapping's sign column gives the row read by `lookup`, or an issue.
+template <class Lookup, class Position>
+int row_sign(const Mapping& mapping, const Lookup& lookup, const Position& position,
+             const std::string& source, long line, std::vector<InputIssue>& issues) {
+    if (!mapping.sign) {
+        return 0;
+    }
+    const auto& rule = *mapping.sign;
+    const std::string cell = trim(lookup(rule.column));
+    if (contains(rule.negative, cell)) {
+        return -1;
+    }
+    if (contains(rule.positive, cell)) {
+        return 1;
+    }
+    issues.push_back(InputIssue{
+        source, line, "amount",
+        fmt::format("'{}' in the sign column '{}' is neither {} (negative) nor {} (positive)", cell,
+                    rule.column, join(rule.negative, ", "), join(rule.positive, ", ")),
+        position(rule.column)});
+    return 0;
+}
+
+// What the hold rule needs of a row: its kind cell and its link cell.
+struct HoldCells {
+    std::string kind;
+    std::string link;
+};
+
+// Leaves out hold/release pairs of `rows` (cells in `cells`, same order) whose amounts cancel.
+void drop_hold_pairs(const Mapping& mapping, std::vector<TransactionInput>& rows,
+                     const std::vector<HoldCells>& cells, std::vector<InputIssue>& issues) {
+    if (!mapping.holds) {
+        return;
+    }
+    const auto& rule = *mapping.holds;
+    std::map<std::string, std::size_t> holds; // transaction id → row
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (contains(rule.hold, cells[i].kind) && !rows[i].transaction_id.empty()) {
+            holds.emplace(rows[i].transaction_id, i);
+        }
+    }
+    std::vector<bool> drop(rows.size(), false);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (!contains(rule.release, cells[i].kind)) {
+            continue;
+        }
+        auto h = holds.find(cells[i].link);
+        if (h == holds.end() || drop[h->second]) {
+            continue; // the hold is in an earlier export: the release moves the balance
+        }
+        const auto& hold = rows[h->second];
+        if (hold.balance_delta() + rows[i].balance_delta() != Decimal()) {
+            issues.push_back(
+                InputIssue{rows[i].source, rows[i].line, "amount",
+                           fmt::format("the release {} does not cancel its hold {} on line {} ({})",
+                                       rows[i].amount.to_fixed(2), hold.amount.to_fixed(2),
+                                       hold.line, hold.transaction_id)});
+            continue;
+        }
+        drop[h->second] = true;
+        drop[i] = true;
+    }
+    std::vector<TransactionInput> kept;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (!drop[i]) {
+            kept.push_back(std::move(rows[i]));
+        }
+    }
+    rows = std::move(kept);
 }
 
 // Derives ids for rows without one and checks the ids are unique.
@@ -651,6 +906,7 @@ Result<Mapping, std::string> parse_mapping(std::string_view text, const std::str
                            message);
     };
     Mapping m;
+    ColumnFilter legacy_filter; // filter_column / filter_values
     for (auto&& entry : root) {
         // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
         const std::string k(entry.first.str());
@@ -669,6 +925,44 @@ Result<Mapping, std::string> parse_mapping(std::string_view text, const std::str
             dst = *node.value<bool>();
             return std::nullopt;
         };
+        // A string array (a single string is read as a list of one) read from `n`.
+        auto strings_of = [&](const toml::node& n, const std::string& what,
+                              std::vector<std::string>& dst) -> std::optional<std::string> {
+            if (n.is_string()) {
+                dst.push_back(*n.value<std::string>());
+                return std::nullopt;
+            }
+            const toml::array* a = n.as_array();
+            if (a == nullptr) {
+                return at(n, what + " must be an array of strings");
+            }
+            for (auto&& v : *a) {
+                if (!v.is_string()) {
+                    return at(v, what + " must be an array of strings");
+                }
+                dst.push_back(*v.value<std::string>());
+            }
+            return std::nullopt;
+        };
+        // A table of column = [values] filters.
+        auto filters_of = [&](std::vector<ColumnFilter>& dst) -> std::optional<std::string> {
+            const toml::table* t = node.as_table();
+            if (t == nullptr) {
+                return at(node, k + " must be a table ([" + k + "] with column = [values])");
+            }
+            for (auto&& e : *t) {
+                ColumnFilter f;
+                f.column = std::string(e.first.str());
+                if (auto e2 = strings_of(e.second, k + "." + f.column, f.values)) {
+                    return e2;
+                }
+                if (f.values.empty()) {
+                    return at(e.second, k + "." + f.column + " needs at least one value");
+                }
+                dst.push_back(std::move(f));
+            }
+            return std::nullopt;
+        };
         std::optional<std::string> err;
         if (k == "name") {
             err = want_string(m.name);
@@ -684,10 +978,88 @@ Result<Mapping, std::string> parse_mapping(std::string_view text, const std::str
                 }
             }
         } else if (k == "date_format") {
-            err = want_string(m.date_format);
-            if (!err && !valid_date_format(m.date_format)) {
-                err = at(node, "date_format must be yyyy-MM-dd, dd.MM.yyyy, MM/dd/yyyy or "
-                               "dd/MM/yyyy");
+            std::vector<std::string> formats;
+            err = strings_of(node, k, formats);
+            for (const auto& f : formats) {
+                if (!err && !valid_date_format(f)) {
+                    err = at(node, fmt::format("date_format '{}' is not one of yyyy-MM-dd, "
+                                               "dd.MM.yyyy, dd.MM.yy, MM/dd/yyyy, dd/MM/yyyy",
+                                               f));
+                }
+            }
+            if (!err && formats.empty()) {
+                err = at(node, "date_format needs at least one format");
+            }
+            m.date_formats = formats;
+        } else if (k == "header_starts_with") {
+            err = want_string(m.header_starts_with);
+        } else if (k == "optional") {
+            std::vector<std::string> names;
+            err = strings_of(node, k, names);
+            for (const auto& n : names) {
+                if (err) {
+                    break;
+                }
+                if (auto f = parse_field(n)) {
+                    m.optional.insert(*f);
+                } else {
+                    err = at(node, fmt::format("unknown field '{}' in optional", n));
+                }
+            }
+        } else if (k == "filters") {
+            err = filters_of(m.filters);
+        } else if (k == "exclude") {
+            err = filters_of(m.excludes);
+        } else if (k == "sign" || k == "holds") {
+            const toml::table* t = node.as_table();
+            if (t == nullptr) {
+                err = at(node, k + " must be a table ([" + k + "])");
+            } else {
+                SignRule sign;
+                HoldRule holds;
+                const std::vector<std::string> keys =
+                    k == "sign" ? std::vector<std::string>{"column", "negative", "positive"}
+                                : std::vector<std::string>{"column", "hold", "release", "link"};
+                for (auto&& e : *t) {
+                    const std::string key(e.first.str());
+                    if (!contains(keys, key)) {
+                        err = at(e.second, fmt::format("unknown key '{}' in [{}] (known: {})", key,
+                                                       k, join(keys, ", ")));
+                        break;
+                    }
+                    const std::string what = k + "." + key;
+                    if (key == "column" || key == "link") {
+                        if (!e.second.is_string()) {
+                            err = at(e.second, what + " must be a string");
+                            break;
+                        }
+                        const std::string v = *e.second.value<std::string>();
+                        (key == "link" ? holds.link : k == "sign" ? sign.column : holds.column) = v;
+                        continue;
+                    }
+                    auto& dst = key == "negative"   ? sign.negative
+                                : key == "positive" ? sign.positive
+                                : key == "hold"     ? holds.hold
+                                                    : holds.release;
+                    if ((err = strings_of(e.second, what, dst))) {
+                        break;
+                    }
+                }
+                if (!err) {
+                    for (const auto& key : keys) {
+                        if (!t->contains(key)) {
+                            err = at(node, fmt::format("[{}] needs {}", k, key));
+                            break;
+                        }
+                    }
+                }
+                if (!err) {
+                    if (k == "sign") {
+                        m.sign = std::move(sign);
+                    } else {
+                        m.holds = std::move(holds);
+                    }
+                }
             }
         } else if (k == "decimal_comma") {
             err = want_bool(m.decimal_comma);
@@ -708,20 +1080,9 @@ Result<Mapping, std::string> parse_mapping(std::string_view text, const std::str
                 }
             }
         } else if (k == "filter_column") {
-            err = want_string(m.filter_column);
+            err = want_string(legacy_filter.column);
         } else if (k == "filter_values") {
-            const toml::array* a = node.as_array();
-            if (a == nullptr) {
-                err = at(node, "filter_values must be an array of strings");
-            } else {
-                for (auto&& v : *a) {
-                    if (!v.is_string()) {
-                        err = at(v, "filter_values must be an array of strings");
-                        break;
-                    }
-                    m.filter_values.push_back(*v.value<std::string>());
-                }
-            }
+            err = strings_of(node, k, legacy_filter.values);
         } else if (k == "columns" || k == "defaults") {
             const toml::table* t = node.as_table();
             if (t == nullptr) {
@@ -747,9 +1108,10 @@ Result<Mapping, std::string> parse_mapping(std::string_view text, const std::str
             }
         } else {
             err = at(node, fmt::format("unknown key '{}' (known: name, description, account_type, "
-                                       "date_format, decimal_comma, delimiter, negate_amount, "
-                                       "negate_fee, filter_column, filter_values, [columns], "
-                                       "[defaults])",
+                                       "date_format, decimal_comma, delimiter, "
+                                       "header_starts_with, negate_amount, negate_fee, optional, "
+                                       "filter_column, filter_values, [filters], [exclude], "
+                                       "[sign], [holds], [columns], [defaults])",
                                        k));
         }
         if (err) {
@@ -766,8 +1128,14 @@ Result<Mapping, std::string> parse_mapping(std::string_view text, const std::str
         return unexpected(fmt::format(
             "{}: [columns] must name a date column (booking_date or value_date)", origin));
     }
-    if (!m.filter_column.empty() && m.filter_values.empty()) {
+    if (m.name.empty()) {
+        m.name = std::filesystem::path(origin).stem().string();
+    }
+    if (!legacy_filter.column.empty() && legacy_filter.values.empty()) {
         return unexpected(fmt::format("{}: filter_column needs filter_values", origin));
+    }
+    if (!legacy_filter.column.empty()) {
+        m.filters.push_back(std::move(legacy_filter));
     }
     return m;
 }
@@ -809,16 +1177,64 @@ Result<Mapping, std::string> load_mapping(const std::string& name_or_file) {
 
 // --- Input ---
 
+namespace {
+
+// Every column the mapping reads, with what it is read for; optional fields' columns are left out.
+std::vector<std::pair<std::string, std::string>> required_columns(const Mapping& mapping) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [f, col] : mapping.columns) {
+        const bool grouped = f == Field::amount || f == Field::debit || f == Field::credit ||
+                             f == Field::booking_date || f == Field::value_date;
+        if (!grouped && !mapping.optional.count(f)) {
+            out.emplace_back(col, std::string("field ") + field_name(f));
+        }
+    }
+    for (const auto& f : mapping.filters) {
+        out.emplace_back(f.column, "[filters]");
+    }
+    for (const auto& f : mapping.excludes) {
+        out.emplace_back(f.column, "[exclude]");
+    }
+    if (mapping.sign) {
+        out.emplace_back(mapping.sign->column, "[sign]");
+    }
+    if (mapping.holds) {
+        out.emplace_back(mapping.holds->column, "[holds] column");
+        out.emplace_back(mapping.holds->link, "[holds] link");
+    }
+    return out;
+}
+
+// The first cell of `line` (quotes removed, trimmed).
+std::string first_cell(std::string_view line) {
+    if (!line.empty() && line[0] == '"') {
+        const auto end = line.find('"', 1);
+        return trim(line.substr(1, end == std::string_view::npos ? line.size() : end - 1));
+    }
+    const auto end = line.find_first_of(",;\t\r\n");
+    return trim(line.substr(0, end == std::string_view::npos ? line.size() : end));
+}
+
+} // namespace
+
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_text(const std::string& text, const std::string& display_name, bool is_json,
           const Mapping& mapping, AccountType type) {
     std::vector<InputIssue> issues;
     std::vector<TransactionInput> rows;
-    auto add = [&](const RawRow& raw) {
+    std::vector<HoldCells> hold_cells;
+    // Reads one selected row through `lookup` and `position`.
+    auto add = [&](long line, const auto& lookup, const auto& position) {
+        RawRow raw = make_raw(line, mapping, lookup, position);
+        raw.sign = row_sign(mapping, lookup, position, display_name, line, issues);
         TransactionInput t;
         check_row(raw, display_name, mapping, type, t, issues);
         rows.push_back(std::move(t));
+        hold_cells.push_back(mapping.holds ? HoldCells{trim(lookup(mapping.holds->column)),
+                                                       trim(lookup(mapping.holds->link))}
+                                           : HoldCells{});
     };
+    auto no_position = [](const std::string&) { return 0L; };
     if (is_json) {
         auto doc = json::parse(text);
         if (!doc) {
@@ -834,6 +1250,7 @@ read_text(const std::string& text, const std::string& display_name, bool is_json
                 display_name, 0, "",
                 "expected an array of transactions (or an object with a \"transactions\" array)"}});
         }
+        const auto required = required_columns(mapping);
         long n = 0;
         for (const auto& item : arr->GetArray()) {
             ++n;
@@ -841,60 +1258,137 @@ read_text(const std::string& text, const std::string& display_name, bool is_json
                 issues.push_back(InputIssue{display_name, n, "", "expected an object"});
                 continue;
             }
+            // Every key the mapping reads must be there: a missing one is an error, not a
+            // silently empty cell.
+            bool complete = true;
+            auto missing = [&](const std::string& key, const std::string& what) {
+                issues.push_back(
+                    InputIssue{display_name, n, "",
+                               fmt::format("the object has no key '{}' ({} of the mapping '{}')",
+                                           key, what, mapping.name)});
+                complete = false;
+            };
+            for (const auto& [key, what] : required) {
+                if (json::find(item, key) == nullptr) {
+                    missing(key, what);
+                }
+            }
+            for (auto group :
+                 {std::initializer_list<Field>{Field::amount, Field::debit, Field::credit},
+                  std::initializer_list<Field>{Field::booking_date, Field::value_date}}) {
+                std::vector<std::string> keys;
+                bool any = false;
+                for (Field f : group) {
+                    if (auto c = mapping.columns.find(f); c != mapping.columns.end()) {
+                        keys.push_back(c->second);
+                        any = any || json::find(item, c->second) != nullptr;
+                    }
+                }
+                if (!keys.empty() && !any) {
+                    missing(join(keys, "' or '"),
+                            std::string("field ") + field_name(*group.begin()));
+                }
+            }
+            if (!complete) {
+                continue;
+            }
             auto lookup = [&](const std::string& key) -> std::string {
                 const json::Value* v = json::find(item, key);
                 return v ? cell_of(*v) : std::string();
             };
-            if (!passes_filter(mapping, lookup(mapping.filter_column))) {
+            if (!selected(mapping, lookup)) {
                 continue;
             }
-            add(make_raw(n, mapping, lookup));
+            add(n, lookup, no_position);
         }
     } else {
-        csv::Reader reader(text, display_name, mapping.delimiter);
+        // Lines above the header (a bank's title, account and period lines) are skipped.
+        std::string_view body = text;
+        long offset = 0;
+        if (!mapping.header_starts_with.empty()) {
+            std::size_t pos = 0;
+            bool found = false;
+            while (pos < body.size()) {
+                const auto eol = body.find('\n', pos);
+                const std::string_view line =
+                    body.substr(pos, eol == std::string_view::npos ? body.size() - pos : eol - pos);
+                if (first_cell(line) == mapping.header_starts_with) {
+                    found = true;
+                    break;
+                }
+                ++offset;
+                if (eol == std::string_view::npos) {
+                    break;
+                }
+                pos = eol + 1;
+            }
+            if (!found) {
+                return unexpected(std::vector<InputIssue>{InputIssue{
+                    display_name, 0, "",
+                    fmt::format("no line starts with the header cell '{}' (header_starts_with of "
+                                "the mapping '{}')",
+                                mapping.header_starts_with, mapping.name)}});
+            }
+            body = body.substr(pos);
+        }
+        csv::Reader reader(std::string(body), display_name, mapping.delimiter);
         csv::Record rec;
         bool header_checked = false;
+        // A column by name, or "#N" by position; nullopt when the header has neither.
+        auto index_of = [&](const std::string& col) -> std::optional<std::size_t> {
+            if (auto i = reader.column(col)) {
+                return i;
+            }
+            if (col.size() > 1 && col[0] == '#' &&
+                std::all_of(col.begin() + 1, col.end(),
+                            [](unsigned char c) { return std::isdigit(c); }) &&
+                col.size() < 6) {
+                const std::size_t n = std::stoul(col.substr(1));
+                if (n >= 1 && n <= reader.header().size()) {
+                    return n - 1;
+                }
+            }
+            return std::nullopt;
+        };
         for (;;) {
             auto more = reader.next(rec);
             if (!more) {
                 issues.push_back(
-                    InputIssue{display_name, more.error().line, "", more.error().message});
+                    InputIssue{display_name, more.error().line + offset, "", more.error().message});
                 break;
             }
             if (!header_checked) {
                 header_checked = true;
-                // An amount and a date column must be there; other mapped columns may be absent.
-                auto present = [&](std::initializer_list<Field> fields) {
-                    std::string names;
-                    for (Field f : fields) {
-                        auto c = mapping.columns.find(f);
-                        if (c == mapping.columns.end()) {
-                            continue;
-                        }
-                        if (reader.column(c->second)) {
-                            return std::string();
-                        }
-                        names += (names.empty() ? "'" : ", '") + c->second + "'";
-                    }
-                    return names;
+                // Every column the mapping reads must be in the header; of the amount columns
+                // and of the date columns at least one.
+                const std::string header_list = join(reader.header(), ", ");
+                auto lacks = [&](const std::string& cols, const std::string& what) {
+                    issues.push_back(InputIssue{
+                        display_name, 1 + offset, "",
+                        fmt::format("the mapping '{}' reads column {} ({}), which the header "
+                                    "lacks (it has: {})",
+                                    mapping.name, cols, what, header_list)});
                 };
                 for (auto group :
                      {std::initializer_list<Field>{Field::amount, Field::debit, Field::credit},
                       std::initializer_list<Field>{Field::booking_date, Field::value_date}}) {
-                    const std::string missing = present(group);
-                    if (!missing.empty()) {
-                        issues.push_back(InputIssue{
-                            display_name, 1, field_name(*group.begin()),
-                            fmt::format("the mapping '{}' reads column {}, which the header "
-                                        "lacks",
-                                        mapping.name, missing)});
+                    std::vector<std::string> names;
+                    bool any = false;
+                    for (Field f : group) {
+                        if (auto c = mapping.columns.find(f); c != mapping.columns.end()) {
+                            names.push_back("'" + c->second + "'");
+                            any = any || index_of(c->second).has_value();
+                        }
+                    }
+                    if (!names.empty() && !any) {
+                        lacks(join(names, " or "),
+                              std::string("field ") + field_name(*group.begin()));
                     }
                 }
-                if (!mapping.filter_column.empty() && !reader.column(mapping.filter_column)) {
-                    issues.push_back(InputIssue{
-                        display_name, 1, "",
-                        fmt::format("the mapping's filter column '{}' is not in the header",
-                                    mapping.filter_column)});
+                for (const auto& [col, what] : required_columns(mapping)) {
+                    if (!index_of(col)) {
+                        lacks("'" + col + "'", what);
+                    }
                 }
                 if (!issues.empty()) {
                     break;
@@ -904,15 +1398,20 @@ read_text(const std::string& text, const std::string& display_name, bool is_json
                 break;
             }
             auto lookup = [&](const std::string& col) -> std::string {
-                auto i = reader.column(col);
+                auto i = index_of(col);
                 return i && *i < rec.fields.size() ? rec.fields[*i] : std::string();
             };
-            if (!passes_filter(mapping, lookup(mapping.filter_column))) {
+            auto position = [&](const std::string& col) -> long {
+                auto i = index_of(col);
+                return i ? static_cast<long>(*i) + 1 : 0L;
+            };
+            if (!selected(mapping, lookup)) {
                 continue;
             }
-            add(make_raw(rec.line, mapping, lookup));
+            add(rec.line + offset, lookup, position);
         }
     }
+    drop_hold_pairs(mapping, rows, hold_cells, issues);
     finish_rows(rows, issues);
     if (!issues.empty()) {
         return unexpected(std::move(issues));

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,20 +66,53 @@ const char* field_name(Field f);
 // Parses a field name; nullopt for an unknown one.
 std::optional<Field> parse_field(std::string_view name);
 
+// Rows kept or left out by the cells of one column: a row matches when its cell (trimmed) is one
+// of `values`.
+struct ColumnFilter {
+    std::string column;
+    std::vector<std::string> values;
+};
+
+// A column whose cell decides the amount's sign ("S"/"H", "Soll"/"Haben", "DR"/"CR"): the
+// amount's magnitude becomes negative for a value in `negative`, positive for one in `positive`;
+// any other value is an error naming the cell.
+struct SignRule {
+    std::string column;
+    std::vector<std::string> negative;
+    std::vector<std::string> positive;
+};
+
+// Paired hold and release rows (a provider reserving an amount and giving it back): a row whose
+// `column` cell is in `release` and whose `link` cell names the transaction id of a row in `hold`
+// is left out together with that hold when the two amounts cancel; a hold without its release in
+// the input stays (the provider's balance counts it).
+struct HoldRule {
+    std::string column;
+    std::vector<std::string> hold;
+    std::vector<std::string> release;
+    std::string link;
+};
+
 // How a provider's export is read: which column holds which field, constants for fields the
-// export lacks, and the export's number and date conventions.
+// export lacks, and the export's number and date conventions. A column is named by its header
+// text, or by its position as "#N" (1-based) when the header cell is empty or repeated.
 struct Mapping {
     std::string name;
     std::string description;
-    std::map<Field, std::string> columns;   // source column (CSV header or JSON key)
-    std::map<Field, std::string> defaults;  // used when the column is absent or the cell empty
-    std::string date_format = "yyyy-MM-dd"; // or dd.MM.yyyy, MM/dd/yyyy, dd/MM/yyyy
-    bool decimal_comma = false;             // "1.234,56"
-    std::optional<char> delimiter;          // CSV; nullopt: detected
-    bool negate_amount = false;             // the export shows outgoing amounts as positive
-    bool negate_fee = false;                // the export shows fees as positive costs
-    std::string filter_column;              // only rows whose cell is one of filter_values
-    std::vector<std::string> filter_values;
+    std::map<Field, std::string> columns;  // source column (CSV header or JSON key)
+    std::map<Field, std::string> defaults; // used when the column is absent or the cell empty
+    std::set<Field> optional;              // fields whose column may be missing from the input
+    // Tried in order: yyyy-MM-dd, dd.MM.yyyy, dd.MM.yy, MM/dd/yyyy, dd/MM/yyyy.
+    std::vector<std::string> date_formats = {"yyyy-MM-dd"};
+    bool decimal_comma = false;         // "1.234,56"
+    std::optional<char> delimiter;      // CSV; nullopt: detected
+    std::string header_starts_with;     // CSV: lines above the line starting with this cell skipped
+    bool negate_amount = false;         // the export shows outgoing amounts as positive
+    bool negate_fee = false;            // the export shows fees as positive costs
+    std::vector<ColumnFilter> filters;  // only rows matching every filter
+    std::vector<ColumnFilter> excludes; // rows matching any of these are left out
+    std::optional<SignRule> sign;
+    std::optional<HoldRule> holds;
     std::optional<AccountType> account_type; // the account type the export belongs to
 };
 
@@ -124,7 +158,8 @@ struct TransactionInput {
 
 // Reads `path` (CSV, or JSON when it ends in .json: an array of objects, or an object with a
 // "transactions" array) through `mapping` and checks every row for an account of `type`.
-// Returns the rows, or every issue found ("file:line:field: reason").
+// Returns the rows, or every issue found ("file:line:column:field: reason"). Rows the mapping
+// filters out, and hold/release pairs that cancel, are left out.
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_input(const std::filesystem::path& path, const Mapping& mapping, AccountType type);
 

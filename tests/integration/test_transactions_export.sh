@@ -130,10 +130,10 @@ rc2=$?
 set -e
 assert_eq "$rc" "6" "exit code for bad input"
 assert_eq "$rc2" "6" "exit code for a foreign currency"
-assert_contains "$(cat "$WORK/bad.err")" "bad.csv:5:booking_date:"
-assert_contains "$(cat "$WORK/bad.err")" "bad.csv:5:receipt_number: missing"
-assert_contains "$(cat "$WORK/bad.err")" "bad.csv:6:fee:"
-assert_contains "$(cat "$WORK/usd.err")" "usd.csv:2:currency:"
+assert_contains "$(cat "$WORK/bad.err")" "bad.csv:5:1:booking_date:"
+assert_contains "$(cat "$WORK/bad.err")" "bad.csv:5:9:receipt_number: missing"
+assert_contains "$(cat "$WORK/bad.err")" "bad.csv:6:10:fee:"
+assert_contains "$(cat "$WORK/usd.err")" "usd.csv:2:3:currency:"
 assert_eq "$(sql "SELECT COUNT(*) FROM resources WHERE kind LIKE 'finance-%'")" "0" "finance data after bad input"
 
 # 4. Killed with SIGKILL twice (while the batches go out, then among the receipts), then run

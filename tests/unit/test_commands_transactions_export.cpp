@@ -153,7 +153,7 @@ TEST_SUITE("lexsync transactions export") {
         CHECK(h.fake.requests().empty());
     }
 
-    TEST_CASE("invalid input: file:line:field reasons, exit 6, no request") {
+    TEST_CASE("invalid input: file:line:column:field reasons, exit 6, no request") {
         Harness h;
         h.write("in/bad.csv", "booking_date,amount,currency,purpose,transaction_id,receipt_file\n"
                               "2026-13-01,-1.00,EUR,x,A,\n2026-03-01,-1.00,CHF,x,B,\n"
@@ -161,8 +161,8 @@ TEST_SUITE("lexsync transactions export") {
         auto o = h.run("transactions export --account Karte --format lexoffice-csv --out " +
                        (h.dir / "out.csv").string() + " " + (h.dir / "in" / "bad.csv").string());
         CHECK(o.code == 6);
-        CHECK(contains(o.err, "bad.csv:2:booking_date: '2026-13-01' is not a date"));
-        CHECK(contains(o.err, "bad.csv:3:currency: 'CHF' is not supported"));
+        CHECK(contains(o.err, "bad.csv:2:1:booking_date: '2026-13-01' is not a date"));
+        CHECK(contains(o.err, "bad.csv:3:3:currency: 'CHF' is not supported"));
         CHECK(contains(o.err, "bad.csv:4:receipt_number: missing"));
         CHECK(h.fake.requests().empty());
         CHECK_FALSE(fs::exists(h.dir / "out.csv"));

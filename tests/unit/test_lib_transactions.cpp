@@ -43,6 +43,28 @@ bool contains(const std::string& hay, const std::string& needle) {
     return hay.find(needle) != std::string::npos;
 }
 
+// A published sample export under examples/transactions/samples (see its README.md).
+std::filesystem::path sample(const std::string& name) {
+    return std::filesystem::path(LEXSYNC_TEST_FIXTURES) / ".." / ".." / "examples" /
+           "transactions" / "samples" / name;
+}
+
+std::vector<TransactionInput> sample_rows(const std::string& name, const Mapping& m,
+                                          AccountType t = AccountType::payment_provider) {
+    auto r = read_input(sample(name), m, t);
+    REQUIRE_MESSAGE(r, issues_text(r ? std::vector<InputIssue>{} : r.error()));
+    return *r;
+}
+
+// What the rows move the account's balance by.
+Decimal sum(const std::vector<TransactionInput>& rows) {
+    Decimal total;
+    for (const auto& r : rows) {
+        total += r.balance_delta();
+    }
+    return total;
+}
+
 } // namespace
 
 TEST_SUITE("lexsync::transactions") {
@@ -68,7 +90,7 @@ TEST_SUITE("lexsync::transactions") {
         CHECK_FALSE(t.derived_id);
     }
 
-    TEST_CASE("validation reports file:line:field for every problem") {
+    TEST_CASE("validation reports file:line:column:field for every problem") {
         const std::string text =
             "booking_date,amount,currency,purpose,transaction_id,posting_category,"
             "tax_rate,receipt_file,receipt_number,fee,fee_tax_rate,fee_category\n"
@@ -82,17 +104,17 @@ TEST_SUITE("lexsync::transactions") {
             "2026-03-01,0,EUR,h,H,,,,,,,\n"
             "2026-03-01,-1.00,EUR,i,A,,,,,,,\n";
         const std::string out = read_bad(text, generic());
-        CHECK(contains(out, "in.csv:2:booking_date: '2026-02-30' is not a date"));
-        CHECK(contains(out, "in.csv:3:amount: '-1.005' has more than 2 decimal places"));
-        CHECK(contains(out, "in.csv:4:currency: 'USD' is not supported"));
-        CHECK(contains(out, "in.csv:5:receipt_number: missing (mandatory with a receipt)"));
-        CHECK(contains(out, "in.csv:5:posting_category: missing"));
-        CHECK(contains(out, "in.csv:5:tax_rate: missing"));
-        CHECK(contains(out, "in.csv:6:tax_rate: '18' is not a tax rate"));
-        CHECK(contains(out, "in.csv:7:fee: 0.50 with an incoming amount must be negative"));
-        CHECK(contains(out, "in.csv:8:fee: -0.50 with an outgoing amount must be positive"));
-        CHECK(contains(out, "in.csv:8:fee_tax_rate: missing (mandatory with a fee)"));
-        CHECK(contains(out, "in.csv:9:amount: must not be 0"));
+        CHECK(contains(out, "in.csv:2:1:booking_date: '2026-02-30' is not a date"));
+        CHECK(contains(out, "in.csv:3:2:amount: '-1.005' has more than 2 decimal places"));
+        CHECK(contains(out, "in.csv:4:3:currency: 'USD' is not supported"));
+        CHECK(contains(out, "in.csv:5:9:receipt_number: missing (mandatory with a receipt)"));
+        CHECK(contains(out, "in.csv:5:6:posting_category: missing"));
+        CHECK(contains(out, "in.csv:5:7:tax_rate: missing"));
+        CHECK(contains(out, "in.csv:6:7:tax_rate: '18' is not a tax rate"));
+        CHECK(contains(out, "in.csv:7:10:fee: 0.50 with an incoming amount must be negative"));
+        CHECK(contains(out, "in.csv:8:10:fee: -0.50 with an outgoing amount must be positive"));
+        CHECK(contains(out, "in.csv:8:11:fee_tax_rate: missing (mandatory with a fee)"));
+        CHECK(contains(out, "in.csv:9:2:amount: must not be 0"));
         CHECK(contains(out, "in.csv:10:transaction_id: 'A' appears twice (also on line 2)"));
     }
 
@@ -101,7 +123,8 @@ TEST_SUITE("lexsync::transactions") {
             read_bad("booking_date,amount,purpose,fee,fee_tax_rate,fee_category\n"
                      "2026-03-01,5.00,x,-0.10,0,Gebühren\n",
                      generic(), AccountType::creditcard);
-        CHECK(contains(out, "in.csv:2:fee: fees can only be booked on payment-provider accounts"));
+        CHECK(
+            contains(out, "in.csv:2:4:fee: fees can only be booked on payment-provider accounts"));
     }
 
     TEST_CASE("rows without an id get a stable derived one; repeats stay apart") {
@@ -116,43 +139,236 @@ TEST_SUITE("lexsync::transactions") {
         CHECK(a[2].transaction_id == b[2].transaction_id);
     }
 
-    TEST_CASE("the Stripe mapping negates fees, upper-cases the currency and drops times") {
+    TEST_CASE("stripe-balance reads Stripe's balance change and payout reconciliation reports") {
+        // The published samples' currency codes are anonymised ("tes") or CHF: the shipped
+        // mapping refuses them, naming the cell; the rest is read with the currency column
+        // left out (EUR).
         auto m = load_mapping("stripe-balance");
         REQUIRE(m);
         CHECK(m->account_type == AccountType::payment_provider);
-        const auto rows =
-            read_ok("balance_transaction_id,created_utc,available_on_utc,currency,gross,fee,net,"
-                    "description,customer_email,customer_name\n"
-                    "txn_1,2026-03-01 09:14:22,2026-03-08 00:00:00,eur,119.00,1.92,117.08,Order,"
-                    "a@example.com,Anna\n"
-                    "txn_2,2026-03-04 11:02:51,2026-03-04 11:02:51,eur,-59.50,0.00,-59.50,,,\n",
-                    *m);
-        REQUIRE(rows.size() == 2);
-        CHECK(rows[0].fee == Decimal::parse("-1.92"));
-        CHECK(rows[0].fee_category == "Kontoführungsgebühren");
-        CHECK(rows[0].booking_date == "2026-03-01");
-        CHECK(rows[0].value_date == "2026-03-08");
-        CHECK_FALSE(rows[1].fee.has_value());
-        CHECK(rows[1].purpose == "Stripe"); // the mapping's default for an empty description
+        auto refused = read_input(sample("stripe-balance-change.csv"), *m, *m->account_type);
+        REQUIRE(!refused);
+        CHECK(contains(issues_text(refused.error()),
+                       "stripe-balance-change.csv:2:4:currency: 'tes' is not supported"));
+        Mapping eur = *m;
+        eur.columns.erase(Field::currency);
+        const auto rows = sample_rows("stripe-balance-change.csv", eur);
+        REQUIRE(rows.size() == 12);
+        CHECK(rows[0].transaction_id == "txn_1Noh05Kh5QAlWt1C76QBqatA");
+        CHECK(rows[0].booking_date == "2023-09-10");
+        CHECK(rows[0].value_date == "2023-10-13");
+        CHECK(rows[0].amount == *Decimal::parse("0.65"));
+        CHECK_FALSE(rows[0].fee.has_value());
+        CHECK(rows[4].amount == *Decimal::parse("-23.75")); // a reserve, released on row 6
+        CHECK(rows[6].transaction_id == "txn_3NxTlcKh5QAlWt1C19hNW8yk");
+        CHECK(rows[6].amount == *Decimal::parse("100.00"));
+        CHECK(rows[6].fee == Decimal::parse("-5.00"));
+        CHECK(rows[6].fee_category == "Kontoführungsgebühren");
+        CHECK(rows[11].booking_date == "2023-10-11");
+        CHECK(rows[11].value_date == "2023-10-18");
+        CHECK(sum(rows) == *Decimal::parse("691.19")); // the report's net column
+        const auto payout = sample_rows("stripe-payout-reconciliation.csv", eur);
+        REQUIRE(payout.size() == 2);
+        CHECK(payout[0].transaction_id == "txn_3QcrImA0IpYVNU1u0wNC3kOh");
+        CHECK(payout[0].booking_date == "2025-01-02");
+        CHECK(payout[0].value_date == "2025-01-07");
+        CHECK(payout[0].amount == *Decimal::parse("102.00"));
+        CHECK(payout[0].fee == Decimal::parse("-2.95"));
+        CHECK(payout[0].counterparty_name == "User1");
+        CHECK(payout[0].counterparty_email == "info@hotmail.com");
+        CHECK(payout[1].balance_delta() == *Decimal::parse("392.50"));
     }
 
-    TEST_CASE("the PayPal mapping reads German numbers and dates and keeps completed rows only") {
+    TEST_CASE("paypal-de books what moved the balance, fees included, and no memo rows") {
         auto m = load_mapping("paypal-de");
         REQUIRE(m);
-        const auto rows = read_ok(
-            "\"Datum\",\"Name\",\"Status\",\"Währung\",\"Brutto\",\"Gebühr\",\"Absender "
-            "E-Mail-Adresse\",\"Transaktionscode\",\"Betreff\"\n"
-            "\"01.03.2026\",\"Clara\",\"Abgeschlossen\",\"EUR\",\"1.089,00\",\"-2,04\",\"c@x.de\","
-            "\"5TY\",\"Bestellung\"\n"
-            "\"02.03.2026\",\"Dieter\",\"Ausstehend\",\"EUR\",\"12,00\",\"-0,58\",\"d@x.de\","
-            "\"8MC\","
-            "\"B\"\n",
+        const auto rows = sample_rows("paypal-de-activity.csv", *m);
+        REQUIRE(rows.size() == 6); // the seventh row is a "Memo" (a money request)
+        CHECK(rows[0].transaction_id == "ID1234567890");
+        CHECK(rows[0].booking_date == "2019-10-15");
+        CHECK(rows[0].amount == *Decimal::parse("-41.00"));
+        CHECK_FALSE(rows[0].fee.has_value());
+        CHECK(rows[0].counterparty_name == "Empfaengername1.");
+        CHECK(rows[1].amount == *Decimal::parse("63.89"));
+        CHECK(rows[1].fee == Decimal::parse("-1.94"));
+        CHECK(rows[1].balance_delta() == *Decimal::parse("61.95")); // the row's Netto
+        CHECK(rows[2].amount == *Decimal::parse("-55.40"));
+        CHECK(rows[3].booking_date == "2019-12-19");
+        CHECK(rows[3].amount == *Decimal::parse("44.12"));
+        CHECK(rows[3].purpose == "Produktname");
+        CHECK(rows[4].amount == *Decimal::parse("-36.00"));
+        CHECK(rows[5].transaction_id == "123456789ABC");
+        CHECK(rows[5].booking_date == "2020-02-24");
+        CHECK(rows[5].amount == *Decimal::parse("17.00"));
+    }
+
+    TEST_CASE("paypal-de leaves out a hold together with its release and keeps the balance") {
+        auto m = load_mapping("paypal-de");
+        REQUIRE(m);
+        const auto rows = sample_rows("paypal-de-holds.csv", *m);
+        REQUIRE(rows.size() == 7);
+        for (const auto& r : rows) {
+            for (const char* id : {"80F00000NT000000B", "89J00000D00000414", "80500000M0000000V",
+                                   "1F500000PP000000K"}) {
+                CHECK(r.transaction_id != id);
+            }
+        }
+        CHECK(rows[0].amount == *Decimal::parse("100.00"));
+        CHECK(rows[3].transaction_id == "7KE00000RD000000J");
+        CHECK(rows[3].booking_date == "2025-07-14");
+        CHECK(rows[3].amount == *Decimal::parse("-13.21"));
+        CHECK(rows[6].amount == *Decimal::parse("-28.45"));
+        // PayPal's balance (Guthaben) goes from 38,53 before the first row to 13,76 after the
+        // last one.
+        CHECK(sum(rows) == *Decimal::parse("-24.77"));
+        // A release whose hold came in an earlier download moves the balance and is booked; one
+        // that does not cancel its hold is refused.
+        const std::string header =
+            "Datum,Typ,Brutto,Gebühr,Währung,Name,Transaktionscode,Zugehöriger "
+            "Transaktionscode,Auswirkung auf Guthaben\n";
+        const auto alone =
+            read_ok(header + "12.08.2025,Rückbuchung allgemeiner "
+                             "Einbehaltung,\"12,50\",\"0,00\",EUR,PayPal,R1,H0,Haben\n",
+                    *m);
+        REQUIRE(alone.size() == 1);
+        CHECK(alone[0].amount == *Decimal::parse("12.50"));
+        const std::string out = read_bad(
+            header + "12.08.2025,Einbehaltung für offene Autorisierung,\"-12,50\",\"0,00\",EUR,"
+                     "PayPal,H1,,Soll\n"
+                     "13.08.2025,Rückbuchung allgemeiner Einbehaltung,\"10,00\",\"0,00\",EUR,"
+                     "PayPal,R1,H1,Haben\n",
             *m);
-        REQUIRE(rows.size() == 1);
-        CHECK(rows[0].amount == *Decimal::parse("1089.00"));
-        CHECK(rows[0].fee == Decimal::parse("-2.04"));
+        CHECK(contains(out, "in.csv:3:amount: the release 10.00 does not cancel its hold -12.50 "
+                            "on line 2 (H1)"));
+    }
+
+    TEST_CASE("revolut-business reads the current statement and names what an older one lacks") {
+        auto m = load_mapping("revolut-business");
+        REQUIRE(m);
+        CHECK(m->account_type == AccountType::giro);
+        const auto rows = sample_rows("revolut-business-2025.csv", *m, AccountType::giro);
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[0].transaction_id == "68dc33bb-3f94-a267-aade-0dfc20a122d0");
+        CHECK(rows[0].booking_date == "2025-09-30");
+        CHECK(rows[0].amount == *Decimal::parse("-2921.97"));
+        CHECK(rows[0].purpose == "Test");
+        CHECK(rows[1].transaction_id == "68db957b-c70f-a818-a233-07f37c670544");
+        CHECK(rows[1].amount == *Decimal::parse("-149.98"));
+        CHECK(rows[1].counterparty_name == "Test");
+        auto old = read_input(sample("revolut-business-2024.csv"), *m, AccountType::giro);
+        REQUIRE(!old);
+        const std::string out = issues_text(old.error());
+        CHECK(contains(out, "revolut-business-2024.csv:1: the mapping 'revolut-business' reads "
+                            "column 'Total amount' (field amount), which the header lacks"));
+        CHECK(contains(out, "reads column 'State' ([filters]), which the header lacks"));
+    }
+
+    TEST_CASE("amex-de turns charges negative and payments and refunds positive") {
+        auto m = load_mapping("amex-de");
+        REQUIRE(m);
+        const auto rows = sample_rows("amex-de.csv", *m, AccountType::creditcard);
+        REQUIRE(rows.size() == 9);
+        CHECK(rows[0].booking_date == "2026-08-03");
+        CHECK(rows[0].amount == *Decimal::parse("-23.79"));
+        CHECK(rows[0].purpose == "ADOBE SYSTEMS SOFTWARE IE DUBLIN");
+        CHECK(rows[0].derived_id); // no Betreff column in the basic download
+        CHECK(rows[2].amount == *Decimal::parse("-412.50"));
+        CHECK(rows[4].booking_date == "2026-08-18");
+        CHECK(rows[4].amount == *Decimal::parse("1850.00"));
+        CHECK(rows[7].amount == *Decimal::parse("45.00"));
+        CHECK(rows[8].booking_date == "2026-08-28");
+        CHECK(sum(rows) == *Decimal::parse("1234.53"));
+    }
+
+    TEST_CASE("sparkasse-csv-camt books booked rows with two-digit years") {
+        auto m = load_mapping("sparkasse-csv-camt");
+        REQUIRE(m);
+        const auto rows = sample_rows("sparkasse-csv-camt.csv", *m, AccountType::giro);
+        REQUIRE(rows.size() == 7); // three rows are "Umsatz vorgemerkt"
+        CHECK(rows[0].line == 5);
+        CHECK(rows[0].booking_date == "2025-12-05");
+        CHECK(rows[0].value_date == "2025-12-05");
+        CHECK(rows[0].amount == *Decimal::parse("-5.95"));
+        CHECK(rows[0].counterparty_name == "Sparkasse");
+        CHECK(rows[0].counterparty_iban == "DE89370400440532013004");
+        CHECK(rows[3].booking_date == "2025-12-03");
+        CHECK(rows[3].amount == *Decimal::parse("67.50"));
+        CHECK(rows[3].purpose == "Beleg Nr. 203047");
+        CHECK(sum(rows) == *Decimal::parse("332.51"));
+    }
+
+    TEST_CASE("volksbank-umsatzanzeige skips the title lines and takes the sign from S/H") {
+        auto m = load_mapping("volksbank-umsatzanzeige");
+        REQUIRE(m);
+        const auto rows = sample_rows("volksbank-umsatzanzeige.csv", *m, AccountType::giro);
+        REQUIRE(rows.size() == 3); // opening and closing balance lines left out
+        CHECK(rows[0].line == 14);
+        CHECK(rows[0].booking_date == "2016-06-10");
+        CHECK(rows[0].amount == *Decimal::parse("-1000.00"));
+        CHECK(rows[0].purpose.rfind("SEPA-Überweisung\n", 0) == 0); // Windows-1252 decoded
+        CHECK(rows[0].counterparty_name == "Empfänger");
+        CHECK(rows[0].counterparty_iban == "DE2138139023131231");
+        CHECK(rows[1].amount == *Decimal::parse("-20.00"));
+        CHECK(rows[2].booking_date == "2016-06-19");
+        CHECK(rows[2].amount == *Decimal::parse("2100.00"));
+        // A sign cell the mapping does not know is refused, naming the cell.
+        auto sh = parse_mapping("[sign]\ncolumn = \"#3\"\nnegative = [\"S\"]\npositive = [\"H\"]\n"
+                                "[columns]\nbooking_date = \"Tag\"\namount = \"Umsatz\"\n",
+                                "sh.toml");
+        REQUIRE_MESSAGE(sh, sh.error());
+        const auto two = read_ok("Tag;Umsatz;\n2026-03-01;5.00;S\n2026-03-02;5.00;H\n", *sh);
+        CHECK(two[0].amount == *Decimal::parse("-5.00"));
+        CHECK(two[1].amount == *Decimal::parse("5.00"));
+        CHECK(contains(read_bad("Tag;Umsatz;\n2026-03-01;5.00;X\n", *sh),
+                       "in.csv:2:3:amount: 'X' in the sign column '#3' is neither S (negative) "
+                       "nor H (positive)"));
+    }
+
+    TEST_CASE("a column the mapping reads must be there, in CSV and in JSON") {
+        auto m = parse_mapping("[columns]\nbooking_date = \"d\"\namount = \"a\"\npurpose = \"p\"\n",
+                               "m.toml");
+        REQUIRE(m);
+        CHECK(contains(read_bad("d,a\n2026-03-01,1.00\n", *m),
+                       "in.csv:1: the mapping 'm' reads column 'p' (field purpose), which the "
+                       "header lacks (it has: d, a)"));
+        auto json = read_text(R"([{"d":"2026-03-01","a":1},{"d":"2026-03-02","a":2,"p":"x"}])",
+                              "in.json", true, *m, AccountType::giro);
+        REQUIRE(!json);
+        CHECK(issues_text(json.error()) ==
+              "in.json:1: the object has no key 'p' (field purpose of the mapping 'm')\n");
+        auto opt = parse_mapping("optional = [\"purpose\"]\n[columns]\nbooking_date = \"d\"\n"
+                                 "amount = \"a\"\npurpose = \"p\"\n",
+                                 "m.toml");
+        REQUIRE(opt);
+        CHECK(read_ok("d,a\n2026-03-01,1.00\n", *opt).size() == 1);
+    }
+
+    TEST_CASE("filters on several columns, exclusions and lists of date formats") {
+        auto m = parse_mapping("date_format = [\"dd.MM.yy\", \"yyyy-MM-dd\"]\n"
+                               "[filters]\nStatus = [\"ok\", \"done\"]\nKind = \"sale\"\n"
+                               "[exclude]\nNote = [\"test\"]\n"
+                               "[columns]\nbooking_date = \"d\"\namount = \"a\"\n",
+                               "m.toml");
+        REQUIRE_MESSAGE(m, m.error());
+        const auto rows = read_ok("d,a,Status,Kind,Note\n01.03.26,1.00,ok,sale,\n"
+                                  "2026-03-02,2.00,done,sale,x\n2026-03-03,3.00,ok,refund,\n"
+                                  "2026-03-04,4.00,open,sale,\n2026-03-05,5.00,ok,sale,test\n",
+                                  *m);
+        REQUIRE(rows.size() == 2);
         CHECK(rows[0].booking_date == "2026-03-01");
-        CHECK(rows[0].transaction_id == "5TY");
+        CHECK(rows[1].booking_date == "2026-03-02");
+        CHECK(contains(read_bad("d,a,Status,Kind,Note\n1.3.26,1.00,ok,sale,\n", *m),
+                       "'1.3.26' is not a date in the format dd.MM.yy or yyyy-MM-dd"));
+        auto bad = parse_mapping("date_format = \"yy/MM/dd\"\n[columns]\nbooking_date = \"d\"\n"
+                                 "amount = \"a\"\n",
+                                 "m.toml");
+        REQUIRE(!bad);
+        CHECK(contains(bad.error(), "m.toml:1:"));
+        auto sign = parse_mapping("[sign]\ncolumn = \"x\"\nnegative = [\"S\"]\n[columns]\n"
+                                  "booking_date = \"d\"\namount = \"a\"\n",
+                                  "m.toml");
+        REQUIRE(!sign);
+        CHECK(contains(sign.error(), "[sign] needs positive"));
     }
 
     TEST_CASE("debit and credit columns and negated amounts give signed amounts") {
