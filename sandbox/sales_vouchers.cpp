@@ -185,7 +185,8 @@ Totals compute_totals(const std::vector<PricedLine>& lines, bool gross_prices,
     Decimal total_discount{};
     if (discount_percent && *discount_percent > Decimal{}) {
         for (const auto& [rate, sum] : sums) {
-            const Decimal d = (sum * *discount_percent / hundred()).rounded(2);
+            // Rounded once: sum and percentage have 2 decimals, so their product is exact.
+            const Decimal d = (sum * *discount_percent).rounded(0) / hundred();
             discounts[rate] = d;
             total_discount += d;
         }
@@ -737,10 +738,20 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
                                           "discountPercentage",
                                           2, false);
                 const JsonValue* range = member(*dc, "discountRange");
-                if (pct) {
+                // [U] The ranges are not documented; the emulator takes a percentage from 0 to
+                // 100 and a whole number of days from 0 to the payment term.
+                if (pct && (*pct < Decimal{} || *pct > hundred())) {
+                    c.fail("RANGE",
+                           "paymentConditions.paymentDiscountConditions.discountPercentage",
+                           "muss zwischen 0 und 100 liegen");
+                } else if (pct) {
                     copy.AddMember("discountPercentage", decimal_value(*pct, a), a);
                 }
-                if (range && range->IsInt64()) {
+                if (range &&
+                    (!range->IsInt64() || range->GetInt64() < 0 || range->GetInt64() > term_days)) {
+                    c.fail("INVALID", "paymentConditions.paymentDiscountConditions.discountRange",
+                           "ungültige Dauer");
+                } else if (range) {
                     copy.AddMember("discountRange", range->GetInt64(), a);
                 }
                 payment.AddMember("paymentDiscountConditions", copy, a);

@@ -141,6 +141,58 @@ TEST_SUITE("lexsync::sandbox::Server sales vouchers") {
         CHECK(inv["totalPrice"]["totalDiscountAbsolute"].GetDouble() == doctest::Approx(2.67));
     }
 
+    TEST_CASE("a total discount in percent is rounded once per tax group") {
+        RunningServer s;
+        auto c = s.client();
+        // 24.99 less 0.5 %: 0.12495 off is 0.12 (rounding to 4 places first would give 0.13).
+        const std::string body = R"({"voucherDate":"2026-03-02T00:00:00.000+01:00",
+          "address":{"name":"Laden Nord","countryCode":"DE"},
+          "lineItems":[{"type":"custom","name":"A","quantity":1,"unitName":"Stück",
+            "unitPrice":{"currency":"EUR","netAmount":24.99,"taxRatePercentage":19}}],
+          "totalPrice":{"currency":"EUR","totalDiscountPercentage":0.5},
+          "taxConditions":{"taxType":"net"},
+          "shippingConditions":{"shippingDate":"2026-03-02T00:00:00.000+01:00",
+            "shippingType":"service"}})";
+        const std::string id = create(c, "/v1/invoices", body);
+        auto res = c.Get(("/v1/invoices/" + id).c_str());
+        REQUIRE(res);
+        CHECK(raw_member(res->body, "totalNetAmount") == "24.87");
+        CHECK(raw_member(res->body, "totalTaxAmount") == "4.73");
+        CHECK(raw_member(res->body, "totalGrossAmount") == "29.60");
+        CHECK(raw_member(res->body, "totalDiscountAbsolute") == "0.12");
+    }
+
+    TEST_CASE("payment discount conditions are echoed, and refused outside their ranges") {
+        RunningServer s;
+        auto c = s.client();
+        const std::string pay =
+            R"(,"paymentConditions":{"paymentTermLabel":"Zahlbar innerhalb von 30 Tagen",
+              "paymentTermDuration":30,
+              "paymentDiscountConditions":{"discountPercentage":2.5,"discountRange":10}}})";
+        const std::string base = sample_invoice();
+        const std::string body = base.substr(0, base.size() - 1) + pay;
+        const std::string id = create(c, "/v1/invoices", body);
+        auto inv = get_json(c, "/v1/invoices/" + id);
+        const auto& pc = inv["paymentConditions"];
+        CHECK(pc["paymentTermDuration"].GetInt() == 30);
+        CHECK(pc["paymentDiscountConditions"]["discountPercentage"].GetDouble() ==
+              doctest::Approx(2.5));
+        CHECK(pc["paymentDiscountConditions"]["discountRange"].GetInt() == 10);
+        // The payment discount does not change the totals.
+        CHECK(inv["totalPrice"]["totalGrossAmount"].GetDouble() == doctest::Approx(29.85));
+
+        for (const auto& [from, to] :
+             {std::pair<std::string, std::string>{R"("discountPercentage":2.5)",
+                                                  R"("discountPercentage":101)"},
+              {R"("discountRange":10)", R"("discountRange":31)"},
+              {R"("discountRange":10)", R"("discountRange":-1)"}}) {
+            auto r = c.Post("/v1/invoices", with(body, from, to), k_json);
+            REQUIRE(r);
+            CHECK_MESSAGE(r->status == 406, from << " → " << to << ": " << r->body);
+            CHECK(r->body.find("paymentDiscountConditions") != std::string::npos);
+        }
+    }
+
     TEST_CASE("numbers are assigned per type at creation, drafts included") {
         RunningServer s;
         auto c = s.client();
