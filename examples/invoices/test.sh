@@ -19,6 +19,15 @@ done
 assert_eq "$(jq length "$WORK/march.json")" "13" "records of march-2026.csv"
 assert_eq "$(jq -r '.[] | select(.number == "RE-2026-0310") | .action' "$WORK/march.json")" \
   "excluded-status" "the source draft"
+# April's Skonto and total discount reach lexoffice, with the totals computed as lexoffice does.
+assert_eq "$(jq -r '.[] | select(.number == "RE-2026-0402") | .gross' "$WORK/april.json")" "315.39" \
+  "gross of RE-2026-0402 less 5 %"
+id=$(jq -r '.[] | select(.number == "RE-2026-0402") | .id' "$WORK/april.json")
+assert_eq "$(api_get "$BASE_URL/v1/invoices/$id" | jq -r '.totalPrice.totalGrossAmount')" "315.39" \
+  "gross of RE-2026-0402 in lexoffice"
+id=$(jq -r '.[] | select(.number == "RE-2026-0401") | .id' "$WORK/april.json")
+assert_eq "$(api_get "$BASE_URL/v1/invoices/$id" | jq -c '.paymentConditions.paymentDiscountConditions')" \
+  '{"discountPercentage":2,"discountRange":7}' "Skonto of RE-2026-0401 in lexoffice"
 lexsync -v invoices export --from 2026-03-01 --to 2026-03-31 "$WORK/invoices/march-2026.csv" -o json >/dev/null 2>"$WORK/again.log"
 assert_eq "$(count_writes "$WORK/again.log")" "0" "writes of a second export"
 echo "ok: invoice examples"

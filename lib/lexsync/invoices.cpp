@@ -241,6 +241,33 @@ private:
                 inv.payment_terms = days;
             }
         }
+        auto percent_field = [&](const char* field, std::optional<Decimal>& out) {
+            std::string s;
+            if (take_value(inv, line, cells, field, s)) {
+                auto d = table::parse_number(s, table::NumberKind::percent);
+                if (!d) {
+                    inv.issue(field, d.error(), line);
+                } else if (d->rounded(2) != *d) {
+                    inv.issue(field, fmt::format("'{}' has more than 2 decimals", s), line);
+                } else {
+                    out = *d;
+                }
+            }
+        };
+        percent_field("payment_discount", inv.payment_discount);
+        percent_field("total_discount", inv.total_discount);
+        if (take_value(inv, line, cells, "payment_discount_days", v)) {
+            const bool digits =
+                !v.empty() && v.size() <= 4 &&
+                std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+            const int days = digits ? std::stoi(v) : -1;
+            if (days < 1 || days > 3650) {
+                inv.issue("payment_discount_days",
+                          fmt::format("'{}' is not a number of days (1..3650)", v), line);
+            } else {
+                inv.payment_discount_days = days;
+            }
+        }
         if (take_value(inv, line, cells, "customer_id", v)) {
             if (!is_uuid(v)) {
                 inv.issue("customer_id",
@@ -495,6 +522,11 @@ const std::vector<table::Column>& input_columns() {
         {"shipping_type", {"Leistungsart", "Lieferart"}},
         {"due_date", {"Fälligkeitsdatum", "Fällig am", "Fälligkeit", "Due"}},
         {"payment_terms", {"Zahlungsziel", "Zahlungsziel (Tage)", "Payment Term"}},
+        {"payment_discount",
+         {"Skonto", "Skonto (%)", "Skontosatz", "Skonto Prozent", "Payment Discount Percent"}},
+        {"payment_discount_days",
+         {"Skontofrist", "Skontofrist (Tage)", "Skontotage", "Skonto Tage",
+          "Payment Discount Days"}},
         {"customer_id", {"Kunden-ID", "Kontakt-ID", "Contact ID"}},
         {"customer_number", {"Kundennummer", "Kunden-Nr.", "Kundennr", "Customer No"}},
         {"customer_email", {"Kunden-E-Mail", "E-Mail", "Email"}},
@@ -513,6 +545,9 @@ const std::vector<table::Column>& input_columns() {
         {"introduction", {"Einleitung", "Einleitungstext"}},
         {"remark", {"Bemerkung", "Schlusstext", "Anmerkung"}},
         {"category", {"Kategorie", "Buchungskategorie"}},
+        {"total_discount",
+         {"Gesamtrabatt", "Gesamtrabatt (%)", "Rabatt gesamt", "Rechnungsrabatt",
+          "Total Discount Percent"}},
         {"total_net", {"Summe netto", "Gesamt netto", "Nettobetrag", "Net Total"}},
         {"total_tax", {"Summe USt", "Umsatzsteuer", "Steuerbetrag", "MwSt-Betrag", "Tax Total"}},
         {"total_gross",
@@ -976,6 +1011,38 @@ void validate(Invoice& inv) {
         inv.issue(inv.due_date ? "due_date" : "payment_terms",
                   "credit notes have no payment terms");
     }
+    if (inv.payment_discount || inv.payment_discount_days) {
+        const char* field = inv.payment_discount ? "payment_discount" : "payment_discount_days";
+        const auto term = inv.term_days();
+        if (inv.kind == Kind::credit_note) {
+            inv.issue(field, "credit notes have no payment terms, so no payment discount");
+        } else if (!inv.payment_discount) {
+            inv.issue("payment_discount",
+                      "missing: payment_discount_days needs the discount in percent");
+        } else if (!inv.payment_discount_days) {
+            inv.issue("payment_discount_days",
+                      "missing: a payment discount needs the days within which it applies");
+        } else if (*inv.payment_discount <= Decimal() ||
+                   *inv.payment_discount >= Decimal::from_int(100)) {
+            inv.issue("payment_discount", "must be more than 0 and less than 100 (percent)");
+        } else if (!term) {
+            inv.issue("payment_discount",
+                      "needs a payment term (payment_terms or due_date) that the discount days "
+                      "fall within");
+        } else if (*inv.payment_discount_days > *term) {
+            inv.issue("payment_discount_days",
+                      fmt::format("{} days, longer than the payment term of {} days",
+                                  *inv.payment_discount_days, *term));
+        }
+    }
+    if (inv.total_discount) {
+        if (inv.kind == Kind::credit_note) {
+            inv.issue("total_discount", "credit notes take no total discount");
+        } else if (*inv.total_discount < Decimal() ||
+                   *inv.total_discount >= Decimal::from_int(100)) {
+            inv.issue("total_discount", "must be at least 0 and less than 100 (percent)");
+        }
+    }
     const Customer& c = inv.customer;
     const int refs = (c.id.empty() ? 0 : 1) + (c.number ? 1 : 0) + (c.email.empty() ? 0 : 1);
     if (refs > 1) {
@@ -1172,7 +1239,14 @@ Totals compute_totals(const Invoice& inv) {
     }
     Totals t;
     const bool gross = inv.tax_type == TaxType::gross;
-    for (const auto& [rate, sum] : sums) {
+    for (auto& [rate, sum] : sums) {
+        if (inv.total_discount && *inv.total_discount != Decimal()) {
+            // Its percentage of the group's sum, rounded once to 2 places (sum and percentage
+            // have 2 decimals each, so the product is exact).
+            const Decimal off = (sum * *inv.total_discount).rounded(0) / Decimal::from_int(100);
+            t.discount += off;
+            sum = sum - off;
+        }
         TaxGroup g;
         g.rate = rate;
         const Wide r = rate.units();
@@ -1289,6 +1363,10 @@ std::string sales_voucher_body(const Invoice& inv, const SalesBodyOptions& opts)
     key(w, "totalPrice");
     w.StartObject();
     kv(w, "currency", "EUR");
+    if (inv.total_discount && *inv.total_discount != Decimal()) {
+        key(w, "totalDiscountPercentage");
+        json::write_decimal(w, *inv.total_discount);
+    }
     w.EndObject();
     key(w, "taxConditions");
     w.StartObject();
@@ -1303,11 +1381,24 @@ std::string sales_voucher_body(const Invoice& inv, const SalesBodyOptions& opts)
         if (const auto days = inv.term_days()) {
             key(w, "paymentConditions");
             w.StartObject();
-            kv(w, "paymentTermLabel",
-               *days == 0 ? std::string("Zahlbar sofort, rein netto")
-                          : fmt::format("Zahlbar innerhalb von {} Tagen", *days));
+            std::string label = *days == 0 ? std::string("Zahlbar sofort, rein netto")
+                                           : fmt::format("Zahlbar innerhalb von {} Tagen", *days);
+            if (inv.payment_discount && inv.payment_discount_days) {
+                label += fmt::format(", innerhalb von {} Tagen abzüglich {} % Skonto",
+                                     *inv.payment_discount_days, inv.payment_discount->to_string());
+            }
+            kv(w, "paymentTermLabel", label);
             key(w, "paymentTermDuration");
             w.Int(*days);
+            if (inv.payment_discount && inv.payment_discount_days) {
+                key(w, "paymentDiscountConditions");
+                w.StartObject();
+                key(w, "discountPercentage");
+                json::write_decimal(w, *inv.payment_discount);
+                key(w, "discountRange");
+                w.Int(*inv.payment_discount_days);
+                w.EndObject();
+            }
             w.EndObject();
         }
         key(w, "shippingConditions");
@@ -1440,6 +1531,15 @@ std::string content_hash(const Invoice& inv) {
         f("gross_price", od(item.gross_price));
         f("tax_rate", od(item.tax_rate));
         f("discount", od(item.discount));
+    }
+    // Fields added later count only when given, so that earlier exports keep their hash.
+    if (inv.total_discount) {
+        f("total_discount", od(inv.total_discount));
+    }
+    if (inv.payment_discount || inv.payment_discount_days) {
+        f("payment_discount", od(inv.payment_discount));
+        f("payment_discount_days",
+          inv.payment_discount_days ? std::to_string(*inv.payment_discount_days) : std::string());
     }
     return sha256_hex(s.str());
 }

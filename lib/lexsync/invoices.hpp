@@ -33,6 +33,8 @@ inline const std::vector<std::string> k_invoice_fields = {"number",
                                                           "shipping_type",
                                                           "due_date",
                                                           "payment_terms",
+                                                          "payment_discount",
+                                                          "payment_discount_days",
                                                           "customer_id",
                                                           "customer_number",
                                                           "customer_email",
@@ -51,6 +53,7 @@ inline const std::vector<std::string> k_invoice_fields = {"number",
                                                           "introduction",
                                                           "remark",
                                                           "category",
+                                                          "total_discount",
                                                           "total_net",
                                                           "total_tax",
                                                           "total_gross"};
@@ -148,6 +151,9 @@ struct Invoice {
     std::string shipping_type; // service | delivery | none; "" = service
     std::optional<Date> due_date;
     std::optional<int> payment_terms; // days
+    // Skonto: percent off when paid within payment_discount_days (invoices with a payment term).
+    std::optional<Decimal> payment_discount;
+    std::optional<int> payment_discount_days;
     Customer customer;
     std::string currency = "EUR";
     TaxType tax_type = TaxType::net;
@@ -158,6 +164,7 @@ struct Invoice {
     std::string introduction;
     std::string remark;
     std::string category; // posting category for voucher mode (name or id); "" = the run's
+    std::optional<Decimal> total_discount; // percent off the whole invoice (lexoffice's totals)
     std::optional<Decimal> total_net;
     std::optional<Decimal> total_tax;
     std::optional<Decimal> total_gross;
@@ -218,14 +225,16 @@ struct Totals {
     Decimal net;
     Decimal tax;
     Decimal gross;
+    Decimal discount; // the total discount taken off the line amounts (net or gross per tax type)
     std::vector<TaxGroup> groups; // ascending by rate
 };
 
 // The amount of one line: quantity × unit price × (1 − discount), rounded to 2 places (net or
 // gross per tax type).
 Decimal line_amount(const Invoice& inv, const LineItem& item);
-// Totals by lexoffice's rules: line amounts summed per tax rate, the tax of each group computed
-// on the group sum and rounded to 2 places (from the gross for gross invoices).
+// Totals by lexoffice's rules: line amounts summed per tax rate, less the total discount (its
+// percentage of each group's sum, rounded to 2 places), the tax of each group computed on that
+// and rounded to 2 places (from the gross for gross invoices).
 Totals compute_totals(const Invoice& inv);
 
 // "+01:00" or "+02:00": Europe/Berlin's offset at local midnight of `d` (CEST from the last

@@ -412,6 +412,122 @@ TEST_SUITE("lexsync::invoices") {
         CHECK(ha != inv::content_hash(inv::read_invoices_csv(c, "x").invoices[0]));
     }
 
+    TEST_CASE("a total discount in percent comes off each tax group's sum before its tax") {
+        const std::string header = "number,date,customer_number,tax_type,total_discount,item,"
+                                   "quantity,unit,net_price,gross_price,tax_rate\n";
+        auto read = [&](const std::string& rows) {
+            auto set = inv::read_invoices_csv(header + rows, "in.csv");
+            REQUIRE(set.file_issues.empty());
+            return set.invoices[0];
+        };
+        // 100 at 19 % and 50 at 7 %, 10 % off: 90 (tax 17.10) and 45 (tax 3.15).
+        auto i = read("RE-1,2026-03-02,10001,net,10,A,1,Stück,100,,19\n"
+                      "RE-1,,,,,B,1,Stück,50,,7\n");
+        auto t = inv::compute_totals(i);
+        CHECK(t.discount == dec("15"));
+        CHECK(t.net == dec("135"));
+        CHECK(t.tax == dec("20.25"));
+        CHECK(t.gross == dec("155.25"));
+        // 24.99 less 0.5 %: 0.12495 off is 0.12, rounded once (as the sandbox does).
+        i = read("RE-2,2026-03-02,10001,net,\"0,5 %\",A,1,Stück,24.99,,19\n");
+        t = inv::compute_totals(i);
+        CHECK(t.discount == dec("0.12"));
+        CHECK(t.net == dec("24.87"));
+        CHECK(t.gross == dec("29.60"));
+        // Gross: 119 less 10 % is 107.10 gross, of which 17.10 tax.
+        i = read("RE-3,2026-03-02,10001,gross,10,A,1,Stück,,119,19\n");
+        t = inv::compute_totals(i);
+        CHECK(t.gross == dec("107.10"));
+        CHECK(t.tax == dec("17.10"));
+        CHECK(t.net == dec("90"));
+        inv::validate(i);
+        CHECK(i.valid());
+        const auto body = parse(inv::sales_voucher_body(i, {}));
+        CHECK(body["totalPrice"]["totalDiscountPercentage"].GetDouble() == 10);
+        // Without a total discount the body has none.
+        i = read("RE-4,2026-03-02,10001,net,,A,1,Stück,100,,19\n");
+        CHECK(!parse(inv::sales_voucher_body(i, {}))["totalPrice"].HasMember(
+            "totalDiscountPercentage"));
+    }
+
+    TEST_CASE("a payment discount (Skonto) becomes the payment conditions' discount") {
+        const std::string header =
+            "number,kind,date,customer_number,tax_type,payment_terms,payment_discount,"
+            "payment_discount_days,total_discount,item,quantity,unit,net_price,tax_rate\n";
+        auto i =
+            inv::read_invoices_csv(
+                header + "RE-1,invoice,2026-03-02,10001,net,30,2,10,,A,1,Stück,100,19\n", "in.csv")
+                .invoices[0];
+        inv::validate(i);
+        REQUIRE(i.valid());
+        const auto body = parse(inv::sales_voucher_body(i, {}));
+        const auto& pc = body["paymentConditions"];
+        CHECK(pc["paymentTermDuration"].GetInt() == 30);
+        CHECK(pc["paymentDiscountConditions"]["discountPercentage"].GetDouble() == 2);
+        CHECK(pc["paymentDiscountConditions"]["discountRange"].GetInt() == 10);
+        CHECK(std::string(pc["paymentTermLabel"].GetString()) ==
+              "Zahlbar innerhalb von 30 Tagen, innerhalb von 10 Tagen abzüglich 2 % Skonto");
+        // The totals do not change: the discount is the customer's choice when paying.
+        CHECK(inv::compute_totals(i).gross == dec("119"));
+
+        // Ranges and combinations are checked locally, naming the cell.
+        const std::string bad = header +
+                                "RE-2,invoice,2026-03-02,10001,net,30,100,10,,A,1,Stück,100,19\n" +
+                                "RE-3,invoice,2026-03-02,10001,net,30,2,31,,A,1,Stück,100,19\n" +
+                                "RE-4,invoice,2026-03-02,10001,net,30,2,,,A,1,Stück,100,19\n" +
+                                "RE-5,invoice,2026-03-02,10001,net,,2,10,,A,1,Stück,100,19\n" +
+                                "RE-6,invoice,2026-03-02,10001,net,30,2,zehn,,A,1,Stück,100,19\n" +
+                                "RE-7,invoice,2026-03-02,10001,net,30,,,100,A,1,Stück,100,19\n" +
+                                "GS-1,credit-note,2026-03-02,10001,net,,,,5,A,1,Stück,100,19\n" +
+                                "GS-2,credit-note,2026-03-02,10001,net,,2,10,,A,1,Stück,100,19\n";
+        auto set = inv::read_invoices_csv(bad, "in.csv");
+        REQUIRE(set.invoices.size() == 8);
+        for (auto& x : set.invoices) {
+            inv::validate(x);
+        }
+        CHECK(has_issue(set.invoices[0], "in.csv:2:7:payment_discount: must be more than 0 and "
+                                         "less than 100 (percent)"));
+        CHECK(has_issue(set.invoices[1], "in.csv:3:8:payment_discount_days: 31 days, longer than "
+                                         "the payment term of 30 days"));
+        CHECK(has_issue(set.invoices[2], "in.csv:4:8:payment_discount_days: missing"));
+        CHECK(has_issue(set.invoices[3], "in.csv:5:7:payment_discount: needs a payment term"));
+        CHECK(has_issue(set.invoices[4], "in.csv:6:8:payment_discount_days: 'zehn' is not a "
+                                         "number of days"));
+        CHECK(has_issue(set.invoices[5], "in.csv:7:9:total_discount: must be at least 0 and less "
+                                         "than 100"));
+        CHECK(has_issue(set.invoices[6], "in.csv:8:9:total_discount: credit notes take no total "
+                                         "discount"));
+        CHECK(has_issue(set.invoices[7], "in.csv:9:7:payment_discount: credit notes have no "
+                                         "payment terms"));
+    }
+
+    TEST_CASE("discount columns have German names, and JSON takes the same keys") {
+        const std::string de = "Rechnungsnummer;Rechnungsdatum;Kundennummer;Zahlungsziel;Skonto;"
+                               "Skontofrist;Gesamtrabatt;Bezeichnung;Menge;Einheit;"
+                               "Einzelpreis netto;Steuersatz\n"
+                               "RE-1;02.03.2026;10001;30;2 %;10;\"5,5 %\";A;1;Stück;100,00;19 %\n";
+        auto set = inv::read_invoices_csv(de, "de.csv");
+        REQUIRE(set.file_issues.empty());
+        auto a = set.invoices[0];
+        CHECK(a.payment_discount == dec("2"));
+        CHECK(a.payment_discount_days == 10);
+        CHECK(a.total_discount == dec("5.5"));
+        const std::string json = R"([{"number": "RE-1", "date": "2026-03-02",
+  "customer_number": 10001, "payment_terms": 30, "payment_discount": 2,
+  "payment_discount_days": 10, "total_discount": 5.5,
+  "items": [{"item": "A", "quantity": 1, "unit": "Stück", "net_price": 100, "tax_rate": 19}]}])";
+        auto j = inv::read_invoices_json(json, "in.json");
+        REQUIRE(j.file_issues.empty());
+        auto b = j.invoices[0];
+        CHECK(inv::content_hash(a) == inv::content_hash(b));
+        inv::validate(b);
+        CHECK(b.valid());
+        CHECK(inv::compute_totals(b).net == dec("94.50"));
+        // The hash sees the new fields.
+        b.total_discount.reset();
+        CHECK(inv::content_hash(a) != inv::content_hash(b));
+    }
+
     TEST_CASE("selection by date range and status") {
         auto i =
             inv::read_invoices_csv(std::string(k_header) +
