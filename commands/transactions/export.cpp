@@ -94,6 +94,7 @@ struct Summary {
     std::string account_id;
     long accounts_created = 0;
     long transactions = 0;
+    long left_out = 0;
     long pushed = 0;
     long skipped = 0;
     long written = 0;
@@ -125,6 +126,7 @@ struct Summary {
         str("financialAccountId", account_id);
         num("accountsCreated", accounts_created);
         num("transactions", transactions);
+        num("rowsLeftOut", left_out);
         num("transactionsPushed", pushed);
         num("transactionsSkipped", skipped);
         num("transactionsWritten", written);
@@ -1240,7 +1242,8 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     }
 
     // --- Input and local checks ---
-    auto read = read_input(opts.file, *mapping, type);
+    std::vector<LeftOutRow> left_out;
+    auto read = read_input(opts.file, *mapping, type, &left_out);
     if (!read) {
         invalid(ctx, read.error(), opts.file);
     }
@@ -1426,6 +1429,12 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     sum.account = opts.account;
     sum.account_reference = account_ref;
     sum.transactions = static_cast<long>(rows.size());
+    sum.left_out = static_cast<long>(left_out.size());
+    // Said with the run's last line: how many source rows the mapping leaves out.
+    const std::string left_out_note =
+        left_out.empty() ? std::string()
+                         : fmt::format("; {} left out by the mapping (records marked left-out)",
+                                       counted(static_cast<long>(left_out.size()), "row", "rows"));
 
     auto write_records = [&] {
         auto writer = ctx.writer(result_columns());
@@ -1453,6 +1462,23 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             rec.AddMember("reason", opt(reason), a);
             writer->write(rec);
         }
+        // Every source row is accounted for: the rows the mapping leaves out, with why.
+        for (const auto& l : left_out) {
+            rec.SetObject();
+            rec.GetAllocator().Clear();
+            auto& a = rec.GetAllocator();
+            rec.AddMember("line", static_cast<std::int64_t>(l.line), a);
+            rec.AddMember("transactionId", json::str(l.transaction_id, a), a);
+            rec.AddMember("externalReference", json::Value(), a);
+            rec.AddMember("action", json::str("left-out", a), a);
+            rec.AddMember("financialTransactionId", json::Value(), a);
+            rec.AddMember("voucherNumber", json::Value(), a);
+            rec.AddMember("voucherId", json::Value(), a);
+            rec.AddMember("voucher", json::Value(), a);
+            rec.AddMember("hint", json::Value(), a);
+            rec.AddMember("reason", json::str(l.reason, a), a);
+            writer->write(rec);
+        }
         writer->finish();
     };
     auto write_summary = [&] {
@@ -1474,8 +1500,9 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         write_records();
         write_summary();
         ctx.info(fmt::format("transactions export (dry run): {} transactions, {} receipts, account "
-                             "'{}' (reference {}), mapping {}; nothing was sent",
-                             rows.size(), receipts, opts.account, account_ref, mapping->name));
+                             "'{}' (reference {}), mapping {}{}; nothing was sent",
+                             rows.size(), receipts, opts.account, account_ref, mapping->name,
+                             left_out_note));
         return;
     }
 
@@ -1529,19 +1556,20 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     const auto& stats = ctx.client_stats();
     if (csv_mode) {
         ctx.info(fmt::format("transactions export: {} written, {} skipped (written before); "
-                             "vouchers {} created, {} existing, {} failed ({})",
+                             "vouchers {} created, {} existing, {} failed ({}){}",
                              sum.written, sum.skipped, sum.vouchers_created, sum.vouchers_existing,
-                             sum.vouchers_failed, counted(stats.requests, "request", "requests")));
+                             sum.vouchers_failed, counted(stats.requests, "request", "requests"),
+                             left_out_note));
     } else {
         ctx.info(fmt::format(
             "transactions export: account '{}' {}; transactions {} pushed, {} skipped (exported "
             "before), {} failed, {} unknown; vouchers {} created, {} existing, {} failed; hints {} "
-            "sent, {} existing, {} failed; balance {}{} ({}, {} rate limited)",
+            "sent, {} existing, {} failed; balance {}{} ({}, {} rate limited){}",
             opts.account, sum.accounts_created ? "created" : "found", sum.pushed, sum.skipped,
             sum.failed, sum.unknown, sum.vouchers_created, sum.vouchers_existing,
             sum.vouchers_failed, sum.hints_sent, sum.hints_existing, sum.hints_failed,
             sum.balance.empty() ? "-" : sum.balance, sum.balance_updated ? " (updated)" : "",
-            counted(stats.requests, "request", "requests"), stats.rate_limited));
+            counted(stats.requests, "request", "requests"), stats.rate_limited, left_out_note));
     }
     ctx.state().finish_run(run_id, bad ? "partial" : "ok", sum.to_json());
     if (exporter.stopped()) {

@@ -682,19 +682,23 @@ RawRow make_raw(long line, const Mapping& mapping, const Lookup& lookup, const P
     return raw;
 }
 
-// True when the row read by `lookup` passes the mapping's filters and no exclusion.
-template <class Lookup> bool selected(const Mapping& mapping, const Lookup& lookup) {
+// Why the row read by `lookup` is left out by the mapping's filters and exclusions; empty when it
+// is selected.
+template <class Lookup> std::string left_out_by(const Mapping& mapping, const Lookup& lookup) {
     for (const auto& f : mapping.filters) {
-        if (!contains(f.values, trim(lookup(f.column)))) {
-            return false;
+        const std::string cell = trim(lookup(f.column));
+        if (!contains(f.values, cell)) {
+            return fmt::format("'{}' in column '{}' is not {}", cell, f.column,
+                               join(f.values, " or "));
         }
     }
     for (const auto& f : mapping.excludes) {
-        if (contains(f.values, trim(lookup(f.column)))) {
-            return false;
+        const std::string cell = trim(lookup(f.column));
+        if (contains(f.values, cell)) {
+            return fmt::format("'{}' in column '{}' is excluded", cell, f.column);
         }
     }
-    return true;
+    return {};
 }
 
 // The sign the mapping's sign column gives the row read by `lookup`, or an issue.
@@ -728,7 +732,8 @@ struct HoldCells {
 
 // Leaves out hold/release pairs of `rows` (cells in `cells`, same order) whose amounts cancel.
 void drop_hold_pairs(const Mapping& mapping, std::vector<TransactionInput>& rows,
-                     const std::vector<HoldCells>& cells, std::vector<InputIssue>& issues) {
+                     const std::vector<HoldCells>& cells, std::vector<InputIssue>& issues,
+                     std::vector<LeftOutRow>& left_out) {
     if (!mapping.holds) {
         return;
     }
@@ -759,6 +764,13 @@ void drop_hold_pairs(const Mapping& mapping, std::vector<TransactionInput>& rows
         }
         drop[h->second] = true;
         drop[i] = true;
+        left_out.push_back(LeftOutRow{hold.line, hold.transaction_id,
+                                      fmt::format("a hold released on line {} ({}): the two cancel",
+                                                  rows[i].line, rows[i].transaction_id)});
+        left_out.push_back(LeftOutRow{rows[i].line, rows[i].transaction_id,
+                                      fmt::format("releases the hold on line {} ({}): the two "
+                                                  "cancel",
+                                                  hold.line, hold.transaction_id)});
     }
     std::vector<TransactionInput> kept;
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -1219,8 +1231,21 @@ std::string first_cell(std::string_view line) {
 
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_text(const std::string& text, const std::string& display_name, bool is_json,
-          const Mapping& mapping, AccountType type) {
+          const Mapping& mapping, AccountType type, std::vector<LeftOutRow>* left_out) {
     std::vector<InputIssue> issues;
+    std::vector<LeftOutRow> left;
+    // Records a row the filters leave out; true when `lookup`'s row is left out.
+    auto leave_out = [&](long line, const auto& lookup) {
+        std::string reason = left_out_by(mapping, lookup);
+        if (reason.empty()) {
+            return false;
+        }
+        auto id = mapping.columns.find(Field::transaction_id);
+        left.push_back(
+            LeftOutRow{line, id == mapping.columns.end() ? std::string() : trim(lookup(id->second)),
+                       std::move(reason)});
+        return true;
+    };
     std::vector<TransactionInput> rows;
     std::vector<HoldCells> hold_cells;
     // Reads one selected row through `lookup` and `position`.
@@ -1296,7 +1321,7 @@ read_text(const std::string& text, const std::string& display_name, bool is_json
                 const json::Value* v = json::find(item, key);
                 return v ? cell_of(*v) : std::string();
             };
-            if (!selected(mapping, lookup)) {
+            if (leave_out(n, lookup)) {
                 continue;
             }
             add(n, lookup, no_position);
@@ -1405,22 +1430,28 @@ read_text(const std::string& text, const std::string& display_name, bool is_json
                 auto i = index_of(col);
                 return i ? static_cast<long>(*i) + 1 : 0L;
             };
-            if (!selected(mapping, lookup)) {
+            if (leave_out(rec.line + offset, lookup)) {
                 continue;
             }
             add(rec.line + offset, lookup, position);
         }
     }
-    drop_hold_pairs(mapping, rows, hold_cells, issues);
+    drop_hold_pairs(mapping, rows, hold_cells, issues, left);
     finish_rows(rows, issues);
     if (!issues.empty()) {
         return unexpected(std::move(issues));
+    }
+    if (left_out != nullptr) {
+        std::stable_sort(left.begin(), left.end(),
+                         [](const LeftOutRow& a, const LeftOutRow& b) { return a.line < b.line; });
+        *left_out = std::move(left);
     }
     return rows;
 }
 
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
-read_input(const std::filesystem::path& path, const Mapping& mapping, AccountType type) {
+read_input(const std::filesystem::path& path, const Mapping& mapping, AccountType type,
+           std::vector<LeftOutRow>* left_out) {
     // Bank exports are often Windows-1252: the shared input layer reads either.
     std::istringstream none;
     auto text = table::load(path.string(), table::Encoding::detect, none);
@@ -1429,7 +1460,7 @@ read_input(const std::filesystem::path& path, const Mapping& mapping, AccountTyp
             path.string(), text.error().line, "", text.error().message, text.error().column}});
     }
     const bool is_json = lower(path.extension().string()) == ".json";
-    return read_text(text->text, path.string(), is_json, mapping, type);
+    return read_text(text->text, path.string(), is_json, mapping, type, left_out);
 }
 
 // --- References and batches ---

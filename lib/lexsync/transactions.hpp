@@ -156,17 +156,26 @@ struct TransactionInput {
     Decimal balance_delta() const { return amount + fee.value_or(Decimal()); }
 };
 
+// A source row the mapping leaves out (by its filters, or as a hold and its release that cancel),
+// with the reason; `transaction_id` is the row's id cell when the mapping reads one.
+struct LeftOutRow {
+    long line = 0;
+    std::string transaction_id;
+    std::string reason;
+};
+
 // Reads `path` (CSV, or JSON when it ends in .json: an array of objects, or an object with a
 // "transactions" array) through `mapping` and checks every row for an account of `type`.
 // Returns the rows, or every issue found ("file:line:column:field: reason"). Rows the mapping
 // filters out, and hold/release pairs that cancel, are left out.
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
-read_input(const std::filesystem::path& path, const Mapping& mapping, AccountType type);
+read_input(const std::filesystem::path& path, const Mapping& mapping, AccountType type,
+           std::vector<LeftOutRow>* left_out = nullptr);
 
 // The same for CSV or JSON `text` named `display_name` (`is_json` selects the syntax).
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_text(const std::string& text, const std::string& display_name, bool is_json,
-          const Mapping& mapping, AccountType type);
+          const Mapping& mapping, AccountType type, std::vector<LeftOutRow>* left_out = nullptr);
 
 // True when bookkeeping vouchers and fees accept `rate` percent (0, 5, 7, 16, 19).
 bool is_valid_tax_rate(Decimal rate);

@@ -218,6 +218,39 @@ TEST_SUITE("lexsync transactions export") {
         CHECK(contains(again.out, R"("voucher":"existing")"));
     }
 
+    TEST_CASE("rows the mapping leaves out are records too, with the reason") {
+        Harness h;
+        h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
+        const fs::path sample = fs::path(LEXSYNC_TEST_FIXTURES) / ".." / ".." / "examples" /
+                                "transactions" / "samples" / "sparkasse-csv-camt.csv";
+        const fs::path out = h.dir / "giro.csv";
+        auto o = h.run("transactions export -o ndjson --account Giro --mapping sparkasse-csv-camt "
+                       "--format lexoffice-csv --out " +
+                       out.string() + " " + sample.string());
+        REQUIRE_MESSAGE(o.code == 0, o.err);
+        std::size_t written = 0, left = 0;
+        for (std::size_t p = 0; (p = o.out.find(R"("action":"written")", p)) != std::string::npos;
+             ++p) {
+            ++written;
+        }
+        for (std::size_t p = 0; (p = o.out.find(R"("action":"left-out")", p)) != std::string::npos;
+             ++p) {
+            ++left;
+        }
+        CHECK(written == 7);
+        CHECK(left == 3);
+        CHECK(contains(o.out, R"({"line":2,"transactionId":"","externalReference":null,)"
+                              R"("action":"left-out",)"));
+        CHECK(contains(o.out, R"("reason":"'Umsatz vorgemerkt' in column 'Info' is not Umsatz )"
+                              R"(gebucht")"));
+        CHECK(contains(o.err, "3 rows left out by the mapping (records marked left-out)"));
+        std::ifstream in(out);
+        std::stringstream text;
+        text << in.rdbuf();
+        CHECK(contains(text.str(), "05.12.2025;05.12.2025;Sparkasse;KOSTEN KONTO QUARTAL"));
+        CHECK_FALSE(contains(text.str(), "-99,80"));
+    }
+
     TEST_CASE("over OAuth: account created, one batch, balance, voucher and hint; a re-run skips") {
         Harness h;
         h.use_oauth();

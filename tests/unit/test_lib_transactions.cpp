@@ -242,6 +242,35 @@ TEST_SUITE("lexsync::transactions") {
                             "on line 2 (H1)"));
     }
 
+    TEST_CASE("the rows a mapping leaves out are listed with the reason") {
+        auto m = load_mapping("paypal-de");
+        REQUIRE(m);
+        std::vector<LeftOutRow> left;
+        REQUIRE(
+            read_input(sample("paypal-de-holds.csv"), *m, AccountType::payment_provider, &left));
+        REQUIRE(left.size() == 4);
+        CHECK(left[0].line == 5);
+        CHECK(left[0].transaction_id == "80F00000NT000000B");
+        CHECK(left[0].reason == "a hold released on line 7 (89J00000D00000414): the two cancel");
+        CHECK(left[1].line == 7);
+        CHECK(left[1].reason == "releases the hold on line 5 (80F00000NT000000B): the two cancel");
+        CHECK(left[3].line == 11);
+        left.clear();
+        REQUIRE(
+            read_input(sample("paypal-de-activity.csv"), *m, AccountType::payment_provider, &left));
+        REQUIRE(left.size() == 1);
+        CHECK(left[0].line == 8);
+        CHECK(left[0].transaction_id == "U-ABCDEEFGH123456");
+        CHECK(left[0].reason == "'Memo' in column 'Auswirkung auf Guthaben' is not Soll or Haben");
+        auto vb = load_mapping("volksbank-umsatzanzeige");
+        REQUIRE(vb);
+        left.clear();
+        REQUIRE(read_input(sample("volksbank-umsatzanzeige.csv"), *vb, AccountType::giro, &left));
+        REQUIRE(left.size() == 2);
+        CHECK(left[0].line == 28);
+        CHECK(left[0].reason == "'Anfangssaldo' in column 'Kundenreferenz' is excluded");
+    }
+
     TEST_CASE("revolut-business reads the current statement and names what an older one lacks") {
         auto m = load_mapping("revolut-business");
         REQUIRE(m);
