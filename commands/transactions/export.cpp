@@ -1135,7 +1135,8 @@ void register_export(CLI::App& parent, Context& ctx) {
                     "creditcard)");
     cmd->add_option(
         "--mapping", opts->mapping,
-        "Column mapping: generic, pleo-custom, stripe-balance, paypal-de, revolut-business, "
+        "Column mapping: generic, pleo-custom, stripe-balance, stripe-balance-history, paypal-de, "
+        "revolut-business, "
         "amex-de, sparkasse-csv-camt, volksbank-umsatzanzeige or a TOML file (default: the "
         "profile's transactions_mapping, else generic)");
     cmd->add_option("--format", opts->format,

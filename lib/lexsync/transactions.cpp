@@ -9,7 +9,7 @@
 //     date_format = "yyyy-MM-dd"          # or dd.MM.yyyy, dd.MM.yy, MM/dd/yyyy, dd/MM/yyyy, or
 //                                         # a list tried in order; a time after the date
 //                                         # ("2026-03-01 12:00:05") is ignored
-//     decimal_comma = false
+//     decimal_comma = false               # or "auto": either notation, ambiguous cells refused
 //     delimiter = ","                     # optional (detected)
 //     header_starts_with = "Buchungstag"  # optional: lines above the header are skipped
 //     negate_amount = false               # outgoing amounts are positive in the export
@@ -329,6 +329,33 @@ counterparty_name = "Empfänger/Zahlungspflichtiger"
 counterparty_iban = "IBAN"
 )toml";
 
+constexpr const char* k_stripe_balance_history =
+    R"toml(# Stripe's balance history as exported from the Dashboard (Balance > all transactions > Export):
+# id, Type, Source, Amount, Fee, Net, Currency, Created (UTC), Available On (UTC), Description,
+# ... One line per balance transaction, fees positive; amounts as the Dashboard's language
+# writes them (12.50 or 12,50).
+name = "stripe-balance-history"
+description = "Stripe Dashboard balance history export (id, Type, Source, Amount, Fee, Net, Currency, Created (UTC), Available On (UTC), Description, ...)"
+account_type = "payment-provider"
+date_format = "yyyy-MM-dd"
+decimal_comma = "auto"
+negate_fee = true
+
+[columns]
+transaction_id = "id"
+booking_date = "Created (UTC)"
+value_date = "Available On (UTC)"
+amount = "Amount"
+fee = "Fee"
+currency = "Currency"
+purpose = "Description"
+
+[defaults]
+purpose = "Stripe"
+fee_tax_rate = "0"
+fee_category = "Kontoführungsgebühren"
+)toml";
+
 struct Builtin {
     const char* name;
     const char* text;
@@ -337,6 +364,7 @@ constexpr Builtin k_builtins[] = {
     {"generic", k_generic},
     {"pleo-custom", k_pleo_custom},
     {"stripe-balance", k_stripe_balance},
+    {"stripe-balance-history", k_stripe_balance_history},
     {"paypal-de", k_paypal_de},
     {"revolut-business", k_revolut_business},
     {"amex-de", k_amex_de},
@@ -477,6 +505,19 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
 
     // The amount: one signed column, or separate debit/credit columns.
     auto number = [&](Field f, const std::string& v) -> std::optional<Decimal> {
+        if (mapping.decimal_auto) {
+            // Either notation, as the provider's locale writes it; ambiguous cells are refused.
+            auto r = table::parse_number(v, table::NumberKind::amount);
+            if (!r) {
+                issue(f, r.error());
+                return std::nullopt;
+            }
+            if (r->rounded(2) != *r) {
+                issue(f, fmt::format("'{}' has more than 2 decimal places", v));
+                return std::nullopt;
+            }
+            return std::optional<Decimal>(*r);
+        }
         auto d = Decimal::parse(v, mapping.decimal_comma);
         if (!d) {
             issue(f, fmt::format("'{}' is not a number", v));
@@ -575,7 +616,9 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
         if (!r.empty() && r.back() == '%') {
             r.pop_back();
         }
-        auto d = Decimal::parse(trim(r), mapping.decimal_comma);
+        auto d =
+            Decimal::parse(trim(r), mapping.decimal_comma ||
+                                        (mapping.decimal_auto && r.find(',') != std::string::npos));
         if (!d || !is_valid_tax_rate(*d)) {
             issue(Field::tax_rate, fmt::format("'{}' is not a tax rate lexoffice accepts (0, 5, 7, "
                                                "16 or 19)",
@@ -625,7 +668,9 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
                                               fee->to_fixed(2)));
             }
             const std::string fee_rate = get(Field::fee_tax_rate);
-            auto fr = Decimal::parse(fee_rate, mapping.decimal_comma);
+            auto fr = Decimal::parse(
+                fee_rate, mapping.decimal_comma ||
+                              (mapping.decimal_auto && fee_rate.find(',') != std::string::npos));
             if (fee_rate.empty()) {
                 issue(Field::fee_tax_rate, "missing (mandatory with a fee)");
             } else if (!fr || !is_valid_tax_rate(*fr)) {
@@ -1074,7 +1119,13 @@ Result<Mapping, std::string> parse_mapping(std::string_view text, const std::str
                 }
             }
         } else if (k == "decimal_comma") {
-            err = want_bool(m.decimal_comma);
+            if (node.is_string() && *node.value<std::string>() == "auto") {
+                m.decimal_auto = true;
+            } else if (!node.is_boolean()) {
+                err = at(node, "decimal_comma must be true, false or \"auto\"");
+            } else {
+                m.decimal_comma = *node.value<bool>();
+            }
         } else if (k == "negate_amount") {
             err = want_bool(m.negate_amount);
         } else if (k == "negate_fee") {
@@ -1319,6 +1370,9 @@ read_text(const std::string& text, const std::string& display_name, bool is_json
             }
             auto lookup = [&](const std::string& key) -> std::string {
                 const json::Value* v = json::find(item, key);
+                if (v != nullptr && v->IsNumber() && mapping.decimal_auto) {
+                    return table::json_number_text(cell_of(*v)); // a JSON number has a point
+                }
                 return v ? cell_of(*v) : std::string();
             };
             if (leave_out(n, lookup)) {

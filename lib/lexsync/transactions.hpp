@@ -105,6 +105,7 @@ struct Mapping {
     // Tried in order: yyyy-MM-dd, dd.MM.yyyy, dd.MM.yy, MM/dd/yyyy, dd/MM/yyyy.
     std::vector<std::string> date_formats = {"yyyy-MM-dd"};
     bool decimal_comma = false;         // "1.234,56"
+    bool decimal_auto = false;          // either notation (decimal_comma = "auto")
     std::optional<char> delimiter;      // CSV; nullopt: detected
     std::string header_starts_with;     // CSV: lines above the line starting with this cell skipped
     bool negate_amount = false;         // the export shows outgoing amounts as positive

@@ -179,6 +179,44 @@ TEST_SUITE("lexsync::transactions") {
         CHECK(payout[1].balance_delta() == *Decimal::parse("392.50"));
     }
 
+    TEST_CASE("stripe-balance-history reads the Dashboard export in either number notation") {
+        auto m = load_mapping("stripe-balance-history");
+        REQUIRE(m);
+        CHECK(m->decimal_auto);
+        auto refused = read_input(sample("stripe-balance-history.csv"), *m, *m->account_type);
+        REQUIRE(!refused);
+        CHECK(contains(issues_text(refused.error()),
+                       "stripe-balance-history.csv:2:9:currency: 'por' is not supported"));
+        Mapping eur = *m;
+        eur.columns.erase(Field::currency);
+        const auto rows = sample_rows("stripe-balance-history.csv", eur);
+        REQUIRE(rows.size() == 18);
+        CHECK(rows[0].transaction_id == "txn_1NxKbmKh5QAlWt1CdDZfikrx");
+        CHECK(rows[0].booking_date == "2023-10-04");
+        CHECK(rows[0].value_date == "2023-10-09");
+        CHECK(rows[0].amount == *Decimal::parse("-75.57")); // a payout
+        CHECK_FALSE(rows[0].fee.has_value());
+        CHECK(rows[1].amount == *Decimal::parse("104.13"));
+        CHECK(rows[1].fee == Decimal::parse("-3.37"));
+        CHECK(rows[1].balance_delta() == *Decimal::parse("100.76")); // the row's Net
+        CHECK(rows[17].booking_date == "2023-08-29");
+        CHECK(rows[17].purpose == "Stripe"); // no description
+        CHECK(rows[17].fee == Decimal::parse("-0.40"));
+        CHECK(sum(rows) == *Decimal::parse("93.82")); // the Net column's total
+        // "auto" reads both notations and refuses what could be either.
+        auto dots = read_ok("id,Created (UTC),Available On (UTC),Amount,Fee,Currency,Description\n"
+                            "t1,2026-03-01 10:00,2026-03-03 00:00,1234.56,0.50,eur,x\n"
+                            "t2,2026-03-01 10:00,2026-03-03 00:00,\"1.234,56\",\"0,50\",eur,y\n",
+                            *m);
+        REQUIRE(dots.size() == 2);
+        CHECK(dots[0].amount == dots[1].amount);
+        CHECK(dots[1].fee == Decimal::parse("-0.50"));
+        CHECK(contains(read_bad("id,Created (UTC),Available On (UTC),Amount,Fee,Currency,"
+                                "Description\nt1,2026-03-01,2026-03-03,\"1,234\",0,eur,x\n",
+                                *m),
+                       "in.csv:2:4:amount:"));
+    }
+
     TEST_CASE("paypal-de books what moved the balance, fees included, and no memo rows") {
         auto m = load_mapping("paypal-de");
         REQUIRE(m);
