@@ -74,7 +74,27 @@ struct Item {
     std::string refusal; // non-empty: refused locally
     const VoucherInput* data = nullptr;
     const PostingCategory* category = nullptr;
+    // A receipt with several categories: the ids of the amounts' other categories, by the name
+    // or id given (see VoucherInput::other_categories()).
+    std::map<std::string, std::string> category_ids;
 };
+
+// The ledger's hash of the posting categories written for `it`: category_hash() of its one
+// category (as before there were several), else of all of them.
+std::string categories_hash(const Item& it) {
+    if (it.category_ids.empty()) {
+        return category_hash(it.category->id);
+    }
+    std::set<std::string> ids{it.category->id};
+    for (const auto& [name, id] : it.category_ids) {
+        ids.insert(id);
+    }
+    std::string all;
+    for (const auto& id : ids) {
+        all += id + "\n";
+    }
+    return sha256_hex("categories:" + all);
+}
 
 // What happened to one file, for stdout.
 struct Outcome {
@@ -322,8 +342,10 @@ private:
         const auto receipt = state().get(k_receipt, it.sha);
         const auto rv = state().get(k_receipt_voucher, it.sha);
         if (receipt && receipt->status == "done") {
-            if (it.data && it.category && rv && rv->status == "done" &&
-                rv->content_hash != category_hash(it.category->id)) {
+            // A receipt booked under several categories keeps them: one category for every
+            // item is what a change sets.
+            if (it.data && it.category && it.category_ids.empty() && rv && rv->status == "done" &&
+                rv->content_hash != categories_hash(it)) {
                 return change_category_by_id(it, rv->remote_id);
             }
             Outcome o =
@@ -727,8 +749,7 @@ private:
             if (!creation_unconfirmed && !has_files && !m_opts.dry_run) {
                 // A voucher with this number and no file (an earlier run stopped before the
                 // attach, or its ledger is lost): the file goes there.
-                record(k_receipt_voucher, it, id, d.voucher_number, 0,
-                       category_hash(it.category->id));
+                record(k_receipt_voucher, it, id, d.voucher_number, 0, categories_hash(it));
                 Outcome o = attach(it, id);
                 o.voucher_number = d.voucher_number;
                 if (o.action == "uploaded") {
@@ -739,14 +760,14 @@ private:
             }
             if (creation_unconfirmed) {
                 // Our earlier POST did create it: record it and attach the file.
-                record(k_receipt_voucher, it, id, d.voucher_number, 0,
-                       category_hash(it.category->id));
+                record(k_receipt_voucher, it, id, d.voucher_number, 0, categories_hash(it));
                 Outcome o = attach(it, id);
                 o.reason = "voucher confirmed after an earlier ambiguous failure; " + o.reason;
                 return o;
             }
             const auto cats = category_ids(v);
-            if (!cats.empty() && (cats.size() != 1 || cats.front() != it.category->id)) {
+            if (it.category_ids.empty() && !cats.empty() &&
+                (cats.size() != 1 || cats.front() != it.category->id)) {
                 return change_category(it, v);
             }
             Outcome o = make("duplicate",
@@ -757,7 +778,7 @@ private:
             if (!m_opts.dry_run && has_files) {
                 // Found again: later runs need not look it up.
                 record(k_receipt_voucher, it, id, d.voucher_number,
-                       static_cast<std::int64_t>(files->Size()), category_hash(it.category->id));
+                       static_cast<std::int64_t>(files->Size()), categories_hash(it));
                 const auto& last = (*files)[files->Size() - 1];
                 record(k_receipt, it, id, last.IsString() ? last.GetString() : "", 0, it.sha);
                 o.file_id = last.IsString() ? last.GetString() : "";
@@ -772,7 +793,7 @@ private:
                                               "it give a voucher date, an amount and a tax rate",
                                               d.voucher_number));
         }
-        const VoucherDraft draft = d.draft(it.category->id);
+        const VoucherDraft draft = d.draft(it.category->id, it.category_ids);
         const std::string body = voucher_body(draft);
         if (m_opts.dry_run) {
             Outcome o = make("planned", "create a bookkeeping voucher, then attach the file");
@@ -783,11 +804,11 @@ private:
                 false));
             return o;
         }
-        state().mark_pending(k_receipt_voucher, it.sha, category_hash(it.category->id), m_run);
+        state().mark_pending(k_receipt_voucher, it.sha, categories_hash(it), m_run);
         auto post = m_client.post_json("/v1/vouchers", body);
         if (post) {
             const std::string id = json::get_string(*post, "id").value_or("");
-            record(k_receipt_voucher, it, id, d.voucher_number, 0, category_hash(it.category->id));
+            record(k_receipt_voucher, it, id, d.voucher_number, 0, categories_hash(it));
             if (m_numbers) {
                 m_numbers->add(d.voucher_number, d.type, id);
             }
@@ -798,7 +819,7 @@ private:
         if (e.maybe_executed) {
             // The POST may have created the voucher: once it can no longer be in flight, its
             // number tells. Never sent again before.
-            still_pending(k_receipt_voucher, it, category_hash(it.category->id));
+            still_pending(k_receipt_voucher, it, categories_hash(it));
             Outcome o = make("pending", e.describe());
             o.voucher_number = d.voucher_number;
             return o;
@@ -903,7 +924,7 @@ private:
             if (!m_opts.dry_run) {
                 auto rv = state().get(k_receipt_voucher, it.sha);
                 record(k_receipt_voucher, it, id, rv ? rv->remote_number : "",
-                       rv ? rv->remote_version : 0, category_hash(it.category->id));
+                       rv ? rv->remote_version : 0, categories_hash(it));
             }
             return make("duplicate", "uploaded before", id);
         }
@@ -932,7 +953,7 @@ private:
             o.reason = "posting category changed to " + it.category->name;
             if (auto rv = state().get(k_receipt_voucher, it.sha); rv && rv->remote_id == id) {
                 record(k_receipt_voucher, it, id, rv->remote_number, rv->remote_version,
-                       category_hash(it.category->id));
+                       categories_hash(it));
             }
             return o;
         }
@@ -1272,21 +1293,43 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
                 continue;
             }
             it.category = *c;
-            if ((*c)->contact_required && d.contact_id.empty()) {
-                issues.push_back(InputIssue{
-                    d.source, d.line, field("contact"),
-                    fmt::format("posting category '{}' needs a contact, not the collective one",
-                                (*c)->name)});
+            // The amounts' other categories, each resolved and checked like the first.
+            std::map<std::string, const PostingCategory*> by_name{{d.category, *c}};
+            for (const auto& other : d.other_categories()) {
+                auto oc = categories.resolve(other, d.type);
+                long line = d.line;
+                for (const auto& a : d.amounts) {
+                    if (a.category == other && a.line != 0) {
+                        line = a.line;
+                        break;
+                    }
+                }
+                if (!oc) {
+                    issues.push_back(InputIssue{d.source, line, field("category"), oc.error()});
+                    continue;
+                }
+                by_name[other] = *oc;
+                it.category_ids[other] = (*oc)->id;
             }
-            std::set<Decimal> rates;
-            for (const auto& a : d.amounts) {
-                rates.insert(a.rate);
-            }
-            if (rates.size() > 1 && !(*c)->split_allowed) {
-                issues.push_back(InputIssue{
-                    d.source, d.line, field("category"),
-                    fmt::format("posting category '{}' allows only one tax rate per voucher",
-                                (*c)->name)});
+            for (const auto& [name, cat] : by_name) {
+                if (cat->contact_required && d.contact_id.empty()) {
+                    issues.push_back(InputIssue{
+                        d.source, d.line, field("contact"),
+                        fmt::format("posting category '{}' needs a contact, not the collective one",
+                                    cat->name)});
+                }
+                std::set<Decimal> rates;
+                for (const auto& a : d.amounts) {
+                    if ((a.category.empty() ? d.category : a.category) == name) {
+                        rates.insert(a.rate);
+                    }
+                }
+                if (rates.size() > 1 && !cat->split_allowed) {
+                    issues.push_back(InputIssue{
+                        d.source, d.line, field("category"),
+                        fmt::format("posting category '{}' allows only one tax rate per voucher",
+                                    cat->name)});
+                }
             }
         }
         if (!issues.empty()) {

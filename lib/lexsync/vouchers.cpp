@@ -347,14 +347,29 @@ Decimal tax_of(Decimal amount, Decimal rate, TaxType tax_type) {
 }
 
 std::vector<VoucherItem> group_items(const std::vector<TaxAmount>& amounts, TaxType tax_type,
-                                     const std::string& category_id) {
-    std::map<Decimal, Decimal, std::greater<>> by_rate;
+                                     const std::string& category_id,
+                                     const std::map<std::string, std::string>& category_ids) {
+    std::vector<std::string> order; // category ids in the order given
+    std::map<Decimal, std::map<std::size_t, Decimal>, std::greater<>> by_rate;
     for (const auto& a : amounts) {
-        by_rate[a.rate] += a.amount;
+        std::string id = category_id;
+        if (!a.category.empty()) {
+            if (auto it = category_ids.find(a.category); it != category_ids.end()) {
+                id = it->second;
+            }
+        }
+        auto pos = std::find(order.begin(), order.end(), id);
+        if (pos == order.end()) {
+            pos = order.insert(order.end(), id);
+        }
+        by_rate[a.rate][static_cast<std::size_t>(pos - order.begin())] += a.amount;
     }
     std::vector<VoucherItem> items;
-    for (const auto& [rate, amount] : by_rate) {
-        items.push_back(VoucherItem{amount, tax_of(amount, rate, tax_type), rate, category_id});
+    for (const auto& [rate, by_category] : by_rate) {
+        for (const auto& [index, amount] : by_category) {
+            items.push_back(
+                VoucherItem{amount, tax_of(amount, rate, tax_type), rate, order[index]});
+        }
     }
     return items;
 }
@@ -741,14 +756,26 @@ bool is_uuid(std::string_view s) {
     return true;
 }
 
-VoucherDraft VoucherInput::draft(const std::string& category_id) const {
+std::vector<std::string> VoucherInput::other_categories() const {
+    std::vector<std::string> out;
+    for (const auto& a : amounts) {
+        if (!a.category.empty() && a.category != category &&
+            std::find(out.begin(), out.end(), a.category) == out.end()) {
+            out.push_back(a.category);
+        }
+    }
+    return out;
+}
+
+VoucherDraft VoucherInput::draft(const std::string& category_id,
+                                 const std::map<std::string, std::string>& category_ids) const {
     VoucherDraft d;
     d.type = type;
     d.voucher_number = voucher_number;
     d.voucher_date = voucher_date;
     d.due_date = due_date;
     d.tax_type = tax_type;
-    d.items = group_items(amounts, tax_type, category_id);
+    d.items = group_items(amounts, tax_type, category_id, category_ids);
     d.contact_id = contact_id;
     d.contact_name = contact_name;
     d.remark = remark;
@@ -892,14 +919,103 @@ read_sidecar(const std::filesystem::path& path) {
     const std::string name = path.string();
     std::vector<InputIssue> issues;
     std::vector<VoucherInput> rows;
-    auto add_row = [&](const VoucherFields& f, long line) {
+    // The first row of each voucher as given, to complete and check the rows that add items.
+    struct First {
+        std::size_t index; // into rows
+        VoucherFields fields;
+    };
+    std::map<std::string, std::size_t> by_file;   // file → index into firsts
+    std::map<std::string, std::size_t> by_number; // type + number → index into firsts
+    std::vector<First> firsts;
+    auto number_key = [](const VoucherFields& f) {
+        const std::string t = lower(trim(f.type));
+        return (t.empty() ? std::string("purchaseinvoice") : t) + "\n" + trim(f.voucher_number);
+    };
+    auto add_row = [&](VoucherFields f, long line) {
+        const std::string file = trim(f.file);
+        std::optional<std::size_t> group;
+        if (!file.empty()) {
+            if (auto it = by_file.find(file); it != by_file.end()) {
+                group = it->second;
+            }
+        } else if (!trim(f.voucher_number).empty()) {
+            if (auto it = by_number.find(number_key(f)); it != by_number.end()) {
+                group = it->second;
+            }
+        }
+        if (!group) {
+            VoucherInput in;
+            auto found = parse_fields(f, name, line, in);
+            if (in.file.empty()) {
+                found.insert(found.begin(), InputIssue{name, line, "file", "missing"});
+            }
+            issues.insert(issues.end(), found.begin(), found.end());
+            in.lines.push_back(line);
+            firsts.push_back(First{rows.size(), f});
+            if (!file.empty()) {
+                by_file.emplace(file, firsts.size() - 1);
+            }
+            if (!trim(f.voucher_number).empty()) {
+                by_number.emplace(number_key(f), firsts.size() - 1);
+            }
+            rows.push_back(std::move(in));
+            return;
+        }
+        // A further item of an earlier row's voucher: the voucher's fields come from that row.
+        const First& first = firsts[*group];
+        VoucherInput& target = rows[first.index];
+        const long first_line = target.line;
+        std::pair<std::string*, const std::string*> common[] = {
+            {&f.file, &first.fields.file},
+            {&f.voucher_number, &first.fields.voucher_number},
+            {&f.voucher_date, &first.fields.voucher_date},
+            {&f.due_date, &first.fields.due_date},
+            {&f.type, &first.fields.type},
+            {&f.contact, &first.fields.contact},
+            {&f.collective_contact, &first.fields.collective_contact},
+            {&f.contact_name, &first.fields.contact_name},
+            {&f.remark, &first.fields.remark}};
+        const char* names[] = {"file",    "voucher_number",     "voucher_date", "due_date", "type",
+                               "contact", "collective_contact", "contact_name", "remark"};
+        for (std::size_t i = 0; i < std::size(common); ++i) {
+            auto& [mine, theirs] = common[i];
+            if (trim(*mine).empty()) {
+                *mine = *theirs;
+            } else if (trim(*mine) != trim(*theirs)) {
+                issues.push_back(
+                    InputIssue{name, line, names[i],
+                               fmt::format("'{}' differs from '{}' on line {} of the same voucher",
+                                           trim(*mine), trim(*theirs), first_line)});
+            }
+        }
         VoucherInput in;
         auto found = parse_fields(f, name, line, in);
-        if (in.file.empty()) {
-            found.insert(found.begin(), InputIssue{name, line, "file", "missing"});
-        }
         issues.insert(issues.end(), found.begin(), found.end());
-        rows.push_back(std::move(in));
+        if (in.amounts.empty() && found.empty()) {
+            issues.push_back(InputIssue{name, line, "amount",
+                                        "missing (a further row of a voucher adds an amount)"});
+        }
+        if (!target.amounts.empty() && !in.amounts.empty() && in.tax_type != target.tax_type) {
+            issues.push_back(InputIssue{name, line, "net",
+                                        fmt::format("gross and net amounts in one voucher (line "
+                                                    "{} gives {})",
+                                                    first_line, tax_type_name(target.tax_type))});
+        }
+        if (target.amounts.empty()) {
+            target.tax_type = in.tax_type;
+        }
+        for (auto& a : target.amounts) {
+            if (a.category.empty()) {
+                a.category = target.category;
+                a.line = target.line;
+            }
+        }
+        for (auto& a : in.amounts) {
+            a.category = in.category;
+            a.line = line;
+            target.amounts.push_back(a);
+        }
+        target.lines.push_back(line);
     };
     if (lower(path.extension().string()) == ".json") {
         std::ifstream in(path, std::ios::binary);

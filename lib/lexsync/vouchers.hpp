@@ -83,6 +83,12 @@ Result<PostingCategories, ApiError> fetch_posting_categories(ApiClient& client);
 struct TaxAmount {
     Decimal rate;
     Decimal amount;
+    std::string category; // posting category (name or id) of this amount; "" = the voucher's
+    long line = 0;        // sidecar line that gave it (0: the voucher's line)
+
+    TaxAmount() = default;
+    TaxAmount(Decimal rate_, Decimal amount_, std::string category_ = {}, long line_ = 0)
+        : rate(rate_), amount(amount_), category(std::move(category_)), line(line_) {}
 };
 
 // One voucher item: the amounts of one tax rate.
@@ -96,10 +102,12 @@ struct VoucherItem {
 // Returns the tax in `amount` at `rate` percent: gross·r/(100+r) or net·r/100, rounded to cents.
 Decimal tax_of(Decimal amount, Decimal rate, TaxType tax_type);
 
-// Groups `amounts` by tax rate (amounts of one rate are added up; highest rate first) into items
-// with their tax and `category_id`.
+// Groups `amounts` by posting category and tax rate (amounts of one category and rate are added
+// up; highest rate first, then the categories in the order given) into items with their tax.
+// An amount's category is `category_ids[amount.category]`, else `category_id`.
 std::vector<VoucherItem> group_items(const std::vector<TaxAmount>& amounts, TaxType tax_type,
-                                     const std::string& category_id);
+                                     const std::string& category_id,
+                                     const std::map<std::string, std::string>& category_ids = {});
 
 // Everything a new bookkeeping voucher carries.
 struct VoucherDraft {
@@ -258,15 +266,20 @@ struct VoucherInput {
     std::string due_date;
     TaxType tax_type = TaxType::gross;
     std::vector<TaxAmount> amounts; // empty: no amounts (only changes an existing voucher)
-    std::string category;           // name or id as given
+    std::string category;           // name or id as given (the first row's)
+    std::vector<long> lines;        // sidecar lines of the rows merged into this voucher
     std::string contact_id;         // empty: the collective contact
     std::string contact_name;
     std::string remark;
 
     // True when the data suffices to create a voucher (amounts and date given).
     bool complete() const { return !amounts.empty() && !voucher_date.empty(); }
-    // The draft for this input with the posting category `category_id`.
-    VoucherDraft draft(const std::string& category_id) const;
+    // The posting categories of the amounts other than `category`, in the order given.
+    std::vector<std::string> other_categories() const;
+    // The draft for this input with the posting category `category_id`, and `category_ids` for
+    // the amounts' own categories (see group_items()).
+    VoucherDraft draft(const std::string& category_id,
+                       const std::map<std::string, std::string>& category_ids = {}) const;
 };
 
 // Checks `fields` (from `source`, `line`) into `out`; returns the issues found (empty when valid).
@@ -275,7 +288,11 @@ std::vector<InputIssue> parse_fields(const VoucherFields& fields, const std::str
                                      long line, VoucherInput& out);
 
 // Reads a sidecar file (CSV, or JSON when it ends in .json): one row or object per receipt with
-// the columns of VoucherFields. Returns the rows, or every issue found ("file:line:field").
+// the columns of VoucherFields. Several rows make one voucher with several items, each with its
+// own posting category and tax rate: a row naming the file of an earlier row, or naming no file
+// but the voucher number (and type) of an earlier row, adds its amounts under its own category;
+// its other fields may be left empty and must otherwise agree with the first row. Returns one
+// VoucherInput per voucher, or every issue found ("file:line:field").
 Result<std::vector<VoucherInput>, std::vector<InputIssue>>
 read_sidecar(const std::filesystem::path& path);
 

@@ -214,14 +214,69 @@ TEST_SUITE("lexsync::vouchers") {
         CHECK(r.error().front().to_string().find("bad.csv:1:colour: unknown column") !=
               std::string::npos);
 
-        auto dup = temp_file("dup.csv", "file,voucher_number,category\na.pdf,1,x\na.pdf,2,x\n"
-                                        "c.pdf,1,x\n");
+        // A second row of a file adds an item to its voucher and must not contradict the first;
+        // a voucher number is still one voucher's.
+        auto dup =
+            temp_file("dup.csv", "file,voucher_number,category,amount,tax_rate,voucher_date\n"
+                                 "a.pdf,1,x,10,19,2026-03-01\na.pdf,2,y,5,7,\n"
+                                 "c.pdf,1,x,1,19,2026-03-01\n");
         r = read_sidecar(dup);
         REQUIRE_FALSE(r.has_value());
         REQUIRE(r.error().size() == 2);
-        CHECK(r.error()[0].to_string().find("dup.csv:3:file: duplicate of line 2") !=
+        CHECK(r.error()[0].to_string().find(
+                  "dup.csv:3:voucher_number: '2' differs from '1' on line 2 of the same voucher") !=
               std::string::npos);
         CHECK(r.error()[1].line == 4);
+        CHECK(r.error()[1].field == "voucher_number");
+    }
+
+    TEST_CASE("sidecar rows of one file or voucher number make one voucher with an item per "
+              "category and tax rate") {
+        // A supermarket receipt: food at 7 % and drinks at 19 %, under two categories; the
+        // third row names no file but the voucher number.
+        auto p =
+            temp_file("multi.csv", "file,voucher_number,voucher_date,amount,tax_rate,category\n"
+                                   "r.pdf,ER-7,2026-03-05,21.40,7,Wareneingang\n"
+                                   "r.pdf,,,11.90,19,Bewirtungskosten\n"
+                                   ",ER-7,,5.35,7,Wareneingang\n"
+                                   "s.pdf,ER-8,2026-03-06,119.00,19,Bürobedarf\n");
+        auto rows = read_sidecar(p);
+        REQUIRE_MESSAGE(rows.has_value(), rows.error().front().to_string());
+        REQUIRE(rows->size() == 2);
+        const VoucherInput& in = (*rows)[0];
+        CHECK(in.voucher_number == "ER-7");
+        CHECK(in.lines == std::vector<long>{2, 3, 4});
+        REQUIRE(in.amounts.size() == 3);
+        CHECK(in.amounts[1].category == "Bewirtungskosten");
+        CHECK(in.amounts[1].line == 3);
+        CHECK(in.other_categories() == std::vector<std::string>{"Bewirtungskosten"});
+        const VoucherDraft d = in.draft(
+            "cat-food", {{"Bewirtungskosten", "cat-drinks"}, {"Wareneingang", "cat-food"}});
+        REQUIRE(d.items.size() == 2);
+        CHECK(d.items[0].tax_rate == dec("19"));
+        CHECK(d.items[0].category_id == "cat-drinks");
+        CHECK(d.items[0].amount == dec("11.90"));
+        CHECK(d.items[0].tax_amount == dec("1.90"));
+        CHECK(d.items[1].tax_rate == dec("7"));
+        CHECK(d.items[1].category_id == "cat-food");
+        CHECK(d.items[1].amount == dec("26.75"));
+        CHECK(d.items[1].tax_amount == dec("1.75"));
+        CHECK(d.total_gross() == dec("38.65"));
+        CHECK((*rows)[1].other_categories().empty());
+
+        // Gross and net amounts in one voucher, and a further row without an amount, are refused.
+        auto bad = temp_file("multi-bad.csv",
+                             "file,voucher_number,voucher_date,amount,net,tax_rate,category\n"
+                             "r.pdf,ER-7,2026-03-05,21.40,,7,Wareneingang\n"
+                             "r.pdf,,,,10.00,19,Bewirtungskosten\n"
+                             "r.pdf,,,,,,Porto\n");
+        auto r = read_sidecar(bad);
+        REQUIRE_FALSE(r.has_value());
+        REQUIRE(r.error().size() == 2);
+        CHECK(r.error()[0].to_string().find("multi-bad.csv:3:net: gross and net amounts in one "
+                                            "voucher") != std::string::npos);
+        CHECK(r.error()[1].to_string().find("multi-bad.csv:4:amount: missing") !=
+              std::string::npos);
     }
 
     TEST_CASE("a JSON sidecar takes amounts per tax rate and reports lines") {
