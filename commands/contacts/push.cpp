@@ -53,14 +53,14 @@ public:
     void load_remote() {
         m_index = Index{};
         m_full.clear();
-        std::set<std::string> ledger_ids;
-        for (const auto& row : m_file.rows) {
-            if (auto e = m_ctx.state().get(k_kind, row.ledger_key()); e && !e->remote_id.empty()) {
-                m_ledger_ids[row.ledger_key()] = e->remote_id;
-                ledger_ids.insert(e->remote_id);
+        // The rows' keys were noted when the file was read; what earlier runs created (the
+        // ledger) is added here.
+        InterestSet& interest = *m_file.interest;
+        for (const auto& e : m_ctx.state().entries(k_kind)) {
+            if (!e.remote_id.empty()) {
+                interest.add_id(e.remote_id);
             }
         }
-        InterestSet interest(m_file.rows, ledger_ids);
         PageIterator pages(m_client, "/v1/contacts", {}, 250);
         auto n = pages.for_each([&](const json::Value& c) {
             RemoteContact r = summarize(c);
@@ -87,10 +87,7 @@ public:
 
     RowResult push_row(const ContactInput& row, std::int64_t run_id) {
         RowResult res;
-        const std::string key = row.ledger_key();
-        const auto ledger_it = m_ledger_ids.find(key);
-        const Match m =
-            m_index.match(row, ledger_it == m_ledger_ids.end() ? std::string() : ledger_it->second);
+        const Match m = m_index.match(row, ledger_id(row.ledger_key()));
         switch (m.kind) {
         case Match::Kind::conflict:
             res.action = "conflict";
@@ -106,6 +103,17 @@ public:
             break;
         }
         return create(row, run_id);
+    }
+
+    // The lexoffice id that an earlier run (or this one) recorded for the row with `key`, or "".
+    std::string ledger_id(const std::string& key) {
+        if (auto it = m_ledger_ids.find(key); it != m_ledger_ids.end()) {
+            return it->second;
+        }
+        if (auto e = m_ctx.state().get(k_kind, key); e && !e->remote_id.empty()) {
+            return e->remote_id;
+        }
+        return {};
     }
 
     const Index& index() const { return m_index; }
@@ -251,8 +259,9 @@ public:
     // listed again and each pending row is matched again. A row whose write arrived is confirmed
     // (created/updated, without a second write); one whose write did not arrive is sent again.
     // A few rounds at most; what is still open after them stays "unknown" for the next run.
-    void reconcile_pending(const std::vector<ContactInput>& rows, std::vector<RowResult>& results,
-                           std::int64_t run_id, Clock::duration request_timeout) {
+    void reconcile_pending(const std::map<std::size_t, ContactInput>& rows,
+                           std::vector<RowResult>& results, std::int64_t run_id,
+                           Clock::duration request_timeout) {
         constexpr int k_rounds = 3;
         for (int round = 0; round < k_rounds && !m_stopped; ++round) {
             std::vector<std::size_t> pending;
@@ -281,7 +290,7 @@ public:
             load_remote();
             for (std::size_t i : pending) {
                 const bool was_create = results[i].id.empty();
-                RowResult again = push_row(rows[i], run_id);
+                RowResult again = push_row(rows.at(i), run_id);
                 if (again.action == "unchanged") {
                     // The lost write had arrived.
                     again.action = was_create ? "created" : "updated";
@@ -314,7 +323,7 @@ private:
     ApiClient& m_client;
     Index m_index;
     std::map<std::string, json::Document> m_full;
-    std::map<std::string, std::string> m_ledger_ids;
+    std::map<std::string, std::string> m_ledger_ids; // recorded in this run
     std::vector<std::string> m_created;
     long m_pages = 1;
     bool m_stopped = false;
@@ -381,32 +390,8 @@ void run_push(const PushOptions& opts, Context& ctx) {
 
     const std::int64_t run_id = opts.dry_run ? 0 : ctx.state().begin_run("contacts push");
     auto writer = ctx.writer(result_columns());
-    std::vector<RowResult> results;
-    results.reserve(file.rows.size());
-    for (std::size_t i = 0; i < file.rows.size(); ++i) {
-        const auto& row = file.rows[i];
-        if (pusher.stopped()) {
-            results.push_back(
-                RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", "", {}});
-        } else if (auto same = file.same_contact.find(i); same != file.same_contact.end()) {
-            results.push_back(RowResult{"conflict", "", same->second, {}, "", "", "", {}});
-        } else {
-            results.push_back(pusher.push_row(row, run_id));
-        }
-        if (ctx.io.err_is_tty && !ctx.global.quiet) {
-            ctx.io.err << "\r" << (i + 1) << "/" << file.rows.size() << " contacts…" << std::flush;
-        }
-    }
-    if (ctx.io.err_is_tty && !ctx.global.quiet) {
-        ctx.io.err << "\r\033[K";
-    }
-    if (!opts.dry_run) {
-        pusher.reconcile_pending(file.rows, results, run_id,
-                                 std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(ctx.profile().timeout_seconds)));
-    }
     Counts counts;
-    for (const auto& r : results) {
+    auto count = [&](const RowResult& r) {
         if (r.action == "created" || r.action == "create") {
             ++counts.created;
         } else if (r.action == "updated" || r.action == "update") {
@@ -418,34 +403,15 @@ void run_push(const PushOptions& opts, Context& ctx) {
         } else {
             ++counts.failed;
         }
-    }
-
-    // The numbers lexoffice assigned to new contacts: one GET each, or one listing when that is
-    // fewer requests.
+    };
+    // The numbers lexoffice assigned to new contacts (write-back only).
     std::map<std::string, std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>>>
         numbers;
-    auto remember_numbers = [&](const json::Value& c) {
-        numbers[json::get_string(c, "id").value_or("")] = {
-            json::get_int(c, "roles.customer.number"), json::get_int(c, "roles.vendor.number")};
-    };
-    if (opts.write_back && !pusher.created().empty() && !pusher.stopped()) {
-        if (static_cast<long>(pusher.created().size()) <= pusher.pages()) {
-            for (const auto& id : pusher.created()) {
-                if (auto c = ctx.client().get_json("/v1/contacts/" + id)) {
-                    remember_numbers(*c);
-                }
-            }
-        } else {
-            PageIterator pages(ctx.client(), "/v1/contacts", {}, 250);
-            (void)pages.for_each(remember_numbers);
-        }
-    }
-
     std::map<std::size_t, Assigned> assigned;
     json::Document rec;
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        const auto& r = results[i];
-        const auto& row = file.rows[i];
+    // Writes the record of one row and notes what write-back needs.
+    auto emit = [&](std::size_t i, long line, const std::string& ref, const std::string& name,
+                    const RowResult& r) {
         Assigned as;
         as.id = r.id;
         if (const RemoteContact* remote = pusher.index().by_id(r.id)) {
@@ -456,18 +422,18 @@ void run_push(const PushOptions& opts, Context& ctx) {
             as.customer_number = it->second.first;
             as.vendor_number = it->second.second;
         }
-        if (!r.id.empty()) {
+        if (!r.id.empty() && opts.write_back) {
             assigned[i] = as;
         }
         rec.SetObject();
         rec.GetAllocator().Clear(); // memory stays flat however many records
         auto& a = rec.GetAllocator();
-        rec.AddMember("line", static_cast<std::int64_t>(row.line), a);
-        if (!row.ref.empty()) {
-            rec.AddMember("ref", json::str(row.ref, a), a);
+        rec.AddMember("line", static_cast<std::int64_t>(line), a);
+        if (!ref.empty()) {
+            rec.AddMember("ref", json::str(ref, a), a);
         }
         rec.AddMember("action", json::str(r.action, a), a);
-        rec.AddMember("name", json::str(row.display_name(), a), a);
+        rec.AddMember("name", json::str(name, a), a);
         rec.AddMember("id", r.id.empty() ? json::Value() : json::str(r.id, a), a);
         rec.AddMember("customerNumber",
                       as.customer_number ? json::Value(*as.customer_number) : json::Value(), a);
@@ -495,6 +461,76 @@ void run_push(const PushOptions& opts, Context& ctx) {
             rec.AddMember("request", req, a);
         }
         writer->write(rec);
+    };
+
+    // A dry run writes each row's record as soon as it is planned. A push keeps a short result per
+    // row (the full row only while its write is pending) until lost answers are settled and the
+    // assigned numbers are known.
+    struct Kept {
+        long line = 0;
+        std::string ref;
+        std::string name;
+    };
+    std::vector<Kept> kept;
+    std::vector<RowResult> results;
+    std::map<std::size_t, ContactInput> pending_rows;
+    const std::size_t total = file.row_count;
+    file.for_each_row([&](std::size_t i, const ContactInput& row) {
+        RowResult r;
+        if (pusher.stopped()) {
+            r = RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", "", {}};
+        } else if (auto same = file.same_contact.find(i); same != file.same_contact.end()) {
+            r = RowResult{"conflict", "", same->second, {}, "", "", "", {}};
+        } else {
+            r = pusher.push_row(row, run_id);
+        }
+        if (opts.dry_run) {
+            count(r);
+            emit(i, row.line, row.ref, row.display_name(), r);
+        } else {
+            if (r.action == "pending") {
+                pending_rows.emplace(i, row);
+            }
+            kept.push_back(Kept{row.line, row.ref, row.display_name()});
+            results.push_back(std::move(r));
+        }
+        if (ctx.io.err_is_tty && !ctx.global.quiet) {
+            ctx.io.err << "\r" << (i + 1) << "/" << total << " contacts…" << std::flush;
+        }
+    });
+    if (ctx.io.err_is_tty && !ctx.global.quiet) {
+        ctx.io.err << "\r\033[K";
+    }
+    if (!opts.dry_run) {
+        pusher.reconcile_pending(pending_rows, results, run_id,
+                                 std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(ctx.profile().timeout_seconds)));
+        pending_rows.clear();
+        for (const auto& r : results) {
+            count(r);
+        }
+    }
+
+    // The numbers lexoffice assigned to new contacts: one GET each, or one listing when that is
+    // fewer requests.
+    auto remember_numbers = [&](const json::Value& c) {
+        numbers[json::get_string(c, "id").value_or("")] = {
+            json::get_int(c, "roles.customer.number"), json::get_int(c, "roles.vendor.number")};
+    };
+    if (opts.write_back && !pusher.created().empty() && !pusher.stopped()) {
+        if (static_cast<long>(pusher.created().size()) <= pusher.pages()) {
+            for (const auto& id : pusher.created()) {
+                if (auto c = ctx.client().get_json("/v1/contacts/" + id)) {
+                    remember_numbers(*c);
+                }
+            }
+        } else {
+            PageIterator pages(ctx.client(), "/v1/contacts", {}, 250);
+            (void)pages.for_each(remember_numbers);
+        }
+    }
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        emit(i, kept[i].line, kept[i].ref, kept[i].name, results[i]);
     }
     writer->finish();
 
@@ -525,7 +561,7 @@ void run_push(const PushOptions& opts, Context& ctx) {
         throw Error(ExitCode::partial,
                     fmt::format("{} of {} rows not pushed (see the rows marked conflict, "
                                 "failed or unknown)",
-                                counts.failed + counts.conflicts, file.rows.size()));
+                                counts.failed + counts.conflicts, file.row_count));
     }
 }
 

@@ -1,10 +1,13 @@
 #include <algorithm>
+#include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 #include <lexsync/atomic_file.hpp>
 #include <lexsync/contacts.hpp>
 #include <lexsync/countries.hpp>
 #include <lexsync/csv.hpp>
+#include <lexsync/error.hpp>
+#include <lexsync/key_groups.hpp>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <span>
@@ -259,84 +262,188 @@ private:
     const table::ColumnPositions* m_positions;
 };
 
+void put_text(std::string& out, std::string_view v) {
+    const auto n = static_cast<std::uint32_t>(v.size());
+    out.append(reinterpret_cast<const char*>(&n), sizeof n);
+    out += v;
+}
+
+std::string take_text(std::string_view& in) {
+    std::uint32_t n = 0;
+    std::memcpy(&n, in.data(), sizeof n);
+    std::string v(in.substr(sizeof n, n));
+    in.remove_prefix(sizeof n + n);
+    return v;
+}
+
+// The identity fields of a row (what identity_of() reads) and its line, packed for KeyGroups.
+std::string identity_payload(const ContactInput& r) {
+    std::string out;
+    put_text(out, std::to_string(r.line));
+    for (const std::string* f : {&r.company_name, &r.first_name, &r.last_name, &r.email, &r.vat_id,
+                                 &r.tax_number, &r.street, &r.zip, &r.city, &r.country}) {
+        put_text(out, *f);
+    }
+    return out;
+}
+
+ContactInput from_identity_payload(std::string_view in) {
+    ContactInput r;
+    r.line = std::stol(take_text(in));
+    for (std::string* f : {&r.company_name, &r.first_name, &r.last_name, &r.email, &r.vat_id,
+                           &r.tax_number, &r.street, &r.zip, &r.city, &r.country}) {
+        *f = take_text(in);
+    }
+    return r;
+}
+
 // Two rows for one identifier (ref, id, number, e-mail) are an input error. Two rows with the
 // same name are different contacts when their address, e-mail, VAT id or tax number tell them
 // apart; only rows that nothing tells apart are flagged in `same_contact`, and only those.
-void check_duplicates(const std::string& file, const std::vector<ContactInput>& rows,
-                      std::vector<InputIssue>& issues,
-                      std::map<std::size_t, std::string>& same_contact) {
-    std::map<std::string, long> seen;
-    auto check = [&](const ContactInput& r, const std::string& key, const char* field) {
-        auto [it, inserted] = seen.emplace(key, r.line);
-        if (!inserted) {
-            issues.push_back(
-                InputIssue{file, r.line, field, fmt::format("duplicate of line {}", it->second)});
-        }
-        return inserted;
-    };
-    std::map<std::string, std::vector<std::size_t>> by_name;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const auto& r = rows[i];
-        bool ok = true;
+//
+// Rows are fed one at a time and only their keys are kept, in KeyGroups (memory bounded by its
+// budget, the rest in a temporary file). The checks run once every row is in, kind by kind: a
+// row whose ref repeats an earlier one is reported for that and its later keys are not taken
+// into account, as if the rows had been checked one after the other.
+class DuplicateCheck {
+public:
+    void add(std::size_t index, const ContactInput& r) {
+        const std::string line = std::to_string(r.line);
         if (!r.ref.empty()) {
-            ok = check(r, "ref:" + r.ref, "ref");
+            m_keys[0].add(r.ref, index, line);
         }
-        if (ok && !r.id.empty()) {
-            ok = check(r, "id:" + r.id, "id");
+        if (!r.id.empty()) {
+            m_keys[1].add(r.id, index, line);
         }
-        if (ok && r.customer_number) {
-            ok = check(r, fmt::format("c:{}", *r.customer_number), "customer_number");
+        if (r.customer_number) {
+            m_keys[2].add(std::to_string(*r.customer_number), index, line);
         }
-        if (ok && r.vendor_number) {
-            ok = check(r, fmt::format("v:{}", *r.vendor_number), "vendor_number");
+        if (r.vendor_number) {
+            m_keys[3].add(std::to_string(*r.vendor_number), index, line);
         }
-        if (ok && !r.email.empty()) {
-            ok = check(r, "email:" + normalize(r.email), "email");
+        if (!r.email.empty()) {
+            m_keys[4].add(normalize(r.email), index, line);
         }
-        if (ok && r.id.empty() && !r.customer_number && !r.vendor_number) {
-            by_name[(r.is_company() ? "c:" : "p:") + normalize(r.display_name())].push_back(i);
+        if (r.id.empty() && !r.customer_number && !r.vendor_number) {
+            m_names.add((r.is_company() ? "c:" : "p:") + normalize(r.display_name()), index,
+                        identity_payload(r));
         }
     }
-    // Each row is compared with at most this many earlier rows of its name (a bound for
-    // pathological files; real lists have a handful of rows per name).
-    constexpr std::size_t k_max_compared = 1000;
-    for (const auto& [name, group] : by_name) {
-        if (group.size() < 2) {
-            continue;
-        }
-        std::vector<Identity> ids;
-        ids.reserve(group.size());
-        for (std::size_t i : group) {
-            ids.push_back(identity_of(rows[i]));
-        }
-        for (std::size_t j = 1; j < group.size(); ++j) {
-            const std::size_t from = j > k_max_compared ? j - k_max_compared : 0;
-            for (std::size_t i = from; i < j; ++i) {
-                if (contradiction(ids[i], ids[j], true)) {
-                    continue;
+
+    void finish(const std::string& file, std::vector<InputIssue>& issues,
+                std::map<std::size_t, std::string>& same_contact) {
+        static constexpr const char* k_fields[] = {"ref", "id", "customer_number", "vendor_number",
+                                                   "email"};
+        std::set<std::size_t> stopped; // rows reported as a duplicate
+        std::vector<std::pair<std::size_t, InputIssue>> found;
+        for (std::size_t k = 0; k < std::size(m_keys); ++k) {
+            std::vector<std::pair<std::size_t, InputIssue>> stage;
+            m_keys[k].for_each_duplicate([&](const std::vector<KeyGroups::Entry>& same) {
+                const KeyGroups::Entry* first = nullptr;
+                for (const auto& e : same) {
+                    if (stopped.count(e.order) != 0) {
+                        continue;
+                    }
+                    if (first == nullptr) {
+                        first = &e;
+                        continue;
+                    }
+                    stage.emplace_back(
+                        e.order, InputIssue{file, std::stol(e.payload), k_fields[k],
+                                            fmt::format("duplicate of line {}", first->payload)});
                 }
-                const auto& a = rows[group[i]];
-                const auto& b = rows[group[j]];
-                same_contact.try_emplace(
-                    group[i], fmt::format("the same contact as line {} (same name, nothing tells "
-                                          "them apart); neither is pushed",
-                                          b.line));
-                same_contact.insert_or_assign(
-                    group[j], fmt::format("the same contact as line {} (same name, nothing tells "
-                                          "them apart); neither is pushed",
-                                          a.line));
-                break;
+            });
+            for (auto& s : stage) {
+                stopped.insert(s.first);
+                found.push_back(std::move(s));
             }
         }
+        std::sort(found.begin(), found.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& f : found) {
+            issues.push_back(std::move(f.second));
+        }
+        // Each row is compared with at most this many earlier rows of its name (a bound for
+        // pathological files; real lists have a handful of rows per name).
+        constexpr std::size_t k_max_compared = 1000;
+        m_names.for_each_duplicate([&](const std::vector<KeyGroups::Entry>& all) {
+            std::vector<std::size_t> group;
+            std::vector<ContactInput> rows;
+            for (const auto& e : all) {
+                if (stopped.count(e.order) == 0) {
+                    group.push_back(e.order);
+                    rows.push_back(from_identity_payload(e.payload));
+                }
+            }
+            if (group.size() < 2) {
+                return;
+            }
+            std::vector<Identity> ids;
+            ids.reserve(group.size());
+            for (const auto& r : rows) {
+                ids.push_back(identity_of(r));
+            }
+            for (std::size_t j = 1; j < group.size(); ++j) {
+                const std::size_t from = j > k_max_compared ? j - k_max_compared : 0;
+                for (std::size_t i = from; i < j; ++i) {
+                    if (contradiction(ids[i], ids[j], true)) {
+                        continue;
+                    }
+                    same_contact.try_emplace(
+                        group[i],
+                        fmt::format("the same contact as line {} (same name, nothing tells "
+                                    "them apart); neither is pushed",
+                                    rows[j].line));
+                    same_contact.insert_or_assign(
+                        group[j],
+                        fmt::format("the same contact as line {} (same name, nothing tells "
+                                    "them apart); neither is pushed",
+                                    rows[i].line));
+                    break;
+                }
+            }
+        });
     }
-}
 
-Result<InputFile, std::vector<InputIssue>> read_csv(InputFile file, const table::Text& text) {
+private:
+    KeyGroups m_keys[5]; // ref, id, customer number, vendor number, e-mail
+    KeyGroups m_names;
+};
+
+// The rows of a CSV file as RowBuilder makes them, one record at a time.
+class CsvRows {
+public:
+    explicit CsvRows(const table::Source& source)
+        : m_in(source.stream()), m_reader(*m_in, source.name()) {}
+    csv::Reader& reader() { return m_reader; }
+    // The cells of `rec` by column name.
+    static std::map<std::string, std::string> cells(const std::vector<std::string>& columns,
+                                                    csv::Record& rec) {
+        std::map<std::string, std::string> out;
+        for (std::size_t i = 0; i < columns.size() && i < rec.fields.size(); ++i) {
+            if (!columns[i].empty()) {
+                out.emplace(columns[i], std::move(rec.fields[i]));
+            }
+        }
+        return out;
+    }
+
+private:
+    std::unique_ptr<std::istream> m_in;
+    csv::Reader m_reader;
+};
+
+// Reads and validates every row, keeping only what the checks across rows need (see
+// DuplicateCheck); the rows themselves are read again by InputFile::for_each_row.
+Result<InputFile, std::vector<InputIssue>> read_csv(InputFile file) {
     std::vector<InputIssue> issues;
-    const std::string& name = text.name;
-    csv::Reader reader(text.text, name);
+    const std::string name = file.source->name();
+    CsvRows rows(*file.source);
+    csv::Reader& reader = rows.reader();
+    file.interest = std::make_shared<InterestSet>();
     csv::Record rec;
     table::ColumnPositions positions;
+    DuplicateCheck duplicates;
     bool header_checked = false;
     for (;;) {
         auto more = reader.next(rec);
@@ -364,16 +471,13 @@ Result<InputFile, std::vector<InputIssue>> read_csv(InputFile file, const table:
         if (!*more) {
             break;
         }
-        std::map<std::string, std::string> cells;
-        for (std::size_t i = 0; i < file.csv_columns.size() && i < rec.fields.size(); ++i) {
-            cells[file.csv_columns[i]] = rec.fields[i];
-        }
         RowBuilder b(name, rec.line, issues, &positions);
-        file.rows.push_back(b.build(cells));
-        file.csv_records.push_back(rec.fields);
+        const ContactInput row = b.build(CsvRows::cells(file.csv_columns, rec));
+        file.interest->add(row);
+        duplicates.add(file.row_count++, row);
     }
     const std::size_t before = issues.size();
-    check_duplicates(name, file.rows, issues, file.same_contact);
+    duplicates.finish(name, issues, file.same_contact);
     for (std::size_t k = before; k < issues.size(); ++k) {
         if (auto it = positions.find(issues[k].field); it != positions.end()) {
             issues[k].column = it->second.first;
@@ -386,11 +490,11 @@ Result<InputFile, std::vector<InputIssue>> read_csv(InputFile file, const table:
     return file;
 }
 
-Result<InputFile, std::vector<InputIssue>> read_json(InputFile file, const table::Text& input) {
+// JSON is parsed as a whole (a document model): its rows stay in memory.
+Result<InputFile, std::vector<InputIssue>> read_json(InputFile file, const std::string& name,
+                                                     const std::string& text) {
     file.is_json = true;
     std::vector<InputIssue> issues;
-    const std::string& name = input.name;
-    const std::string& text = input.text;
     auto doc = json::parse(text);
     if (!doc) {
         issues.push_back(InputIssue{name, 0, "", "not valid JSON: " + doc.error()});
@@ -432,9 +536,16 @@ Result<InputFile, std::vector<InputIssue>> read_json(InputFile file, const table
                 b.issue(key, "expected a string, a whole number or true/false");
             }
         }
-        file.rows.push_back(b.build(cells));
+        file.json_rows.push_back(b.build(cells));
     }
-    check_duplicates(name, file.rows, issues, file.same_contact);
+    file.row_count = file.json_rows.size();
+    file.interest = std::make_shared<InterestSet>();
+    DuplicateCheck duplicates;
+    for (std::size_t i = 0; i < file.json_rows.size(); ++i) {
+        file.interest->add(file.json_rows[i]);
+        duplicates.add(i, file.json_rows[i]);
+    }
+    duplicates.finish(name, issues, file.same_contact);
     if (!issues.empty()) {
         return unexpected(std::move(issues));
     }
@@ -733,26 +844,85 @@ Result<InputFile, std::vector<InputIssue>> read_input(const std::string& path,
         return unexpected(std::vector<InputIssue>{{path, 0, "", "no such file"}});
     }
     std::istringstream none;
-    auto text = table::load(path, opts.encoding, opts.in != nullptr ? *opts.in : none);
-    if (!text) {
-        return unexpected(std::vector<InputIssue>{{path == "-" ? "stdin" : path, text.error().line,
-                                                   "", text.error().message, text.error().column}});
+    auto source = table::Source::open(path, opts.encoding, opts.in != nullptr ? *opts.in : none);
+    if (!source) {
+        return unexpected(
+            std::vector<InputIssue>{{path == "-" ? "stdin" : path, source.error().line, "",
+                                     source.error().message, source.error().column}});
     }
+    const auto& src = *source;
     std::string fmt_name = opts.format;
     if (fmt_name.empty()) {
         std::string ext = std::filesystem::path(path).extension().string();
         std::transform(ext.begin(), ext.end(), ext.begin(),
                        [](unsigned char c) { return std::tolower(c); });
-        fmt_name = text->from_stdin ? (table::looks_like_json(text->text) ? "json" : "csv")
-                   : ext == ".json" ? "json"
-                                    : "csv";
+        if (src->from_stdin()) {
+            // By the first non-blank character.
+            auto in = src->stream();
+            char c = ' ';
+            while (in->get(c) && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
+            }
+            fmt_name = *in && (c == '[' || c == '{') ? "json" : "csv";
+        } else {
+            fmt_name = ext == ".json" ? "json" : "csv";
+        }
     }
     InputFile file;
     file.path = path;
-    file.encoding = text->encoding;
-    file.from_stdin = text->from_stdin;
-    return fmt_name == "json" ? read_json(std::move(file), *text)
-                              : read_csv(std::move(file), *text);
+    file.encoding = src->encoding();
+    file.from_stdin = src->from_stdin();
+    if (fmt_name == "json") {
+        return read_json(std::move(file), src->name(), src->read_all());
+    }
+    file.source = src;
+    return read_csv(std::move(file));
+}
+
+void InputFile::for_each_row(
+    const std::function<void(std::size_t, const ContactInput&)>& fn) const {
+    if (is_json) {
+        for (std::size_t i = 0; i < json_rows.size(); ++i) {
+            fn(i, json_rows[i]);
+        }
+        return;
+    }
+    const std::string& name = source->name();
+    auto changed = [&] {
+        return Error(ExitCode::invalid_input,
+                     fmt::format("{} changed while it was read; run again", name));
+    };
+    if (source->changed()) {
+        throw changed();
+    }
+    CsvRows rows(*source);
+    csv::Record rec;
+    std::vector<InputIssue> issues;
+    std::size_t i = 0;
+    for (;;) {
+        auto more = rows.reader().next(rec);
+        if (!more || rows.reader().header() != csv_header) {
+            throw changed();
+        }
+        if (!*more) {
+            break;
+        }
+        RowBuilder b(name, rec.line, issues);
+        const ContactInput row = b.build(CsvRows::cells(csv_columns, rec));
+        if (!issues.empty() || i >= row_count) {
+            throw changed();
+        }
+        fn(i++, row);
+    }
+    if (i != row_count) {
+        throw changed();
+    }
+}
+
+std::vector<ContactInput> InputFile::rows() const {
+    std::vector<ContactInput> out;
+    out.reserve(row_count);
+    for_each_row([&](std::size_t, const ContactInput& r) { out.push_back(r); });
+    return out;
 }
 
 Result<InputFile, std::vector<InputIssue>> read_input(const std::filesystem::path& path,
@@ -1224,34 +1394,74 @@ Match Index::match(const ContactInput& in, const std::string& ledger_id) const {
     return m;
 }
 
-InterestSet::InterestSet(const std::vector<ContactInput>& rows,
-                         const std::set<std::string>& ledger_ids)
-    : m_ids(ledger_ids) {
-    for (const auto& r : rows) {
-        if (!r.id.empty()) {
-            m_ids.insert(r.id);
-        }
-        if (r.customer_number) {
-            m_customer.insert(*r.customer_number);
-        }
-        if (r.vendor_number) {
-            m_vendor.insert(*r.vendor_number);
-        }
-        if (!r.email.empty()) {
-            m_emails.insert(normalize(r.email));
-        }
-        m_names.insert(normalize(r.display_name()));
+namespace {
+constexpr std::size_t k_interest_bits = std::size_t{1} << 26; // 8 MiB
+constexpr int k_interest_probes = 4;
+
+std::uint64_t mix(std::uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+// The bit positions of one key (double hashing over two independent hashes).
+template <class Fn> void probe(std::string_view kind, std::string_view key, Fn&& fn) {
+    std::string k;
+    k.reserve(kind.size() + 1 + key.size());
+    k.append(kind).append(1, '\x1f').append(key);
+    const std::uint64_t h1 = std::hash<std::string>{}(k);
+    const std::uint64_t h2 = mix(h1) | 1;
+    for (int i = 0; i < k_interest_probes; ++i) {
+        fn((h1 + static_cast<std::uint64_t>(i) * h2) % k_interest_bits);
     }
+}
+} // namespace
+
+InterestSet::InterestSet() : m_bits(k_interest_bits / 64) {}
+
+void InterestSet::insert(std::string_view kind, std::string_view key) {
+    probe(kind, key, [&](std::uint64_t b) { m_bits[b / 64] |= std::uint64_t{1} << (b % 64); });
+}
+
+bool InterestSet::contains(std::string_view kind, std::string_view key) const {
+    bool all = true;
+    probe(kind, key, [&](std::uint64_t b) {
+        all = all && (m_bits[b / 64] & (std::uint64_t{1} << (b % 64))) != 0;
+    });
+    return all;
+}
+
+void InterestSet::add_id(const std::string& id) {
+    insert("id", id);
+}
+
+void InterestSet::add(const ContactInput& r) {
+    if (!r.id.empty()) {
+        insert("id", r.id);
+    }
+    if (r.customer_number) {
+        insert("c", std::to_string(*r.customer_number));
+    }
+    if (r.vendor_number) {
+        insert("v", std::to_string(*r.vendor_number));
+    }
+    if (!r.email.empty()) {
+        insert("email", normalize(r.email));
+    }
+    insert("name", normalize(r.display_name()));
 }
 
 bool InterestSet::wants(const RemoteContact& c) const {
-    if (m_ids.count(c.id) || m_names.count(c.name) ||
-        (c.customer_number && m_customer.count(*c.customer_number)) ||
-        (c.vendor_number && m_vendor.count(*c.vendor_number))) {
+    if (contains("id", c.id) || contains("name", c.name) ||
+        (c.customer_number && contains("c", std::to_string(*c.customer_number))) ||
+        (c.vendor_number && contains("v", std::to_string(*c.vendor_number)))) {
         return true;
     }
     return std::any_of(c.emails.begin(), c.emails.end(),
-                       [&](const std::string& e) { return m_emails.count(e) > 0; });
+                       [&](const std::string& e) { return contains("email", e); });
 }
 
 void write_back(InputFile& file, const std::map<std::size_t, Assigned>& assigned) {
@@ -1303,34 +1513,56 @@ void write_back(InputFile& file, const std::map<std::size_t, Assigned>& assigned
     const std::size_t id_col = column("id");
     const std::size_t cust_col = column("customer_number");
     const std::size_t vend_col = column("vendor_number");
-    for (auto& rec : file.csv_records) {
-        rec.resize(file.csv_header.size());
-    }
-    for (const auto& [i, as] : assigned) {
-        auto& rec = file.csv_records[i];
-        rec[id_col] = as.id;
-        if (as.customer_number) {
-            rec[cust_col] = std::to_string(*as.customer_number);
-        }
-        if (as.vendor_number) {
-            rec[vend_col] = std::to_string(*as.vendor_number);
-        }
-    }
-    std::ostringstream text;
-    csv::Writer w(text, file.csv_delimiter);
-    w.write_row(file.csv_header);
-    for (const auto& rec : file.csv_records) {
-        w.write_row(rec);
+    if (file.source->changed()) {
+        throw Error(
+            ExitCode::invalid_input,
+            fmt::format("{} changed while it was read; not rewritten", file.source->name()));
     }
     // The file keeps its encoding; what it contained came from it, and ids and numbers are ASCII.
-    std::string bytes = text.str();
-    if (file.encoding == table::Encoding::windows_1252) {
-        if (auto enc = table::encode_windows_1252(bytes)) {
-            bytes = std::move(*enc);
+    // Record by record: the file is read again, never held in memory.
+    AtomicFile out(file.path);
+    std::ostringstream text;
+    csv::Writer w(text, file.csv_delimiter);
+    auto flush = [&] {
+        std::string bytes = text.str();
+        if (file.encoding == table::Encoding::windows_1252) {
+            if (auto enc = table::encode_windows_1252(bytes)) {
+                bytes = std::move(*enc);
+            }
+        }
+        out.stream() << bytes;
+        text.str({});
+    };
+    w.write_row(file.csv_header);
+    CsvRows rows(*file.source);
+    csv::Record rec;
+    for (std::size_t i = 0;; ++i) {
+        auto more = rows.reader().next(rec);
+        if (!more) {
+            throw Error(
+                ExitCode::invalid_input,
+                fmt::format("{} changed while it was read; not rewritten", file.source->name()));
+        }
+        if (!*more) {
+            break;
+        }
+        rec.fields.resize(file.csv_header.size());
+        if (auto it = assigned.find(i); it != assigned.end()) {
+            const Assigned& as = it->second;
+            rec.fields[id_col] = as.id;
+            if (as.customer_number) {
+                rec.fields[cust_col] = std::to_string(*as.customer_number);
+            }
+            if (as.vendor_number) {
+                rec.fields[vend_col] = std::to_string(*as.vendor_number);
+            }
+        }
+        w.write_row(rec.fields);
+        if (text.tellp() > 64 * 1024) {
+            flush();
         }
     }
-    AtomicFile out(file.path);
-    out.stream() << bytes;
+    flush();
     out.commit();
 }
 

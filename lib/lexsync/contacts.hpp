@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <lexsync/json.hpp>
 #include <lexsync/result.hpp>
 #include <lexsync/table_input.hpp>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -133,24 +135,56 @@ struct InputIssue {
     std::string to_string() const;
 };
 
-// An input file as read: its rows plus what write-back needs to rewrite it.
+struct RemoteContact;
+
+// Keys of the inputs (ids, numbers, e-mails, names) so that a listing keeps only the full objects
+// of contacts some input row could match. A fixed-size filter, whatever the number of rows: it
+// never misses a contact a row names, and may rarely want one no row names (which costs memory
+// for that contact's copy, nothing else).
+class InterestSet {
+public:
+    InterestSet();
+    void add(const ContactInput& row);
+    void add_id(const std::string& id);
+    bool wants(const RemoteContact& c) const;
+
+private:
+    void insert(std::string_view kind, std::string_view key);
+    bool contains(std::string_view kind, std::string_view key) const;
+    std::vector<std::uint64_t> m_bits;
+};
+
+// An input file as read and validated, plus what write-back needs to rewrite it. A CSV file's
+// rows are not kept: for_each_row() reads the file again, one row at a time, so memory stays flat
+// in its size. A JSON file is parsed as a whole and its rows stay in memory (input files have no
+// size limit: JSON costs a few times its size; use CSV for very large inputs).
 struct InputFile {
     std::filesystem::path path;
     bool is_json = false;
-    std::vector<ContactInput> rows;
-    // CSV: the header and every record's cells; JSON: the document (an array of objects).
+    std::size_t row_count = 0;
+    // CSV: the header, the column name of each header cell, the delimiter, and the file.
     std::vector<std::string> csv_header;
-    std::vector<std::string> csv_columns; // the column name of each header cell
-    std::vector<std::vector<std::string>> csv_records;
+    std::vector<std::string> csv_columns;
     char csv_delimiter = ',';
+    std::shared_ptr<const table::Source> source;
     table::Encoding encoding = table::Encoding::utf8; // write-back keeps it
     bool from_stdin = false;
+    // JSON: the document (an array of objects) and its rows.
     std::optional<json::Document> json_doc;
+    std::vector<ContactInput> json_rows;
     // Rows (by index) that name the same contact as another row of the file (same name, nothing
     // that tells them apart), with the reason; push reports them as conflicts and sends nothing
     // for them. Rows with the same name that differ in address, e-mail, VAT id or tax number are
     // different contacts and are not listed.
     std::map<std::size_t, std::string> same_contact;
+    // The keys of every row, for load filters (see InterestSet).
+    std::shared_ptr<InterestSet> interest;
+
+    // Calls `fn` with each row's index and row, in file order. Throws Error (invalid_input) when
+    // the file changed since it was validated.
+    void for_each_row(const std::function<void(std::size_t, const ContactInput&)>& fn) const;
+    // Every row at once (for small inputs and tests).
+    std::vector<ContactInput> rows() const;
 };
 
 // Reads `path` as CSV or JSON (`format` "csv"/"json", or by extension) and validates every row:
@@ -250,22 +284,6 @@ private:
     std::map<std::int64_t, std::string> m_vendor;
     std::multimap<std::string, std::string> m_email;
     std::multimap<std::string, std::string> m_name;
-};
-
-// Keys of the inputs (ids, numbers, e-mails, names) so that a listing keeps only the full objects
-// of contacts some input row could match.
-class InterestSet {
-public:
-    explicit InterestSet(const std::vector<ContactInput>& rows,
-                         const std::set<std::string>& ledger_ids);
-    bool wants(const RemoteContact& c) const;
-
-private:
-    std::set<std::string> m_ids;
-    std::set<std::int64_t> m_customer;
-    std::set<std::int64_t> m_vendor;
-    std::set<std::string> m_emails;
-    std::set<std::string> m_names;
 };
 
 // Rewrites `file` atomically with each row's lexoffice id and assigned numbers (`assigned` maps a

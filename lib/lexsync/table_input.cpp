@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -12,6 +14,8 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace lexsync::table {
 
@@ -308,6 +312,278 @@ Result<Text, Problem> load(const std::string& path, Encoding enc, std::istream& 
     }
     t.text = std::move(text).value();
     return t;
+}
+
+namespace {
+
+constexpr std::size_t k_chunk = 64 * 1024;
+
+// Reads up to `n` bytes at `at`; returns how many (0 at the end), or -1 on error.
+ssize_t read_at(int fd, char* to, std::size_t n, off_t at) {
+    for (;;) {
+        const ssize_t r = ::pread(fd, to, n, at);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        return r;
+    }
+}
+
+std::int64_t mtime_ns(const struct stat& st) {
+    return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+// Where the first byte that an encoding cannot read is: decode()'s position(), counted as the
+// bytes go by.
+struct Position {
+    long line = 1;
+    long column = 1;
+    void advance(unsigned char b) {
+        if (b == '\n') {
+            ++line;
+            column = 1;
+        } else if ((b & 0xC0) != 0x80) {
+            ++column;
+        }
+    }
+};
+
+// The decoded text of a Source: UTF-8 as it is, Windows-1252 converted a chunk at a time.
+class DecodingBuffer : public std::streambuf {
+public:
+    DecodingBuffer(int fd, off_t begin, off_t end, Encoding enc)
+        : m_fd(fd), m_at(begin), m_end(end), m_enc(enc) {}
+
+protected:
+    int_type underflow() override {
+        if (gptr() < egptr()) {
+            return traits_type::to_int_type(*gptr());
+        }
+        const auto want = static_cast<std::size_t>(std::min<off_t>(m_end - m_at, k_chunk));
+        if (want == 0) {
+            return traits_type::eof();
+        }
+        m_raw.resize(want);
+        const ssize_t n = read_at(m_fd, m_raw.data(), want, m_at);
+        if (n <= 0) {
+            return traits_type::eof();
+        }
+        m_at += n;
+        m_raw.resize(static_cast<std::size_t>(n));
+        if (m_enc == Encoding::windows_1252) {
+            m_text.clear();
+            for (char c : m_raw) {
+                const auto b = static_cast<unsigned char>(c);
+                if (b < 0x80) {
+                    m_text += c;
+                } else if (b >= 0xA0) {
+                    append_utf8(m_text, b);
+                } else if (const char32_t cp = k_cp1252_high[b - 0x80]; cp != 0) {
+                    append_utf8(m_text, cp);
+                }
+            }
+            std::swap(m_text, m_raw);
+        }
+        setg(m_raw.data(), m_raw.data(), m_raw.data() + m_raw.size());
+        return traits_type::to_int_type(*gptr());
+    }
+
+private:
+    int m_fd;
+    off_t m_at;
+    off_t m_end;
+    Encoding m_enc;
+    std::string m_raw;
+    std::string m_text;
+};
+
+class DecodedStream : public std::istream {
+public:
+    DecodedStream(int fd, off_t from, off_t to, Encoding enc)
+        : std::istream(nullptr), m_buf(fd, from, to, enc) {
+        rdbuf(&m_buf);
+    }
+
+private:
+    DecodingBuffer m_buf;
+};
+
+} // namespace
+
+Result<std::shared_ptr<const Source>, Problem> Source::open(const std::string& path, Encoding enc,
+                                                            std::istream& in) {
+    std::shared_ptr<Source> src(new Source());
+    src->m_name = path == "-" ? "stdin" : path;
+    src->m_from_stdin = path == "-";
+    if (path == "-") {
+        // Copied to a file nobody else can open, so that it can be read twice.
+        const char* dir = std::getenv("TMPDIR");
+        std::string tmp =
+            fmt::format("{}/lexsync-stdin.XXXXXX", dir != nullptr && *dir ? dir : "/tmp");
+        src->m_fd = ::mkstemp(tmp.data());
+        if (src->m_fd < 0) {
+            const int err = errno;
+            return unexpected(
+                Problem{0, 0, fmt::format("cannot keep stdin in {}: {}", tmp, std::strerror(err))});
+        }
+        ::unlink(tmp.c_str());
+        std::string chunk(k_chunk, '\0');
+        off_t at = 0;
+        for (;;) {
+            in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+            const auto n = static_cast<std::size_t>(in.gcount());
+            if (n == 0) {
+                break;
+            }
+            for (std::size_t done = 0; done < n;) {
+                const ssize_t w = ::pwrite(src->m_fd, chunk.data() + done, n - done, at);
+                if (w < 0 && errno == EINTR) {
+                    continue;
+                }
+                if (w <= 0) {
+                    const int err = errno;
+                    return unexpected(Problem{
+                        0, 0, fmt::format("cannot keep stdin in {}: {}", tmp, std::strerror(err))});
+                }
+                done += static_cast<std::size_t>(w);
+                at += w;
+            }
+        }
+        if (in.bad()) {
+            return unexpected(Problem{0, 0, "cannot read stdin"});
+        }
+    } else {
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) {
+            return unexpected(Problem{0, 0, "is a directory, not a file"});
+        }
+        src->m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (src->m_fd < 0) {
+            const int err = errno;
+            return unexpected(Problem{0, 0, fmt::format("cannot open: {}", std::strerror(err))});
+        }
+    }
+    struct stat st {};
+    if (::fstat(src->m_fd, &st) != 0) {
+        const int err = errno;
+        return unexpected(Problem{0, 0, fmt::format("cannot read: {}", std::strerror(err))});
+    }
+    src->m_size = st.st_size;
+    src->m_mtime_ns = mtime_ns(st);
+
+    // One pass over the bytes: where UTF-8 and Windows-1252 would each fail, if anywhere.
+    std::string buf(k_chunk, '\0');
+    off_t at = 0;
+    bool first = true;
+    int need = 0; // continuation bytes still expected
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    Position pos;
+    Position lead; // of the sequence being read
+    std::optional<Position> utf8_bad;
+    std::optional<std::pair<Position, unsigned char>> cp1252_bad;
+    for (;;) {
+        const ssize_t n = read_at(src->m_fd, buf.data(), buf.size(), at);
+        if (n < 0) {
+            const int err = errno;
+            return unexpected(Problem{0, 0, fmt::format("cannot read: {}", std::strerror(err))});
+        }
+        if (n == 0) {
+            break;
+        }
+        std::size_t i = 0;
+        if (first) {
+            first = false;
+            if (n >= 3 && std::string_view(buf.data(), 3) == "\xEF\xBB\xBF") {
+                src->m_begin = 3;
+                i = 3;
+                if (enc == Encoding::detect) {
+                    enc = Encoding::utf8; // a byte order mark says so
+                }
+            }
+        }
+        for (; i < static_cast<std::size_t>(n); ++i) {
+            const auto b = static_cast<unsigned char>(buf[i]);
+            if (!utf8_bad && enc != Encoding::windows_1252) {
+                if (need == 0) {
+                    lead = pos;
+                    lo = 0x80;
+                    hi = 0xBF;
+                    if (b < 0x80) {
+                    } else if (b >= 0xC2 && b <= 0xDF) {
+                        need = 1;
+                    } else if (b >= 0xE0 && b <= 0xEF) {
+                        need = 2;
+                        lo = b == 0xE0 ? 0xA0 : 0x80;
+                        hi = b == 0xED ? 0x9F : 0xBF;
+                    } else if (b >= 0xF0 && b <= 0xF4) {
+                        need = 3;
+                        lo = b == 0xF0 ? 0x90 : 0x80;
+                        hi = b == 0xF4 ? 0x8F : 0xBF;
+                    } else {
+                        utf8_bad = pos;
+                    }
+                } else if (b < lo || b > hi) {
+                    utf8_bad = lead;
+                } else {
+                    lo = 0x80;
+                    hi = 0xBF;
+                    --need;
+                }
+            }
+            if (!cp1252_bad && enc != Encoding::utf8 && b >= 0x80 && b < 0xA0 &&
+                k_cp1252_high[b - 0x80] == 0) {
+                cp1252_bad.emplace(pos, b);
+            }
+            pos.advance(b);
+        }
+        at += n;
+        if (enc == Encoding::utf8 && utf8_bad) {
+            break;
+        }
+    }
+    if (!utf8_bad && need > 0 && enc != Encoding::windows_1252) {
+        utf8_bad = lead; // cut off at the end
+    }
+    if (enc != Encoding::windows_1252 && !utf8_bad) {
+        src->m_encoding = Encoding::utf8;
+        return std::shared_ptr<const Source>(std::move(src));
+    }
+    if (enc == Encoding::utf8) {
+        return unexpected(Problem{utf8_bad->line, utf8_bad->column,
+                                  "not valid UTF-8 (a Windows-1252 file from Excel? use "
+                                  "--encoding windows-1252)"});
+    }
+    if (cp1252_bad) {
+        return unexpected(
+            Problem{cp1252_bad->first.line, cp1252_bad->first.column,
+                    fmt::format("byte 0x{:02X} is neither UTF-8 nor Windows-1252 (what encoding "
+                                "is the file in?)",
+                                cp1252_bad->second)});
+    }
+    src->m_encoding = Encoding::windows_1252;
+    return std::shared_ptr<const Source>(std::move(src));
+}
+
+Source::~Source() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
+    }
+}
+
+std::unique_ptr<std::istream> Source::stream() const {
+    return std::make_unique<DecodedStream>(m_fd, m_begin, m_size, m_encoding);
+}
+
+std::string Source::read_all() const {
+    std::ostringstream ss;
+    ss << stream()->rdbuf();
+    return ss.str();
+}
+
+bool Source::changed() const {
+    struct stat st {};
+    return ::fstat(m_fd, &st) != 0 || st.st_size != m_size || mtime_ns(st) != m_mtime_ns;
 }
 
 bool looks_like_json(std::string_view text) {

@@ -18,13 +18,16 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <istream>
 #include <lexsync/decimal.hpp>
 #include <lexsync/result.hpp>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 namespace lexsync::table {
@@ -67,6 +70,40 @@ struct Text {
 // Reads the input `path` ("-" reads `in`) and decodes it with `enc`. Returns a Problem (line 0)
 // when the file cannot be read.
 Result<Text, Problem> load(const std::string& path, Encoding enc, std::istream& in);
+
+// An input file read as a stream, any number of times, with memory flat in its size. Opening it
+// checks the whole file's encoding once (the same rules and messages as decode(), in one pass
+// over the bytes); stdin is first copied to an unlinked temporary file (in $TMPDIR, else /tmp) so
+// that it can be read again. Every stream() then yields the decoded UTF-8 text from the start.
+class Source {
+public:
+    // Opens `path` ("-": `in`) and checks its encoding. Returns a Problem as load() does.
+    static Result<std::shared_ptr<const Source>, Problem> open(const std::string& path,
+                                                               Encoding enc, std::istream& in);
+    Source(const Source&) = delete;
+    Source& operator=(const Source&) = delete;
+    ~Source();
+
+    const std::string& name() const { return m_name; }
+    Encoding encoding() const { return m_encoding; }
+    bool from_stdin() const { return m_from_stdin; }
+    // The decoded text from its beginning (without byte order mark), read a chunk at a time.
+    std::unique_ptr<std::istream> stream() const;
+    // The decoded text in one string (for JSON, which is parsed as a whole).
+    std::string read_all() const;
+    // True when the file is no longer what open() checked (another size or modification time).
+    bool changed() const;
+
+private:
+    Source() = default;
+    std::string m_name;
+    int m_fd = -1;
+    Encoding m_encoding = Encoding::utf8;
+    bool m_from_stdin = false;
+    off_t m_begin = 0; // after a byte order mark
+    off_t m_size = 0;
+    std::int64_t m_mtime_ns = 0;
+};
 
 // True when `text` looks like JSON (its first non-blank character is `[` or `{`).
 bool looks_like_json(std::string_view text);

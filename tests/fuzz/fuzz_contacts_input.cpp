@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& path = file.write(lexsync::fuzz::as_text(data + 1, size - 1));
     auto input = lexsync::contacts::read_input(path, format);
     if (input) {
-        for (const auto& row : input->rows) {
+        for (const auto& row : input->rows()) {
             (void)row.ledger_key();
             (void)row.display_name();
             (void)lexsync::contacts::create_body(row);

@@ -55,13 +55,13 @@ TEST_SUITE("lexsync::contacts") {
             "b,vendor,Beta AG,,,,\n");
         auto in = read_input(file);
         REQUIRE(in.has_value());
-        REQUIRE(in->rows.size() == 2);
-        CHECK(in->rows[0].line == 2);
-        CHECK(in->rows[0].company_name == "Müller & Söhne GmbH");
-        CHECK(in->rows[0].customer);
-        CHECK_FALSE(in->rows[0].vendor);
-        CHECK(in->rows[1].line == 4);
-        CHECK(in->rows[1].vendor);
+        REQUIRE(in->rows().size() == 2);
+        CHECK(in->rows()[0].line == 2);
+        CHECK(in->rows()[0].company_name == "Müller & Söhne GmbH");
+        CHECK(in->rows()[0].customer);
+        CHECK_FALSE(in->rows()[0].vendor);
+        CHECK(in->rows()[1].line == 4);
+        CHECK(in->rows()[1].vendor);
     }
 
     TEST_CASE("every problem is reported with file, line and field") {
@@ -180,8 +180,9 @@ TEST_SUITE("lexsync::contacts") {
             CAPTURE(file);
             auto in = read_input(file);
             REQUIRE(in.has_value());
-            REQUIRE(in->rows.size() == 1);
-            const auto& r = in->rows[0];
+            REQUIRE(in->rows().size() == 1);
+            const auto rows = in->rows();
+            const auto& r = rows[0];
             CHECK(r.city == "Springfield, IL");
             CHECK(r.shipping_city == "Chicago, IL");
             auto d = parse(create_body(r));
@@ -408,7 +409,7 @@ TEST_SUITE("lexsync::contacts") {
         CHECK(in->same_contact.count(3) == 1);
         CHECK(in->same_contact.at(3).find("line 4") != std::string::npos);
         // Two people of one name have two ledger keys.
-        CHECK(in->rows[0].ledger_key() != in->rows[1].ledger_key());
+        CHECK(in->rows()[0].ledger_key() != in->rows()[1].ledger_key());
     }
 
     TEST_CASE("write-back rewrites a CSV file with ids and numbers, appending columns") {
@@ -436,13 +437,13 @@ TEST_SUITE("lexsync::contacts") {
                                             ";;;;;;;;;\r\n");
         auto in = read_input(file);
         REQUIRE_MESSAGE(in.has_value(), (in ? "" : messages(in.error()).front()));
-        REQUIRE(in->rows.size() == 2);
+        REQUIRE(in->rows().size() == 2);
         CHECK(in->encoding == lexsync::table::Encoding::windows_1252);
-        CHECK(in->rows[0].company_name == "Müller GmbH");
-        CHECK(in->rows[0].street == "Hauptstraße 1");
-        CHECK(in->rows[0].customer);
-        CHECK(in->rows[1].vendor);
-        CHECK(in->rows[1].last_name == "Weber");
+        CHECK(in->rows()[0].company_name == "Müller GmbH");
+        CHECK(in->rows()[0].street == "Hauptstraße 1");
+        CHECK(in->rows()[0].customer);
+        CHECK(in->rows()[1].vendor);
+        CHECK(in->rows()[1].last_name == "Weber");
         write_back(*in, {{0, Assigned{"id-a", 10001, std::nullopt}}});
         std::ifstream f(file, std::ios::binary);
         const std::string text((std::istreambuf_iterator<char>(f)), {});

@@ -1,6 +1,10 @@
 #include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
 #include <lexsync/table_input.hpp>
 #include <sstream>
+#include <unistd.h>
+#include <vector>
 
 using namespace lexsync;
 using namespace lexsync::table;
@@ -44,6 +48,70 @@ TEST_SUITE("lexsync::table") {
         auto undefined = decode("ab\x81", Encoding::detect);
         REQUIRE(!undefined);
         CHECK(undefined.error().column == 3);
+    }
+
+    TEST_CASE("Source: streamed in chunks, read again, the same text and errors as decode") {
+        // Multi-byte characters across the 64 KiB chunk boundary, errors after it, a byte order
+        // mark, a sequence cut off at the end.
+        const std::string pad(64 * 1024 - 1, 'a');
+        const std::vector<std::string> inputs = {
+            "",
+            "\xEF\xBB\xBFStra\xC3\x9F"
+            "e\n",
+            "Stra\xDF"
+            "e;1\x80",
+            "a;b\nK\xF6ln;x\n",
+            "ab\x81",
+            pad + "\xC3\xA4\n" + pad + "\xE2\x82\xAC;x\n",
+            pad + "x\n\xC3(\n",
+            pad + "\n\xE2\x82",
+            "\xEF\xBB\xBF" + pad + "\x81",
+        };
+        for (const auto& bytes : inputs) {
+            for (Encoding enc : {Encoding::detect, Encoding::utf8, Encoding::windows_1252}) {
+                CAPTURE(bytes.size());
+                CAPTURE(encoding_name(enc));
+                Encoding used = Encoding::detect;
+                auto want = decode(bytes, enc, &used);
+                std::istringstream in(bytes);
+                auto src = Source::open("-", enc, in);
+                REQUIRE(src.has_value() == want.has_value());
+                if (!want) {
+                    CHECK(src.error().line == want.error().line);
+                    CHECK(src.error().column == want.error().column);
+                    CHECK(src.error().message == want.error().message);
+                    continue;
+                }
+                CHECK((*src)->name() == "stdin");
+                CHECK((*src)->encoding() == used);
+                CHECK((*src)->read_all() == *want);
+                CHECK((*src)->read_all() == *want); // again, from the start
+                CHECK_FALSE((*src)->changed());
+            }
+        }
+    }
+
+    TEST_CASE("Source: a file, a directory, a missing file") {
+        const auto dir = std::filesystem::temp_directory_path() /
+                         ("lexsync-source-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir);
+        const auto file = dir / "k.csv";
+        { std::ofstream(file, std::ios::binary) << "name\nK\xF6ln\n"; }
+        std::istringstream none;
+        auto src = Source::open(file.string(), Encoding::detect, none);
+        REQUIRE(src.has_value());
+        CHECK((*src)->name() == file.string());
+        CHECK((*src)->encoding() == Encoding::windows_1252);
+        CHECK((*src)->read_all() == "name\nK\xC3\xB6ln\n");
+        { std::ofstream(file, std::ios::binary | std::ios::app) << "Bonn\n"; }
+        CHECK((*src)->changed());
+        auto is_dir = Source::open(dir.string(), Encoding::detect, none);
+        REQUIRE_FALSE(is_dir.has_value());
+        CHECK(is_dir.error().message == "is a directory, not a file");
+        auto missing = Source::open((dir / "nope.csv").string(), Encoding::detect, none);
+        REQUIRE_FALSE(missing.has_value());
+        CHECK(missing.error().message.rfind("cannot open: ", 0) == 0);
+        std::filesystem::remove_all(dir);
     }
 
     TEST_CASE("Windows-1252 round trip for write-back") {
