@@ -1399,26 +1399,7 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             }
         }
     }
-    {
-        std::vector<Invoice> view;
-        // validate_set works on values; run it on copies and carry the new issues back.
-        for (auto* inv : chosen) {
-            view.push_back(*inv);
-        }
-        const std::vector<std::size_t> before = [&] {
-            std::vector<std::size_t> b;
-            for (auto& v : view) {
-                b.push_back(v.issues.size());
-            }
-            return b;
-        }();
-        validate_set(view);
-        for (std::size_t i = 0; i < view.size(); ++i) {
-            for (std::size_t k = before[i]; k < view[i].issues.size(); ++k) {
-                chosen[i]->issues.push_back(view[i].issues[k]);
-            }
-        }
-    }
+    validate_set(chosen);
 
     auto count_invalid = [&] {
         return std::count_if(chosen.begin(), chosen.end(),

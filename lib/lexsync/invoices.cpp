@@ -778,10 +778,11 @@ std::string sales_datetime(Date d) {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-InputSet read_invoices_csv(const std::string& text, const std::string& display_name,
-                           const std::filesystem::path& base) {
+namespace {
+
+InputSet read_csv(csv::Reader& reader, const std::string& display_name,
+                  const std::filesystem::path& base) {
     InputSet set;
-    csv::Reader reader(text, display_name);
     csv::Record rec;
     std::unique_ptr<Builder> b;
     std::vector<std::string> names;
@@ -821,6 +822,20 @@ InputSet read_invoices_csv(const std::string& text, const std::string& display_n
     set.invoices = builder.take();
     check_required(set.invoices);
     return set;
+}
+
+} // namespace
+
+InputSet read_invoices_csv(const std::string& text, const std::string& display_name,
+                           const std::filesystem::path& base) {
+    csv::Reader reader(text, display_name);
+    return read_csv(reader, display_name, base);
+}
+
+InputSet read_invoices_csv(std::istream& in, const std::string& display_name,
+                           const std::filesystem::path& base) {
+    csv::Reader reader(in, display_name);
+    return read_csv(reader, display_name, base);
 }
 
 InputSet read_invoices_json(const std::string& text, const std::string& display_name,
@@ -922,23 +937,35 @@ InputSet read_invoices_json(const std::string& text, const std::string& display_
 
 InputSet read_invoices(const std::string& path, const ReadOptions& opts) {
     std::istringstream none;
-    auto text = table::load(path, opts.encoding, opts.in != nullptr ? *opts.in : none);
-    if (!text) {
-        return load_issue(path == "-" ? "stdin" : path, text.error());
+    // Streamed: the file's text is never held as a whole (only the invoices parsed from it).
+    auto source = table::Source::open(path, opts.encoding, opts.in != nullptr ? *opts.in : none);
+    if (!source) {
+        return load_issue(path == "-" ? "stdin" : path, source.error());
     }
+    const auto& src = **source;
     std::string fmt_name = opts.format;
     if (fmt_name.empty()) {
-        if (text->from_stdin) {
-            fmt_name = table::looks_like_json(text->text) ? "json" : "csv";
+        if (src.from_stdin()) {
+            // By the first non-blank character.
+            auto in = src.stream();
+            char c = ' ';
+            while (in->get(c) && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
+            }
+            fmt_name = *in && (c == '[' || c == '{') ? "json" : "csv";
         } else {
             fmt_name =
                 lower(std::filesystem::path(path).extension().string()) == ".json" ? "json" : "csv";
         }
     }
     const auto base =
-        text->from_stdin ? std::filesystem::path() : std::filesystem::path(path).parent_path();
-    return fmt_name == "json" ? read_invoices_json(text->text, text->name, base)
-                              : read_invoices_csv(text->text, text->name, base);
+        src.from_stdin() ? std::filesystem::path() : std::filesystem::path(path).parent_path();
+    if (fmt_name == "json") {
+        // JSON is parsed as a whole (a document model): its text stays in memory while it is
+        // read. Input files have no size limit; very large inputs belong in CSV.
+        return read_invoices_json(src.read_all(), src.name(), base);
+    }
+    auto in = src.stream();
+    return read_invoices_csv(*in, src.name(), base);
 }
 
 InputSet read_invoices(const std::filesystem::path& path, const std::string& format) {
@@ -1184,26 +1211,35 @@ void validate(Invoice& inv) {
     }
 }
 
-void validate_set(std::vector<Invoice>& invoices) {
+void validate_set(const std::vector<Invoice*>& invoices) {
     std::map<std::string, const Invoice*> by_number;
-    for (const auto& inv : invoices) {
-        if (!inv.number.empty()) {
-            by_number.emplace(inv.number, &inv);
+    for (const Invoice* inv : invoices) {
+        if (!inv->number.empty()) {
+            by_number.emplace(inv->number, inv);
         }
     }
-    for (auto& inv : invoices) {
-        if (inv.kind != Kind::credit_note || inv.corrects.empty()) {
+    for (Invoice* inv : invoices) {
+        if (inv->kind != Kind::credit_note || inv->corrects.empty()) {
             continue;
         }
-        auto it = by_number.find(inv.corrects);
+        auto it = by_number.find(inv->corrects);
         if (it != by_number.end() && it->second->kind == Kind::credit_note) {
-            inv.issue("corrects",
-                      fmt::format("'{}' is a credit note, not an invoice", inv.corrects));
+            inv->issue("corrects",
+                       fmt::format("'{}' is a credit note, not an invoice", inv->corrects));
         }
-        if (inv.corrects == inv.number) {
-            inv.issue("corrects", "a credit note cannot correct itself");
+        if (inv->corrects == inv->number) {
+            inv->issue("corrects", "a credit note cannot correct itself");
         }
     }
+}
+
+void validate_set(std::vector<Invoice>& invoices) {
+    std::vector<Invoice*> all;
+    all.reserve(invoices.size());
+    for (auto& inv : invoices) {
+        all.push_back(&inv);
+    }
+    validate_set(all);
 }
 
 // ---------------------------------------------------------------------------------------------

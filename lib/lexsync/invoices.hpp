@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <istream>
 #include <lexsync/contacts.hpp>
 #include <lexsync/decimal.hpp>
 #include <lexsync/result.hpp>
@@ -198,6 +199,9 @@ InputSet read_invoices(const std::filesystem::path& path, const std::string& for
 // Reads invoices from CSV `text` named `display_name` (tests); pdf paths resolve against `base`.
 InputSet read_invoices_csv(const std::string& text, const std::string& display_name,
                            const std::filesystem::path& base = {});
+// The same, reading the CSV text from `in` a chunk at a time.
+InputSet read_invoices_csv(std::istream& in, const std::string& display_name,
+                           const std::filesystem::path& base = {});
 // Reads invoices from JSON `text` named `display_name` (tests).
 InputSet read_invoices_json(const std::string& text, const std::string& display_name,
                             const std::filesystem::path& base = {});
@@ -213,6 +217,8 @@ void validate(Invoice& inv);
 // Checks rules between invoices of one input: duplicate numbers, a credit note correcting an
 // invoice of the input that is itself a credit note.
 void validate_set(std::vector<Invoice>& invoices);
+// The same for invoices held elsewhere.
+void validate_set(const std::vector<Invoice*>& invoices);
 
 // Tax amounts per rate, as lexoffice computes them.
 struct TaxGroup {
