@@ -60,8 +60,11 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     if (!opts.out.empty()) {
         file = std::make_unique<AtomicFile>(opts.out);
     }
-    auto writer = ctx.writer(flat_columns(), file ? &file->stream() : nullptr);
-    const bool flat = format == "csv" || format == "table";
+    // csv has the columns push reads (a pulled file pushes back unchanged); table the short view.
+    const bool csv = format == "csv";
+    auto writer =
+        ctx.writer(csv ? push_columns() : flat_columns(), file ? &file->stream() : nullptr);
+    const bool flat = csv || format == "table";
 
     const bool tty_progress = ctx.io.err_is_tty && !ctx.global.quiet;
     long written = 0;
@@ -75,7 +78,11 @@ void run_pull(const PullOptions& opts, Context& ctx) {
             // A fresh document per contact: a reused one keeps every earlier allocation in its
             // memory pool, and memory would grow with the number of contacts.
             json::Document flat_doc;
-            flatten(contact, flat_doc);
+            if (csv) {
+                flatten_for_push(contact, flat_doc);
+            } else {
+                flatten(contact, flat_doc);
+            }
             writer->write(flat_doc);
         } else {
             writer->write(contact);

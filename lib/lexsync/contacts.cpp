@@ -118,7 +118,14 @@ public:
         in.line = m_line;
         auto get = [&](const char* k) {
             auto it = cells.find(k);
-            return it == cells.end() ? std::string() : trim(it->second);
+            std::string v = it == cells.end() ? std::string() : trim(it->second);
+            // lexsync's own CSV output protects spreadsheets with a ' before = + - @ ("'+49 30
+            // 1234"): the value is what follows.
+            if (v.size() > 1 && v[0] == '\'' &&
+                csv::looks_like_formula(std::string_view(v).substr(1))) {
+                v.erase(0, 1);
+            }
+            return v;
         };
         in.ref = get("ref");
         in.id = get("id");

@@ -26,7 +26,7 @@ grep -qF "$SANDBOX_KEY" "$WORK/verbose.log" && fail "the API key appears in the 
 
 # CSV to a file, atomically; the header names the columns.
 lexsync contacts pull -o csv --out "$WORK/contacts.csv"
-head -n1 "$WORK/contacts.csv" | grep -q '^id,customer,vendor,type,name' || fail "csv header"
+head -n1 "$WORK/contacts.csv" | grep -q '^id,customer_number,vendor_number,role,company_name' || fail "csv header"
 assert_eq "$(($(wc -l <"$WORK/contacts.csv") - 1))" "$total" "csv rows"
 ls "$WORK" | grep -q '\.tmp' && fail "temporary file left behind"
 

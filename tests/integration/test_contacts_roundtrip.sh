@@ -1,8 +1,8 @@
 # contacts push → contacts pull against the real sandbox: every input column arrives in the
 # contact where the API reference puts it (a company with its contact person, all e-mail and
 # phone kinds, billing and shipping address with a US state, tax and XRechnung data; a person with
-# private e-mail and phone), the German-header twin of the file finds nothing left to change, and
-# a re-run sends no writes.
+# private e-mail and phone), the German-header twin of the file finds nothing left to change, a
+# re-run sends no writes, and so does the file that contacts pull -o csv writes, pushed back.
 source "$(dirname "$0")/lib.sh"
 start_sandbox --seed empty
 export LEXSYNC_API_KEY="$SANDBOX_KEY"
@@ -76,6 +76,27 @@ assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/rerun.json")" "unc
 lexsync -v contacts push "$WORK/de.csv" -o json >"$WORK/de.json" 2>"$WORK/de.log"
 assert_eq "$(count_writes "$WORK/de.log")" "0" "writes of the German twin"
 assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/de.json")" "unchanged" "German twin actions"
+
+# Through CSV: contacts pull -o csv writes every column push reads (phone numbers keep the ' that
+# protects spreadsheets, and push reads it back), so pushing the pulled file sends no writes.
+lexsync contacts pull -o csv --out "$WORK/pulled.csv"
+assert_eq "$(head -n1 "$WORK/pulled.csv" | tr -d "\r")" \
+  "id,$(head -n1 "$WORK/all.csv" | cut -d, -f2- | sed 's/^role,/customer_number,vendor_number,role,/')" \
+  "pulled CSV header: push's columns"
+row() { grep -F "$1" "$WORK/pulled.csv"; }
+assert_contains "$(row 'Prairie Supply')" ",both,Prairie Supply Inc.,12/345/67890,DE811907980,true,Mr,John,Doe,john.doe@prairie.example,'+1 217 555 0101,info@prairie.example,office@prairie.example,john@home.example,misc@prairie.example,'+1 217 555 0100,'+1 217 555 0102,'+1 217 555 0103,'+1 217 555 0104,'+1 217 555 0105,'+1 217 555 0106,1 Main St,Suite 5,62701,\"Springfield, IL\",,US,9 Dock Rd,Gate 2,60601,\"Chicago, IL\",,US,Import customer,04011000-1234512345-35,70123456"
+assert_contains "$(row 'Musterfrau')" ",customer,,,,,Frau,Erika,Musterfrau,,,,,erika@privat.example,,,,,'+49 89 765432,,,Ringweg 7,,80331,München,,DE,,,,,,,Privatkundin,,"
+lexsync -v contacts push "$WORK/pulled.csv" -o json >"$WORK/csv-rt.json" 2>"$WORK/csv-rt.log" ||
+  fail "push of the pulled CSV: $(tail -n 3 "$WORK/csv-rt.log")"
+assert_eq "$(count_writes "$WORK/csv-rt.log")" "0" "writes of the pulled CSV pushed back"
+assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/csv-rt.json")" "unchanged" "pulled CSV actions"
+# An edit in the pulled file is one update of that contact.
+sed -i 's/Privatkundin/Stammkundin/' "$WORK/pulled.csv"
+lexsync -v contacts push "$WORK/pulled.csv" -o json >"$WORK/csv-edit.json" 2>"$WORK/csv-edit.log"
+assert_eq "$(count_writes "$WORK/csv-edit.log")" "1" "writes of one edited CSV row"
+assert_eq "$(lexsync contacts pull --name 'Erika%' -o json | jq -r '.[0].note')" "Stammkundin"
+sed -i 's/Stammkundin/Privatkundin/' "$WORK/pulled.csv"
+lexsync contacts push "$WORK/pulled.csv" -o json >/dev/null
 
 # A changed kind is one PUT of that kind only; the rest stays.
 sed -i 's/+1 217 555 0105/+1 217 555 0199/' "$WORK/all.csv"

@@ -64,6 +64,21 @@ TEST_SUITE("lexsync::contacts") {
         CHECK(in->rows()[1].vendor);
     }
 
+    TEST_CASE("a cell protected against spreadsheet formulas reads without its apostrophe") {
+        TempDir dir;
+        // As lexsync's CSV output writes them: a ' before + = - @; other apostrophes stay.
+        auto file = dir.write("c.csv", "role,company_name,phone,fax,note\n"
+                                       "customer,'=Sum AG,'+49 30 1234,'-12,'Ecke' Laden\n");
+        auto in = read_input(file);
+        REQUIRE(in.has_value());
+        const auto rows = in->rows();
+        REQUIRE(rows.size() == 1);
+        CHECK(rows[0].company_name == "=Sum AG");
+        CHECK(rows[0].phone == "+49 30 1234");
+        CHECK(rows[0].fax == "'-12"); // -12 is a plain number, never protected
+        CHECK(rows[0].note == "'Ecke' Laden");
+    }
+
     TEST_CASE("every problem is reported with file, line and field") {
         TempDir dir;
         auto file = dir.write("bad.csv", "role,company_name,last_name,email,country,note\n"

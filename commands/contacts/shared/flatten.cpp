@@ -1,5 +1,7 @@
 #include "commands/contacts/shared/flatten.hpp"
 
+#include <lexsync/contacts.hpp>
+
 namespace lexsync::commands::contacts {
 
 const std::vector<Column>& flat_columns() {
@@ -64,6 +66,108 @@ void flatten(const json::Value& c, json::Document& out) {
     }
     out.AddMember("archived", json::get_bool(c, "archived").value_or(false), a);
     out.AddMember("version", static_cast<std::int64_t>(json::get_int(c, "version").value_or(0)), a);
+}
+
+const std::vector<Column>& push_columns() {
+    static const std::vector<Column> cols = [] {
+        std::vector<Column> c;
+        for (const auto& f : lexsync::contacts::k_input_fields) {
+            if (f != "ref") {
+                c.push_back({f, f});
+            }
+        }
+        return c;
+    }();
+    return cols;
+}
+
+void flatten_for_push(const json::Value& c, json::Document& out) {
+    out.SetObject();
+    auto& a = out.GetAllocator();
+    std::map<std::string, std::string> v;
+    auto set = [&](const char* key, const std::optional<std::string>& value) {
+        if (value) {
+            v[key] = *value;
+        }
+    };
+    auto first = [&](const json::Value* list) -> std::optional<std::string> {
+        if (list && list->IsArray() && !list->Empty() && (*list)[0].IsString()) {
+            return std::string((*list)[0].GetString(), (*list)[0].GetStringLength());
+        }
+        return std::nullopt;
+    };
+    set("id", json::get_string(c, "id"));
+    if (auto n = json::get_int(c, "roles.customer.number")) {
+        v["customer_number"] = std::to_string(*n);
+    }
+    if (auto n = json::get_int(c, "roles.vendor.number")) {
+        v["vendor_number"] = std::to_string(*n);
+    }
+    const bool customer = json::find(c, "roles.customer") != nullptr;
+    const bool vendor = json::find(c, "roles.vendor") != nullptr;
+    v["role"] = customer && vendor ? "both" : customer ? "customer" : vendor ? "vendor" : "";
+    if (const json::Value* company = json::find(c, "company"); company && company->IsObject()) {
+        set("company_name", json::get_string(*company, "name"));
+        set("tax_number", json::get_string(*company, "taxNumber"));
+        set("vat_id", json::get_string(*company, "vatRegistrationId"));
+        if (auto b = json::get_bool(*company, "allowTaxFreeInvoices")) {
+            v["allow_tax_free_invoices"] = *b ? "true" : "false";
+        }
+        const json::Value* persons = json::find(*company, "contactPersons");
+        if (persons && persons->IsArray() && !persons->Empty() && (*persons)[0].IsObject()) {
+            const json::Value& p = (*persons)[0];
+            set("salutation", json::get_string(p, "salutation"));
+            set("first_name", json::get_string(p, "firstName"));
+            set("last_name", json::get_string(p, "lastName"));
+            set("person_email", json::get_string(p, "emailAddress"));
+            set("person_phone", json::get_string(p, "phoneNumber"));
+        }
+    } else if (const json::Value* person = json::find(c, "person")) {
+        set("salutation", json::get_string(*person, "salutation"));
+        set("first_name", json::get_string(*person, "firstName"));
+        set("last_name", json::get_string(*person, "lastName"));
+    }
+    for (const auto& [column, path] : {std::pair<const char*, const char*>{"email", "business"},
+                                       {"email_office", "office"},
+                                       {"email_private", "private"},
+                                       {"email_other", "other"}}) {
+        const json::Value* kinds = json::find(c, "emailAddresses");
+        set(column, kinds && kinds->IsObject() ? first(json::find(*kinds, path)) : std::nullopt);
+    }
+    for (const auto& [column, path] : {std::pair<const char*, const char*>{"phone", "business"},
+                                       {"phone_office", "office"},
+                                       {"mobile", "mobile"},
+                                       {"phone_private", "private"},
+                                       {"fax", "fax"},
+                                       {"phone_other", "other"}}) {
+        const json::Value* kinds = json::find(c, "phoneNumbers");
+        set(column, kinds && kinds->IsObject() ? first(json::find(*kinds, path)) : std::nullopt);
+    }
+    for (const auto& [kind, prefix] :
+         {std::pair<const char*, std::string>{"billing", ""}, {"shipping", "shipping_"}}) {
+        const json::Value* list = json::find(c, std::string("addresses.") + kind);
+        if (!list || !list->IsArray() || list->Empty() || !(*list)[0].IsObject()) {
+            continue;
+        }
+        const json::Value& addr = (*list)[0];
+        for (const auto& [column, key] : {std::pair<const char*, const char*>{"street", "street"},
+                                          {"supplement", "supplement"},
+                                          {"zip", "zip"},
+                                          {"city", "city"},
+                                          {"country", "countryCode"}}) {
+            if (auto s = json::get_string(addr, key)) {
+                v[prefix + column] = *s;
+            }
+        }
+    }
+    set("note", json::get_string(c, "note"));
+    set("buyer_reference", json::get_string(c, "xRechnung.buyerReference"));
+    set("vendor_number_at_customer", json::get_string(c, "xRechnung.vendorNumberAtCustomer"));
+    for (const auto& col : push_columns()) {
+        auto it = v.find(col.path);
+        out.AddMember(json::str(col.path, a),
+                      it == v.end() ? json::str("", a) : json::str(it->second, a), a);
+    }
 }
 
 } // namespace lexsync::commands::contacts

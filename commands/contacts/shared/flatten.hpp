@@ -1,5 +1,6 @@
 // --- Interface ---
-// The flat view of a contact used for csv and table output.
+// The flat views of a contact: the short one for table output, and for csv the columns that
+// `contacts push` reads, so that a pulled file can be edited and pushed back.
 #pragma once
 
 #include "cli/output.hpp"
@@ -13,5 +14,12 @@ namespace lexsync::commands::contacts {
 const std::vector<Column>& flat_columns();
 // Writes the flat view of `contact` into `out` (an object using out's allocator).
 void flatten(const json::Value& contact, json::Document& out);
+
+// The csv columns: every input column of `contacts push` but ref (lexsync::contacts::
+// k_input_fields), in that order.
+const std::vector<Column>& push_columns();
+// Writes `contact` as push reads it into `out`: the first address, e-mail and phone of each kind,
+// the first contact person of a company; region stays empty (lexoffice keeps it in the city).
+void flatten_for_push(const json::Value& contact, json::Document& out);
 
 } // namespace lexsync::commands::contacts
