@@ -11,6 +11,7 @@
 #include <lexsync/error.hpp>
 #include <lexsync/file_check.hpp>
 #include <lexsync/job_lock.hpp>
+#include <lexsync/settle.hpp>
 #include <lexsync/state.hpp>
 #include <lexsync/transactions.hpp>
 #include <lexsync/vouchers.hpp>
@@ -979,9 +980,7 @@ private:
     }
 
     // True when the pending `e` can no longer be in flight.
-    bool settled(const LedgerEntry& e) const {
-        return e.status != "pending" || settled_at(e, timeout()) <= m_ctx.clock.now();
-    }
+    bool settled(const LedgerEntry& e) const { return is_settled(e, m_ctx.clock.now(), timeout()); }
 
     // Waits until no request of `entries` can still be in flight, telling about `n` writes.
     void wait_for(const std::vector<LedgerEntry>& entries, std::size_t n = 1) {

@@ -13,6 +13,7 @@
 #include <lexsync/error.hpp>
 #include <lexsync/file_check.hpp>
 #include <lexsync/job_lock.hpp>
+#include <lexsync/settle.hpp>
 #include <lexsync/state.hpp>
 #include <lexsync/vouchers.hpp>
 #include <map>
@@ -475,7 +476,7 @@ private:
 
     // True when `e` is absent, done, or pending for longer than a request can be in flight.
     bool settled(const std::optional<LedgerEntry>& e) const {
-        return !e || e->status != "pending" || settled_at(*e, timeout()) <= m_ctx.clock.now();
+        return !e || is_settled(*e, m_ctx.clock.now(), timeout());
     }
 
     // Marks the entry `kind` of `it` pending again after an unclear answer: it settles one

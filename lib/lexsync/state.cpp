@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <lexsync/atomic_file.hpp>
+#include <lexsync/settle.hpp>
 #include <lexsync/state.hpp>
 #include <openssl/evp.h>
 #include <stdexcept>
@@ -343,6 +344,11 @@ Clock::time_point settled_at(const LedgerEntry& entry, std::chrono::milliseconds
     return std::chrono::time_point_cast<Clock::duration>(std::chrono::system_clock::from_time_t(t) +
                                                          std::chrono::milliseconds(millis) +
                                                          timeout + std::chrono::seconds(1));
+}
+
+bool is_settled(const LedgerEntry& entry, Clock::time_point now,
+                std::chrono::milliseconds timeout) {
+    return entry.status != "pending" || settled_at(entry, timeout) <= now;
 }
 
 Clock::time_point settled_at(const std::vector<LedgerEntry>& entries,

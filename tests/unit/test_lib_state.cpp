@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <lexsync/account.hpp>
+#include <lexsync/settle.hpp>
 #include <lexsync/state.hpp>
 #include <sys/stat.h>
 
@@ -162,6 +163,27 @@ TEST_SUITE("lexsync::StateStore") {
                         std::chrono::milliseconds(250) + std::chrono::seconds(61));
         e.updated_at = "garbage";
         CHECK(lexsync::settled_at(e, std::chrono::seconds(60)) == lexsync::Clock::time_point{});
+    }
+
+    TEST_CASE("an entry is settled when it is not pending or its write can no longer run") {
+        const auto mark = std::chrono::system_clock::from_time_t(1772359200); // 10:00:00Z
+        lexsync::LedgerEntry e;
+        e.status = "pending";
+        e.updated_at = "2026-03-01T10:00:00.000Z";
+        const auto timeout = std::chrono::seconds(30);
+        // Pending: unsettled up to mark + timeout + 1 s, settled from that moment on.
+        CHECK_FALSE(lexsync::is_settled(e, mark, timeout));
+        CHECK_FALSE(lexsync::is_settled(e, mark + std::chrono::milliseconds(30999), timeout));
+        CHECK(lexsync::is_settled(e, mark + std::chrono::seconds(31), timeout));
+        // An unreadable timestamp is older than any run.
+        e.updated_at = "garbage";
+        CHECK(lexsync::is_settled(e, mark, timeout));
+        // Done (or any status but pending) is settled at once, whatever its timestamp.
+        e.updated_at = "2026-03-01T10:00:00.000Z";
+        e.status = "done";
+        CHECK(lexsync::is_settled(e, mark, timeout));
+        e.status = "unknown";
+        CHECK(lexsync::is_settled(e, mark, timeout));
     }
 
     TEST_CASE("waiting for pending writes sleeps until the newest one is settled") {
