@@ -132,6 +132,13 @@ ApiClient& Context::client() {
     return *m_client;
 }
 
+// One GET /v1/profile per run, dry runs included, is kept on purpose. The organisation it
+// names picks the ledger, and a dry run reads the ledger too (its plan shows what was exported
+// before). A cached organisation id (per key fingerprint and host) would be right against
+// lexoffice, where a key belongs to one organisation, but it cannot be checked without this very
+// request, and OAuth tokens rotate, so there is no stable fingerprint to key it on; a wrong one
+// would skip writes that the account never received. Commands that need the organisation for
+// something else (webhooks listen) take it from here, so no run reads the profile twice.
 const Account& Context::account() {
     if (!m_account) {
         m_account = value_or_throw(fetch_account(client()),
@@ -143,7 +150,21 @@ const Account& Context::account() {
 StateStore& Context::state() {
     if (!m_state) {
         const Account& a = account();
-        m_state = open_account_state(profile().state_dir, a);
+        const auto& dir = profile().state_dir;
+        std::error_code ec;
+        const bool fresh = !std::filesystem::exists(ledger_file(dir, a), ec);
+        m_state = open_account_state(dir, a);
+        if (fresh && std::filesystem::exists(dir / "state.db", ec)) {
+            // The ledger of lexsync before ledgers were bound to an account. It names no
+            // organisation and may hold entries of several (a re-connected profile, a shared
+            // state directory), so it is never taken over: an entry of another account would
+            // skip a write this one never received. The new ledger is filled from lexoffice,
+            // as every empty ledger is.
+            info(fmt::format("{} was written by an earlier lexsync and names no lexoffice "
+                             "account, so it is not used; {} starts empty and is filled from "
+                             "lexoffice (lookups before writes, or 'lexsync state rebuild')",
+                             (dir / "state.db").string(), ledger_file(dir, a).string()));
+        }
         remember_account(profile().state_dir, profile().name, a);
     }
     return *m_state;

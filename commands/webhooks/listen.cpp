@@ -416,12 +416,10 @@ void run_listen(const ListenOptions& opts, Context& ctx) {
     }
     std::string org = opts.organization_id;
     if (org.empty()) {
-        // The profile's organisation, when its credentials can tell.
+        // The profile's organisation, when its credentials can tell: the account the ledger
+        // below is opened for, so that one GET /v1/profile serves both.
         try {
-            auto profile = ctx.client().get_json("/v1/profile");
-            if (profile) {
-                org = json::get_string(*profile, "organizationId").value_or("");
-            }
+            org = ctx.account().organization_id;
         } catch (const Error&) {
             // no credentials: the organisation is not checked
         }

@@ -51,6 +51,16 @@ start_listener main --forward-to "$URL_fwd/dev" \
   --exec "cat >> '$WORK/events.ndjson'; echo \"\$LEXSYNC_EVENT_TYPE \$LEXSYNC_RESOURCE_ID\" >> '$WORK/env.txt'"
 grep -q "for organisation d3b07384-d9a0-4c4f-8e5b-7c1a2b3c4d5e" "$WORK/listen-main.log" ||
   fail "the listener did not learn the profile's organisation: $(cat "$WORK/listen-main.log")"
+# One GET /v1/profile serves both the organisation check and the choice of the ledger.
+LEXSYNC_STATE_DIR="$WORK/state-once" "$LEXSYNC_BIN" -v webhooks listen --port 0 \
+  --public-key "$WORK/pub.pem" >"$WORK/listen-once.url" 2>"$WORK/listen-once.log" &
+SANDBOX_PIDS+=($!) # stopped by lib.sh's cleanup
+for _ in $(seq 200); do
+  [ -s "$WORK/listen-once.url" ] && break
+  sleep 0.05
+done
+[ -s "$WORK/listen-once.url" ] || fail "listener did not start: $(cat "$WORK/listen-once.log")"
+assert_eq "$(grep -cE '→ GET .*/v1/profile$' "$WORK/listen-once.log" || true)" "1" "profile reads of webhooks listen"
 
 # Subscriptions: created, then reported as existing (409) without an error.
 subs=$(lexsync webhooks subscribe contact.created invoice.created --url "$URL_main/hook" -o json)

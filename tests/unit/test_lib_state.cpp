@@ -137,6 +137,85 @@ TEST_SUITE("lexsync::StateStore") {
         CHECK(store.begin_run("next") > run);
     }
 
+    TEST_CASE("a ledger of schema version 1 (before the account table) is migrated on open") {
+        TempDir dir;
+        const fs::path db = dir.path / "state.db";
+        {
+            // What lexsync wrote before the ledger was bound to an account, verbatim.
+            lexsync::sqlite::Database old(db.string());
+            old.exec(R"sql(
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    command TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    summary TEXT
+);
+CREATE TABLE ledger (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    content_hash TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    remote_id TEXT NOT NULL DEFAULT '',
+    remote_version INTEGER NOT NULL DEFAULT 0,
+    remote_number TEXT NOT NULL DEFAULT '',
+    run_id INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE INDEX ledger_status ON ledger (kind, status);
+CREATE TABLE cursors (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO runs (command, started_at, finished_at, status, summary)
+VALUES ('invoices export', '2026-03-01T10:00:00.000Z', '2026-03-01T10:00:05.000Z', 'ok', '{}');
+INSERT INTO ledger (kind, key, content_hash, status, remote_id, remote_version, remote_number,
+                    run_id, updated_at)
+VALUES ('invoice', 'invoice:RE-1', 'abc', 'done', 'id-1', 3, 'RE0001', 1,
+        '2026-03-01T10:00:04.000Z'),
+       ('invoice', 'invoice:RE-2', 'def', 'pending', '', 0, '', 1, '2026-03-01T10:00:05.000Z');
+INSERT INTO cursors (name, value) VALUES ('invoices-pull', '2026-03-01');
+PRAGMA user_version = 1;
+)sql");
+        }
+        lexsync::StateStore store(db);
+        auto st = store.db().prepare("PRAGMA user_version");
+        REQUIRE(st.step());
+        CHECK(st.column_int(0) == 2);
+        // Everything the old version recorded is still there, unchanged.
+        const auto done = store.get("invoice", "invoice:RE-1");
+        REQUIRE(done);
+        CHECK(done->status == "done");
+        CHECK(done->remote_id == "id-1");
+        CHECK(done->remote_version == 3);
+        CHECK(done->remote_number == "RE0001");
+        CHECK(done->content_hash == "abc");
+        CHECK(done->updated_at == "2026-03-01T10:00:04.000Z");
+        REQUIRE(store.pending("invoice").size() == 1);
+        CHECK(store.pending("invoice")[0].key == "invoice:RE-2");
+        CHECK(store.cursor("invoices-pull") == "2026-03-01");
+        CHECK(store.begin_run("invoices export") == 2);
+        // The old ledger names no account: it is unbound until the first run binds it.
+        CHECK_FALSE(store.bound_account());
+        store.bind_account("org-1", "https://api.lexware.io", "Shop GmbH");
+        REQUIRE(store.bound_account());
+        CHECK(store.bound_account()->first == "org-1");
+    }
+
+    TEST_CASE("an empty file (schema version 0) gets the whole current schema") {
+        TempDir dir;
+        const fs::path db = dir.path / "state.db";
+        { lexsync::sqlite::Database empty(db.string()); }
+        lexsync::StateStore store(db);
+        auto st = store.db().prepare("PRAGMA user_version");
+        REQUIRE(st.step());
+        CHECK(st.column_int(0) == 2);
+        CHECK_FALSE(store.bound_account());
+        CHECK(store.count_done("invoice") == 0);
+    }
+
     TEST_CASE("a database from a newer version is refused") {
         TempDir dir;
         const fs::path db = dir.path / "state.db";
