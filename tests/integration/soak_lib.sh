@@ -126,9 +126,88 @@ job_vouchers_verify() {
 }
 soak_register vouchers empty
 
-# --- transactions export ---------------------------------------------------------------------------
-# `transactions export` does not exist yet. When it does, define job_transactions_{available,
-# prepare,args,verify} as above and add: soak_register transactions demo
+# --- transactions export (a partner OAuth connection; card charges, receipts, hints) ------------
+# Every third charge has its own receipt, the last two pay one receipt together (a split payment).
+# Each transaction is found by its externalReference (lexsync prefixes it per account), each receipt voucher (with one file) by its
+# number, each hint by its transaction; the sandbox's own state file is read for them, since the
+# finance routes take no API key.
+job_transactions_available() {
+  command -v sqlite3 >/dev/null && "$LEXSYNC_BIN" transactions export --help >/dev/null 2>&1
+}
+job_transactions_prepare() {
+  local dir=$1 n=$2 i file number cat rate
+  mkdir -p "$dir/receipts"
+  echo "booking_date,amount,purpose,counterparty_name,transaction_id,posting_category,tax_rate,receipt_file,receipt_number" >"$dir/tx.csv"
+  echo account >"$dir/expected.txt"
+  for i in $(seq "$n"); do
+    file="" number="" cat="" rate=""
+    if [ $((i % 3)) -eq 0 ] && [ "$i" -lt $((n - 1)) ]; then
+      file="receipts/s-$i.pdf" number="STX-R$i" cat="Bürobedarf" rate=19
+      printf '%%PDF-1.4\n%% soak receipt %s\n%%%%EOF\n' "$i" >"$dir/$file"
+    elif [ "$i" -ge $((n - 1)) ]; then
+      file="receipts/s-split.pdf" number="STX-SPLIT" cat="Bürobedarf" rate=19
+      printf '%%PDF-1.4\n%% soak split receipt\n%%%%EOF\n' >"$dir/$file"
+    fi
+    printf '2026-03-%02d,-%d.%02d,Charge %s,Shop %s,STX-%05d,%s,%s,%s,%s\n' $((1 + i % 28)) \
+      $((5 + i % 40)) $(((i * 7) % 100)) "$i" "$i" "$i" "$cat" "$rate" "$file" "$number" >>"$dir/tx.csv"
+    printf 'tx STX-%05d\n' "$i" >>"$dir/expected.txt"
+    [ -n "$number" ] && printf 'hint STX-%05d\n' "$i" >>"$dir/expected.txt"
+  done
+  tail -n +2 "$dir/tx.csv" | cut -d, -f9 | grep . | sort -u | sed 's/^/voucher /' >>"$dir/expected.txt"
+}
+# job_transactions_connect DIR SEED: connects profile soaktx with the finance scopes on a
+# fault-free sandbox of the job's state file (the access token stays valid for the whole job).
+job_transactions_connect() {
+  local dir=$1 url="" pid
+  soak_sandbox "$dir/sandbox.db" "$2" --no-rate-limit
+  sed -i '/^\[profiles.soaktx\]/,$d' "$XDG_CONFIG_HOME/lexsync/config.toml" # the last table
+  cat >>"$XDG_CONFIG_HOME/lexsync/config.toml" <<TOML
+[profiles.soaktx]
+base_url = "$SOAK_URL"
+oauth_base_url = "$SOAK_URL"
+oauth_client_id = "lexsync-sandbox-client"
+rate_limit = $SOAK_RATE
+rate_burst = 8
+timeout = 3
+TOML
+  rm -f "$dir/login.fifo"
+  mkfifo "$dir/login.fifo"
+  LEXSYNC_OAUTH_CLIENT_SECRET=sandbox-client-secret env -u LEXSYNC_API_KEY -u LEXSYNC_BASE_URL \
+    "$LEXSYNC_BIN" --profile soaktx auth login --oauth --no-browser -o json \
+    --scopes finance.read,finance.write,transaction-assignment-hint.write,vouchers.read,vouchers.write,voucherlist.read,files.write,profile.read \
+    <"$dir/login.fifo" >/dev/null 2>"$dir/login.err" &
+  pid=$!
+  exec 3>"$dir/login.fifo"
+  for _ in $(seq 200); do
+    url=$(grep -o 'http://[^ ]*/oauth2/authorize?[^ ]*' "$dir/login.err" || true)
+    [ -n "$url" ] && break
+    sleep 0.05
+  done
+  [ -n "$url" ] || fail "soak: transactions: no authorization URL: $(cat "$dir/login.err")"
+  curl -s -o /dev/null -w '%{redirect_url}' "$url" >&3
+  echo >&3
+  exec 3>&-
+  wait "$pid" || fail "soak: transactions: oauth login: $(cat "$dir/login.err")"
+  soak_stop_sandbox
+}
+job_transactions_env() { printf '%s\n' -u LEXSYNC_API_KEY LEXSYNC_PROFILE=soaktx; }
+job_transactions_args() {
+  printf '%s\n' transactions export --account Firmenkarte --account-type creditcard \
+    --card-provider VISA --card-number "**** 4711" -o json "$1/tx.csv"
+}
+job_transactions_verify() {
+  local q="sqlite3 -readonly $1/sandbox.db"
+  {
+    $q "SELECT 'account' FROM resources WHERE kind = 'finance-accounts'"
+    $q "SELECT 'tx ' || json_extract(doc, '$.externalReference') FROM resources WHERE kind = 'finance-transactions'"
+    # One line per attached file: a voucher without its file counts as lost, a second file as a
+    # duplicate.
+    $q "SELECT 'voucher ' || json_extract(v.doc, '$.voucherNumber') FROM resources v, json_each(v.doc, '$.files') WHERE v.kind = 'vouchers' AND json_extract(v.doc, '$.voucherNumber') LIKE 'STX-%'"
+    $q "SELECT 'hint ' || json_extract(doc, '$.externalReference') FROM resources WHERE kind = 'transaction-assignment-hints'"
+  } | sed -E 's/^(tx|hint) [^ ]*-(STX-[0-9]+)$/\1 \2/' >"$1/found.txt" # references are per account
+  tally "$1/expected.txt" "$1/found.txt"
+}
+soak_register transactions demo
 
 # soak_sandbox STATE_FILE SEED [serve options…]: starts a sandbox on STATE_FILE; sets SOAK_URL and
 # SOAK_PID.
@@ -167,9 +246,17 @@ soak_job() {
   local dir="$WORK/soak-$name"
   mkdir -p "$dir"
   "job_${name}_prepare" "$dir" "$items"
-  local -a args
+  local -a args envs=()
   mapfile -t args < <("job_${name}_args" "$dir")
+  # Optional: job_NAME_env prints env(1) arguments for each run, one per line; job_NAME_connect
+  # DIR SEED connects a profile before the faults start.
+  if declare -F "job_${name}_env" >/dev/null; then
+    mapfile -t envs < <("job_${name}_env")
+  fi
   export XDG_STATE_HOME="$dir/state"
+  if declare -F "job_${name}_connect" >/dev/null; then
+    "job_${name}_connect" "$dir" "${SOAK_SEED[$name]}"
+  fi
   soak_sandbox "$dir/sandbox.db" "${SOAK_SEED[$name]}" --rate-limit "$SOAK_RATE" --burst 8 \
     --faults "$faults" --fault-seed "$seed"
   export LEXSYNC_BASE_URL="$SOAK_URL"
@@ -177,7 +264,7 @@ soak_job() {
   local cycles=0 kills=0 status=unfinished exits=""
   while [ "$cycles" -lt "$max_cycles" ]; do
     cycles=$((cycles + 1))
-    "$LEXSYNC_BIN" -v "${args[@]}" >"$dir/run$cycles.json" 2>"$dir/run$cycles.log" &
+    env "${envs[@]}" "$LEXSYNC_BIN" -v "${args[@]}" >"$dir/run$cycles.json" 2>"$dir/run$cycles.log" &
     local pid=$!
     if [ "$kills" -lt "$kills_wanted" ]; then
       # A random moment: after 1 to 3 writes of this run, plus 0 to 60 ms, so that the kill lands
