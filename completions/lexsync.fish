@@ -133,7 +133,7 @@ complete -c lexsync -n '__fish_seen_subcommand_from transactions; and __fish_see
 complete -c lexsync -n '__fish_seen_subcommand_from transactions; and __fish_seen_subcommand_from export' -l summary-json -r -F -d 'Also write the run summary as JSON to this file'
 complete -c lexsync -n '__fish_seen_subcommand_from transactions; and __fish_seen_subcommand_from export' -l receipts -r -F -d 'Directory the receipt files are relative to (default: FILE'\''s directory)'
 complete -c lexsync -n '__fish_seen_subcommand_from transactions; and __fish_seen_subcommand_from export' -l balance -r -F -d 'The account'\''s closing balance to set (default: opening balance plus every transaction exported)'
-complete -c lexsync -n '__fish_seen_subcommand_from transactions; and __fish_seen_subcommand_from export' -l opening-balance -r -F -d 'Balance a newly created account starts from (default 0)'
+complete -c lexsync -n '__fish_seen_subcommand_from transactions; and __fish_seen_subcommand_from export' -l opening-balance -r -F -d 'Balance a newly created account starts from (default 0), or one found in lexoffice with an empty ledger'
 complete -c lexsync -n '__fish_seen_subcommand_from transactions; and __fish_seen_subcommand_from export' -l account-system -r -F -d 'accountSystem issued by Lexware (default: the profile'\''s finance_account_system, else lexsync)'
 complete -c lexsync -n '__fish_seen_subcommand_from transactions; and __fish_seen_subcommand_from export' -l bank-name -r -F -d 'Bank or provider name of a new account (default: the account name)'
 complete -c lexsync -n '__fish_seen_subcommand_from transactions; and __fish_seen_subcommand_from export' -l account-holder -r -F -d 'Account holder of a new account'

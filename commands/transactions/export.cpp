@@ -42,6 +42,9 @@ namespace {
 // "receipt-voucher", keyed by the file's SHA-256), so a receipt either command uploaded is never
 // uploaded again by the other.
 constexpr const char* k_account = "finance-account";
+// content_hash of a "finance-account" entry whose opening balance is not known: the account was
+// found in lexoffice (an empty or rebuilt ledger) and no --opening-balance was given.
+constexpr const char* k_unknown = "opening-balance-unknown";
 constexpr const char* k_transaction = "finance-transaction";
 constexpr const char* k_hint = "finance-hint";
 constexpr const char* k_csv = "finance-csv";
@@ -206,6 +209,8 @@ public:
         : m_opts(opts), m_ctx(ctx), m_rows(rows), m_sum(summary) {}
 
     void set_run(std::int64_t run) { m_run = run; }
+    // Whether --opening-balance was given (see ensure_account).
+    void set_opening_given(bool given) { m_opening_given = given; }
     bool stopped() const { return m_stopped; }
     const ApiError& stop_error() const { return m_stop_error; }
 
@@ -215,9 +220,12 @@ public:
     std::string ensure_account(const AccountSpec& spec) {
         auto found = find_account(spec.external_reference);
         if (!found.empty()) {
+            // Found, not created by this run: its opening balance is what the ledger says (a
+            // pending entry: this ledger's POST created it), or --opening-balance; without either
+            // it is unknown (an empty, lost or rebuilt ledger).
             if (auto e = state().get(k_account, spec.external_reference);
-                !e || e->status != "done") {
-                record_account(spec, found);
+                !e || e->status != "done" || (m_opening_given && e->content_hash == k_unknown)) {
+                record_account(spec, found, m_opening_given || e.has_value());
             }
             return found;
         }
@@ -239,7 +247,7 @@ public:
                 wait_for({*state().get(k_account, spec.external_reference)});
                 found = find_account(spec.external_reference);
                 if (!found.empty()) {
-                    record_account(spec, found);
+                    record_account(spec, found); // created by the unclear POST: spec's balance
                     ++m_sum.accounts_created;
                     return found;
                 }
@@ -313,6 +321,16 @@ public:
             st.bind(1, std::string(k_transaction)).bind(2, account_ref);
             st.step();
             const auto opening = state().get(k_account, account_ref);
+            if (opening && opening->content_hash == k_unknown) {
+                // The ledger did not see the account created: setting "opening balance plus the
+                // transactions the ledger knows" would overwrite lexoffice's balance with a
+                // smaller sum. lexoffice keeps its balance until one is given.
+                m_ctx.warn("transactions export: the account's balance is left as lexoffice has "
+                           "it: this ledger did not create the account and does not know its "
+                           "opening balance; set it with --balance, or give --opening-balance "
+                           "when the input holds every transaction of the account");
+                return;
+            }
             target =
                 Decimal::from_units((opening ? opening->remote_version : 0) + st.column_int(0));
         }
@@ -548,10 +566,12 @@ private:
         return {};
     }
 
-    void record_account(const AccountSpec& spec, const std::string& id) {
+    // Records the account `id`; `opening_known` false marks its opening balance unknown.
+    void record_account(const AccountSpec& spec, const std::string& id, bool opening_known = true) {
         LedgerEntry e;
         e.kind = k_account;
         e.key = spec.external_reference;
+        e.content_hash = opening_known ? "" : k_unknown;
         e.status = "done";
         e.remote_id = id;
         e.remote_version = spec.balance.units();
@@ -1039,6 +1059,7 @@ private:
     bool m_check_assignments = false;
     bool m_no_voucher_list = false;
     bool m_stopped = false;
+    bool m_opening_given = false;
     bool m_balance_failed = false;
     ApiError m_stop_error;
 };
@@ -1152,7 +1173,8 @@ void register_export(CLI::App& parent, Context& ctx) {
                     "The account's closing balance to set (default: opening balance plus every "
                     "transaction exported)");
     cmd->add_option("--opening-balance", opts->opening_balance,
-                    "Balance a newly created account starts from (default 0)");
+                    "Balance a newly created account starts from (default 0), or one found "
+                    "in lexoffice with an empty ledger");
     cmd->add_option("--account-system", opts->account_system,
                     "accountSystem issued by Lexware (default: the profile's "
                     "finance_account_system, else lexsync)");
@@ -1533,6 +1555,7 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         spec.bank_name = opts.bank_name.empty() ? opts.account : opts.bank_name;
         spec.account_holder = opts.account_holder;
         spec.balance = opening;
+        exporter.set_opening_given(!opts.opening_balance.empty());
         spec.iban = opts.iban;
         spec.bic = opts.bic;
         spec.card_provider = opts.card_provider;

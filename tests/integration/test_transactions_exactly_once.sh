@@ -131,6 +131,23 @@ assert_eq "$(grep -cE '→ POST .*/v1/finance/transactions$' "$WORK/a3.log")" "$
 assert_eq "$(jq '[.[] | select(.hint == "existing")] | length' "$WORK/a3.json")" "$charges" "hints found as assignments"
 assert_eq "$(jq '[.[] | select(.voucher == "found" or .voucher == "existing")] | length' "$WORK/a3.json")" "$charges" "vouchers found by number"
 
+# A lost ledger does not know the account's opening balance nor the transactions of other inputs:
+# a run with part of the input leaves lexoffice's balance as it is instead of setting the sum of
+# that part.
+balance() {
+  sqlite3 -readonly "$WORK/a.db" "SELECT json_extract(doc, '$.balance') FROM resources WHERE kind = 'finance-accounts'"
+}
+before=$(balance)
+rm -rf "$XDG_STATE_HOME"
+head -n 6 "$WORK/a/tx.csv" >"$WORK/a/part.csv"
+lexsync --profile a "${ARGS[@]}" -o json "$WORK/a/part.csv" >"$WORK/a4.json" 2>"$WORK/a4.log" ||
+  fail "run with part of the input: $(tail -n 3 "$WORK/a4.log")"
+assert_eq "$(balance)" "$before" "balance after a lost ledger and part of the input"
+assert_contains "$(cat "$WORK/a4.log")" "balance is left as lexoffice has it"
+lexsync --profile a "${ARGS[@]}" --balance 12.34 -o json "$WORK/a/part.csv" >/dev/null 2>"$WORK/a5.log" ||
+  fail "run with --balance: $(tail -n 3 "$WORK/a5.log")"
+assert_eq "$(balance)" "12.34" "balance set with --balance"
+
 # (b) Two organisations, each with its partner application; the profile is connected to Alpha,
 # then re-connected to Beta.
 cat >"$WORK/seed.json" <<JSON
