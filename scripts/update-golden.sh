@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/default}
-cmake --build "$build" --target sandbox_test_sandbox_golden
-LEXSYNC_UPDATE_GOLDEN=1 "$build/tests/sandbox_test_sandbox_golden" || true
+cmake --build "$build" --target lexsync_sandbox_tests
+LEXSYNC_UPDATE_GOLDEN=1 "$build/tests/lexsync_sandbox_tests" --source-file="*/test_sandbox_golden.cpp" || true
 git --no-pager diff --stat -- tests/sandbox/golden
