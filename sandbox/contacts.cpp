@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <lexsync/strings.hpp>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -426,13 +427,6 @@ std::optional<ApiResponse> parse_body(const ApiRequest& req, JsonDocument& in) {
     return std::nullopt;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 std::string member_string(const JsonValue& obj, const char* key) {
     if (!obj.IsObject()) {
         return {};
@@ -679,7 +673,7 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
     std::optional<bool> vendor;
     for (auto [key, target] : {std::pair{"customer", &customer}, std::pair{"vendor", &vendor}}) {
         if (const auto v = req.param(key)) {
-            const std::string l = lower(*v);
+            const std::string l = ascii_lower(*v);
             if (l != "true" && l != "false") {
                 return bad_query(key, std::string("parameter '") + key + "' is invalid");
             }
@@ -809,7 +803,7 @@ void seed(Store& store, const std::string& org_id, const JsonValue& contact) {
     if (!issues.empty()) {
         throw SeedContactError(std::move(issues));
     }
-    id = id.empty() ? new_uuid() : lower(id);
+    id = id.empty() ? new_uuid() : ascii_lower(id);
     std::optional<std::int64_t> customer_number = roles.customer_number;
     std::optional<std::int64_t> vendor_number = roles.vendor_number;
     if (roles.customer) {

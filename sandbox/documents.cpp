@@ -3,6 +3,7 @@
 #include "sandbox/resource_util.hpp"
 
 #include <cstdio>
+#include <lexsync/strings.hpp>
 
 namespace lexsync::sandbox::documents {
 
@@ -42,29 +43,6 @@ std::string pdf_string(const std::string& text) {
         out += c;
     }
     return out + ")";
-}
-
-std::string xml_escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
 }
 
 std::string amount_text(const JsonValue* v) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <httplib.h>
+#include <lexsync/encoding.hpp>
 #include <map>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -133,14 +134,6 @@ httplib::Client make_client(const CallbackUrl& u, int read_timeout_ms) {
     c.set_follow_location(false);
     c.set_url_encode(false);
     return c;
-}
-
-std::string base64(const unsigned char* data, std::size_t n) {
-    std::string out(4 * ((n + 2) / 3) + 1, '\0');
-    const int len =
-        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-    out.resize(static_cast<std::size_t>(len));
-    return out;
 }
 
 struct PkeyDeleter {
@@ -373,7 +366,7 @@ std::string Events::sign(std::string_view body) const {
     if (len == 0) {
         throw std::runtime_error("cannot sign the webhook body");
     }
-    return base64(reinterpret_cast<const unsigned char*>(sig.data()), len);
+    return base64_encode(std::string_view(sig).substr(0, len));
 }
 
 std::optional<ApiResponse> Events::public_route(const std::string& method,

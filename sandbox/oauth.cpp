@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <lexsync/client.hpp>
+#include <lexsync/encoding.hpp>
 #include <lexsync/oauth.hpp>
 #include <openssl/evp.h>
 #include <stdexcept>
@@ -39,65 +40,6 @@ std::map<std::string, std::string> parse_form(std::string_view body) {
         }
     }
     return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view in) {
-    std::string out;
-    unsigned buf = 0;
-    int bits = 0;
-    for (char c : in) {
-        int v = -1;
-        if (c >= 'A' && c <= 'Z') {
-            v = c - 'A';
-        } else if (c >= 'a' && c <= 'z') {
-            v = c - 'a' + 26;
-        } else if (c >= '0' && c <= '9') {
-            v = c - '0' + 52;
-        } else if (c == '+' || c == '-') {
-            v = 62;
-        } else if (c == '/' || c == '_') {
-            v = 63;
-        } else if (c == '=') {
-            break;
-        } else {
-            return std::nullopt;
-        }
-        buf = (buf << 6) | static_cast<unsigned>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((buf >> bits) & 0xFF);
-        }
-    }
-    return out;
-}
-
-// base64url without padding (RFC 4648 §5).
-std::string base64url(std::string_view bytes) {
-    static constexpr char k_alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    unsigned buf = 0;
-    int bits = 0;
-    for (const char ch : bytes) {
-        buf = (buf << 8) | static_cast<unsigned char>(ch);
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out += k_alphabet[(buf >> bits) & 63];
-        }
-    }
-    if (bits > 0) {
-        out += k_alphabet[(buf << (6 - bits)) & 63];
-    }
-    return out;
-}
-
-std::string base64url_sha256(std::string_view s) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(s.data(), s.size(), digest, &len, EVP_sha256(), nullptr);
-    return base64url(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 std::vector<std::string> split_scopes(std::string_view s) {
@@ -303,8 +245,9 @@ ApiResponse issue_tokens(Store& store, const Options& options, const std::string
     claims.AddMember("scope", json_str(scope, ca), ca);
     claims.AddMember("iat", now, ca);
     claims.AddMember("exp", now + options.token_lifetime_seconds, ca);
-    const std::string access = base64url(R"({"alg":"RS256","typ":"JWT"})") + "." +
-                               base64url(to_json(claims)) + "." + base64url(random_hex(128));
+    const std::string access = base64url_encode(R"({"alg":"RS256","typ":"JWT"})") + "." +
+                               base64url_encode(to_json(claims)) + "." +
+                               base64url_encode(random_hex(128));
     const std::string refresh = random_hex(128); // §1.3: 128 characters
     auto insert = store.db().prepare(
         "INSERT INTO oauth_tokens (token_hash, kind, connection, client_id, org_id, scope, "
@@ -490,7 +433,7 @@ ApiResponse token(Store& store, const Options& options, const OAuthRequest& req)
         if (verifier.empty()) {
             return oauth_error(400, "invalid_request", "code_verifier is required");
         }
-        if (base64url_sha256(verifier) != challenge) {
+        if (base64url_encode(sha256(verifier)) != challenge) {
             return oauth_error(400, "invalid_grant", "code_verifier does not match");
         }
         return issue_tokens(store, options, connection, client->id, org_id, scope);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <lexsync/strings.hpp>
 
 namespace lexsync::sandbox {
 
@@ -22,13 +23,6 @@ std::string member_string(const JsonValue& obj, const char* key) {
         return {};
     }
     return std::string(v->GetString(), v->GetStringLength());
-}
-
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
 }
 
 ApiResponse action_result(int status, const ApiRequest& req, const std::string& collection,

@@ -6,6 +6,7 @@
 #include "sandbox/store.hpp"
 #include "sandbox/support.hpp"
 
+#include <lexsync/strings.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,8 +18,6 @@ namespace lexsync::sandbox {
 const JsonValue* member(const JsonValue& obj, const char* key);
 // The string member `key`, or "" when absent or not a string.
 std::string member_string(const JsonValue& obj, const char* key);
-// ASCII lower case.
-std::string ascii_lower(std::string_view s);
 
 // An action result {id, resourceUri, createdDate, updatedDate, version} for
 // http://{host}/v1/{collection}/{id}, with a Location header when `location`.

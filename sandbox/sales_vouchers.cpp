@@ -518,7 +518,7 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
     bool any_rate = false;
     if (taxed) {
         if (rate_date) {
-            rates = german_rates(berlin_date(*rate_date));
+            rates = german_rates(berlin::local_date(*rate_date));
         }
         // [U] EU destination rates are accepted (not checked per country) for distance sales
         // and electronic services when the organisation taxes at destination.

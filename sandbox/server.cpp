@@ -26,6 +26,7 @@
 #include <lexsync/json_guard.hpp>
 #include <lexsync/oauth.hpp>
 #include <lexsync/safe_text.hpp>
+#include <lexsync/strings.hpp>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -93,14 +94,8 @@ std::multimap<std::string, std::string> parse_query(const std::string& target) {
     return out;
 }
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 bool is_json_content_type(const std::string& value) {
-    const std::string v = lower(value);
+    const std::string v = ascii_lower(value);
     const std::string prefix = "application/json";
     if (v.compare(0, prefix.size(), prefix) != 0) {
         return false;
@@ -224,7 +219,7 @@ struct Server::Impl {
     static std::string bearer_key(const httplib::Request& hreq) {
         const std::string auth = hreq.get_header_value("Authorization");
         std::string key;
-        if (auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer ") {
+        if (auth.size() > 7 && ascii_lower(auth.substr(0, 7)) == "bearer ") {
             key = auth.substr(7);
             key.erase(0, key.find_first_not_of(' '));
         }
@@ -504,7 +499,7 @@ struct Server::Impl {
         if (p.compare(0, prefix.size(), prefix) == 0) {
             std::string id = p.substr(prefix.size());
             if (id.find('/') == std::string::npos && !id.empty()) {
-                id = lower(id);
+                id = ascii_lower(id);
                 if (get) {
                     return contacts::get(store, req, id);
                 }
@@ -556,7 +551,7 @@ struct Server::Impl {
             return std::nullopt;
         }
         const std::string& family = seg[0];
-        const std::string id = seg.size() > 1 ? lower(seg[1]) : std::string();
+        const std::string id = seg.size() > 1 ? ascii_lower(seg[1]) : std::string();
 
         if (const sales::SalesType* type = sales::type_for_path(family)) {
             if (seg.size() == 1 && post) {

@@ -106,8 +106,9 @@ std::vector<StoredResource> Store::list(const std::string& org_id, const std::st
 }
 
 std::string Store::fingerprint(const std::string& org_id, const std::string& kind) {
-    auto st = m_db.prepare("SELECT COUNT(*), COALESCE(MAX(seq), 0), COALESCE(SUM(version), 0) FROM resources "
-                           "WHERE org_id = ? AND kind = ?");
+    auto st = m_db.prepare(
+        "SELECT COUNT(*), COALESCE(MAX(seq), 0), COALESCE(SUM(version), 0) FROM resources "
+        "WHERE org_id = ? AND kind = ?");
     st.bind(1, org_id).bind(2, kind);
     st.step();
     return std::to_string(st.column_int(0)) + ":" + std::to_string(st.column_int(1)) + ":" +

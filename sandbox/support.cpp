@@ -4,10 +4,13 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <lexsync/berlin_time.hpp>
 #include <lexsync/client.hpp>
+#include <lexsync/http.hpp>
 #include <lexsync/json.hpp>
 #include <lexsync/json_guard.hpp>
 #include <lexsync/state.hpp>
+#include <lexsync/strings.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <random>
@@ -207,37 +210,6 @@ ApiResponse json_response(int status, const JsonValue& body) {
     return r;
 }
 
-std::string reason_phrase(int status) {
-    switch (status) {
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 406:
-        return "Not Acceptable";
-    case 409:
-        return "Conflict";
-    case 415:
-        return "Unsupported Media Type";
-    case 429:
-        return "Too Many Requests";
-    case 500:
-        return "Internal Server Error";
-    default:
-        return "Error";
-    }
-}
-
 ApiResponse legacy_error(int status, const std::vector<Issue>& issues, const std::string& why) {
     JsonDocument d(rapidjson::kObjectType);
     auto& a = d.GetAllocator();
@@ -274,7 +246,7 @@ ApiResponse regular_error(int status, const std::string& path, const std::string
     auto& a = d.GetAllocator();
     d.AddMember("timestamp", json_str(now_timestamp(), a), a);
     d.AddMember("status", status, a);
-    d.AddMember("error", json_str(reason_phrase(status), a), a);
+    d.AddMember("error", json_str(http::reason_phrase(status), a), a);
     d.AddMember("path", json_str(path, a), a);
     d.AddMember("traceId", json_str(random_hex(12), a), a);
     d.AddMember("requestId", json_str(new_uuid(), a), a);
@@ -287,7 +259,7 @@ ApiResponse validation_error(const std::string& path, const std::vector<Violatio
     auto& a = d.GetAllocator();
     d.AddMember("timestamp", json_str(now_timestamp(), a), a);
     d.AddMember("status", 406, a);
-    d.AddMember("error", json_str(reason_phrase(406), a), a);
+    d.AddMember("error", json_str(http::reason_phrase(406), a), a);
     d.AddMember("path", json_str(path, a), a);
     d.AddMember("traceId", json_str(random_hex(12), a), a);
     d.AddMember("requestId", json_str(new_uuid(), a), a);
@@ -313,26 +285,9 @@ ApiResponse message_error(int status, const std::string& message) {
     return json_response(status, d);
 }
 
-namespace {
-
-// True when Europe/Berlin observes summer time at `t` (EU rule: from the last Sunday of March,
-// 01:00 UTC, to the last Sunday of October, 01:00 UTC).
-bool berlin_dst(std::chrono::system_clock::time_point t) {
-    using namespace std::chrono;
-    const auto day = floor<days>(t);
-    const year y = year_month_day(day).year();
-    const sys_days march = sys_days(y / March / Sunday[last]);
-    const sys_days october = sys_days(y / October / Sunday[last]);
-    const auto start = march + hours(1);
-    const auto end = october + hours(1);
-    return t >= start && t < end;
-}
-
-} // namespace
-
 std::string format_berlin(std::chrono::system_clock::time_point t) {
     using namespace std::chrono;
-    const bool dst = berlin_dst(t);
+    const bool dst = berlin::summer_time(t);
     const auto local = floor<milliseconds>(t) + hours(dst ? 2 : 1);
     const auto day = floor<days>(local);
     const year_month_day ymd(day);
@@ -425,18 +380,6 @@ std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string
            minutes(offset_minutes);
 }
 
-std::chrono::year_month_day berlin_date(std::chrono::system_clock::time_point t) {
-    using namespace std::chrono;
-    const auto local = t + hours(berlin_dst(t) ? 2 : 1);
-    return year_month_day(floor<days>(local));
-}
-
-std::chrono::system_clock::time_point berlin_midnight(std::chrono::year_month_day date) {
-    using namespace std::chrono;
-    const system_clock::time_point summer = sys_days(date) - hours(2);
-    return berlin_dst(summer) ? summer : sys_days(date) - hours(1);
-}
-
 std::string format_date(std::chrono::year_month_day date) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(date.year()),
@@ -476,23 +419,6 @@ std::string new_uuid() {
     return s;
 }
 
-bool is_uuid(std::string_view s) {
-    if (s.size() != 36) {
-        return false;
-    }
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') {
-                return false;
-            }
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return false;
-        }
-    }
-    return true;
-}
-
 std::string random_hex(std::size_t n) {
     std::vector<unsigned char> b((n + 1) / 2);
     random_bytes(b.data(), b.size());
@@ -503,10 +429,6 @@ std::string random_hex(std::size_t n) {
     }
     s.resize(n);
     return s;
-}
-
-std::string sha256_hex(std::string_view s) {
-    return lexsync::sha256_hex(s);
 }
 
 // The escaping clients apply to search strings (§4.4), so stored text compares as they send it.

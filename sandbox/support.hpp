@@ -6,7 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <lexsync/berlin_time.hpp>
 #include <lexsync/decimal.hpp>
+#include <lexsync/encoding.hpp>
+#include <lexsync/strings.hpp>
 #include <map>
 #include <optional>
 #include <rapidjson/document.h>
@@ -85,8 +88,6 @@ ApiResponse regular_error(int status, const std::string& path, const std::string
 ApiResponse validation_error(const std::string& path, const std::vector<Violation>& details);
 // Bare {"message": …}.
 ApiResponse message_error(int status, const std::string& message);
-// The reason phrase of an HTTP status ("Not Acceptable").
-std::string reason_phrase(int status);
 
 // --- JSON ---
 
@@ -121,20 +122,12 @@ std::string now_timestamp();
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view s);
 // Parses a date yyyy-MM-dd (a real calendar date).
 std::optional<std::chrono::year_month_day> parse_date(std::string_view s);
-// The Europe/Berlin calendar date of `t`.
-std::chrono::year_month_day berlin_date(std::chrono::system_clock::time_point t);
-// Midnight of `date` in Europe/Berlin.
-std::chrono::system_clock::time_point berlin_midnight(std::chrono::year_month_day date);
 // yyyy-MM-dd.
 std::string format_date(std::chrono::year_month_day date);
 // A random (version 4) UUID in lower case.
 std::string new_uuid();
-// True for a UUID in canonical 8-4-4-4-12 hex form (any case).
-bool is_uuid(std::string_view s);
 // A random hex string of `n` characters (trace ids).
 std::string random_hex(std::size_t n);
-// Lower-case hex SHA-256 of `s` (API keys are stored hashed).
-std::string sha256_hex(std::string_view s);
 
 // --- Search matching ---
 

@@ -92,7 +92,7 @@ midnight(std::optional<std::chrono::system_clock::time_point> t) {
     if (!t) {
         return std::nullopt;
     }
-    return berlin_midnight(berlin_date(*t));
+    return berlin::midnight(berlin::local_date(*t));
 }
 
 void collect(Store& store, const std::string& org_id, std::vector<Row>& rows) {
@@ -170,7 +170,7 @@ bool overdue(const Row& r, std::chrono::year_month_day today) {
     const bool invoice_like = r.type == "invoice" || r.type == "downpaymentinvoice" ||
                               r.type == "salesinvoice" || r.type == "purchaseinvoice";
     return invoice_like && r.status == "open" && r.due_date &&
-           std::chrono::sys_days(berlin_date(*r.due_date)) < std::chrono::sys_days(today);
+           std::chrono::sys_days(berlin::local_date(*r.due_date)) < std::chrono::sys_days(today);
 }
 
 JsonValue optional_time(std::optional<std::chrono::system_clock::time_point> t, JsonAllocator& a) {
@@ -274,7 +274,7 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
 
     std::vector<Row> all;
     collect(store, req.org_id, all);
-    const auto today = berlin_date(std::chrono::system_clock::now());
+    const auto today = berlin::local_date(std::chrono::system_clock::now());
     const auto in_range = [](std::chrono::year_month_day d,
                              const std::optional<std::chrono::year_month_day>& from,
                              const std::optional<std::chrono::year_month_day>& to) {
@@ -301,12 +301,12 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
         }
         if (dates[0].value || dates[1].value) {
             if (!r.voucher_date ||
-                !in_range(berlin_date(*r.voucher_date), dates[0].value, dates[1].value)) {
+                !in_range(berlin::local_date(*r.voucher_date), dates[0].value, dates[1].value)) {
                 continue;
             }
         }
-        if (!in_range(berlin_date(r.created), dates[2].value, dates[3].value) ||
-            !in_range(berlin_date(r.updated), dates[4].value, dates[5].value)) {
+        if (!in_range(berlin::local_date(r.created), dates[2].value, dates[3].value) ||
+            !in_range(berlin::local_date(r.updated), dates[4].value, dates[5].value)) {
             continue;
         }
         // Search strings arrive HTML-escaped (§4.4); [U] the number must match exactly.

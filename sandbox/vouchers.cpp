@@ -54,11 +54,11 @@ std::optional<std::string> voucher_date_text(const JsonValue& v) {
     }
     const std::string_view s(v.GetString(), v.GetStringLength());
     if (const auto d = parse_date(s)) {
-        return format_berlin(berlin_midnight(*d));
+        return format_berlin(berlin::midnight(*d));
     }
     // [U] Clients that GET, change and PUT a voucher send the full timestamps back.
     if (const auto t = parse_timestamp(s)) {
-        return format_berlin(berlin_midnight(berlin_date(*t)));
+        return format_berlin(berlin::midnight(berlin::local_date(*t)));
     }
     return std::nullopt;
 }

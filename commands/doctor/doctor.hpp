@@ -3,9 +3,9 @@
 // selected profile and says what to fix.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include "cli/context.hpp"
+
+#include <CLI/CLI.hpp>
 
 namespace lexsync::commands::doctor {
 

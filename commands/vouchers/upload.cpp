@@ -15,6 +15,7 @@
 #include <lexsync/job_lock.hpp>
 #include <lexsync/settle.hpp>
 #include <lexsync/state.hpp>
+#include <lexsync/strings.hpp>
 #include <lexsync/vouchers.hpp>
 #include <map>
 #include <memory>

@@ -5,6 +5,7 @@
 #include <lexsync/client.hpp>
 #include <lexsync/error.hpp>
 #include <lexsync/json.hpp>
+#include <lexsync/strings.hpp>
 #include <lexsync/webhook.hpp>
 #include <memory>
 #include <rapidjson/stringbuffer.h>
@@ -13,13 +14,6 @@
 namespace lexsync::commands::webhooks {
 
 namespace {
-
-std::string lower(std::string s) {
-    for (auto& c : s) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return s;
-}
 
 std::string subscription_body(const std::string& event, const std::string& url) {
     rapidjson::StringBuffer buf;
@@ -75,7 +69,7 @@ Examples:
 void run_subscribe(const SubscribeOptions& opts, Context& ctx) {
     std::vector<std::string> events;
     for (const auto& e : opts.events) {
-        const std::string t = lower(e);
+        const std::string t = ascii_lower(e);
         if (!webhook::is_event_type(t)) {
             throw Error(ExitCode::usage,
                         fmt::format("unknown event type '{}' (see `lexsync webhooks subscribe "

@@ -12,43 +12,6 @@ namespace {
 
 constexpr std::size_t k_max_raw_body = 300;
 
-const char* reason_phrase(int status) {
-    switch (status) {
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 402:
-        return "Payment Required";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 406:
-        return "Not Acceptable";
-    case 409:
-        return "Conflict";
-    case 415:
-        return "Unsupported Media Type";
-    case 429:
-        return "Too Many Requests";
-    case 500:
-        return "Internal Server Error";
-    case 501:
-        return "Not Implemented";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Unavailable";
-    case 504:
-        return "Gateway Timeout";
-    default:
-        return "HTTP error";
-    }
-}
-
 std::string member_string(const json::Value& obj, const char* name) {
     if (!obj.IsObject()) {
         return {};
@@ -213,7 +176,7 @@ ApiError error_from_response(const http::Response& response, http::Method method
                 }
                 e.details.push_back(std::move(fi));
             }
-            e.message = message.empty() ? reason_phrase(response.status) : message;
+            e.message = message.empty() ? http::reason_phrase(response.status) : message;
             understood = true;
         } else if (details != root.MemberEnd() && details->value.IsArray()) {
             // Regular format (all other endpoints).
@@ -231,7 +194,7 @@ ApiError error_from_response(const http::Response& response, http::Method method
             }
             e.message = !message.empty() ? message
                         : !error.empty() ? error
-                                         : reason_phrase(response.status);
+                                         : http::reason_phrase(response.status);
             understood = true;
         } else if (!message.empty() || !error.empty()) {
             // Bare message, or the partner shape {"error": …, "message": …}.
@@ -239,14 +202,14 @@ ApiError error_from_response(const http::Response& response, http::Method method
             understood = true;
         } else if (root.HasMember("i18nKey")) {
             // One-off shape seen for a missing multipart part: {"i18nKey": …, "source": …}.
-            e.message = reason_phrase(response.status);
+            e.message = http::reason_phrase(response.status);
             e.details.push_back({member_string(root, "source"), member_string(root, "i18nKey")});
             understood = true;
         }
     }
     if (!understood) {
         const std::string excerpt = raw_body_excerpt(response.body);
-        e.message = excerpt.empty() ? reason_phrase(response.status) : excerpt;
+        e.message = excerpt.empty() ? http::reason_phrase(response.status) : excerpt;
     }
 
     const int s = response.status;

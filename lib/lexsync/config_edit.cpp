@@ -1,19 +1,10 @@
 #include <lexsync/config_edit.hpp>
+#include <lexsync/strings.hpp>
 #include <vector>
 
 namespace lexsync::config {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 std::vector<std::string> split_lines(std::string_view text) {
     std::vector<std::string> lines;
@@ -41,7 +32,7 @@ std::string join_lines(const std::vector<std::string>& lines) {
 
 // The table a header line opens ("profiles.x" for "[profiles.x]  # note"), "" for other lines.
 std::string header_of(std::string_view line) {
-    auto t = trim(line);
+    auto t = trim_view(line);
     if (t.size() < 2 || t.front() != '[' || t[1] == '[') {
         return "";
     }
@@ -49,12 +40,12 @@ std::string header_of(std::string_view line) {
     if (close == std::string_view::npos) {
         return "";
     }
-    auto rest = trim(t.substr(close + 1));
+    auto rest = trim_view(t.substr(close + 1));
     if (!rest.empty() && rest.front() != '#') {
         return "";
     }
     std::string name;
-    for (char c : trim(t.substr(1, close - 1))) {
+    for (char c : trim_view(t.substr(1, close - 1))) {
         if (c != ' ' && c != '\t' && c != '"') {
             name += c;
         }
@@ -64,7 +55,7 @@ std::string header_of(std::string_view line) {
 
 // The key a "key = value" line sets, "" for other lines.
 std::string key_of(std::string_view line) {
-    auto t = trim(line);
+    auto t = trim_view(line);
     if (t.empty() || t.front() == '#' || t.front() == '[') {
         return "";
     }
@@ -72,7 +63,7 @@ std::string key_of(std::string_view line) {
     if (eq == std::string_view::npos) {
         return "";
     }
-    std::string k(trim(t.substr(0, eq)));
+    std::string k(trim_view(t.substr(0, eq)));
     if (k.size() >= 2 && k.front() == '"' && k.back() == '"') {
         k = k.substr(1, k.size() - 2);
     }
@@ -90,7 +81,7 @@ Table find_table(const std::vector<std::string>& lines, std::string_view profile
     Table t;
     const std::string want = "profiles." + std::string(profile);
     for (std::size_t i = 0; i < lines.size(); ++i) {
-        const bool opens_table = trim(lines[i]).rfind('[', 0) == 0;
+        const bool opens_table = trim_view(lines[i]).rfind('[', 0) == 0;
         if (!t.found && header_of(lines[i]) == want) {
             t.found = true;
             t.header = i;
@@ -118,7 +109,7 @@ std::optional<std::string> set_profile_key(std::string_view text, std::string_vi
     }
     const std::string line = std::string(key) + " = " + std::string(toml_value);
     if (!t.found) {
-        if (!lines.empty() && !trim(lines.back()).empty()) {
+        if (!lines.empty() && !trim_view(lines.back()).empty()) {
             lines.emplace_back();
         }
         lines.push_back("[profiles." + std::string(profile) + "]");

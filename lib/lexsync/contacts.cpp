@@ -8,6 +8,7 @@
 #include <lexsync/csv.hpp>
 #include <lexsync/error.hpp>
 #include <lexsync/key_groups.hpp>
+#include <lexsync/strings.hpp>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <span>
@@ -20,15 +21,6 @@ namespace {
 std::size_t code_points(std::string_view s) {
     return static_cast<std::size_t>(std::count_if(
         s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos) {
-        return {};
-    }
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(b, e - b + 1));
 }
 
 std::optional<std::int64_t> parse_number(const std::string& s) {

@@ -2,6 +2,7 @@
 #include <cctype>
 #include <fmt/format.h>
 #include <lexsync/file_check.hpp>
+#include <lexsync/strings.hpp>
 #include <vector>
 
 namespace lexsync::file_check {
@@ -14,12 +15,6 @@ constexpr std::string_view k_ubl_credit_note_ns =
     "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2";
 constexpr std::string_view k_cii_ns =
     "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100";
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
@@ -315,7 +310,7 @@ const char* content_type(FileKind k) {
 }
 
 std::optional<FileKind> kind_from_extension(const std::filesystem::path& path) {
-    const std::string ext = lower(path.extension().string());
+    const std::string ext = ascii_lower(path.extension().string());
     if (ext == ".pdf") {
         return FileKind::pdf;
     }

@@ -1,19 +1,9 @@
 #include <algorithm>
 #include <cctype>
 #include <lexsync/http.hpp>
+#include <lexsync/strings.hpp>
 
 namespace lexsync::http {
-
-namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-} // namespace
 
 const char* method_name(Method m) {
     switch (m) {
@@ -31,9 +21,56 @@ const char* method_name(Method m) {
     return "GET";
 }
 
+const char* reason_phrase(int status) {
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 402:
+        return "Payment Required";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 409:
+        return "Conflict";
+    case 415:
+        return "Unsupported Media Type";
+    case 413:
+        return "Content Too Large";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return "HTTP error";
+    }
+}
+
 bool expects_json(const Request& request) {
     const auto accept = request.headers.get("accept");
-    return !accept || lower(*accept).find("application/json") != std::string::npos;
+    return !accept || ascii_lower(*accept).find("application/json") != std::string::npos;
 }
 
 std::size_t max_answer_bytes(const Request& request) {
@@ -42,15 +79,15 @@ std::size_t max_answer_bytes(const Request& request) {
 
 void Headers::set(std::string name, std::string value) {
     erase(name);
-    m_items.emplace_back(lower(name), std::move(value));
+    m_items.emplace_back(ascii_lower(name), std::move(value));
 }
 
 void Headers::add(std::string name, std::string value) {
-    m_items.emplace_back(lower(name), std::move(value));
+    m_items.emplace_back(ascii_lower(name), std::move(value));
 }
 
 std::optional<std::string> Headers::get(std::string_view name) const {
-    const std::string key = lower(name);
+    const std::string key = ascii_lower(name);
     for (const auto& [k, v] : m_items) {
         if (k == key) {
             return v;
@@ -60,7 +97,7 @@ std::optional<std::string> Headers::get(std::string_view name) const {
 }
 
 void Headers::erase(std::string_view name) {
-    const std::string key = lower(name);
+    const std::string key = ascii_lower(name);
     std::erase_if(m_items, [&](const auto& item) { return item.first == key; });
 }
 

@@ -4,11 +4,13 @@
 #include <deque>
 #include <fmt/format.h>
 #include <fstream>
+#include <lexsync/berlin_time.hpp>
 #include <lexsync/countries.hpp>
 #include <lexsync/csv.hpp>
 #include <lexsync/invoices.hpp>
 #include <lexsync/json.hpp>
 #include <lexsync/state.hpp>
+#include <lexsync/strings.hpp>
 #include <lexsync/table_input.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -41,45 +43,6 @@ Decimal round2_units(Wide units_times_den, Wide den) {
         static_cast<std::int64_t>(div_round(units_times_den, den * 100) * 100));
 }
 
-std::string trim(std::string_view s) {
-    while (!s.empty() &&
-           (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() &&
-           (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-        s.remove_suffix(1);
-    }
-    return std::string(s);
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
-
-bool is_uuid(std::string_view s) {
-    if (s.size() != 36) {
-        return false;
-    }
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') {
-                return false;
-            }
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return false;
-        }
-    }
-    return true;
-}
-
 // The German words a spreadsheet may use for the values of kind, status and tax_type.
 std::string english_value(const std::string& v) {
     static const std::map<std::string, std::string> k_words = {
@@ -93,7 +56,7 @@ std::string english_value(const std::string& v) {
         {"brutto", "gross"},
         {"steuerfrei", "tax-free"},
         {"kleinunternehmer", "small-business"}};
-    const auto it = k_words.find(lower(v));
+    const auto it = k_words.find(ascii_lower(v));
     return it == k_words.end() ? v : it->second;
 }
 
@@ -191,7 +154,7 @@ private:
     void apply_invoice_fields(Invoice& inv, long line, const Cells& cells) {
         std::string v;
         if (take_value(inv, line, cells, "kind", v)) {
-            const std::string k = lower(english_value(v));
+            const std::string k = ascii_lower(english_value(v));
             if (k == "invoice") {
                 inv.kind = Kind::invoice;
             } else if (k == "credit-note" || k == "credit_note" || k == "creditnote") {
@@ -218,7 +181,7 @@ private:
         date_field("service_end_date", [&](Date d) { inv.service_end_date = d; });
         date_field("due_date", [&](Date d) { inv.due_date = d; });
         if (take_value(inv, line, cells, "shipping_type", v)) {
-            const std::string t = lower(v);
+            const std::string t = ascii_lower(v);
             if (t == "service" || t == "delivery" || t == "none") {
                 inv.shipping_type = t;
             } else {
@@ -273,7 +236,7 @@ private:
                 inv.issue("customer_id",
                           fmt::format("'{}' is not a lexoffice contact id (UUID)", v), line);
             }
-            inv.customer.id = lower(v);
+            inv.customer.id = ascii_lower(v);
         }
         if (take_value(inv, line, cells, "customer_number", v)) {
             const bool digits = v.size() <= 12 && std::all_of(v.begin(), v.end(), [](char c) {
@@ -372,7 +335,7 @@ private:
     void add_item(Invoice& inv, long line, const Cells& cells) {
         LineItem item;
         item.line = line;
-        const std::string type = lower(trim(get(cells, "item_type")));
+        const std::string type = ascii_lower(trim(get(cells, "item_type")));
         if (!type.empty()) {
             if (type == "custom" || type == "text") {
                 item.type = type;
@@ -622,7 +585,7 @@ bool is_tax_free(TaxType t) {
 }
 
 std::optional<TaxType> parse_tax_type(std::string_view s) {
-    const std::string v = lower(trim(s));
+    const std::string v = ascii_lower(trim(s));
     static const std::map<std::string, TaxType> k_names = {
         {"net", TaxType::net},
         {"gross", TaxType::gross},
@@ -667,7 +630,7 @@ std::string Customer::ref_key() const {
 bool LineItem::is_hourly() const {
     static const std::set<std::string> k_units = {"h",   "hr",   "hrs",    "hour",    "hours",
                                                   "std", "std.", "stunde", "stunden", "stunde(n)"};
-    return k_units.count(lower(unit)) > 0;
+    return k_units.count(ascii_lower(unit)) > 0;
 }
 
 void Invoice::issue(const std::string& field, const std::string& message, long at_line) {
@@ -708,7 +671,7 @@ std::optional<int> Invoice::term_days() const {
 }
 
 std::optional<Status> parse_status(std::string_view s) {
-    const std::string v = lower(trim(s));
+    const std::string v = ascii_lower(trim(s));
     if (v == "open") {
         return Status::open;
     }
@@ -760,19 +723,8 @@ std::string format_date(Date d) {
                        static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
 }
 
-std::string berlin_offset(Date d) {
-    const auto last_sunday = [&](unsigned month) {
-        return chr::sys_days(chr::year_month_weekday_last(d.year(), chr::month(month),
-                                                          chr::weekday_last(chr::Sunday)));
-    };
-    const auto day = chr::sys_days(d);
-    // At local midnight the switch of that day (02:00 in March, 03:00 in October) has not happened.
-    const bool summer = day > last_sunday(3) && day <= last_sunday(10);
-    return summer ? "+02:00" : "+01:00";
-}
-
 std::string sales_datetime(Date d) {
-    return format_date(d) + "T00:00:00.000" + berlin_offset(d);
+    return berlin::midnight_timestamp(d);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -953,8 +905,9 @@ InputSet read_invoices(const std::string& path, const ReadOptions& opts) {
             }
             fmt_name = *in && (c == '[' || c == '{') ? "json" : "csv";
         } else {
-            fmt_name =
-                lower(std::filesystem::path(path).extension().string()) == ".json" ? "json" : "csv";
+            fmt_name = ascii_lower(std::filesystem::path(path).extension().string()) == ".json"
+                           ? "json"
+                           : "csv";
         }
     }
     const auto base =
@@ -1632,7 +1585,7 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
             }
             out.issues.push_back(std::move(i));
         };
-        const std::string billable = lower(c["billable"]);
+        const std::string billable = ascii_lower(c["billable"]);
         if (billable == "no" || billable == "false" || billable == "0" || billable == "nein") {
             continue;
         }
@@ -1643,7 +1596,7 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
         } else {
             issue("date", d.error());
         }
-        e.customer.id = lower(c["customer_id"]);
+        e.customer.id = ascii_lower(c["customer_id"]);
         if (!e.customer.id.empty() && !is_uuid(e.customer.id)) {
             issue("customer_id",
                   fmt::format("'{}' is not a lexoffice contact id (UUID)", c["customer_id"]));

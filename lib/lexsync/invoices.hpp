@@ -243,9 +243,6 @@ Decimal line_amount(const Invoice& inv, const LineItem& item);
 // and rounded to 2 places (from the gross for gross invoices).
 Totals compute_totals(const Invoice& inv);
 
-// "+01:00" or "+02:00": Europe/Berlin's offset at local midnight of `d` (CEST from the last
-// Sunday of March to the Saturday before the last Sunday of October, EU rule since 1996).
-std::string berlin_offset(Date d);
 // `d` as a sales voucher datetime: "2026-03-02T00:00:00.000+01:00".
 std::string sales_datetime(Date d);
 // `d` as "yyyy-MM-dd".

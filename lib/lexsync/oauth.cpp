@@ -1,11 +1,13 @@
 #include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
+#include <lexsync/encoding.hpp>
 #include <lexsync/json.hpp>
 #include <lexsync/oauth.hpp>
 #include <lexsync/rate_limiter.hpp>
 #include <lexsync/retry.hpp>
 #include <lexsync/safe_text.hpp>
+#include <lexsync/strings.hpp>
 #include <lexsync/wrappers.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -35,47 +37,6 @@ int hex_value(char c) {
         return c - 'A' + 10;
     }
     return -1;
-}
-
-std::string trim(std::string_view s) {
-    const auto* ws = " \t\r\n\v\f";
-    const auto b = s.find_first_not_of(ws);
-    if (b == std::string_view::npos) {
-        return {};
-    }
-    const auto e = s.find_last_not_of(ws);
-    return std::string(s.substr(b, e - b + 1));
-}
-
-std::string base64(std::string_view bytes) {
-    static constexpr char k_alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
-        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                           (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                           static_cast<unsigned char>(bytes[i + 2]);
-        out += k_alphabet[(v >> 18) & 63];
-        out += k_alphabet[(v >> 12) & 63];
-        out += k_alphabet[(v >> 6) & 63];
-        out += k_alphabet[v & 63];
-    }
-    if (i + 1 == bytes.size()) {
-        const unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-        out += k_alphabet[(v >> 18) & 63];
-        out += k_alphabet[(v >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == bytes.size()) {
-        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                           (static_cast<unsigned char>(bytes[i + 1]) << 8);
-        out += k_alphabet[(v >> 18) & 63];
-        out += k_alphabet[(v >> 12) & 63];
-        out += k_alphabet[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
 }
 
 std::int64_t unix_seconds(Clock::time_point t) {
@@ -144,27 +105,12 @@ std::string strip_trailing_slash(std::string s) {
 
 // --- PKCE ---
 
-std::string base64url(std::string_view bytes) {
-    std::string s = base64(bytes);
-    while (!s.empty() && s.back() == '=') {
-        s.pop_back();
-    }
-    for (char& c : s) {
-        if (c == '+') {
-            c = '-';
-        } else if (c == '/') {
-            c = '_';
-        }
-    }
-    return s;
-}
-
 std::string random_urlsafe(std::size_t bytes) {
     std::string raw(bytes, '\0');
     if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
         throw std::runtime_error("the system random generator failed");
     }
-    std::string out = base64url(raw);
+    std::string out = base64url_encode(raw);
     wipe(raw);
     return out;
 }
@@ -174,10 +120,7 @@ std::string make_code_verifier() {
 }
 
 std::string code_challenge_s256(std::string_view verifier) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(verifier.data(), verifier.size(), digest, &len, EVP_sha256(), nullptr);
-    return base64url(std::string_view(reinterpret_cast<const char*>(digest), len));
+    return base64url_encode(sha256(verifier));
 }
 
 // --- Scopes ---
@@ -434,7 +377,7 @@ Result<credentials::OAuthTokens, OAuthError> TokenClient::token_request(std::str
     req.method = http::Method::post;
     req.url = m_settings.base_url + "/oauth2/token";
     std::string credentials = url_encode(m_settings.client_id) + ":" + url_encode(secret->reveal());
-    std::string basic = "Basic " + base64(credentials);
+    std::string basic = "Basic " + base64_encode(credentials);
     wipe(credentials);
     req.headers.set("Authorization", basic);
     wipe(basic);
@@ -525,7 +468,7 @@ Result<Ok, OAuthError> TokenClient::revoke(const BearerToken& token) {
     req.method = http::Method::post;
     req.url = m_settings.base_url + "/oauth2/revoke";
     std::string credentials = url_encode(m_settings.client_id) + ":" + url_encode(secret->reveal());
-    req.headers.set("Authorization", "Basic " + base64(credentials));
+    req.headers.set("Authorization", "Basic " + base64_encode(credentials));
     wipe(credentials);
     req.headers.set("Content-Type", "application/x-www-form-urlencoded");
     req.headers.set("User-Agent", "lexsync/" LEXSYNC_VERSION);

@@ -36,8 +36,6 @@ inline constexpr std::int64_t k_refresh_margin_seconds = 30;
 
 // --- PKCE (RFC 7636) and state ---
 
-// Base64url without padding.
-std::string base64url(std::string_view bytes);
 // `bytes` random bytes from the OpenSSL generator, base64url encoded.
 std::string random_urlsafe(std::size_t bytes);
 // A fresh code verifier (43 characters from 32 random bytes).

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fcntl.h>
 #include <lexsync/atomic_file.hpp>
+#include <lexsync/encoding.hpp>
 #include <lexsync/rate_limiter.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -208,17 +209,8 @@ std::unique_ptr<RateLimiter> make_rate_limiter(double rate_per_second, int burst
 }
 
 std::filesystem::path limiter_file_for(const std::filesystem::path& dir, const std::string& token) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(token.data(), token.size(), digest, &len, EVP_sha256(), nullptr);
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string name = "ratelimit-";
     // 16 hex digits (64 bits) tell keys apart without making the file a usable fingerprint.
-    for (unsigned int i = 0; i < 8 && i < len; ++i) {
-        name.push_back(k_hex[digest[i] >> 4]);
-        name.push_back(k_hex[digest[i] & 0x0F]);
-    }
-    return dir / name;
+    return dir / ("ratelimit-" + hex_encode(sha256(token).substr(0, 8)));
 }
 
 std::filesystem::path limiter_file_for(const std::filesystem::path& dir, std::string_view base_url,

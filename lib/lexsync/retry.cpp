@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <lexsync/retry.hpp>
+#include <lexsync/strings.hpp>
 #include <mutex>
 #include <random>
 #include <string>
@@ -16,16 +17,6 @@ bool retryable_status_for_reads(int status) {
     return status == 500 || status == 502 || status == 503 || status == 504;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 // Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), the form RFC 9110 requires senders
 // to use.
 std::optional<std::time_t> parse_http_date(std::string_view s) {
@@ -35,7 +26,7 @@ std::optional<std::time_t> parse_http_date(std::string_view s) {
     if (comma == std::string_view::npos) {
         return std::nullopt;
     }
-    std::string rest(trim(s.substr(comma + 1)));
+    std::string rest(trim_view(s.substr(comma + 1)));
     int day = 0;
     int year = 0;
     int hour = 0;
@@ -79,7 +70,7 @@ JitterSource seeded_jitter(std::uint64_t seed) {
 }
 
 std::optional<Clock::duration> parse_retry_after(std::string_view value, Clock::time_point now) {
-    value = trim(value);
+    value = trim_view(value);
     if (value.empty()) {
         return std::nullopt;
     }

@@ -371,20 +371,4 @@ Clock::duration wait_until_settled(Clock& clock, const std::vector<LedgerEntry>&
     return latest - now;
 }
 
-std::string sha256_hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
-        throw std::runtime_error("SHA-256 failed (OpenSSL EVP_Digest)");
-    }
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(len * 2);
-    for (unsigned int i = 0; i < len; ++i) {
-        out += k_hex[digest[i] >> 4];
-        out += k_hex[digest[i] & 0x0f];
-    }
-    return out;
-}
-
 } // namespace lexsync

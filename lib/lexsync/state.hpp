@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <lexsync/clock.hpp>
+#include <lexsync/encoding.hpp>
 #include <lexsync/sqlite.hpp>
 #include <optional>
 #include <string>
@@ -86,8 +87,5 @@ Clock::time_point settled_at(const std::vector<LedgerEntry>& entries,
 // send it a second time.
 Clock::duration wait_until_settled(Clock& clock, const std::vector<LedgerEntry>& entries,
                                    std::chrono::milliseconds timeout);
-
-// SHA-256 of `data` as lower-case hex.
-std::string sha256_hex(std::string_view data);
 
 } // namespace lexsync

@@ -41,8 +41,10 @@
 #include <chrono>
 #include <fmt/format.h>
 #include <fstream>
+#include <lexsync/berlin_time.hpp>
 #include <lexsync/csv.hpp>
 #include <lexsync/state.hpp>
+#include <lexsync/strings.hpp>
 #include <lexsync/table_input.hpp>
 #include <lexsync/toml_guard.hpp>
 #include <lexsync/transactions.hpp>
@@ -56,29 +58,6 @@
 namespace lexsync::transactions {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return out;
-}
-
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos) {
-        return {};
-    }
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(b, e - b + 1));
-}
 
 constexpr const char* k_field_names[] = {
     "booking_date",
@@ -576,7 +555,7 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
     }
 
     // EUR only (§7.3); exports often write the code in lower case.
-    const std::string currency = upper(get(Field::currency));
+    const std::string currency = ascii_upper(get(Field::currency));
     out.currency = currency.empty() ? "EUR" : currency;
     if (out.currency != "EUR") {
         issue(Field::currency,
@@ -609,7 +588,7 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
     out.receipt_file = get(Field::receipt_file);
     out.receipt_number = get(Field::receipt_number);
     out.posting_category = get(Field::posting_category);
-    out.voucher_type = lower(get(Field::voucher_type));
+    out.voucher_type = ascii_lower(get(Field::voucher_type));
     const std::string rate = get(Field::tax_rate);
     if (!rate.empty()) {
         std::string r = rate;
@@ -859,7 +838,7 @@ void finish_rows(std::vector<TransactionInput>& rows, std::vector<InputIssue>& i
 // --- Account types and fields ---
 
 std::optional<AccountType> parse_account_type(std::string_view s) {
-    const std::string l = lower(s);
+    const std::string l = ascii_lower(s);
     if (l == "creditcard" || l == "credit-card") {
         return AccountType::creditcard;
     }
@@ -1206,7 +1185,7 @@ Result<Mapping, std::string> parse_mapping(std::string_view text, const std::str
 Result<Mapping, std::string> load_mapping(const std::string& name_or_file) {
     const bool looks_like_file =
         name_or_file.find('/') != std::string::npos ||
-        lower(std::filesystem::path(name_or_file).extension().string()) == ".toml";
+        ascii_lower(std::filesystem::path(name_or_file).extension().string()) == ".toml";
     if (!looks_like_file) {
         if (auto text = builtin_mapping_text(name_or_file)) {
             auto m = parse_mapping(*text, "mapping " + name_or_file);
@@ -1513,7 +1492,7 @@ read_input(const std::filesystem::path& path, const Mapping& mapping, AccountTyp
         return unexpected(std::vector<InputIssue>{InputIssue{
             path.string(), text.error().line, "", text.error().message, text.error().column}});
     }
-    const bool is_json = lower(path.extension().string()) == ".json";
+    const bool is_json = ascii_lower(path.extension().string()) == ".json";
     return read_text(text->text, path.string(), is_json, mapping, type, left_out);
 }
 
@@ -1551,12 +1530,7 @@ std::string finance_timestamp(const std::string& date) {
     const unsigned m = static_cast<unsigned>(std::stoi(date.substr(5, 2)));
     const unsigned d = static_cast<unsigned>(std::stoi(date.substr(8, 2)));
     const year_month_day ymd{year{y}, month{m}, day{d}};
-    // Summer time runs from the last Sunday of March to the last Sunday of October (switching at
-    // 01:00 UTC, so midnight of the March switch day is still winter time).
-    const year_month_day march{year_month_weekday_last{year{y}, March, weekday_last{Sunday}}};
-    const year_month_day october{year_month_weekday_last{year{y}, October, weekday_last{Sunday}}};
-    const bool summer = sys_days{ymd} > sys_days{march} && sys_days{ymd} <= sys_days{october};
-    return date + (summer ? "T00:00:00.000+02:00" : "T00:00:00.000+01:00");
+    return berlin::midnight_timestamp(ymd);
 }
 
 std::string account_body(const AccountSpec& a) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <lexsync/csv.hpp>
 #include <lexsync/state.hpp>
+#include <lexsync/strings.hpp>
 #include <lexsync/table_input.hpp>
 #include <lexsync/vouchers.hpp>
 #include <rapidjson/stringbuffer.h>
@@ -16,23 +17,6 @@ namespace lexsync::vouchers {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-        s.remove_suffix(1);
-    }
-    return std::string(s);
-}
 
 void key(Writer& w, std::string_view k) {
     w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
@@ -79,7 +63,7 @@ std::optional<Decimal> parse_amount(const std::string& text) {
 }
 
 std::optional<bool> parse_bool(const std::string& text) {
-    const std::string t = lower(text);
+    const std::string t = ascii_lower(text);
     if (t == "true" || t == "yes" || t == "1" || t == "y" || t == "ja") {
         return true;
     }
@@ -266,9 +250,9 @@ Result<PostingCategories, std::string> PostingCategories::from_json(const json::
 }
 
 const PostingCategory* PostingCategories::by_id(std::string_view id) const {
-    const std::string want = lower(id);
+    const std::string want = ascii_lower(id);
     for (const auto& c : m_items) {
-        if (lower(c.id) == want) {
+        if (ascii_lower(c.id) == want) {
             return &c;
         }
     }
@@ -281,11 +265,11 @@ PostingCategories::find(std::string_view name_or_id) const {
         return c;
     }
     std::vector<const PostingCategory*> exact, folded;
-    const std::string want = lower(trim(name_or_id));
+    const std::string want = ascii_lower(trim(name_or_id));
     for (const auto& c : m_items) {
         if (c.name == name_or_id) {
             exact.push_back(&c);
-        } else if (lower(c.name) == want) {
+        } else if (ascii_lower(c.name) == want) {
             folded.push_back(&c);
         }
     }
@@ -544,8 +528,8 @@ std::vector<std::string> category_ids(const json::Value& voucher) {
     }
     for (const auto& it : items->GetArray()) {
         auto id = json::get_string(it, "categoryId");
-        if (id && std::find(out.begin(), out.end(), lower(*id)) == out.end()) {
-            out.push_back(lower(*id));
+        if (id && std::find(out.begin(), out.end(), ascii_lower(*id)) == out.end()) {
+            out.push_back(ascii_lower(*id));
         }
     }
     return out;
@@ -740,22 +724,6 @@ bool is_date(std::string_view s) {
     return d <= k_days[m - 1] + (m == 2 && leap ? 1 : 0);
 }
 
-bool is_uuid(std::string_view s) {
-    if (s.size() != 36) {
-        return false;
-    }
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-') {
-                return false;
-            }
-        } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
-
 std::vector<std::string> VoucherInput::other_categories() const {
     std::vector<std::string> out;
     for (const auto& a : amounts) {
@@ -796,7 +764,7 @@ std::vector<InputIssue> parse_fields(const VoucherFields& f, const std::string& 
         issue("voucher_number", "missing (mandatory with bookkeeping data)");
     }
     if (const std::string t = trim(f.type); !t.empty()) {
-        if (auto vt = parse_type(lower(t))) {
+        if (auto vt = parse_type(ascii_lower(t))) {
             out.type = *vt;
         } else {
             issue("type", fmt::format("'{}' is not purchaseinvoice, purchasecreditnote, "
@@ -888,7 +856,7 @@ std::vector<InputIssue> parse_fields(const VoucherFields& f, const std::string& 
     if (out.category.empty()) {
         issue("category", "missing (mandatory with bookkeeping data)");
     }
-    out.contact_id = lower(trim(f.contact));
+    out.contact_id = ascii_lower(trim(f.contact));
     bool collective = out.contact_id.empty();
     if (const std::string c = trim(f.collective_contact); !c.empty()) {
         if (auto b = parse_bool(c)) {
@@ -928,7 +896,7 @@ read_sidecar(const std::filesystem::path& path) {
     std::map<std::string, std::size_t> by_number; // type + number → index into firsts
     std::vector<First> firsts;
     auto number_key = [](const VoucherFields& f) {
-        const std::string t = lower(trim(f.type));
+        const std::string t = ascii_lower(trim(f.type));
         return (t.empty() ? std::string("purchaseinvoice") : t) + "\n" + trim(f.voucher_number);
     };
     auto add_row = [&](VoucherFields f, long line) {
@@ -1017,7 +985,7 @@ read_sidecar(const std::filesystem::path& path) {
         }
         target.lines.push_back(line);
     };
-    if (lower(path.extension().string()) == ".json") {
+    if (ascii_lower(path.extension().string()) == ".json") {
         std::ifstream in(path, std::ios::binary);
         if (!in) {
             return unexpected(std::vector<InputIssue>{{name, 0, "", "cannot be read"}});

@@ -298,7 +298,5 @@ read_sidecar(const std::filesystem::path& path);
 
 // True for "yyyy-MM-dd" naming a real calendar date.
 bool is_date(std::string_view s);
-// True for a UUID in its textual form.
-bool is_uuid(std::string_view s);
 
 } // namespace lexsync::vouchers

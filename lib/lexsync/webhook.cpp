@@ -3,6 +3,7 @@
 #include <ctime>
 #include <fmt/format.h>
 #include <fstream>
+#include <lexsync/encoding.hpp>
 #include <lexsync/json.hpp>
 #include <lexsync/webhook.hpp>
 #include <openssl/bio.h>
@@ -114,51 +115,6 @@ bool PublicKey::verify(std::string_view body, std::string_view signature_base64)
                          reinterpret_cast<const unsigned char*>(body.data()), body.size()) == 1;
     EVP_MD_CTX_free(ctx);
     return ok;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-    std::string clean;
-    clean.reserve(text.size());
-    for (char c : text) {
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            continue;
-        }
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                        (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
-        if (!ok) {
-            return std::nullopt;
-        }
-        clean += c;
-    }
-    // Padding only at the end, at most two.
-    const auto first_pad = clean.find('=');
-    std::size_t pad = 0;
-    if (first_pad != std::string::npos) {
-        pad = clean.size() - first_pad;
-        if (pad > 2 || clean.find_first_not_of('=', first_pad) != std::string::npos) {
-            return std::nullopt;
-        }
-    }
-    while (clean.size() % 4 != 0) {
-        clean += '=';
-        ++pad;
-    }
-    if (pad > 2) {
-        return std::nullopt;
-    }
-    if (clean.empty()) {
-        return std::string();
-    }
-    std::string out(clean.size() / 4 * 3, '\0');
-    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(clean.data()),
-                                  static_cast<int>(clean.size()));
-    if (n < 0) {
-        return std::nullopt;
-    }
-    // EVP_DecodeBlock counts the padding as zero bytes.
-    out.resize(static_cast<std::size_t>(n) - pad);
-    return out;
 }
 
 Result<Event, std::string> parse_event(std::string_view body) {

@@ -55,9 +55,6 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-// Decodes standard base64 (padding optional, whitespace ignored); nullopt when malformed.
-std::optional<std::string> base64_decode(std::string_view text);
-
 // Parses a callback body; the error says which member is missing or not a string.
 Result<Event, std::string> parse_event(std::string_view body);
 

@@ -1,6 +1,7 @@
 #include <array>
 #include <fmt/format.h>
 #include <lexsync/csv.hpp>
+#include <lexsync/strings.hpp>
 #include <lexsync/xlsx.hpp>
 #include <map>
 
@@ -266,41 +267,6 @@ long date_serial(std::string_view iso) {
     const long serial = days_from_civil(y, m, d) - days_from_civil(1899, 12, 30);
     return serial < 61 ? -1
                        : serial; // before 1900-03-01 the 1900 leap-year bug makes serials ambiguous
-}
-
-std::string xml_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        const auto u = static_cast<unsigned char>(c);
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        default:
-            if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-                break; // not allowed in XML 1.0
-            }
-            if (u == 0xEF && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBF &&
-                (static_cast<unsigned char>(s[i + 2]) == 0xBE ||
-                 static_cast<unsigned char>(s[i + 2]) == 0xBF)) {
-                i += 2; // U+FFFE, U+FFFF
-                break;
-            }
-            out += c;
-        }
-    }
-    return out;
 }
 
 Workbook::Workbook(std::string sheet_name)

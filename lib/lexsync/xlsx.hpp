@@ -69,9 +69,6 @@ struct Cell {
 // Days since 1899-12-30 (the spreadsheet date serial) of "yyyy-mm-dd", or -1 when invalid.
 long date_serial(std::string_view iso_date);
 
-// Text that XML 1.0 can carry: escapes & < > " and drops characters XML forbids (most controls).
-std::string xml_escape(std::string_view s);
-
 class Workbook {
 public:
     // One sheet called `sheet_name` (cut to 31 characters, `[]:*?/\` replaced).

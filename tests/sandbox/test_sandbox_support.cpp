@@ -54,11 +54,11 @@ TEST_SUITE("lexsync::sandbox support") {
 
     TEST_CASE("generated ids are version 4 UUIDs") {
         const std::string id = new_uuid();
-        CHECK(is_uuid(id));
+        CHECK(lexsync::is_uuid(id));
         CHECK(id[14] == '4');
         CHECK(id != new_uuid());
-        CHECK(!is_uuid("not-a-uuid"));
-        CHECK(sha256_hex("abc") ==
+        CHECK(!lexsync::is_uuid("not-a-uuid"));
+        CHECK(lexsync::sha256_hex("abc") ==
               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

@@ -136,8 +136,8 @@ TEST_SUITE("lexsync::oauth") {
         const unsigned char octets[] = {116, 24,  223, 180, 151, 153, 224, 37,  79,  250, 96,
                                         125, 216, 173, 187, 186, 22,  212, 37,  77,  105, 214,
                                         191, 240, 91,  88,  5,   88,  83,  132, 141, 121};
-        const std::string verifier =
-            oauth::base64url(std::string(reinterpret_cast<const char*>(octets), sizeof octets));
+        const std::string verifier = lexsync::base64url_encode(
+            std::string(reinterpret_cast<const char*>(octets), sizeof octets));
         CHECK(verifier == "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
         CHECK(oauth::code_challenge_s256(verifier) ==
               "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");

@@ -226,13 +226,6 @@ PRAGMA user_version = 1;
         CHECK_THROWS_AS(lexsync::StateStore{db}, lexsync::sqlite::SqliteError);
     }
 
-    TEST_CASE("sha256_hex matches the known test vectors") {
-        CHECK(lexsync::sha256_hex("") ==
-              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        CHECK(lexsync::sha256_hex("abc") ==
-              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    }
-
     TEST_CASE("a pending write settles one request timeout (and a second) after its mark") {
         lexsync::LedgerEntry e;
         e.updated_at = "2026-03-01T10:00:00.250Z";

@@ -1,0 +1,51 @@
+#include "lexsync/berlin_time.hpp"
+
+#include <fmt/format.h>
+
+namespace lexsync::berlin {
+
+namespace chr = std::chrono;
+
+namespace {
+
+// The instants (UTC) summer time starts and ends in year `y`; equal when there is none.
+std::pair<chr::sys_seconds, chr::sys_seconds> summer_of(chr::year y) {
+    if (y < chr::year(1980)) {
+        return {};
+    }
+    const chr::sys_days start = y == chr::year(1980)
+                                    ? chr::sys_days(chr::year(1980) / chr::April / 6)
+                                    : chr::sys_days(y / chr::March / chr::Sunday[chr::last]);
+    const chr::sys_days end = y <= chr::year(1995)
+                                  ? chr::sys_days(y / chr::September / chr::Sunday[chr::last])
+                                  : chr::sys_days(y / chr::October / chr::Sunday[chr::last]);
+    return {start + chr::hours(1), end + chr::hours(1)};
+}
+
+} // namespace
+
+bool summer_time(TimePoint t) {
+    const auto [start, end] = summer_of(chr::year_month_day(chr::floor<chr::days>(t)).year());
+    return t >= start && t < end;
+}
+
+const char* utc_offset(TimePoint t) {
+    return summer_time(t) ? "+02:00" : "+01:00";
+}
+
+chr::year_month_day local_date(TimePoint t) {
+    return chr::year_month_day(chr::floor<chr::days>(t + chr::hours(summer_time(t) ? 2 : 1)));
+}
+
+TimePoint midnight(chr::year_month_day date) {
+    const TimePoint summer = chr::sys_days(date) - chr::hours(2);
+    return summer_time(summer) ? summer : TimePoint(chr::sys_days(date) - chr::hours(1));
+}
+
+std::string midnight_timestamp(chr::year_month_day date) {
+    return fmt::format("{:04}-{:02}-{:02}T00:00:00.000{}", static_cast<int>(date.year()),
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                       utc_offset(midnight(date)));
+}
+
+} // namespace lexsync::berlin

@@ -1,0 +1,28 @@
+#pragma once
+
+// Small string helpers shared by the client, the commands and the sandbox. ASCII only on purpose:
+// they work on protocol text (header names, keys, ids, column names), never on locale text.
+
+#include <string>
+#include <string_view>
+
+namespace lexsync {
+
+// `s` without leading and trailing ASCII white space (space, \t, \r, \n, \v, \f).
+std::string_view trim_view(std::string_view s);
+// trim_view() as a string.
+std::string trim(std::string_view s);
+
+// `s` with A-Z turned into a-z (other bytes, UTF-8 included, stay as they are).
+std::string ascii_lower(std::string_view s);
+// `s` with a-z turned into A-Z.
+std::string ascii_upper(std::string_view s);
+
+// Whether `s` is a UUID in its 8-4-4-4-12 hex form (either case), as lexoffice writes ids.
+bool is_uuid(std::string_view s);
+
+// Text that XML 1.0 can carry: escapes & < > " and drops the characters XML forbids (most
+// controls, U+FFFE, U+FFFF).
+std::string xml_escape(std::string_view s);
+
+} // namespace lexsync
