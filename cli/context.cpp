@@ -72,18 +72,17 @@ const BearerToken& Context::token() {
                             profile().name, profile().name));
         }
         m_token = t->first;
+        m_token_source = t->second;
     }
     return *m_token;
 }
 
 std::shared_ptr<oauth::TokenSource> Context::oauth_source() {
     if (!m_oauth) {
-        auto t = credentials::resolve_token(profile(), env);
-        if (!t) {
-            throw Error(ExitCode::config, t.error().message);
-        }
+        // token() resolves the key once per process (an api_key_command runs once).
+        (void)token();
         std::shared_ptr<oauth::TokenSource> source;
-        if (t->second == credentials::Source::file) {
+        if (m_token_source == credentials::Source::file) {
             auto stored = credentials::load_oauth(config::credentials_path(profile().config_file),
                                                   profile().name);
             if (!stored) {

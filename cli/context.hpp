@@ -72,6 +72,8 @@ public:
     const config::ResolvedProfile& profile();
     // The API token of the selected profile; throws Error(config) when there is none.
     const BearerToken& token();
+    // Where token() found the key; nullopt before it was resolved.
+    std::optional<credentials::Source> token_source() const { return m_token_source; }
     // The OAuth connection of the selected profile (created on first use), or nullptr when the
     // profile uses an API key ($LEXSYNC_API_KEY and api_key_command take precedence over stored
     // OAuth tokens).
@@ -114,6 +116,7 @@ private:
     std::optional<config::ConfigFile> m_config;
     std::optional<config::ResolvedProfile> m_profile;
     std::optional<BearerToken> m_token;
+    std::optional<credentials::Source> m_token_source;
     std::optional<std::shared_ptr<oauth::TokenSource>> m_oauth;
     std::unique_ptr<ApiClient> m_client;
     std::optional<Account> m_account;

@@ -17,6 +17,16 @@ namespace lexsync {
 
 namespace {
 
+// After a failed command: when lexoffice refused the key (401), where the key came from and what
+// to do, since a key in the environment wins over the profile and `auth login` cannot help then.
+void say_refused_key(Context& ctx) {
+    const auto source = ctx.token_source();
+    if (ctx.client_stats().unauthorized == 0 || !source) {
+        return;
+    }
+    ctx.say("lexsync: " + credentials::refused_key_advice(*source, ctx.profile()));
+}
+
 constexpr const char* k_exit_codes_help = R"(Exit codes:
   0  ok (also when nothing matched)
   1  error: the API refused a request, or an unexpected failure
@@ -230,6 +240,7 @@ int run_app(std::vector<std::string> args, Context& ctx) {
         return static_cast<int>(ExitCode::usage);
     } catch (const Error& e) {
         ctx.say(std::string("lexsync: error: ") + e.what());
+        say_refused_key(ctx);
         return static_cast<int>(e.code());
     } catch (const std::exception& e) {
         ctx.say(std::string("lexsync: error: ") + e.what());

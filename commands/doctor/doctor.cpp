@@ -1,11 +1,9 @@
 #include "commands/doctor/doctor.hpp"
 
-#include <fmt/format.h>
-
 #include <ctime>
-#include <sys/stat.h>
-
+#include <fmt/format.h>
 #include <lexsync/error.hpp>
+#include <sys/stat.h>
 
 namespace lexsync::commands::doctor {
 
@@ -29,7 +27,8 @@ std::optional<std::time_t> parse_http_date(const std::string& s) {
 } // namespace
 
 void register_doctor(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("doctor", "Check configuration, credentials, key, connectivity and clock");
+    auto* cmd = app.add_subcommand("doctor",
+                                   "Check configuration, credentials, key, connectivity and clock");
     cmd->footer(R"(Each check prints ok, warn or fail with what to do about it.
 
 Examples:
@@ -51,9 +50,10 @@ void run_doctor(const DoctorOptions&, Context& ctx) {
     bool config_ok = false;
     try {
         const auto& file = ctx.config();
-        checks.push_back({"config", "ok",
-                          file.exists ? fmt::format("{} ({} profiles)", file.path.string(), file.profiles.size())
-                                      : fmt::format("{} does not exist; using defaults", file.path.string())});
+        checks.push_back(
+            {"config", "ok",
+             file.exists ? fmt::format("{} ({} profiles)", file.path.string(), file.profiles.size())
+                         : fmt::format("{} does not exist; using defaults", file.path.string())});
         const auto& p = ctx.profile();
         checks.push_back({"profile", "ok", fmt::format("{} → {}", p.name, p.base_url)});
         config_ok = true;
@@ -65,13 +65,16 @@ void run_doctor(const DoctorOptions&, Context& ctx) {
     struct stat st {};
     if (::stat(creds.c_str(), &st) == 0) {
         if ((st.st_mode & 077) != 0) {
-            fail("credentials", fmt::format("{} is readable by others; run: chmod 600 {}", creds.string(), creds.string()),
+            fail("credentials",
+                 fmt::format("{} is readable by others; run: chmod 600 {}", creds.string(),
+                             creds.string()),
                  ExitCode::config);
         } else {
             checks.push_back({"credentials", "ok", creds.string() + " (mode 0600)"});
         }
     } else {
-        checks.push_back({"credentials", "ok", "no credentials file (keys from the environment or a command)"});
+        checks.push_back(
+            {"credentials", "ok", "no credentials file (keys from the environment or a command)"});
     }
 
     bool key_ok = false;
@@ -79,7 +82,9 @@ void run_doctor(const DoctorOptions&, Context& ctx) {
         try {
             (void)ctx.token();
             key_ok = true;
-            checks.push_back({"key", "ok", "found"});
+            checks.push_back(
+                {"key", "ok",
+                 "found in " + credentials::source_text(*ctx.token_source(), ctx.profile())});
         } catch (const Error& e) {
             fail("key", e.what(), ExitCode::config);
         }
@@ -90,24 +95,31 @@ void run_doctor(const DoctorOptions&, Context& ctx) {
         if (!r) {
             const auto& e = r.error();
             if (e.kind == ApiError::Kind::auth) {
-                fail("api", "the key was refused (401): create a new one and run 'lexsync auth login'", ExitCode::config);
+                fail("api",
+                     "the key was refused (401); " +
+                         credentials::refused_key_advice(*ctx.token_source(), ctx.profile()),
+                     ExitCode::config);
             } else if (e.kind == ApiError::Kind::network) {
-                fail("api", e.describe() + "; check the network, a proxy (https_proxy) or base_url", ExitCode::network);
+                fail("api", e.describe() + "; check the network, a proxy (https_proxy) or base_url",
+                     ExitCode::network);
             } else {
                 fail("api", e.describe(), ExitCode::error);
             }
         } else {
             auto doc = json::parse(r->body);
-            const std::string company = doc ? json::get_string(*doc, "companyName").value_or("?") : "?";
-            checks.push_back({"api", "ok", fmt::format("reaches {} ({})", company, ctx.profile().base_url)});
+            const std::string company =
+                doc ? json::get_string(*doc, "companyName").value_or("?") : "?";
+            checks.push_back(
+                {"api", "ok", fmt::format("reaches {} ({})", company, ctx.profile().base_url)});
             if (auto date = r->headers.get("date")) {
                 if (auto server = parse_http_date(*date)) {
                     const auto local = std::chrono::system_clock::to_time_t(ctx.clock.now());
                     const long skew = static_cast<long>(local - *server);
                     if (std::labs(skew) > 60) {
-                        checks.push_back({"clock", "warn",
-                                          fmt::format("local clock is {} s {} the server's; fix NTP", std::labs(skew),
-                                                      skew > 0 ? "ahead of" : "behind")});
+                        checks.push_back(
+                            {"clock", "warn",
+                             fmt::format("local clock is {} s {} the server's; fix NTP",
+                                         std::labs(skew), skew > 0 ? "ahead of" : "behind")});
                     } else {
                         checks.push_back({"clock", "ok", fmt::format("skew {} s", skew)});
                     }

@@ -45,6 +45,7 @@ struct ClientStats {
     long requests = 0;     // requests handed to the transport (including retries)
     long retries = 0;      // of which were retries
     long rate_limited = 0; // 429 answers seen
+    long unauthorized = 0; // 401 answers seen
 };
 
 struct ClientConfig {

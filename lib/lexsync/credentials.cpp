@@ -507,4 +507,39 @@ resolve_token(const config::ResolvedProfile& profile, const config::EnvLookup& e
     return std::make_pair(BearerToken{}, Source::none);
 }
 
+std::string source_text(Source source, const config::ResolvedProfile& profile) {
+    switch (source) {
+    case Source::environment:
+        return fmt::format("${}", config::k_env_api_key);
+    case Source::command:
+        return fmt::format("the api_key_command of profile '{}' in {}", profile.name,
+                           profile.config_file.string());
+    case Source::file:
+        return fmt::format("{} (profile '{}')",
+                           config::credentials_path(profile.config_file).string(), profile.name);
+    case Source::none:
+        break;
+    }
+    return "nowhere";
+}
+
+std::string refused_key_advice(Source source, const config::ResolvedProfile& profile) {
+    const std::string from = source_text(source, profile);
+    switch (source) {
+    case Source::environment:
+        return fmt::format("the key came from {}, which overrides the profile's own key: set a "
+                           "valid key there or unset it",
+                           from);
+    case Source::command:
+        return fmt::format("the key came from {}: check what that command prints", from);
+    case Source::file:
+        return fmt::format("the key came from {}: create a new key and run 'lexsync auth login "
+                           "--profile {}'",
+                           from, profile.name);
+    case Source::none:
+        break;
+    }
+    return fmt::format("run 'lexsync auth login --profile {}'", profile.name);
+}
+
 } // namespace lexsync::credentials

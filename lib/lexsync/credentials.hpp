@@ -41,6 +41,12 @@ enum class Source { environment, command, file, none };
 Result<std::pair<BearerToken, Source>, CredentialError>
 resolve_token(const config::ResolvedProfile& profile, const config::EnvLookup& env);
 
+// Where a key from `source` came from, and what to do when lexoffice refuses it, in one sentence
+// ("the key came from $LEXSYNC_API_KEY, which overrides ...; ..."), for errors and doctor.
+std::string refused_key_advice(Source source, const config::ResolvedProfile& profile);
+// Where a key from `source` came from, in a few words ("$LEXSYNC_API_KEY").
+std::string source_text(Source source, const config::ResolvedProfile& profile);
+
 // The tokens of one OAuth connection as stored for a profile.
 struct OAuthTokens {
     BearerToken access_token;

@@ -125,6 +125,9 @@ http::SendResult RetryTransport::send(const http::Request& request) {
         }
         http::SendResult result = m_inner->send(request);
 
+        if (result && result->status == 401 && m_stats != nullptr) {
+            ++m_stats->unauthorized;
+        }
         Clock::duration delay{};
         if (result && result->status == 429) {
             // Not executed by the server: safe to repeat whatever the method, and not a failure

@@ -35,6 +35,24 @@ assert_eq "$rc" "3" "exit code for a readable credentials file"
 assert_contains "$(cat "$WORK/perm.err")" "chmod 600"
 chmod 600 "$creds"
 
+# A refused key names where it came from: a wrong key in the environment wins over the stored
+# one, so the advice is about the environment, not about auth login.
+set +e
+LEXSYNC_API_KEY=wrong-key-from-env lexsync contacts pull -o json >/dev/null 2>"$WORK/env401.err"
+rc=$?
+set -e
+assert_eq "$rc" "3" "exit code for a refused key"
+assert_contains "$(cat "$WORK/env401.err")" "the key came from \$LEXSYNC_API_KEY, which overrides"
+grep -qF "wrong-key-from-env" "$WORK/env401.err" && fail "refused key printed"
+set +e
+LEXSYNC_API_KEY=wrong-key-from-env lexsync doctor -o json >"$WORK/doctor.json" 2>/dev/null
+rc=$?
+set -e
+assert_eq "$rc" "3" "doctor exit code for a refused key"
+assert_contains "$(jq -r '.[] | select(.check == "key") | .detail' "$WORK/doctor.json")" '$LEXSYNC_API_KEY' "doctor names the key's source"
+assert_contains "$(jq -r '.[] | select(.check == "api") | .detail' "$WORK/doctor.json")" "overrides the profile's own key" "doctor's advice"
+assert_contains "$(lexsync doctor -o json | jq -r '.[] | select(.check == "key") | .detail')" "credentials.toml (profile 'default')" "doctor names the stored key"
+
 lexsync auth logout
 expect_exit 3 lexsync auth status
 echo "ok: auth"

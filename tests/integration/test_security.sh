@@ -52,8 +52,17 @@ wait "$sampler"
 grep -qx "/proc/$control/cmdline" "$WORK/argv-hits" || fail "the sampler missed the control process"
 assert_eq "$(grep -vx "/proc/$control/cmdline" "$WORK/argv-hits" | sort -u | wc -l)" "0" \
   "processes with the key in their argv"
-# …and the command really was the key's source.
+# …and the command really was the key's source, run once per process (a password manager may ask
+# the user each time).
+cat >"$WORK/counting-key.sh" <<SH
+#!/bin/sh
+echo run >>"$WORK/key-runs"
+cat "$pattern"
+SH
+chmod +x "$WORK/counting-key.sh"
+printf '[profiles.default]\napi_key_command = "%s"\n' "$WORK/counting-key.sh" >"$cfg"
 assert_eq "$(lexsync contacts pull -o json | jq length)" "0" "contacts read with the key from api_key_command"
+assert_eq "$(wc -l <"$WORK/key-runs")" "1" "api_key_command runs per command"
 rm -f "$pattern"
 export LEXSYNC_API_KEY="$SANDBOX_KEY"
 printf '[profiles.default]\nrate_limit = 10\n' >"$cfg"
