@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 #include <lexsync/http.hpp>
+#include <lexsync/strings.hpp>
 #include <memory>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -18,16 +19,6 @@
 namespace lexsync::sandbox {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 std::optional<double> parse_rate(std::string_view v) {
     double d = 0;
@@ -140,13 +131,13 @@ std::string FaultSpec::to_string() const {
 
 Result<FaultSpec, std::string> parse_fault_spec(std::string_view spec) {
     FaultSpec out;
-    spec = trim(spec);
+    spec = trim_view(spec);
     if (spec.empty() || spec == "none") {
         return out;
     }
     while (!spec.empty()) {
         const auto comma = spec.find(',');
-        const std::string_view item = trim(spec.substr(0, comma));
+        const std::string_view item = trim_view(spec.substr(0, comma));
         spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
         if (item.empty()) {
             continue;
@@ -155,8 +146,8 @@ Result<FaultSpec, std::string> parse_fault_spec(std::string_view spec) {
         if (eq == std::string_view::npos) {
             return unexpected(fmt::format("'{}': expected key=value", item));
         }
-        const std::string_view key = trim(item.substr(0, eq));
-        const std::string_view value = trim(item.substr(eq + 1));
+        const std::string_view key = trim_view(item.substr(0, eq));
+        const std::string_view value = trim_view(item.substr(eq + 1));
         double* rate = nullptr;
         int* ms = nullptr;
         int max = 600'000;

@@ -24,6 +24,7 @@
 #include <fstream>
 #include <lexsync/atomic_file.hpp>
 #include <lexsync/credentials.hpp>
+#include <lexsync/strings.hpp>
 #include <lexsync/toml_guard.hpp>
 #include <map>
 #include <openssl/crypto.h>
@@ -54,16 +55,6 @@ struct SecretString {
     SecretString& operator=(const SecretString&) = delete;
     ~SecretString() { wipe(value); }
 };
-
-std::string trim(std::string_view s) {
-    const auto* ws = " \t\r\n\v\f";
-    const auto b = s.find_first_not_of(ws);
-    if (b == std::string_view::npos) {
-        return {};
-    }
-    const auto e = s.find_last_not_of(ws);
-    return std::string(s.substr(b, e - b + 1));
-}
 
 CredentialError fail(std::string message) {
     return CredentialError{std::move(message)};

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <istream>
 #include <lexsync/error.hpp>
+#include <lexsync/strings.hpp>
 #include <openssl/crypto.h>
 #include <termios.h>
 #include <unistd.h>
@@ -12,16 +13,6 @@
 namespace lexsync::commands::auth {
 
 namespace {
-
-std::string trim(std::string_view s) {
-    const auto* ws = " \t\r\n\v\f";
-    const auto b = s.find_first_not_of(ws);
-    if (b == std::string_view::npos) {
-        return {};
-    }
-    const auto e = s.find_last_not_of(ws);
-    return std::string(s.substr(b, e - b + 1));
-}
 
 void wipe(std::string& s) {
     if (!s.empty()) {
