@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <lexsync/csv.hpp>
+#include <lexsync/decimal.hpp>
 #include <lexsync/error.hpp>
 #include <lexsync/safe_text.hpp>
 #include <lexsync/suggest.hpp>
@@ -12,8 +13,9 @@ namespace lexsync {
 
 namespace {
 
-// The text of a cell: strings as they are, numbers exactly, arrays joined with ", ".
-std::string cell_text(const json::Value* v) {
+// The text of a cell: strings as they are, numbers exactly (or with `decimals` places), arrays
+// joined with ", ".
+std::string cell_text(const json::Value* v, int decimals = -1) {
     if (v == nullptr || v->IsNull()) {
         return {};
     }
@@ -24,7 +26,13 @@ std::string cell_text(const json::Value* v) {
         return v->GetBool() ? "true" : "false";
     }
     if (v->IsNumber()) {
-        return json::number_text(*v).value_or("");
+        const std::string text = json::number_text(*v).value_or("");
+        if (decimals >= 0) {
+            if (const auto d = Decimal::parse(text)) {
+                return d->rounded(decimals).to_fixed(decimals);
+            }
+        }
+        return text;
     }
     if (v->IsArray()) {
         std::string s;
@@ -78,7 +86,9 @@ public:
         write_row([&](std::size_t i) { return m_columns[i].header; });
     }
     void write(const json::Value& record) override {
-        write_row([&](std::size_t i) { return cell_text(json::find(record, m_columns[i].path)); });
+        write_row([&](std::size_t i) {
+            return cell_text(json::find(record, m_columns[i].path), m_columns[i].decimals);
+        });
     }
     void finish() override { m_out.flush(); }
 
@@ -135,7 +145,7 @@ public:
     void write(const json::Value& record) override {
         std::vector<std::string> row;
         for (const auto& c : m_columns) {
-            std::string s = cell_text(json::find(record, c.path));
+            std::string s = cell_text(json::find(record, c.path), c.decimals);
             std::replace(s.begin(), s.end(), '\n', ' ');
             row.push_back(terminal_text(s));
         }

@@ -18,6 +18,9 @@ namespace lexsync {
 struct Column {
     std::string header;
     std::string path;
+    // csv and table write a number with exactly this many decimal places (amounts: 2, so 214.2
+    // reads 214.20); -1 writes it as it is. json and ndjson keep the number.
+    int decimals = -1;
 };
 
 class RecordWriter {

@@ -77,6 +77,10 @@ assert_eq "$(jq 'length' <<<"$plan")" "$N" "planned invoices"
 assert_eq "$(jq -r '[.[].action] | unique | join(",")' <<<"$plan")" "create" "plan actions"
 assert_eq "$(count_writes "$WORK/dry.log")" "0" "writes of the dry run"
 assert_eq "$(jq -r '.[0].request.body.remark' <<<"$plan")" "Ref. GEN-00001" "reference line"
+# csv (and table) write amounts with two decimals, the same amounts as the json plan.
+lexsync invoices export "$WORK/invoices.csv" --dry-run -o csv --fields number,net,gross 2>/dev/null | tr -d "\r" >"$WORK/plan.csv"
+assert_eq "$(tail -n +2 "$WORK/plan.csv" | grep -cE '^[^,]+,-?[0-9]+\.[0-9]{2},-?[0-9]+\.[0-9]{2}$')" "$N" "csv amounts with two decimals"
+assert_eq "$(sed -n 2p "$WORK/plan.csv" | cut -d, -f3)" "$(jq -r '.[0].gross * 100 | round | tostring | .[0:-2] + "." + .[-2:]' <<<"$plan")" "csv gross of the first invoice"
 
 killed_then_rerun --write-back "$WORK/mapping.csv"
 ids_of invoice,creditnote >"$WORK/remote.txt"
