@@ -151,6 +151,23 @@ private:
         return true;
     }
 
+    // take_value() for a number with at most 2 decimals (an amount or a percentage).
+    void take_decimal(Invoice& inv, long line, const Cells& cells, const char* field,
+                      table::NumberKind kind, std::optional<Decimal>& out) {
+        std::string s;
+        if (!take_value(inv, line, cells, field, s)) {
+            return;
+        }
+        auto d = table::parse_number(s, kind);
+        if (!d) {
+            inv.issue(field, d.error(), line);
+        } else if (d->rounded(2) != *d) {
+            inv.issue(field, fmt::format("'{}' has more than 2 decimals", s), line);
+        } else {
+            out = *d;
+        }
+    }
+
     void apply_invoice_fields(Invoice& inv, long line, const Cells& cells) {
         std::string v;
         if (take_value(inv, line, cells, "kind", v)) {
@@ -204,21 +221,10 @@ private:
                 inv.payment_terms = days;
             }
         }
-        auto percent_field = [&](const char* field, std::optional<Decimal>& out) {
-            std::string s;
-            if (take_value(inv, line, cells, field, s)) {
-                auto d = table::parse_number(s, table::NumberKind::percent);
-                if (!d) {
-                    inv.issue(field, d.error(), line);
-                } else if (d->rounded(2) != *d) {
-                    inv.issue(field, fmt::format("'{}' has more than 2 decimals", s), line);
-                } else {
-                    out = *d;
-                }
-            }
-        };
-        percent_field("payment_discount", inv.payment_discount);
-        percent_field("total_discount", inv.total_discount);
+        take_decimal(inv, line, cells, "payment_discount", table::NumberKind::percent,
+                     inv.payment_discount);
+        take_decimal(inv, line, cells, "total_discount", table::NumberKind::percent,
+                     inv.total_discount);
         if (take_value(inv, line, cells, "payment_discount_days", v)) {
             const bool digits =
                 !v.empty() && v.size() <= 4 &&
@@ -314,22 +320,9 @@ private:
         take_value(inv, line, cells, "introduction", inv.introduction);
         take_value(inv, line, cells, "remark", inv.remark);
         take_value(inv, line, cells, "category", inv.category);
-        auto amount_field = [&](const char* field, std::optional<Decimal>& out) {
-            std::string s;
-            if (take_value(inv, line, cells, field, s)) {
-                auto d = table::parse_number(s, table::NumberKind::amount);
-                if (!d) {
-                    inv.issue(field, d.error(), line);
-                } else if (d->rounded(2) != *d) {
-                    inv.issue(field, fmt::format("'{}' has more than 2 decimals", s), line);
-                } else {
-                    out = *d;
-                }
-            }
-        };
-        amount_field("total_net", inv.total_net);
-        amount_field("total_tax", inv.total_tax);
-        amount_field("total_gross", inv.total_gross);
+        take_decimal(inv, line, cells, "total_net", table::NumberKind::amount, inv.total_net);
+        take_decimal(inv, line, cells, "total_tax", table::NumberKind::amount, inv.total_tax);
+        take_decimal(inv, line, cells, "total_gross", table::NumberKind::amount, inv.total_gross);
     }
 
     void add_item(Invoice& inv, long line, const Cells& cells) {
