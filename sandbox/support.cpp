@@ -357,9 +357,7 @@ std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string
     if (!date || !hh || !mm || !ss || !ms || *hh > 23 || *mm > 59 || *ss > 59) {
         return std::nullopt;
     }
-    // system_clock counts nanoseconds in 64 bits: it ends in 2262 (found by fuzz_sandbox, a
-    // voucherDate in 4052). No bookkeeping date is near either end of this range.
-    if (date->year() < year(1900) || date->year() > year(2199)) {
+    if (!storable_date(*date)) {
         return std::nullopt;
     }
     int offset_minutes = 0;
@@ -378,6 +376,11 @@ std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string
     }
     return sys_days(*date) + hours(*hh) + minutes(*mm) + seconds(*ss) + milliseconds(*ms) -
            minutes(offset_minutes);
+}
+
+bool storable_date(std::chrono::year_month_day date) {
+    // Found by fuzz_sandbox: a voucherDate in 4052.
+    return date.year() >= std::chrono::year(1900) && date.year() <= std::chrono::year(2199);
 }
 
 std::string format_date(std::chrono::year_month_day date) {

@@ -122,6 +122,9 @@ std::string now_timestamp();
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view s);
 // Parses a date yyyy-MM-dd (a real calendar date).
 std::optional<std::chrono::year_month_day> parse_date(std::string_view s);
+// Whether `date` lies in 1900..2199, the years an instant of the store can hold (system_clock
+// counts nanoseconds in 64 bits and ends in 2262). No bookkeeping date is near either end.
+bool storable_date(std::chrono::year_month_day date);
 // yyyy-MM-dd.
 std::string format_date(std::chrono::year_month_day date);
 // A random (version 4) UUID in lower case.

@@ -53,7 +53,7 @@ std::optional<std::string> voucher_date_text(const JsonValue& v) {
         return std::nullopt;
     }
     const std::string_view s(v.GetString(), v.GetStringLength());
-    if (const auto d = parse_date(s)) {
+    if (const auto d = parse_date(s); d && storable_date(*d)) {
         return format_berlin(berlin::midnight(*d));
     }
     // [U] Clients that GET, change and PUT a voucher send the full timestamps back.

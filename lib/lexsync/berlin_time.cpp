@@ -22,11 +22,22 @@ std::pair<chr::sys_seconds, chr::sys_seconds> summer_of(chr::year y) {
     return {start + chr::hours(1), end + chr::hours(1)};
 }
 
+bool summer_time_at(chr::sys_seconds t) {
+    const auto [start, end] = summer_of(chr::year_month_day(chr::floor<chr::days>(t)).year());
+    return t >= start && t < end;
+}
+
+// Computed in seconds: a time_point counts nanoseconds and ends in 2262, while a date read from
+// input may lie in any year (fuzz_sandbox found 4052).
+chr::sys_seconds midnight_at(chr::year_month_day date) {
+    const chr::sys_seconds summer = chr::sys_days(date) - chr::hours(2);
+    return summer_time_at(summer) ? summer : chr::sys_seconds(chr::sys_days(date) - chr::hours(1));
+}
+
 } // namespace
 
 bool summer_time(TimePoint t) {
-    const auto [start, end] = summer_of(chr::year_month_day(chr::floor<chr::days>(t)).year());
-    return t >= start && t < end;
+    return summer_time_at(chr::floor<chr::seconds>(t));
 }
 
 const char* utc_offset(TimePoint t) {
@@ -38,14 +49,13 @@ chr::year_month_day local_date(TimePoint t) {
 }
 
 TimePoint midnight(chr::year_month_day date) {
-    const TimePoint summer = chr::sys_days(date) - chr::hours(2);
-    return summer_time(summer) ? summer : TimePoint(chr::sys_days(date) - chr::hours(1));
+    return TimePoint(midnight_at(date));
 }
 
 std::string midnight_timestamp(chr::year_month_day date) {
     return fmt::format("{:04}-{:02}-{:02}T00:00:00.000{}", static_cast<int>(date.year()),
                        static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                       utc_offset(midnight(date)));
+                       summer_time_at(midnight_at(date)) ? "+02:00" : "+01:00");
 }
 
 } // namespace lexsync::berlin

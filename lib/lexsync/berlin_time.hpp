@@ -20,9 +20,11 @@ bool summer_time(TimePoint t);
 const char* utc_offset(TimePoint t);
 // The calendar day in Berlin at `t`.
 std::chrono::year_month_day local_date(TimePoint t);
-// The instant of 00:00 in Berlin on `date`.
+// The instant of 00:00 in Berlin on `date`, which must lie within `TimePoint`'s range
+// (nanoseconds: 1678 to 2262).
 TimePoint midnight(std::chrono::year_month_day date);
 // "yyyy-MM-ddT00:00:00.000+0X:00": local midnight of `date`, as lexoffice writes a voucher date.
+// Any year.
 std::string midnight_timestamp(std::chrono::year_month_day date);
 
 } // namespace lexsync::berlin

@@ -41,6 +41,13 @@ TEST_CASE("before 1996 summer time ended in September, before 1980 there was non
     CHECK(stamp(1979, 7, 1) == "1979-07-01T00:00:00.000+01:00");
 }
 
+TEST_CASE("dates beyond the nanosecond clock still get their midnight") {
+    // A time_point in nanoseconds ends in 2262; an input file may hold any year.
+    CHECK(stamp(4052, 7, 1) == "4052-07-01T00:00:00.000+02:00");
+    CHECK(stamp(9999, 12, 31) == "9999-12-31T00:00:00.000+01:00");
+    CHECK(stamp(1, 1, 1) == "0001-01-01T00:00:00.000+01:00");
+}
+
 TEST_CASE("instants map to Berlin days and back") {
     using chr::sys_days;
     const auto t = sys_days(day(2026, 3, 28)) + chr::hours(23) + chr::minutes(30);
