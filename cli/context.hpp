@@ -60,6 +60,9 @@ public:
     // Opens `url` in a browser for `auth login --oauth` (the real one runs xdg-open); returns
     // whether it could start one. Tests replace it.
     std::function<bool(const std::string& url)> open_browser;
+    // Set by a command whose output already says where a refused key came from (doctor's api
+    // check), so the error path does not say it again.
+    bool refused_key_explained = false;
 
     // The config file path after --config / $LEXSYNC_CONFIG.
     std::filesystem::path config_file() const;

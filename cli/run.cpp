@@ -21,7 +21,7 @@ namespace {
 // to do, since a key in the environment wins over the profile and `auth login` cannot help then.
 void say_refused_key(Context& ctx) {
     const auto source = ctx.token_source();
-    if (ctx.client_stats().unauthorized == 0 || !source) {
+    if (ctx.client_stats().unauthorized == 0 || !source || ctx.refused_key_explained) {
         return;
     }
     ctx.say("lexsync: " + credentials::refused_key_advice(*source, ctx.profile()));

@@ -95,6 +95,7 @@ void run_doctor(const DoctorOptions&, Context& ctx) {
         if (!r) {
             const auto& e = r.error();
             if (e.kind == ApiError::Kind::auth) {
+                ctx.refused_key_explained = true;
                 fail("api",
                      "the key was refused (401); " +
                          credentials::refused_key_advice(*ctx.token_source(), ctx.profile()),

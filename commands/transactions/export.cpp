@@ -205,8 +205,8 @@ std::optional<std::string> read_file(const fs::path& p) {
 
 class Exporter {
 public:
-    Exporter(const ExportOptions& opts, Context& ctx, std::vector<Row>& rows, Summary& summary)
-        : m_opts(opts), m_ctx(ctx), m_rows(rows), m_sum(summary) {}
+    Exporter(Context& ctx, std::vector<Row>& rows, Summary& summary)
+        : m_ctx(ctx), m_rows(rows), m_sum(summary) {}
 
     void set_run(std::int64_t run) { m_run = run; }
     // Whether --opening-balance was given (see ensure_account).
@@ -1047,7 +1047,6 @@ private:
     }
 
     static constexpr int k_rounds = 4;
-    const ExportOptions& m_opts;
     Context& m_ctx;
     std::vector<Row>& m_rows;
     Summary& m_sum;
@@ -1533,7 +1532,7 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         ctx.info("transactions export: waiting for another transactions export of this profile");
     });
     const std::int64_t run_id = ctx.state().begin_run("transactions export");
-    Exporter exporter(opts, ctx, rows, sum);
+    Exporter exporter(ctx, rows, sum);
     exporter.set_run(run_id);
 
     if (csv_mode) {

@@ -45,10 +45,13 @@ assert_eq "$rc" "3" "exit code for a refused key"
 assert_contains "$(cat "$WORK/env401.err")" "the key came from \$LEXSYNC_API_KEY, which overrides"
 grep -qF "wrong-key-from-env" "$WORK/env401.err" && fail "refused key printed"
 set +e
-LEXSYNC_API_KEY=wrong-key-from-env lexsync doctor -o json >"$WORK/doctor.json" 2>/dev/null
+LEXSYNC_API_KEY=wrong-key-from-env lexsync doctor -o json >"$WORK/doctor.json" 2>"$WORK/doctor.err"
 rc=$?
 set -e
 assert_eq "$rc" "3" "doctor exit code for a refused key"
+# The api check already gives the advice; the error line does not repeat it.
+assert_contains "$(cat "$WORK/doctor.err")" "doctor found problems"
+grep -qF "overrides" "$WORK/doctor.err" && fail "doctor repeated the refused-key advice on stderr"
 assert_contains "$(jq -r '.[] | select(.check == "key") | .detail' "$WORK/doctor.json")" '$LEXSYNC_API_KEY' "doctor names the key's source"
 assert_contains "$(jq -r '.[] | select(.check == "api") | .detail' "$WORK/doctor.json")" "overrides the profile's own key" "doctor's advice"
 assert_contains "$(lexsync doctor -o json | jq -r '.[] | select(.check == "key") | .detail')" "credentials.toml (profile 'default')" "doctor names the stored key"
