@@ -111,7 +111,7 @@ ClientConfig Context::client_config() {
     c.rate_limit_wait =
         std::chrono::milliseconds(static_cast<long>(p.rate_limit_wait_seconds * 1000));
     c.ca_bundle = p.ca_bundle;
-    c.total_timeout = std::chrono::milliseconds(static_cast<long>(p.timeout_seconds * 1000));
+    c.total_timeout = p.request_timeout();
     if (global.verbose > 0) {
         c.log = &io.err;
         c.log_verbosity = global.verbose;

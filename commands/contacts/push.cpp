@@ -9,6 +9,7 @@
 #include <lexsync/contacts.hpp>
 #include <lexsync/error.hpp>
 #include <lexsync/job_lock.hpp>
+#include <lexsync/settle.hpp>
 #include <map>
 #include <memory>
 
@@ -42,7 +43,6 @@ struct RowResult {
     std::string detail;
     std::vector<std::string> fields;
     std::string method, url, body; // dry run: the request that would be sent
-    Clock::time_point settled{};   // pending: when the ambiguous request had returned
 };
 
 class Pusher {
@@ -185,7 +185,6 @@ private:
             // (repeating it is harmless, the merge finds the contact up to date).
             res.action = e.maybe_executed && !m_stopped ? "pending" : "failed";
             res.detail = e.describe();
-            res.settled = m_ctx.clock.now();
             return res;
         }
     }
@@ -217,7 +216,6 @@ private:
             // in flight (see reconcile_pending), never sent again blindly.
             res.action = "pending";
             res.detail = e.describe();
-            res.settled = m_ctx.clock.now();
             return res;
         }
         if (!e.maybe_executed) {
@@ -255,38 +253,30 @@ private:
 
 public:
     // Settles the rows whose write was sent but whose answer was lost: once none of those
-    // requests can still be in flight (each is older than the request timeout), the contacts are
-    // listed again and each pending row is matched again. A row whose write arrived is confirmed
-    // (created/updated, without a second write); one whose write did not arrive is sent again.
-    // A few rounds at most; what is still open after them stays "unknown" for the next run.
+    // requests can still be in flight (is_settled: each ledger mark is older than the request
+    // timeout), the contacts are listed again and each pending row is matched again. A row whose
+    // write arrived is confirmed (created/updated, without a second write); one whose write did not
+    // arrive is sent again. A few rounds at most; what is still open after them stays "unknown" for
+    // the next run.
     void reconcile_pending(const std::map<std::size_t, ContactInput>& rows,
-                           std::vector<RowResult>& results, std::int64_t run_id,
-                           Clock::duration request_timeout) {
+                           std::vector<RowResult>& results, std::int64_t run_id) {
         constexpr int k_rounds = 3;
         for (int round = 0; round < k_rounds && !m_stopped; ++round) {
             std::vector<std::size_t> pending;
-            Clock::time_point latest{};
+            std::vector<LedgerEntry> marks;
             for (std::size_t i = 0; i < results.size(); ++i) {
                 if (results[i].action == "pending") {
                     pending.push_back(i);
-                    latest = std::max(latest, results[i].settled);
+                    if (auto e = m_ctx.state().get(k_kind, rows.at(i).ledger_key())) {
+                        marks.push_back(std::move(*e));
+                    }
                 }
             }
             if (pending.empty()) {
                 return;
             }
-            const Clock::time_point quiet = latest + request_timeout;
-            const Clock::time_point now = m_ctx.clock.now();
-            m_ctx.info(fmt::format(
-                "contacts push: {} answer{} lost; checking in lexoffice{}", pending.size(),
-                pending.size() == 1 ? "" : "s",
-                quiet > now
-                    ? fmt::format(" in {} s, when no request can still be in flight",
-                                  std::chrono::ceil<std::chrono::seconds>(quiet - now).count())
-                    : ""));
-            if (quiet > now) {
-                m_ctx.clock.sleep_for(quiet - now);
-            }
+            wait_for_writes(marks, fmt::format("{} answer{} lost", pending.size(),
+                                               pending.size() == 1 ? "" : "s"));
             load_remote();
             for (std::size_t i : pending) {
                 const bool was_create = results[i].id.empty();
@@ -312,11 +302,42 @@ public:
         }
     }
 
+    // Waits until none of the writes of an earlier, interrupted run can still be in flight:
+    // listing the contacts earlier could miss a contact that such a write is still creating, and
+    // create it a second time.
+    void settle_earlier_runs() {
+        std::vector<LedgerEntry> unsettled;
+        const Clock::time_point now = m_ctx.clock.now();
+        for (auto& e : m_ctx.state().entries(k_kind)) {
+            if (!is_settled(e, now, m_ctx.profile().request_timeout())) {
+                unsettled.push_back(std::move(e));
+            }
+        }
+        if (!unsettled.empty()) {
+            wait_for_writes(unsettled,
+                            fmt::format("{} write{} of an interrupted run unanswered",
+                                        unsettled.size(), unsettled.size() == 1 ? "" : "s"));
+        }
+    }
+
     bool stopped() const { return m_stopped; }
     const ApiError& stop_error() const { return m_stop_error; }
     const std::vector<std::string>& created() const { return m_created; }
 
 private:
+    // Says why and how long, then sleeps until every write of `marks` is settled.
+    void wait_for_writes(const std::vector<LedgerEntry>& marks, const std::string& why) {
+        const auto timeout = m_ctx.profile().request_timeout();
+        const auto left = settled_at(marks, timeout) - m_ctx.clock.now();
+        m_ctx.info(
+            fmt::format("contacts push: {}; checking in lexoffice{}", why,
+                        left > Clock::duration::zero()
+                            ? fmt::format(" in {} s, when no request can still be in flight",
+                                          std::chrono::ceil<std::chrono::seconds>(left).count())
+                            : ""));
+        wait_until_settled(m_ctx.clock, marks, timeout);
+    }
+
     const PushOptions& m_opts;
     Context& m_ctx;
     InputFile& m_file;
@@ -386,6 +407,9 @@ void run_push(const PushOptions& opts, Context& ctx) {
         });
     }
     Pusher pusher(opts, ctx, file);
+    if (!opts.dry_run) {
+        pusher.settle_earlier_runs();
+    }
     pusher.load_remote();
 
     const std::int64_t run_id = opts.dry_run ? 0 : ctx.state().begin_run("contacts push");
@@ -478,9 +502,9 @@ void run_push(const PushOptions& opts, Context& ctx) {
     file.for_each_row([&](std::size_t i, const ContactInput& row) {
         RowResult r;
         if (pusher.stopped()) {
-            r = RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", "", {}};
+            r = RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", ""};
         } else if (auto same = file.same_contact.find(i); same != file.same_contact.end()) {
-            r = RowResult{"conflict", "", same->second, {}, "", "", "", {}};
+            r = RowResult{"conflict", "", same->second, {}, "", "", ""};
         } else {
             r = pusher.push_row(row, run_id);
         }
@@ -502,9 +526,7 @@ void run_push(const PushOptions& opts, Context& ctx) {
         ctx.io.err << "\r\033[K";
     }
     if (!opts.dry_run) {
-        pusher.reconcile_pending(pending_rows, results, run_id,
-                                 std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(ctx.profile().timeout_seconds)));
+        pusher.reconcile_pending(pending_rows, results, run_id);
         pending_rows.clear();
         for (const auto& r : results) {
             count(r);

@@ -1483,8 +1483,7 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     // exported (new ones, and all of them with an empty, deleted or another account's ledger) is
     // looked up in bulk before anything is sent. Writes of an interrupted run are looked up only
     // once they cannot be running any more.
-    const std::chrono::milliseconds request_timeout(
-        static_cast<long>(ctx.profile().timeout_seconds * 1000));
+    const std::chrono::milliseconds request_timeout = ctx.profile().request_timeout();
     {
         std::vector<const Invoice*> unknown;
         std::vector<LedgerEntry> pending;

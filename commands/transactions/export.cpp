@@ -995,9 +995,7 @@ private:
 
     // --- Waiting for unclear writes ---
 
-    std::chrono::milliseconds timeout() const {
-        return std::chrono::milliseconds(static_cast<long>(m_ctx.profile().timeout_seconds * 1000));
-    }
+    std::chrono::milliseconds timeout() const { return m_ctx.profile().request_timeout(); }
 
     // True when the pending `e` can no longer be in flight.
     bool settled(const LedgerEntry& e) const { return is_settled(e, m_ctx.clock.now(), timeout()); }

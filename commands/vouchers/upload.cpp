@@ -438,9 +438,7 @@ public:
     void new_round() { m_scanned_since.reset(); }
 
     // The request timeout: how long a sent request may stay in flight.
-    std::chrono::milliseconds timeout() const {
-        return std::chrono::milliseconds(static_cast<long>(m_ctx.profile().timeout_seconds * 1000));
-    }
+    std::chrono::milliseconds timeout() const { return m_ctx.profile().request_timeout(); }
 
     // Prepares the number lookup for the bookkeeping data of `items`: the voucher list is read
     // for their types and the range of their voucher dates.

@@ -7,6 +7,7 @@
 // $XDG_STATE_HOME/lexsync/<profile> (~/.local/state/lexsync/<profile>). Details in config.cpp.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <lexsync/result.hpp>
@@ -147,6 +148,10 @@ struct ResolvedProfile {
     std::optional<std::string> api_key_command;
     std::optional<std::filesystem::path> ca_bundle;
     double timeout_seconds = 60;
+    // timeout_seconds as a duration: how long one request may run.
+    std::chrono::milliseconds request_timeout() const {
+        return std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+    }
     // How long one request waits out 429 answers in all before giving up (seconds).
     double rate_limit_wait_seconds = 900;
     // The directory of the limiter files shared by every profile of this user:

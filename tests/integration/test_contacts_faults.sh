@@ -38,4 +38,27 @@ lexsync -v contacts push "$WORK/contacts.csv" -o json >"$WORK/again.json" 2>"$WO
   fail "the re-run failed: $(tail -3 "$WORK/again.log")"
 assert_eq "$(count_writes "$WORK/again.log")" "0" "writes after the state was deleted"
 assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/again.json")" "unchanged" "re-run actions"
+
+# A run killed while a write's answer is lost: the next run first waits until that write can no
+# longer be in flight (the ledger mark is older than the request timeout), then lists the
+# contacts, finds the one the write created and writes nothing. Every write of this sandbox is
+# executed and answered 504.
+printf '[profiles.default]\ntimeout = 15\n' >"$XDG_CONFIG_HOME/lexsync/config.toml"
+start_sandbox --seed empty --faults 504-after-write=1 --fault-seed 1
+printf 'ref,role,company_name,email\nk1,customer,Abgebrochen GmbH,kill@faults.example\n' >"$WORK/one.csv"
+"$LEXSYNC_BIN" contacts push "$WORK/one.csv" -o json >/dev/null 2>"$WORK/killed.log" &
+pid=$!
+for _ in $(seq 600); do
+  grep -q "lost; checking in lexoffice" "$WORK/killed.log" && break
+  sleep 0.1
+done
+kill -9 "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+assert_contains "$(cat "$WORK/killed.log")" "1 answer lost; checking in lexoffice in"
+lexsync -v contacts push "$WORK/one.csv" -o json >"$WORK/after.json" 2>"$WORK/after.log" ||
+  fail "the run after the kill failed: $(tail -3 "$WORK/after.log")"
+assert_contains "$(cat "$WORK/after.log")" "1 write of an interrupted run unanswered; checking in lexoffice in"
+assert_eq "$(count_writes "$WORK/after.log")" "0" "writes after the killed run"
+assert_eq "$(jq -r '.[0].action' "$WORK/after.json")" "unchanged" "the killed run's contact"
+assert_eq "$(lexsync contacts pull -o json | jq length)" "1" "contacts in lexoffice"
 echo "ok: contacts push through lost answers"

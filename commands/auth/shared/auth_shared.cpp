@@ -85,7 +85,7 @@ ClientConfig client_config_for(Context& ctx, const config::ResolvedProfile& p,
     c.rate_limit_wait =
         std::chrono::milliseconds(static_cast<long>(p.rate_limit_wait_seconds * 1000));
     c.ca_bundle = p.ca_bundle;
-    c.total_timeout = std::chrono::milliseconds(static_cast<long>(p.timeout_seconds * 1000));
+    c.total_timeout = p.request_timeout();
     if (ctx.global.verbose > 0) {
         c.log = &ctx.io.err;
     }
