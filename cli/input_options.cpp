@@ -1,5 +1,7 @@
 #include "cli/input_options.hpp"
 
+#include "cli/option_values.hpp"
+
 #include <ctime>
 #include <fmt/format.h>
 #include <lexsync/error.hpp>
@@ -11,6 +13,7 @@ void add_encoding_option(CLI::App* cmd, std::string& value) {
                     "Character encoding of the input: auto (UTF-8 when valid, else "
                     "Windows-1252), utf-8 or windows-1252")
         ->type_name("ENCODING")
+        ->check(named_values({"auto", "utf-8", "windows-1252"}))
         ->default_str("auto");
 }
 
@@ -29,7 +32,9 @@ void add_period_options(CLI::App* cmd, std::string& month, std::string& period) 
     cmd->add_option("--period", period,
                     "A period relative to today instead of --from/--to: this-month, last-month, "
                     "this-quarter, last-quarter, this-year, last-year")
-        ->type_name("PERIOD");
+        ->type_name("PERIOD")
+        ->check(named_values({"this-month", "last-month", "this-quarter", "last-quarter",
+                              "this-year", "last-year"}));
 }
 
 table::Period period_option(const std::string& from, const std::string& to,

@@ -1,5 +1,6 @@
 #include "cli/all_profiles.hpp"
 #include "cli/context.hpp"
+#include "cli/option_values.hpp"
 #include "commands/commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -53,8 +54,11 @@ void build_app(CLI::App& app, Context& ctx) {
     auto& g = ctx.global;
     app.add_option("--config", g.config_path,
                    "Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)")
+        ->type_name(commands::k_file_value)
         ->envname("LEXSYNC_CONFIG");
-    app.add_option("--profile", g.profile, "Profile (account) to use")->envname("LEXSYNC_PROFILE");
+    app.add_option("--profile", g.profile, "Profile (account) to use")
+        ->type_name(commands::k_profile_value)
+        ->envname("LEXSYNC_PROFILE");
     app.add_option("-o,--output", g.output, "Output format: json, ndjson, csv, table")
         ->check(CLI::IsMember({"json", "ndjson", "csv", "table"}));
     app.add_option("--base-url", g.base_url, "API base URL (overrides the profile; e.g. a sandbox)")
@@ -111,6 +115,10 @@ std::vector<std::string> command_names(CLI::App* app) {
     return names;
 }
 
+bool takes_positionals(const CLI::App* app) {
+    return !app->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty();
+}
+
 Walk walk(CLI::App& root, const std::vector<std::string>& args) {
     Walk w{&root, "lexsync", "", {}};
     bool leaf_args = false;
@@ -148,6 +156,10 @@ Walk walk(CLI::App& root, const std::vector<std::string>& args) {
             if (s->check_name(a)) {
                 next = s;
             }
+        }
+        if (next == nullptr && takes_positionals(w.app)) {
+            leaf_args = true; // `completion bash` beside the hidden `completion profiles`
+            continue;
         }
         if (next == nullptr) {
             w.unknown_command = a;
@@ -208,7 +220,7 @@ int run_app(std::vector<std::string> args, Context& ctx) {
                        << "Run '" << w.path << " --help' for its options.\n";
             return static_cast<int>(ExitCode::usage);
         }
-        if (w.app != &app && has_subcommands(w.app)) {
+        if (w.app != &app && has_subcommands(w.app) && !takes_positionals(w.app)) {
             ctx.io.out << w.app->help(w.path.substr(0, w.path.rfind(' ')));
             return 0;
         }

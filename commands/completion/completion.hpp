@@ -1,7 +1,8 @@
 // --- Interface ---
 // `lexsync completion bash|zsh|fish|json`: shell completion scripts generated from the command
 // tree itself, so they cannot drift from the real commands and flags. `json` prints the tree
-// (used by the documentation tests).
+// (used by the documentation tests). The scripts complete the values of options too: a fixed set,
+// file or directory names, or the profiles of the config file (`completion profiles`, hidden).
 #pragma once
 
 #include "cli/context.hpp"
@@ -20,6 +21,10 @@ struct Node {
         std::vector<std::string> names; // "--dry-run", "-o"
         std::string description;
         bool takes_value = false;
+        // What its value completes to: "file", "dir", "profile" (the config's profiles, asked
+        // at completion time), "choice" (only `choices`) or "text" (nothing); empty without a
+        // value. A file option may name `choices` too (built-in names besides files).
+        std::string value;
         std::vector<std::string> choices;
     };
     std::vector<Flag> flags;

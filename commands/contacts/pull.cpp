@@ -1,5 +1,6 @@
 #include "commands/contacts/pull.hpp"
 
+#include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "commands/contacts/shared/flatten.hpp"
 
@@ -23,7 +24,8 @@ void register_pull(CLI::App& parent, Context& ctx) {
     cmd->add_option("--email", opts->email,
                     "E-mail address (at least 3 characters; _ and % are wildcards)");
     cmd->add_option("--number", opts->number, "Customer or vendor number");
-    cmd->add_option("--out", opts->out, "Write to FILE atomically instead of stdout");
+    cmd->add_option("--out", opts->out, "Write to FILE atomically instead of stdout")
+        ->type_name(k_file_value);
     cmd->footer(R"(Examples:
   lexsync contacts pull -o csv --out contacts.csv
   lexsync contacts pull --customer --name 'Müller & Söhne%' -o table

@@ -1,6 +1,7 @@
 #include "commands/invoices/export.hpp"
 
 #include "cli/input_options.hpp"
+#include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/wording.hpp"
 #include "commands/invoices/shared/ledger.hpp"
@@ -1230,7 +1231,8 @@ void register_export(CLI::App& parent, Context& ctx) {
                     "revenue_category)");
     cmd->add_option("--write-back", opts->write_back,
                     "Write the mapping source number -> lexoffice id, number, status to this CSV "
-                    "file (atomically; {profile}, {from}, {to}, {month} are replaced)");
+                    "file (atomically; {profile}, {from}, {to}, {month} are replaced)")
+        ->type_name(k_file_value);
     cmd->add_option("--hourly-rate", opts->hourly_rate,
                     "Unit price of hour items that have none (e.g. 65.00)");
     cmd->add_option("--group-by", opts->group_by,

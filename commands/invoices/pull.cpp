@@ -1,6 +1,7 @@
 #include "commands/invoices/pull.hpp"
 
 #include "cli/input_options.hpp"
+#include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "commands/invoices/shared/archive_contacts.hpp"
 #include "commands/invoices/shared/archive_format.hpp"
@@ -500,6 +501,7 @@ void register_pull(CLI::App& parent, Context& ctx) {
     cmd->add_option("--type", opts->types,
                     "Voucher types, comma-separated: invoice, creditnote, downpaymentinvoice")
         ->type_name("TYPE")
+        ->check(named_values({"invoice", "creditnote", "downpaymentinvoice"}))
         ->delimiter(',')
         ->capture_default_str();
     cmd->add_option(
@@ -507,6 +509,7 @@ void register_pull(CLI::App& parent, Context& ctx) {
            "Voucher statuses, comma-separated: draft, open, paid, paidoff, voided, overdue, any "
            "(default any)")
         ->type_name("STATUS")
+        ->check(named_values({"draft", "open", "paid", "paidoff", "voided", "overdue", "any"}))
         ->delimiter(',');
     cmd->add_option("--number", opts->number, "Only the voucher with this number")
         ->type_name("NUMBER");

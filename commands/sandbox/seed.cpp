@@ -1,5 +1,6 @@
 #include "commands/sandbox/seed.hpp"
 
+#include "cli/option_values.hpp"
 #include "sandbox/seed.hpp"
 
 #include <fstream>
@@ -15,7 +16,8 @@ void register_seed(CLI::App& parent, Context& ctx) {
     auto* cmd = parent.add_subcommand("seed", "Check a sandbox seed file, or print one");
     auto* check = cmd->add_option("--check", options->check,
                                   "Validate the seed FILE; every problem is named by line, "
-                                  "column and JSON path");
+                                  "column and JSON path")
+                      ->type_name(k_file_value);
     auto* print = cmd->add_option("--print", options->print,
                                   "Print the built-in seed demo or empty (a starting point)")
                       ->check(CLI::IsMember({"demo", "empty"}));

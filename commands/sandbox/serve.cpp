@@ -1,5 +1,6 @@
 #include "commands/sandbox/serve.hpp"
 
+#include "cli/option_values.hpp"
 #include "sandbox/server.hpp"
 
 #include <cerrno>
@@ -152,9 +153,12 @@ void register_serve(CLI::App& parent, Context& ctx) {
     cmd->add_flag("--allow-remote", options->allow_remote,
                   "Allow a --host that is not a loopback address");
     cmd->add_option("--seed", options->seed, "demo, empty, or a JSON seed file")
+        ->type_name(k_file_value)
+        ->check(named_values({"demo", "empty"}))
         ->capture_default_str();
     cmd->add_option("--state", options->state_file,
-                    "SQLite file that keeps all data across restarts (default: in memory)");
+                    "SQLite file that keeps all data across restarts (default: in memory)")
+        ->type_name(k_file_value);
     cmd->add_option("--rate-limit", options->rate_limit, "Requests per second per API key")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
@@ -180,14 +184,16 @@ void register_serve(CLI::App& parent, Context& ctx) {
                     "Seed of the fault generator (default: random, printed on stderr)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--webhook-key", options->webhook_key,
-                    "PEM RSA private key that signs webhook callbacks (default: generated)");
+                    "PEM RSA private key that signs webhook callbacks (default: generated)")
+        ->type_name(k_file_value);
     cmd->add_option("--webhook-retry-scale", options->webhook_retry_scale,
                     "Factor on the webhook retry delays (0.001: 10 s become 10 ms)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     cmd->add_option("--webhook-public-key-out", options->webhook_public_key_out,
                     "Write the public key of the callback signatures (PEM) to FILE at start "
-                    "(also served at GET /_sandbox/webhook-public-key)");
+                    "(also served at GET /_sandbox/webhook-public-key)")
+        ->type_name(k_file_value);
     cmd->add_option("--token-lifetime", options->token_lifetime,
                     "Lifetime of OAuth access tokens in seconds (0: expired at once)")
         ->check(CLI::NonNegativeNumber)
@@ -198,9 +204,11 @@ void register_serve(CLI::App& parent, Context& ctx) {
                     "Milliseconds during which the voucher of a new upload answers 404")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--port-file", options->port_file,
-                    "Once listening, write the port number to FILE (atomically; removed at exit)");
+                    "Once listening, write the port number to FILE (atomically; removed at exit)")
+        ->type_name(k_file_value);
     cmd->add_option("--pid-file", options->pid_file,
-                    "Once listening, write the process id to FILE (atomically; removed at exit)");
+                    "Once listening, write the process id to FILE (atomically; removed at exit)")
+        ->type_name(k_file_value);
     cmd->add_option("--ready-fd", options->ready_fd,
                     "Once listening, write the base URL to file descriptor N and close it")
         ->check(CLI::Range(0, 1 << 20));
@@ -208,7 +216,8 @@ void register_serve(CLI::App& parent, Context& ctx) {
                   "Run in the background: print the base URL once listening and return "
                   "(exit status of the server if it cannot start)");
     cmd->add_option("--log-file", options->log_file,
-                    "With --daemon: append the server's stderr (-v request log) to FILE");
+                    "With --daemon: append the server's stderr (-v request log) to FILE")
+        ->type_name(k_file_value);
     cmd->footer(
         std::string(
             R"(Serves the lexoffice API under /v1 on loopback: profile, ping, contacts, reference data,

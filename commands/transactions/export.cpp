@@ -1,5 +1,6 @@
 #include "commands/transactions/export.hpp"
 
+#include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/wording.hpp"
 
@@ -1149,23 +1150,31 @@ void register_export(CLI::App& parent, Context& ctx) {
         ->required();
     cmd->add_option("--account-type", opts->account_type,
                     "creditcard, giro or payment-provider (default: the mapping's, else "
-                    "creditcard)");
+                    "creditcard)")
+        ->check(named_values({"creditcard", "giro", "payment-provider"}));
     cmd->add_option(
-        "--mapping", opts->mapping,
-        "Column mapping: generic, pleo-custom, stripe-balance, stripe-balance-history, paypal-de, "
-        "revolut-business, "
-        "amex-de, sparkasse-csv-camt, volksbank-umsatzanzeige or a TOML file (default: the "
-        "profile's transactions_mapping, else generic)");
+           "--mapping", opts->mapping,
+           "Column mapping: generic, pleo-custom, stripe-balance, stripe-balance-history, "
+           "paypal-de, "
+           "revolut-business, "
+           "amex-de, sparkasse-csv-camt, volksbank-umsatzanzeige or a TOML file (default: the "
+           "profile's transactions_mapping, else generic)")
+        ->type_name(k_file_value)
+        ->check(named_values(builtin_mapping_names()));
     cmd->add_option("--format", opts->format,
                     "api (partner finance endpoints, default) or lexoffice-csv (bank-statement CSV "
-                    "for lexoffice's manual import)");
+                    "for lexoffice's manual import)")
+        ->check(named_values({"api", "lexoffice-csv"}));
     cmd->add_option("--out", opts->out,
                     "The bank-statement CSV to write (with --format "
-                    "lexoffice-csv; must not exist)");
+                    "lexoffice-csv; must not exist)")
+        ->type_name(k_file_value);
     cmd->add_option("--summary-json", opts->summary_json,
-                    "Also write the run summary as JSON to this file");
+                    "Also write the run summary as JSON to this file")
+        ->type_name(k_file_value);
     cmd->add_option("--receipts", opts->receipts_dir,
-                    "Directory the receipt files are relative to (default: FILE's directory)");
+                    "Directory the receipt files are relative to (default: FILE's directory)")
+        ->type_name(k_dir_value);
     cmd->add_option("--balance", opts->balance,
                     "The account's closing balance to set (default: opening balance plus every "
                     "transaction exported)");
@@ -1181,7 +1190,8 @@ void register_export(CLI::App& parent, Context& ctx) {
     cmd->add_option("--iban", opts->iban, "IBAN of a new giro account");
     cmd->add_option("--bic", opts->bic, "BIC of a new giro account");
     cmd->add_option("--card-provider", opts->card_provider,
-                    "VISA, MASTERCARD, AMEX or DINERSCLUB (new credit card accounts)");
+                    "VISA, MASTERCARD, AMEX or DINERSCLUB (new credit card accounts)")
+        ->check(named_values({"VISA", "MASTERCARD", "AMEX", "DINERSCLUB"}));
     cmd->add_option("--card-number", opts->card_number,
                     "Card number of a new credit card account (a masked one will do)");
     cmd->add_flag("--dry-run", opts->dry_run,

@@ -1,5 +1,6 @@
 #include "commands/vouchers/upload.hpp"
 
+#include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/wording.hpp"
 
@@ -1119,19 +1120,22 @@ void register_upload(CLI::App& parent, Context& ctx) {
     cmd->add_option("--glob", opts->globs,
                     "File name pattern for directories (repeatable; default *.pdf *.jpg *.jpeg "
                     "*.png *.xml, any case)");
-    cmd->add_option(
-        "--data", opts->data,
-        "Sidecar CSV or JSON with bookkeeping data per file (see man lexsync-vouchers)");
+    cmd->add_option("--data", opts->data,
+                    "Sidecar CSV or JSON with bookkeeping data per file (see man lexsync-vouchers)")
+        ->type_name(k_file_value);
     cmd->add_option("--to", opts->to, "Add the file to this existing voucher (id)");
     cmd->add_option("--voucher-number", opts->voucher_number, "Voucher number (single file)");
     cmd->add_option("--date", opts->date, "Voucher date yyyy-MM-dd (single file)");
     cmd->add_option("--due-date", opts->due_date, "Due date yyyy-MM-dd (single file)");
     cmd->add_option("--type", opts->type,
                     "purchaseinvoice (default), purchasecreditnote, salesinvoice or "
-                    "salescreditnote");
+                    "salescreditnote")
+        ->check(named_values(
+            {"purchaseinvoice", "purchasecreditnote", "salesinvoice", "salescreditnote"}));
     cmd->add_option("--amount", opts->amount, "Gross amount (with --tax-rate)");
     cmd->add_option("--net", opts->net, "Net amount (with --tax-rate), instead of --amount");
-    cmd->add_option("--tax-rate", opts->tax_rate, "Tax rate in percent: 0, 5, 7, 16 or 19");
+    cmd->add_option("--tax-rate", opts->tax_rate, "Tax rate in percent: 0, 5, 7, 16 or 19")
+        ->check(named_values({"0", "5", "7", "16", "19"}));
     cmd->add_option("--category", opts->category, "Posting category, name or id");
     cmd->add_option("--contact", opts->contact, "Contact id");
     cmd->add_flag("--collective-contact", opts->collective_contact,

@@ -1,5 +1,7 @@
 #include "commands/webhooks/listen.hpp"
 
+#include "cli/option_values.hpp"
+
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -374,7 +376,8 @@ void register_listen(CLI::App& parent, Context& ctx) {
                     "Shell command per verified event: event JSON on stdin, LEXSYNC_EVENT_TYPE, "
                     "LEXSYNC_RESOURCE_ID, LEXSYNC_ORGANIZATION_ID, LEXSYNC_EVENT_DATE set");
     cmd->add_option("--public-key", opts->public_key,
-                    "PEM public key of the signatures (default: the profile's webhook_public_key)");
+                    "PEM public key of the signatures (default: the profile's webhook_public_key)")
+        ->type_name(k_file_value);
     cmd->add_option("--forward-to", opts->forward_to,
                     "Relay verified events (raw body and X-Lxo-Signature) to this URL");
     cmd->add_option("--organization-id", opts->organization_id,

@@ -51,8 +51,8 @@ bash -n "$src/completions/lexsync.bash" || fail "bash completion has a syntax er
 if command -v zsh >/dev/null; then zsh -n "$src/completions/lexsync.zsh" || fail "zsh completion syntax"; fi
 if command -v fish >/dev/null; then fish -n "$src/completions/lexsync.fish" || fail "fish completion syntax"; fi
 
-# Every subcommand and flag reaches the bash completion.
-for word in $(jq -r '.. | objects | select(has("path")) | (.path[-1]), (.flags[].names[])' <<<"$tree" | sort -u); do
+# Every subcommand, flag and value of a fixed set reaches the bash completion.
+for word in $(jq -r '.. | objects | select(has("path")) | (.path[-1]), (.flags[] | .names[], .choices[]?)' <<<"$tree" | sort -u); do
   [ "$word" = "lexsync" ] && continue
   grep -qF -- "$word" "$src/completions/lexsync.bash" || fail "bash completion lacks '$word'"
 done
