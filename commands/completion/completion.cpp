@@ -259,7 +259,11 @@ std::string render_fish(const Node& root) {
               << " -d " << single_quoted(c.description) << "\n";
         }
         for (const auto& f : n->flags) {
-            s << "complete -c lexsync -n " << single_quoted(cond);
+            // The global options are accepted after a command too.
+            s << "complete -c lexsync";
+            if (n->path.size() > 1) {
+                s << " -n " << single_quoted(cond);
+            }
             for (const auto& name : f.names) {
                 if (name.rfind("--", 0) == 0) {
                     s << " -l " << name.substr(2);
