@@ -11,6 +11,7 @@
 #include <lexsync/json_guard.hpp>
 #include <lexsync/state.hpp>
 #include <lexsync/strings.hpp>
+#include <lexsync/utf8.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <random>
@@ -441,51 +442,18 @@ std::string html_escape(std::string_view s) {
 
 namespace {
 
-// Decodes UTF-8 leniently (invalid bytes become code points 0xDC80+byte).
+// Decodes UTF-8 leniently: each byte of an ill-formed sequence becomes code point 0xDC80+byte.
 std::u32string decode_utf8(std::string_view s) {
     std::u32string out;
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        int extra = 0;
-        char32_t cp = 0;
-        if (c < 0x80) {
-            cp = c;
-        } else if ((c & 0xe0U) == 0xc0U) {
-            extra = 1;
-            cp = c & 0x1fU;
-        } else if ((c & 0xf0U) == 0xe0U) {
-            extra = 2;
-            cp = c & 0x0fU;
-        } else if ((c & 0xf8U) == 0xf0U) {
-            extra = 3;
-            cp = c & 0x07U;
-        } else {
-            out += static_cast<char32_t>(0xdc80U + c);
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t n = utf8::sequence_length(s, i);
+        if (n == 0) {
+            out += static_cast<char32_t>(0xdc80U + static_cast<unsigned char>(s[i]));
             ++i;
             continue;
         }
-        if (i + static_cast<std::size_t>(extra) >= s.size()) {
-            out += static_cast<char32_t>(0xdc80U + c);
-            ++i;
-            continue;
-        }
-        bool ok = true;
-        for (int k = 1; k <= extra; ++k) {
-            const auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-            if ((cc & 0xc0U) != 0x80U) {
-                ok = false;
-                break;
-            }
-            cp = (cp << 6) | (cc & 0x3fU);
-        }
-        if (!ok) {
-            out += static_cast<char32_t>(0xdc80U + c);
-            ++i;
-            continue;
-        }
-        out += cp;
-        i += static_cast<std::size_t>(extra) + 1;
+        out += utf8::decode(s, i, n);
+        i += n;
     }
     return out;
 }

@@ -187,44 +187,6 @@ void Reader::start(std::optional<char> delimiter) {
     }
 }
 
-std::optional<CsvError> Reader::check_utf8(int c) {
-    const auto b = static_cast<unsigned char>(c);
-    if (m_utf8_need == 0) {
-        if (b < 0x80) {
-            return std::nullopt;
-        }
-        m_utf8_lo = 0x80;
-        m_utf8_hi = 0xBF;
-        if (b >= 0xC2 && b <= 0xDF) {
-            m_utf8_need = 1;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            m_utf8_need = 2;
-            if (b == 0xE0) {
-                m_utf8_lo = 0xA0; // no overlong forms
-            } else if (b == 0xED) {
-                m_utf8_hi = 0x9F; // no surrogates
-            }
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            m_utf8_need = 3;
-            if (b == 0xF0) {
-                m_utf8_lo = 0x90;
-            } else if (b == 0xF4) {
-                m_utf8_hi = 0x8F; // nothing above U+10FFFF
-            }
-        } else {
-            return error(m_line, k_not_utf8);
-        }
-        return std::nullopt;
-    }
-    if (b < m_utf8_lo || b > m_utf8_hi) {
-        return error(m_line, k_not_utf8);
-    }
-    m_utf8_lo = 0x80;
-    m_utf8_hi = 0xBF;
-    --m_utf8_need;
-    return std::nullopt;
-}
-
 Result<bool, CsvError> Reader::read_record(Record& record) {
     enum class State { start, unquoted, quoted, after_quote };
     record.fields.clear();
@@ -244,7 +206,7 @@ Result<bool, CsvError> Reader::read_record(Record& record) {
     for (;;) {
         const int c = get();
         if (c < 0) {
-            if (m_utf8_need > 0) {
+            if (m_utf8.open()) {
                 return unexpected(error(m_line, k_not_utf8));
             }
             if (st == State::quoted) {
@@ -258,8 +220,8 @@ Result<bool, CsvError> Reader::read_record(Record& record) {
             record.fields.push_back(std::move(field));
             return true;
         }
-        if (auto e = check_utf8(c)) {
-            return unexpected(std::move(*e));
+        if (!m_utf8.push(static_cast<unsigned char>(c))) {
+            return unexpected(error(m_line, k_not_utf8));
         }
         if (!any) {
             if (c == '\n' || c == '\r') {

@@ -31,6 +31,7 @@
 #include <initializer_list>
 #include <istream>
 #include <lexsync/result.hpp>
+#include <lexsync/utf8.hpp>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -89,7 +90,6 @@ private:
     int peek(std::size_t offset);
     int get();
     bool fill();
-    std::optional<CsvError> check_utf8(int c);
     Result<bool, CsvError> read_record(Record& record);
     CsvError error(long line, std::string message) const;
 
@@ -101,9 +101,7 @@ private:
     bool m_eof = false;
     long m_line = 1;
     char m_delim = ',';
-    int m_utf8_need = 0;
-    unsigned char m_utf8_lo = 0x80;
-    unsigned char m_utf8_hi = 0xBF;
+    utf8::Validator m_utf8;
     std::vector<std::string> m_header;
     std::optional<CsvError> m_error;
 };

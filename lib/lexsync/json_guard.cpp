@@ -1,4 +1,5 @@
 #include <lexsync/json_guard.hpp>
+#include <lexsync/utf8.hpp>
 
 namespace lexsync::json {
 
@@ -111,38 +112,9 @@ std::optional<std::size_t> find_excess_nesting(std::string_view text) {
 std::optional<std::size_t> find_invalid_utf8(std::string_view text) {
     const std::size_t n = text.size();
     for (std::size_t i = 0; i < n;) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned char lo = 0x80; // the range of the second byte (RFC 3629, section 4)
-        unsigned char hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            lo = c == 0xE0 ? 0xA0 : 0x80;
-            hi = c == 0xED ? 0x9F : 0xBF;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            lo = c == 0xF0 ? 0x90 : 0x80;
-            hi = c == 0xF4 ? 0x8F : 0xBF;
-        } else {
+        const std::size_t len = utf8::sequence_length(text, i);
+        if (len == 0) {
             return i;
-        }
-        if (i + len > n) {
-            return i;
-        }
-        const auto second = static_cast<unsigned char>(text[i + 1]);
-        if (second < lo || second > hi) {
-            return i;
-        }
-        for (std::size_t k = 2; k < len; ++k) {
-            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
-                return i;
-            }
         }
         i += len;
     }

@@ -2,44 +2,18 @@
 #include <array>
 #include <cctype>
 #include <lexsync/safe_name.hpp>
+#include <lexsync/utf8.hpp>
 
 namespace lexsync {
 
 namespace {
 
-// Length of the valid UTF-8 sequence starting at `s[i]`, or 0 when it is not one.
+// Length of the valid UTF-8 sequence at `s[i]`, or 0 when it is not one or a C1 control
+// character (U+0080..U+009F).
 std::size_t utf8_length(std::string_view s, std::size_t i) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) {
-        return 1;
-    }
-    std::size_t n = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        n = 2;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        n = 3;
-        lo = b0 == 0xE0 ? 0xA0 : 0x80;
-        hi = b0 == 0xED ? 0x9F : 0xBF;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        n = 4;
-        lo = b0 == 0xF0 ? 0x90 : 0x80;
-        hi = b0 == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) {
-        return 0;
-    }
-    for (std::size_t k = 1; k < n; ++k) {
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) {
-            return 0;
-        }
-    }
-    // U+0080..U+009F are C1 control characters.
-    if (n == 2 && b0 == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+    const std::size_t n = utf8::sequence_length(s, i);
+    if (n == 2 && static_cast<unsigned char>(s[i]) == 0xC2 &&
+        static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
         return 0;
     }
     return n;

@@ -2,6 +2,7 @@
 #include <array>
 #include <cstdint>
 #include <lexsync/safe_text.hpp>
+#include <lexsync/utf8.hpp>
 #include <mutex>
 #include <openssl/crypto.h>
 #include <vector>
@@ -194,40 +195,6 @@ std::string mask_named(std::string_view t) {
     return out;
 }
 
-// The length of the well-formed UTF-8 sequence at `s[i]` (Unicode table 3-7), or 0.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    const unsigned char c = b(0);
-    if (c < 0x80) {
-        return 1;
-    }
-    std::size_t n = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size() || b(1) < lo || b(1) > hi) {
-        return 0;
-    }
-    for (std::size_t k = 2; k < n; ++k) {
-        if (b(k) < 0x80 || b(k) > 0xBF) {
-            return 0;
-        }
-    }
-    return n;
-}
-
 constexpr char k_hex[] = "0123456789abcdef";
 
 void append_escape(std::string& out, const char* prefix, unsigned char c) {
@@ -256,7 +223,7 @@ std::string terminal_text(std::string_view text) {
     std::size_t i = 0;
     while (i < text.size()) {
         const auto c = static_cast<unsigned char>(text[i]);
-        const std::size_t n = utf8_length(text, i);
+        const std::size_t n = utf8::sequence_length(text, i);
         if (n == 0) {
             append_escape(out, "\\x", c);
             ++i;
@@ -280,7 +247,7 @@ std::string json_output_text(std::string_view json) {
     std::size_t i = 0;
     while (i < json.size()) {
         const auto c = static_cast<unsigned char>(json[i]);
-        const std::size_t n = utf8_length(json, i);
+        const std::size_t n = utf8::sequence_length(json, i);
         if (n == 0) {
             out += "\xEF\xBF\xBD"; // U+FFFD
             ++i;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <lexsync/suggest.hpp>
 #include <lexsync/table_input.hpp>
+#include <lexsync/utf8.hpp>
 #include <map>
 #include <set>
 #include <sstream>
@@ -40,40 +41,6 @@ void append_utf8(std::string& out, char32_t cp) {
         out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
         out += static_cast<char>(0x80 | (cp & 0x3F));
     }
-}
-
-// Length of the valid UTF-8 sequence at `i` (1..4), or 0 when the bytes there are not one.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) {
-        return 1;
-    }
-    std::size_t need = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-        need = 1;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        need = 2;
-        lo = b == 0xE0 ? 0xA0 : 0x80; // no overlong forms
-        hi = b == 0xED ? 0x9F : 0xBF; // no surrogates
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        need = 3;
-        lo = b == 0xF0 ? 0x90 : 0x80;
-        hi = b == 0xF4 ? 0x8F : 0xBF; // nothing above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (i + need >= s.size()) {
-        return 0; // cut off at the end
-    }
-    for (std::size_t k = 1; k <= need; ++k) {
-        const auto c = static_cast<unsigned char>(s[i + k]);
-        if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) {
-            return 0;
-        }
-    }
-    return need + 1;
 }
 
 // The line and column (in characters) of byte `pos` of `s`.
@@ -211,7 +178,7 @@ Result<std::string, Problem> decode(std::string_view bytes, Encoding enc, Encodi
     std::size_t bad = std::string_view::npos;
     if (enc != Encoding::windows_1252) {
         for (std::size_t i = 0; i < bytes.size();) {
-            const std::size_t n = utf8_sequence(bytes, i);
+            const std::size_t n = utf8::sequence_length(bytes, i);
             if (n == 0) {
                 bad = i;
                 break;
@@ -258,17 +225,11 @@ std::optional<std::string> encode_windows_1252(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        const std::size_t n = utf8_sequence(text, i);
+        const std::size_t n = utf8::sequence_length(text, i);
         if (n == 0) {
             return std::nullopt;
         }
-        char32_t cp = static_cast<unsigned char>(text[i]);
-        if (n > 1) {
-            cp &= n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07;
-            for (std::size_t k = 1; k < n; ++k) {
-                cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-            }
-        }
+        const char32_t cp = utf8::decode(text, i, n);
         i += n;
         if (cp < 0x80 || (cp >= 0xA0 && cp <= 0xFF)) {
             out += static_cast<char>(cp);
@@ -475,9 +436,7 @@ Result<std::shared_ptr<const Source>, Problem> Source::open(const std::string& p
     std::string buf(k_chunk, '\0');
     off_t at = 0;
     bool first = true;
-    int need = 0; // continuation bytes still expected
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
+    utf8::Validator utf8;
     Position pos;
     Position lead; // of the sequence being read
     std::optional<Position> utf8_bad;
@@ -505,30 +464,11 @@ Result<std::shared_ptr<const Source>, Problem> Source::open(const std::string& p
         for (; i < static_cast<std::size_t>(n); ++i) {
             const auto b = static_cast<unsigned char>(buf[i]);
             if (!utf8_bad && enc != Encoding::windows_1252) {
-                if (need == 0) {
+                if (!utf8.open()) {
                     lead = pos;
-                    lo = 0x80;
-                    hi = 0xBF;
-                    if (b < 0x80) {
-                    } else if (b >= 0xC2 && b <= 0xDF) {
-                        need = 1;
-                    } else if (b >= 0xE0 && b <= 0xEF) {
-                        need = 2;
-                        lo = b == 0xE0 ? 0xA0 : 0x80;
-                        hi = b == 0xED ? 0x9F : 0xBF;
-                    } else if (b >= 0xF0 && b <= 0xF4) {
-                        need = 3;
-                        lo = b == 0xF0 ? 0x90 : 0x80;
-                        hi = b == 0xF4 ? 0x8F : 0xBF;
-                    } else {
-                        utf8_bad = pos;
-                    }
-                } else if (b < lo || b > hi) {
+                }
+                if (!utf8.push(b)) {
                     utf8_bad = lead;
-                } else {
-                    lo = 0x80;
-                    hi = 0xBF;
-                    --need;
                 }
             }
             if (!cp1252_bad && enc != Encoding::utf8 && b >= 0x80 && b < 0xA0 &&
@@ -542,7 +482,7 @@ Result<std::shared_ptr<const Source>, Problem> Source::open(const std::string& p
             break;
         }
     }
-    if (!utf8_bad && need > 0 && enc != Encoding::windows_1252) {
+    if (!utf8_bad && utf8.open() && enc != Encoding::windows_1252) {
         utf8_bad = lead; // cut off at the end
     }
     if (enc != Encoding::windows_1252 && !utf8_bad) {
