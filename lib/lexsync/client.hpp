@@ -67,6 +67,7 @@ struct ClientConfig {
     std::ostream* log = nullptr; // verbose request log (redacted); nullptr for none
     int log_verbosity = 1;       // 1 lines, 2 headers, 3 bodies
     std::string user_agent;      // default "lexsync/<version>"
+    WaitHook on_wait;            // told before each wait for the limiter or a retry
 };
 
 // Builds the full stack: retry (outermost) → logging → rate limit → auth/user agent → `base`, so

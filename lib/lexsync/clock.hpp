@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 
 namespace lexsync {
 
@@ -16,6 +17,12 @@ public:
     // Blocks for `d` (a fake clock just advances).
     virtual void sleep_for(duration d) = 0;
 };
+
+// Why a client is about to sleep on its clock: its own rate limit (the next send slot), a
+// Retry-After or a 429 backoff of lexoffice's, or a backoff after a failed attempt.
+enum class WaitReason { rate_limit, retry_after, backoff };
+// Told of each such sleep before it starts (a progress line shows it); may be empty.
+using WaitHook = std::function<void(WaitReason, Clock::duration)>;
 
 class SystemClock final : public Clock {
 public:

@@ -673,7 +673,7 @@ std::unique_ptr<http::Transport> make_oauth_stack(const ClientConfig& config, Cl
         config.user_agent.empty() ? std::string("lexsync/" LEXSYNC_VERSION) : config.user_agent;
     std::unique_ptr<http::Transport> t =
         std::make_unique<AuthTransport>(std::move(base), BearerToken{}, agent);
-    t = std::make_unique<RateLimitedTransport>(std::move(t), limiter, clock);
+    t = std::make_unique<RateLimitedTransport>(std::move(t), limiter, clock, config.on_wait);
     t = std::make_unique<OAuthTransport>(std::move(t), std::move(source), config.log);
     if (config.log != nullptr) {
         t = std::make_unique<LoggingTransport>(std::move(t), *config.log, clock, config.token,
@@ -684,7 +684,8 @@ std::unique_ptr<http::Transport> make_oauth_stack(const ClientConfig& config, Cl
     policy.backoff_base = config.backoff_base;
     policy.backoff_cap = config.backoff_cap;
     policy.rate_limit_wait = config.rate_limit_wait;
-    return std::make_unique<RetryTransport>(std::move(t), clock, policy, limiter, stats);
+    return std::make_unique<RetryTransport>(std::move(t), clock, policy, limiter, stats,
+                                            JitterSource{}, config.on_wait);
 }
 
 } // namespace lexsync::oauth

@@ -225,13 +225,18 @@ std::filesystem::path limiter_file_for(const std::filesystem::path& dir, std::st
 }
 
 RateLimitedTransport::RateLimitedTransport(std::unique_ptr<http::Transport> inner,
-                                           std::shared_ptr<RateLimiter> limiter, Clock& clock)
-    : m_inner(std::move(inner)), m_limiter(std::move(limiter)), m_clock(clock) {}
+                                           std::shared_ptr<RateLimiter> limiter, Clock& clock,
+                                           WaitHook on_wait)
+    : m_inner(std::move(inner)), m_limiter(std::move(limiter)), m_clock(clock),
+      m_on_wait(std::move(on_wait)) {}
 
 http::SendResult RateLimitedTransport::send(const http::Request& request) {
     const Clock::time_point slot = m_limiter->reserve();
     const Clock::time_point now = m_clock.now();
     if (slot > now) {
+        if (m_on_wait) {
+            m_on_wait(WaitReason::rate_limit, slot - now);
+        }
         m_clock.sleep_for(slot - now);
     }
     return m_inner->send(request);

@@ -44,17 +44,18 @@ std::filesystem::path limiter_file_for(const std::filesystem::path& dir, const s
 std::filesystem::path limiter_file_for(const std::filesystem::path& dir, std::string_view base_url,
                                        const std::string& token);
 
-// Sends every request through `limiter`, sleeping on `clock` until its slot.
+// Sends every request through `limiter`, sleeping on `clock` until its slot (telling `on_wait`).
 class RateLimitedTransport final : public http::Transport {
 public:
     RateLimitedTransport(std::unique_ptr<http::Transport> inner,
-                         std::shared_ptr<RateLimiter> limiter, Clock& clock);
+                         std::shared_ptr<RateLimiter> limiter, Clock& clock, WaitHook on_wait = {});
     http::SendResult send(const http::Request& request) override;
 
 private:
     std::unique_ptr<http::Transport> m_inner;
     std::shared_ptr<RateLimiter> m_limiter;
     Clock& m_clock;
+    WaitHook m_on_wait;
 };
 
 } // namespace lexsync

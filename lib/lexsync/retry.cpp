@@ -102,9 +102,9 @@ Clock::duration backoff_delay(const RetryPolicy& policy, int retry, double jitte
 
 RetryTransport::RetryTransport(std::unique_ptr<http::Transport> inner, Clock& clock,
                                RetryPolicy policy, std::shared_ptr<RateLimiter> limiter,
-                               ClientStats* stats, JitterSource jitter)
+                               ClientStats* stats, JitterSource jitter, WaitHook on_wait)
     : m_inner(std::move(inner)), m_clock(clock), m_policy(policy), m_limiter(std::move(limiter)),
-      m_stats(stats), m_jitter(std::move(jitter)) {
+      m_stats(stats), m_jitter(std::move(jitter)), m_on_wait(std::move(on_wait)) {
     if (!m_jitter) {
         m_jitter = seeded_jitter(std::random_device{}());
     }
@@ -129,6 +129,7 @@ http::SendResult RetryTransport::send(const http::Request& request) {
             ++m_stats->unauthorized;
         }
         Clock::duration delay{};
+        WaitReason reason = WaitReason::backoff;
         if (result && result->status == 429) {
             // Not executed by the server: safe to repeat whatever the method, and not a failure
             // while the total wait stays within the policy's bound.
@@ -148,6 +149,7 @@ http::SendResult RetryTransport::send(const http::Request& request) {
             if (const auto header = result->headers.get("retry-after")) {
                 asked = parse_retry_after(*header, now);
             }
+            reason = WaitReason::retry_after;
             if (asked) {
                 delay = std::min<Clock::duration>(*asked, m_policy.retry_after_cap);
             } else {
@@ -176,6 +178,9 @@ http::SendResult RetryTransport::send(const http::Request& request) {
                 return result;
             }
             delay = backoff_delay(m_policy, failures, m_jitter());
+        }
+        if (m_on_wait) {
+            m_on_wait(reason, delay);
         }
         m_clock.sleep_for(delay);
     }

@@ -46,10 +46,10 @@ Clock::duration backoff_delay(const RetryPolicy& policy, int retry, double jitte
 class RetryTransport final : public http::Transport {
 public:
     // `limiter` (optional) is told to hold back after a 429; `stats` (optional) is counted into;
-    // `jitter` defaults to a randomly seeded source.
+    // `jitter` defaults to a randomly seeded source; `on_wait` (optional) is told of each wait.
     RetryTransport(std::unique_ptr<http::Transport> inner, Clock& clock, RetryPolicy policy,
                    std::shared_ptr<RateLimiter> limiter = nullptr, ClientStats* stats = nullptr,
-                   JitterSource jitter = {});
+                   JitterSource jitter = {}, WaitHook on_wait = {});
     http::SendResult send(const http::Request& request) override;
 
 private:
@@ -59,6 +59,7 @@ private:
     std::shared_ptr<RateLimiter> m_limiter;
     ClientStats* m_stats;
     JitterSource m_jitter;
+    WaitHook m_on_wait;
 };
 
 } // namespace lexsync
