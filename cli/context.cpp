@@ -1,5 +1,7 @@
 #include "cli/context.hpp"
 
+#include "cli/progress.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -116,7 +118,16 @@ ClientConfig Context::client_config() {
         c.log = &io.err;
         c.log_verbosity = global.verbose;
     }
+    c.on_wait = wait_hook();
     return c;
+}
+
+WaitHook Context::wait_hook() {
+    return [this](WaitReason reason, Clock::duration d) {
+        if (progress != nullptr) {
+            progress->waiting(reason, d);
+        }
+    };
 }
 
 ApiClient& Context::client() {
@@ -211,6 +222,9 @@ void Context::say(const std::string& text) {
             break;
         }
         rest.remove_prefix(end + 1);
+    }
+    if (progress != nullptr) {
+        progress->clear();
     }
     io.err << out;
 }

@@ -21,6 +21,8 @@
 
 namespace lexsync {
 
+class Progress;
+
 struct IOStreams {
     std::ostream& out; // data
     std::ostream& err; // people
@@ -28,7 +30,8 @@ struct IOStreams {
     bool out_is_tty = false;
     bool err_is_tty = false;
     bool in_is_tty = false;
-    int terminal_width = 0; // columns of the terminal on stdout, 0 when not a terminal
+    int terminal_width = 0;     // columns of the terminal on stdout, 0 when not a terminal
+    int err_terminal_width = 0; // columns of the terminal on stderr (the progress line), or 0
 };
 
 // Options that every command accepts.
@@ -63,6 +66,9 @@ public:
     // Set by a command whose output already says where a refused key came from (doctor's api
     // check), so the error path does not say it again.
     bool refused_key_explained = false;
+    // The progress line on stderr while a command shows one (cli/progress.hpp): say() erases it
+    // before a message, and the client's waits for the rate limit or a retry are shown on it.
+    Progress* progress = nullptr;
 
     // The config file path after --config / $LEXSYNC_CONFIG.
     std::filesystem::path config_file() const;
@@ -83,6 +89,8 @@ public:
     std::shared_ptr<oauth::TokenSource> oauth_source();
     // The ClientConfig for the selected profile (without creating a client).
     ClientConfig client_config();
+    // Shows the client's waits on the progress line, if any (the ClientConfig's on_wait).
+    WaitHook wait_hook();
     // The API client of the selected profile (created on first use).
     ApiClient& client();
     // Counters of the client's requests.

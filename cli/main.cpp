@@ -11,9 +11,10 @@ int main(int argc, char** argv) {
     lexsync::SystemClock clock;
     struct winsize ws {};
     const int width = isatty(1) == 1 && ioctl(1, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+    const int err_width = isatty(2) == 1 && ioctl(2, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
     lexsync::Context ctx(
         lexsync::IOStreams{std::cout, std::cerr, std::cin, isatty(1) == 1, isatty(2) == 1,
-                           isatty(0) == 1, width},
+                           isatty(0) == 1, width, err_width},
         [](const std::string& name) -> std::optional<std::string> {
             const char* v = std::getenv(name.c_str());
             return v ? std::optional<std::string>(v) : std::nullopt;

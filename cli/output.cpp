@@ -1,5 +1,7 @@
 #include "cli/output.hpp"
 
+#include "cli/columns.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <lexsync/csv.hpp>
@@ -10,6 +12,29 @@
 #include <stdexcept>
 
 namespace lexsync {
+
+// Number of code points in UTF-8 `s` (terminal columns for the scripts lexsync prints).
+std::size_t display_width(const std::string& s) {
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// Cuts `s` to `width` code points, ending in "…" when something was cut.
+std::string fit(const std::string& s, std::size_t width) {
+    if (display_width(s) <= width) {
+        return s;
+    }
+    std::string out;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const bool starts = (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+        if (starts && ++n > width - 1) {
+            break;
+        }
+        out += s[i];
+    }
+    return out + "…";
+}
 
 namespace {
 
@@ -45,12 +70,6 @@ std::string cell_text(const json::Value* v, int decimals = -1) {
         return s;
     }
     return json::to_string(*v);
-}
-
-// Number of code points in UTF-8 `s` (terminal columns for the scripts lexsync prints).
-std::size_t display_width(const std::string& s) {
-    return static_cast<std::size_t>(std::count_if(
-        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 class JsonWriter final : public RecordWriter {
@@ -106,23 +125,6 @@ private:
     std::vector<Column> m_columns;
     bool m_safe;
 };
-
-// Cuts `s` to `width` code points, ending in "…" when something was cut.
-std::string fit(const std::string& s, std::size_t width) {
-    if (display_width(s) <= width) {
-        return s;
-    }
-    std::string out;
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const bool starts = (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
-        if (starts && ++n > width - 1) {
-            break;
-        }
-        out += s[i];
-    }
-    return out + "…";
-}
 
 // A column header as a table shows it: camelCase split into words, upper case
 // ("organizationId" → "ORGANIZATION ID").

@@ -2,6 +2,7 @@
 
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
+#include "cli/progress.hpp"
 #include "commands/contacts/shared/flatten.hpp"
 
 #include <fmt/format.h>
@@ -68,7 +69,7 @@ void run_pull(const PullOptions& opts, Context& ctx) {
         ctx.writer(csv ? push_columns() : flat_columns(), file ? &file->stream() : nullptr);
     const bool flat = csv || format == "table";
 
-    const bool tty_progress = ctx.io.err_is_tty && !ctx.global.quiet;
+    Progress progress(ctx, "contacts pull", "contacts");
     long written = 0;
     std::set<std::string> seen; // ids, when two listings may overlap
     bool dedupe = false;
@@ -90,16 +91,12 @@ void run_pull(const PullOptions& opts, Context& ctx) {
             writer->write(contact);
         }
         ++written;
-        if (tty_progress) {
-            ctx.io.err << "\r" << written << " contacts…" << std::flush;
-        }
+        progress.update(static_cast<std::size_t>(written));
     };
     // Past lexoffice's 10,000-result window a listing cannot be read: an --out file is then not
     // written at all rather than cut short.
     auto capped = [&] {
-        if (tty_progress) {
-            ctx.io.err << "\r\033[K";
-        }
+        progress.finish();
         throw Error(ExitCode::partial,
                     fmt::format("lexoffice lists at most {} results per query; narrow it with "
                                 "--customer, --vendor or --name to get the rest{}",
@@ -134,11 +131,12 @@ void run_pull(const PullOptions& opts, Context& ctx) {
             read_all(part, false);
         }
     } else if (any) {
+        if (pages.total_elements() >= 0) {
+            progress.set_total(static_cast<std::size_t>(pages.total_elements()));
+        }
         read_all(pages, true);
     }
-    if (tty_progress) {
-        ctx.io.err << "\r\033[K";
-    }
+    progress.finish();
     writer->finish();
     if (file) {
         file->commit();

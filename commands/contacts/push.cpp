@@ -2,6 +2,7 @@
 
 #include "cli/input_options.hpp"
 #include "cli/output.hpp"
+#include "cli/progress.hpp"
 #include "cli/wording.hpp"
 
 #include <fmt/format.h>
@@ -499,6 +500,7 @@ void run_push(const PushOptions& opts, Context& ctx) {
     std::vector<RowResult> results;
     std::map<std::size_t, ContactInput> pending_rows;
     const std::size_t total = file.row_count;
+    Progress progress(ctx, "contacts push", "contacts", total);
     file.for_each_row([&](std::size_t i, const ContactInput& row) {
         RowResult r;
         if (pusher.stopped()) {
@@ -518,13 +520,9 @@ void run_push(const PushOptions& opts, Context& ctx) {
             kept.push_back(Kept{row.line, row.ref, row.display_name()});
             results.push_back(std::move(r));
         }
-        if (ctx.io.err_is_tty && !ctx.global.quiet) {
-            ctx.io.err << "\r" << (i + 1) << "/" << total << " contacts…" << std::flush;
-        }
+        progress.update(i + 1);
     });
-    if (ctx.io.err_is_tty && !ctx.global.quiet) {
-        ctx.io.err << "\r\033[K";
-    }
+    progress.finish();
     if (!opts.dry_run) {
         pusher.reconcile_pending(pending_rows, results, run_id);
         pending_rows.clear();

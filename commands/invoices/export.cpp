@@ -3,6 +3,7 @@
 #include "cli/input_options.hpp"
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
+#include "cli/progress.hpp"
 #include "cli/wording.hpp"
 #include "commands/invoices/shared/ledger.hpp"
 #include "commands/invoices/shared/lookup.hpp"
@@ -1565,7 +1566,7 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             }
         }
     }
-    const bool progress = ctx.io.err_is_tty && !ctx.global.quiet;
+    Progress progress(ctx, "invoices export", "invoices", chosen.size());
     std::size_t done_count = 0;
     std::map<std::string, std::size_t> index_of; // source number → position in `chosen`
     for (std::size_t i = 0; i < chosen.size(); ++i) {
@@ -1607,14 +1608,9 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         } else {
             o = exporter.process(inv, run_id);
         }
-        ++done_count;
-        if (progress) {
-            ctx.io.err << "\r" << done_count << "/" << chosen.size() << " invoices…" << std::flush;
-        }
+        progress.update(++done_count);
     }
-    if (progress) {
-        ctx.io.err << "\r\033[K";
-    }
+    progress.finish();
 
     // --- Lost answers -------------------------------------------------------------------------
     // A timeout, reset, truncated answer or 5xx after sending left these pending. Once their

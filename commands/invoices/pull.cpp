@@ -3,6 +3,7 @@
 #include "cli/input_options.hpp"
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
+#include "cli/progress.hpp"
 #include "commands/invoices/shared/archive_contacts.hpp"
 #include "commands/invoices/shared/archive_format.hpp"
 #include "commands/invoices/shared/archive_index.hpp"
@@ -149,15 +150,11 @@ public:
     void run() {
         m_dir.lock();
         ApiClient& client = m_ctx.client();
-        const bool progress = m_ctx.io.err_is_tty && !m_ctx.global.quiet;
-
-        auto listed = list_vouchers(client, m_query, [&](long n) {
-            if (progress) {
-                m_ctx.io.err << "\rinvoices pull: listing… " << n << std::flush;
-            }
-        });
+        Progress listing(m_ctx, "invoices pull", "vouchers listed");
+        auto listed = list_vouchers(client, m_query,
+                                    [&](long n) { listing.update(static_cast<std::size_t>(n)); });
+        listing.finish();
         if (!listed) {
-            clear_progress(progress);
             throw_api_error(listed.error(), "reading the voucher list");
         }
         ListOutcome list = std::move(listed).value();
@@ -182,7 +179,6 @@ public:
                     "contact {} was not found; the index shows the name on the voucher", id));
             });
             if (!resolved) {
-                clear_progress(progress);
                 throw_api_error(resolved.error(), "reading contacts");
             }
             contacts = std::move(resolved).value();
@@ -192,16 +188,12 @@ public:
         auto writer = m_ctx.writer(record_columns());
         std::vector<IndexRow> index_rows;
         Decimal list_total;
-        long done = 0;
+        Progress progress(m_ctx, "invoices pull", "vouchers", list.rows.size());
         for (std::size_t i = 0; i < list.rows.size(); ++i) {
             const ListRow& row = list.rows[i];
             const Decimal amount = row.total_amount.value_or(Decimal());
             list_total += reduces_revenue(row.type) ? -amount : amount;
-            if (progress) {
-                m_ctx.io.err << fmt::format("\rinvoices pull: {}/{} {}\033[K", ++done,
-                                            list.rows.size(), row.number)
-                             << std::flush;
-            }
+            progress.update(i + 1, row.number);
             Item item;
             item.row = row;
             if (unchanged(row, stored[i])) {
@@ -216,7 +208,7 @@ public:
                 try {
                     fetched = fetch(row, contacts, item, run_id);
                 } catch (...) {
-                    clear_progress(progress);
+                    progress.finish();
                     writer->finish();
                     m_ctx.state().finish_run(run_id, "failed", "{}");
                     throw;
@@ -232,7 +224,7 @@ public:
             }
             write_record(*writer, item);
         }
-        clear_progress(progress);
+        progress.finish();
         writer->finish();
 
         Index index = make_index(format_day(m_query.from_day), format_day(m_query.to_day),
@@ -469,12 +461,6 @@ private:
             written.push_back((m_dir.root() / name).string());
         }
         return written;
-    }
-
-    void clear_progress(bool progress) {
-        if (progress) {
-            m_ctx.io.err << "\r\033[K" << std::flush;
-        }
     }
 
     const PullOptions& m_opts;

@@ -161,7 +161,8 @@ void run_sync(const SyncOptions& opts, Context& ctx) {
                      false,
                      hold ? false : ctx.io.err_is_tty,
                      false,
-                     0};
+                     0,
+                     hold ? 0 : ctx.io.err_terminal_width};
         Context job_ctx(io, ctx.env, ctx.clock);
         job_ctx.global = ctx.global;
         job_ctx.global.fields.clear();

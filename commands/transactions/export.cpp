@@ -2,6 +2,7 @@
 
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
+#include "cli/progress.hpp"
 #include "cli/wording.hpp"
 
 #include <algorithm>
@@ -369,10 +370,16 @@ public:
 
     void upload_receipts() {
         std::map<std::string, Row*> by_sha; // the first transaction of each receipt in this run
+        Progress progress(
+            m_ctx, "transactions export", "receipts",
+            static_cast<std::size_t>(std::count_if(m_rows.begin(), m_rows.end(),
+                                                   [](const Row& r) { return r.voucher; })));
+        std::size_t done = 0;
         for (auto& r : m_rows) {
             if (!r.voucher) {
                 continue;
             }
+            progress.update(done++); // the receipts finished before this one
             if (m_stopped && r.split_of == nullptr) {
                 r.voucher_action = "failed";
                 r.reasons.emplace_back("receipt not uploaded: the run stopped");

@@ -2,6 +2,7 @@
 
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
+#include "cli/progress.hpp"
 #include "cli/wording.hpp"
 
 #include <algorithm>
@@ -1099,16 +1100,6 @@ std::string flag_name(const std::string& field) {
                             issues.size() == 1 ? "" : "s", what));
 }
 
-void progress(Context& ctx, std::size_t done, std::size_t total) {
-    if (!ctx.io.err_is_tty || ctx.global.quiet || total == 0) {
-        return;
-    }
-    constexpr std::size_t k_width = 30;
-    const std::size_t filled = done * k_width / total;
-    ctx.io.err << "\r[" << std::string(filled, '#') << std::string(k_width - filled, '.') << "] "
-               << done << "/" << total << " receipts" << std::flush;
-}
-
 } // namespace
 
 void register_upload(CLI::App& parent, Context& ctx) {
@@ -1391,8 +1382,9 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
     };
     // Files whose write had an unclear answer wait for the end of the run.
     std::vector<std::pair<std::size_t, Outcome>> pending;
+    Progress progress(ctx, "vouchers upload", "receipts", items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
-        progress(ctx, i, items.size());
+        progress.update(i);
         Outcome o = uploader.process(items[i]);
         if (o.action == "pending") {
             pending.emplace_back(i, std::move(o));
@@ -1438,10 +1430,7 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
         o.reason += "; the outcome is still unclear, the next run looks it up in lexoffice";
         emit(items[i], o);
     }
-    progress(ctx, items.size(), items.size());
-    if (ctx.io.err_is_tty && !ctx.global.quiet) {
-        ctx.io.err << "\r\033[K" << std::flush;
-    }
+    progress.finish();
     writer->finish();
 
     const long bad = counts["refused"] + counts["failed"] + counts["unknown"];
