@@ -350,35 +350,15 @@ Result<bool, CredentialError> remove(const std::filesystem::path& file,
 }
 
 CredentialsLock::CredentialsLock(const std::filesystem::path& file) {
-    const std::filesystem::path lock_file = file.string() + ".lock";
-    const auto dir = lock_file.parent_path();
-    std::error_code ec;
-    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
-        std::filesystem::create_directories(dir, ec);
-        ::chmod(dir.c_str(), 0700);
+    auto lock = FileLock::acquire(file.string() + ".lock", FileLock::Wait::block);
+    if (lock) {
+        m_lock.emplace(std::move(lock).value());
+    } else {
+        m_error = lock.error().message;
     }
-    const int fd =
-        ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-    if (fd < 0) {
-        m_error = fmt::format("cannot open {}: {}", lock_file.string(), std::strerror(errno));
-        return;
-    }
-    while (::flock(fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            m_error = fmt::format("cannot lock {}: {}", lock_file.string(), std::strerror(errno));
-            ::close(fd);
-            return;
-        }
-    }
-    m_fd = fd;
 }
 
-CredentialsLock::~CredentialsLock() {
-    if (m_fd >= 0) {
-        ::flock(m_fd, LOCK_UN);
-        ::close(m_fd);
-    }
-}
+CredentialsLock::~CredentialsLock() = default;
 
 Result<std::optional<OAuthTokens>, CredentialError> load_oauth(const std::filesystem::path& file,
                                                                const std::string& profile) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <lexsync/client.hpp>
 #include <lexsync/config.hpp>
+#include <lexsync/file_lock.hpp>
 #include <lexsync/result.hpp>
 #include <optional>
 #include <string>
@@ -66,11 +67,11 @@ public:
     CredentialsLock& operator=(const CredentialsLock&) = delete;
     ~CredentialsLock();
     // False when the lock file could not be opened or locked (see error()).
-    bool locked() const { return m_fd >= 0; }
+    bool locked() const { return m_lock.has_value(); }
     const std::string& error() const { return m_error; }
 
 private:
-    int m_fd = -1;
+    std::optional<FileLock> m_lock;
     std::string m_error;
 };
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <lexsync/file_lock.hpp>
 #include <string>
 
 namespace lexsync {
@@ -19,11 +20,9 @@ public:
             const std::function<void()>& on_wait = {});
     JobLock(const JobLock&) = delete;
     JobLock& operator=(const JobLock&) = delete;
-    // Releases the lock.
-    ~JobLock();
 
 private:
-    int m_fd = -1;
+    FileLock m_lock; // released when destroyed
 };
 
 } // namespace lexsync

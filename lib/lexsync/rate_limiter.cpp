@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <lexsync/atomic_file.hpp>
 #include <lexsync/encoding.hpp>
+#include <lexsync/file_lock.hpp>
 #include <lexsync/rate_limiter.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -101,7 +102,7 @@ public:
 
     Clock::time_point reserve() override {
         std::lock_guard lock(m_mutex);
-        FileLock file_lock(m_fd);
+        ScopedFlock file_lock(m_fd);
         std::int64_t tat = read_tat();
         const std::int64_t slot = m_gcra.reserve(tat, to_micros(m_clock.now()));
         write_tat(tat);
@@ -110,24 +111,13 @@ public:
 
     void hold_until(Clock::time_point t) override {
         std::lock_guard lock(m_mutex);
-        FileLock file_lock(m_fd);
+        ScopedFlock file_lock(m_fd);
         std::int64_t tat = read_tat();
         m_gcra.hold(tat, to_micros(t), to_micros(m_clock.now()));
         write_tat(tat);
     }
 
 private:
-    struct FileLock {
-        explicit FileLock(int fd) : m_fd(fd) {
-            while (::flock(m_fd, LOCK_EX) != 0 && errno == EINTR) {
-            }
-        }
-        FileLock(const FileLock&) = delete;
-        FileLock& operator=(const FileLock&) = delete;
-        ~FileLock() { ::flock(m_fd, LOCK_UN); }
-        int m_fd;
-    };
-
     std::int64_t read_tat() const {
         char buf[32];
         const ssize_t n = ::pread(m_fd, buf, sizeof buf, 0);

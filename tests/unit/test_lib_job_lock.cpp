@@ -51,3 +51,35 @@ TEST_SUITE("lexsync::JobLock") {
         CHECK((st.st_mode & 0777) == 0600);
     }
 }
+
+TEST_SUITE("lexsync::FileLock") {
+    using lexsync::FileLock;
+
+    TEST_CASE("a held lock is busy for Wait::fail, free again once released") {
+        TempDir dir;
+        const fs::path path = dir.path / "archive" / "lock";
+        {
+            auto first = FileLock::acquire(path, FileLock::Wait::fail);
+            REQUIRE(first.has_value());
+            // flock belongs to the open file: a second open, even in this process, contends.
+            auto second = FileLock::acquire(path, FileLock::Wait::fail);
+            REQUIRE_FALSE(second.has_value());
+            CHECK(second.error().busy);
+            CHECK(second.error().message.find(path.string()) != std::string::npos);
+            // Moving the lock keeps it held.
+            FileLock moved = std::move(first).value();
+            CHECK_FALSE(FileLock::acquire(path, FileLock::Wait::fail).has_value());
+        }
+        CHECK(FileLock::acquire(path, FileLock::Wait::fail).has_value());
+    }
+
+    TEST_CASE("a file that cannot be opened is a failure that is not busy") {
+        TempDir dir;
+        fs::create_symlink(dir.path / "elsewhere", dir.path / "lock");
+        auto lock = FileLock::acquire(dir.path / "lock", FileLock::Wait::block);
+        REQUIRE_FALSE(lock.has_value());
+        CHECK_FALSE(lock.error().busy);
+        CHECK(lock.error().message.find("cannot open") != std::string::npos);
+        CHECK_FALSE(fs::exists(dir.path / "elsewhere"));
+    }
+}

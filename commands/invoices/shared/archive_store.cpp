@@ -132,29 +132,22 @@ ArchiveDir::ArchiveDir(fs::path root) : m_root(std::move(root)), m_meta(m_root /
     }
 }
 
-ArchiveDir::~ArchiveDir() {
-    if (m_lock_fd >= 0) {
-        ::flock(m_lock_fd, LOCK_UN);
-        ::close(m_lock_fd);
-    }
-}
+ArchiveDir::~ArchiveDir() = default;
 
 void ArchiveDir::lock() {
-    if (m_lock_fd >= 0) {
+    if (m_lock) {
         return;
     }
     const fs::path p = m_meta / "lock";
-    const int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    auto lock = FileLock::acquire(p, FileLock::Wait::fail);
+    if (!lock) {
         throw Error(ExitCode::error,
-                    fmt::format("cannot open {}: {}", p.string(), std::strerror(errno)));
+                    lock.error().busy
+                        ? fmt::format("another lexsync run is writing to {} (lock {})",
+                                      m_root.string(), p.string())
+                        : lock.error().message);
     }
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        ::close(fd);
-        throw Error(ExitCode::error, fmt::format("another lexsync run is writing to {} (lock {})",
-                                                 m_root.string(), p.string()));
-    }
-    m_lock_fd = fd;
+    m_lock.emplace(std::move(lock).value());
 }
 
 fs::path ArchiveDir::voucher_path(const std::string& id) const {

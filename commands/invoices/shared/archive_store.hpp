@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <lexsync/decimal.hpp>
+#include <lexsync/file_lock.hpp>
 #include <lexsync/json.hpp>
 #include <map>
 #include <optional>
@@ -94,7 +95,7 @@ private:
 
     std::filesystem::path m_root;
     std::filesystem::path m_meta;
-    int m_lock_fd = -1;
+    std::optional<FileLock> m_lock;
     long m_files_written = 0;
     std::optional<std::map<std::string, std::string>> m_owners;
 };
