@@ -3,6 +3,7 @@
 #include "cli/input_options.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
+#include "cli/settle.hpp"
 #include "cli/wording.hpp"
 
 #include <fmt/format.h>
@@ -276,8 +277,10 @@ public:
             if (pending.empty()) {
                 return;
             }
-            wait_for_writes(marks, fmt::format("{} answer{} lost", pending.size(),
-                                               pending.size() == 1 ? "" : "s"));
+            wait_out_unclear_writes(
+                m_ctx, marks,
+                fmt::format("contacts push: {} lost", counted(pending.size(), "answer", "answers")),
+                pending.size());
             load_remote();
             for (std::size_t i : pending) {
                 const bool was_create = results[i].id.empty();
@@ -315,9 +318,11 @@ public:
             }
         }
         if (!unsettled.empty()) {
-            wait_for_writes(unsettled,
-                            fmt::format("{} write{} of an interrupted run unanswered",
-                                        unsettled.size(), unsettled.size() == 1 ? "" : "s"));
+            wait_out_unclear_writes(
+                m_ctx, unsettled,
+                fmt::format("contacts push: {} of an interrupted run unanswered",
+                            counted(unsettled.size(), "write", "writes")),
+                unsettled.size());
         }
     }
 
@@ -326,19 +331,6 @@ public:
     const std::vector<std::string>& created() const { return m_created; }
 
 private:
-    // Says why and how long, then sleeps until every write of `marks` is settled.
-    void wait_for_writes(const std::vector<LedgerEntry>& marks, const std::string& why) {
-        const auto timeout = m_ctx.profile().request_timeout();
-        const auto left = settled_at(marks, timeout) - m_ctx.clock.now();
-        m_ctx.info(
-            fmt::format("contacts push: {}; checking in lexoffice{}", why,
-                        left > Clock::duration::zero()
-                            ? fmt::format(" in {} s, when no request can still be in flight",
-                                          std::chrono::ceil<std::chrono::seconds>(left).count())
-                            : ""));
-        wait_until_settled(m_ctx.clock, marks, timeout);
-    }
-
     const PushOptions& m_opts;
     Context& m_ctx;
     InputFile& m_file;

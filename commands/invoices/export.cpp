@@ -4,6 +4,7 @@
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
+#include "cli/settle.hpp"
 #include "cli/wording.hpp"
 #include "commands/invoices/shared/ledger.hpp"
 #include "commands/invoices/shared/lookup.hpp"
@@ -26,7 +27,6 @@
 namespace lexsync::commands::invoices {
 
 using namespace lexsync::invoices;
-namespace chr = std::chrono;
 
 namespace {
 
@@ -1486,7 +1486,6 @@ void run_export(const ExportOptions& opts, Context& ctx) {
     // exported (new ones, and all of them with an empty, deleted or another account's ledger) is
     // looked up in bulk before anything is sent. Writes of an interrupted run are looked up only
     // once they cannot be running any more.
-    const std::chrono::milliseconds request_timeout = ctx.profile().request_timeout();
     {
         std::vector<const Invoice*> unknown;
         std::vector<LedgerEntry> pending;
@@ -1501,15 +1500,11 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             }
         }
         if (!pending.empty() && !opts.dry_run) {
-            const auto left = settled_at(pending, request_timeout) - ctx.clock.now();
-            if (left > Clock::duration::zero()) {
-                ctx.info(fmt::format(
-                    "invoices export: {} invoice{} of an interrupted run may still be in transit; "
-                    "waiting {} s before looking {} up",
-                    pending.size(), pending.size() == 1 ? "" : "s",
-                    chr::ceil<chr::seconds>(left).count(), pending.size() == 1 ? "it" : "them"));
-            }
-            wait_until_settled(ctx.clock, pending, request_timeout);
+            wait_out_unclear_writes(
+                ctx, pending,
+                fmt::format("invoices export: {} of an interrupted run unanswered",
+                            counted(pending.size(), "invoice", "invoices")),
+                pending.size());
         }
         if (!unknown.empty()) {
             exporter.look_up(unknown);
@@ -1645,15 +1640,10 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         if (lost.empty() && waiting.empty()) {
             break;
         }
-        const auto left = settled_at(pending, request_timeout) - ctx.clock.now();
         const std::size_t n_lost = lost.size() + (pending.size() - invs.size());
-        ctx.info(fmt::format("invoices export: {} answer{} lost; looking {} up in lexoffice{}",
-                             n_lost, n_lost == 1 ? "" : "s", n_lost == 1 ? "it" : "them",
-                             left > Clock::duration::zero()
-                                 ? fmt::format(" in {} s, once no request can still be running",
-                                               chr::ceil<chr::seconds>(left).count())
-                                 : std::string()));
-        wait_until_settled(ctx.clock, pending, request_timeout);
+        wait_out_unclear_writes(
+            ctx, pending,
+            fmt::format("invoices export: {} lost", counted(n_lost, "answer", "answers")), n_lost);
         try {
             exporter.reconcile_contacts();
             if (!invs.empty()) {

@@ -3,6 +3,7 @@
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
+#include "cli/settle.hpp"
 #include "cli/wording.hpp"
 
 #include <algorithm>
@@ -1010,16 +1011,10 @@ private:
 
     // Waits until no request of `entries` can still be in flight, telling about `n` writes.
     void wait_for(const std::vector<LedgerEntry>& entries, std::size_t n = 1) {
-        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-            settled_at(entries, timeout()) - m_ctx.clock.now());
-        m_ctx.info(fmt::format(
-            "transactions export: {} write{} had an unclear answer; looking {} up in lexoffice{}",
-            n, n == 1 ? "" : "s", n == 1 ? "it" : "them",
-            wait.count() > 0
-                ? fmt::format(" in {:.1f} s, when no such request can still be in flight",
-                              static_cast<double>(wait.count()) / 1000.0)
-                : std::string()));
-        wait_until_settled(m_ctx.clock, entries, timeout());
+        wait_out_unclear_writes(m_ctx, entries,
+                                fmt::format("transactions export: {} had an unclear answer",
+                                            counted(n, "write", "writes")),
+                                n);
     }
 
     void pending_receipt(Row& r, const std::string& why) {

@@ -3,6 +3,7 @@
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
+#include "cli/settle.hpp"
 #include "cli/wording.hpp"
 
 #include <algorithm>
@@ -1403,16 +1404,10 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
                 entries.push_back(std::move(e));
             }
         }
-        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-            settled_at(entries, uploader.timeout()) - ctx.clock.now());
-        ctx.info(fmt::format(
-            "vouchers upload: {} file{} had an unclear answer; looking {} up in lexoffice{}",
-            pending.size(), pending.size() == 1 ? "" : "s", pending.size() == 1 ? "it" : "them",
-            waited.count() > 0
-                ? fmt::format(" in {:.1f} s, when no such request can still be in flight",
-                              static_cast<double>(waited.count()) / 1000.0)
-                : std::string()));
-        wait_until_settled(ctx.clock, entries, uploader.timeout());
+        wait_out_unclear_writes(ctx, entries,
+                                fmt::format("vouchers upload: {} had an unclear answer",
+                                            counted(pending.size(), "file", "files")),
+                                pending.size());
         uploader.new_round();
         std::vector<std::pair<std::size_t, Outcome>> still;
         for (auto& [i, before] : pending) {

@@ -361,14 +361,17 @@ Clock::time_point settled_at(const std::vector<LedgerEntry>& entries,
 }
 
 Clock::duration wait_until_settled(Clock& clock, const std::vector<LedgerEntry>& entries,
-                                   std::chrono::milliseconds timeout) {
+                                   std::chrono::milliseconds timeout, const SettleNotice& notice) {
     const Clock::time_point latest = settled_at(entries, timeout);
     const auto now = clock.now();
-    if (latest <= now) {
-        return Clock::duration::zero();
+    const auto left = latest > now ? latest - now : Clock::duration::zero();
+    if (notice) {
+        notice(left);
     }
-    clock.sleep_for(latest - now);
-    return latest - now;
+    if (left > Clock::duration::zero()) {
+        clock.sleep_for(left);
+    }
+    return left;
 }
 
 } // namespace lexsync

@@ -3,10 +3,8 @@
 // every write lexsync makes, and the runs they belonged to.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <lexsync/clock.hpp>
 #include <lexsync/encoding.hpp>
 #include <lexsync/sqlite.hpp>
 #include <optional>
@@ -72,20 +70,5 @@ public:
 private:
     sqlite::Database m_db;
 };
-
-// The moment the write of the pending `entry` can no longer be in flight: its last mark
-// (updated_at) plus the request timeout `timeout`, plus the second the timestamp may lack. An
-// entry whose timestamp cannot be read counts as settled at once (it is older than any run).
-Clock::time_point settled_at(const LedgerEntry& entry, std::chrono::milliseconds timeout);
-
-// The moment every entry of `entries` is settled (the latest settled_at; the epoch for none).
-Clock::time_point settled_at(const std::vector<LedgerEntry>& entries,
-                             std::chrono::milliseconds timeout);
-
-// Sleeps on `clock` until every entry of `entries` is settled (see settled_at); returns how long
-// it slept. Reconciling a pending write earlier could miss a request that is still running and
-// send it a second time.
-Clock::duration wait_until_settled(Clock& clock, const std::vector<LedgerEntry>& entries,
-                                   std::chrono::milliseconds timeout);
 
 } // namespace lexsync

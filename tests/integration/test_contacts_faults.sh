@@ -26,7 +26,7 @@ lexsync -v contacts push "$WORK/contacts.csv" -o json >"$WORK/push.json" 2>"$WOR
 grep -qE 'fault|← (504|error)' "$WORK/push.log" "$WORK"/sandbox0.log || true
 lost=$(grep -cE '← (504 |error)' "$WORK/push.log" || true)
 [ "$lost" -ge 3 ] || fail "expected several lost answers with this seed, saw $lost"
-assert_contains "$(cat "$WORK/push.log")" "lost; checking in lexoffice"
+assert_contains "$(cat "$WORK/push.log")" "lost; looking"
 assert_eq "$(jq '[.[] | select(.action=="created")] | length' "$WORK/push.json")" "$n" "created"
 all=$(lexsync contacts pull -o json)
 assert_eq "$(jq length <<<"$all")" "$n" "contacts in lexoffice"
@@ -49,15 +49,15 @@ printf 'ref,role,company_name,email\nk1,customer,Abgebrochen GmbH,kill@faults.ex
 "$LEXSYNC_BIN" contacts push "$WORK/one.csv" -o json >/dev/null 2>"$WORK/killed.log" &
 pid=$!
 for _ in $(seq 600); do
-  grep -q "lost; checking in lexoffice" "$WORK/killed.log" && break
+  grep -q "lost; looking" "$WORK/killed.log" && break
   sleep 0.1
 done
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
-assert_contains "$(cat "$WORK/killed.log")" "1 answer lost; checking in lexoffice in"
+assert_contains "$(cat "$WORK/killed.log")" "1 answer lost; looking it up in lexoffice in"
 lexsync -v contacts push "$WORK/one.csv" -o json >"$WORK/after.json" 2>"$WORK/after.log" ||
   fail "the run after the kill failed: $(tail -3 "$WORK/after.log")"
-assert_contains "$(cat "$WORK/after.log")" "1 write of an interrupted run unanswered; checking in lexoffice in"
+assert_contains "$(cat "$WORK/after.log")" "1 write of an interrupted run unanswered; looking it up in lexoffice in"
 assert_eq "$(count_writes "$WORK/after.log")" "0" "writes after the killed run"
 assert_eq "$(jq -r '.[0].action' "$WORK/after.json")" "unchanged" "the killed run's contact"
 assert_eq "$(lexsync contacts pull -o json | jq length)" "1" "contacts in lexoffice"

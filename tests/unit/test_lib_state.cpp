@@ -6,6 +6,8 @@
 #include <lexsync/settle.hpp>
 #include <lexsync/state.hpp>
 #include <sys/stat.h>
+#include <utility>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -271,6 +273,23 @@ PRAGMA user_version = 1;
         CHECK(clock.total_slept() == std::chrono::seconds(6));
         CHECK(lexsync::wait_until_settled(clock, {old_one, recent}, std::chrono::seconds(10)) ==
               lexsync::Clock::duration::zero());
+    }
+
+    TEST_CASE("the wait tells its length before it sleeps, also when there is none") {
+        lexsync::FakeClock clock(std::chrono::system_clock::from_time_t(1772359200) +
+                                 std::chrono::seconds(5));
+        lexsync::LedgerEntry recent;
+        recent.updated_at = "2026-03-01T10:00:00.000Z";
+        std::vector<std::pair<lexsync::Clock::duration, lexsync::Clock::duration>> told;
+        const auto notice = [&](lexsync::Clock::duration left) {
+            told.emplace_back(left, clock.total_slept());
+        };
+        lexsync::wait_until_settled(clock, {recent}, std::chrono::seconds(10), notice);
+        lexsync::wait_until_settled(clock, {recent}, std::chrono::seconds(10), notice);
+        REQUIRE(told.size() == 2);
+        CHECK(told[0].first == std::chrono::seconds(6));
+        CHECK(told[0].second == lexsync::Clock::duration::zero()); // before the sleep
+        CHECK(told[1].first == lexsync::Clock::duration::zero());
     }
 }
 
