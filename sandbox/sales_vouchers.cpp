@@ -59,6 +59,25 @@ Decimal hundred() {
     return Decimal::from_int(100);
 }
 
+// a × b / c rounded once, half away from zero, to 2 places (c not zero).
+Decimal share_2_places(Decimal a, Decimal b, Decimal c) {
+    __extension__ typedef __int128 Wide;
+    // a·b/c in units is a.units·b.units/c.units; a cent is 100 units.
+    Wide n = Wide(a.units()) * b.units();
+    Wide d = Wide(c.units()) * 100;
+    if (d < 0) {
+        n = -n;
+        d = -d;
+    }
+    const bool negative = n < 0;
+    const Wide m = negative ? -n : n;
+    Wide q = m / d;
+    if ((m % d) * 2 >= d) {
+        ++q;
+    }
+    return Decimal::from_units(static_cast<std::int64_t>((negative ? -q : q) * 100));
+}
+
 // Collects violations while normalising a request body into the stored document.
 class Checker {
 public:
@@ -194,8 +213,9 @@ Totals compute_totals(const std::vector<PricedLine>& lines, bool gross_prices,
         Decimal left = *discount_absolute;
         std::size_t i = 0;
         for (const auto& [rate, sum] : sums) {
+            // Rounded once (rounding the 4-place quotient again could be a cent off).
             const Decimal d =
-                ++i == sums.size() ? left : (*discount_absolute * sum / all).rounded(2);
+                ++i == sums.size() ? left : share_2_places(*discount_absolute, sum, all);
             discounts[rate] = d;
             left = left - d;
         }

@@ -2,6 +2,9 @@
 // totals, numbering, finalisation, pursuing, documents and their Accept rules.
 #include "sandbox_fixture.hpp"
 
+#include <tuple>
+#include <vector>
+
 using namespace sandbox_test;
 
 namespace {
@@ -10,6 +13,24 @@ constexpr const char* k_mueller = "c0a80001-0000-4000-8000-000000000001";
 constexpr const char* k_stadtwerke = "c0a80001-0000-4000-8000-000000000012"; // XRechnung
 
 // The §9.4 sample: 2 × 13.40 @ 50 % (19 %), 8.32 (7 %) and 5.00 (0 %), net.
+// A net invoice to a one-time recipient with `items` (custom items at 1 Stück: name, net price and
+// tax rate each) and `total_extra` appended inside totalPrice.
+std::string net_invoice(const std::vector<std::tuple<std::string, std::string, int>>& items,
+                        const std::string& total_extra) {
+    std::string lines;
+    for (const auto& [name, price, rate] : items) {
+        lines += std::string(lines.empty() ? "" : ",") + R"({"type":"custom","name":")" + name +
+                 R"(","quantity":1,"unitName":"Stück","unitPrice":{"currency":"EUR","netAmount":)" +
+                 price + R"(,"taxRatePercentage":)" + std::to_string(rate) + "}}";
+    }
+    return R"({"voucherDate":"2026-03-02T00:00:00.000+01:00",
+      "address":{"name":"Laden Nord","countryCode":"DE"},"lineItems":[)" +
+           lines + R"(],"totalPrice":{"currency":"EUR")" + total_extra + R"(},
+      "taxConditions":{"taxType":"net"},
+      "shippingConditions":{"shippingDate":"2026-03-02T00:00:00.000+01:00",
+        "shippingType":"service"}})";
+}
+
 std::string sample_invoice(const std::string& tax_type = "net",
                            const std::string& contact = k_mueller,
                            const std::string& total_extra = "") {
@@ -145,21 +166,39 @@ TEST_SUITE("lexsync::sandbox::Server sales vouchers") {
         RunningServer s;
         auto c = s.client();
         // 24.99 less 0.5 %: 0.12495 off is 0.12 (rounding to 4 places first would give 0.13).
-        const std::string body = R"({"voucherDate":"2026-03-02T00:00:00.000+01:00",
-          "address":{"name":"Laden Nord","countryCode":"DE"},
-          "lineItems":[{"type":"custom","name":"A","quantity":1,"unitName":"Stück",
-            "unitPrice":{"currency":"EUR","netAmount":24.99,"taxRatePercentage":19}}],
-          "totalPrice":{"currency":"EUR","totalDiscountPercentage":0.5},
-          "taxConditions":{"taxType":"net"},
-          "shippingConditions":{"shippingDate":"2026-03-02T00:00:00.000+01:00",
-            "shippingType":"service"}})";
-        const std::string id = create(c, "/v1/invoices", body);
+        const std::string id =
+            create(c, "/v1/invoices",
+                   net_invoice({{"A", "24.99", 19}}, R"(,"totalDiscountPercentage":0.5)"));
         auto res = c.Get(("/v1/invoices/" + id).c_str());
         REQUIRE(res);
         CHECK(raw_member(res->body, "totalNetAmount") == "24.87");
         CHECK(raw_member(res->body, "totalTaxAmount") == "4.73");
         CHECK(raw_member(res->body, "totalGrossAmount") == "29.60");
         CHECK(raw_member(res->body, "totalDiscountAbsolute") == "0.12");
+    }
+
+    TEST_CASE("a total discount amount is split over the tax groups, each share rounded once") {
+        RunningServer s;
+        auto c = s.client();
+        // 1.00 off 1.03 @19 % and 21.86 @7 %: the 19 % share is 1.00 × 1.03 / 22.89 = 0.044998,
+        // 0.04 (0.0450 and then 0.05 if the 4-place quotient were rounded again); 0.96 is left.
+        const std::string id = create(c, "/v1/invoices",
+                                      net_invoice({{"A", "1.03", 19}, {"B", "21.86", 7}},
+                                                  R"(,"totalDiscountAbsolute":1.00)"));
+        auto res = c.Get(("/v1/invoices/" + id).c_str());
+        REQUIRE(res);
+        const auto inv = parse(res->body);
+        const auto& taxes = inv["taxAmounts"];
+        REQUIRE(taxes.Size() == 2);
+        CHECK(taxes[0]["taxRatePercentage"].GetDouble() == 19);
+        CHECK(taxes[0]["netAmount"].GetDouble() == doctest::Approx(0.99));
+        CHECK(taxes[0]["taxAmount"].GetDouble() == doctest::Approx(0.19));
+        CHECK(taxes[1]["netAmount"].GetDouble() == doctest::Approx(20.90));
+        CHECK(taxes[1]["taxAmount"].GetDouble() == doctest::Approx(1.46));
+        CHECK(raw_member(res->body, "totalNetAmount") == "21.89");
+        CHECK(raw_member(res->body, "totalTaxAmount") == "1.65");
+        CHECK(raw_member(res->body, "totalGrossAmount") == "23.54");
+        CHECK(raw_member(res->body, "totalDiscountAbsolute") == "1.00");
     }
 
     TEST_CASE("payment discount conditions are echoed, and refused outside their ranges") {
