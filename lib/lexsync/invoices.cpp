@@ -225,6 +225,8 @@ private:
                      inv.payment_discount);
         take_decimal(inv, line, cells, "total_discount", table::NumberKind::percent,
                      inv.total_discount);
+        take_decimal(inv, line, cells, "total_discount_amount", table::NumberKind::amount,
+                     inv.total_discount_amount);
         if (take_value(inv, line, cells, "payment_discount_days", v)) {
             const bool digits =
                 !v.empty() && v.size() <= 4 &&
@@ -504,6 +506,9 @@ const std::vector<table::Column>& input_columns() {
         {"total_discount",
          {"Gesamtrabatt", "Gesamtrabatt (%)", "Rabatt gesamt", "Rechnungsrabatt",
           "Total Discount Percent"}},
+        {"total_discount_amount",
+         {"Gesamtrabatt (EUR)", "Gesamtrabatt Betrag", "Rabattbetrag", "Rechnungsrabatt (EUR)",
+          "Total Discount Amount"}},
         {"total_net", {"Summe netto", "Gesamt netto", "Nettobetrag", "Net Total"}},
         {"total_tax", {"Summe USt", "Umsatzsteuer", "Steuerbetrag", "MwSt-Betrag", "Tax Total"}},
         {"total_gross",
@@ -1016,6 +1021,17 @@ void validate(Invoice& inv) {
             inv.issue("total_discount", "must be at least 0 and less than 100 (percent)");
         }
     }
+    if (inv.total_discount_amount) {
+        if (inv.kind == Kind::credit_note) {
+            inv.issue("total_discount_amount", "credit notes take no total discount");
+        } else if (inv.total_discount) {
+            inv.issue("total_discount_amount",
+                      "give the total discount in percent (total_discount) or as an amount "
+                      "(total_discount_amount), not both");
+        } else if (*inv.total_discount_amount < Decimal()) {
+            inv.issue("total_discount_amount", "must not be negative");
+        }
+    }
     const Customer& c = inv.customer;
     const int refs = (c.id.empty() ? 0 : 1) + (c.number ? 1 : 0) + (c.email.empty() ? 0 : 1);
     if (refs > 1) {
@@ -1137,6 +1153,16 @@ void validate(Invoice& inv) {
         return;
     }
     const Totals t = compute_totals(inv);
+    if (inv.total_discount_amount) {
+        const Decimal sum = (inv.tax_type == TaxType::gross ? t.gross : t.net) + t.discount;
+        if (*inv.total_discount_amount > sum) {
+            inv.issue("total_discount_amount",
+                      fmt::format("{} is more than the line items' sum of {} ({})",
+                                  inv.total_discount_amount->to_fixed(2), sum.to_fixed(2),
+                                  inv.tax_type == TaxType::gross ? "gross" : "net"));
+            return;
+        }
+    }
     auto check_total = [&](const char* field, const std::optional<Decimal>& given,
                            Decimal computed) {
         if (given && *given != computed) {
@@ -1221,6 +1247,27 @@ Totals compute_totals(const Invoice& inv) {
     }
     Totals t;
     const bool gross = inv.tax_type == TaxType::gross;
+    if (inv.total_discount_amount && *inv.total_discount_amount != Decimal()) {
+        // Split over the groups in proportion to their sums, highest rate first, each share
+        // rounded once to 2 places; the group of the lowest rate takes what is left.
+        Decimal all;
+        for (const auto& [rate, sum] : sums) {
+            all += sum;
+        }
+        if (all != Decimal()) {
+            Decimal left = *inv.total_discount_amount;
+            for (auto it = sums.rbegin(); it != sums.rend(); ++it) {
+                const Decimal off = std::next(it) == sums.rend()
+                                        ? left
+                                        : round2_units(Wide(inv.total_discount_amount->units()) *
+                                                           it->second.units(),
+                                                       Wide(all.units()));
+                left = left - off;
+                t.discount += off;
+                it->second = it->second - off;
+            }
+        }
+    }
     for (auto& [rate, sum] : sums) {
         if (inv.total_discount && *inv.total_discount != Decimal()) {
             // Its percentage of the group's sum, rounded once to 2 places (sum and percentage
@@ -1348,6 +1395,9 @@ std::string sales_voucher_body(const Invoice& inv, const SalesBodyOptions& opts)
     if (inv.total_discount && *inv.total_discount != Decimal()) {
         key(w, "totalDiscountPercentage");
         json::write_decimal(w, *inv.total_discount);
+    } else if (inv.total_discount_amount && *inv.total_discount_amount != Decimal()) {
+        key(w, "totalDiscountAbsolute");
+        json::write_decimal(w, *inv.total_discount_amount);
     }
     w.EndObject();
     key(w, "taxConditions");
@@ -1517,6 +1567,9 @@ std::string content_hash(const Invoice& inv) {
     // Fields added later count only when given, so that earlier exports keep their hash.
     if (inv.total_discount) {
         f("total_discount", od(inv.total_discount));
+    }
+    if (inv.total_discount_amount) {
+        f("total_discount_amount", od(inv.total_discount_amount));
     }
     if (inv.payment_discount || inv.payment_discount_days) {
         f("payment_discount", od(inv.payment_discount));

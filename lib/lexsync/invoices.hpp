@@ -55,6 +55,7 @@ inline const std::vector<std::string> k_invoice_fields = {"number",
                                                           "remark",
                                                           "category",
                                                           "total_discount",
+                                                          "total_discount_amount",
                                                           "total_net",
                                                           "total_tax",
                                                           "total_gross"};
@@ -166,6 +167,8 @@ struct Invoice {
     std::string remark;
     std::string category; // posting category for voucher mode (name or id); "" = the run's
     std::optional<Decimal> total_discount; // percent off the whole invoice (lexoffice's totals)
+    // An amount off the whole invoice instead: net, or gross for gross invoices.
+    std::optional<Decimal> total_discount_amount;
     std::optional<Decimal> total_net;
     std::optional<Decimal> total_tax;
     std::optional<Decimal> total_gross;
@@ -239,8 +242,10 @@ struct Totals {
 // gross per tax type).
 Decimal line_amount(const Invoice& inv, const LineItem& item);
 // Totals by lexoffice's rules: line amounts summed per tax rate, less the total discount (its
-// percentage of each group's sum, rounded to 2 places), the tax of each group computed on that
-// and rounded to 2 places (from the gross for gross invoices).
+// percentage of each group's sum, rounded to 2 places; or the amount split over the groups in
+// proportion to their sums, each share rounded to 2 places, the group of the lowest rate taking
+// the remainder), the tax of each group computed on that and rounded to 2 places (from the gross
+// for gross invoices).
 Totals compute_totals(const Invoice& inv);
 
 // `d` as a sales voucher datetime: "2026-03-02T00:00:00.000+01:00".

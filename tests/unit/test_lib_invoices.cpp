@@ -35,6 +35,13 @@ std::vector<std::string> issue_texts(const inv::Invoice& i) {
     return out;
 }
 
+// The first invoice of CSV `header` + `rows` (named in.csv), which must read without file issues.
+inv::Invoice first_invoice(const std::string& header, const std::string& rows) {
+    auto set = inv::read_invoices_csv(header + rows, "in.csv");
+    REQUIRE(set.file_issues.empty());
+    return set.invoices.at(0);
+}
+
 bool has_issue(const inv::Invoice& i, const std::string& text) {
     for (const auto& s : issue_texts(i)) {
         if (s.find(text) != std::string::npos) {
@@ -402,11 +409,7 @@ TEST_SUITE("lexsync::invoices") {
     TEST_CASE("a total discount in percent comes off each tax group's sum before its tax") {
         const std::string header = "number,date,customer_number,tax_type,total_discount,item,"
                                    "quantity,unit,net_price,gross_price,tax_rate\n";
-        auto read = [&](const std::string& rows) {
-            auto set = inv::read_invoices_csv(header + rows, "in.csv");
-            REQUIRE(set.file_issues.empty());
-            return set.invoices[0];
-        };
+        auto read = [&](const std::string& rows) { return first_invoice(header, rows); };
         // 100 at 19 % and 50 at 7 %, 10 % off: 90 (tax 17.10) and 45 (tax 3.15).
         auto i = read("RE-1,2026-03-02,10001,net,10,A,1,Stück,100,,19\n"
                       "RE-1,,,,,B,1,Stück,50,,7\n");
@@ -435,6 +438,94 @@ TEST_SUITE("lexsync::invoices") {
         i = read("RE-4,2026-03-02,10001,net,,A,1,Stück,100,,19\n");
         CHECK(!parse(inv::sales_voucher_body(i, {}))["totalPrice"].HasMember(
             "totalDiscountPercentage"));
+    }
+
+    TEST_CASE("a total discount amount is split over the tax groups before their tax") {
+        const std::string header = "number,kind,date,customer_number,tax_type,total_discount,"
+                                   "total_discount_amount,item,quantity,unit,net_price,"
+                                   "gross_price,tax_rate\n";
+        auto read = [&](const std::string& rows) { return first_invoice(header, rows); };
+        // 100 at 19 % and 50 at 7 %, 30.00 off: 20.00 and 10.00 in proportion.
+        auto i = read("RE-1,,2026-03-02,10001,net,,30,A,1,Stück,100,,19\n"
+                      "RE-1,,,,,,,B,1,Stück,50,,7\n");
+        auto t = inv::compute_totals(i);
+        CHECK(t.discount == dec("30"));
+        REQUIRE(t.groups.size() == 2);
+        CHECK(t.groups[0].net == dec("40"));
+        CHECK(t.groups[0].tax == dec("2.80"));
+        CHECK(t.groups[1].net == dec("80"));
+        CHECK(t.groups[1].tax == dec("15.20"));
+        CHECK(t.net == dec("120"));
+        CHECK(t.tax == dec("18"));
+        CHECK(t.gross == dec("138"));
+        inv::validate(i);
+        CHECK(i.valid());
+        auto body = parse(inv::sales_voucher_body(i, {}));
+        CHECK(body["totalPrice"]["totalDiscountAbsolute"].GetDouble() == 30);
+        CHECK(!body["totalPrice"].HasMember("totalDiscountPercentage"));
+        // Voucher mode books the discounted groups.
+        inv::VoucherBodyOptions o;
+        o.category_id = "cat";
+        body = parse(inv::bookkeeping_voucher_body(i, o));
+        CHECK(body["totalGrossAmount"].GetDouble() == doctest::Approx(138));
+        CHECK(body["totalTaxAmount"].GetDouble() == doctest::Approx(18));
+        REQUIRE(body["voucherItems"].Size() == 2);
+        CHECK(body["voucherItems"][1]["amount"].GetDouble() == doctest::Approx(80));
+
+        // Each share is rounded once, the lowest rate takes the rest (as the sandbox does):
+        // 1.00 × 1.03 / 22.89 = 0.044998 is 0.04 at 19 %, 0.96 at 7 %.
+        i = read("RE-2,,2026-03-02,10001,net,,1.00,A,1,Stück,1.03,,19\n"
+                 "RE-2,,,,,,,B,1,Stück,21.86,,7\n");
+        t = inv::compute_totals(i);
+        CHECK(t.groups[1].net == dec("0.99"));
+        CHECK(t.groups[0].net == dec("20.90"));
+        CHECK(t.net == dec("21.89"));
+        CHECK(t.tax == dec("1.65"));
+        CHECK(t.gross == dec("23.54"));
+
+        // Gross invoices: the amount comes off the gross sums.
+        i = read("RE-3,,2026-03-02,10001,gross,,\"22,60 €\",A,1,Stück,,119,19\n"
+                 "RE-3,,,,,,,B,1,Stück,,107,7\n");
+        t = inv::compute_totals(i);
+        CHECK(t.discount == dec("22.60"));
+        CHECK(t.gross == dec("203.40"));
+        CHECK(t.tax == dec("23.40"));
+        CHECK(t.net == dec("180"));
+
+        // Percent and amount together, a negative amount, more than the sum, credit notes.
+        auto set = inv::read_invoices_csv(
+            header + "RE-4,,2026-03-02,10001,net,10,5,A,1,Stück,100,,19\n" +
+                "RE-5,,2026-03-02,10001,net,,-5,A,1,Stück,100,,19\n" +
+                "RE-6,,2026-03-02,10001,net,,100.01,A,1,Stück,100,,19\n" +
+                "GS-1,credit-note,2026-03-02,10001,net,,5,A,1,Stück,100,,19\n",
+            "in.csv");
+        REQUIRE(set.invoices.size() == 4);
+        for (auto& x : set.invoices) {
+            inv::validate(x);
+        }
+        CHECK(has_issue(set.invoices[0], "in.csv:2:7:total_discount_amount: give the total "
+                                         "discount in percent (total_discount) or as an amount "
+                                         "(total_discount_amount), not both"));
+        CHECK(has_issue(set.invoices[1], "in.csv:3:7:total_discount_amount: must not be negative"));
+        CHECK(has_issue(set.invoices[2], "in.csv:4:7:total_discount_amount: 100.01 is more than "
+                                         "the line items' sum of 100.00 (net)"));
+        CHECK(has_issue(set.invoices[3], "in.csv:5:7:total_discount_amount: credit notes take no "
+                                         "total discount"));
+
+        // The German column name, and JSON's key.
+        const std::string de = "Rechnungsnummer;Rechnungsdatum;Kundennummer;Rabattbetrag;"
+                               "Bezeichnung;Menge;Einheit;Einzelpreis netto;Steuersatz\n"
+                               "RE-7;02.03.2026;10001;\"12,50 €\";A;1;Stück;100,00;19 %\n";
+        const auto a = inv::read_invoices_csv(de, "de.csv");
+        REQUIRE(a.file_issues.empty());
+        CHECK(a.invoices[0].total_discount_amount == dec("12.5"));
+        const auto j = inv::read_invoices_json(R"([{"number": "RE-7", "date": "2026-03-02",
+  "customer_number": 10001, "total_discount_amount": 12.5,
+  "items": [{"item": "A", "quantity": 1, "unit": "Stück", "net_price": 100, "tax_rate": 19}]}])",
+                                               "in.json");
+        REQUIRE(j.file_issues.empty());
+        CHECK(inv::content_hash(a.invoices[0]) == inv::content_hash(j.invoices[0]));
+        CHECK(inv::compute_totals(j.invoices[0]).net == dec("87.50"));
     }
 
     TEST_CASE("a payment discount (Skonto) becomes the payment conditions' discount") {
