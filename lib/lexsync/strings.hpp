@@ -18,6 +18,9 @@ std::string ascii_lower(std::string_view s);
 // `s` with a-z turned into A-Z.
 std::string ascii_upper(std::string_view s);
 
+// The value of the hex digit `c` (0-9, a-f, A-F), or -1 for any other byte.
+int hex_digit(char c);
+
 // Whether `s` is a UUID in its 8-4-4-4-12 hex form (either case), as lexoffice writes ids.
 bool is_uuid(std::string_view s);
 

@@ -18,6 +18,17 @@ TEST_CASE("ascii_lower and ascii_upper change only ASCII letters") {
     CHECK(ascii_lower("\xc3\x84RGER") == "\xc3\x84rger"); // "ÄRGER": the Ä stays
 }
 
+TEST_CASE("hex_digit gives the value of a hex digit in either case, -1 for anything else") {
+    CHECK(hex_digit('0') == 0);
+    CHECK(hex_digit('9') == 9);
+    CHECK(hex_digit('a') == 10);
+    CHECK(hex_digit('F') == 15);
+    CHECK(hex_digit('g') == -1);
+    CHECK(hex_digit('/') == -1);
+    CHECK(hex_digit('\0') == -1);
+    CHECK(hex_digit('\xff') == -1);
+}
+
 TEST_CASE("is_uuid accepts the 8-4-4-4-12 hex form in either case") {
     CHECK(is_uuid("e9066f04-8cc7-4616-93f8-ac9ecc8479c8"));
     CHECK(is_uuid("E9066F04-8CC7-4616-93F8-AC9ECC8479C8"));
