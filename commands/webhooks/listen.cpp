@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <ctime>
@@ -11,10 +12,12 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <lexsync/client.hpp>
 #include <lexsync/error.hpp>
 #include <lexsync/http_server.hpp>
 #include <lexsync/json.hpp>
 #include <lexsync/webhook.hpp>
+#include <lexsync/wrappers.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -68,14 +71,21 @@ struct Job {
     std::string signature;
 };
 
-// Splits "http://host:port/path?q" into the origin and the target ("/" when absent).
-std::pair<std::string, std::string> split_url(const std::string& url) {
-    const auto sep = url.find("://");
-    const auto slash = url.find('/', sep == std::string::npos ? 0 : sep + 3);
-    if (slash == std::string::npos) {
-        return {url, "/"};
+// The transport of --forward-to: the command's own (libcurl, or the one a test injects), with
+// the profile's CA bundle, plain http refused except to loopback, and the request log of -v.
+// No credentials, rate limit or retries: the target is not lexoffice, and a POST is not repeated
+// blindly.
+std::unique_ptr<http::Transport> forward_transport(Context& ctx) {
+    ClientConfig c;
+    c.connect_timeout = std::chrono::seconds(5);
+    c.total_timeout = std::chrono::seconds(30);
+    c.ca_bundle = ctx.profile().ca_bundle;
+    std::unique_ptr<http::Transport> t = ctx.transport_factory(c);
+    if (ctx.global.verbose > 0) {
+        t = std::make_unique<LoggingTransport>(std::move(t), ctx.io.err, ctx.clock, BearerToken{},
+                                               ctx.global.verbose);
     }
-    return {url.substr(0, slash), url.substr(slash)};
+    return t;
 }
 
 // True for "NAME=value" entries that carry lexsync's credentials (LEXSYNC_API_KEY,
@@ -171,7 +181,11 @@ public:
     Listener(const ListenOptions& opts, Context& ctx, webhook::PublicKey key,
              std::string organization_id)
         : m_opts(opts), m_ctx(ctx), m_key(std::move(key)), m_org(std::move(organization_id)),
-          m_guard(ctx.state()) {}
+          m_guard(ctx.state()) {
+        if (!m_opts.forward_to.empty()) {
+            m_forward = forward_transport(ctx);
+        }
+    }
 
     void serve() {
         const BlockedSignals signals; // before any thread starts, so that all inherit the mask
@@ -332,18 +346,21 @@ private:
         }
     }
 
+    // Relays the raw body and its signature, once.
     void forward(const Job& job) {
-        const auto [origin, target] = split_url(m_opts.forward_to);
-        httplib::Client client(origin);
-        client.set_connection_timeout(5);
-        client.set_read_timeout(30);
-        const auto res = client.Post(target, {{webhook::k_signature_header, job.signature}},
-                                     job.body, "application/json");
-        if (!res || res->status < 200 || res->status > 299) {
+        http::Request request;
+        request.method = http::Method::post;
+        request.url = m_opts.forward_to;
+        request.headers.set("Content-Type", "application/json");
+        request.headers.set("User-Agent", "lexsync/" LEXSYNC_VERSION);
+        request.headers.set(webhook::k_signature_header, job.signature);
+        request.body = job.body;
+        const auto res = m_forward->send(request);
+        if (!res || !res->ok()) {
             std::lock_guard lock(m_log_mutex);
-            m_ctx.warn(
-                fmt::format("webhooks listen: --forward-to {} answered {}", m_opts.forward_to,
-                            res ? std::to_string(res->status) : httplib::to_string(res.error())));
+            m_ctx.warn(fmt::format("webhooks listen: --forward-to {} {}", m_opts.forward_to,
+                                   res ? fmt::format("answered {}", res->status)
+                                       : "failed: " + res.error().message));
         }
     }
 
@@ -352,6 +369,7 @@ private:
     webhook::PublicKey m_key;
     std::string m_org;
     webhook::ReplayGuard m_guard;
+    std::unique_ptr<http::Transport> m_forward; // for --forward-to
     httplib::Server m_http;
     std::mutex m_log_mutex;
     std::mutex m_queue_mutex;

@@ -94,6 +94,17 @@ post() {
 }
 sign() { printf '%s' "$1" | openssl dgst -sha512 -sign "$2" | base64 -w0; }
 
+# --forward-to goes through lexsync's transport: -v logs it, and plain http to another host is
+# refused (a warning) while the event still runs its command.
+LEXSYNC_STATE_DIR="$WORK/state-plain" start_listener plain -v --max-events 1 \
+  --forward-to "http://example.com/hooks" --exec "cat >> '$WORK/plain.ndjson'"
+plain_body='{"organizationId":"d3b07384-d9a0-4c4f-8e5b-7c1a2b3c4d5e","eventType":"contact.changed","resourceId":"22222222-2222-4333-8444-555555555555","eventDate":"2026-04-11T12:31:00.000+02:00"}'
+assert_eq "$(post "$plain_body" "$(sign "$plain_body" "$WORK/key.pem")" "$URL_plain/hook")" "200" "event for the plain-http forward"
+wait "${LISTEN_PIDS[-1]}" || fail "listener with --max-events 1 failed: $(cat "$WORK/listen-plain.log")"
+wait_lines "$WORK/plain.ndjson" 1
+assert_contains "$(cat "$WORK/listen-plain.log")" "→ POST http://example.com/hooks"
+assert_contains "$(cat "$WORK/listen-plain.log")" "--forward-to http://example.com/hooks failed: refusing plain http to example.com"
+
 body='{"organizationId":"d3b07384-d9a0-4c4f-8e5b-7c1a2b3c4d5e","eventType":"invoice.status.changed","resourceId":"11111111-2222-4333-8444-555555555555","eventDate":"2026-04-11T12:30:00.000+02:00"}'
 good=$(sign "$body" "$WORK/key.pem")
 forged=$(sign "$body" "$WORK/forger.pem")
