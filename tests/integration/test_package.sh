@@ -17,4 +17,7 @@ assert_contains "$contents" "./usr/share/zsh/vendor-completions/_lexsync"
 assert_contains "$contents" "./usr/share/fish/vendor_completions.d/lexsync.fish"
 assert_contains "$contents" "./usr/share/lexsync/sandbox-seed.schema.json"
 assert_contains "$(dpkg-deb -f "$deb" Depends)" "libcurl4"
+# The client library (headers, liblexsync.a, CMake and pkg-config files) is the separate "dev"
+# component, not part of the command's package.
+! grep -qE 'include/lexsync|liblexsync\.a|lexsync\.pc' <<<"$contents" || fail "the .deb holds the dev component"
 echo "ok: package $(basename "$deb")"
