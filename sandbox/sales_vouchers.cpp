@@ -337,6 +337,723 @@ const SalesType* type_for_path(std::string_view segment) {
     return nullptr;
 }
 
+namespace {
+
+// One sales voucher request, read section by section into the parts of the document to store,
+// in the order the service reports its violations (create() runs the readers, then answers the
+// violations or stores the document). Each reader adds what it refuses to `violations`.
+struct SalesBody {
+    SalesBody(Store& s, const ApiRequest& r, const SalesType& t, const JsonValue& body, bool fin)
+        : store(s), req(r), type(t), in(body), finalize(fin), credit(is_credit(t)),
+          invoice(is_invoice(t)), quotation(is_quotation(t)),
+          profile(organization_profile(s, r.org_id)) {}
+
+    Store& store;
+    const ApiRequest& req;
+    const SalesType& type;
+    const JsonValue& in;
+    const bool finalize;
+    const bool credit;
+    const bool invoice;
+    const bool quotation;
+    const JsonDocument profile;
+    std::vector<Violation> violations;
+    Checker c{violations};
+    JsonDocument out{rapidjson::kObjectType}; // the document to store
+    JsonDocument::AllocatorType& a = out.GetAllocator();
+
+    std::optional<std::chrono::system_clock::time_point> voucher_date;
+    std::optional<std::chrono::system_clock::time_point> expiration_date;
+    // The date the tax rates are checked against (§7.3).
+    std::optional<std::chrono::system_clock::time_point> rate_date;
+    JsonValue address{rapidjson::kObjectType};
+    std::string contact_id;
+    bool contact_xrechnung = false;
+    std::string tax_type;
+    JsonValue tax_conditions{rapidjson::kObjectType};
+    bool gross_prices = false;
+    bool taxed = false;
+    JsonValue shipping{rapidjson::kObjectType};
+    bool with_shipping = false;
+    std::set<std::int64_t> rates = {0};
+    bool any_rate = false;
+    JsonValue items{rapidjson::kArrayType};
+    std::vector<PricedLine> priced;
+    std::optional<Decimal> discount_percent;
+    std::optional<Decimal> discount_absolute;
+    std::optional<std::string> language;
+    std::optional<std::string> title;
+    std::optional<std::string> introduction;
+    std::optional<std::string> remark;
+    std::optional<std::string> layout;
+    std::optional<std::string> delivery_terms;
+    JsonValue payment{rapidjson::kObjectType};
+    std::int64_t term_days = 14;
+    std::string profile_name = "NONE";
+    JsonValue xrechnung{rapidjson::kNullType};
+    std::optional<StoredResource> preceding;
+
+    // Reads every section; an answer when the request is refused before validation (pursue).
+    std::optional<ApiResponse> read() {
+        read_dates();
+        read_address();
+        read_tax_conditions();
+        read_shipping();
+        allowed_rates();
+        read_line_items();
+        read_total_price();
+        read_texts();
+        read_payment_conditions();
+        read_xrechnung();
+        return read_pursue();
+    }
+
+    // Dates. Quotations need an expiration date (§9.6).
+    void read_dates() {
+        voucher_date = c.timestamp(in, "voucherDate", "voucherDate", true);
+        if (quotation) {
+            expiration_date = c.timestamp(in, "expirationDate", "expirationDate", true);
+            if (voucher_date && expiration_date && *expiration_date < *voucher_date) {
+                // [U] The service's check and text are not documented.
+                c.fail("INVALID", "expirationDate",
+                       "Das Ablaufdatum darf nicht vor dem Angebotsdatum liegen");
+            }
+        }
+    }
+
+    void read_address() {
+        const JsonValue* in_address = member(in, "address");
+        if (!in_address || !in_address->IsObject()) {
+            c.fail("NOTNULL", "address", "darf nicht leer sein");
+        } else if (member(*in_address, "contactId")) {
+            address_from_contact(*in_address);
+        } else {
+            address_inline(*in_address);
+        }
+    }
+
+    // The address of the contact named by contactId, with the fields sent overriding it.
+    void address_from_contact(const JsonValue& in_address) {
+        const std::string cid = ascii_lower(member_string(in_address, "contactId"));
+        JsonDocument contact;
+        if (!is_uuid(cid) || !load_contact(store, req.org_id, cid, contact)) {
+            c.fail("INVALID", "address.contactId", "Kontakt existiert nicht");
+            return;
+        }
+        contact_id = cid;
+        address.AddMember("contactId", json_str(cid, a), a);
+        std::string name = contact_display_name(contact);
+        std::map<std::string, std::string> fields;
+        if (const JsonValue* addrs = member(contact, "addresses")) {
+            const JsonValue* billing = member(*addrs, "billing");
+            if (billing && billing->IsArray() && !billing->Empty()) {
+                for (const char* k : {"supplement", "street", "zip", "city", "countryCode"}) {
+                    fields[k] = member_string((*billing)[0], k);
+                }
+            }
+        }
+        if (const JsonValue* x = member(contact, "xRechnung")) {
+            const std::string buyer = member_string(*x, "buyerReference");
+            contact_xrechnung =
+                !buyer.empty() && !member_string(*x, "vendorNumberAtCustomer").empty();
+        }
+        // Fields sent override the contact's address for this document.
+        if (const auto n = c.text(in_address, "name", "address.name")) {
+            name = *n;
+        }
+        for (const char* k : {"supplement", "street", "zip", "city", "countryCode"}) {
+            if (const auto v = c.text(in_address, k, std::string("address.") + k)) {
+                fields[k] = *v;
+            }
+        }
+        if (fields["countryCode"].empty()) {
+            fields["countryCode"] = "DE"; // [U] a contact without address
+        }
+        if (!is_valid_country_code(fields["countryCode"])) {
+            c.fail("INVALID", "address.countryCode", "Ungültiger Ländercode");
+        }
+        address.AddMember("name", json_str(name, a), a);
+        for (const char* k : {"supplement", "street", "city", "zip", "countryCode"}) {
+            if (!fields[k].empty()) {
+                address.AddMember(json_str(k, a), json_str(fields[k], a), a);
+            }
+        }
+    }
+
+    // An address without a contact.
+    void address_inline(const JsonValue& in_address) {
+        const auto name = c.text(in_address, "name", "address.name");
+        if (!name || name->find_first_not_of(" \t") == std::string::npos) {
+            c.fail("NOTBLANK", "address.name", "darf nicht leer sein");
+        }
+        const auto cc = c.text(in_address, "countryCode", "address.countryCode");
+        if (!cc) {
+            c.fail("NOTNULL", "address.countryCode", "darf nicht leer sein");
+        } else if (!is_valid_country_code(*cc)) {
+            c.fail("INVALID", "address.countryCode", "Ungültiger Ländercode");
+        }
+        if (name) {
+            address.AddMember("name", json_str(*name, a), a);
+        }
+        for (const char* k : {"supplement", "street", "city", "zip"}) {
+            if (const auto v = c.text(in_address, k, std::string("address.") + k)) {
+                address.AddMember(json_str(k, a), json_str(*v, a), a);
+            }
+        }
+        if (cc) {
+            address.AddMember("countryCode", json_str(*cc, a), a);
+        }
+    }
+
+    void read_tax_conditions() {
+        const JsonValue* in_tax = member(in, "taxConditions");
+        if (!in_tax || !in_tax->IsObject()) {
+            c.fail("NOTNULL", "taxConditions", "darf nicht leer sein");
+        } else {
+            const auto tt = c.text(*in_tax, "taxType", "taxConditions.taxType");
+            if (!tt) {
+                c.fail("NOTNULL", "taxConditions.taxType", "darf nicht leer sein");
+            } else if (!one_of(*tt, k_tax_types)) {
+                c.fail("INVALID", "taxConditions.taxType", "Ungültiger Steuertyp '" + *tt + "'");
+            } else {
+                tax_type = *tt;
+                tax_conditions.AddMember("taxType", json_str(*tt, a), a);
+            }
+            if (const auto sub = c.text(*in_tax, "taxSubType", "taxConditions.taxSubType")) {
+                if (*sub != "distanceSales" && *sub != "electronicServices") {
+                    c.fail("INVALID", "taxConditions.taxSubType", "Ungültiger Steuer-Subtyp");
+                } else {
+                    tax_conditions.AddMember("taxSubType", json_str(*sub, a), a);
+                }
+            }
+            if (const auto note = c.text(*in_tax, "taxTypeNote", "taxConditions.taxTypeNote")) {
+                tax_conditions.AddMember("taxTypeNote", json_str(*note, a), a);
+            }
+        }
+        gross_prices = tax_type == "gross";
+        taxed = tax_type == "net" || tax_type == "gross";
+        if (!tax_type.empty() && !taxed && tax_type != "vatfree" && contact_id.empty()) {
+            c.fail("NOTNULL", "address.contactId",
+                   "Für den Steuertyp '" + tax_type + "' ist ein Kontakt erforderlich");
+        }
+        if (!tax_type.empty() && member_string(profile, "taxType") == "vatfree" &&
+            tax_type != "vatfree") {
+            c.fail("INVALID", "taxConditions.taxType",
+                   "Steuerbefreite Organisationen können nur 'vatfree' verwenden");
+        }
+    }
+
+    // Shipping conditions (required on invoices and order confirmations, optional on quotations)
+    // and the date the tax rates are checked against (§7.3: the voucher date for quotations and
+    // credit notes).
+    void read_shipping() {
+        rate_date = voucher_date;
+        with_shipping = !credit && (!quotation || member(in, "shippingConditions"));
+        if (with_shipping) {
+            const JsonValue* in_ship = member(in, "shippingConditions");
+            if (!in_ship || !in_ship->IsObject()) {
+                c.fail("NOTNULL", "shippingConditions", "The shipping conditions must not be null");
+            } else {
+                const auto st = c.text(*in_ship, "shippingType", "shippingConditions.shippingType");
+                if (!st) {
+                    c.fail("NOTNULL", "shippingConditions.shippingType", "darf nicht leer sein");
+                } else if (!one_of(*st, k_shipping_types)) {
+                    c.fail("INVALID", "shippingConditions.shippingType", "Ungültige Lieferart");
+                } else {
+                    const bool period = *st == "serviceperiod" || *st == "deliveryperiod";
+                    const auto start = c.timestamp(
+                        *in_ship, "shippingDate", "shippingConditions.shippingDate", *st != "none");
+                    const auto end = c.timestamp(*in_ship, "shippingEndDate",
+                                                 "shippingConditions.shippingEndDate", period);
+                    if (period && start && end && *end < *start) {
+                        c.fail("INVALID", "shippingConditions.shippingEndDate",
+                               "Das Enddatum darf nicht vor dem Startdatum liegen");
+                    }
+                    if (start && *st != "none") {
+                        shipping.AddMember("shippingDate", json_str(format_berlin(*start), a), a);
+                        rate_date = quotation ? voucher_date : start;
+                    }
+                    if (end && period) {
+                        shipping.AddMember("shippingEndDate", json_str(format_berlin(*end), a), a);
+                        rate_date = quotation ? voucher_date : end;
+                    }
+                    shipping.AddMember("shippingType", json_str(*st, a), a);
+                }
+            }
+        }
+    }
+
+    // Allowed tax rates.
+    void allowed_rates() {
+        if (taxed) {
+            if (rate_date) {
+                rates = german_rates(berlin::local_date(*rate_date));
+            }
+            // [U] EU destination rates are accepted (not checked per country) for distance sales
+            // and electronic services when the organisation taxes at destination.
+            any_rate = tax_conditions.HasMember("taxSubType") &&
+                       member_string(profile, "distanceSalesPrinciple") == "DESTINATION";
+        }
+    }
+
+    void read_line_items() {
+        const JsonValue* in_items = member(in, "lineItems");
+        // A draft may have no line items yet (reference §14: `lineItems: []` answered 201).
+        if (!in_items || !in_items->IsArray() || (in_items->Empty() && finalize)) {
+            c.fail("NOTEMPTY", "lineItems", "darf nicht leer sein");
+        } else if (in_items->Size() > k_max_line_items) {
+            c.fail("SIZE", "lineItems", "Größe muss zwischen 1 und 300 sein");
+        } else {
+            for (rapidjson::SizeType i = 0; i < in_items->Size(); ++i) {
+                read_line_item((*in_items)[i], "lineItems[" + std::to_string(i) + "]");
+            }
+        }
+    }
+
+    // One line item `it` at field path `f`.
+    void read_line_item(const JsonValue& it, const std::string& f) {
+        if (!it.IsObject()) {
+            c.fail("INVALID", f, "ungültige Position");
+            return;
+        }
+        if (quotation && member(it, "subItems")) {
+            // [U] Alternative sub-items of quotations are not emulated; refused rather than
+            // dropped.
+            c.fail("INVALID", f + ".subItems", "Alternativpositionen werden nicht unterstützt");
+            return;
+        }
+        JsonValue item(rapidjson::kObjectType);
+        const auto t = c.text(it, "type", f + ".type");
+        if (!t) {
+            c.fail("NOTNULL", f + ".type", "darf nicht leer sein");
+            return;
+        }
+        if (!one_of(*t, k_item_types)) {
+            c.fail("INVALID", f + ".type", "Ungültiger Positionstyp '" + *t + "'");
+            return;
+        }
+        const auto name = c.text(it, "name", f + ".name", 255);
+        const auto description = c.text(it, "description", f + ".description", 2000);
+        if (*t == "text") {
+            if (!name && !description) {
+                c.fail("NOTBLANK", f + ".name", "darf nicht leer sein");
+            }
+            item.AddMember("type", "text", a);
+            if (name) {
+                item.AddMember("name", json_str(*name, a), a);
+            }
+            if (description) {
+                item.AddMember("description", json_str(*description, a), a);
+            }
+            items.PushBack(item, a);
+            return;
+        }
+        if (!name || name->find_first_not_of(" \t") == std::string::npos) {
+            c.fail("NOTBLANK", f + ".name", "darf nicht leer sein");
+        }
+        std::string article_id;
+        if (*t == "material" || *t == "service") {
+            article_id = ascii_lower(member_string(it, "id"));
+            if (!is_uuid(article_id)) {
+                c.fail("NOTNULL", f + ".id", "darf nicht leer sein");
+            }
+        }
+        const auto quantity = c.amount(it, "quantity", f + ".quantity", 4, true);
+        const auto unit = c.text(it, "unitName", f + ".unitName");
+        if (!unit || unit->empty()) {
+            c.fail("NOTBLANK", f + ".unitName", "darf nicht leer sein");
+        }
+        const auto discount =
+            c.amount(it, "discountPercentage", f + ".discountPercentage", 2, false);
+        if (discount && (*discount < Decimal{} || *discount > hundred())) {
+            c.fail("RANGE", f + ".discountPercentage", "muss zwischen 0 und 100 liegen");
+        }
+        const JsonValue* price = member(it, "unitPrice");
+        if (!price || !price->IsObject()) {
+            c.fail("NOTNULL", f + ".unitPrice", "darf nicht leer sein");
+            return;
+        }
+        const std::string pf = f + ".unitPrice";
+        const auto currency = c.text(*price, "currency", pf + ".currency");
+        if (currency && *currency != "EUR") {
+            c.fail("INVALID", pf + ".currency", "Nur EUR wird unterstützt");
+        }
+        const auto rate = c.amount(*price, "taxRatePercentage", pf + ".taxRatePercentage", 2, true);
+        const auto net =
+            c.amount(*price, "netAmount", pf + ".netAmount", 4, !gross_prices && !tax_type.empty());
+        const auto gross = c.amount(*price, "grossAmount", pf + ".grossAmount", 4, gross_prices);
+        if (rate && !tax_type.empty()) {
+            const bool allowed = any_rate ? (*rate >= Decimal{} && *rate <= hundred())
+                                          : rates.count(rate->units()) > 0;
+            if (!allowed) {
+                c.fail("INVALID", pf + ".taxRatePercentage",
+                       "Der Steuersatz " + rate->to_string() +
+                           " ist für das Leistungsdatum nicht gültig");
+            }
+        }
+        if (!c.ok() || !rate || !quantity || !(gross_prices ? gross : net)) {
+            return;
+        }
+        Decimal unit_net{};
+        Decimal unit_gross{};
+        if (gross_prices) {
+            unit_gross = *gross;
+            unit_net = *gross * hundred() / (hundred() + *rate);
+        } else {
+            unit_net = *net;
+            unit_gross = *net * (hundred() + *rate) / hundred();
+        }
+        const Decimal basis = gross_prices ? unit_gross : unit_net;
+        const Decimal factor = (hundred() - discount.value_or(Decimal{})) / hundred();
+        const Decimal line_amount = (*quantity * basis * factor).rounded(2);
+        // Optional quotation items do not count into the totals (§11 item 23).
+        const JsonValue* optional_flag = member(it, "optional");
+        const bool optional_item =
+            quotation && optional_flag && optional_flag->IsBool() && optional_flag->GetBool();
+        if (!optional_item) {
+            priced.push_back({*rate, line_amount});
+        }
+        if (!article_id.empty()) {
+            item.AddMember("id", json_str(article_id, a), a);
+        }
+        item.AddMember("type", json_str(*t, a), a);
+        item.AddMember("name", json_str(*name, a), a);
+        if (description) {
+            item.AddMember("description", json_str(*description, a), a);
+        }
+        item.AddMember("quantity", decimal_value(*quantity, a), a);
+        item.AddMember("unitName", json_str(*unit, a), a);
+        JsonValue up(rapidjson::kObjectType);
+        up.AddMember("currency", "EUR", a);
+        up.AddMember("netAmount", decimal_value(unit_net, a), a);
+        up.AddMember("grossAmount", decimal_value(unit_gross, a), a);
+        up.AddMember("taxRatePercentage", decimal_value(*rate, a), a);
+        item.AddMember("unitPrice", up, a);
+        item.AddMember("discountPercentage", decimal_value(discount.value_or(Decimal{}), a), a);
+        item.AddMember("lineItemAmount", decimal_value(line_amount, a), a);
+        if (optional_item) {
+            item.AddMember("optional", true, a);
+        }
+        items.PushBack(item, a);
+    }
+
+    void read_total_price() {
+        const JsonValue* in_total = member(in, "totalPrice");
+        if (!in_total || !in_total->IsObject()) {
+            c.fail("NOTNULL", "totalPrice", "darf nicht leer sein");
+        } else {
+            const auto currency = c.text(*in_total, "currency", "totalPrice.currency");
+            if (!currency) {
+                c.fail("NOTNULL", "totalPrice.currency", "darf nicht leer sein");
+            } else if (*currency != "EUR") {
+                c.fail("INVALID", "totalPrice.currency", "Nur EUR wird unterstützt");
+            }
+            discount_percent = c.amount(*in_total, "totalDiscountPercentage",
+                                        "totalPrice.totalDiscountPercentage", 2, false);
+            discount_absolute = c.amount(*in_total, "totalDiscountAbsolute",
+                                         "totalPrice.totalDiscountAbsolute", 2, false);
+            if (discount_percent &&
+                (*discount_percent < Decimal{} || *discount_percent > hundred())) {
+                c.fail("RANGE", "totalPrice.totalDiscountPercentage",
+                       "muss zwischen 0 und 100 liegen");
+            }
+            if (discount_absolute && *discount_absolute < Decimal{}) {
+                c.fail("RANGE", "totalPrice.totalDiscountAbsolute", "darf nicht negativ sein");
+            }
+            if (discount_percent && discount_absolute && *discount_percent > Decimal{} &&
+                *discount_absolute > Decimal{}) {
+                // [U] Both kinds of total discount at once are refused.
+                c.fail("INVALID", "totalPrice",
+                       "totalDiscountAbsolute und totalDiscountPercentage schließen sich aus");
+            }
+        }
+    }
+
+    // Texts, language, layout.
+    void read_texts() {
+        language = c.text(in, "language", "language");
+        if (language && *language != "de" && *language != "en") {
+            c.fail("INVALID", "language", "Ungültige Sprache");
+        }
+        title = c.text(in, "title", "title", 25);
+        introduction = c.text(in, "introduction", "introduction", 2000);
+        remark = c.text(in, "remark", "remark", 2000);
+        layout = c.text(in, "printLayoutId", "printLayoutId");
+        // Delivery terms: order confirmations (and delivery notes) only (§9.6).
+        delivery_terms = type.path == std::string_view("order-confirmations")
+                             ? c.text(in, "deliveryTerms", "deliveryTerms", 255)
+                             : std::nullopt;
+    }
+
+    void read_payment_conditions() {
+        if (!credit) {
+            const JsonValue* in_pay = member(in, "paymentConditions");
+            if (in_pay && in_pay->IsObject()) {
+                const JsonValue* d = member(*in_pay, "paymentTermDuration");
+                if (d && (!d->IsInt64() || d->GetInt64() < 0)) {
+                    c.fail("INVALID", "paymentConditions.paymentTermDuration", "ungültige Dauer");
+                } else if (d) {
+                    term_days = d->GetInt64();
+                }
+                const auto label =
+                    c.text(*in_pay, "paymentTermLabel", "paymentConditions.paymentTermLabel");
+                payment.AddMember(
+                    "paymentTermLabel",
+                    json_str(label.value_or("Zahlbar innerhalb von " + std::to_string(term_days) +
+                                            " Tagen ohne Abzug."),
+                             a),
+                    a);
+                payment.AddMember("paymentTermDuration", term_days, a);
+                if (const JsonValue* dc = member(*in_pay, "paymentDiscountConditions")) {
+                    JsonValue copy(rapidjson::kObjectType);
+                    const auto pct = c.amount(*dc, "discountPercentage",
+                                              "paymentConditions.paymentDiscountConditions."
+                                              "discountPercentage",
+                                              2, false);
+                    const JsonValue* range = member(*dc, "discountRange");
+                    // [U] The ranges are not documented; the emulator takes a percentage from 0 to
+                    // 100 and a whole number of days from 0 to the payment term.
+                    if (pct && (*pct < Decimal{} || *pct > hundred())) {
+                        c.fail("RANGE",
+                               "paymentConditions.paymentDiscountConditions.discountPercentage",
+                               "muss zwischen 0 und 100 liegen");
+                    } else if (pct) {
+                        copy.AddMember("discountPercentage", decimal_value(*pct, a), a);
+                    }
+                    if (range && (!range->IsInt64() || range->GetInt64() < 0 ||
+                                  range->GetInt64() > term_days)) {
+                        c.fail("INVALID",
+                               "paymentConditions.paymentDiscountConditions.discountRange",
+                               "ungültige Dauer");
+                    } else if (range) {
+                        copy.AddMember("discountRange", range->GetInt64(), a);
+                    }
+                    payment.AddMember("paymentDiscountConditions", copy, a);
+                }
+            } else {
+                // The organisation's default payment condition.
+                payment.AddMember("paymentTermLabel", "Zahlbar innerhalb von 14 Tagen ohne Abzug.",
+                                  a);
+                payment.AddMember("paymentTermLabelTemplate",
+                                  "Zahlbar innerhalb von {paymentRange} Tagen ohne Abzug.", a);
+                payment.AddMember("paymentTermDuration", 14, a);
+            }
+        }
+    }
+
+    void read_xrechnung() {
+        if (const JsonValue* x = member(in, "xRechnung"); x && x->IsObject() && invoice) {
+            const JsonValue* b = member(*x, "buyerReference");
+            if (b && b->IsString()) {
+                const std::string ref(b->GetString(), b->GetStringLength());
+                if (!ref.empty() && !contact_xrechnung) {
+                    c.fail("INVALID", "xRechnung.buyerReference",
+                           "Der Kontakt ist nicht für XRechnung eingerichtet");
+                }
+                if (ref.empty()) {
+                    contact_xrechnung = false; // an empty string forces a standard invoice
+                } else {
+                    xrechnung.SetObject();
+                    xrechnung.AddMember("buyerReference", json_str(ref, a), a);
+                }
+            }
+        }
+        if (contact_xrechnung && tax_type == "net" && invoice) {
+            profile_name = "XRechnung";
+        }
+    }
+
+    // Pursue: a credit note for an invoice (precedingSalesVoucherId).
+    std::optional<ApiResponse> read_pursue() {
+        if (const auto pid = req.param("precedingSalesVoucherId")) {
+            const std::string id = ascii_lower(*pid);
+            if (credit && is_uuid(id)) {
+                preceding = store.get(req.org_id, "invoices", id);
+            }
+            if (!preceding) {
+                return regular_error(406, req.path,
+                                     "The preceding sales voucher cannot be pursued to a " +
+                                         std::string(type.voucher_type));
+            }
+            const JsonDocument p = load_doc(*preceding);
+            if (member_string(p, "voucherStatus") == "draft") {
+                return regular_error(
+                    406, req.path,
+                    "The preceding sales voucher is in status 'draft' and cannot be "
+                    "pursued");
+            }
+            if (const JsonValue* rel = member(p, "relatedVouchers"); rel && rel->IsArray()) {
+                for (const auto& r : rel->GetArray()) {
+                    if (member_string(r, "voucherType") == "creditnote") {
+                        return regular_error(406, req.path,
+                                             "The invoice already has a credit note");
+                    }
+                }
+            }
+        }
+
+        return std::nullopt;
+    }
+
+    // Stores the validated document, its payments and the link to the pursued invoice, and
+    // emits the events.
+    ApiResponse store_document() {
+        const Totals totals =
+            compute_totals(priced, gross_prices, discount_percent, discount_absolute);
+
+        sqlite::Transaction tx(store.db());
+        StoredResource r;
+        r.id = new_uuid();
+        r.version = 1;
+        r.created = now_timestamp();
+        r.updated = r.created;
+        const std::string number =
+            voucher_number(type, store.next_number(req.org_id, type.voucher_type, 1));
+        const std::string status = finalize ? (preceding ? "paidoff" : "open") : "draft";
+        const std::string date_text = format_berlin(*voucher_date);
+
+        JsonDocument pdoc;
+        if (preceding) {
+            pdoc = load_doc(*preceding);
+        }
+        add_document_members(r, number, status, date_text, totals, pdoc);
+        r.doc = to_json(out);
+        store.put(req.org_id, type.path, r);
+
+        if (finalize) {
+            if (preceding) {
+                // Linked and finalized: the credit note settles itself and lowers the invoice.
+                payments::settle(store, req.org_id, r.id, date_text);
+                const Decimal left =
+                    payments::add_item(store, req.org_id, preceding->id, "partPaymentCreditNote",
+                                       date_text, totals.gross);
+                if (left == Decimal{}) {
+                    // An invoice fully offset by its credit note is paid: paidoff belongs to credit
+                    // notes (reference §14).
+                    set_member(pdoc, "voucherStatus", json_str("paid", pdoc.GetAllocator()),
+                               pdoc.GetAllocator());
+                }
+            } else if (invoice || credit) {
+                // Quotations and order confirmations have no payment state.
+                payments::open(store, req.org_id, r.id, totals.gross);
+            }
+        }
+        if (preceding) {
+            auto& pa = pdoc.GetAllocator();
+            JsonValue* prel = nullptr;
+            if (pdoc.HasMember("relatedVouchers") && pdoc["relatedVouchers"].IsArray()) {
+                prel = &pdoc["relatedVouchers"];
+            } else {
+                set_member(pdoc, "relatedVouchers", JsonValue(rapidjson::kArrayType), pa);
+                prel = &pdoc["relatedVouchers"];
+            }
+            prel->PushBack(related(r.id, number, type.voucher_type, pa), pa);
+            preceding->version += 1;
+            preceding->updated = now_timestamp();
+            set_member(pdoc, "version", JsonValue(preceding->version), pa);
+            set_member(pdoc, "updatedDate", json_str(preceding->updated, pa), pa);
+            preceding->doc = to_json(pdoc);
+            store.put(req.org_id, "invoices", *preceding);
+        }
+        tx.commit();
+        // Webhook events: "invoices" → "invoice.created", "credit-notes" → "credit-note.created".
+        store.emit(req.org_id,
+                   std::string(type.path).substr(0, std::strlen(type.path) - 1) + ".created", r.id);
+        if (preceding) {
+            store.emit(req.org_id, "invoice.changed", preceding->id);
+            if (member_string(pdoc, "voucherStatus") == "paid") {
+                store.emit(req.org_id, "invoice.status.changed", preceding->id);
+            }
+        }
+        return action_result(201, req, type.path, r, true);
+    }
+
+    // The members of the stored document, in the service's order.
+    void add_document_members(const StoredResource& r, const std::string& number,
+                              const std::string& status, const std::string& date_text,
+                              const Totals& totals, const JsonDocument& pdoc) {
+        out.AddMember("id", json_str(r.id, a), a);
+        out.AddMember("organizationId", json_str(req.org_id, a), a);
+        out.AddMember("createdDate", json_str(r.created, a), a);
+        out.AddMember("updatedDate", json_str(r.updated, a), a);
+        out.AddMember("version", r.version, a);
+        out.AddMember("language", json_str(language.value_or("de"), a), a);
+        out.AddMember("archived", false, a);
+        out.AddMember("voucherStatus", json_str(status, a), a);
+        out.AddMember("voucherNumber", json_str(number, a), a);
+        out.AddMember("voucherDate", json_str(date_text, a), a);
+        if (expiration_date) {
+            out.AddMember("expirationDate", json_str(format_berlin(*expiration_date), a), a);
+        }
+        if (finalize && invoice) {
+            out.AddMember("dueDate",
+                          json_str(format_berlin(*voucher_date + std::chrono::days(term_days)), a),
+                          a);
+        }
+        out.AddMember("address", address, a);
+        if (invoice && xrechnung.IsObject()) {
+            out.AddMember("xRechnung", xrechnung, a); // absent, not null, without a buyer reference
+        }
+        out.AddMember("electronicDocumentProfile", json_str(profile_name, a), a);
+        out.AddMember("lineItems", items, a);
+        JsonValue total(rapidjson::kObjectType);
+        total.AddMember("currency", "EUR", a);
+        total.AddMember("totalNetAmount", decimal_value(totals.net, a), a);
+        total.AddMember("totalGrossAmount", decimal_value(totals.gross, a), a);
+        total.AddMember("totalTaxAmount", decimal_value(totals.tax, a), a);
+        if (totals.discount > Decimal{}) {
+            total.AddMember("totalDiscountAbsolute", decimal_value(totals.discount, a), a);
+        }
+        if (discount_percent && *discount_percent > Decimal{}) {
+            total.AddMember("totalDiscountPercentage", decimal_value(*discount_percent, a), a);
+        }
+        out.AddMember("totalPrice", total, a);
+        JsonValue tax_amounts(rapidjson::kArrayType);
+        for (const auto& g : totals.groups) {
+            JsonValue t(rapidjson::kObjectType);
+            t.AddMember("taxRatePercentage", decimal_value(g.rate, a), a);
+            t.AddMember("taxAmount", decimal_value(g.tax, a), a);
+            t.AddMember("netAmount", decimal_value(g.net, a), a);
+            tax_amounts.PushBack(t, a);
+        }
+        out.AddMember("taxAmounts", tax_amounts, a);
+        out.AddMember("taxConditions", tax_conditions, a);
+        if (!credit) {
+            out.AddMember("paymentConditions", payment, a);
+        }
+        if (with_shipping) {
+            out.AddMember("shippingConditions", shipping, a);
+        }
+        if (delivery_terms) {
+            out.AddMember("deliveryTerms", json_str(*delivery_terms, a), a);
+        }
+        if (invoice) {
+            out.AddMember("closingInvoice", false, a); // an ordinary invoice (reference §14)
+        }
+        JsonValue rel(rapidjson::kArrayType);
+        if (preceding) {
+            rel.PushBack(related(preceding->id, member_string(pdoc, "voucherNumber"), "invoice", a),
+                         a);
+        }
+        out.AddMember("relatedVouchers", rel, a);
+        if (finalize) {
+            out.AddMember("printLayoutId",
+                          json_str(layout.value_or(std::string(k_default_layout)), a), a);
+        }
+        out.AddMember("title", json_str(title.value_or(std::string(type.label)), a), a);
+        const char* default_introduction =
+            credit      ? "Wir erlauben uns, Ihnen folgende Gutschrift auszustellen."
+            : quotation ? "Gerne unterbreiten wir Ihnen folgendes Angebot."
+            : invoice   ? "Unsere Lieferungen/Leistungen stellen wir Ihnen wie folgt in Rechnung."
+                        : "Hiermit bestätigen wir Ihren Auftrag wie folgt.";
+        out.AddMember("introduction", json_str(introduction.value_or(default_introduction), a), a);
+        out.AddMember("remark",
+                      json_str(remark.value_or("Vielen Dank für die gute Zusammenarbeit."), a), a);
+    }
+};
+
+} // namespace
+
 ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
     JsonDocument in;
     if (!parse_json(in, req.body) || !in.IsObject()) {
@@ -354,627 +1071,14 @@ ApiResponse create(Store& store, const ApiRequest& req, const SalesType& type) {
         }
         finalize = l == "true";
     }
-    const bool credit = is_credit(type);
-    const bool invoice = is_invoice(type);
-    const bool quotation = is_quotation(type);
-    const JsonDocument profile = organization_profile(store, req.org_id);
-    std::vector<Violation> violations;
-    Checker c(violations);
-
-    // Dates. Quotations need an expiration date (§9.6).
-    const auto voucher_date = c.timestamp(in, "voucherDate", "voucherDate", true);
-    std::optional<std::chrono::system_clock::time_point> expiration_date;
-    if (quotation) {
-        expiration_date = c.timestamp(in, "expirationDate", "expirationDate", true);
-        if (voucher_date && expiration_date && *expiration_date < *voucher_date) {
-            // [U] The service's check and text are not documented.
-            c.fail("INVALID", "expirationDate",
-                   "Das Ablaufdatum darf nicht vor dem Angebotsdatum liegen");
-        }
+    SalesBody b(store, req, type, in, finalize);
+    if (auto refused = b.read()) {
+        return std::move(*refused);
     }
-
-    // Address.
-    JsonDocument out(rapidjson::kObjectType);
-    auto& a = out.GetAllocator();
-    JsonValue address(rapidjson::kObjectType);
-    std::string contact_id;
-    bool contact_xrechnung = false;
-    std::string contact_buyer;
-    const JsonValue* in_address = member(in, "address");
-    if (!in_address || !in_address->IsObject()) {
-        c.fail("NOTNULL", "address", "darf nicht leer sein");
-    } else {
-        const std::string cid = ascii_lower(member_string(*in_address, "contactId"));
-        JsonDocument contact;
-        if (member(*in_address, "contactId")) {
-            if (!is_uuid(cid) || !load_contact(store, req.org_id, cid, contact)) {
-                c.fail("INVALID", "address.contactId", "Kontakt existiert nicht");
-            } else {
-                contact_id = cid;
-                address.AddMember("contactId", json_str(cid, a), a);
-                std::string name = contact_display_name(contact);
-                std::map<std::string, std::string> fields;
-                if (const JsonValue* addrs = member(contact, "addresses")) {
-                    const JsonValue* billing = member(*addrs, "billing");
-                    if (billing && billing->IsArray() && !billing->Empty()) {
-                        for (const char* k :
-                             {"supplement", "street", "zip", "city", "countryCode"}) {
-                            fields[k] = member_string((*billing)[0], k);
-                        }
-                    }
-                }
-                if (const JsonValue* x = member(contact, "xRechnung")) {
-                    contact_buyer = member_string(*x, "buyerReference");
-                    contact_xrechnung = !contact_buyer.empty() &&
-                                        !member_string(*x, "vendorNumberAtCustomer").empty();
-                }
-                // Fields sent override the contact's address for this document.
-                if (const auto n = c.text(*in_address, "name", "address.name")) {
-                    name = *n;
-                }
-                for (const char* k : {"supplement", "street", "zip", "city", "countryCode"}) {
-                    if (const auto v = c.text(*in_address, k, std::string("address.") + k)) {
-                        fields[k] = *v;
-                    }
-                }
-                if (fields["countryCode"].empty()) {
-                    fields["countryCode"] = "DE"; // [U] a contact without address
-                }
-                if (!is_valid_country_code(fields["countryCode"])) {
-                    c.fail("INVALID", "address.countryCode", "Ungültiger Ländercode");
-                }
-                address.AddMember("name", json_str(name, a), a);
-                for (const char* k : {"supplement", "street", "city", "zip", "countryCode"}) {
-                    if (!fields[k].empty()) {
-                        address.AddMember(json_str(k, a), json_str(fields[k], a), a);
-                    }
-                }
-            }
-        } else {
-            const auto name = c.text(*in_address, "name", "address.name");
-            if (!name || name->find_first_not_of(" \t") == std::string::npos) {
-                c.fail("NOTBLANK", "address.name", "darf nicht leer sein");
-            }
-            const auto cc = c.text(*in_address, "countryCode", "address.countryCode");
-            if (!cc) {
-                c.fail("NOTNULL", "address.countryCode", "darf nicht leer sein");
-            } else if (!is_valid_country_code(*cc)) {
-                c.fail("INVALID", "address.countryCode", "Ungültiger Ländercode");
-            }
-            if (name) {
-                address.AddMember("name", json_str(*name, a), a);
-            }
-            for (const char* k : {"supplement", "street", "city", "zip"}) {
-                if (const auto v = c.text(*in_address, k, std::string("address.") + k)) {
-                    address.AddMember(json_str(k, a), json_str(*v, a), a);
-                }
-            }
-            if (cc) {
-                address.AddMember("countryCode", json_str(*cc, a), a);
-            }
-        }
+    if (!b.violations.empty()) {
+        return validation_error(req.path, b.violations);
     }
-
-    // Tax conditions.
-    std::string tax_type;
-    JsonValue tax_conditions(rapidjson::kObjectType);
-    const JsonValue* in_tax = member(in, "taxConditions");
-    if (!in_tax || !in_tax->IsObject()) {
-        c.fail("NOTNULL", "taxConditions", "darf nicht leer sein");
-    } else {
-        const auto tt = c.text(*in_tax, "taxType", "taxConditions.taxType");
-        if (!tt) {
-            c.fail("NOTNULL", "taxConditions.taxType", "darf nicht leer sein");
-        } else if (!one_of(*tt, k_tax_types)) {
-            c.fail("INVALID", "taxConditions.taxType", "Ungültiger Steuertyp '" + *tt + "'");
-        } else {
-            tax_type = *tt;
-            tax_conditions.AddMember("taxType", json_str(*tt, a), a);
-        }
-        if (const auto sub = c.text(*in_tax, "taxSubType", "taxConditions.taxSubType")) {
-            if (*sub != "distanceSales" && *sub != "electronicServices") {
-                c.fail("INVALID", "taxConditions.taxSubType", "Ungültiger Steuer-Subtyp");
-            } else {
-                tax_conditions.AddMember("taxSubType", json_str(*sub, a), a);
-            }
-        }
-        if (const auto note = c.text(*in_tax, "taxTypeNote", "taxConditions.taxTypeNote")) {
-            tax_conditions.AddMember("taxTypeNote", json_str(*note, a), a);
-        }
-    }
-    const bool gross_prices = tax_type == "gross";
-    const bool taxed = tax_type == "net" || tax_type == "gross";
-    if (!tax_type.empty() && !taxed && tax_type != "vatfree" && contact_id.empty()) {
-        c.fail("NOTNULL", "address.contactId",
-               "Für den Steuertyp '" + tax_type + "' ist ein Kontakt erforderlich");
-    }
-    if (!tax_type.empty() && member_string(profile, "taxType") == "vatfree" &&
-        tax_type != "vatfree") {
-        c.fail("INVALID", "taxConditions.taxType",
-               "Steuerbefreite Organisationen können nur 'vatfree' verwenden");
-    }
-
-    // Shipping conditions (required on invoices and order confirmations, optional on quotations)
-    // and the date the tax rates are checked against (§7.3: the voucher date for quotations and
-    // credit notes).
-    std::optional<std::chrono::system_clock::time_point> rate_date = voucher_date;
-    JsonValue shipping(rapidjson::kObjectType);
-    const bool with_shipping = !credit && (!quotation || member(in, "shippingConditions"));
-    if (with_shipping) {
-        const JsonValue* in_ship = member(in, "shippingConditions");
-        if (!in_ship || !in_ship->IsObject()) {
-            c.fail("NOTNULL", "shippingConditions", "The shipping conditions must not be null");
-        } else {
-            const auto st = c.text(*in_ship, "shippingType", "shippingConditions.shippingType");
-            if (!st) {
-                c.fail("NOTNULL", "shippingConditions.shippingType", "darf nicht leer sein");
-            } else if (!one_of(*st, k_shipping_types)) {
-                c.fail("INVALID", "shippingConditions.shippingType", "Ungültige Lieferart");
-            } else {
-                const bool period = *st == "serviceperiod" || *st == "deliveryperiod";
-                const auto start = c.timestamp(*in_ship, "shippingDate",
-                                               "shippingConditions.shippingDate", *st != "none");
-                const auto end = c.timestamp(*in_ship, "shippingEndDate",
-                                             "shippingConditions.shippingEndDate", period);
-                if (period && start && end && *end < *start) {
-                    c.fail("INVALID", "shippingConditions.shippingEndDate",
-                           "Das Enddatum darf nicht vor dem Startdatum liegen");
-                }
-                if (start && *st != "none") {
-                    shipping.AddMember("shippingDate", json_str(format_berlin(*start), a), a);
-                    rate_date = quotation ? voucher_date : start;
-                }
-                if (end && period) {
-                    shipping.AddMember("shippingEndDate", json_str(format_berlin(*end), a), a);
-                    rate_date = quotation ? voucher_date : end;
-                }
-                shipping.AddMember("shippingType", json_str(*st, a), a);
-            }
-        }
-    }
-
-    // Allowed tax rates.
-    std::set<std::int64_t> rates = {0};
-    bool any_rate = false;
-    if (taxed) {
-        if (rate_date) {
-            rates = german_rates(berlin::local_date(*rate_date));
-        }
-        // [U] EU destination rates are accepted (not checked per country) for distance sales
-        // and electronic services when the organisation taxes at destination.
-        any_rate = tax_conditions.HasMember("taxSubType") &&
-                   member_string(profile, "distanceSalesPrinciple") == "DESTINATION";
-    }
-
-    // Line items.
-    JsonValue items(rapidjson::kArrayType);
-    std::vector<PricedLine> priced;
-    const JsonValue* in_items = member(in, "lineItems");
-    // A draft may have no line items yet (reference §14: `lineItems: []` answered 201).
-    if (!in_items || !in_items->IsArray() || (in_items->Empty() && finalize)) {
-        c.fail("NOTEMPTY", "lineItems", "darf nicht leer sein");
-    } else if (in_items->Size() > k_max_line_items) {
-        c.fail("SIZE", "lineItems", "Größe muss zwischen 1 und 300 sein");
-    } else {
-        for (rapidjson::SizeType i = 0; i < in_items->Size(); ++i) {
-            const JsonValue& it = (*in_items)[i];
-            const std::string f = "lineItems[" + std::to_string(i) + "]";
-            if (!it.IsObject()) {
-                c.fail("INVALID", f, "ungültige Position");
-                continue;
-            }
-            if (quotation && member(it, "subItems")) {
-                // [U] Alternative sub-items of quotations are not emulated; refused rather than
-                // dropped.
-                c.fail("INVALID", f + ".subItems", "Alternativpositionen werden nicht unterstützt");
-                continue;
-            }
-            JsonValue item(rapidjson::kObjectType);
-            const auto t = c.text(it, "type", f + ".type");
-            if (!t) {
-                c.fail("NOTNULL", f + ".type", "darf nicht leer sein");
-                continue;
-            }
-            if (!one_of(*t, k_item_types)) {
-                c.fail("INVALID", f + ".type", "Ungültiger Positionstyp '" + *t + "'");
-                continue;
-            }
-            const auto name = c.text(it, "name", f + ".name", 255);
-            const auto description = c.text(it, "description", f + ".description", 2000);
-            if (*t == "text") {
-                if (!name && !description) {
-                    c.fail("NOTBLANK", f + ".name", "darf nicht leer sein");
-                }
-                item.AddMember("type", "text", a);
-                if (name) {
-                    item.AddMember("name", json_str(*name, a), a);
-                }
-                if (description) {
-                    item.AddMember("description", json_str(*description, a), a);
-                }
-                items.PushBack(item, a);
-                continue;
-            }
-            if (!name || name->find_first_not_of(" \t") == std::string::npos) {
-                c.fail("NOTBLANK", f + ".name", "darf nicht leer sein");
-            }
-            std::string article_id;
-            if (*t == "material" || *t == "service") {
-                article_id = ascii_lower(member_string(it, "id"));
-                if (!is_uuid(article_id)) {
-                    c.fail("NOTNULL", f + ".id", "darf nicht leer sein");
-                }
-            }
-            const auto quantity = c.amount(it, "quantity", f + ".quantity", 4, true);
-            const auto unit = c.text(it, "unitName", f + ".unitName");
-            if (!unit || unit->empty()) {
-                c.fail("NOTBLANK", f + ".unitName", "darf nicht leer sein");
-            }
-            const auto discount =
-                c.amount(it, "discountPercentage", f + ".discountPercentage", 2, false);
-            if (discount && (*discount < Decimal{} || *discount > hundred())) {
-                c.fail("RANGE", f + ".discountPercentage", "muss zwischen 0 und 100 liegen");
-            }
-            const JsonValue* price = member(it, "unitPrice");
-            if (!price || !price->IsObject()) {
-                c.fail("NOTNULL", f + ".unitPrice", "darf nicht leer sein");
-                continue;
-            }
-            const std::string pf = f + ".unitPrice";
-            const auto currency = c.text(*price, "currency", pf + ".currency");
-            if (currency && *currency != "EUR") {
-                c.fail("INVALID", pf + ".currency", "Nur EUR wird unterstützt");
-            }
-            const auto rate =
-                c.amount(*price, "taxRatePercentage", pf + ".taxRatePercentage", 2, true);
-            const auto net = c.amount(*price, "netAmount", pf + ".netAmount", 4,
-                                      !gross_prices && !tax_type.empty());
-            const auto gross =
-                c.amount(*price, "grossAmount", pf + ".grossAmount", 4, gross_prices);
-            if (rate && !tax_type.empty()) {
-                const bool allowed = any_rate ? (*rate >= Decimal{} && *rate <= hundred())
-                                              : rates.count(rate->units()) > 0;
-                if (!allowed) {
-                    c.fail("INVALID", pf + ".taxRatePercentage",
-                           "Der Steuersatz " + rate->to_string() +
-                               " ist für das Leistungsdatum nicht gültig");
-                }
-            }
-            if (!c.ok() || !rate || !quantity || !(gross_prices ? gross : net)) {
-                continue;
-            }
-            Decimal unit_net{};
-            Decimal unit_gross{};
-            if (gross_prices) {
-                unit_gross = *gross;
-                unit_net = *gross * hundred() / (hundred() + *rate);
-            } else {
-                unit_net = *net;
-                unit_gross = *net * (hundred() + *rate) / hundred();
-            }
-            const Decimal basis = gross_prices ? unit_gross : unit_net;
-            const Decimal factor = (hundred() - discount.value_or(Decimal{})) / hundred();
-            const Decimal line_amount = (*quantity * basis * factor).rounded(2);
-            // Optional quotation items do not count into the totals (§11 item 23).
-            const JsonValue* optional_flag = member(it, "optional");
-            const bool optional_item =
-                quotation && optional_flag && optional_flag->IsBool() && optional_flag->GetBool();
-            if (!optional_item) {
-                priced.push_back({*rate, line_amount});
-            }
-            if (!article_id.empty()) {
-                item.AddMember("id", json_str(article_id, a), a);
-            }
-            item.AddMember("type", json_str(*t, a), a);
-            item.AddMember("name", json_str(*name, a), a);
-            if (description) {
-                item.AddMember("description", json_str(*description, a), a);
-            }
-            item.AddMember("quantity", decimal_value(*quantity, a), a);
-            item.AddMember("unitName", json_str(*unit, a), a);
-            JsonValue up(rapidjson::kObjectType);
-            up.AddMember("currency", "EUR", a);
-            up.AddMember("netAmount", decimal_value(unit_net, a), a);
-            up.AddMember("grossAmount", decimal_value(unit_gross, a), a);
-            up.AddMember("taxRatePercentage", decimal_value(*rate, a), a);
-            item.AddMember("unitPrice", up, a);
-            item.AddMember("discountPercentage", decimal_value(discount.value_or(Decimal{}), a), a);
-            item.AddMember("lineItemAmount", decimal_value(line_amount, a), a);
-            if (optional_item) {
-                item.AddMember("optional", true, a);
-            }
-            items.PushBack(item, a);
-        }
-    }
-
-    // Total price.
-    std::optional<Decimal> discount_percent;
-    std::optional<Decimal> discount_absolute;
-    const JsonValue* in_total = member(in, "totalPrice");
-    if (!in_total || !in_total->IsObject()) {
-        c.fail("NOTNULL", "totalPrice", "darf nicht leer sein");
-    } else {
-        const auto currency = c.text(*in_total, "currency", "totalPrice.currency");
-        if (!currency) {
-            c.fail("NOTNULL", "totalPrice.currency", "darf nicht leer sein");
-        } else if (*currency != "EUR") {
-            c.fail("INVALID", "totalPrice.currency", "Nur EUR wird unterstützt");
-        }
-        discount_percent = c.amount(*in_total, "totalDiscountPercentage",
-                                    "totalPrice.totalDiscountPercentage", 2, false);
-        discount_absolute = c.amount(*in_total, "totalDiscountAbsolute",
-                                     "totalPrice.totalDiscountAbsolute", 2, false);
-        if (discount_percent && (*discount_percent < Decimal{} || *discount_percent > hundred())) {
-            c.fail("RANGE", "totalPrice.totalDiscountPercentage", "muss zwischen 0 und 100 liegen");
-        }
-        if (discount_absolute && *discount_absolute < Decimal{}) {
-            c.fail("RANGE", "totalPrice.totalDiscountAbsolute", "darf nicht negativ sein");
-        }
-        if (discount_percent && discount_absolute && *discount_percent > Decimal{} &&
-            *discount_absolute > Decimal{}) {
-            // [U] Both kinds of total discount at once are refused.
-            c.fail("INVALID", "totalPrice",
-                   "totalDiscountAbsolute und totalDiscountPercentage schließen sich aus");
-        }
-    }
-
-    // Texts, language, payment conditions, layout, XRechnung.
-    const auto language = c.text(in, "language", "language");
-    if (language && *language != "de" && *language != "en") {
-        c.fail("INVALID", "language", "Ungültige Sprache");
-    }
-    const auto title = c.text(in, "title", "title", 25);
-    const auto introduction = c.text(in, "introduction", "introduction", 2000);
-    const auto remark = c.text(in, "remark", "remark", 2000);
-    const auto layout = c.text(in, "printLayoutId", "printLayoutId");
-    // Delivery terms: order confirmations (and delivery notes) only (§9.6).
-    const auto delivery_terms = type.path == std::string_view("order-confirmations")
-                                    ? c.text(in, "deliveryTerms", "deliveryTerms", 255)
-                                    : std::nullopt;
-    JsonValue payment(rapidjson::kObjectType);
-    std::int64_t term_days = 14;
-    if (!credit) {
-        const JsonValue* in_pay = member(in, "paymentConditions");
-        if (in_pay && in_pay->IsObject()) {
-            const JsonValue* d = member(*in_pay, "paymentTermDuration");
-            if (d && (!d->IsInt64() || d->GetInt64() < 0)) {
-                c.fail("INVALID", "paymentConditions.paymentTermDuration", "ungültige Dauer");
-            } else if (d) {
-                term_days = d->GetInt64();
-            }
-            const auto label =
-                c.text(*in_pay, "paymentTermLabel", "paymentConditions.paymentTermLabel");
-            payment.AddMember(
-                "paymentTermLabel",
-                json_str(label.value_or("Zahlbar innerhalb von " + std::to_string(term_days) +
-                                        " Tagen ohne Abzug."),
-                         a),
-                a);
-            payment.AddMember("paymentTermDuration", term_days, a);
-            if (const JsonValue* dc = member(*in_pay, "paymentDiscountConditions")) {
-                JsonValue copy(rapidjson::kObjectType);
-                const auto pct = c.amount(*dc, "discountPercentage",
-                                          "paymentConditions.paymentDiscountConditions."
-                                          "discountPercentage",
-                                          2, false);
-                const JsonValue* range = member(*dc, "discountRange");
-                // [U] The ranges are not documented; the emulator takes a percentage from 0 to
-                // 100 and a whole number of days from 0 to the payment term.
-                if (pct && (*pct < Decimal{} || *pct > hundred())) {
-                    c.fail("RANGE",
-                           "paymentConditions.paymentDiscountConditions.discountPercentage",
-                           "muss zwischen 0 und 100 liegen");
-                } else if (pct) {
-                    copy.AddMember("discountPercentage", decimal_value(*pct, a), a);
-                }
-                if (range &&
-                    (!range->IsInt64() || range->GetInt64() < 0 || range->GetInt64() > term_days)) {
-                    c.fail("INVALID", "paymentConditions.paymentDiscountConditions.discountRange",
-                           "ungültige Dauer");
-                } else if (range) {
-                    copy.AddMember("discountRange", range->GetInt64(), a);
-                }
-                payment.AddMember("paymentDiscountConditions", copy, a);
-            }
-        } else {
-            // The organisation's default payment condition.
-            payment.AddMember("paymentTermLabel", "Zahlbar innerhalb von 14 Tagen ohne Abzug.", a);
-            payment.AddMember("paymentTermLabelTemplate",
-                              "Zahlbar innerhalb von {paymentRange} Tagen ohne Abzug.", a);
-            payment.AddMember("paymentTermDuration", 14, a);
-        }
-    }
-    std::string profile_name = "NONE";
-    JsonValue xrechnung(rapidjson::kNullType);
-    if (const JsonValue* x = member(in, "xRechnung"); x && x->IsObject() && invoice) {
-        const JsonValue* b = member(*x, "buyerReference");
-        if (b && b->IsString()) {
-            const std::string ref(b->GetString(), b->GetStringLength());
-            if (!ref.empty() && !contact_xrechnung) {
-                c.fail("INVALID", "xRechnung.buyerReference",
-                       "Der Kontakt ist nicht für XRechnung eingerichtet");
-            }
-            if (ref.empty()) {
-                contact_xrechnung = false; // an empty string forces a standard invoice
-            } else {
-                xrechnung.SetObject();
-                xrechnung.AddMember("buyerReference", json_str(ref, a), a);
-            }
-        }
-    }
-    if (contact_xrechnung && tax_type == "net" && invoice) {
-        profile_name = "XRechnung";
-    }
-
-    // Pursue.
-    std::optional<StoredResource> preceding;
-    if (const auto pid = req.param("precedingSalesVoucherId")) {
-        const std::string id = ascii_lower(*pid);
-        if (credit && is_uuid(id)) {
-            preceding = store.get(req.org_id, "invoices", id);
-        }
-        if (!preceding) {
-            return regular_error(406, req.path,
-                                 "The preceding sales voucher cannot be pursued to a " +
-                                     std::string(type.voucher_type));
-        }
-        const JsonDocument p = load_doc(*preceding);
-        if (member_string(p, "voucherStatus") == "draft") {
-            return regular_error(406, req.path,
-                                 "The preceding sales voucher is in status 'draft' and cannot be "
-                                 "pursued");
-        }
-        if (const JsonValue* rel = member(p, "relatedVouchers"); rel && rel->IsArray()) {
-            for (const auto& r : rel->GetArray()) {
-                if (member_string(r, "voucherType") == "creditnote") {
-                    return regular_error(406, req.path, "The invoice already has a credit note");
-                }
-            }
-        }
-    }
-
-    if (!violations.empty()) {
-        return validation_error(req.path, violations);
-    }
-
-    const Totals totals = compute_totals(priced, gross_prices, discount_percent, discount_absolute);
-
-    sqlite::Transaction tx(store.db());
-    StoredResource r;
-    r.id = new_uuid();
-    r.version = 1;
-    r.created = now_timestamp();
-    r.updated = r.created;
-    const std::string number =
-        voucher_number(type, store.next_number(req.org_id, type.voucher_type, 1));
-    const std::string status = finalize ? (preceding ? "paidoff" : "open") : "draft";
-    const std::string date_text = format_berlin(*voucher_date);
-
-    out.AddMember("id", json_str(r.id, a), a);
-    out.AddMember("organizationId", json_str(req.org_id, a), a);
-    out.AddMember("createdDate", json_str(r.created, a), a);
-    out.AddMember("updatedDate", json_str(r.updated, a), a);
-    out.AddMember("version", r.version, a);
-    out.AddMember("language", json_str(language.value_or("de"), a), a);
-    out.AddMember("archived", false, a);
-    out.AddMember("voucherStatus", json_str(status, a), a);
-    out.AddMember("voucherNumber", json_str(number, a), a);
-    out.AddMember("voucherDate", json_str(date_text, a), a);
-    if (expiration_date) {
-        out.AddMember("expirationDate", json_str(format_berlin(*expiration_date), a), a);
-    }
-    if (finalize && invoice) {
-        out.AddMember("dueDate",
-                      json_str(format_berlin(*voucher_date + std::chrono::days(term_days)), a), a);
-    }
-    out.AddMember("address", address, a);
-    if (invoice && xrechnung.IsObject()) {
-        out.AddMember("xRechnung", xrechnung, a); // absent, not null, without a buyer reference
-    }
-    out.AddMember("electronicDocumentProfile", json_str(profile_name, a), a);
-    out.AddMember("lineItems", items, a);
-    JsonValue total(rapidjson::kObjectType);
-    total.AddMember("currency", "EUR", a);
-    total.AddMember("totalNetAmount", decimal_value(totals.net, a), a);
-    total.AddMember("totalGrossAmount", decimal_value(totals.gross, a), a);
-    total.AddMember("totalTaxAmount", decimal_value(totals.tax, a), a);
-    if (totals.discount > Decimal{}) {
-        total.AddMember("totalDiscountAbsolute", decimal_value(totals.discount, a), a);
-    }
-    if (discount_percent && *discount_percent > Decimal{}) {
-        total.AddMember("totalDiscountPercentage", decimal_value(*discount_percent, a), a);
-    }
-    out.AddMember("totalPrice", total, a);
-    JsonValue tax_amounts(rapidjson::kArrayType);
-    for (const auto& g : totals.groups) {
-        JsonValue t(rapidjson::kObjectType);
-        t.AddMember("taxRatePercentage", decimal_value(g.rate, a), a);
-        t.AddMember("taxAmount", decimal_value(g.tax, a), a);
-        t.AddMember("netAmount", decimal_value(g.net, a), a);
-        tax_amounts.PushBack(t, a);
-    }
-    out.AddMember("taxAmounts", tax_amounts, a);
-    out.AddMember("taxConditions", tax_conditions, a);
-    if (!credit) {
-        out.AddMember("paymentConditions", payment, a);
-    }
-    if (with_shipping) {
-        out.AddMember("shippingConditions", shipping, a);
-    }
-    if (delivery_terms) {
-        out.AddMember("deliveryTerms", json_str(*delivery_terms, a), a);
-    }
-    if (invoice) {
-        out.AddMember("closingInvoice", false, a); // an ordinary invoice (reference §14)
-    }
-    JsonValue rel(rapidjson::kArrayType);
-    JsonDocument pdoc;
-    if (preceding) {
-        pdoc = load_doc(*preceding);
-        rel.PushBack(related(preceding->id, member_string(pdoc, "voucherNumber"), "invoice", a), a);
-    }
-    out.AddMember("relatedVouchers", rel, a);
-    if (finalize) {
-        out.AddMember("printLayoutId", json_str(layout.value_or(std::string(k_default_layout)), a),
-                      a);
-    }
-    out.AddMember("title", json_str(title.value_or(std::string(type.label)), a), a);
-    const char* default_introduction =
-        credit      ? "Wir erlauben uns, Ihnen folgende Gutschrift auszustellen."
-        : quotation ? "Gerne unterbreiten wir Ihnen folgendes Angebot."
-        : invoice   ? "Unsere Lieferungen/Leistungen stellen wir Ihnen wie folgt in Rechnung."
-                    : "Hiermit bestätigen wir Ihren Auftrag wie folgt.";
-    out.AddMember("introduction", json_str(introduction.value_or(default_introduction), a), a);
-    out.AddMember("remark",
-                  json_str(remark.value_or("Vielen Dank für die gute Zusammenarbeit."), a), a);
-    r.doc = to_json(out);
-    store.put(req.org_id, type.path, r);
-
-    if (finalize) {
-        if (preceding) {
-            // Linked and finalized: the credit note settles itself and lowers the invoice.
-            payments::settle(store, req.org_id, r.id, date_text);
-            const Decimal left = payments::add_item(
-                store, req.org_id, preceding->id, "partPaymentCreditNote", date_text, totals.gross);
-            if (left == Decimal{}) {
-                // An invoice fully offset by its credit note is paid: paidoff belongs to credit
-                // notes (reference §14).
-                set_member(pdoc, "voucherStatus", json_str("paid", pdoc.GetAllocator()),
-                           pdoc.GetAllocator());
-            }
-        } else if (invoice || credit) {
-            // Quotations and order confirmations have no payment state.
-            payments::open(store, req.org_id, r.id, totals.gross);
-        }
-    }
-    if (preceding) {
-        auto& pa = pdoc.GetAllocator();
-        JsonValue* prel = nullptr;
-        if (pdoc.HasMember("relatedVouchers") && pdoc["relatedVouchers"].IsArray()) {
-            prel = &pdoc["relatedVouchers"];
-        } else {
-            set_member(pdoc, "relatedVouchers", JsonValue(rapidjson::kArrayType), pa);
-            prel = &pdoc["relatedVouchers"];
-        }
-        prel->PushBack(related(r.id, number, type.voucher_type, pa), pa);
-        preceding->version += 1;
-        preceding->updated = now_timestamp();
-        set_member(pdoc, "version", JsonValue(preceding->version), pa);
-        set_member(pdoc, "updatedDate", json_str(preceding->updated, pa), pa);
-        preceding->doc = to_json(pdoc);
-        store.put(req.org_id, "invoices", *preceding);
-    }
-    tx.commit();
-    // Webhook events: "invoices" → "invoice.created", "credit-notes" → "credit-note.created".
-    store.emit(req.org_id,
-               std::string(type.path).substr(0, std::strlen(type.path) - 1) + ".created", r.id);
-    if (preceding) {
-        store.emit(req.org_id, "invoice.changed", preceding->id);
-        if (member_string(pdoc, "voucherStatus") == "paid") {
-            store.emit(req.org_id, "invoice.status.changed", preceding->id);
-        }
-    }
-    return action_result(201, req, type.path, r, true);
+    return b.store_document();
 }
 
 ApiResponse get(Store& store, const ApiRequest& req, const SalesType& type, const std::string& id) {
