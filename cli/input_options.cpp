@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <fmt/format.h>
+#include <lexsync/date.hpp>
 #include <lexsync/error.hpp>
 
 namespace lexsync::commands {
@@ -42,9 +43,9 @@ table::Period period_option(const std::string& from, const std::string& to,
     const std::time_t tt = std::chrono::system_clock::to_time_t(ctx.clock.now());
     std::tm tm{};
     localtime_r(&tt, &tm);
-    const table::Date today{std::chrono::year(tm.tm_year + 1900),
-                            std::chrono::month(static_cast<unsigned>(tm.tm_mon + 1)),
-                            std::chrono::day(static_cast<unsigned>(tm.tm_mday))};
+    const Date today{std::chrono::year(tm.tm_year + 1900),
+                     std::chrono::month(static_cast<unsigned>(tm.tm_mon + 1)),
+                     std::chrono::day(static_cast<unsigned>(tm.tm_mday))};
     auto p = table::resolve_period(from, to, month, period, today);
     if (!p) {
         throw Error(ExitCode::usage, p.error());
@@ -77,7 +78,7 @@ std::string expand_path_pattern(const std::string& pattern, const char* flag,
                 throw Error(ExitCode::usage,
                             fmt::format("{} uses {{{}}}, but no period was given", flag, name));
             }
-            out += name == "month" ? table::iso_date(*d).substr(0, 7) : table::iso_date(*d);
+            out += name == "month" ? format_date(*d).substr(0, 7) : format_date(*d);
         } else {
             throw Error(ExitCode::usage,
                         fmt::format("{} '{}': unknown placeholder at '{}' (known: {{profile}}, "

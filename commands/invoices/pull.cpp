@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <lexsync/client.hpp>
+#include <lexsync/date.hpp>
 #include <lexsync/error.hpp>
 #include <lexsync/safe_name.hpp>
 #include <lexsync/state.hpp>
@@ -75,20 +76,19 @@ bool is_fatal(const ApiError& e) {
 // The validated query of a run.
 ListQuery make_query(const PullOptions& opts) {
     ListQuery q;
-    const auto from = parse_day(opts.from);
-    const auto to = parse_day(opts.to);
-    if (!from) {
-        throw Error(ExitCode::usage,
-                    fmt::format("--from '{}' is not a date (yyyy-mm-dd)", opts.from));
+    // The same dates and messages as every other --from/--to (table::resolve_period).
+    auto day = [](const char* flag, const std::string& value) {
+        auto d = parse_date(value);
+        if (!d) {
+            throw Error(ExitCode::usage, std::string(flag) + " " + d.error());
+        }
+        return day_number(*d);
+    };
+    q.from_day = day("--from", opts.from);
+    q.to_day = day("--to", opts.to);
+    if (q.to_day < q.from_day) {
+        throw Error(ExitCode::usage, "--to is before --from");
     }
-    if (!to) {
-        throw Error(ExitCode::usage, fmt::format("--to '{}' is not a date (yyyy-mm-dd)", opts.to));
-    }
-    if (*from > *to) {
-        throw Error(ExitCode::usage, fmt::format("--from {} is after --to {}", opts.from, opts.to));
-    }
-    q.from_day = *from;
-    q.to_day = *to;
     q.types = unique(opts.types);
     if (q.types.empty()) {
         throw Error(ExitCode::usage,
@@ -227,8 +227,8 @@ public:
         progress.finish();
         writer->finish();
 
-        Index index = make_index(format_day(m_query.from_day), format_day(m_query.to_day),
-                                 std::move(index_rows));
+        Index index = make_index(format_date(date_of_day(m_query.from_day)),
+                                 format_date(date_of_day(m_query.to_day)), std::move(index_rows));
         const std::vector<std::string> written = write_index(index);
         const std::string status = m_failed > 0 || !list.capped_days.empty() ? "partial" : "ok";
         m_ctx.state().finish_run(
@@ -533,8 +533,8 @@ void run_pull(const PullOptions& given, Context& ctx) {
         throw Error(ExitCode::usage, "give the period: --from and --to, --month or --period");
     }
     PullOptions opts = given;
-    opts.from = table::iso_date(*period.from);
-    opts.to = table::iso_date(*period.to);
+    opts.from = format_date(*period.from);
+    opts.to = format_date(*period.to);
     opts.out = expand_path_pattern(given.out, "--out", ctx.profile().name, period);
     ListQuery query = make_query(opts);
     for (const auto& f : opts.formats) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <lexsync/client.hpp>
 #include <lexsync/contacts.hpp>
+#include <lexsync/date.hpp>
 #include <lexsync/error.hpp>
 #include <lexsync/json.hpp>
 #include <set>
@@ -16,10 +17,6 @@ namespace lexsync::commands::state {
 namespace {
 
 namespace ledger = invoices::shared;
-
-long day_number(std::chrono::year_month_day d) {
-    return static_cast<long>(std::chrono::sys_days(d).time_since_epoch().count());
-}
 
 // The Finding of ledger entry `e` of `command`, `pending` when it was sent without a known
 // outcome (result still empty otherwise).

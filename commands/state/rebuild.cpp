@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <lexsync/date.hpp>
 #include <lexsync/error.hpp>
 #include <lexsync/json.hpp>
 #include <set>
@@ -110,8 +111,8 @@ void run_rebuild(Context& ctx, const RebuildOptions& opts) {
     // The period's sales documents the ledger does not attribute: whose are they?
     long read = 0;
     if (with_period && !opts.ref_text.empty()) {
-        const std::string from = period.from ? table::iso_date(*period.from) : "0000-00-00";
-        const std::string to = period.to ? table::iso_date(*period.to) : "9999-99-99";
+        const std::string from = period.from ? format_date(*period.from) : "0000-00-00";
+        const std::string to = period.to ? format_date(*period.to) : "9999-99-99";
         std::map<std::string, std::vector<Claim>> claims; // source number → documents
         for (const auto& d : documents) {
             if ((d.type != "invoice" && d.type != "creditnote") || d.voucher_date < from ||

@@ -186,7 +186,7 @@ private:
         auto date_field = [&](const char* field, auto setter) {
             std::string s;
             if (take_value(inv, line, cells, field, s)) {
-                if (auto d = table::parse_date(s)) {
+                if (auto d = parse_date(s)) {
                     setter(*d);
                 } else {
                     inv.issue(field, d.error(), line);
@@ -696,30 +696,6 @@ const char* status_name(Status s) {
 
 // ---------------------------------------------------------------------------------------------
 // Dates
-
-std::optional<Date> parse_date(std::string_view s) {
-    const std::string t = trim(s);
-    if (t.size() != 10 || t[4] != '-' || t[7] != '-') {
-        return std::nullopt;
-    }
-    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-        if (t[i] < '0' || t[i] > '9') {
-            return std::nullopt;
-        }
-    }
-    const Date d{chr::year(std::stoi(t.substr(0, 4))),
-                 chr::month(static_cast<unsigned>(std::stoi(t.substr(5, 2)))),
-                 chr::day(static_cast<unsigned>(std::stoi(t.substr(8, 2))))};
-    if (!d.ok() || d.year() < chr::year(1970)) {
-        return std::nullopt;
-    }
-    return d;
-}
-
-std::string format_date(Date d) {
-    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
-                       static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-}
 
 std::string sales_datetime(Date d) {
     return berlin::midnight_timestamp(d);
@@ -1637,7 +1613,7 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
         }
         TimeEntry e;
         e.line = rec.line;
-        if (auto d = table::parse_date(c["date"])) {
+        if (auto d = parse_date(c["date"])) {
             e.date = *d;
         } else {
             issue("date", d.error());

@@ -22,7 +22,7 @@
 namespace lexsync::invoices {
 
 using InputIssue = contacts::InputIssue;
-using Date = std::chrono::year_month_day;
+using lexsync::Date;
 
 // Invoice-level input columns (CSV header names and JSON keys), in documentation order.
 inline const std::vector<std::string> k_invoice_fields = {"number",
@@ -250,10 +250,6 @@ Totals compute_totals(const Invoice& inv);
 
 // `d` as a sales voucher datetime: "2026-03-02T00:00:00.000+01:00".
 std::string sales_datetime(Date d);
-// `d` as "yyyy-MM-dd".
-std::string format_date(Date d);
-// Parses "yyyy-MM-dd" (a real calendar date), else nullopt.
-std::optional<Date> parse_date(std::string_view s);
 
 // What a sales voucher body needs besides the invoice.
 struct SalesBodyOptions {

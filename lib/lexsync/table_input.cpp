@@ -755,73 +755,8 @@ std::string json_number_text(std::string_view text) {
     return std::string(text);
 }
 
-Result<Date, std::string> parse_date(std::string_view cell) {
-    const std::string s = trim(cell);
-    const std::string quoted = fmt::format("'{}'", s);
-    int y = 0;
-    unsigned m = 0;
-    unsigned d = 0;
-    auto num = [](std::string_view p, int& out) {
-        if (!all_digits(p) || p.size() > 4) {
-            return false;
-        }
-        out = std::stoi(std::string(p));
-        return true;
-    };
-    if (s.size() == 10 && s[4] == '-' && s[7] == '-') {
-        int yy = 0;
-        int mm = 0;
-        int dd = 0;
-        if (!num(std::string_view(s).substr(0, 4), yy) ||
-            !num(std::string_view(s).substr(5, 2), mm) ||
-            !num(std::string_view(s).substr(8, 2), dd)) {
-            return unexpected(fmt::format("{} is not a date (2026-03-31 or 31.03.2026)", quoted));
-        }
-        y = yy;
-        m = static_cast<unsigned>(mm);
-        d = static_cast<unsigned>(dd);
-    } else if (std::count(s.begin(), s.end(), '.') == 2) {
-        const auto p1 = s.find('.');
-        const auto p2 = s.find('.', p1 + 1);
-        const std::string_view ds = std::string_view(s).substr(0, p1);
-        const std::string_view ms = std::string_view(s).substr(p1 + 1, p2 - p1 - 1);
-        const std::string_view ys = std::string_view(s).substr(p2 + 1);
-        int dd = 0;
-        int mm = 0;
-        int yy = 0;
-        if (ds.empty() || ds.size() > 2 || ms.empty() || ms.size() > 2 || !num(ds, dd) ||
-            !num(ms, mm) || !num(ys, yy)) {
-            return unexpected(fmt::format("{} is not a date (2026-03-31 or 31.03.2026)", quoted));
-        }
-        if (ys.size() != 4) {
-            return unexpected(fmt::format("{} has no four-digit year (write 31.03.2026)", quoted));
-        }
-        y = yy;
-        m = static_cast<unsigned>(mm);
-        d = static_cast<unsigned>(dd);
-    } else if (s.find('/') != std::string::npos) {
-        return unexpected(fmt::format(
-            "{} is ambiguous (day/month or month/day?): write 2026-03-31 or 31.03.2026", quoted));
-    } else {
-        return unexpected(fmt::format("{} is not a date (2026-03-31 or 31.03.2026)", quoted));
-    }
-    const Date date{chr::year(y), chr::month(m), chr::day(d)};
-    if (!date.ok()) {
-        return unexpected(fmt::format("{} is not a calendar date", quoted));
-    }
-    if (date.year() < chr::year(1970)) {
-        return unexpected(fmt::format("{} is before 1970", quoted));
-    }
-    return date;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Periods
-
-std::string iso_date(Date d) {
-    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
-                       static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-}
 
 Result<Period, std::string> resolve_period(const std::string& from, const std::string& to,
                                            const std::string& month, const std::string& period,
@@ -888,14 +823,14 @@ Result<Period, std::string> resolve_period(const std::string& from, const std::s
         return p;
     }
     if (!from.empty()) {
-        auto d = parse_date(from);
+        auto d = lexsync::parse_date(from);
         if (!d) {
             return unexpected("--from " + d.error());
         }
         p.from = *d;
     }
     if (!to.empty()) {
-        auto d = parse_date(to);
+        auto d = lexsync::parse_date(to);
         if (!d) {
             return unexpected("--to " + d.error());
         }

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <istream>
+#include <lexsync/date.hpp>
 #include <lexsync/decimal.hpp>
 #include <lexsync/result.hpp>
 #include <map>
@@ -32,7 +33,7 @@
 
 namespace lexsync::table {
 
-using Date = std::chrono::year_month_day;
+using lexsync::Date;
 
 // --- Encodings ---------------------------------------------------------------------------------
 
@@ -173,10 +174,6 @@ Result<Decimal, std::string> parse_number(std::string_view cell, NumberKind kind
 // a decimal point, so "1.234" becomes "1.2340" (not ambiguous).
 std::string json_number_text(std::string_view text);
 
-// Parses a date: yyyy-mm-dd, dd.mm.yyyy or d.m.yyyy, a real calendar date from 1970 on. Returns
-// a message saying why not, quoting the cell.
-Result<Date, std::string> parse_date(std::string_view cell);
-
 // --- Periods -----------------------------------------------------------------------------------
 
 struct Period {
@@ -184,15 +181,12 @@ struct Period {
     std::optional<Date> to;
 };
 
-// Resolves the period options of a command: `from`/`to` (dates as parse_date reads them),
+// Resolves the period options of a command: `from`/`to` (dates as lexsync::parse_date reads them),
 // `month` ("2026-03" or "03.2026") and `period` (this-month, last-month, this-quarter,
 // last-quarter, this-year, last-year, relative to `today`). --month and --period exclude each
 // other and --from/--to. Returns a usage message naming the option on error.
 Result<Period, std::string> resolve_period(const std::string& from, const std::string& to,
                                            const std::string& month, const std::string& period,
                                            Date today);
-
-// `d` as yyyy-mm-dd.
-std::string iso_date(Date d);
 
 } // namespace lexsync::table

@@ -188,18 +188,6 @@ TEST_SUITE("lexsync::table") {
         CHECK(json_number_text("1000") == "1000");
     }
 
-    TEST_CASE("German and ISO dates") {
-        CHECK(*parse_date("2026-03-31") == ymd(2026, 3, 31));
-        CHECK(*parse_date("31.03.2026") == ymd(2026, 3, 31));
-        CHECK(*parse_date("1.3.2026") == ymd(2026, 3, 1));
-        CHECK(parse_date("31.03.26").error().find("four-digit year") != std::string::npos);
-        CHECK(parse_date("03/31/2026").error().find("ambiguous") != std::string::npos);
-        CHECK(parse_date("31.02.2026").error().find("not a calendar date") != std::string::npos);
-        CHECK(parse_date("2026-13-01").error().find("not a calendar date") != std::string::npos);
-        CHECK(!parse_date("1969-12-31"));
-        CHECK(!parse_date("März 2026"));
-    }
-
     TEST_CASE("column aliases and did-you-mean") {
         const std::vector<Column> cols = {{"number", {"Rechnungsnummer", "Invoice Number"}},
                                           {"date", {"Rechnungsdatum", "Invoice Date"}},

@@ -1,19 +1,13 @@
 // --- Interface ---
-// Calendar dates and the two number/date dialects of the `invoices pull` index: the technical one
+// The two number/date dialects of the `invoices pull` index: the technical one
 // (ISO dates, decimal point) and the German one (dd.mm.yyyy, decimal comma).
 #pragma once
 
 #include <lexsync/decimal.hpp>
-#include <optional>
 #include <string>
 #include <string_view>
 
 namespace lexsync::commands::invoices::archive {
-
-// Days since 1970-01-01 of a strict "yyyy-mm-dd" (a real calendar date), or nullopt.
-std::optional<long> parse_day(std::string_view iso_date);
-// "yyyy-mm-dd" of `day` (days since 1970-01-01).
-std::string format_day(long day);
 
 // The date part "yyyy-mm-dd" of an API timestamp ("2023-05-14T00:00:00.000+02:00"), i.e. the
 // calendar date in the organisation's own offset; empty when `timestamp` does not start with one.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <lexsync/date.hpp>
 #include <set>
 
 namespace lexsync::commands::invoices::archive {
@@ -52,7 +53,7 @@ public:
             }
         }
         if (pages.window_capped()) {
-            m_out.capped_days.push_back(format_day(from));
+            m_out.capped_days.push_back(format_date(date_of_day(from)));
         }
         return Ok{};
     }
@@ -79,8 +80,8 @@ Query list_query(const ListQuery& q, long from_day, long to_day) {
     Query query;
     query.emplace_back("voucherType", join(q.types));
     query.emplace_back("voucherStatus", q.statuses.empty() ? std::string("any") : join(q.statuses));
-    query.emplace_back("voucherDateFrom", format_day(from_day));
-    query.emplace_back("voucherDateTo", format_day(to_day));
+    query.emplace_back("voucherDateFrom", format_date(date_of_day(from_day)));
+    query.emplace_back("voucherDateTo", format_date(date_of_day(to_day)));
     if (!q.number.empty()) {
         // The API is said not to filter by number everywhere [U]; rows are checked again locally.
         query.emplace_back("voucherNumber", search_term(q.number));

@@ -9,15 +9,11 @@
 
 namespace lexsync::commands::invoices::shared {
 
-using lexsync::invoices::Date;
+using lexsync::Date;
 using lexsync::invoices::Invoice;
 using lexsync::invoices::Kind;
 
 namespace {
-
-long day_number(Date d) {
-    return static_cast<long>(std::chrono::sys_days(d).time_since_epoch().count());
-}
 
 // The dates of `items` as [first, last].
 std::pair<Date, Date> date_range(const std::vector<LookupItem>& items) {
@@ -43,7 +39,7 @@ void note_capped(const std::vector<LookupItem>& items, const std::vector<std::st
                  LookupOutcome& out) {
     for (const auto& day : capped) {
         for (const auto& i : items) {
-            if (lexsync::invoices::format_date(i.date) == day) {
+            if (lexsync::format_date(i.date) == day) {
                 out.unsure[i.number] =
                     fmt::format("lexoffice lists more than 10,000 documents on {}; cannot tell "
                                 "whether {} is among them",
@@ -129,8 +125,7 @@ Result<LookupOutcome, ApiError> find_documents(ApiClient& client, StateStore& st
     // Candidates per item; each document is read at most once.
     std::map<std::pair<std::string, std::string>, std::vector<const LookupItem*>> by_day;
     for (const auto& item : items) {
-        by_day[{list_type(item.kind, false), lexsync::invoices::format_date(item.date)}].push_back(
-            &item);
+        by_day[{list_type(item.kind, false), lexsync::format_date(item.date)}].push_back(&item);
     }
     std::map<std::string, std::vector<const LookupItem*>> wanted_by; // document id → items
     for (const auto& row : *rows) {

@@ -14,6 +14,7 @@
 #include "commands/invoices/shared/archive_list.hpp"
 
 #include <lexsync/client.hpp>
+#include <lexsync/date.hpp>
 #include <lexsync/decimal.hpp>
 #include <lexsync/invoices.hpp>
 #include <lexsync/state.hpp>
@@ -28,7 +29,7 @@ namespace lexsync::commands::invoices::shared {
 struct LookupItem {
     std::string number; // source number
     lexsync::invoices::Kind kind = lexsync::invoices::Kind::invoice;
-    lexsync::invoices::Date date{};
+    lexsync::Date date{};
     std::string contact_id; // invoice mode: the resolved contact, "" when unknown or none
     Decimal gross;          // the total lexsync sends
     std::size_t line_items = 0;
@@ -70,8 +71,7 @@ Result<LookupOutcome, ApiError> find_vouchers(ApiClient& client,
 // sales vouchers dated between `from` and `to`; `capped_days` receives days whose rows the API
 // could not list completely. `requests` (optional) counts the pages read.
 Result<std::vector<archive::ListRow>, ApiError> list_rows(ApiClient& client, bool bookkeeping,
-                                                          lexsync::invoices::Date from,
-                                                          lexsync::invoices::Date to,
+                                                          lexsync::Date from, lexsync::Date to,
                                                           std::vector<std::string>& capped_days,
                                                           long* requests = nullptr);
 
