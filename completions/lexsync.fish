@@ -160,7 +160,7 @@ complete -c lexsync -n '__fish_seen_subcommand_from sync' -l no-wait -d 'When an
 complete -c lexsync -n '__fish_seen_subcommand_from sync' -l only -x -a 'contacts invoices export receipts' -d 'Run only these jobs: contacts, invoices, export, receipts'
 complete -c lexsync -n '__fish_seen_subcommand_from state; and not __fish_seen_subcommand_from verify rebuild' -a verify -d 'Compare the ledger with what lexoffice holds (changes nothing)'
 complete -c lexsync -n '__fish_seen_subcommand_from state; and not __fish_seen_subcommand_from verify rebuild' -a rebuild -d 'Repair the ledger from what lexoffice holds (lexoffice is not changed)'
-complete -c lexsync -n '__fish_seen_subcommand_from state; and __fish_seen_subcommand_from rebuild' -l from -x -d 'Also read the unrecorded invoices dated from this day (yyyy-mm-dd)'
+complete -c lexsync -n '__fish_seen_subcommand_from state; and __fish_seen_subcommand_from rebuild' -l from -x -d 'Also read the unrecorded invoices dated from this day (yyyy-mm-dd or dd.mm.yyyy)'
 complete -c lexsync -n '__fish_seen_subcommand_from state; and __fish_seen_subcommand_from rebuild' -l to -x -d '... up to this day'
 complete -c lexsync -n '__fish_seen_subcommand_from state; and __fish_seen_subcommand_from rebuild' -l month -x -d 'The calendar month instead of --from/--to (2026-03)'
 complete -c lexsync -n '__fish_seen_subcommand_from state; and __fish_seen_subcommand_from rebuild' -l period -x -a 'this-month last-month this-quarter last-quarter this-year last-year' -d 'A period relative to today instead of --from/--to: this-month, last-month, this-quarter, last-quarter, this-year, last-year'

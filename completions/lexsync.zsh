@@ -232,7 +232,7 @@ _lexsync() {
         'lexsync state verify')
             candidates=() ;;
         'lexsync state rebuild')
-            candidates=('--from:Also read the unrecorded invoices dated from this day (yyyy-mm-dd)' '--to:... up to this day' '--month:The calendar month instead of --from/--to (2026-03)' '--period:A period relative to today instead of --from/--to: this-month, last-month, this-quarter, last-quarter, this-year, last-year' '--ref-text:The remark line invoices export wrote ({number} is the source number)' '--dry-run:Show what would change in the ledger' ) ;;
+            candidates=('--from:Also read the unrecorded invoices dated from this day (yyyy-mm-dd or dd.mm.yyyy)' '--to:... up to this day' '--month:The calendar month instead of --from/--to (2026-03)' '--period:A period relative to today instead of --from/--to: this-month, last-month, this-quarter, last-quarter, this-year, last-year' '--ref-text:The remark line invoices export wrote ({number} is the source number)' '--dry-run:Show what would change in the ledger' ) ;;
         'lexsync config')
             candidates=('list:List the settings of every profile in config.toml' 'get:Print one setting of the profile (nothing when it is not set)' 'set:Set one setting of the profile in config.toml' 'unset:Remove one setting of the profile' ) ;;
         'lexsync config list')

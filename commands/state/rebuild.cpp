@@ -54,8 +54,9 @@ void register_rebuild(CLI::App& parent, Context& ctx) {
     auto opts = std::make_shared<RebuildOptions>();
     auto* cmd = parent.add_subcommand(
         "rebuild", "Repair the ledger from what lexoffice holds (lexoffice is not changed)");
-    cmd->add_option("--from", opts->from,
-                    "Also read the unrecorded invoices dated from this day (yyyy-mm-dd)");
+    cmd->add_option(
+        "--from", opts->from,
+        "Also read the unrecorded invoices dated from this day (yyyy-mm-dd or dd.mm.yyyy)");
     cmd->add_option("--to", opts->to, "... up to this day");
     add_period_options(cmd, opts->month, opts->period);
     cmd->add_option("--ref-text", opts->ref_text,
