@@ -1101,61 +1101,15 @@ std::string flag_name(const std::string& field) {
                             issues.size() == 1 ? "" : "s", what));
 }
 
-} // namespace
+// The bookkeeping data of a run: from the flags (one file, or the voucher of --to) or from the
+// --data sidecar.
+struct BookkeepingData {
+    std::vector<VoucherInput> rows;
+    std::optional<VoucherInput> to_data; // the flags' data for --to
+};
 
-void register_upload(CLI::App& parent, Context& ctx) {
-    auto opts = std::make_shared<UploadOptions>();
-    auto* cmd = parent.add_subcommand(
-        "upload",
-        "Upload receipts (PDF, JPG, PNG, XML e-invoices) to lexoffice, each exactly once");
-    cmd->add_option("PATH", opts->paths, "Files and directories (walked recursively)")->required();
-    cmd->add_option("--glob", opts->globs,
-                    "File name pattern for directories (repeatable; default *.pdf *.jpg *.jpeg "
-                    "*.png *.xml, any case)");
-    cmd->add_option("--data", opts->data,
-                    "Sidecar CSV or JSON with bookkeeping data per file (see man lexsync-vouchers)")
-        ->type_name(k_file_value);
-    cmd->add_option("--to", opts->to, "Add the file to this existing voucher (id)");
-    cmd->add_option("--voucher-number", opts->voucher_number, "Voucher number (single file)");
-    cmd->add_option("--date", opts->date, "Voucher date yyyy-MM-dd (single file)");
-    cmd->add_option("--due-date", opts->due_date, "Due date yyyy-MM-dd (single file)");
-    cmd->add_option("--type", opts->type,
-                    "purchaseinvoice (default), purchasecreditnote, salesinvoice or "
-                    "salescreditnote")
-        ->check(named_values(
-            {"purchaseinvoice", "purchasecreditnote", "salesinvoice", "salescreditnote"}));
-    cmd->add_option("--amount", opts->amount, "Gross amount (with --tax-rate)");
-    cmd->add_option("--net", opts->net, "Net amount (with --tax-rate), instead of --amount");
-    cmd->add_option("--tax-rate", opts->tax_rate, "Tax rate in percent: 0, 5, 7, 16 or 19")
-        ->check(named_values({"0", "5", "7", "16", "19"}));
-    cmd->add_option("--category", opts->category, "Posting category, name or id");
-    cmd->add_option("--contact", opts->contact, "Contact id");
-    cmd->add_flag("--collective-contact", opts->collective_contact,
-                  "Book on the collective contact (the default without --contact)");
-    cmd->add_option("--contact-name", opts->contact_name, "Name shown for the collective contact");
-    cmd->add_option("--remark", opts->remark, "Remark");
-    cmd->add_flag("--dry-run", opts->dry_run,
-                  "Check everything and print the plan with its requests; send no writes");
-    cmd->add_flag("--retry-unknown", opts->retry_unknown,
-                  "Kept for older scripts (unclear inbox uploads are now looked up in "
-                  "lexoffice); with --to, attach again after an unclear attach elsewhere");
-    cmd->footer(
-        R"(Without bookkeeping data a file goes to lexoffice's receipt inbox, which creates an unchecked
-voucher. With bookkeeping data (flags for one file, or --data for many) lexsync creates an open
-bookkeeping voucher and attaches the file. Nothing is uploaded twice: files are recognised by
-their SHA-256 and vouchers by their number. Re-running over the same folder uploads nothing.
-
-Examples:
-  lexsync vouchers upload ~/Scans --dry-run
-  lexsync vouchers upload ~/Scans --data ~/Scans/bookkeeping.csv
-  lexsync vouchers upload receipt.pdf --voucher-number R-2026-17 --date 2026-03-02 \
-      --amount 119.00 --tax-rate 19 --category "Bürobedarf"
-  lexsync vouchers upload --to 7d3c…-uuid delivery-note.pdf)");
-    cmd->callback([opts, &ctx] { run_upload(*opts, ctx); });
-}
-
-void run_upload(const UploadOptions& opts, Context& ctx) {
-    const bool flags = any_bookkeeping_flag(opts);
+// Refuses option combinations that cannot work, before anything is read.
+void check_command_line(const UploadOptions& opts, Context& ctx, bool flags) {
     if (flags && !opts.data.empty()) {
         invalid(ctx,
                 {InputIssue{k_command_line, 0, "--data",
@@ -1173,20 +1127,11 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
                             fmt::format("'{}' is not a voucher id (UUID)", opts.to)}},
                 "the command line");
     }
-    std::vector<Item> items =
-        collect(opts.paths, opts.globs.empty() ? default_globs() : opts.globs);
-    if ((flags || !opts.to.empty()) && items.size() != 1) {
-        invalid(ctx,
-                {InputIssue{k_command_line, 0, opts.to.empty() ? "--voucher-number" : "--to",
-                            fmt::format("bookkeeping flags and --to describe one file, {} were "
-                                        "given; use --data for several",
-                                        items.size())}},
-                "the command line");
-    }
+}
 
-    // Bookkeeping data: flags or the sidecar.
-    std::vector<VoucherInput> rows;
-    std::optional<VoucherInput> to_data;
+// Reads the bookkeeping data of the flags or the sidecar; refuses the run (exit 6) on a problem.
+BookkeepingData read_bookkeeping(const UploadOptions& opts, Context& ctx, bool flags) {
+    BookkeepingData out;
     std::vector<InputIssue> issues;
     if (flags) {
         VoucherFields f;
@@ -1214,22 +1159,28 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
             }
         }
         if (opts.to.empty()) {
-            rows.push_back(std::move(in));
+            out.rows.push_back(std::move(in));
         } else {
-            to_data = std::move(in);
+            out.to_data = std::move(in);
         }
     } else if (!opts.data.empty()) {
         auto sidecar = read_sidecar(opts.data);
         if (!sidecar) {
             invalid(ctx, sidecar.error(), opts.data);
         }
-        rows = std::move(sidecar).value();
+        out.rows = std::move(sidecar).value();
     }
     if (!issues.empty()) {
         invalid(ctx, issues, "the command line");
     }
 
-    // Map the data to the files.
+    return out;
+}
+
+// Gives each file its row of bookkeeping data (one file for the flags, by path for --data).
+void map_data_to_files(const UploadOptions& opts, Context& ctx, bool flags,
+                       std::vector<VoucherInput>& rows, std::vector<Item>& items) {
+    std::vector<InputIssue> issues;
     if (flags && opts.to.empty() && !items.empty()) {
         items.front().data = &rows.front();
     } else if (!opts.data.empty()) {
@@ -1261,14 +1212,16 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
     if (!issues.empty()) {
         invalid(ctx, issues, opts.data);
     }
+}
 
-    // Local checks.
-    for (auto& it : items) {
-        check_item(it);
-    }
-
-    // Posting categories: fetched once, checked against each voucher's type.
+// The posting categories, fetched once when any voucher needs one, each voucher's categories
+// resolved and checked against its type, contact and tax rates; refuses the run (exit 6) on a
+// problem.
+PostingCategories resolve_categories(const UploadOptions& opts, Context& ctx, bool flags,
+                                     std::vector<Item>& items,
+                                     const std::optional<VoucherInput>& to_data) {
     PostingCategories categories;
+    std::vector<InputIssue> issues;
     const bool need_categories =
         std::any_of(items.begin(), items.end(),
                     [](const Item& it) { return it.data && it.refusal.empty(); }) ||
@@ -1333,25 +1286,17 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
         }
     }
 
-    // One upload per profile at a time: a concurrent one would not see our half-made vouchers.
-    std::optional<JobLock> lock;
-    if (!opts.dry_run) {
-        lock.emplace(ctx.profile().state_dir, "vouchers-upload", [&] {
-            ctx.info("vouchers upload: waiting for another vouchers upload of this profile to "
-                     "finish");
-        });
-    }
-    const std::int64_t run_id = opts.dry_run ? 0 : ctx.state().begin_run("vouchers upload");
-    Uploader uploader(opts, ctx, categories, to_data ? &*to_data : nullptr);
-    uploader.set_run(run_id);
+    return categories;
+}
 
-    uploader.plan_numbers(items);
+// Writes one record per file to stdout and counts the outcomes.
+class Records {
+public:
+    explicit Records(Context& ctx) : m_writer(ctx.writer(result_columns())) {}
 
-    auto writer = ctx.writer(result_columns());
-    std::map<std::string, long> counts;
-    json::Document rec;
-    auto emit = [&](const Item& it, const Outcome& o) {
-        ++counts[o.action];
+    void emit(const Item& it, const Outcome& o) {
+        ++m_counts[o.action];
+        auto& rec = m_rec;
         rec.SetObject();
         rec.GetAllocator().Clear(); // memory stays flat however many records
         auto& a = rec.GetAllocator();
@@ -1379,23 +1324,29 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
             }
             rec.AddMember("requests", reqs, a);
         }
-        writer->write(rec);
-    };
-    // Files whose write had an unclear answer wait for the end of the run.
-    std::vector<std::pair<std::size_t, Outcome>> pending;
-    Progress progress(ctx, "vouchers upload", "receipts", items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        progress.update(i);
-        Outcome o = uploader.process(items[i]);
-        if (o.action == "pending") {
-            pending.emplace_back(i, std::move(o));
-        } else {
-            emit(items[i], o);
-        }
+        m_writer->write(rec);
     }
-    // Reconciliation: once no unclear request can still be in flight, each such file is looked up
-    // in lexoffice and written again only when it is not there. A few rounds, because the second
-    // attempt can meet a fault too.
+
+    void finish() { m_writer->finish(); }
+    long count(const std::string& action) const {
+        const auto it = m_counts.find(action);
+        return it == m_counts.end() ? 0 : it->second;
+    }
+    // The files not uploaded: refused, failed or unknown.
+    long not_done() const { return count("refused") + count("failed") + count("unknown"); }
+
+private:
+    std::unique_ptr<RecordWriter> m_writer;
+    std::map<std::string, long> m_counts;
+    json::Document m_rec;
+};
+
+// Reconciliation: once no unclear request can still be in flight, each file of `pending` is
+// looked up in lexoffice and written again only when it is not there. A few rounds, because the
+// second attempt can meet a fault too. Returns the files still unclear.
+std::vector<std::pair<std::size_t, Outcome>>
+reconcile_pending(Context& ctx, Uploader& uploader, const std::vector<Item>& items,
+                  std::vector<std::pair<std::size_t, Outcome>> pending, Records& records) {
     constexpr int k_rounds = 4;
     for (int round = 1; round <= k_rounds && !pending.empty() && !uploader.stopped(); ++round) {
         std::vector<LedgerEntry> entries;
@@ -1415,45 +1366,157 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
             if (o.action == "pending") {
                 still.emplace_back(i, std::move(o));
             } else {
-                emit(items[i], o);
+                records.emit(items[i], o);
             }
         }
         pending = std::move(still);
     }
-    for (auto& [i, o] : pending) {
-        o.action = "unknown";
-        o.reason += "; the outcome is still unclear, the next run looks it up in lexoffice";
-        emit(items[i], o);
-    }
-    progress.finish();
-    writer->finish();
+    return pending;
+}
 
-    const long bad = counts["refused"] + counts["failed"] + counts["unknown"];
+// The summary on stderr and in the ledger's run.
+void summarize(const UploadOptions& opts, Context& ctx, const Records& records,
+               std::int64_t run_id) {
     const auto& stats = ctx.client_stats();
     if (opts.dry_run) {
         ctx.info(fmt::format("vouchers upload (dry run): {} to upload, {} duplicate{} to skip, {} "
                              "refused, {} failed, {} unknown ({}, no writes)",
-                             counts["planned"], counts["duplicate"],
-                             counts["duplicate"] == 1 ? "" : "s", counts["refused"],
-                             counts["failed"], counts["unknown"],
+                             records.count("planned"), records.count("duplicate"),
+                             records.count("duplicate") == 1 ? "" : "s", records.count("refused"),
+                             records.count("failed"), records.count("unknown"),
                              counted(stats.requests, "request", "requests")));
     } else {
         ctx.info(fmt::format("vouchers upload: {} uploaded, {} updated, {} skipped as duplicate, "
                              "{} refused, {} failed, {} unknown ({}, {} rate limited)",
-                             counts["uploaded"], counts["updated"], counts["duplicate"],
-                             counts["refused"], counts["failed"], counts["unknown"],
+                             records.count("uploaded"), records.count("updated"),
+                             records.count("duplicate"), records.count("refused"),
+                             records.count("failed"), records.count("unknown"),
                              counted(stats.requests, "request", "requests"), stats.rate_limited));
         ctx.state().finish_run(
-            run_id, bad > 0 ? "partial" : "ok",
+            run_id, records.not_done() > 0 ? "partial" : "ok",
             fmt::format(
                 R"({{"uploaded":{},"updated":{},"duplicate":{},"refused":{},"failed":{},"unknown":{}}})",
-                counts["uploaded"], counts["updated"], counts["duplicate"], counts["refused"],
-                counts["failed"], counts["unknown"]));
+                records.count("uploaded"), records.count("updated"), records.count("duplicate"),
+                records.count("refused"), records.count("failed"), records.count("unknown")));
     }
+}
+
+} // namespace
+
+void register_upload(CLI::App& parent, Context& ctx) {
+    auto opts = std::make_shared<UploadOptions>();
+    auto* cmd = parent.add_subcommand(
+        "upload",
+        "Upload receipts (PDF, JPG, PNG, XML e-invoices) to lexoffice, each exactly once");
+    cmd->add_option("PATH", opts->paths, "Files and directories (walked recursively)")->required();
+    cmd->add_option("--glob", opts->globs,
+                    "File name pattern for directories (repeatable; default *.pdf *.jpg *.jpeg "
+                    "*.png *.xml, any case)");
+    cmd->add_option("--data", opts->data,
+                    "Sidecar CSV or JSON with bookkeeping data per file (see man lexsync-vouchers)")
+        ->type_name(k_file_value);
+    cmd->add_option("--to", opts->to, "Add the file to this existing voucher (id)");
+    cmd->add_option("--voucher-number", opts->voucher_number, "Voucher number (single file)");
+    cmd->add_option("--date", opts->date, "Voucher date yyyy-MM-dd (single file)");
+    cmd->add_option("--due-date", opts->due_date, "Due date yyyy-MM-dd (single file)");
+    cmd->add_option("--type", opts->type,
+                    "purchaseinvoice (default), purchasecreditnote, salesinvoice or "
+                    "salescreditnote")
+        ->check(named_values(
+            {"purchaseinvoice", "purchasecreditnote", "salesinvoice", "salescreditnote"}));
+    cmd->add_option("--amount", opts->amount, "Gross amount (with --tax-rate)");
+    cmd->add_option("--net", opts->net, "Net amount (with --tax-rate), instead of --amount");
+    cmd->add_option("--tax-rate", opts->tax_rate, "Tax rate in percent: 0, 5, 7, 16 or 19")
+        ->check(named_values({"0", "5", "7", "16", "19"}));
+    cmd->add_option("--category", opts->category, "Posting category, name or id");
+    cmd->add_option("--contact", opts->contact, "Contact id");
+    cmd->add_flag("--collective-contact", opts->collective_contact,
+                  "Book on the collective contact (the default without --contact)");
+    cmd->add_option("--contact-name", opts->contact_name, "Name shown for the collective contact");
+    cmd->add_option("--remark", opts->remark, "Remark");
+    cmd->add_flag("--dry-run", opts->dry_run,
+                  "Check everything and print the plan with its requests; send no writes");
+    cmd->add_flag("--retry-unknown", opts->retry_unknown,
+                  "Kept for older scripts (unclear inbox uploads are now looked up in "
+                  "lexoffice); with --to, attach again after an unclear attach elsewhere");
+    cmd->footer(
+        R"(Without bookkeeping data a file goes to lexoffice's receipt inbox, which creates an unchecked
+voucher. With bookkeeping data (flags for one file, or --data for many) lexsync creates an open
+bookkeeping voucher and attaches the file. Nothing is uploaded twice: files are recognised by
+their SHA-256 and vouchers by their number. Re-running over the same folder uploads nothing.
+
+Examples:
+  lexsync vouchers upload ~/Scans --dry-run
+  lexsync vouchers upload ~/Scans --data ~/Scans/bookkeeping.csv
+  lexsync vouchers upload receipt.pdf --voucher-number R-2026-17 --date 2026-03-02 \
+      --amount 119.00 --tax-rate 19 --category "Bürobedarf"
+  lexsync vouchers upload --to 7d3c…-uuid delivery-note.pdf)");
+    cmd->callback([opts, &ctx] { run_upload(*opts, ctx); });
+}
+
+void run_upload(const UploadOptions& opts, Context& ctx) {
+    const bool flags = any_bookkeeping_flag(opts);
+    check_command_line(opts, ctx, flags);
+    std::vector<Item> items =
+        collect(opts.paths, opts.globs.empty() ? default_globs() : opts.globs);
+    if ((flags || !opts.to.empty()) && items.size() != 1) {
+        invalid(ctx,
+                {InputIssue{k_command_line, 0, opts.to.empty() ? "--voucher-number" : "--to",
+                            fmt::format("bookkeeping flags and --to describe one file, {} were "
+                                        "given; use --data for several",
+                                        items.size())}},
+                "the command line");
+    }
+
+    BookkeepingData data = read_bookkeeping(opts, ctx, flags);
+    map_data_to_files(opts, ctx, flags, data.rows, items);
+
+    // Local checks.
+    for (auto& it : items) {
+        check_item(it);
+    }
+    PostingCategories categories = resolve_categories(opts, ctx, flags, items, data.to_data);
+
+    // One upload per profile at a time: a concurrent one would not see our half-made vouchers.
+    std::optional<JobLock> lock;
+    if (!opts.dry_run) {
+        lock.emplace(ctx.profile().state_dir, "vouchers-upload", [&] {
+            ctx.info("vouchers upload: waiting for another vouchers upload of this profile to "
+                     "finish");
+        });
+    }
+    const std::int64_t run_id = opts.dry_run ? 0 : ctx.state().begin_run("vouchers upload");
+    Uploader uploader(opts, ctx, categories, data.to_data ? &*data.to_data : nullptr);
+    uploader.set_run(run_id);
+
+    uploader.plan_numbers(items);
+
+    Records records(ctx);
+    // Files whose write had an unclear answer wait for the end of the run.
+    std::vector<std::pair<std::size_t, Outcome>> pending;
+    Progress progress(ctx, "vouchers upload", "receipts", items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        progress.update(i);
+        Outcome o = uploader.process(items[i]);
+        if (o.action == "pending") {
+            pending.emplace_back(i, std::move(o));
+        } else {
+            records.emit(items[i], o);
+        }
+    }
+    pending = reconcile_pending(ctx, uploader, items, std::move(pending), records);
+    for (auto& [i, o] : pending) {
+        o.action = "unknown";
+        o.reason += "; the outcome is still unclear, the next run looks it up in lexoffice";
+        records.emit(items[i], o);
+    }
+    progress.finish();
+    records.finish();
+    summarize(opts, ctx, records, run_id);
     if (uploader.stopped()) {
         throw_api_error(uploader.stop_error(), "vouchers upload stopped");
     }
-    if (bad > 0) {
+    if (const long bad = records.not_done(); bad > 0) {
         throw Error(ExitCode::partial,
                     fmt::format("{} of {} files not uploaded (see the files marked refused, "
                                 "failed or unknown)",
