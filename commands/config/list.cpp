@@ -1,3 +1,4 @@
+#include "cli/option_values.hpp"
 #include "commands/config/config.hpp"
 
 #include <fmt/format.h>
@@ -44,7 +45,9 @@ void register_get(CLI::App& parent, Context& ctx) {
     auto key = std::make_shared<std::string>();
     auto* cmd = parent.add_subcommand(
         "get", "Print one setting of the profile (nothing when it is not set)");
-    cmd->add_option("key", *key, "The setting, e.g. base_url or rate_limit")->required();
+    cmd->add_option("key", *key, "The setting, e.g. base_url or rate_limit")
+        ->required()
+        ->check(named_values(config::profile_keys()));
     cmd->footer(R"(Examples:
   lexsync config get base_url
   lexsync --profile client-b config get output)");

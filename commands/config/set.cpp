@@ -1,3 +1,4 @@
+#include "cli/option_values.hpp"
 #include "commands/config/config.hpp"
 
 #include <fmt/format.h>
@@ -47,7 +48,9 @@ void require_known(const std::string& key) {
 void register_set(CLI::App& parent, Context& ctx) {
     auto kv = std::make_shared<std::pair<std::string, std::string>>();
     auto* set = parent.add_subcommand("set", "Set one setting of the profile in config.toml");
-    set->add_option("key", kv->first, "The setting, e.g. base_url or rate_limit")->required();
+    set->add_option("key", kv->first, "The setting, e.g. base_url or rate_limit")
+        ->required()
+        ->check(named_values(config::profile_keys()));
     set->add_option("value", kv->second, "Its value")->required();
     set->footer(
         R"(Numbers are written as numbers (rate_limit, rate_burst, timeout, rate_limit_wait),
@@ -69,7 +72,9 @@ Examples:
 
     auto key = std::make_shared<std::string>();
     auto* unset = parent.add_subcommand("unset", "Remove one setting of the profile");
-    unset->add_option("key", *key, "The setting")->required();
+    unset->add_option("key", *key, "The setting")
+        ->required()
+        ->check(named_values(config::profile_keys()));
     unset->footer(R"(Examples:
   lexsync config unset rate_limit)");
     unset->callback([&ctx, key] {

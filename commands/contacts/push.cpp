@@ -1,6 +1,7 @@
 #include "commands/contacts/push.hpp"
 
 #include "cli/input_options.hpp"
+#include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "cli/settle.hpp"
@@ -352,7 +353,8 @@ void register_push(CLI::App& parent, Context& ctx) {
         "push", "Create or update customers and vendors from a CSV or JSON file");
     cmd->add_option("FILE", opts->file,
                     "Contacts as CSV or JSON, - for stdin (see man lexsync-contacts)")
-        ->required();
+        ->required()
+        ->type_name(k_file_value);
     cmd->add_option("--format", opts->format, "Input format (default: by extension)")
         ->check(CLI::IsMember({"csv", "json"}));
     add_encoding_option(cmd, opts->encoding);

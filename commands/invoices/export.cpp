@@ -1190,7 +1190,8 @@ void register_export(CLI::App& parent, Context& ctx) {
     cmd->add_option("FILE", opts->file,
                     "Invoices as CSV (one row per line item) or JSON, - for stdin; time entries "
                     "with --group-by")
-        ->required();
+        ->required()
+        ->type_name(k_file_value);
     cmd->add_option("--format", opts->format, "Input format (default: by extension)")
         ->check(CLI::IsMember({"csv", "json"}));
     cmd->add_option(

@@ -1145,7 +1145,9 @@ void register_export(CLI::App& parent, Context& ctx) {
     auto opts = std::make_shared<ExportOptions>();
     auto* cmd = parent.add_subcommand(
         "export", "Export provider transactions, receipts and assignment hints into lexoffice");
-    cmd->add_option("FILE", opts->file, "Transactions as CSV or JSON (.json)")->required();
+    cmd->add_option("FILE", opts->file, "Transactions as CSV or JSON (.json)")
+        ->required()
+        ->type_name(k_file_value);
     cmd->add_option("--account", opts->account,
                     "Name of the financial account (found by a reference derived from it, or "
                     "created)")

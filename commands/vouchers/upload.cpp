@@ -1408,7 +1408,9 @@ void register_upload(CLI::App& parent, Context& ctx) {
     auto* cmd = parent.add_subcommand(
         "upload",
         "Upload receipts (PDF, JPG, PNG, XML e-invoices) to lexoffice, each exactly once");
-    cmd->add_option("PATH", opts->paths, "Files and directories (walked recursively)")->required();
+    cmd->add_option("PATH", opts->paths, "Files and directories (walked recursively)")
+        ->required()
+        ->type_name(k_file_value);
     cmd->add_option("--glob", opts->globs,
                     "File name pattern for directories (repeatable; default *.pdf *.jpg *.jpeg "
                     "*.png *.xml, any case)");

@@ -1,5 +1,7 @@
 #include "commands/webhooks/subscribe.hpp"
 
+#include "cli/option_values.hpp"
+
 #include <cctype>
 #include <fmt/format.h>
 #include <lexsync/client.hpp>
@@ -47,7 +49,8 @@ void register_subscribe(CLI::App& parent, Context& ctx) {
     auto opts = std::make_shared<SubscribeOptions>();
     auto* cmd = parent.add_subcommand("subscribe", "Subscribe a callback URL to event types");
     cmd->add_option("events", opts->events, "Event types, e.g. invoice.created contact.changed")
-        ->required();
+        ->required()
+        ->check(named_values(webhook::event_types()));
     cmd->add_option("--url", opts->url, "Callback URL (https; lexoffice checks it with HEAD)")
         ->required();
     cmd->footer(R"(Event types: )" + [] {

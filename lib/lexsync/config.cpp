@@ -888,6 +888,10 @@ bool is_profile_key(std::string_view key) {
     return std::find(k_profile_keys.begin(), k_profile_keys.end(), key) != k_profile_keys.end();
 }
 
+std::vector<std::string> profile_keys() {
+    return {k_profile_keys.begin(), k_profile_keys.end()};
+}
+
 std::string profile_keys_text() {
     return fmt::format("{}", fmt::join(k_profile_keys, ", "));
 }

@@ -121,6 +121,8 @@ Result<ConfigFile, ConfigError> load_text(const std::string& text,
 
 // The top-level settings a profile table takes (base_url, rate_limit, …; not the sync table).
 bool is_profile_key(std::string_view key);
+// Those names, in the order of the documentation (for completion).
+std::vector<std::string> profile_keys();
 // Those names, comma-separated, for messages.
 std::string profile_keys_text();
 // The TOML value of setting `key` given as text `value`: a number for the numeric settings when
