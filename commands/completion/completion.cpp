@@ -2,6 +2,7 @@
 
 #include "cli/option_values.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <lexsync/error.hpp>
 #include <lexsync/json.hpp>
@@ -77,13 +78,14 @@ void path_walk(std::ostream& s, const std::vector<const Node*>& nodes, const std
             paths.push_back(join(n->path, " "));
         }
     }
-    s << "    for ((i = " << first << "; i < " << cword << "; i++)); do\n"
+    s << "    last=" << first - 1 << "\n"
+      << "    for ((i = " << first << "; i < " << cword << "; i++)); do\n"
       << "        word=\"${" << words << "[i]}\"\n"
       << "        if [[ $word == --config ]] && ((i + 1 < " << cword << ")); then\n"
       << "            config=\"${" << words << "[i+1]/#\\~/$HOME}\"\n"
       << "        fi\n"
       << "        case \"$cmdpath $word\" in\n";
-    case_arm(s, paths, "cmdpath=\"$cmdpath $word\"");
+    case_arm(s, paths, "cmdpath=\"$cmdpath $word\"; last=$i");
     s << "        esac\n"
       << "    done\n";
 }
@@ -98,19 +100,20 @@ struct ValueCode {
     std::map<std::string, std::string> kinds;
 };
 
-std::string value_code(const Node::Flag& f, const ValueCode& code) {
+std::string value_code(const std::string& value, const std::vector<std::string>& choices,
+                       const ValueCode& code) {
     std::vector<std::string> parts;
-    if (!f.choices.empty()) {
+    if (!choices.empty()) {
         std::vector<std::string> quoted;
-        for (const auto& c : f.choices) {
+        for (const auto& c : choices) {
             quoted.push_back(single_quoted(c));
         }
         parts.push_back(
             code.choices +
-            (code.choices_as_one_word ? single_quoted(join(f.choices, " ")) : join(quoted, " ")) +
+            (code.choices_as_one_word ? single_quoted(join(choices, " ")) : join(quoted, " ")) +
             code.choices_end);
     }
-    if (const auto kind = code.kinds.find(f.value); kind != code.kinds.end()) {
+    if (const auto kind = code.kinds.find(value); kind != code.kinds.end()) {
         parts.push_back(kind->second);
     }
     parts.push_back("return");
@@ -128,7 +131,8 @@ void value_lookup(std::ostream& s, const std::vector<const Node*>& nodes, const 
     for (const Node* n : nodes) {
         for (const auto& f : n->flags) {
             for (const auto& name : f.takes_value ? f.names : std::vector<std::string>{}) {
-                arms[value_code(f, code)].push_back(join(n->path, " ") + " " + name);
+                arms[value_code(f.value, f.choices, code)].push_back(join(n->path, " ") + " " +
+                                                                     name);
             }
         }
     }
@@ -141,13 +145,75 @@ void value_lookup(std::ostream& s, const std::vector<const Node*>& nodes, const 
       << "    done\n";
 }
 
+// The shell's lines that complete a positional argument: they count the words after the command
+// ($last is the index of its name) that are neither options nor the values of the options it
+// takes, and when $cur is not an option, complete the value of that positional argument (the
+// last one for every word past it when it repeats). Free text is left to the code that follows.
+void positional_lookup(std::ostream& s, const std::vector<const Node*>& nodes,
+                       const std::string& words, const std::string& cword, const ValueCode& code) {
+    s << "    takes=\"\"\n"
+      << "    rep=\"\"\n"
+      << "    case \"$cmdpath\" in\n";
+    std::map<std::string, std::vector<std::string>> arms;
+    for (const Node* n : nodes) {
+        // The options of the commands above it are accepted too.
+        std::vector<std::string> names;
+        for (const Node* up : nodes) {
+            if (up->path.size() <= n->path.size() &&
+                std::equal(up->path.begin(), up->path.end(), n->path.begin())) {
+                for (const auto& f : up->flags) {
+                    if (f.takes_value) {
+                        names.insert(names.end(), f.names.begin(), f.names.end());
+                    }
+                }
+            }
+        }
+        if (n->positionals.empty()) {
+            continue;
+        }
+        s << "        " << single_quoted(join(n->path, " "))
+          << ") takes=" << single_quoted(join(names, " "));
+        if (n->positionals.back().repeats) {
+            s << "; rep=" << n->positionals.size() - 1;
+        }
+        s << " ;;\n";
+        for (std::size_t i = 0; i < n->positionals.size(); ++i) {
+            const auto& p = n->positionals[i];
+            if (p.value != "text") {
+                arms[value_code(p.value, p.choices, code)].push_back(join(n->path, " ") + " " +
+                                                                     std::to_string(i));
+            }
+        }
+    }
+    s << "    esac\n"
+      << "    n=0\n"
+      << "    for ((i = last + 1; i < " << cword << "; i++)); do\n"
+      << "        word=\"${" << words << "[i]}\"\n"
+      << "        case \"$word\" in\n"
+      << "            --*=*) ;;\n"
+      << "            =) ((i++)) ;;\n"
+      << "            -*) [[ \" $takes \" == *\" $word \"* && ${" << words
+      << "[i+1]} != = ]] && ((i++)) ;;\n"
+      << "            *) ((n++)) ;;\n"
+      << "        esac\n"
+      << "    done\n"
+      << "    [[ -n $rep ]] && ((n > rep)) && n=$rep\n"
+      << "    if [[ $cur != -* ]]; then\n"
+      << "        case \"$cmdpath $n\" in\n";
+    for (const auto& [completes, patterns] : arms) {
+        case_arm(s, patterns, completes);
+    }
+    s << "        esac\n"
+      << "    fi\n";
+}
+
 std::string render_bash(const Node& root) {
     std::vector<const Node*> nodes;
     flatten(root, nodes);
     std::ostringstream s;
     s << "# bash completion for lexsync; generated by `lexsync completion bash`\n"
       << "_lexsync() {\n"
-      << "    local cur prev cmdpath word config p i\n"
+      << "    local cur prev cmdpath word config p i last n takes rep\n"
       << "    COMPREPLY=()\n"
       << "    cur=\"${COMP_WORDS[COMP_CWORD]}\"\n"
       << "    prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
@@ -160,19 +226,20 @@ std::string render_bash(const Node& root) {
       << "    cmdpath=\"lexsync\"\n"
       << "    config=\"\"\n";
     path_walk(s, nodes, "COMP_WORDS", 1, "COMP_CWORD");
-    value_lookup(
-        s, nodes,
-        {"COMPREPLY=($(compgen -W ",
-         " -- \"$cur\"))",
-         true,
-         {{"file", "compopt -o filenames 2>/dev/null; mapfile -t -O \"${#COMPREPLY[@]}\" "
-                   "COMPREPLY < <(compgen -f -- \"$cur\")"},
-          {"dir", "compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -d -- "
-                  "\"$cur\")"},
-          {"profile", "mapfile -t COMPREPLY < <(compgen -W \"$(\"${COMP_WORDS[0]}\" "
-                      "${config:+--config \"$config\"} completion profiles 2>/dev/null)\" -- "
-                      "\"$cur\")"},
-          {"text", "COMPREPLY=()"}}});
+    const ValueCode code{
+        "COMPREPLY=($(compgen -W ",
+        " -- \"$cur\"))",
+        true,
+        {{"file", "compopt -o filenames 2>/dev/null; mapfile -t -O \"${#COMPREPLY[@]}\" "
+                  "COMPREPLY < <(compgen -f -- \"$cur\")"},
+         {"dir", "compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -d -- "
+                 "\"$cur\")"},
+         {"profile", "mapfile -t COMPREPLY < <(compgen -W \"$(\"${COMP_WORDS[0]}\" "
+                     "${config:+--config \"$config\"} completion profiles 2>/dev/null)\" -- "
+                     "\"$cur\")"},
+         {"text", "COMPREPLY=()"}}};
+    value_lookup(s, nodes, code);
+    positional_lookup(s, nodes, "COMP_WORDS", "COMP_CWORD", code);
     s << "    case \"$cmdpath\" in\n";
     for (const Node* n : nodes) {
         s << "        " << single_quoted(join(n->path, " ")) << ") COMPREPLY=($(compgen -W "
@@ -194,18 +261,20 @@ std::string render_zsh(const Node& root) {
     s << "#compdef lexsync\n"
       << "# zsh completion for lexsync; generated by `lexsync completion zsh`\n"
       << "_lexsync() {\n"
-      << "    local cmdpath=lexsync word i p config prev=${words[CURRENT-1]}\n"
+      << "    local cmdpath=lexsync word i p config last n takes rep prev=${words[CURRENT-1]}\n"
+      << "    local cur=${words[CURRENT]}\n"
       << "    local -a candidates\n";
     path_walk(s, nodes, "words", 2, "CURRENT");
-    value_lookup(s, nodes,
-                 {"compadd -- ",
-                  "",
-                  false,
-                  {{"file", "_files"},
-                   {"dir", "_files -/"},
-                   {"profile", "compadd -- ${(f)\"$(${words[1]} ${config:+--config \"$config\"} "
-                               "completion profiles 2>/dev/null)\"}"},
-                   {"text", "_message value"}}});
+    const ValueCode code{"compadd -- ",
+                         "",
+                         false,
+                         {{"file", "_files"},
+                          {"dir", "_files -/"},
+                          {"profile", "compadd -- ${(f)\"$(${words[1]} ${config:+--config "
+                                      "\"$config\"} completion profiles 2>/dev/null)\"}"},
+                          {"text", "_message value"}}};
+    value_lookup(s, nodes, code);
+    positional_lookup(s, nodes, "words", "CURRENT", code);
     s << "    case \"$cmdpath\" in\n";
     for (const Node* n : nodes) {
         s << "        " << single_quoted(join(n->path, " ")) << ")\n            candidates=(";
@@ -285,41 +354,74 @@ std::string render_fish(const Node& root) {
             }
             s << " -d " << single_quoted(f.description) << "\n";
         }
+        // A positional argument by the number of words before the cursor that are no options
+        // (an option's value counts too: fish cannot tell them apart here).
+        for (std::size_t i = 0; i < n->positionals.size(); ++i) {
+            const auto& p = n->positionals[i];
+            if (p.value == "text") {
+                continue;
+            }
+            s << "complete -c lexsync -n "
+              << single_quoted(cond +
+                               "; and test (count (string match -v -- \"-*\" "
+                               "(commandline -opc))) " +
+                               (p.repeats ? "-ge " : "-eq ") + std::to_string(n->path.size() + i));
+            if (!p.choices.empty()) {
+                s << " -a " << single_quoted(join(p.choices, " "));
+            }
+            if (p.value == "file") {
+                s << " -F";
+            } else if (p.value == "dir") {
+                s << " -a '(__fish_complete_directories (commandline -ct))'";
+            } else if (p.value == "profile") {
+                s << " -a '(lexsync completion profiles 2>/dev/null)'";
+            }
+            s << " -d " << single_quoted(p.description) << "\n";
+        }
     }
     return s.str();
 }
 
+json::Value string_array(const std::vector<std::string>& v, json::Allocator& a) {
+    json::Value array(rapidjson::kArrayType);
+    for (const auto& s : v) {
+        array.PushBack(json::str(s, a), a);
+    }
+    return array;
+}
+
 void to_json(const Node& n, json::Value& out, json::Allocator& a) {
     out.SetObject();
-    json::Value path(rapidjson::kArrayType);
-    for (const auto& p : n.path) {
-        path.PushBack(json::str(p, a), a);
-    }
-    out.AddMember("path", path, a);
+    out.AddMember("path", string_array(n.path, a), a);
     out.AddMember("description", json::str(n.description, a), a);
     json::Value flags(rapidjson::kArrayType);
     for (const auto& f : n.flags) {
         json::Value fv(rapidjson::kObjectType);
-        json::Value names(rapidjson::kArrayType);
-        for (const auto& name : f.names) {
-            names.PushBack(json::str(name, a), a);
-        }
-        fv.AddMember("names", names, a);
+        fv.AddMember("names", string_array(f.names, a), a);
         fv.AddMember("description", json::str(f.description, a), a);
         fv.AddMember("takesValue", f.takes_value, a);
         if (f.takes_value) {
             fv.AddMember("value", json::str(f.value, a), a);
         }
         if (!f.choices.empty()) {
-            json::Value choices(rapidjson::kArrayType);
-            for (const auto& c : f.choices) {
-                choices.PushBack(json::str(c, a), a);
-            }
-            fv.AddMember("choices", choices, a);
+            fv.AddMember("choices", string_array(f.choices, a), a);
         }
         flags.PushBack(fv, a);
     }
     out.AddMember("flags", flags, a);
+    json::Value positionals(rapidjson::kArrayType);
+    for (const auto& p : n.positionals) {
+        json::Value pv(rapidjson::kObjectType);
+        pv.AddMember("name", json::str(p.name, a), a);
+        pv.AddMember("description", json::str(p.description, a), a);
+        pv.AddMember("value", json::str(p.value, a), a);
+        if (!p.choices.empty()) {
+            pv.AddMember("choices", string_array(p.choices, a), a);
+        }
+        pv.AddMember("repeats", p.repeats, a);
+        positionals.PushBack(pv, a);
+    }
+    out.AddMember("positionals", positionals, a);
     json::Value children(rapidjson::kArrayType);
     for (const auto& c : n.children) {
         json::Value cv;
@@ -329,13 +431,37 @@ void to_json(const Node& n, json::Value& out, json::Allocator& a) {
     out.AddMember("children", children, a);
 }
 
+// What the value of `opt` completes to (see Node::Flag::value), given its set `choices`.
+std::string value_kind(const CLI::Option& opt, const std::vector<std::string>& choices) {
+    const std::string type = opt.get_type_name();
+    const std::string kind = type.substr(0, type.find(':'));
+    return kind == k_file_value      ? "file"
+           : kind == k_dir_value     ? "dir"
+           : kind == k_profile_value ? "profile"
+           : choices.empty()         ? "text"
+                                     : "choice";
+}
+
 Node walk(const CLI::App& app, std::vector<std::string> path) {
     Node n;
     n.path = path;
     n.description = app.get_description();
     for (const CLI::Option* opt : app.get_options()) {
-        if (opt->get_group().empty() || opt->get_lnames().empty()) {
-            continue; // positional arguments and hidden options
+        if (opt->get_group().empty()) {
+            continue; // hidden options
+        }
+        if (!opt->nonpositional()) {
+            Node::Positional p;
+            p.name = opt->get_name();
+            p.description = opt->get_description();
+            p.choices = value_set(*opt);
+            p.value = value_kind(*opt, p.choices);
+            p.repeats = opt->get_items_expected_max() > 1;
+            n.positionals.push_back(std::move(p));
+            continue;
+        }
+        if (opt->get_lnames().empty()) {
+            continue;
         }
         const std::string lname = opt->get_lnames().front();
         if (lname == "help" || lname == "help-all") {
@@ -352,13 +478,7 @@ Node walk(const CLI::App& app, std::vector<std::string> path) {
         f.takes_value = opt->get_type_size_max() > 0 && opt->get_expected_min() > 0;
         if (f.takes_value) {
             f.choices = value_set(*opt);
-            const std::string type = opt->get_type_name();
-            const std::string kind = type.substr(0, type.find(':'));
-            f.value = kind == k_file_value      ? "file"
-                      : kind == k_dir_value     ? "dir"
-                      : kind == k_profile_value ? "profile"
-                      : f.choices.empty()       ? "text"
-                                                : "choice";
+            f.value = value_kind(*opt, f.choices);
         }
         n.flags.push_back(std::move(f));
     }

@@ -2,7 +2,9 @@
 // `lexsync completion bash|zsh|fish|json`: shell completion scripts generated from the command
 // tree itself, so they cannot drift from the real commands and flags. `json` prints the tree
 // (used by the documentation tests). The scripts complete the values of options too: a fixed set,
-// file or directory names, or the profiles of the config file (`completion profiles`, hidden).
+// file or directory names, or the profiles of the config file (`completion profiles`, hidden); and
+// so do the positional arguments (the shell of `completion`, the keys of `config get`, the event
+// types of `webhooks subscribe`).
 #pragma once
 
 #include "cli/context.hpp"
@@ -13,7 +15,8 @@
 
 namespace lexsync::commands::completion {
 
-// One command of the tree: its path ("contacts push"), description, flags and subcommands.
+// One command of the tree: its path ("contacts push"), description, flags, positional arguments
+// and subcommands.
 struct Node {
     std::vector<std::string> path;
     std::string description;
@@ -28,6 +31,16 @@ struct Node {
         std::vector<std::string> choices;
     };
     std::vector<Flag> flags;
+    // The positional arguments, in order; their values complete like a flag's ("file", "dir",
+    // "profile", "choice" or "text"). The last one may take several words (`repeats`).
+    struct Positional {
+        std::string name; // "SHELL", "key"
+        std::string description;
+        std::string value;
+        std::vector<std::string> choices;
+        bool repeats = false;
+    };
+    std::vector<Positional> positionals;
     std::vector<Node> children;
 };
 

@@ -2,7 +2,8 @@
 # _lexsync for the words after each value-taking option of the command tree (`lexsync completion
 # json`). A fixed set offers exactly its values, a file or directory option the names in the
 # current directory, --profile the profiles of the config file, a free value nothing; no value
-# offers a subcommand.
+# offers a subcommand. Positional arguments the same way: the shell of `completion`, the settings
+# of `config get/set/unset`, the event types of `webhooks subscribe`, input files.
 source "$(dirname "$0")/lib.sh"
 src="${LEXSYNC_SOURCE_DIR:?}"
 tree=$(lexsync completion json)
@@ -65,6 +66,24 @@ assert_eq "$(completions_for lexsync sandbox serve --seed '')" "$(lines a.csv de
 assert_eq "$(completions_for lexsync invoices '')" "$(lines export pull)" "invoices verbs"
 assert_contains "$(completions_for lexsync invoices export --fo)" "--format"
 
+# Positional arguments: the shell, the settings of `config`, the event types, input files; after
+# options and their values too, and only where that argument is.
+assert_eq "$(completions_for lexsync completion '')" "$(lines bash fish json zsh)" "completion SHELL"
+assert_eq "$(completions_for lexsync config get rate_)" "$(lines rate_burst rate_limit rate_limit_wait)" \
+  "config get KEY"
+assert_eq "$(completions_for lexsync --profile acme -o table config unset time)" "timeout" \
+  "config unset KEY after options"
+assert_eq "$(completions_for lexsync config set --output = json time)" "timeout" "config set KEY after --output="
+assert_eq "$(completions_for lexsync config set base_url ti)" "" "config set VALUE is no key"
+assert_eq "$(completions_for lexsync webhooks subscribe invoice.created --url https://x invoice.st)" \
+  "invoice.status.changed" "webhooks subscribe: a further event type"
+assert_eq "$(completions_for lexsync contacts push '')" "$(lines a.csv sub)" "contacts push FILE"
+assert_eq "$(completions_for lexsync webhooks subscribe --u)" "--url" "an option where a positional could be"
+# The settings offered are the ones `config` knows (the same list).
+known=$( (lexsync config get no-such-key 2>&1 || true) | sed -n 's/.*(known: \(.*\))$/\1/p' | tr -d ' ' | tr ',' '\n' | sort)
+[ -n "$known" ] || fail "config get names no known settings"
+assert_eq "$(completions_for lexsync config get '')" "$known" "config keys are the known settings"
+
 # `completion profiles` reads the file alone: no key asked for, nothing but the names.
 assert_eq "$(lexsync completion profiles)" "$(lines acme client-b)" "completion profiles"
 [ ! -e "$WORK/key-asked" ] || fail "completing --profile asked for an API key"
@@ -89,9 +108,28 @@ done < <(jq -r '.. | objects | select(has("path")) | (.path[1:] | join(" ")) as 
                 | .flags[] | select(.takesValue) | .names[] as $n
                 | [.value, ((.choices // []) | join(" ")), $p, $n] | join("|")' <<<"$tree")
 [ "$checked" -gt 50 ] || fail "only $checked value options checked"
+# Every positional argument that completes: exactly what its kind offers, the ones before it
+# given as "x".
+pos_checked=0
+while IFS='|' read -r value choices path index; do
+  read -ra words <<<"lexsync $path"
+  for ((k = 0; k < index; k++)); do words+=(x); done
+  case "$value" in
+    choice) want=$(lines $choices) ;;
+    file) want=$(lines $choices a.csv sub) ;;
+    dir) want="sub" ;;
+    profile) want=$(lines acme client-b) ;;
+    *) fail "$path positional $index: unknown value kind '$value'" ;;
+  esac
+  assert_eq "$(completions_for "${words[@]}" '')" "$want" "lexsync $path, positional $index"
+  pos_checked=$((pos_checked + 1))
+done < <(jq -r '.. | objects | select(has("path")) | (.path[1:] | join(" ")) as $p
+                | .positionals | to_entries[] | select(.value.value != "text")
+                | [.value.value, ((.value.choices // []) | join(" ")), $p, .key] | join("|")' <<<"$tree")
+[ "$pos_checked" -ge 9 ] || fail "only $pos_checked positional arguments checked"
 # The tree names every kind.
 for kind in choice file dir profile text; do
   jq -e --arg k "$kind" '[.. | objects | select(.value? == $k)] | length > 0' <<<"$tree" \
     >/dev/null || fail "no option of kind $kind in the tree"
 done
-echo "ok: completion ($checked option names)"
+echo "ok: completion ($checked option names, $pos_checked positional arguments)"
