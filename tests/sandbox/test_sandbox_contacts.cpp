@@ -460,4 +460,56 @@ TEST_SUITE("lexsync::sandbox::Server contacts") {
         CHECK(d["addresses"]["billing"][0]["countryCode"] == "DE");
         CHECK(d["version"].GetInt() == 1);
     }
+
+    TEST_CASE("a seeded contact keeps every e-mail, phone number and contact person, in order, "
+              "is found by each address and cannot be written back") {
+        const TempPath seed(".json");
+        seed.write(R"({"organizations":[{"id":"11111111-2222-4333-8444-555555555555",
+          "companyName":"Listen GmbH","apiKeys":["lists-key"],"contacts":[
+          {"id":"22222222-0000-4000-8000-000000000001","version":2,"roles":{"customer":{"number":10001}},
+           "company":{"name":"Multi GmbH","contactPersons":[
+             {"lastName":"Eins","primary":true,"emailAddress":"eins@multi.example"},
+             {"lastName":"Zwei","primary":false,"emailAddress":"zwei@multi.example"}]},
+           "emailAddresses":{"business":["info@multi.example","sales@multi.example"]},
+           "phoneNumbers":{"mobile":["0171 1","0171 2"],"fax":["030 9"]}}]}]})");
+        ServerOptions o = unlimited(seed.str());
+        RunningServer s(o);
+        auto c = s.client("lists-key");
+        auto res = c.Get("/v1/contacts/22222222-0000-4000-8000-000000000001");
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+        const std::string read = res->body;
+        const auto d = parse(read);
+        REQUIRE(d["emailAddresses"]["business"].Size() == 2);
+        CHECK(d["emailAddresses"]["business"][0] == "info@multi.example");
+        CHECK(d["emailAddresses"]["business"][1] == "sales@multi.example");
+        REQUIRE(d["phoneNumbers"]["mobile"].Size() == 2);
+        CHECK(d["phoneNumbers"]["mobile"][1] == "0171 2");
+        CHECK(d["phoneNumbers"]["fax"][0] == "030 9");
+        REQUIRE(d["company"]["contactPersons"].Size() == 2);
+        CHECK(d["company"]["contactPersons"][1]["lastName"] == "Zwei");
+        CHECK(d["company"]["contactPersons"][1]["emailAddress"] == "zwei@multi.example");
+        // The listing carries the same lists.
+        res = c.Get("/v1/contacts");
+        REQUIRE(res);
+        const auto page = parse(res->body);
+        REQUIRE(page["content"].Size() == 1);
+        CHECK(page["content"][0]["emailAddresses"]["business"].Size() == 2);
+        CHECK(page["content"][0]["company"]["contactPersons"].Size() == 2);
+        // The e-mail filter finds the contact by its second address and by its second contact
+        // person's.
+        for (const char* email : {"sales@multi.example", "zwei@multi.example"}) {
+            res = c.Get(std::string("/v1/contacts?email=") + email);
+            REQUIRE(res);
+            CHECK_MESSAGE(parse(res->body)["totalElements"].GetInt() == 1, email);
+        }
+        // Written back as read, every list beyond the API's limits is refused.
+        res = c.Put("/v1/contacts/22222222-0000-4000-8000-000000000001", read, k_json);
+        REQUIRE(res);
+        CHECK(res->status == 406);
+        CHECK(has_issue(res->body, "emailAddresses.business.size:invalid_value"));
+        CHECK(has_issue(res->body, "phoneNumbers.mobile.size:invalid_value"));
+        CHECK(has_issue(res->body, "company.contactPersons.size:invalid_value"));
+        CHECK_FALSE(has_issue(res->body, "phoneNumbers.fax.size:invalid_value"));
+    }
 }
