@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <lexsync/atomic_file.hpp>
 #include <lexsync/client.hpp>
+#include <lexsync/contacts.hpp>
 #include <lexsync/error.hpp>
 #include <memory>
 #include <set>
@@ -71,6 +72,7 @@ void run_pull(const PullOptions& opts, Context& ctx) {
 
     Progress progress(ctx, "contacts pull", "contacts");
     long written = 0;
+    long persons_left_out = 0;  // csv: contacts with more contact persons than it has columns for
     std::set<std::string> seen; // ids, when two listings may overlap
     bool dedupe = false;
     auto write = [&](const json::Value& contact) {
@@ -82,7 +84,7 @@ void run_pull(const PullOptions& opts, Context& ctx) {
             // memory pool, and memory would grow with the number of contacts.
             json::Document flat_doc;
             if (csv) {
-                flatten_for_push(contact, flat_doc);
+                persons_left_out += flatten_for_push(contact, flat_doc) > 0 ? 1 : 0;
             } else {
                 flatten(contact, flat_doc);
             }
@@ -140,6 +142,12 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     writer->finish();
     if (file) {
         file->commit();
+    }
+    if (persons_left_out > 0) {
+        ctx.warn(fmt::format("contacts pull: {} contact{} more than {} contact persons; the csv "
+                             "holds the first {} (-o json has all)",
+                             persons_left_out, persons_left_out == 1 ? " has" : "s have",
+                             lexsync::contacts::k_max_persons, lexsync::contacts::k_max_persons));
     }
     ctx.info(fmt::format("contacts pull: {} contact{}{}", written, written == 1 ? "" : "s",
                          file ? " written to " + opts.out : ""));

@@ -159,6 +159,16 @@ private:
                 }
                 return res;
             }
+            if (const std::string over = beyond_write_limits(merged); !over.empty()) {
+                // lexoffice answers such a PUT with 406 whatever it changes.
+                res.action = "failed";
+                res.detail = fmt::format(
+                    "lexoffice contact {} would have {}: lexoffice's API writes at most one "
+                    "address, e-mail address and phone number per kind and one contact person; "
+                    "change this contact in the lexoffice web app",
+                    id, over);
+                return res;
+            }
             const std::string body = json::to_string(merged);
             if (m_opts.dry_run) {
                 res.action = "update";
@@ -195,6 +205,16 @@ private:
     RowResult create(const ContactInput& row, std::int64_t run_id) {
         RowResult res;
         const std::string body = create_body(row);
+        if (const std::string over = beyond_write_limits(json::parse(body).value());
+            !over.empty()) {
+            res.action = "failed";
+            res.detail = fmt::format(
+                "the row has {}: lexoffice's API creates contacts with at most one e-mail "
+                "address and phone number per kind and one contact person; create it with one "
+                "each and add the others in the lexoffice web app",
+                over);
+            return res;
+        }
         if (m_opts.dry_run) {
             res.action = "create";
             res.method = "POST";

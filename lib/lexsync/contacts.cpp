@@ -168,11 +168,24 @@ public:
         in.last_name = get("last_name");
         in.person_email = get("person_email");
         in.person_phone = get("person_phone");
+        for (std::size_t n = 2; n <= k_max_persons; ++n) {
+            const std::string prefix = fmt::format("person{}_", n);
+            ContactPerson p;
+            p.salutation = get((prefix + "salutation").c_str());
+            p.first_name = get((prefix + "first_name").c_str());
+            p.last_name = get((prefix + "last_name").c_str());
+            p.email = get((prefix + "email").c_str());
+            p.phone = get((prefix + "phone").c_str());
+            if (!p.empty()) {
+                check_person(prefix, p);
+                in.more_persons.push_back(std::move(p));
+            }
+        }
         for (const auto& c : k_email_columns) {
-            in.*c.value = get(c.column);
+            in.*c.value = join_values(split_values(get(c.column)));
         }
         for (const auto& c : k_phone_columns) {
-            in.*c.value = get(c.column);
+            in.*c.value = join_values(split_values(get(c.column)));
         }
         in.street = get("street");
         in.supplement = get("supplement");
@@ -199,14 +212,26 @@ public:
                                          : "allow_tax_free_invoices",
                   "only companies have tax numbers (set company_name)");
         }
-        std::vector<std::pair<const char*, const std::string*>> emails = {
-            {"person_email", &in.person_email}};
-        for (const auto& c : k_email_columns) {
-            emails.emplace_back(c.column, &(in.*c.value));
+        if (!in.person_email.empty() && !is_valid_email(in.person_email)) {
+            issue("person_email",
+                  fmt::format("'{}' is not a valid e-mail address", in.person_email));
         }
-        for (const auto& [field, v] : emails) {
-            if (!v->empty() && !is_valid_email(*v)) {
-                issue(field, fmt::format("'{}' is not a valid e-mail address", *v));
+        for (const auto& c : k_email_columns) {
+            for (const auto& v : split_values(in.*c.value)) {
+                if (!is_valid_email(v)) {
+                    issue(c.column, fmt::format("'{}' is not a valid e-mail address{}", v,
+                                                v.find(',') != std::string::npos
+                                                    ? " (separate several addresses with ';')"
+                                                    : ""));
+                }
+            }
+        }
+        if (!in.more_persons.empty()) {
+            const std::string first = fmt::format("person{}_last_name", 2);
+            if (!in.is_company()) {
+                issue(first, "only a company has contact persons (set company_name)");
+            } else if (in.last_name.empty()) {
+                issue(first, "the first contact person (last_name) is missing");
             }
         }
         for (const char* field : {"person_email", "person_phone"}) {
@@ -255,6 +280,24 @@ public:
     }
 
 private:
+    // The checks of one further contact person (person2_*, person3_*).
+    void check_person(const std::string& prefix, const ContactPerson& p) {
+        if (p.last_name.empty()) {
+            issue(prefix + "last_name", "missing: the contact person needs a last name");
+        }
+        if (!p.email.empty() && !is_valid_email(p.email)) {
+            issue(prefix + "email", fmt::format("'{}' is not a valid e-mail address", p.email));
+        }
+        if (code_points(p.salutation) > 25) {
+            issue(prefix + "salutation", "longer than 25 characters");
+        }
+        for (const auto* f : {&p.first_name, &p.last_name}) {
+            if (code_points(*f) > 255) {
+                issue(prefix + "last_name", "longer than 255 characters");
+            }
+        }
+    }
+
     const std::string& m_file;
     long m_line;
     std::vector<InputIssue>& m_issues;
@@ -279,7 +322,8 @@ std::string take_text(std::string_view& in) {
 std::string identity_payload(const ContactInput& r) {
     std::string out;
     put_text(out, std::to_string(r.line));
-    for (const std::string* f : {&r.company_name, &r.first_name, &r.last_name, &r.email, &r.vat_id,
+    const std::string emails = join_values(r.all_emails()); // read back as the business e-mail
+    for (const std::string* f : {&r.company_name, &r.first_name, &r.last_name, &emails, &r.vat_id,
                                  &r.tax_number, &r.street, &r.zip, &r.city, &r.country}) {
         put_text(out, *f);
     }
@@ -320,8 +364,13 @@ public:
         if (r.vendor_number) {
             m_keys[3].add(std::to_string(*r.vendor_number), index, line);
         }
-        if (!r.email.empty()) {
-            m_keys[4].add(normalize(r.email), index, line);
+        // Every e-mail of the row, with the column it is in: two rows sharing any of them would
+        // match the same contact.
+        std::set<std::string> seen;
+        for (const auto& [field, email] : r.emails_by_field()) {
+            if (seen.insert(email).second) {
+                m_keys[4].add(email, index, line + '\x1f' + field);
+            }
         }
         if (r.id.empty() && !r.customer_number && !r.vendor_number) {
             m_names.add((r.is_company() ? "c:" : "p:") + normalize(r.display_name()), index,
@@ -347,9 +396,13 @@ public:
                         first = &e;
                         continue;
                     }
-                    stage.emplace_back(
-                        e.order, InputIssue{file, std::stol(e.payload), k_fields[k],
-                                            fmt::format("duplicate of line {}", first->payload)});
+                    // The payload is the line, for e-mails followed by \x1f and the column.
+                    const auto sep = e.payload.find('\x1f');
+                    const std::string field =
+                        sep == std::string::npos ? k_fields[k] : e.payload.substr(sep + 1);
+                    stage.emplace_back(e.order, InputIssue{file, std::stol(e.payload), field,
+                                                           fmt::format("duplicate of line {}",
+                                                                       std::stol(first->payload))});
                 }
             });
             for (auto& s : stage) {
@@ -594,9 +647,12 @@ bool list_contains(const json::Value& contact, const std::string& path, const st
     return false;
 }
 
-json::Value string_list(const std::string& v, json::Allocator& a) {
+// The values of a cell (see split_values) as a JSON array of strings.
+json::Value string_list(const std::string& cell, json::Allocator& a) {
     json::Value arr(rapidjson::kArrayType);
-    arr.PushBack(json::str(v, a), a);
+    for (const auto& v : split_values(cell)) {
+        arr.PushBack(json::str(v, a), a);
+    }
     return arr;
 }
 
@@ -696,6 +752,16 @@ const std::vector<table::Column>& input_columns() {
          {"E-Mail Ansprechpartner", "Ansprechpartner E-Mail", "Contact Person Email"}},
         {"person_phone",
          {"Telefon Ansprechpartner", "Ansprechpartner Telefon", "Contact Person Phone"}},
+        {"person2_salutation", {"Anrede Ansprechpartner 2"}},
+        {"person2_first_name", {"Vorname Ansprechpartner 2"}},
+        {"person2_last_name", {"Nachname Ansprechpartner 2"}},
+        {"person2_email", {"E-Mail Ansprechpartner 2"}},
+        {"person2_phone", {"Telefon Ansprechpartner 2"}},
+        {"person3_salutation", {"Anrede Ansprechpartner 3"}},
+        {"person3_first_name", {"Vorname Ansprechpartner 3"}},
+        {"person3_last_name", {"Nachname Ansprechpartner 3"}},
+        {"person3_email", {"E-Mail Ansprechpartner 3"}},
+        {"person3_phone", {"Telefon Ansprechpartner 3"}},
         {"email",
          {"E-Mail", "E-Mail-Adresse", "Mail", "Email Address", "E-Mail geschäftlich",
           "email_business"}},
@@ -780,6 +846,83 @@ std::string ContactInput::display_name() const {
     return first_name.empty() ? last_name : first_name + " " + last_name;
 }
 
+std::vector<std::pair<std::string, std::string>> ContactInput::emails_by_field() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& c : k_email_columns) {
+        for (const auto& v : split_values(this->*c.value)) {
+            out.emplace_back(c.column, normalize(v));
+        }
+    }
+    if (!person_email.empty()) {
+        out.emplace_back("person_email", normalize(person_email));
+    }
+    for (std::size_t i = 0; i < more_persons.size(); ++i) {
+        if (!more_persons[i].email.empty()) {
+            out.emplace_back(fmt::format("person{}_email", i + 2),
+                             normalize(more_persons[i].email));
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> ContactInput::all_emails() const {
+    std::vector<std::string> out;
+    for (auto& [field, value] : emails_by_field()) {
+        if (std::find(out.begin(), out.end(), value) == out.end()) {
+            out.push_back(std::move(value));
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> split_values(std::string_view cell) {
+    std::vector<std::string> out;
+    for (;;) {
+        const auto sep = cell.find(k_value_separator);
+        std::string v = trim(cell.substr(0, sep));
+        if (!v.empty()) {
+            out.push_back(std::move(v));
+        }
+        if (sep == std::string_view::npos) {
+            return out;
+        }
+        cell.remove_prefix(sep + 1);
+    }
+}
+
+std::string join_values(const std::vector<std::string>& values) {
+    std::string out;
+    for (const auto& v : values) {
+        if (!out.empty()) {
+            out += k_value_separator;
+            out += ' ';
+        }
+        out += v;
+    }
+    return out;
+}
+
+std::string beyond_write_limits(const json::Value& c) {
+    std::vector<std::string> over;
+    auto count = [&](const std::string& path, const std::string& what) {
+        if (const auto* list = json::find(c, path); list && list->IsArray() && list->Size() > 1) {
+            over.push_back(fmt::format("{} {}", list->Size(), what));
+        }
+    };
+    count("addresses.billing", "billing addresses");
+    count("addresses.shipping", "shipping addresses");
+    for (const auto& col : k_email_columns) {
+        count(std::string("emailAddresses.") + col.category,
+              std::string(col.category) + " e-mail addresses");
+    }
+    for (const auto& col : k_phone_columns) {
+        count(std::string("phoneNumbers.") + col.category,
+              std::string(col.category) + " phone numbers");
+    }
+    count("company.contactPersons", "contact persons");
+    return fmt::format("{}", fmt::join(over, ", "));
+}
+
 std::string ContactInput::ledger_key() const {
     if (!ref.empty()) {
         return "ref:" + ref;
@@ -793,8 +936,8 @@ std::string ContactInput::ledger_key() const {
     if (vendor_number) {
         return fmt::format("vendor:{}", *vendor_number);
     }
-    if (!email.empty()) {
-        return "email:" + normalize(email);
+    if (const auto business = split_values(email); !business.empty()) {
+        return "email:" + normalize(business.front());
     }
     // Rows with the same name can be different contacts: what tells them apart is in the key.
     std::string key = "name:" + normalize(display_name());
@@ -973,6 +1116,24 @@ std::string create_body(const ContactInput& in) {
             }
             json::Value persons(rapidjson::kArrayType);
             persons.PushBack(person, a);
+            for (const ContactPerson& p : in.more_persons) {
+                json::Value more(rapidjson::kObjectType);
+                for (auto [key, value] :
+                     {std::pair{"salutation", &p.salutation}, std::pair{"firstName", &p.first_name},
+                      std::pair{"lastName", &p.last_name}}) {
+                    if (!value->empty()) {
+                        more.AddMember(rapidjson::StringRef(key), json::str(*value, a), a);
+                    }
+                }
+                more.AddMember("primary", false, a);
+                if (!p.email.empty()) {
+                    more.AddMember("emailAddress", json::str(p.email, a), a);
+                }
+                if (!p.phone.empty()) {
+                    more.AddMember("phoneNumber", json::str(p.phone, a), a);
+                }
+                persons.PushBack(more, a);
+            }
             company.AddMember("contactPersons", persons, a);
         }
         d.AddMember("company", company, a);
@@ -1089,6 +1250,26 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
             if (set_if_differs(p, "phoneNumber", in.person_phone, a)) {
                 changed.emplace_back("person_phone");
             }
+            for (std::size_t i = 0; i < in.more_persons.size(); ++i) {
+                const auto at = static_cast<rapidjson::SizeType>(i + 1);
+                if (persons.Size() <= at) {
+                    json::Value np(rapidjson::kObjectType);
+                    np.AddMember("primary", false, a);
+                    persons.PushBack(np, a);
+                }
+                const ContactPerson& from = in.more_persons[i];
+                const std::string prefix = fmt::format("person{}_", i + 2);
+                for (auto [key, value, column] :
+                     {std::tuple{"salutation", &from.salutation, "salutation"},
+                      std::tuple{"firstName", &from.first_name, "first_name"},
+                      std::tuple{"lastName", &from.last_name, "last_name"},
+                      std::tuple{"emailAddress", &from.email, "email"},
+                      std::tuple{"phoneNumber", &from.phone, "phone"}}) {
+                    if (set_if_differs(persons[at], key, *value, a)) {
+                        changed.push_back(prefix + column);
+                    }
+                }
+            }
         }
     } else {
         auto& person = json::ensure_object(c, "person", a);
@@ -1134,8 +1315,11 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
             changed.emplace_back("buyer_reference");
         }
     }
-    // The business e-mail counts as present in any category; the other kinds in their own.
-    if (!in.email.empty() && !contains_email(c, in.email)) {
+    // The business e-mails count as present in any category; the other kinds in their own. A
+    // kind whose values are not all there is set to the row's values.
+    const auto business = split_values(in.email);
+    if (!business.empty() && !std::all_of(business.begin(), business.end(),
+                                          [&](const auto& e) { return contains_email(c, e); })) {
         auto& emails = json::ensure_object(c, "emailAddresses", a);
         json::set(emails, "business", string_list(in.email, a), a);
         changed.emplace_back("email");
@@ -1145,8 +1329,11 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
           std::tuple{"phoneNumbers", std::span<const ListColumn>(k_phone_columns), false}}) {
         for (const auto& col : columns) {
             const std::string& v = in.*col.value;
-            if (v.empty() || (is_email && std::string_view(col.column) == "email") ||
-                list_contains(c, std::string(name) + "." + col.category, v, is_email)) {
+            const auto values = split_values(v);
+            if (values.empty() || (is_email && std::string_view(col.column) == "email") ||
+                std::all_of(values.begin(), values.end(), [&](const std::string& x) {
+                    return list_contains(c, std::string(name) + "." + col.category, x, is_email);
+                })) {
                 continue;
             }
             auto& lists = json::ensure_object(c, name, a);
@@ -1165,9 +1352,7 @@ Identity identity_of(const ContactInput& in) {
     id.is_company = in.is_company();
     id.shown_name = in.display_name();
     id.name = normalize(id.shown_name);
-    if (!in.email.empty()) {
-        id.emails.push_back(normalize(in.email));
-    }
+    id.emails = in.all_emails();
     id.vat_id = normalize_vat(in.vat_id);
     id.tax_number = in.tax_number.empty() ? std::string() : digits_only(in.tax_number);
     id.street = normalize_street(in.street);
@@ -1382,10 +1567,14 @@ Match Index::match(const ContactInput& in, const std::string& ledger_id) const {
         }
         return ids;
     };
-    if (!in.email.empty()) {
-        if (auto ids = lookup(m_email, normalize(in.email)); !ids.empty()) {
-            return decide(ids, "email");
-        }
+    // Every e-mail of the row, of every kind and contact person, against every e-mail of every
+    // contact (summarize()).
+    std::set<std::string> by_email;
+    for (const auto& e : in.all_emails()) {
+        by_email.merge(lookup(m_email, e));
+    }
+    if (!by_email.empty()) {
+        return decide(by_email, "email");
     }
     if (auto ids = lookup(m_name, normalize(in.display_name())); !ids.empty()) {
         return decide(ids, "name");
@@ -1447,8 +1636,8 @@ void InterestSet::add(const ContactInput& r) {
     if (r.vendor_number) {
         insert("v", std::to_string(*r.vendor_number));
     }
-    if (!r.email.empty()) {
-        insert("email", normalize(r.email));
+    for (const auto& e : r.all_emails()) {
+        insert("email", e);
     }
     insert("name", normalize(r.display_name()));
 }

@@ -35,6 +35,16 @@ inline const std::vector<std::string> k_input_fields = {"ref",
                                                         "last_name",
                                                         "person_email",
                                                         "person_phone",
+                                                        "person2_salutation",
+                                                        "person2_first_name",
+                                                        "person2_last_name",
+                                                        "person2_email",
+                                                        "person2_phone",
+                                                        "person3_salutation",
+                                                        "person3_first_name",
+                                                        "person3_last_name",
+                                                        "person3_email",
+                                                        "person3_phone",
                                                         "email",
                                                         "email_office",
                                                         "email_private",
@@ -61,10 +71,36 @@ inline const std::vector<std::string> k_input_fields = {"ref",
                                                         "buyer_reference",
                                                         "vendor_number_at_customer"};
 
+// The contact persons a row holds: the first in salutation, first_name, last_name, person_email,
+// person_phone; the others in person2_* and person3_*.
+inline constexpr std::size_t k_max_persons = 3;
+
+// Several values of one kind in one cell ("a@x.de; b@x.de"), separated by k_value_separator: a
+// ';' (e-mail addresses and phone numbers cannot contain one), written with a space after it.
+inline constexpr char k_value_separator = ';';
+// The values of a cell, trimmed, empty ones left out.
+std::vector<std::string> split_values(std::string_view cell);
+// The values as one cell: "a@x.de; b@x.de".
+std::string join_values(const std::vector<std::string>& values);
+
 // Every input column with its German and English aliases (CSV headers and JSON keys).
 const std::vector<table::Column>& input_columns();
 
-// One input row: a customer and/or vendor to create or update.
+// A company's further contact person (person2_*, person3_*).
+struct ContactPerson {
+    std::string salutation;
+    std::string first_name;
+    std::string last_name;
+    std::string email;
+    std::string phone;
+    bool empty() const {
+        return salutation.empty() && first_name.empty() && last_name.empty() && email.empty() &&
+               phone.empty();
+    }
+};
+
+// One input row: a customer and/or vendor to create or update. The e-mail and phone fields hold
+// one or several values of their kind, as join_values() writes them ("a@x.de; b@x.de").
 struct ContactInput {
     long line = 0;   // where the row starts in its file
     std::string ref; // the source system's own key (optional)
@@ -82,16 +118,17 @@ struct ContactInput {
     std::string last_name;
     std::string person_email; // the company's contact person's own e-mail and phone
     std::string person_phone;
-    std::string email;         // emailAddresses.business
-    std::string email_office;  // emailAddresses.office
-    std::string email_private; // emailAddresses.private
-    std::string email_other;   // emailAddresses.other
-    std::string phone;         // phoneNumbers.business
-    std::string phone_office;  // phoneNumbers.office
-    std::string mobile;        // phoneNumbers.mobile
-    std::string phone_private; // phoneNumbers.private
-    std::string fax;           // phoneNumbers.fax
-    std::string phone_other;   // phoneNumbers.other
+    std::vector<ContactPerson> more_persons; // person2_*, person3_*: the second, third, ...
+    std::string email;                       // emailAddresses.business
+    std::string email_office;                // emailAddresses.office
+    std::string email_private;               // emailAddresses.private
+    std::string email_other;                 // emailAddresses.other
+    std::string phone;                       // phoneNumbers.business
+    std::string phone_office;                // phoneNumbers.office
+    std::string mobile;                      // phoneNumbers.mobile
+    std::string phone_private;               // phoneNumbers.private
+    std::string fax;                         // phoneNumbers.fax
+    std::string phone_other;                 // phoneNumbers.other
     // The billing address. lexoffice has no region: a region (US state, province) is appended to
     // the city ("Springfield, IL") when the row is read.
     std::string street;
@@ -120,8 +157,15 @@ struct ContactInput {
     }
     // The name lexoffice shows: company name, or "first last" for a person.
     std::string display_name() const;
-    // The ledger key: ref, else the lexoffice id, else numbers, else e-mail, else the name.
+    // The ledger key: ref, else the lexoffice id, else numbers, else the first business e-mail,
+    // else the name.
     std::string ledger_key() const;
+    // Every e-mail address of the row, of every kind and every contact person, normalised, each
+    // once.
+    std::vector<std::string> all_emails() const;
+    // The same with the column each one is in ("email_office", "person2_email"): the kinds
+    // (business first), then the contact persons; an address in two columns is listed twice.
+    std::vector<std::pair<std::string, std::string>> emails_by_field() const;
 };
 
 // A problem with one input field: printed as "file:line:column:field: message" (column: the
@@ -198,6 +242,11 @@ Result<InputFile, std::vector<InputIssue>> read_input(const std::string& path,
 
 // The POST body for creating `in` (version 0, empty role objects).
 std::string create_body(const ContactInput& in);
+
+// What a contact holds beyond lexoffice's API write limits (one billing and one shipping
+// address, one entry per e-mail and phone kind, one contact person), such as "2 business e-mail
+// addresses", or "" when nothing. lexoffice refuses to create or update such a contact.
+std::string beyond_write_limits(const json::Value& contact);
 
 // Applies the non-empty fields of `in` to `contact` (a full contact read from lexoffice), adding
 // missing roles but never removing data. Returns the names of the input fields that changed

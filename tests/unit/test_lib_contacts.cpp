@@ -493,4 +493,185 @@ TEST_SUITE("lexsync::contacts") {
             CHECK_MESSAGE(!is_valid_email(bad), bad);
         }
     }
+
+    TEST_CASE("several values in one cell: split at ';', trimmed, joined with '; '") {
+        CHECK(split_values("a@x.de; b@x.de") == std::vector<std::string>{"a@x.de", "b@x.de"});
+        CHECK(split_values(" a@x.de ;b@x.de;; ") == std::vector<std::string>{"a@x.de", "b@x.de"});
+        CHECK(split_values("+49 30 1234") == std::vector<std::string>{"+49 30 1234"});
+        CHECK(split_values(" ; ").empty());
+        CHECK(split_values("").empty());
+        CHECK(join_values({"a@x.de", "b@x.de"}) == "a@x.de; b@x.de");
+        CHECK(join_values({"030 1"}) == "030 1");
+        CHECK(join_values({}).empty());
+        CHECK(split_values(join_values({"+49 30 1", "+49 30 2", "x@y.de"})) ==
+              std::vector<std::string>{"+49 30 1", "+49 30 2", "x@y.de"});
+    }
+
+    TEST_CASE("multi-valued cells and further contact persons are read and checked value by "
+              "value") {
+        TempDir dir;
+        auto file =
+            dir.write("multi.csv", "role,company_name,last_name,email,mobile,person2_last_name,"
+                                   "person2_email,person3_first_name\n"
+                                   "customer,A GmbH,Muster,a@a.example;b@a.example ,0171 1; 0171 2,"
+                                   "Beispiel,beispiel@a.example,\n");
+        auto in = read_input(file);
+        REQUIRE(in.has_value());
+        const auto rows = in->rows();
+        REQUIRE(rows.size() == 1);
+        CHECK(rows[0].email == "a@a.example; b@a.example");
+        CHECK(rows[0].mobile == "0171 1; 0171 2");
+        REQUIRE(rows[0].more_persons.size() == 1);
+        CHECK(rows[0].more_persons[0].last_name == "Beispiel");
+        CHECK(rows[0].more_persons[0].email == "beispiel@a.example");
+        CHECK(rows[0].all_emails() ==
+              std::vector<std::string>{"a@a.example", "b@a.example", "beispiel@a.example"});
+
+        auto bad =
+            dir.write("bad.csv", "role,company_name,first_name,last_name,email_office,email_other,"
+                                 "person2_first_name,person2_last_name,person2_email\n"
+                                 "customer,A GmbH,,Muster,ok@a.example; x@a..de,\"a@a.example, "
+                                 "b@a.example\",,,\n"
+                                 "customer,B GmbH,,Muster,,,Eva,,eva@b..de\n"
+                                 "customer,,Jo,Weber,,,,Second,\n");
+        auto r = read_input(bad);
+        REQUIRE_FALSE(r.has_value());
+        const auto m = messages(r.error());
+        const std::string f = bad.string();
+        auto has = [&](const std::string& text) {
+            return std::find(m.begin(), m.end(), f + text) != m.end();
+        };
+        CHECK(has(":2:5:email_office: 'x@a..de' is not a valid e-mail address"));
+        CHECK(has(":2:6:email_other: 'a@a.example, b@a.example' is not a valid e-mail address "
+                  "(separate several addresses with ';')"));
+        CHECK(has(":3:8:person2_last_name: missing: the contact person needs a last name"));
+        CHECK(has(":3:9:person2_email: 'eva@b..de' is not a valid e-mail address"));
+        CHECK(has(":4:8:person2_last_name: only a company has contact persons (set "
+                  "company_name)"));
+        CHECK(m.size() == 5);
+    }
+
+    TEST_CASE("the create body carries every value and contact person; they are beyond the API's "
+              "write limits") {
+        ContactInput in;
+        in.customer = true;
+        in.company_name = "A GmbH";
+        in.last_name = "Muster";
+        in.email = "a@a.example; b@a.example";
+        in.email_private = "p@a.example";
+        in.phone = "030 1; 030 2";
+        in.more_persons.push_back({"Frau", "Eva", "Beispiel", "eva@a.example", "030 3"});
+        const auto d = parse(create_body(in));
+        REQUIRE(d["emailAddresses"]["business"].Size() == 2);
+        CHECK(std::string(d["emailAddresses"]["business"][1].GetString()) == "b@a.example");
+        CHECK(d["emailAddresses"]["private"].Size() == 1);
+        CHECK(d["phoneNumbers"]["business"].Size() == 2);
+        const auto& persons = d["company"]["contactPersons"];
+        REQUIRE(persons.Size() == 2);
+        CHECK(persons[0]["primary"].GetBool());
+        CHECK_FALSE(persons[1]["primary"].GetBool());
+        CHECK(std::string(persons[1]["salutation"].GetString()) == "Frau");
+        CHECK(std::string(persons[1]["firstName"].GetString()) == "Eva");
+        CHECK(std::string(persons[1]["lastName"].GetString()) == "Beispiel");
+        CHECK(std::string(persons[1]["emailAddress"].GetString()) == "eva@a.example");
+        CHECK(std::string(persons[1]["phoneNumber"].GetString()) == "030 3");
+        CHECK(beyond_write_limits(d) ==
+              "2 business e-mail addresses, 2 business phone numbers, 2 contact persons");
+
+        ContactInput one;
+        one.customer = true;
+        one.last_name = "Muster";
+        one.email = "m@a.example";
+        CHECK(beyond_write_limits(parse(create_body(one))).empty());
+    }
+
+    TEST_CASE("merging several values: unchanged when all are there, else the kind is set") {
+        const std::string remote = R"({"id":"1","version":3,"roles":{"customer":{}},
+            "company":{"name":"A GmbH","contactPersons":[{"lastName":"Muster","primary":true},
+              {"lastName":"Beispiel","emailAddress":"eva@a.example","primary":false}]},
+            "emailAddresses":{"business":["a@a.example","b@a.example"]},
+            "phoneNumbers":{"mobile":["0171 1","0171 2"]}})";
+        ContactInput in;
+        in.customer = true;
+        in.company_name = "A GmbH";
+        in.last_name = "Muster";
+        in.email = "B@a.example; a@a.example";
+        in.mobile = "0171 2; 0171 1";
+        in.more_persons.push_back({"", "", "Beispiel", "eva@a.example", ""});
+        auto c = parse(remote);
+        CHECK(merge_into(c, in).empty());
+
+        in.email = "a@a.example; c@a.example";
+        in.mobile = "0171 1; 0171 3";
+        in.more_persons[0].phone = "030 9";
+        in.more_persons.push_back({"", "Max", "Dritter", "", ""});
+        c = parse(remote);
+        CHECK(merge_into(c, in) == std::vector<std::string>{"person2_phone", "person3_first_name",
+                                                            "person3_last_name", "email",
+                                                            "mobile"});
+        CHECK(c["emailAddresses"]["business"].Size() == 2);
+        CHECK(std::string(c["emailAddresses"]["business"][1].GetString()) == "c@a.example");
+        CHECK(std::string(c["phoneNumbers"]["mobile"][1].GetString()) == "0171 3");
+        const auto& persons = c["company"]["contactPersons"];
+        REQUIRE(persons.Size() == 3);
+        CHECK(std::string(persons[1]["phoneNumber"].GetString()) == "030 9");
+        CHECK(std::string(persons[2]["lastName"].GetString()) == "Dritter");
+        CHECK_FALSE(persons[2]["primary"].GetBool());
+    }
+
+    TEST_CASE("matching by e-mail: every e-mail of every kind and contact person, both sides") {
+        Index index;
+        index.add(summarize(parse(R"({"id":"c1","version":1,"roles":{"customer":{}},
+            "company":{"name":"Alpha GmbH","contactPersons":[
+              {"lastName":"Muster","emailAddress":"muster@alpha.example"},
+              {"lastName":"Zweite","emailAddress":"zweite@alpha.example"}]},
+            "emailAddresses":{"business":["info@alpha.example","sales@alpha.example"],
+                              "other":["misc@alpha.example"]}})")));
+        index.add(summarize(parse(R"({"id":"c2","version":1,"roles":{"customer":{}},
+            "company":{"name":"Weber KG"},"emailAddresses":{"private":["jo@weber.example"]}})")));
+        auto match_of = [&](auto&& set) {
+            ContactInput in;
+            in.customer = true;
+            in.company_name = "Alpha Renamed";
+            set(in);
+            const Match m = index.match(in, "");
+            return m.kind == Match::Kind::one && m.rule == "email" ? m.id : m.reason;
+        };
+        // The row's second business address is the contact's second business address.
+        CHECK(match_of([](ContactInput& in) {
+                  in.email = "new@alpha.example; SALES@alpha.example";
+              }) == "c1");
+        // Another kind on the row, another kind in lexoffice.
+        CHECK(match_of([](ContactInput& in) { in.email_office = "misc@alpha.example"; }) == "c1");
+        // The second contact person's address, in lexoffice and in the row.
+        CHECK(match_of([](ContactInput& in) { in.email_private = "zweite@alpha.example"; }) ==
+              "c1");
+        CHECK(match_of([](ContactInput& in) {
+                  in.last_name = "Muster";
+                  in.more_persons.push_back({"", "", "Zweite", "zweite@alpha.example", ""});
+              }) == "c1");
+        // A row whose addresses name two contacts is a conflict, not a guess.
+        ContactInput both;
+        both.customer = true;
+        both.company_name = "Alpha GmbH";
+        both.email = "info@alpha.example; jo@weber.example";
+        CHECK(index.match(both, "").kind == Match::Kind::conflict);
+    }
+
+    TEST_CASE("two rows sharing any e-mail of any kind are duplicates, named by its column") {
+        TempDir dir;
+        auto file = dir.write("dup.csv",
+                              "ref,role,company_name,last_name,email,email_other,person2_last_name,"
+                              "person2_email\n"
+                              "a,customer,A GmbH,,a@a.example; shared@x.example,,,\n"
+                              "b,customer,B GmbH,,b@b.example,SHARED@x.example,,\n"
+                              "c,customer,C GmbH,Muster,c@c.example,,Zweite,a@a.example\n"
+                              "d,customer,D GmbH,,d@d.example,d@d.example,,\n");
+        auto in = read_input(file);
+        REQUIRE_FALSE(in.has_value());
+        const auto m = messages(in.error());
+        const std::string f = file.string();
+        CHECK(m == std::vector<std::string>{f + ":3:6:email_other: duplicate of line 2",
+                                            f + ":4:8:person2_email: duplicate of line 2"});
+    }
 }

@@ -1,5 +1,6 @@
 #include "commands/contacts/shared/flatten.hpp"
 
+#include <fmt/format.h>
 #include <lexsync/contacts.hpp>
 
 namespace lexsync::commands::contacts {
@@ -81,7 +82,8 @@ const std::vector<Column>& push_columns() {
     return cols;
 }
 
-void flatten_for_push(const json::Value& c, json::Document& out) {
+std::size_t flatten_for_push(const json::Value& c, json::Document& out) {
+    std::size_t left_out = 0;
     out.SetObject();
     auto& a = out.GetAllocator();
     std::map<std::string, std::string> v;
@@ -90,11 +92,17 @@ void flatten_for_push(const json::Value& c, json::Document& out) {
             v[key] = *value;
         }
     };
-    auto first = [&](const json::Value* list) -> std::optional<std::string> {
-        if (list && list->IsArray() && !list->Empty() && (*list)[0].IsString()) {
-            return std::string((*list)[0].GetString(), (*list)[0].GetStringLength());
+    // Every value of a list, in one cell (lexsync::contacts::join_values).
+    auto all = [&](const json::Value* list) -> std::optional<std::string> {
+        std::vector<std::string> values;
+        if (list && list->IsArray()) {
+            for (const auto& e : list->GetArray()) {
+                if (e.IsString()) {
+                    values.emplace_back(e.GetString(), e.GetStringLength());
+                }
+            }
         }
-        return std::nullopt;
+        return lexsync::contacts::join_values(values);
     };
     set("id", json::get_string(c, "id"));
     if (auto n = json::get_int(c, "roles.customer.number")) {
@@ -114,13 +122,25 @@ void flatten_for_push(const json::Value& c, json::Document& out) {
             v["allow_tax_free_invoices"] = *b ? "true" : "false";
         }
         const json::Value* persons = json::find(*company, "contactPersons");
-        if (persons && persons->IsArray() && !persons->Empty() && (*persons)[0].IsObject()) {
-            const json::Value& p = (*persons)[0];
-            set("salutation", json::get_string(p, "salutation"));
-            set("first_name", json::get_string(p, "firstName"));
-            set("last_name", json::get_string(p, "lastName"));
-            set("person_email", json::get_string(p, "emailAddress"));
-            set("person_phone", json::get_string(p, "phoneNumber"));
+        const rapidjson::SizeType count = persons && persons->IsArray() ? persons->Size() : 0;
+        for (rapidjson::SizeType i = 0; i < count; ++i) {
+            const json::Value& p = (*persons)[i];
+            if (!p.IsObject()) {
+                continue;
+            }
+            if (i >= lexsync::contacts::k_max_persons) {
+                ++left_out;
+                continue;
+            }
+            // The first contact person in the columns without a number, the others in
+            // person2_*, person3_*.
+            const std::string n = i == 0 ? std::string() : fmt::format("person{}_", i + 1);
+            const std::string own = i == 0 ? "person_" : n;
+            set((n + "salutation").c_str(), json::get_string(p, "salutation"));
+            set((n + "first_name").c_str(), json::get_string(p, "firstName"));
+            set((n + "last_name").c_str(), json::get_string(p, "lastName"));
+            set((own + "email").c_str(), json::get_string(p, "emailAddress"));
+            set((own + "phone").c_str(), json::get_string(p, "phoneNumber"));
         }
     } else if (const json::Value* person = json::find(c, "person")) {
         set("salutation", json::get_string(*person, "salutation"));
@@ -132,7 +152,7 @@ void flatten_for_push(const json::Value& c, json::Document& out) {
                                        {"email_private", "private"},
                                        {"email_other", "other"}}) {
         const json::Value* kinds = json::find(c, "emailAddresses");
-        set(column, kinds && kinds->IsObject() ? first(json::find(*kinds, path)) : std::nullopt);
+        set(column, kinds && kinds->IsObject() ? all(json::find(*kinds, path)) : std::nullopt);
     }
     for (const auto& [column, path] : {std::pair<const char*, const char*>{"phone", "business"},
                                        {"phone_office", "office"},
@@ -141,7 +161,7 @@ void flatten_for_push(const json::Value& c, json::Document& out) {
                                        {"fax", "fax"},
                                        {"phone_other", "other"}}) {
         const json::Value* kinds = json::find(c, "phoneNumbers");
-        set(column, kinds && kinds->IsObject() ? first(json::find(*kinds, path)) : std::nullopt);
+        set(column, kinds && kinds->IsObject() ? all(json::find(*kinds, path)) : std::nullopt);
     }
     for (const auto& [kind, prefix] :
          {std::pair<const char*, std::string>{"billing", ""}, {"shipping", "shipping_"}}) {
@@ -168,6 +188,7 @@ void flatten_for_push(const json::Value& c, json::Document& out) {
         out.AddMember(json::str(col.path, a),
                       it == v.end() ? json::str("", a) : json::str(it->second, a), a);
     }
+    return left_out;
 }
 
 } // namespace lexsync::commands::contacts
