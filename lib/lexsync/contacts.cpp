@@ -62,6 +62,13 @@ constexpr ListColumn k_phone_columns[] = {
     {"phone_other", "other", &ContactInput::phone_other},
 };
 
+// Whether `column` is one of the e-mail or phone columns (several values in one cell).
+bool is_list_column(std::string_view column) {
+    auto is = [&](const ListColumn& c) { return column == c.column; };
+    return std::any_of(std::begin(k_email_columns), std::end(k_email_columns), is) ||
+           std::any_of(std::begin(k_phone_columns), std::end(k_phone_columns), is);
+}
+
 // One address of a row as lexoffice names its parts, in the order of the API reference.
 using AddressParts = std::vector<std::pair<const char*, const std::string*>>;
 AddressParts billing_parts(const ContactInput& in) {
@@ -291,9 +298,10 @@ private:
         if (code_points(p.salutation) > 25) {
             issue(prefix + "salutation", "longer than 25 characters");
         }
-        for (const auto* f : {&p.first_name, &p.last_name}) {
-            if (code_points(*f) > 255) {
-                issue(prefix + "last_name", "longer than 255 characters");
+        for (auto [field, value] :
+             {std::pair{"first_name", &p.first_name}, std::pair{"last_name", &p.last_name}}) {
+            if (code_points(*value) > 255) {
+                issue(prefix + field, "longer than 255 characters");
             }
         }
     }
@@ -584,6 +592,17 @@ Result<InputFile, std::vector<InputIssue>> read_json(InputFile file, const std::
                 cells[key] = std::to_string(m.value.GetInt64());
             } else if (m.value.IsBool()) {
                 cells[key] = m.value.GetBool() ? "true" : "false";
+            } else if (m.value.IsArray() && is_list_column(key)) {
+                // Several e-mails or phone numbers of one kind: ["a@x.de", "b@x.de"].
+                std::vector<std::string> values;
+                for (const auto& e : m.value.GetArray()) {
+                    if (!e.IsString()) {
+                        b.issue(key, "expected an array of strings");
+                        break;
+                    }
+                    values.emplace_back(e.GetString(), e.GetStringLength());
+                }
+                cells[key] = join_values(values);
             } else if (!m.value.IsNull()) {
                 b.issue(key, "expected a string, a whole number or true/false");
             }

@@ -674,4 +674,25 @@ TEST_SUITE("lexsync::contacts") {
         CHECK(m == std::vector<std::string>{f + ":3:6:email_other: duplicate of line 2",
                                             f + ":4:8:person2_email: duplicate of line 2"});
     }
+
+    TEST_CASE("JSON input takes an array of strings for an e-mail or phone column") {
+        TempDir dir;
+        auto in = read_input(dir.write("c.json", R"([
+  {"role": "customer", "company_name": "A GmbH", "email": ["a@a.example", "b@a.example"],
+   "mobile": ["0171 1"], "note": "x"},
+  {"role": "customer", "company_name": "B GmbH", "email": ["b@b.example", 7]},
+  {"role": "customer", "company_name": "C GmbH", "note": ["x"]}
+])"));
+        REQUIRE_FALSE(in.has_value());
+        const auto m = messages(in.error());
+        CHECK(m.size() == 2);
+        CHECK(m[0].find(":4:email: expected an array of strings") != std::string::npos);
+        CHECK(m[1].find(":5:note: expected a string, a whole number or true/false") !=
+              std::string::npos);
+        auto ok = read_input(dir.write("ok.json", R"([{"role": "customer", "company_name":
+            "A GmbH", "email": ["a@a.example", "b@a.example"], "mobile": ["0171 1"]}])"));
+        REQUIRE(ok.has_value());
+        CHECK(ok->rows()[0].email == "a@a.example; b@a.example");
+        CHECK(ok->rows()[0].mobile == "0171 1");
+    }
 }
