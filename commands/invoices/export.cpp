@@ -1268,148 +1268,210 @@ Examples:
     cmd->callback([opts, &ctx] { run_export(*opts, ctx); });
 }
 
-void run_export(const ExportOptions& opts, Context& ctx) {
-    // --- Options ------------------------------------------------------------------------------
-    std::string mode = opts.as;
-    if (mode.empty()) {
-        mode = ctx.profile().invoice_mode.value_or("invoice");
-    }
-    if (mode != "invoice" && mode != "voucher") {
-        throw Error(ExitCode::usage, "--as must be invoice or voucher");
-    }
-    const auto period = period_option(opts.from, opts.to, opts.month, opts.period, ctx);
-    const auto from = period.from;
-    const auto to = period.to;
-    const std::string write_back =
-        opts.write_back.empty()
-            ? std::string()
-            : expand_path_pattern(opts.write_back, "--write-back", ctx.profile().name, period);
+namespace {
+
+// One run of `invoices export`: the options read once, then each step of the run in order
+// (run()). The steps share the run's state below; each is named for what it does.
+struct ExportRun {
+    ExportRun(const ExportOptions& o, Context& c) : opts(o), ctx(c) {}
+
+    const ExportOptions& opts;
+    Context& ctx;
+    std::string mode; // invoice | voucher
+    table::Period period;
+    std::optional<Date> from;
+    std::optional<Date> to;
+    std::string write_back;
     ReadOptions read_opts;
-    read_opts.format = opts.format;
-    read_opts.encoding = encoding_option(opts.encoding);
-    read_opts.in = &ctx.io.in;
-    const std::string input_name = opts.file == "-" ? "stdin" : opts.file;
+    std::string input_name;
     std::optional<Decimal> hourly_rate;
-    if (!opts.hourly_rate.empty()) {
-        hourly_rate = Decimal::parse(opts.hourly_rate);
-        if (!hourly_rate || *hourly_rate < Decimal()) {
-            throw Error(ExitCode::usage,
-                        fmt::format("--hourly-rate '{}' is not an amount", opts.hourly_rate));
-        }
-    }
     std::vector<Status> statuses;
-    for (const auto& s : opts.status) {
-        if (auto st = parse_status(s)) {
-            statuses.push_back(*st);
+    std::vector<Invoice> all;         // every source invoice
+    std::vector<Invoice*> chosen;     // those the period and status select
+    std::vector<LeftOut> left_out;    // the others, each with its reason: every one is reported
+    std::optional<JobLock> lock;      // one export per profile at a time
+    std::optional<Exporter> exporter; // created once the lock is held
+    std::vector<Invoice*> to_send;    // chosen, valid and not exported before
+    std::int64_t run_id = 0;
+    std::vector<Outcome> outcomes;  // by position in `chosen`
+    std::vector<std::size_t> order; // the sending order: credit notes after their invoices
+    std::map<std::string, std::size_t> index_of; // source number → position in `chosen`
+    std::map<std::string, long> counts;          // records by action
+
+    void run() {
+        read_options();
+        read_input();
+        select();
+        if (count_invalid() > 0 && !opts.keep_going) {
+            reject();
         }
-    }
-    if (mode == "invoice" && opts.collective_contact) {
-        ctx.warn("--collective-contact applies to --as voucher only; ignored");
-    }
-    if (opts.ref_text.find("{number}") == std::string::npos && !opts.ref_text.empty()) {
-        throw Error(ExitCode::usage, "--ref-text must contain {number} (or be empty)");
+        // One export per profile at a time: a concurrent one would not see our pending entries.
+        if (!opts.dry_run) {
+            lock.emplace(ctx.profile().state_dir, "invoices-export", [&] {
+                ctx.info("invoices export: waiting for another invoices export of this profile to "
+                         "finish");
+            });
+        }
+        resolve();
+        look_up_in_lexoffice();
+        if (!check_year_modes_and_finalize()) {
+            return;
+        }
+        export_all();
+        settle_lost_answers();
+        {
+            // lexoffice's numbers of the documents created, read in bulk.
+            std::vector<const Invoice*> invs(chosen.begin(), chosen.end());
+            exporter->read_numbers(invs, outcomes);
+        }
+        write_records();
+        finish();
     }
 
-    // --- Input --------------------------------------------------------------------------------
-    std::vector<Invoice> all;
-    if (!opts.group_by.empty()) {
-        TimeInput t = read_time_entries(opts.file, read_opts);
-        if (!t.issues.empty()) {
-            print_issues(ctx, t.issues);
-            throw Error(ExitCode::invalid_input,
-                        fmt::format("{} problem{} in {}; nothing was sent", t.issues.size(),
-                                    t.issues.size() == 1 ? "" : "s", input_name));
+    void read_options() {
+        mode = opts.as;
+        if (mode.empty()) {
+            mode = ctx.profile().invoice_mode.value_or("invoice");
         }
-        GroupOptions g;
-        g.by_subproject = opts.group_by == "subproject";
-        g.from = from;
-        g.to = to;
-        g.hourly_rate = hourly_rate;
-        g.payment_terms = opts.payment_terms;
-        g.number_prefix = opts.number_prefix;
-        g.file = input_name;
-        all = group_time_entries(t.entries, g);
-    } else {
-        InputSet set = read_invoices(opts.file, read_opts);
-        if (!set.file_issues.empty()) {
-            print_issues(ctx, set.file_issues);
-            throw Error(ExitCode::invalid_input,
-                        fmt::format("{} problem{} in {}; nothing was sent", set.file_issues.size(),
-                                    set.file_issues.size() == 1 ? "" : "s", input_name));
+        if (mode != "invoice" && mode != "voucher") {
+            throw Error(ExitCode::usage, "--as must be invoice or voucher");
         }
-        all = std::move(set.invoices);
-    }
-    std::vector<Invoice*> chosen;
-    // Source invoices the selection leaves out, each with its reason: every one is reported.
-    std::vector<LeftOut> left_out;
-    for (auto& inv : all) {
-        const bool dated = inv.date != Date{};
-        if (dated && ((from && inv.date < *from) || (to && inv.date > *to))) {
-            left_out.push_back(
-                {&inv, "outside-period",
-                 fmt::format("dated {}, outside the period {} to {}", format_date(inv.date),
-                             from ? format_date(*from) : std::string("..."),
-                             to ? format_date(*to) : std::string("..."))});
-            continue;
-        }
-        if (dated && opts.group_by.empty() && !statuses.empty() &&
-            std::find(statuses.begin(), statuses.end(), inv.status) == statuses.end()) {
-            left_out.push_back(
-                {&inv, "excluded-status",
-                 fmt::format("source status {} is not exported (--status {}; add {} to export it)",
-                             status_name(inv.status), fmt::join(opts.status, ","),
-                             status_name(inv.status))});
-            continue;
-        }
-        if (hourly_rate) {
-            apply_hourly_rate(inv, *hourly_rate);
-        }
-        validate(inv);
-        if (mode == "voucher") {
-            if (inv.status == Status::draft) {
-                inv.issue("status",
-                          "a draft is not booked as a voucher (export it once it is open)");
+        period = period_option(opts.from, opts.to, opts.month, opts.period, ctx);
+        from = period.from;
+        to = period.to;
+        write_back = opts.write_back.empty() ? std::string()
+                                             : expand_path_pattern(opts.write_back, "--write-back",
+                                                                   ctx.profile().name, period);
+        read_opts.format = opts.format;
+        read_opts.encoding = encoding_option(opts.encoding);
+        read_opts.in = &ctx.io.in;
+        input_name = opts.file == "-" ? "stdin" : opts.file;
+        if (!opts.hourly_rate.empty()) {
+            hourly_rate = Decimal::parse(opts.hourly_rate);
+            if (!hourly_rate || *hourly_rate < Decimal()) {
+                throw Error(ExitCode::usage,
+                            fmt::format("--hourly-rate '{}' is not an amount", opts.hourly_rate));
             }
-            if (!inv.pdf.empty()) {
-                std::error_code ec;
-                const auto size = std::filesystem::file_size(inv.pdf, ec);
-                std::string ext = inv.pdf.extension().string();
-                std::transform(ext.begin(), ext.end(), ext.begin(),
-                               [](unsigned char c) { return std::tolower(c); });
-                if (ec) {
-                    inv.issue("pdf", fmt::format("cannot read {}", inv.pdf.string()));
-                } else if (size > k_max_file_size) {
-                    inv.issue("pdf", fmt::format("{} is larger than 5 MiB", inv.pdf.string()));
-                } else if (ext != ".pdf" && ext != ".png" && ext != ".jpg" && ext != ".jpeg" &&
-                           ext != ".xml") {
-                    inv.issue("pdf", "lexoffice takes pdf, png, jpg or xml files");
+        }
+        for (const auto& s : opts.status) {
+            if (auto st = parse_status(s)) {
+                statuses.push_back(*st);
+            }
+        }
+        if (mode == "invoice" && opts.collective_contact) {
+            ctx.warn("--collective-contact applies to --as voucher only; ignored");
+        }
+        if (opts.ref_text.find("{number}") == std::string::npos && !opts.ref_text.empty()) {
+            throw Error(ExitCode::usage, "--ref-text must contain {number} (or be empty)");
+        }
+    }
+
+    void read_input() {
+        if (!opts.group_by.empty()) {
+            TimeInput t = read_time_entries(opts.file, read_opts);
+            if (!t.issues.empty()) {
+                print_issues(ctx, t.issues);
+                throw Error(ExitCode::invalid_input,
+                            fmt::format("{} problem{} in {}; nothing was sent", t.issues.size(),
+                                        t.issues.size() == 1 ? "" : "s", input_name));
+            }
+            GroupOptions g;
+            g.by_subproject = opts.group_by == "subproject";
+            g.from = from;
+            g.to = to;
+            g.hourly_rate = hourly_rate;
+            g.payment_terms = opts.payment_terms;
+            g.number_prefix = opts.number_prefix;
+            g.file = input_name;
+            all = group_time_entries(t.entries, g);
+        } else {
+            InputSet set = read_invoices(opts.file, read_opts);
+            if (!set.file_issues.empty()) {
+                print_issues(ctx, set.file_issues);
+                throw Error(ExitCode::invalid_input,
+                            fmt::format("{} problem{} in {}; nothing was sent",
+                                        set.file_issues.size(),
+                                        set.file_issues.size() == 1 ? "" : "s", input_name));
+            }
+            all = std::move(set.invoices);
+        }
+    }
+
+    // Selection by period and status, the local checks, and unique source numbers.
+    void select() {
+        for (auto& inv : all) {
+            const bool dated = inv.date != Date{};
+            if (dated && ((from && inv.date < *from) || (to && inv.date > *to))) {
+                left_out.push_back(
+                    {&inv, "outside-period",
+                     fmt::format("dated {}, outside the period {} to {}", format_date(inv.date),
+                                 from ? format_date(*from) : std::string("..."),
+                                 to ? format_date(*to) : std::string("..."))});
+                continue;
+            }
+            if (dated && opts.group_by.empty() && !statuses.empty() &&
+                std::find(statuses.begin(), statuses.end(), inv.status) == statuses.end()) {
+                left_out.push_back(
+                    {&inv, "excluded-status",
+                     fmt::format(
+                         "source status {} is not exported (--status {}; add {} to export it)",
+                         status_name(inv.status), fmt::join(opts.status, ","),
+                         status_name(inv.status))});
+                continue;
+            }
+            if (hourly_rate) {
+                apply_hourly_rate(inv, *hourly_rate);
+            }
+            validate(inv);
+            if (mode == "voucher") {
+                if (inv.status == Status::draft) {
+                    inv.issue("status",
+                              "a draft is not booked as a voucher (export it once it is open)");
+                }
+                if (!inv.pdf.empty()) {
+                    std::error_code ec;
+                    const auto size = std::filesystem::file_size(inv.pdf, ec);
+                    std::string ext = inv.pdf.extension().string();
+                    std::transform(ext.begin(), ext.end(), ext.begin(),
+                                   [](unsigned char c) { return std::tolower(c); });
+                    if (ec) {
+                        inv.issue("pdf", fmt::format("cannot read {}", inv.pdf.string()));
+                    } else if (size > k_max_file_size) {
+                        inv.issue("pdf", fmt::format("{} is larger than 5 MiB", inv.pdf.string()));
+                    } else if (ext != ".pdf" && ext != ".png" && ext != ".jpg" && ext != ".jpeg" &&
+                               ext != ".xml") {
+                        inv.issue("pdf", "lexoffice takes pdf, png, jpg or xml files");
+                    }
+                }
+            }
+            chosen.push_back(&inv);
+        }
+        {
+            std::map<std::string, long> seen;
+            for (auto* inv : chosen) {
+                if (inv->number.empty()) {
+                    continue;
+                }
+                auto [it, inserted] = seen.emplace(inv->number, inv->line);
+                if (!inserted) {
+                    inv->issue(
+                        "number",
+                        fmt::format("appears again after line {} (source numbers must be unique "
+                                    "across invoices and credit notes)",
+                                    it->second));
                 }
             }
         }
-        chosen.push_back(&inv);
+        validate_set(chosen);
     }
-    {
-        std::map<std::string, long> seen;
-        for (auto* inv : chosen) {
-            if (inv->number.empty()) {
-                continue;
-            }
-            auto [it, inserted] = seen.emplace(inv->number, inv->line);
-            if (!inserted) {
-                inv->issue("number",
-                           fmt::format("appears again after line {} (source numbers must be unique "
-                                       "across invoices and credit notes)",
-                                       it->second));
-            }
-        }
-    }
-    validate_set(chosen);
 
-    auto count_invalid = [&] {
+    long count_invalid() const {
         return std::count_if(chosen.begin(), chosen.end(),
                              [](const Invoice* i) { return !i->valid(); });
-    };
-    auto reject = [&] {
+    }
+
+    // Prints every problem of the selected invoices and refuses the run (exit 6).
+    [[noreturn]] void reject() {
         std::vector<InputIssue> issues;
         for (auto* inv : chosen) {
             issues.insert(issues.end(), inv->issues.begin(), inv->issues.end());
@@ -1420,74 +1482,62 @@ void run_export(const ExportOptions& opts, Context& ctx) {
                                 "(--keep-going exports the valid ones)",
                                 count_invalid(), chosen.size(), input_name,
                                 left_out_note(left_out)));
-    };
-    if (count_invalid() > 0 && !opts.keep_going) {
-        reject();
     }
 
-    // One export per profile at a time: a concurrent one would not see our pending entries.
-    std::optional<JobLock> lock;
-    if (!opts.dry_run) {
-        lock.emplace(ctx.profile().state_dir, "invoices-export", [&] {
-            ctx.info(
-                "invoices export: waiting for another invoices export of this profile to finish");
-        });
-    }
-
-    // --- Resolution (reads) -------------------------------------------------------------------
-    Exporter exporter(opts, ctx, mode);
-    std::vector<Invoice*> valid;
-    for (auto* inv : chosen) {
-        if (inv->valid()) {
-            valid.push_back(inv);
-        }
-    }
-    // Invoices exported before (in either mode) are not sent again and need neither contacts nor
-    // categories: a re-run of the same input costs no requests.
-    std::vector<Invoice*> to_send;
-    const std::string other_mode = mode == "voucher" ? "invoice" : "voucher";
-    for (auto* inv : valid) {
-        const auto e =
-            ctx.state().get(shared::k_ledger_kind, shared::ledger_key(mode, inv->number));
-        const auto other =
-            ctx.state().get(shared::k_ledger_kind, shared::ledger_key(other_mode, inv->number));
-        if ((!e || e->status != "done") && !other) {
-            to_send.push_back(inv);
-        }
-    }
-    if (mode == "voucher" && !to_send.empty()) {
-        std::string category = opts.category;
-        if (category.empty()) {
-            category = ctx.profile().revenue_category.value_or("");
-        }
-        exporter.resolve_categories(to_send, category);
-    }
-    if (!to_send.empty()) {
-        std::vector<Invoice*> with_contact;
-        for (auto* inv : to_send) {
-            if (inv->valid() && !inv->customer.is_one_time()) {
-                with_contact.push_back(inv);
-            }
-        }
-        exporter.resolve_contacts(with_contact);
-        std::map<std::string, const Invoice*> input_invoices;
+    // Reads (posting categories, contacts, corrected invoices) for what is to be sent.
+    void resolve() {
+        exporter.emplace(opts, ctx, mode);
+        std::vector<Invoice*> valid;
         for (auto* inv : chosen) {
-            if (inv->kind == Kind::invoice && !inv->number.empty()) {
-                input_invoices.emplace(inv->number, inv);
+            if (inv->valid()) {
+                valid.push_back(inv);
             }
         }
-        exporter.resolve_corrected(to_send, input_invoices);
-    }
-    if (count_invalid() > 0 && !opts.keep_going) {
-        reject();
+        // Invoices exported before (in either mode) are not sent again and need neither contacts
+        // nor categories: a re-run of the same input costs no requests.
+        const std::string other_mode = mode == "voucher" ? "invoice" : "voucher";
+        for (auto* inv : valid) {
+            const auto e =
+                ctx.state().get(shared::k_ledger_kind, shared::ledger_key(mode, inv->number));
+            const auto other =
+                ctx.state().get(shared::k_ledger_kind, shared::ledger_key(other_mode, inv->number));
+            if ((!e || e->status != "done") && !other) {
+                to_send.push_back(inv);
+            }
+        }
+        if (mode == "voucher" && !to_send.empty()) {
+            std::string category = opts.category;
+            if (category.empty()) {
+                category = ctx.profile().revenue_category.value_or("");
+            }
+            exporter->resolve_categories(to_send, category);
+        }
+        if (!to_send.empty()) {
+            std::vector<Invoice*> with_contact;
+            for (auto* inv : to_send) {
+                if (inv->valid() && !inv->customer.is_one_time()) {
+                    with_contact.push_back(inv);
+                }
+            }
+            exporter->resolve_contacts(with_contact);
+            std::map<std::string, const Invoice*> input_invoices;
+            for (auto* inv : chosen) {
+                if (inv->kind == Kind::invoice && !inv->number.empty()) {
+                    input_invoices.emplace(inv->number, inv);
+                }
+            }
+            exporter->resolve_corrected(to_send, input_invoices);
+        }
+        if (count_invalid() > 0 && !opts.keep_going) {
+            reject();
+        }
     }
 
-    // --- What lexoffice holds -----------------------------------------------------------------
     // lexoffice is the truth, the ledger only a cache: every invoice the ledger does not show as
     // exported (new ones, and all of them with an empty, deleted or another account's ledger) is
     // looked up in bulk before anything is sent. Writes of an interrupted run are looked up only
     // once they cannot be running any more.
-    {
+    void look_up_in_lexoffice() {
         std::vector<const Invoice*> unknown;
         std::vector<LedgerEntry> pending;
         for (auto* inv : to_send) {
@@ -1508,298 +1558,320 @@ void run_export(const ExportOptions& opts, Context& ctx) {
                 pending.size());
         }
         if (!unknown.empty()) {
-            exporter.look_up(unknown);
+            exporter->look_up(unknown);
         }
     }
 
-    // --- Mode of the business year ------------------------------------------------------------
-    std::set<int> years;
-    for (auto* inv : chosen) {
-        if (inv->valid()) {
-            years.insert(static_cast<int>(inv->date.year()));
-        }
-    }
-    auto& state = ctx.state();
-    for (int y : years) {
-        const auto used = state.cursor(shared::year_mode_cursor(y));
-        if (used && *used != mode) {
-            ctx.warn(fmt::format(
-                "invoices of {} were exported as {}s before and now as {}s: lexoffice counts the "
-                "revenue of both, so keep one mode per business year (profile key invoice_mode)",
-                y, *used, mode));
-        }
-    }
-    if (opts.finalize && mode == "invoice") {
-        // Said to people who asked for it; a cron job with --quiet chose it knowingly.
-        ctx.info(
-            opts.dry_run
-                ? "--finalize: the invoices would be finalised at creation, which cannot be undone"
-                : "--finalize: invoices are finalised at creation; this cannot be undone");
-        // On a terminal a person confirms; a script or cron job (no terminal) chose it knowingly.
-        if (!opts.dry_run &&
-            !ctx.confirm("Create the invoices finalised in lexoffice? They can neither be edited "
-                         "nor deleted afterwards.",
-                         opts.yes, false)) {
-            return;
-        }
-    }
-
-    // --- Export -------------------------------------------------------------------------------
-    const std::int64_t run_id = opts.dry_run ? 0 : state.begin_run("invoices export");
-    std::vector<Outcome> outcomes(chosen.size());
-    // Credit notes that correct an invoice of this input go after the invoices.
-    std::vector<std::size_t> order;
-    std::set<std::string> numbers;
-    for (auto* inv : chosen) {
-        numbers.insert(inv->number);
-    }
-    for (int pass = 0; pass < 2; ++pass) {
-        for (std::size_t i = 0; i < chosen.size(); ++i) {
-            const bool later =
-                chosen[i]->kind == Kind::credit_note && numbers.count(chosen[i]->corrects);
-            if ((pass == 1) == later) {
-                order.push_back(i);
+    // Warns when a business year is exported in both modes; asks before finalising. False when
+    // the person declined.
+    bool check_year_modes_and_finalize() {
+        std::set<int> years;
+        for (auto* inv : chosen) {
+            if (inv->valid()) {
+                years.insert(static_cast<int>(inv->date.year()));
             }
         }
+        for (int y : years) {
+            const auto used = ctx.state().cursor(shared::year_mode_cursor(y));
+            if (used && *used != mode) {
+                ctx.warn(fmt::format("invoices of {} were exported as {}s before and now as {}s: "
+                                     "lexoffice counts the "
+                                     "revenue of both, so keep one mode per business year (profile "
+                                     "key invoice_mode)",
+                                     y, *used, mode));
+            }
+        }
+        if (opts.finalize && mode == "invoice") {
+            // Said to people who asked for it; a cron job with --quiet chose it knowingly.
+            ctx.info(opts.dry_run
+                         ? "--finalize: the invoices would be finalised at creation, which cannot "
+                           "be undone"
+                         : "--finalize: invoices are finalised at creation; this cannot be undone");
+            // On a terminal a person confirms; a script or cron job (no terminal) chose it
+            // knowingly.
+            if (!opts.dry_run &&
+                !ctx.confirm(
+                    "Create the invoices finalised in lexoffice? They can neither be edited "
+                    "nor deleted afterwards.",
+                    opts.yes, false)) {
+                return false;
+            }
+        }
+
+        return true;
     }
-    Progress progress(ctx, "invoices export", "invoices", chosen.size());
-    std::size_t done_count = 0;
-    std::map<std::string, std::size_t> index_of; // source number → position in `chosen`
-    for (std::size_t i = 0; i < chosen.size(); ++i) {
-        index_of.emplace(chosen[i]->number, i);
-    }
+
     // A credit note whose invoice's answer was lost waits: sent now it could not pursue it.
-    auto waits_for_invoice = [&](const Invoice& inv) {
+    bool waits_for_invoice(const Invoice& inv) const {
         if (inv.kind != Kind::credit_note || inv.corrects.empty()) {
             return false;
         }
         auto it = index_of.find(inv.corrects);
         return it != index_of.end() &&
                (outcomes[it->second].lost_answer || outcomes[it->second].deferred);
-    };
-    auto defer = [](Outcome& o) {
+    }
+
+    static void defer(Outcome& o) {
         o = Outcome{};
         o.action = "unknown";
         o.problem = true;
         o.deferred = true;
         o.detail = "not sent: the answer for the invoice it corrects was lost";
-    };
-    for (std::size_t i : order) {
-        Invoice& inv = *chosen[i];
-        Outcome& o = outcomes[i];
-        if (!inv.valid()) {
-            o.action = "invalid";
-            o.problem = true;
-            std::vector<std::string> parts;
-            for (const auto& is : inv.issues) {
-                parts.push_back(is.to_string());
-            }
-            o.detail = fmt::format("{}", fmt::join(parts, "; "));
-        } else if (exporter.stopped()) {
-            o.action = "failed";
-            o.problem = true;
-            o.detail = "not attempted: the run stopped";
-        } else if (waits_for_invoice(inv) && !opts.dry_run) {
-            defer(o);
-        } else {
-            o = exporter.process(inv, run_id);
-        }
-        progress.update(++done_count);
-    }
-    progress.finish();
-
-    // --- Lost answers -------------------------------------------------------------------------
-    // A timeout, reset, truncated answer or 5xx after sending left these pending. Once their
-    // requests cannot be running any more, lexoffice says whether they arrived; those that did
-    // not are sent again (a few rounds at most; what stays open is looked up by the next run).
-    // Credit notes waiting for such an invoice follow it.
-    for (int round = 0; round < 5 && !opts.dry_run && !exporter.stopped(); ++round) {
-        std::vector<std::size_t> lost;
-        std::vector<const Invoice*> invs;
-        std::vector<LedgerEntry> pending;
-        for (std::size_t i : order) {
-            if (!outcomes[i].lost_answer) {
-                continue;
-            }
-            auto e = state.get(shared::k_ledger_kind, shared::ledger_key(mode, chosen[i]->number));
-            if (!e || e->status != "pending") {
-                continue;
-            }
-            lost.push_back(i);
-            invs.push_back(chosen[i]);
-            pending.push_back(std::move(*e));
-        }
-        std::vector<std::size_t> waiting; // for a customer whose creation answer was lost
-        for (std::size_t i : order) {
-            if (outcomes[i].contact_lost) {
-                waiting.push_back(i);
-            }
-        }
-        for (auto& e : exporter.lost_contacts()) {
-            pending.push_back(std::move(e));
-        }
-        if (lost.empty() && waiting.empty()) {
-            break;
-        }
-        const std::size_t n_lost = lost.size() + (pending.size() - invs.size());
-        wait_out_unclear_writes(
-            ctx, pending,
-            fmt::format("invoices export: {} lost", counted(n_lost, "answer", "answers")), n_lost);
-        try {
-            exporter.reconcile_contacts();
-            if (!invs.empty()) {
-                exporter.look_up(invs);
-            }
-        } catch (const Error& e) {
-            ctx.warn(
-                fmt::format("could not look the lost answers up: {}; the next run does", e.what()));
-            break;
-        }
-        for (std::size_t i : lost) {
-            outcomes[i] = exporter.process(*chosen[i], run_id);
-        }
-        for (std::size_t i : waiting) {
-            outcomes[i] = exporter.process(*chosen[i], run_id);
-        }
-        for (std::size_t i : order) {
-            if (outcomes[i].deferred && !waits_for_invoice(*chosen[i])) {
-                outcomes[i] = exporter.process(*chosen[i], run_id);
-            } else if (outcomes[i].deferred) {
-                defer(outcomes[i]);
-            }
-        }
     }
 
-    // --- Numbers ------------------------------------------------------------------------------
-    {
-        std::vector<const Invoice*> invs(chosen.begin(), chosen.end());
-        exporter.read_numbers(invs, outcomes);
-    }
-
-    // --- Output -------------------------------------------------------------------------------
-    auto customer_name_of = [&](const Invoice& inv) { return exporter.customer_name(inv); };
-    auto writer = ctx.writer(result_columns());
-    std::map<std::string, long> counts;
-    json::Document rec;
-    // The records in file order: the selected invoices with their outcome, the others with the
-    // reason they were left out.
-    std::vector<Outcome> left_out_outcomes(left_out.size());
-    std::vector<std::pair<const Invoice*, const Outcome*>> records;
-    records.reserve(chosen.size() + left_out.size());
-    for (std::size_t i = 0; i < chosen.size(); ++i) {
-        records.emplace_back(chosen[i], &outcomes[i]);
-    }
-    for (std::size_t i = 0; i < left_out.size(); ++i) {
-        left_out_outcomes[i].action = left_out[i].action;
-        left_out_outcomes[i].detail = left_out[i].reason;
-        records.emplace_back(left_out[i].inv, &left_out_outcomes[i]);
-    }
-    std::stable_sort(records.begin(), records.end(),
-                     [](const auto& a, const auto& b) { return a.first->line < b.first->line; });
-    for (const auto& [inv_ptr, out_ptr] : records) {
-        const Invoice& inv = *inv_ptr;
-        const Outcome& o = *out_ptr;
-        ++counts[o.action];
-        rec.SetObject();
-        rec.GetAllocator().Clear(); // memory stays flat however many records
-        auto& a = rec.GetAllocator();
-        rec.AddMember("number", json::str(inv.number, a), a);
-        rec.AddMember("date", json::str(format_date(inv.date), a), a);
-        rec.AddMember("customer", json::str(customer_name_of(inv), a), a);
-        if (o.action != "invalid") {
-            // Amounts as lexoffice will show them (JSON numbers; exact to the cent).
-            const Totals t = compute_totals(inv);
-            rec.AddMember("net", std::stod(t.net.to_string()), a);
-            rec.AddMember("gross", std::stod(t.gross.to_string()), a);
-        } else {
-            rec.AddMember("net", json::Value(), a);
-            rec.AddMember("gross", json::Value(), a);
+    void export_all() {
+        run_id = opts.dry_run ? 0 : ctx.state().begin_run("invoices export");
+        outcomes.resize(chosen.size());
+        // Credit notes that correct an invoice of this input go after the invoices.
+        std::set<std::string> numbers;
+        for (auto* inv : chosen) {
+            numbers.insert(inv->number);
         }
-        rec.AddMember("kind", json::str(kind_name(inv.kind), a), a);
-        rec.AddMember("line", static_cast<std::int64_t>(inv.line), a);
-        rec.AddMember("mode", json::str(mode, a), a);
-        rec.AddMember("action", json::str(o.action, a), a);
-        rec.AddMember("id", o.id.empty() ? json::Value() : json::str(o.id, a), a);
-        rec.AddMember("voucherNumber",
-                      o.voucher_number.empty() ? json::Value() : json::str(o.voucher_number, a), a);
-        rec.AddMember("status", o.status.empty() ? json::Value() : json::str(o.status, a), a);
-        rec.AddMember("detail", o.detail.empty() ? json::Value() : json::str(o.detail, a), a);
-        if (!o.method.empty()) {
-            json::Value req(rapidjson::kObjectType);
-            req.AddMember("method", json::str(o.method, a), a);
-            req.AddMember("url", json::str(o.url, a), a);
-            if (auto body = json::parse(o.body)) {
-                json::Value b;
-                b.CopyFrom(*body, a);
-                req.AddMember("body", b, a);
+        for (int pass = 0; pass < 2; ++pass) {
+            for (std::size_t i = 0; i < chosen.size(); ++i) {
+                const bool later =
+                    chosen[i]->kind == Kind::credit_note && numbers.count(chosen[i]->corrects);
+                if ((pass == 1) == later) {
+                    order.push_back(i);
+                }
             }
-            rec.AddMember("request", req, a);
         }
-        writer->write(rec);
-    }
-    writer->finish();
-
-    if (!opts.write_back.empty() && !opts.dry_run) {
-        std::vector<const Invoice*> invs(chosen.begin(), chosen.end());
-        write_back_file(write_back, mode, invs, outcomes);
-    }
-
-    long problems = 0;
-    for (const auto& o : outcomes) {
-        problems += o.problem ? 1 : 0;
-    }
-    if (!opts.dry_run) {
+        Progress progress(ctx, "invoices export", "invoices", chosen.size());
+        std::size_t done_count = 0;
         for (std::size_t i = 0; i < chosen.size(); ++i) {
-            const auto& a = outcomes[i].action;
-            if (a == "created" || a == "exists" || a == "skipped" || a == "attached") {
-                state.set_cursor(shared::year_mode_cursor(static_cast<int>(chosen[i]->date.year())),
-                                 mode);
+            index_of.emplace(chosen[i]->number, i);
+        }
+        for (std::size_t i : order) {
+            Invoice& inv = *chosen[i];
+            Outcome& o = outcomes[i];
+            if (!inv.valid()) {
+                o.action = "invalid";
+                o.problem = true;
+                std::vector<std::string> parts;
+                for (const auto& is : inv.issues) {
+                    parts.push_back(is.to_string());
+                }
+                o.detail = fmt::format("{}", fmt::join(parts, "; "));
+            } else if (exporter->stopped()) {
+                o.action = "failed";
+                o.problem = true;
+                o.detail = "not attempted: the run stopped";
+            } else if (waits_for_invoice(inv) && !opts.dry_run) {
+                defer(o);
+            } else {
+                o = exporter->process(inv, run_id);
+            }
+            progress.update(++done_count);
+        }
+        progress.finish();
+    }
+
+    void settle_lost_answers() {
+        // A timeout, reset, truncated answer or 5xx after sending left these pending. Once their
+        // requests cannot be running any more, lexoffice says whether they arrived; those that did
+        // not are sent again (a few rounds at most; what stays open is looked up by the next run).
+        // Credit notes waiting for such an invoice follow it.
+        for (int round = 0; round < 5 && !opts.dry_run && !exporter->stopped(); ++round) {
+            std::vector<std::size_t> lost;
+            std::vector<const Invoice*> invs;
+            std::vector<LedgerEntry> pending;
+            for (std::size_t i : order) {
+                if (!outcomes[i].lost_answer) {
+                    continue;
+                }
+                auto e = ctx.state().get(shared::k_ledger_kind,
+                                         shared::ledger_key(mode, chosen[i]->number));
+                if (!e || e->status != "pending") {
+                    continue;
+                }
+                lost.push_back(i);
+                invs.push_back(chosen[i]);
+                pending.push_back(std::move(*e));
+            }
+            std::vector<std::size_t> waiting; // for a customer whose creation answer was lost
+            for (std::size_t i : order) {
+                if (outcomes[i].contact_lost) {
+                    waiting.push_back(i);
+                }
+            }
+            for (auto& e : exporter->lost_contacts()) {
+                pending.push_back(std::move(e));
+            }
+            if (lost.empty() && waiting.empty()) {
+                break;
+            }
+            const std::size_t n_lost = lost.size() + (pending.size() - invs.size());
+            wait_out_unclear_writes(
+                ctx, pending,
+                fmt::format("invoices export: {} lost", counted(n_lost, "answer", "answers")),
+                n_lost);
+            try {
+                exporter->reconcile_contacts();
+                if (!invs.empty()) {
+                    exporter->look_up(invs);
+                }
+            } catch (const Error& e) {
+                ctx.warn(fmt::format("could not look the lost answers up: {}; the next run does",
+                                     e.what()));
+                break;
+            }
+            for (std::size_t i : lost) {
+                outcomes[i] = exporter->process(*chosen[i], run_id);
+            }
+            for (std::size_t i : waiting) {
+                outcomes[i] = exporter->process(*chosen[i], run_id);
+            }
+            for (std::size_t i : order) {
+                if (outcomes[i].deferred && !waits_for_invoice(*chosen[i])) {
+                    outcomes[i] = exporter->process(*chosen[i], run_id);
+                } else if (outcomes[i].deferred) {
+                    defer(outcomes[i]);
+                }
             }
         }
     }
-    auto n = [&](const char* k) { return counts.count(k) ? counts[k] : 0L; };
-    const auto& stats = ctx.client_stats();
-    const std::string summary =
-        opts.dry_run
-            ? fmt::format("invoices export --as {} (dry run): {} to create, {} to skip, {} "
-                          "changed, {} conflict, {} "
-                          "exist, {} to reconcile, {} invalid ({})",
-                          mode, n("create"), n("skip"), n("changed"), n("conflict"), n("exists"),
-                          n("reconcile"), n("invalid"),
-                          counted(stats.requests, "request", "requests"))
-            : fmt::format("invoices export --as {}: {} created, {} skipped, {} changed, {} "
-                          "conflict, {} exist, {} "
-                          "invalid, {} failed, {} unknown{} ({}, {} rate limited)",
-                          mode, n("created"), n("skipped") + n("attached"), n("changed"),
-                          n("conflict"), n("exists"), n("invalid"), n("failed"), n("unknown"),
-                          exporter.contacts_created() > 0
-                              ? fmt::format(", {} created", counted(exporter.contacts_created(),
-                                                                    "customer", "customers"))
-                              : std::string(),
-                          counted(stats.requests, "request", "requests"), stats.rate_limited);
-    ctx.info(summary + left_out_note(left_out));
-    if (!opts.dry_run) {
-        state.finish_run(
-            run_id, problems > 0 ? "partial" : "ok",
-            fmt::format(
-                R"({{"created":{},"skipped":{},"changed":{},"invalid":{},"failed":{},"unknown":{}}})",
-                n("created"), n("skipped"), n("changed"), n("invalid"), n("failed"), n("unknown")));
-    }
-    if (exporter.stopped()) {
-        throw_api_error(exporter.stop_error(), "invoices export stopped");
-    }
-    if (problems > 0) {
-        std::vector<std::string> rejected;
+
+    void write_records() {
+        auto customer_name_of = [&](const Invoice& inv) { return exporter->customer_name(inv); };
+        auto writer = ctx.writer(result_columns());
+        json::Document rec;
+        // The records in file order: the selected invoices with their outcome, the others with the
+        // reason they were left out.
+        std::vector<Outcome> left_out_outcomes(left_out.size());
+        std::vector<std::pair<const Invoice*, const Outcome*>> records;
+        records.reserve(chosen.size() + left_out.size());
         for (std::size_t i = 0; i < chosen.size(); ++i) {
-            if (outcomes[i].problem) {
-                rejected.push_back(chosen[i]->number.empty()
-                                       ? fmt::format("line {}", chosen[i]->line)
-                                       : chosen[i]->number);
+            records.emplace_back(chosen[i], &outcomes[i]);
+        }
+        for (std::size_t i = 0; i < left_out.size(); ++i) {
+            left_out_outcomes[i].action = left_out[i].action;
+            left_out_outcomes[i].detail = left_out[i].reason;
+            records.emplace_back(left_out[i].inv, &left_out_outcomes[i]);
+        }
+        std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+            return a.first->line < b.first->line;
+        });
+        for (const auto& [inv_ptr, out_ptr] : records) {
+            const Invoice& inv = *inv_ptr;
+            const Outcome& o = *out_ptr;
+            ++counts[o.action];
+            rec.SetObject();
+            rec.GetAllocator().Clear(); // memory stays flat however many records
+            auto& a = rec.GetAllocator();
+            rec.AddMember("number", json::str(inv.number, a), a);
+            rec.AddMember("date", json::str(format_date(inv.date), a), a);
+            rec.AddMember("customer", json::str(customer_name_of(inv), a), a);
+            if (o.action != "invalid") {
+                // Amounts as lexoffice will show them (JSON numbers; exact to the cent).
+                const Totals t = compute_totals(inv);
+                rec.AddMember("net", std::stod(t.net.to_string()), a);
+                rec.AddMember("gross", std::stod(t.gross.to_string()), a);
+            } else {
+                rec.AddMember("net", json::Value(), a);
+                rec.AddMember("gross", json::Value(), a);
+            }
+            rec.AddMember("kind", json::str(kind_name(inv.kind), a), a);
+            rec.AddMember("line", static_cast<std::int64_t>(inv.line), a);
+            rec.AddMember("mode", json::str(mode, a), a);
+            rec.AddMember("action", json::str(o.action, a), a);
+            rec.AddMember("id", o.id.empty() ? json::Value() : json::str(o.id, a), a);
+            rec.AddMember("voucherNumber",
+                          o.voucher_number.empty() ? json::Value() : json::str(o.voucher_number, a),
+                          a);
+            rec.AddMember("status", o.status.empty() ? json::Value() : json::str(o.status, a), a);
+            rec.AddMember("detail", o.detail.empty() ? json::Value() : json::str(o.detail, a), a);
+            if (!o.method.empty()) {
+                json::Value req(rapidjson::kObjectType);
+                req.AddMember("method", json::str(o.method, a), a);
+                req.AddMember("url", json::str(o.url, a), a);
+                if (auto body = json::parse(o.body)) {
+                    json::Value b;
+                    b.CopyFrom(*body, a);
+                    req.AddMember("body", b, a);
+                }
+                rec.AddMember("request", req, a);
+            }
+            writer->write(rec);
+        }
+        writer->finish();
+    }
+
+    // The write-back file, the ledger's year modes and run, the summary and the exit code.
+    void finish() {
+        if (!opts.write_back.empty() && !opts.dry_run) {
+            std::vector<const Invoice*> invs(chosen.begin(), chosen.end());
+            write_back_file(write_back, mode, invs, outcomes);
+        }
+
+        long problems = 0;
+        for (const auto& o : outcomes) {
+            problems += o.problem ? 1 : 0;
+        }
+        if (!opts.dry_run) {
+            for (std::size_t i = 0; i < chosen.size(); ++i) {
+                const auto& a = outcomes[i].action;
+                if (a == "created" || a == "exists" || a == "skipped" || a == "attached") {
+                    ctx.state().set_cursor(
+                        shared::year_mode_cursor(static_cast<int>(chosen[i]->date.year())), mode);
+                }
             }
         }
-        throw Error(ExitCode::partial, fmt::format("{} of {} invoices not exported: {}", problems,
-                                                   chosen.size(), fmt::join(rejected, ", ")));
+        auto n = [&](const char* k) {
+            const auto it = counts.find(k);
+            return it == counts.end() ? 0L : it->second;
+        };
+        const auto& stats = ctx.client_stats();
+        const std::string summary =
+            opts.dry_run
+                ? fmt::format("invoices export --as {} (dry run): {} to create, {} to skip, {} "
+                              "changed, {} conflict, {} "
+                              "exist, {} to reconcile, {} invalid ({})",
+                              mode, n("create"), n("skip"), n("changed"), n("conflict"),
+                              n("exists"), n("reconcile"), n("invalid"),
+                              counted(stats.requests, "request", "requests"))
+                : fmt::format(
+                      "invoices export --as {}: {} created, {} skipped, {} changed, {} "
+                      "conflict, {} exist, {} "
+                      "invalid, {} failed, {} unknown{} ({}, {} rate limited)",
+                      mode, n("created"), n("skipped") + n("attached"), n("changed"), n("conflict"),
+                      n("exists"), n("invalid"), n("failed"), n("unknown"),
+                      exporter->contacts_created() > 0
+                          ? fmt::format(", {} created", counted(exporter->contacts_created(),
+                                                                "customer", "customers"))
+                          : std::string(),
+                      counted(stats.requests, "request", "requests"), stats.rate_limited);
+        ctx.info(summary + left_out_note(left_out));
+        if (!opts.dry_run) {
+            ctx.state().finish_run(
+                run_id, problems > 0 ? "partial" : "ok",
+                fmt::format(
+                    R"({{"created":{},"skipped":{},"changed":{},"invalid":{},"failed":{},"unknown":{}}})",
+                    n("created"), n("skipped"), n("changed"), n("invalid"), n("failed"),
+                    n("unknown")));
+        }
+        if (exporter->stopped()) {
+            throw_api_error(exporter->stop_error(), "invoices export stopped");
+        }
+        if (problems > 0) {
+            std::vector<std::string> rejected;
+            for (std::size_t i = 0; i < chosen.size(); ++i) {
+                if (outcomes[i].problem) {
+                    rejected.push_back(chosen[i]->number.empty()
+                                           ? fmt::format("line {}", chosen[i]->line)
+                                           : chosen[i]->number);
+                }
+            }
+            throw Error(ExitCode::partial,
+                        fmt::format("{} of {} invoices not exported: {}", problems, chosen.size(),
+                                    fmt::join(rejected, ", ")));
+        }
     }
+};
+
+} // namespace
+
+void run_export(const ExportOptions& opts, Context& ctx) {
+    ExportRun(opts, ctx).run();
 }
 
 } // namespace lexsync::commands::invoices
