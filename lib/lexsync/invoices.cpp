@@ -924,12 +924,8 @@ bool in_2020_window(Date d) {
            d <= Date{chr::year(2020), chr::December, chr::day(31)};
 }
 
-} // namespace
-
-void validate(Invoice& inv) {
-    if (inv.number.empty()) {
-        return;
-    }
+// The document's own fields: number length, currency, and that only credit notes correct.
+void check_document(Invoice& inv) {
     if (code_points(inv.number) > 255) {
         inv.issue("number", "longer than 255 characters");
     }
@@ -940,6 +936,10 @@ void validate(Invoice& inv) {
     if (inv.kind == Kind::invoice && !inv.corrects.empty()) {
         inv.issue("corrects", "only credit notes correct an invoice (kind credit-note)");
     }
+}
+
+// The service period, the shipping type against it, and the due date against the payment terms.
+void check_dates(Invoice& inv) {
     if (inv.service_end_date) {
         if (!inv.service_date) {
             inv.issue("service_date", "missing: a service period needs its first day");
@@ -965,30 +965,40 @@ void validate(Invoice& inv) {
         inv.issue(inv.due_date ? "due_date" : "payment_terms",
                   "credit notes have no payment terms");
     }
-    if (inv.payment_discount || inv.payment_discount_days) {
-        const char* field = inv.payment_discount ? "payment_discount" : "payment_discount_days";
-        const auto term = inv.term_days();
-        if (inv.kind == Kind::credit_note) {
-            inv.issue(field, "credit notes have no payment terms, so no payment discount");
-        } else if (!inv.payment_discount) {
-            inv.issue("payment_discount",
-                      "missing: payment_discount_days needs the discount in percent");
-        } else if (!inv.payment_discount_days) {
-            inv.issue("payment_discount_days",
-                      "missing: a payment discount needs the days within which it applies");
-        } else if (*inv.payment_discount <= Decimal() ||
-                   *inv.payment_discount >= Decimal::from_int(100)) {
-            inv.issue("payment_discount", "must be more than 0 and less than 100 (percent)");
-        } else if (!term) {
-            inv.issue("payment_discount",
-                      "needs a payment term (payment_terms or due_date) that the discount days "
-                      "fall within");
-        } else if (*inv.payment_discount_days > *term) {
-            inv.issue("payment_discount_days",
-                      fmt::format("{} days, longer than the payment term of {} days",
-                                  *inv.payment_discount_days, *term));
-        }
+}
+
+// Skonto: both the percent and the days, within the payment term, never on credit notes.
+void check_payment_discount(Invoice& inv) {
+    if (!inv.payment_discount && !inv.payment_discount_days) {
+        return;
     }
+    const char* field = inv.payment_discount ? "payment_discount" : "payment_discount_days";
+    const auto term = inv.term_days();
+    if (inv.kind == Kind::credit_note) {
+        inv.issue(field, "credit notes have no payment terms, so no payment discount");
+    } else if (!inv.payment_discount) {
+        inv.issue("payment_discount",
+                  "missing: payment_discount_days needs the discount in percent");
+    } else if (!inv.payment_discount_days) {
+        inv.issue("payment_discount_days",
+                  "missing: a payment discount needs the days within which it applies");
+    } else if (*inv.payment_discount <= Decimal() ||
+               *inv.payment_discount >= Decimal::from_int(100)) {
+        inv.issue("payment_discount", "must be more than 0 and less than 100 (percent)");
+    } else if (!term) {
+        inv.issue("payment_discount",
+                  "needs a payment term (payment_terms or due_date) that the discount days "
+                  "fall within");
+    } else if (*inv.payment_discount_days > *term) {
+        inv.issue("payment_discount_days",
+                  fmt::format("{} days, longer than the payment term of {} days",
+                              *inv.payment_discount_days, *term));
+    }
+}
+
+// The discount off the whole invoice, in percent or as an amount (the amount's upper bound needs
+// the line items' sum: check_totals).
+void check_total_discount(Invoice& inv) {
     if (inv.total_discount) {
         if (inv.kind == Kind::credit_note) {
             inv.issue("total_discount", "credit notes take no total discount");
@@ -1008,27 +1018,36 @@ void validate(Invoice& inv) {
             inv.issue("total_discount_amount", "must not be negative");
         }
     }
+}
+
+// One reference to a contact, or a one-time recipient with name and country whose tax type
+// lexoffice accepts without a contact.
+void check_customer(Invoice& inv) {
     const Customer& c = inv.customer;
     const int refs = (c.id.empty() ? 0 : 1) + (c.number ? 1 : 0) + (c.email.empty() ? 0 : 1);
     if (refs > 1) {
         inv.issue(!c.email.empty() ? "customer_email" : "customer_number",
                   "give one of customer_id, customer_number, customer_email");
     }
-    if (c.is_one_time()) {
-        if (c.name.empty()) {
-            inv.issue("name",
-                      "missing: give customer_id, customer_number, customer_email or a one-time "
-                      "recipient's name and country");
-        } else if (c.country.empty()) {
-            inv.issue("country", "missing (a one-time recipient needs a country code)");
-        }
-        if (is_tax_free(inv.tax_type) && inv.tax_type != TaxType::vatfree &&
-            inv.tax_type != TaxType::small_business) {
-            inv.issue("tax_type",
-                      fmt::format("{} needs a lexoffice contact, not a one-time recipient",
-                                  api_tax_type(inv.tax_type)));
-        }
+    if (!c.is_one_time()) {
+        return;
     }
+    if (c.name.empty()) {
+        inv.issue("name",
+                  "missing: give customer_id, customer_number, customer_email or a one-time "
+                  "recipient's name and country");
+    } else if (c.country.empty()) {
+        inv.issue("country", "missing (a one-time recipient needs a country code)");
+    }
+    if (is_tax_free(inv.tax_type) && inv.tax_type != TaxType::vatfree &&
+        inv.tax_type != TaxType::small_business) {
+        inv.issue("tax_type", fmt::format("{} needs a lexoffice contact, not a one-time recipient",
+                                          api_tax_type(inv.tax_type)));
+    }
+}
+
+// lexoffice's length limits of the texts and its limit of line items per document.
+void check_sizes(Invoice& inv) {
     if (code_points(inv.title) > 25) {
         inv.issue("title", "longer than 25 characters");
     }
@@ -1044,7 +1063,80 @@ void validate(Invoice& inv) {
         inv.issue("item", fmt::format("{} line items; lexoffice allows 300 per document",
                                       inv.items.size()));
     }
+}
 
+// The item's unit price: one of net and gross as the tax type takes it, not negative. False when
+// the price does not allow computing totals.
+bool check_item_price(Invoice& inv, const LineItem& item) {
+    bool priced_ok = true;
+    const bool gross = inv.tax_type == TaxType::gross;
+    if (!item.net_price && !item.gross_price) {
+        inv.issue(gross ? "gross_price" : "net_price",
+                  item.is_hourly() ? "missing (or give --hourly-rate for hour items)" : "missing",
+                  item.line);
+        priced_ok = false;
+    } else if (item.net_price && item.gross_price && !is_tax_free(inv.tax_type)) {
+        inv.issue("gross_price", "give net_price or gross_price, not both", item.line);
+        priced_ok = false;
+    } else if (gross && !item.gross_price) {
+        inv.issue("net_price", "tax_type gross takes gross_price", item.line);
+        priced_ok = false;
+    } else if (inv.tax_type == TaxType::net && !item.net_price) {
+        inv.issue("gross_price", "tax_type net takes net_price", item.line);
+        priced_ok = false;
+    } else if (is_tax_free(inv.tax_type) && item.net_price && item.gross_price &&
+               *item.net_price != *item.gross_price) {
+        inv.issue("gross_price", "net and gross price differ on a tax-free invoice", item.line);
+        priced_ok = false;
+    }
+    const auto price = item.net_price ? item.net_price : item.gross_price;
+    if (price && *price < Decimal()) {
+        inv.issue(item.net_price ? "net_price" : "gross_price", "must not be negative", item.line);
+        priced_ok = false;
+    }
+    return priced_ok;
+}
+
+// The item's tax rate: present unless tax-free, 0 on tax-free types, else one of the rates in
+// force on `tax_date`. False when the rate does not allow computing totals.
+bool check_item_tax_rate(Invoice& inv, const LineItem& item, Date tax_date) {
+    if (!item.tax_rate) {
+        if (!is_tax_free(inv.tax_type)) {
+            inv.issue("tax_rate", "missing (0, 7 or 19)", item.line);
+            return false;
+        }
+        return true;
+    }
+    const Decimal r = *item.tax_rate;
+    if (is_tax_free(inv.tax_type)) {
+        if (r != Decimal()) {
+            inv.issue("tax_rate",
+                      fmt::format("{} % on a {} invoice; tax-free types take 0", r.to_string(),
+                                  api_tax_type(inv.tax_type)),
+                      item.line);
+            return false;
+        }
+        return true;
+    }
+    const bool window = in_2020_window(tax_date);
+    const std::vector<int> allowed =
+        window ? std::vector<int>{0, 5, 16} : std::vector<int>{0, 7, 19};
+    const bool ok = std::any_of(allowed.begin(), allowed.end(),
+                                [&](int a) { return r == Decimal::from_int(a); });
+    if (!ok) {
+        inv.issue("tax_rate",
+                  fmt::format("{} % is not valid on {} (allowed: {})", r.to_string(),
+                              format_date(tax_date),
+                              window ? "0, 5 or 16 from 2020-07-01 to 2020-12-31" : "0, 7 or 19"),
+                  item.line);
+        return false;
+    }
+    return true;
+}
+
+// Every line item but text items: quantity, unit, price, line discount, tax rate. False when
+// some item's price, discount or tax rate does not allow computing totals.
+bool check_items(Invoice& inv) {
     const Date tax_date = inv.tax_date();
     bool priced_ok = true;
     for (const auto& item : inv.items) {
@@ -1057,31 +1149,7 @@ void validate(Invoice& inv) {
         if (item.unit.empty()) {
             inv.issue("unit", "missing (the unit name, e.g. Stück or Stunden)", item.line);
         }
-        const bool gross = inv.tax_type == TaxType::gross;
-        if (!item.net_price && !item.gross_price) {
-            inv.issue(gross ? "gross_price" : "net_price",
-                      item.is_hourly() ? "missing (or give --hourly-rate for hour items)"
-                                       : "missing",
-                      item.line);
-            priced_ok = false;
-        } else if (item.net_price && item.gross_price && !is_tax_free(inv.tax_type)) {
-            inv.issue("gross_price", "give net_price or gross_price, not both", item.line);
-            priced_ok = false;
-        } else if (gross && !item.gross_price) {
-            inv.issue("net_price", "tax_type gross takes gross_price", item.line);
-            priced_ok = false;
-        } else if (inv.tax_type == TaxType::net && !item.net_price) {
-            inv.issue("gross_price", "tax_type net takes net_price", item.line);
-            priced_ok = false;
-        } else if (is_tax_free(inv.tax_type) && item.net_price && item.gross_price &&
-                   *item.net_price != *item.gross_price) {
-            inv.issue("gross_price", "net and gross price differ on a tax-free invoice", item.line);
-            priced_ok = false;
-        }
-        const auto price = item.net_price ? item.net_price : item.gross_price;
-        if (price && *price < Decimal()) {
-            inv.issue(item.net_price ? "net_price" : "gross_price", "must not be negative",
-                      item.line);
+        if (!check_item_price(inv, item)) {
             priced_ok = false;
         }
         if (item.discount) {
@@ -1092,42 +1160,16 @@ void validate(Invoice& inv) {
                 priced_ok = false;
             }
         }
-        if (!item.tax_rate) {
-            if (!is_tax_free(inv.tax_type)) {
-                inv.issue("tax_rate", "missing (0, 7 or 19)", item.line);
-                priced_ok = false;
-            }
-            continue;
-        }
-        const Decimal r = *item.tax_rate;
-        if (is_tax_free(inv.tax_type)) {
-            if (r != Decimal()) {
-                inv.issue("tax_rate",
-                          fmt::format("{} % on a {} invoice; tax-free types take 0", r.to_string(),
-                                      api_tax_type(inv.tax_type)),
-                          item.line);
-                priced_ok = false;
-            }
-            continue;
-        }
-        const bool window = in_2020_window(tax_date);
-        const std::vector<int> allowed =
-            window ? std::vector<int>{0, 5, 16} : std::vector<int>{0, 7, 19};
-        const bool ok = std::any_of(allowed.begin(), allowed.end(),
-                                    [&](int a) { return r == Decimal::from_int(a); });
-        if (!ok) {
-            inv.issue(
-                "tax_rate",
-                fmt::format("{} % is not valid on {} (allowed: {})", r.to_string(),
-                            format_date(tax_date),
-                            window ? "0, 5 or 16 from 2020-07-01 to 2020-12-31" : "0, 7 or 19"),
-                item.line);
+        if (!check_item_tax_rate(inv, item, tax_date)) {
             priced_ok = false;
         }
     }
-    if (!priced_ok || !inv.valid()) {
-        return;
-    }
+    return priced_ok;
+}
+
+// The totals as lexoffice computes them from the line items: the discount amount within their
+// sum, given totals equal to the computed ones, and no negative gross total.
+void check_totals(Invoice& inv) {
     const Totals t = compute_totals(inv);
     if (inv.total_discount_amount) {
         const Decimal sum = (inv.tax_type == TaxType::gross ? t.gross : t.net) + t.discount;
@@ -1157,6 +1199,25 @@ void validate(Invoice& inv) {
         inv.issue("total_gross",
                   "negative: give credit notes with positive amounts and kind credit-note");
     }
+}
+
+} // namespace
+
+void validate(Invoice& inv) {
+    if (inv.number.empty()) {
+        return;
+    }
+    check_document(inv);
+    check_dates(inv);
+    check_payment_discount(inv);
+    check_total_discount(inv);
+    check_customer(inv);
+    check_sizes(inv);
+    const bool priced_ok = check_items(inv);
+    if (!priced_ok || !inv.valid()) {
+        return;
+    }
+    check_totals(inv);
 }
 
 void validate_set(const std::vector<Invoice*>& invoices) {

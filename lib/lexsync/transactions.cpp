@@ -925,259 +925,339 @@ std::optional<std::string> builtin_mapping_text(std::string_view name) {
     return std::nullopt;
 }
 
-Result<Mapping, std::string> parse_mapping(std::string_view text, const std::string& origin) {
+namespace {
+
+// What is wrong with a mapping value, if anything.
+using MappingError = std::optional<std::string>;
+
+// Reads the keys of a mapping file into a Mapping; its messages name the place of the value as
+// origin:line:column.
+struct MappingReader {
+    const std::string& origin;
+
+    std::string at(const toml::node& n, const std::string& message) const {
+        return fmt::format("{}:{}:{}: {}", origin, n.source().begin.line, n.source().begin.column,
+                           message);
+    }
+
+    MappingError string_of(const std::string& k, const toml::node& node, std::string& dst) const {
+        if (!node.is_string()) {
+            return at(node, k + " must be a string");
+        }
+        dst = *node.value<std::string>();
+        return std::nullopt;
+    }
+
+    MappingError bool_of(const std::string& k, const toml::node& node, bool& dst) const {
+        if (!node.is_boolean()) {
+            return at(node, k + " must be true or false");
+        }
+        dst = *node.value<bool>();
+        return std::nullopt;
+    }
+
+    // A string array (a single string is read as a list of one) read from `n`.
+    MappingError strings_of(const toml::node& n, const std::string& what,
+                            std::vector<std::string>& dst) const {
+        if (n.is_string()) {
+            dst.push_back(*n.value<std::string>());
+            return std::nullopt;
+        }
+        const toml::array* a = n.as_array();
+        if (a == nullptr) {
+            return at(n, what + " must be an array of strings");
+        }
+        for (auto&& v : *a) {
+            if (!v.is_string()) {
+                return at(v, what + " must be an array of strings");
+            }
+            dst.push_back(*v.value<std::string>());
+        }
+        return std::nullopt;
+    }
+
+    // A table of column = [values] filters ([filters], [exclude]).
+    MappingError filters_of(const std::string& k, const toml::node& node,
+                            std::vector<ColumnFilter>& dst) const {
+        const toml::table* t = node.as_table();
+        if (t == nullptr) {
+            return at(node, k + " must be a table ([" + k + "] with column = [values])");
+        }
+        for (auto&& e : *t) {
+            ColumnFilter f;
+            f.column = std::string(e.first.str());
+            if (auto e2 = strings_of(e.second, k + "." + f.column, f.values)) {
+                return e2;
+            }
+            if (f.values.empty()) {
+                return at(e.second, k + "." + f.column + " needs at least one value");
+            }
+            dst.push_back(std::move(f));
+        }
+        return std::nullopt;
+    }
+
+    MappingError account_type_of(const std::string& k, const toml::node& node, Mapping& m) const {
+        std::string t;
+        if (auto err = string_of(k, node, t)) {
+            return err;
+        }
+        m.account_type = parse_account_type(t);
+        if (!m.account_type) {
+            return at(node, "account_type must be creditcard, giro or payment-provider");
+        }
+        return std::nullopt;
+    }
+
+    MappingError date_formats_of(const std::string& k, const toml::node& node, Mapping& m) const {
+        std::vector<std::string> formats;
+        MappingError err = strings_of(node, k, formats);
+        for (const auto& f : formats) {
+            if (!err && !valid_date_format(f)) {
+                err = at(node, fmt::format("date_format '{}' is not one of yyyy-MM-dd, "
+                                           "dd.MM.yyyy, dd.MM.yy, MM/dd/yyyy, dd/MM/yyyy",
+                                           f));
+            }
+        }
+        if (!err && formats.empty()) {
+            err = at(node, "date_format needs at least one format");
+        }
+        m.date_formats = formats;
+        return err;
+    }
+
+    // The fields a file may leave out (optional = [...]).
+    MappingError optional_fields_of(const std::string& k, const toml::node& node,
+                                    Mapping& m) const {
+        std::vector<std::string> names;
+        if (auto err = strings_of(node, k, names)) {
+            return err;
+        }
+        for (const auto& n : names) {
+            if (auto f = parse_field(n)) {
+                m.optional.insert(*f);
+            } else {
+                return at(node, fmt::format("unknown field '{}' in optional", n));
+            }
+        }
+        return std::nullopt;
+    }
+
+    // [sign] (column, negative, positive) or [holds] (column, hold, release, link): every key
+    // known and given.
+    MappingError rule_of(const std::string& k, const toml::node& node, Mapping& m) const {
+        const toml::table* t = node.as_table();
+        if (t == nullptr) {
+            return at(node, k + " must be a table ([" + k + "])");
+        }
+        SignRule sign;
+        HoldRule holds;
+        const std::vector<std::string> keys =
+            k == "sign" ? std::vector<std::string>{"column", "negative", "positive"}
+                        : std::vector<std::string>{"column", "hold", "release", "link"};
+        for (auto&& e : *t) {
+            const std::string key(e.first.str());
+            if (!contains(keys, key)) {
+                return at(e.second, fmt::format("unknown key '{}' in [{}] (known: {})", key, k,
+                                                join(keys, ", ")));
+            }
+            const std::string what = k + "." + key;
+            if (key == "column" || key == "link") {
+                if (!e.second.is_string()) {
+                    return at(e.second, what + " must be a string");
+                }
+                const std::string v = *e.second.value<std::string>();
+                (key == "link" ? holds.link : k == "sign" ? sign.column : holds.column) = v;
+                continue;
+            }
+            auto& dst = key == "negative"   ? sign.negative
+                        : key == "positive" ? sign.positive
+                        : key == "hold"     ? holds.hold
+                                            : holds.release;
+            if (auto err = strings_of(e.second, what, dst)) {
+                return err;
+            }
+        }
+        for (const auto& key : keys) {
+            if (!t->contains(key)) {
+                return at(node, fmt::format("[{}] needs {}", k, key));
+            }
+        }
+        if (k == "sign") {
+            m.sign = std::move(sign);
+        } else {
+            m.holds = std::move(holds);
+        }
+        return std::nullopt;
+    }
+
+    MappingError decimal_comma_of(const toml::node& node, Mapping& m) const {
+        if (node.is_string() && *node.value<std::string>() == "auto") {
+            m.decimal_auto = true;
+        } else if (!node.is_boolean()) {
+            return at(node, "decimal_comma must be true, false or \"auto\"");
+        } else {
+            m.decimal_comma = *node.value<bool>();
+        }
+        return std::nullopt;
+    }
+
+    MappingError delimiter_of(const std::string& k, const toml::node& node, Mapping& m) const {
+        std::string d;
+        if (auto err = string_of(k, node, d)) {
+            return err;
+        }
+        if (d == "\\t" || d == "\t") {
+            m.delimiter = '\t';
+        } else if (d.size() == 1 && (d[0] == ',' || d[0] == ';')) {
+            m.delimiter = d[0];
+        } else {
+            return at(node, "delimiter must be \",\", \";\" or \"\\t\"");
+        }
+        return std::nullopt;
+    }
+
+    // [columns] or [defaults]: field = "column name" / "value" for known fields.
+    MappingError field_table_of(const std::string& k, const toml::node& node, Mapping& m) const {
+        const toml::table* t = node.as_table();
+        if (t == nullptr) {
+            return at(node, k + " must be a table ([" + k + "])");
+        }
+        for (auto&& [fk, fv] : *t) {
+            const auto f = parse_field(fk.str());
+            if (!f) {
+                std::string known;
+                for (Field x : all_fields()) {
+                    known += (known.empty() ? "" : ", ") + std::string(field_name(x));
+                }
+                return at(
+                    fv, fmt::format("unknown field '{}' in [{}] (known: {})", fk.str(), k, known));
+            }
+            if (!fv.is_string()) {
+                return at(fv, fmt::format("{}.{} must be a string", k, fk.str()));
+            }
+            (k == "columns" ? m.columns : m.defaults)[*f] = *fv.value<std::string>();
+        }
+        return std::nullopt;
+    }
+
+    // Reads the top-level key `k` into `m` (filter_column/filter_values into `legacy_filter`).
+    MappingError key(const std::string& k, const toml::node& node, Mapping& m,
+                     ColumnFilter& legacy_filter) const {
+        if (k == "name") {
+            return string_of(k, node, m.name);
+        }
+        if (k == "description") {
+            return string_of(k, node, m.description);
+        }
+        if (k == "account_type") {
+            return account_type_of(k, node, m);
+        }
+        if (k == "date_format") {
+            return date_formats_of(k, node, m);
+        }
+        if (k == "header_starts_with") {
+            return string_of(k, node, m.header_starts_with);
+        }
+        if (k == "optional") {
+            return optional_fields_of(k, node, m);
+        }
+        if (k == "filters") {
+            return filters_of(k, node, m.filters);
+        }
+        if (k == "exclude") {
+            return filters_of(k, node, m.excludes);
+        }
+        if (k == "sign" || k == "holds") {
+            return rule_of(k, node, m);
+        }
+        if (k == "decimal_comma") {
+            return decimal_comma_of(node, m);
+        }
+        if (k == "negate_amount") {
+            return bool_of(k, node, m.negate_amount);
+        }
+        if (k == "negate_fee") {
+            return bool_of(k, node, m.negate_fee);
+        }
+        if (k == "delimiter") {
+            return delimiter_of(k, node, m);
+        }
+        if (k == "filter_column") {
+            return string_of(k, node, legacy_filter.column);
+        }
+        if (k == "filter_values") {
+            return strings_of(node, k, legacy_filter.values);
+        }
+        if (k == "columns" || k == "defaults") {
+            return field_table_of(k, node, m);
+        }
+        return at(node, fmt::format("unknown key '{}' (known: name, description, account_type, "
+                                    "date_format, decimal_comma, delimiter, "
+                                    "header_starts_with, negate_amount, negate_fee, optional, "
+                                    "filter_column, filter_values, [filters], [exclude], "
+                                    "[sign], [holds], [columns], [defaults])",
+                                    k));
+    }
+};
+
+// The TOML document of a mapping, with no deeper nesting than toml_guard allows.
+Result<toml::table, std::string> read_mapping_toml(std::string_view text,
+                                                   const std::string& origin) {
     if (const auto line = toml_guard::find_excess_nesting(text)) {
         return unexpected(fmt::format("{}:{}: keys nested deeper than {} levels", origin, *line,
                                       toml_guard::k_max_depth));
     }
-    toml::table root;
     try {
-        root = toml::parse(text, origin);
+        return toml::parse(text, origin);
     } catch (const toml::parse_error& e) {
         return unexpected(fmt::format("{}:{}:{}: {}", origin, e.source().begin.line,
                                       e.source().begin.column, e.description()));
     }
-    auto at = [&](const toml::node& n, const std::string& message) {
-        return fmt::format("{}:{}:{}: {}", origin, n.source().begin.line, n.source().begin.column,
-                           message);
-    };
-    Mapping m;
-    ColumnFilter legacy_filter; // filter_column / filter_values
-    for (auto&& entry : root) {
-        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
-        const std::string k(entry.first.str());
-        const toml::node& node = entry.second;
-        auto want_string = [&](std::string& dst) -> std::optional<std::string> {
-            if (!node.is_string()) {
-                return at(node, k + " must be a string");
-            }
-            dst = *node.value<std::string>();
-            return std::nullopt;
-        };
-        auto want_bool = [&](bool& dst) -> std::optional<std::string> {
-            if (!node.is_boolean()) {
-                return at(node, k + " must be true or false");
-            }
-            dst = *node.value<bool>();
-            return std::nullopt;
-        };
-        // A string array (a single string is read as a list of one) read from `n`.
-        auto strings_of = [&](const toml::node& n, const std::string& what,
-                              std::vector<std::string>& dst) -> std::optional<std::string> {
-            if (n.is_string()) {
-                dst.push_back(*n.value<std::string>());
-                return std::nullopt;
-            }
-            const toml::array* a = n.as_array();
-            if (a == nullptr) {
-                return at(n, what + " must be an array of strings");
-            }
-            for (auto&& v : *a) {
-                if (!v.is_string()) {
-                    return at(v, what + " must be an array of strings");
-                }
-                dst.push_back(*v.value<std::string>());
-            }
-            return std::nullopt;
-        };
-        // A table of column = [values] filters.
-        auto filters_of = [&](std::vector<ColumnFilter>& dst) -> std::optional<std::string> {
-            const toml::table* t = node.as_table();
-            if (t == nullptr) {
-                return at(node, k + " must be a table ([" + k + "] with column = [values])");
-            }
-            for (auto&& e : *t) {
-                ColumnFilter f;
-                f.column = std::string(e.first.str());
-                if (auto e2 = strings_of(e.second, k + "." + f.column, f.values)) {
-                    return e2;
-                }
-                if (f.values.empty()) {
-                    return at(e.second, k + "." + f.column + " needs at least one value");
-                }
-                dst.push_back(std::move(f));
-            }
-            return std::nullopt;
-        };
-        std::optional<std::string> err;
-        if (k == "name") {
-            err = want_string(m.name);
-        } else if (k == "description") {
-            err = want_string(m.description);
-        } else if (k == "account_type") {
-            std::string t;
-            err = want_string(t);
-            if (!err) {
-                m.account_type = parse_account_type(t);
-                if (!m.account_type) {
-                    err = at(node, "account_type must be creditcard, giro or payment-provider");
-                }
-            }
-        } else if (k == "date_format") {
-            std::vector<std::string> formats;
-            err = strings_of(node, k, formats);
-            for (const auto& f : formats) {
-                if (!err && !valid_date_format(f)) {
-                    err = at(node, fmt::format("date_format '{}' is not one of yyyy-MM-dd, "
-                                               "dd.MM.yyyy, dd.MM.yy, MM/dd/yyyy, dd/MM/yyyy",
-                                               f));
-                }
-            }
-            if (!err && formats.empty()) {
-                err = at(node, "date_format needs at least one format");
-            }
-            m.date_formats = formats;
-        } else if (k == "header_starts_with") {
-            err = want_string(m.header_starts_with);
-        } else if (k == "optional") {
-            std::vector<std::string> names;
-            err = strings_of(node, k, names);
-            for (const auto& n : names) {
-                if (err) {
-                    break;
-                }
-                if (auto f = parse_field(n)) {
-                    m.optional.insert(*f);
-                } else {
-                    err = at(node, fmt::format("unknown field '{}' in optional", n));
-                }
-            }
-        } else if (k == "filters") {
-            err = filters_of(m.filters);
-        } else if (k == "exclude") {
-            err = filters_of(m.excludes);
-        } else if (k == "sign" || k == "holds") {
-            const toml::table* t = node.as_table();
-            if (t == nullptr) {
-                err = at(node, k + " must be a table ([" + k + "])");
-            } else {
-                SignRule sign;
-                HoldRule holds;
-                const std::vector<std::string> keys =
-                    k == "sign" ? std::vector<std::string>{"column", "negative", "positive"}
-                                : std::vector<std::string>{"column", "hold", "release", "link"};
-                for (auto&& e : *t) {
-                    const std::string key(e.first.str());
-                    if (!contains(keys, key)) {
-                        err = at(e.second, fmt::format("unknown key '{}' in [{}] (known: {})", key,
-                                                       k, join(keys, ", ")));
-                        break;
-                    }
-                    const std::string what = k + "." + key;
-                    if (key == "column" || key == "link") {
-                        if (!e.second.is_string()) {
-                            err = at(e.second, what + " must be a string");
-                            break;
-                        }
-                        const std::string v = *e.second.value<std::string>();
-                        (key == "link" ? holds.link : k == "sign" ? sign.column : holds.column) = v;
-                        continue;
-                    }
-                    auto& dst = key == "negative"   ? sign.negative
-                                : key == "positive" ? sign.positive
-                                : key == "hold"     ? holds.hold
-                                                    : holds.release;
-                    if ((err = strings_of(e.second, what, dst))) {
-                        break;
-                    }
-                }
-                if (!err) {
-                    for (const auto& key : keys) {
-                        if (!t->contains(key)) {
-                            err = at(node, fmt::format("[{}] needs {}", k, key));
-                            break;
-                        }
-                    }
-                }
-                if (!err) {
-                    if (k == "sign") {
-                        m.sign = std::move(sign);
-                    } else {
-                        m.holds = std::move(holds);
-                    }
-                }
-            }
-        } else if (k == "decimal_comma") {
-            if (node.is_string() && *node.value<std::string>() == "auto") {
-                m.decimal_auto = true;
-            } else if (!node.is_boolean()) {
-                err = at(node, "decimal_comma must be true, false or \"auto\"");
-            } else {
-                m.decimal_comma = *node.value<bool>();
-            }
-        } else if (k == "negate_amount") {
-            err = want_bool(m.negate_amount);
-        } else if (k == "negate_fee") {
-            err = want_bool(m.negate_fee);
-        } else if (k == "delimiter") {
-            std::string d;
-            err = want_string(d);
-            if (!err) {
-                if (d == "\\t" || d == "\t") {
-                    m.delimiter = '\t';
-                } else if (d.size() == 1 && (d[0] == ',' || d[0] == ';')) {
-                    m.delimiter = d[0];
-                } else {
-                    err = at(node, "delimiter must be \",\", \";\" or \"\\t\"");
-                }
-            }
-        } else if (k == "filter_column") {
-            err = want_string(legacy_filter.column);
-        } else if (k == "filter_values") {
-            err = strings_of(node, k, legacy_filter.values);
-        } else if (k == "columns" || k == "defaults") {
-            const toml::table* t = node.as_table();
-            if (t == nullptr) {
-                err = at(node, k + " must be a table ([" + k + "])");
-            } else {
-                for (auto&& [fk, fv] : *t) {
-                    const auto f = parse_field(fk.str());
-                    if (!f) {
-                        std::string known;
-                        for (Field x : all_fields()) {
-                            known += (known.empty() ? "" : ", ") + std::string(field_name(x));
-                        }
-                        err = at(fv, fmt::format("unknown field '{}' in [{}] (known: {})", fk.str(),
-                                                 k, known));
-                        break;
-                    }
-                    if (!fv.is_string()) {
-                        err = at(fv, fmt::format("{}.{} must be a string", k, fk.str()));
-                        break;
-                    }
-                    (k == "columns" ? m.columns : m.defaults)[*f] = *fv.value<std::string>();
-                }
-            }
-        } else {
-            err = at(node, fmt::format("unknown key '{}' (known: name, description, account_type, "
-                                       "date_format, decimal_comma, delimiter, "
-                                       "header_starts_with, negate_amount, negate_fee, optional, "
-                                       "filter_column, filter_values, [filters], [exclude], "
-                                       "[sign], [holds], [columns], [defaults])",
-                                       k));
-        }
-        if (err) {
-            return unexpected(std::move(*err));
-        }
-    }
+}
+
+// The rules across keys: an amount and a date column, filter_column with its values; names the
+// mapping after its file when it has no name.
+MappingError complete_mapping(Mapping& m, ColumnFilter legacy_filter, const std::string& origin) {
     const bool has_amount = m.columns.count(Field::amount) || m.columns.count(Field::debit) ||
                             m.columns.count(Field::credit);
     if (!has_amount) {
-        return unexpected(fmt::format(
-            "{}: [columns] must name an amount column (amount, or debit/credit)", origin));
+        return fmt::format("{}: [columns] must name an amount column (amount, or debit/credit)",
+                           origin);
     }
     if (!m.columns.count(Field::booking_date) && !m.columns.count(Field::value_date)) {
-        return unexpected(fmt::format(
-            "{}: [columns] must name a date column (booking_date or value_date)", origin));
+        return fmt::format("{}: [columns] must name a date column (booking_date or value_date)",
+                           origin);
     }
     if (m.name.empty()) {
         m.name = std::filesystem::path(origin).stem().string();
     }
     if (!legacy_filter.column.empty() && legacy_filter.values.empty()) {
-        return unexpected(fmt::format("{}: filter_column needs filter_values", origin));
+        return fmt::format("{}: filter_column needs filter_values", origin);
     }
     if (!legacy_filter.column.empty()) {
         m.filters.push_back(std::move(legacy_filter));
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+Result<Mapping, std::string> parse_mapping(std::string_view text, const std::string& origin) {
+    auto root = read_mapping_toml(text, origin);
+    if (!root) {
+        return unexpected(std::move(root).error());
+    }
+    const MappingReader reader{origin};
+    Mapping m;
+    ColumnFilter legacy_filter; // filter_column / filter_values
+    for (auto&& entry : *root) {
+        if (auto err = reader.key(std::string(entry.first.str()), entry.second, m, legacy_filter)) {
+            return unexpected(std::move(*err));
+        }
+    }
+    if (auto err = complete_mapping(m, std::move(legacy_filter), origin)) {
+        return unexpected(std::move(*err));
     }
     return m;
 }
