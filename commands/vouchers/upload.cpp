@@ -1419,8 +1419,9 @@ void register_upload(CLI::App& parent, Context& ctx) {
         ->type_name(k_file_value);
     cmd->add_option("--to", opts->to, "Add the file to this existing voucher (id)");
     cmd->add_option("--voucher-number", opts->voucher_number, "Voucher number (single file)");
-    cmd->add_option("--date", opts->date, "Voucher date yyyy-MM-dd (single file)");
-    cmd->add_option("--due-date", opts->due_date, "Due date yyyy-MM-dd (single file)");
+    cmd->add_option("--date", opts->date, "Voucher date, yyyy-mm-dd or dd.mm.yyyy (single file)");
+    cmd->add_option("--due-date", opts->due_date,
+                    "Due date, yyyy-mm-dd or dd.mm.yyyy (single file)");
     cmd->add_option("--type", opts->type,
                     "purchaseinvoice (default), purchasecreditnote, salesinvoice or "
                     "salescreditnote")

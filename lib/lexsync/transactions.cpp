@@ -383,7 +383,7 @@ std::optional<std::string> parse_date_as(std::string_view s, const std::string& 
         y = "20" + y;
     }
     std::string iso = y + "-" + m + "-" + d;
-    if (!vouchers::is_date(iso)) {
+    if (!parse_iso_date(iso)) {
         return std::nullopt;
     }
     return iso;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <lexsync/csv.hpp>
+#include <lexsync/date.hpp>
 #include <lexsync/state.hpp>
 #include <lexsync/strings.hpp>
 #include <lexsync/table_input.hpp>
@@ -704,26 +705,6 @@ Result<std::string, ApiError> attach_file(ApiClient& client, const std::string& 
 
 // ---------------------------------------------------------------------------------------------
 
-bool is_date(std::string_view s) {
-    if (s.size() != 10 || s[4] != '-' || s[7] != '-') {
-        return false;
-    }
-    for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
-        if (!std::isdigit(static_cast<unsigned char>(s[i]))) {
-            return false;
-        }
-    }
-    const int y = std::stoi(std::string(s.substr(0, 4)));
-    const int m = std::stoi(std::string(s.substr(5, 2)));
-    const int d = std::stoi(std::string(s.substr(8, 2)));
-    if (m < 1 || m > 12 || d < 1 || y < 1900) {
-        return false;
-    }
-    static constexpr int k_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= k_days[m - 1] + (m == 2 && leap ? 1 : 0);
-}
-
 std::vector<std::string> VoucherInput::other_categories() const {
     std::vector<std::string> out;
     for (const auto& a : amounts) {
@@ -772,16 +753,21 @@ std::vector<InputIssue> parse_fields(const VoucherFields& f, const std::string& 
                                       t));
         }
     }
-    out.voucher_date = trim(f.voucher_date);
-    if (!out.voucher_date.empty() && !is_date(out.voucher_date)) {
-        issue("voucher_date", fmt::format("'{}' is not a date (yyyy-MM-dd)", out.voucher_date));
-        out.voucher_date.clear();
-    }
-    out.due_date = trim(f.due_date);
-    if (!out.due_date.empty() && !is_date(out.due_date)) {
-        issue("due_date", fmt::format("'{}' is not a date (yyyy-MM-dd)", out.due_date));
-    } else if (!out.due_date.empty() && !out.voucher_date.empty() &&
-               out.due_date < out.voucher_date) {
+    // Dates as a person writes them (2026-03-02 or 02.03.2026), kept as yyyy-MM-dd for the API.
+    auto read_date = [&](const char* field, const std::string& text) -> std::string {
+        if (text.empty()) {
+            return {};
+        }
+        auto d = parse_date(text);
+        if (!d) {
+            issue(field, d.error());
+            return {};
+        }
+        return format_date(*d);
+    };
+    out.voucher_date = read_date("voucher_date", trim(f.voucher_date));
+    out.due_date = read_date("due_date", trim(f.due_date));
+    if (!out.due_date.empty() && !out.voucher_date.empty() && out.due_date < out.voucher_date) {
         issue("due_date", "before the voucher date");
     }
 

@@ -296,7 +296,4 @@ std::vector<InputIssue> parse_fields(const VoucherFields& fields, const std::str
 Result<std::vector<VoucherInput>, std::vector<InputIssue>>
 read_sidecar(const std::filesystem::path& path);
 
-// True for "yyyy-MM-dd" naming a real calendar date.
-bool is_date(std::string_view s);
-
 } // namespace lexsync::vouchers

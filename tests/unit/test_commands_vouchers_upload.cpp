@@ -384,6 +384,14 @@ TEST_SUITE("lexsync vouchers upload") {
         CHECK(contains(flags.err, "command line:--tax-rate:"));
         CHECK(contains(flags.err, "command line:--date: missing"));
         CHECK(h.fake.request_count() == 0);
+
+        auto german = h.run("vouchers upload --voucher-number X --amount 5 --tax-rate 19 "
+                            "--category Porto --date 02.03.2026 --due-date 30.02.2026 " +
+                            (h.dir / "in" / "a.pdf").string());
+        CHECK(german.code == 6);
+        CHECK(contains(german.err, "command line:--due-date: '30.02.2026' is not a calendar date"));
+        CHECK_FALSE(contains(german.err, "--date"));
+        CHECK(h.fake.request_count() == 0);
     }
 
     TEST_CASE("a category of the wrong kind is refused before any write") {

@@ -186,6 +186,37 @@ TEST_SUITE("lexsync::vouchers") {
         CHECK(in.complete());
     }
 
+    TEST_CASE("voucher and due dates are read in German form too and kept as yyyy-MM-dd") {
+        VoucherFields f;
+        f.voucher_number = "ER-1";
+        f.category = "Porto";
+        f.amount = "11,90";
+        f.tax_rate = "19";
+        f.voucher_date = "02.03.2026";
+        f.due_date = " 1.4.2026 ";
+        VoucherInput in;
+        CHECK(parse_fields(f, "d", 2, in).empty());
+        CHECK(in.voucher_date == "2026-03-02");
+        CHECK(in.due_date == "2026-04-01");
+
+        f.due_date = "28.02.2026";
+        in = {};
+        auto issues = parse_fields(f, "d", 2, in);
+        REQUIRE(issues.size() == 1);
+        CHECK(issues[0].to_string() == "d:2:due_date: before the voucher date");
+
+        f.voucher_date = "31.02.2026";
+        f.due_date = "03/04/2026";
+        in = {};
+        issues = parse_fields(f, "d", 2, in);
+        REQUIRE(issues.size() == 2);
+        CHECK(issues[0].to_string() == "d:2:voucher_date: '31.02.2026' is not a calendar date");
+        CHECK(issues[1].to_string() == "d:2:due_date: '03/04/2026' is ambiguous (day/month or "
+                                       "month/day?): write 2026-03-31 or 31.03.2026");
+        CHECK(in.voucher_date.empty());
+        CHECK(in.due_date.empty());
+    }
+
     TEST_CASE("a CSV sidecar is read with every problem reported by line and column") {
         auto ok =
             temp_file("data.csv", "file,voucher_number,voucher_date,amount,tax_rate,category\n"
