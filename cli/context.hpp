@@ -32,6 +32,9 @@ struct IOStreams {
     bool in_is_tty = false;
     int terminal_width = 0;     // columns of the terminal on stdout, 0 when not a terminal
     int err_terminal_width = 0; // columns of the terminal on stderr (the progress line), or 0
+    // Asks the terminal on stderr for its columns now (0 when it cannot tell), so that the
+    // progress line follows a resize; without it, err_terminal_width stays as it is.
+    std::function<int()> err_width_now{};
 };
 
 // Options that every command accepts.

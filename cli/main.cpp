@@ -9,12 +9,15 @@
 int main(int argc, char** argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT); // once per process: the library leaves it to us
     lexsync::SystemClock clock;
-    struct winsize ws {};
-    const int width = isatty(1) == 1 && ioctl(1, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
-    const int err_width = isatty(2) == 1 && ioctl(2, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+    // The columns of the terminal on `fd`, or 0.
+    const auto columns = [](int fd) {
+        struct winsize ws {};
+        return isatty(fd) == 1 && ioctl(fd, TIOCGWINSZ, &ws) == 0 ? int{ws.ws_col} : 0;
+    };
     lexsync::Context ctx(
         lexsync::IOStreams{std::cout, std::cerr, std::cin, isatty(1) == 1, isatty(2) == 1,
-                           isatty(0) == 1, width, err_width},
+                           isatty(0) == 1, columns(1), columns(2),
+                           [columns] { return columns(2); }},
         [](const std::string& name) -> std::optional<std::string> {
             const char* v = std::getenv(name.c_str());
             return v ? std::optional<std::string>(v) : std::nullopt;

@@ -153,6 +153,12 @@ void Progress::waiting(WaitReason reason, Clock::duration d) {
 }
 
 void Progress::draw(const ProgressView& view) {
+    // The terminal may have been resized since the last draw (one ioctl at most every 250 ms).
+    if (m_ctx.io.err_width_now) {
+        if (const int width = m_ctx.io.err_width_now(); width > 0) {
+            m_ctx.io.err_terminal_width = width;
+        }
+    }
     m_ctx.io.err << "\r" << progress_line(view, m_ctx.io.err_terminal_width) << "\033[K"
                  << std::flush;
     m_drawn = true;

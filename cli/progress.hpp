@@ -3,9 +3,11 @@
 // neither --quiet nor -v (whose request log is on stderr) is given; stdout stays data. The line
 // reads "contacts push: 120/1000 contacts, 2.0/s, about 7 min 20 s left", is redrawn in place a
 // few times per second at most, fits the terminal and is erased before any other message
-// (Context::say) and at the end. While the client waits out the rate limit, a Retry-After or a
-// backoff, it says so ("waiting 12 s for the rate limit"). The formatting, the rate and ETA and
-// the throttling are pure functions below, tested without a terminal.
+// (Context::say) and at the end. Each redraw asks the terminal for its width again
+// (IOStreams::err_width_now), so a resize shows at the next one. While the client waits out the
+// rate limit, a Retry-After or a backoff, it says so ("waiting 12 s for the rate limit"). The
+// formatting, the rate and ETA and the throttling are pure functions below, tested without a
+// terminal.
 #pragma once
 
 #include <chrono>

@@ -162,7 +162,8 @@ void run_sync(const SyncOptions& opts, Context& ctx) {
                      hold ? false : ctx.io.err_is_tty,
                      false,
                      0,
-                     hold ? 0 : ctx.io.err_terminal_width};
+                     hold ? 0 : ctx.io.err_terminal_width,
+                     hold ? std::function<int()>() : ctx.io.err_width_now};
         Context job_ctx(io, ctx.env, ctx.clock);
         job_ctx.global = ctx.global;
         job_ctx.global.fields.clear();

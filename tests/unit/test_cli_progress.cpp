@@ -142,6 +142,43 @@ TEST_SUITE("lexsync::Progress") {
         CHECK(t.err.str().substr(t.err.str().size() - 4) == "\r\033[K");
     }
 
+    TEST_CASE("a resized terminal: the next redraw fits the new width") {
+        Tty t(true, 80);
+        int columns = 80;
+        int asked = 0;
+        t.ctx.io.err_width_now = [&] {
+            ++asked;
+            return columns;
+        };
+        lexsync::Progress p(t.ctx, "contacts push", "contacts", 1000);
+        t.clock.advance(60s);
+        p.update(120, "RE-1001");
+        columns = 40;
+        p.update(121, "RE-1002"); // not due yet: not drawn, not asked
+        t.clock.advance(250ms);
+        p.update(122, "RE-1003");
+        columns = 0; // the terminal cannot tell: the last width stays
+        t.clock.advance(250ms);
+        p.update(123, "RE-1004");
+        const auto lines = t.drawn();
+        REQUIRE(lines.size() == 3);
+        CHECK(lines[0] ==
+              "contacts push: 120/1000 contacts, 2.0/s, about 7 min 20 s left, RE-1001");
+        CHECK(lines[1] == "contacts push: 122/1000 contacts, 2.0/s");
+        CHECK(lines[2] == "contacts push: 123/1000 contacts, 2.0/s");
+        CHECK(asked == 3);
+        CHECK(t.ctx.io.err_terminal_width == 40);
+    }
+
+    TEST_CASE("without a way to ask, the width found at the start stays") {
+        Tty t(true, 40);
+        lexsync::Progress p(t.ctx, "contacts push", "contacts", 1000);
+        t.clock.advance(60s);
+        p.update(120, "RE-1001");
+        REQUIRE(t.drawn().size() == 1);
+        CHECK(t.drawn()[0] == "contacts push: 120/1000 contacts, 2.0/s");
+    }
+
     TEST_CASE("a message erases the line first, and the next update draws it again") {
         Tty t;
         lexsync::Progress p(t.ctx, "invoices export", "invoices", 3);
