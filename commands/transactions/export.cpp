@@ -297,7 +297,9 @@ public:
             }
             todo.push_back(&r);
         }
+        Progress progress(m_ctx, "transactions export", "transactions", todo.size());
         for (const auto& [first, last] : batches(todo.size())) {
+            progress.update(first); // the batches sent before this one
             if (m_stopped) {
                 for (std::size_t i = first; i < last; ++i) {
                     fail(*todo[i], "not attempted: the run stopped");
@@ -308,6 +310,7 @@ public:
                                     todo.begin() + static_cast<long>(last));
             push_batch(batch, account_id, account_ref, was_pending);
         }
+        progress.update(todo.size());
     }
 
     // --- Balance ---
@@ -369,12 +372,15 @@ public:
 
     // --- Receipts ---
 
+    // The transactions with a receipt (each gets a voucher and a hint).
+    std::size_t rows_with_receipt() const {
+        return static_cast<std::size_t>(
+            std::count_if(m_rows.begin(), m_rows.end(), [](const Row& r) { return r.voucher; }));
+    }
+
     void upload_receipts() {
         std::map<std::string, Row*> by_sha; // the first transaction of each receipt in this run
-        Progress progress(
-            m_ctx, "transactions export", "receipts",
-            static_cast<std::size_t>(std::count_if(m_rows.begin(), m_rows.end(),
-                                                   [](const Row& r) { return r.voucher; })));
+        Progress progress(m_ctx, "transactions export", "receipts", rows_with_receipt());
         std::size_t done = 0;
         for (auto& r : m_rows) {
             if (!r.voucher) {
@@ -404,10 +410,13 @@ public:
         // A ledger without hints (new, or deleted) first asks lexoffice which vouchers the
         // transactions are assigned to, so that no hint is sent twice.
         m_check_assignments = state().count_done(k_hint) == 0;
+        Progress progress(m_ctx, "transactions export", "hints", rows_with_receipt());
+        std::size_t done = 0;
         for (auto& r : m_rows) {
             if (!r.voucher) {
                 continue;
             }
+            progress.update(done++); // the hints finished before this one
             if (r.voucher_id.empty()) {
                 r.hint = "failed";
                 r.reasons.emplace_back("no hint: the voucher is missing");

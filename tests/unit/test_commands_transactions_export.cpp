@@ -45,6 +45,7 @@ struct Harness {
     lexsync::testing::FakeTransport fake;
     lexsync::FakeClock clock;
     bool oauth = false;
+    int err_width = 0; // stderr is a terminal this wide (the progress line), when not 0
 
     Harness() {
         static int n = 0;
@@ -99,7 +100,7 @@ struct Harness {
             vars["LEXSYNC_API_KEY"] = k_key;
         }
         lexsync::Context ctx(
-            lexsync::IOStreams{out, err, in, false, false, false},
+            lexsync::IOStreams{out, err, in, false, err_width > 0, false, 0, err_width},
             [vars](const std::string& k) -> std::optional<std::string> {
                 auto it = vars.find(k);
                 return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
@@ -254,6 +255,7 @@ TEST_SUITE("lexsync transactions export") {
     TEST_CASE("over OAuth: account created, one batch, balance, voucher and hint; a re-run skips") {
         Harness h;
         h.use_oauth();
+        h.err_width = 200;
         const std::string ref = lexsync::transactions::account_reference("default", "Karte");
         const std::string r1 = lexsync::transactions::transaction_reference(ref, "T-1");
         const std::string r2 = lexsync::transactions::transaction_reference(ref, "T-2");
@@ -299,6 +301,13 @@ TEST_SUITE("lexsync transactions export") {
         CHECK(h.fake.unused().empty());
         CHECK(contains(o.out, R"("action":"pushed")"));
         CHECK(contains(o.out, R"("hint":"existing")"));
+        // On a terminal, the progress line counts the transactions, receipts and hints of all.
+        for (const char* line : {"\rtransactions export: 0/2 transactions\033[K",
+                                 "\rtransactions export: 2/2 transactions\033[K",
+                                 "\rtransactions export: 0/1 receipts\033[K",
+                                 "\rtransactions export: 0/1 hints\033[K"}) {
+            CHECK_MESSAGE(contains(o.err, line), line);
+        }
         std::ifstream in(summary);
         std::stringstream text;
         text << in.rdbuf();
