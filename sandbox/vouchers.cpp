@@ -80,6 +80,45 @@ public:
                                 [&](const char* t) { return type == t; })) {
             issue("invalid_value", "type");
         }
+        read_number_and_dates(in, type, status, unchecked, out);
+        const std::string tax_type = read_tax_type(in, unchecked);
+        Items items = read_items(in, type, tax_type == "gross", unchecked);
+        const JsonValue* in_items = member(in, "voucherItems");
+        const auto total_gross = money(in, "totalGrossAmount", "totalGrossAmount", !unchecked);
+        const auto total_tax = money(in, "totalTaxAmount", "totalTaxAmount", !unchecked);
+        if (m_issues.empty() && in_items && !in_items->Empty()) {
+            if (total_gross && *total_gross != items.sum_gross) {
+                issue("invalid_total_amount", "totalGrossAmount");
+            }
+            if (total_tax && *total_tax != items.sum_tax) {
+                issue("invalid_total_amount", "totalTaxAmount");
+            }
+        }
+        out.AddMember("totalGrossAmount", decimal_value(total_gross.value_or(Decimal{}), m_a), m_a);
+        out.AddMember("totalTaxAmount", decimal_value(total_tax.value_or(Decimal{}), m_a), m_a);
+        out.AddMember("taxType", json_str(tax_type, m_a), m_a);
+
+        read_contact(in, type, unchecked, items.contact_required, out);
+        out.AddMember("voucherItems", items.items, m_a);
+        read_files(in, out);
+        total = total_gross.value_or(Decimal{});
+    }
+
+    std::vector<std::string> file_ids;
+    Decimal total;
+
+private:
+    // The voucher items read from a request, with their sums.
+    struct Items {
+        JsonValue items{rapidjson::kArrayType};
+        Decimal sum_gross{};
+        Decimal sum_tax{};
+        bool contact_required = false; // a posting category of an item needs a contact
+    };
+
+    // type and status, the voucher number and the dates.
+    void read_number_and_dates(const JsonValue& in, const std::string& type,
+                               const std::string& status, bool unchecked, JsonValue& out) {
         out.AddMember("type", json_str(type, m_a), m_a);
         out.AddMember("voucherStatus", json_str(status, m_a), m_a);
 
@@ -122,8 +161,10 @@ public:
         } else if (voucher_date && !unchecked) {
             out.AddMember("dueDate", json_str(*voucher_date, m_a), m_a);
         }
+    }
 
-        // Tax type and items.
+    // The tax type ("gross" when an unchecked voucher has none).
+    std::string read_tax_type(const JsonValue& in, bool unchecked) {
         std::string tax_type = member_string(in, "taxType");
         if (!member(in, "taxType")) {
             if (!unchecked) {
@@ -135,11 +176,11 @@ public:
         } else if (tax_type == "net" && unchecked) {
             issue("invalid_value", "taxType"); // net + unchecked is forbidden
         }
-        const bool gross = tax_type == "gross";
-        Decimal sum_gross{};
-        Decimal sum_tax{};
-        bool contact_required = false;
-        JsonValue items(rapidjson::kArrayType);
+        return tax_type;
+    }
+
+    Items read_items(const JsonValue& in, const std::string& type, bool gross, bool unchecked) {
+        Items r;
         const JsonValue* in_items = member(in, "voucherItems");
         if (in_items && !in_items->IsArray()) {
             issue("invalid_value", "voucherItems");
@@ -147,84 +188,78 @@ public:
             issue("missing_entity", "voucherItems");
         } else if (in_items) {
             for (rapidjson::SizeType i = 0; i < in_items->Size(); ++i) {
-                const JsonValue& it = (*in_items)[i];
-                const std::string src = "voucherItems[" + std::to_string(i) + "]";
-                if (!it.IsObject()) {
-                    issue("invalid_value", src);
-                    continue;
-                }
-                const auto amount = money(it, "amount", src + ".amount");
-                const auto tax = money(it, "taxAmount", src + ".taxAmount");
-                std::optional<std::int64_t> rate;
-                const JsonValue* r = member(it, "taxRatePercent");
-                const auto rate_dec = r ? read_decimal(*r) : std::nullopt;
-                if (!r) {
-                    issue("missing_entity", src + ".taxRatePercent");
-                } else if (!rate_dec || rate_dec->rounded(0) != *rate_dec ||
-                           std::none_of(std::begin(k_rates), std::end(k_rates), [&](auto k) {
-                               return Decimal::from_int(k) == *rate_dec;
-                           })) {
-                    issue("invalid_value", src + ".taxRatePercent");
-                } else {
-                    rate = rate_dec->units() / Decimal::k_scale;
-                }
-                const std::string category = ascii_lower(member_string(it, "categoryId"));
-                if (!member(it, "categoryId")) {
-                    issue("missing_entity", src + ".categoryId");
-                } else {
-                    const auto c = categories().find(category);
-                    const bool fits = c != categories().end() &&
-                                      (type.empty() || !is_type_valid(type) ||
-                                       c->second.type == (is_sales(type) ? "income" : "outgo"));
-                    if (!fits) {
-                        issue("invalid_value", src + ".categoryId");
-                    } else {
-                        contact_required = contact_required || c->second.contact_required;
-                    }
-                }
-                if (amount && tax && rate) {
-                    const Decimal rd = Decimal::from_int(*rate);
-                    const Decimal hundred = Decimal::from_int(100);
-                    const Decimal expected = gross ? (*amount * rd / (hundred + rd)).rounded(2)
-                                                   : (*amount * rd / hundred).rounded(2);
-                    const Decimal diff = expected - *tax;
-                    // [U] One cent of tolerance for clients that round differently.
-                    if (diff > Decimal::parse("0.01").value() ||
-                        diff < Decimal::parse("-0.01").value()) {
-                        issue("invalid_taxamount", src + ".taxAmount");
-                    }
-                    sum_gross += gross ? *amount : *amount + *tax;
-                    sum_tax += *tax;
-                }
-                JsonValue o(rapidjson::kObjectType);
-                if (amount) {
-                    o.AddMember("amount", decimal_value(*amount, m_a), m_a);
-                }
-                if (tax) {
-                    o.AddMember("taxAmount", decimal_value(*tax, m_a), m_a);
-                }
-                if (rate) {
-                    o.AddMember("taxRatePercent", *rate, m_a);
-                }
-                o.AddMember("categoryId", json_str(category, m_a), m_a);
-                items.PushBack(o, m_a);
+                read_item((*in_items)[i], "voucherItems[" + std::to_string(i) + "]", type, gross,
+                          r);
             }
         }
-        const auto total_gross = money(in, "totalGrossAmount", "totalGrossAmount", !unchecked);
-        const auto total_tax = money(in, "totalTaxAmount", "totalTaxAmount", !unchecked);
-        if (m_issues.empty() && in_items && !in_items->Empty()) {
-            if (total_gross && *total_gross != sum_gross) {
-                issue("invalid_total_amount", "totalGrossAmount");
-            }
-            if (total_tax && *total_tax != sum_tax) {
-                issue("invalid_total_amount", "totalTaxAmount");
-            }
-        }
-        out.AddMember("totalGrossAmount", decimal_value(total_gross.value_or(Decimal{}), m_a), m_a);
-        out.AddMember("totalTaxAmount", decimal_value(total_tax.value_or(Decimal{}), m_a), m_a);
-        out.AddMember("taxType", json_str(tax_type, m_a), m_a);
+        return r;
+    }
 
-        // Contact.
+    // One voucher item `it` at field path `src`, added to `acc`.
+    void read_item(const JsonValue& it, const std::string& src, const std::string& type, bool gross,
+                   Items& acc) {
+        if (!it.IsObject()) {
+            issue("invalid_value", src);
+            return;
+        }
+        const auto amount = money(it, "amount", src + ".amount");
+        const auto tax = money(it, "taxAmount", src + ".taxAmount");
+        std::optional<std::int64_t> rate;
+        const JsonValue* r = member(it, "taxRatePercent");
+        const auto rate_dec = r ? read_decimal(*r) : std::nullopt;
+        if (!r) {
+            issue("missing_entity", src + ".taxRatePercent");
+        } else if (!rate_dec || rate_dec->rounded(0) != *rate_dec ||
+                   std::none_of(std::begin(k_rates), std::end(k_rates),
+                                [&](auto k) { return Decimal::from_int(k) == *rate_dec; })) {
+            issue("invalid_value", src + ".taxRatePercent");
+        } else {
+            rate = rate_dec->units() / Decimal::k_scale;
+        }
+        const std::string category = ascii_lower(member_string(it, "categoryId"));
+        if (!member(it, "categoryId")) {
+            issue("missing_entity", src + ".categoryId");
+        } else {
+            const auto c = categories().find(category);
+            const bool fits = c != categories().end() &&
+                              (type.empty() || !is_type_valid(type) ||
+                               c->second.type == (is_sales(type) ? "income" : "outgo"));
+            if (!fits) {
+                issue("invalid_value", src + ".categoryId");
+            } else {
+                acc.contact_required = acc.contact_required || c->second.contact_required;
+            }
+        }
+        if (amount && tax && rate) {
+            const Decimal rd = Decimal::from_int(*rate);
+            const Decimal hundred = Decimal::from_int(100);
+            const Decimal expected = gross ? (*amount * rd / (hundred + rd)).rounded(2)
+                                           : (*amount * rd / hundred).rounded(2);
+            const Decimal diff = expected - *tax;
+            // [U] One cent of tolerance for clients that round differently.
+            if (diff > Decimal::parse("0.01").value() || diff < Decimal::parse("-0.01").value()) {
+                issue("invalid_taxamount", src + ".taxAmount");
+            }
+            acc.sum_gross += gross ? *amount : *amount + *tax;
+            acc.sum_tax += *tax;
+        }
+        JsonValue o(rapidjson::kObjectType);
+        if (amount) {
+            o.AddMember("amount", decimal_value(*amount, m_a), m_a);
+        }
+        if (tax) {
+            o.AddMember("taxAmount", decimal_value(*tax, m_a), m_a);
+        }
+        if (rate) {
+            o.AddMember("taxRatePercent", *rate, m_a);
+        }
+        o.AddMember("categoryId", json_str(category, m_a), m_a);
+        acc.items.PushBack(o, m_a);
+    }
+
+    // The contact (or the collective one), its name and the remark.
+    void read_contact(const JsonValue& in, const std::string& type, bool unchecked,
+                      bool contact_required, JsonValue& out) {
         bool collective = false;
         if (const JsonValue* c = member(in, "useCollectiveContact")) {
             if (!c->IsBool()) {
@@ -277,9 +312,10 @@ public:
                 out.AddMember("remark", json_str(member_string(in, "remark"), m_a), m_a);
             }
         }
-        out.AddMember("voucherItems", items, m_a);
+    }
 
-        // Files: each must exist and belong to no other voucher.
+    // Files: each must exist and belong to no other voucher.
+    void read_files(const JsonValue& in, JsonValue& out) {
         JsonValue files(rapidjson::kArrayType);
         if (const JsonValue* f = member(in, "files")) {
             if (!f->IsArray()) {
@@ -303,13 +339,8 @@ public:
             }
         }
         out.AddMember("files", files, m_a);
-        total = total_gross.value_or(Decimal{});
     }
 
-    std::vector<std::string> file_ids;
-    Decimal total;
-
-private:
     static bool is_type_valid(const std::string& type) {
         return std::any_of(std::begin(k_types), std::end(k_types),
                            [&](const char* t) { return type == t; });
