@@ -2,8 +2,9 @@
 # lexsync benchmarks (not tests: nothing here asserts a time). Starts the sandbox with a latency of
 # 150 ms ± 50 ms per request and lexoffice's rate limit (2 requests/s, burst 4), runs each job on
 # generated data, and prints per job: requests per second against the limit, requests per item,
-# peak RSS, CPU seconds and the 429 answers lexsync saw. A second part pulls 100,000 contacts from
-# an unthrottled sandbox to measure memory and CPU.
+# peak RSS, CPU seconds and the 429 answers lexsync saw. A second part pushes new contacts at
+# fixed latencies (0 to 1,000 ms per request) to show how the rate holds as round trips grow; a
+# third pulls 100,000 contacts from an unthrottled sandbox to measure memory and CPU.
 #
 #   bench/run.sh            # the full run (a few minutes)
 #   bench/run.sh --quick    # smaller inputs
@@ -61,8 +62,8 @@ measure() {
   echo "${rows[-1]}" >&2
 }
 
-n_contacts=60; n_invoices=40; n_receipts=30; n_pull=100000
-if [ "$quick" = 1 ]; then n_contacts=20; n_invoices=12; n_receipts=10; n_pull=20000; fi
+n_contacts=60; n_invoices=300; n_receipts=30; n_pull=100000; n_sweep=30
+if [ "$quick" = 1 ]; then n_contacts=20; n_invoices=12; n_receipts=10; n_pull=20000; n_sweep=10; fi
 
 echo "==> jobs against a sandbox with 150 ± 50 ms latency and 2 requests/s (burst 4)" >&2
 serve paced --seed demo --latency 100 --latency-jitter 100
@@ -86,6 +87,16 @@ for i in $(seq "$n_receipts"); do
 done
 measure "vouchers upload" "$n_receipts" vouchers upload "$work/receipts" -o json
 measure "vouchers upload (re-run)" "$n_receipts" vouchers upload "$work/receipts" -o json
+
+echo "==> contacts push of $n_sweep new contacts at fixed latencies (2 requests/s, burst 4)" >&2
+for ms in 0 150 400 600 1000; do
+  serve "sweep$ms" --seed demo --latency "$ms"
+  {
+    echo "ref,role,company_name,email,city,country"
+    for i in $(seq "$n_sweep"); do echo "s$ms-$i,customer,Sweep $ms Kunde $i GmbH,s$ms.$i@bench.example,Berlin,DE"; done
+  } >"$work/sweep$ms.csv"
+  measure "contacts push (new), $ms ms latency" "$n_sweep" contacts push "$work/sweep$ms.csv" -o json
+done
 
 echo "==> pulling $n_pull contacts from an unthrottled sandbox (memory and CPU)" >&2
 awk -v n="$n_pull" 'BEGIN {
