@@ -22,4 +22,17 @@ CLI::Validator named_values(const std::vector<std::string>& values);
 // The values of `opt`'s set ({a,b,c} in its type name), or none.
 std::vector<std::string> value_set(const CLI::Option& opt);
 
+// "Label: a, b, c, …" wrapped before `width` columns, the further lines indented by two spaces:
+// the whole of a long set of values, for a command's footer.
+std::string wrapped_list(const std::string& label, const std::vector<std::string>& values,
+                         std::size_t width = 100);
+
+// The help formatter of every command: as CLI11's, except that a set of values too long for one
+// line of help shows its first values only ({base_url,rate_limit,…}); such a command lists the
+// whole set in its footer (wrapped_list). Completion reads the full set from the type name.
+class HelpFormatter : public CLI::Formatter {
+public:
+    std::string make_option_opts(const CLI::Option* opt) const override;
+};
+
 } // namespace lexsync::commands

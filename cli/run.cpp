@@ -47,6 +47,8 @@ void build_app(CLI::App& app, Context& ctx) {
     app.description(
         "lexsync: a scriptable, idempotent connector for the lexoffice (Lexware Office) API");
     app.footer(k_exit_codes_help);
+    // Before any command is added: each inherits its parent's formatter.
+    app.formatter(std::make_shared<commands::HelpFormatter>());
     app.set_version_flag("--version", [] { return version_text(); });
     app.require_subcommand(1);
     app.fallthrough();

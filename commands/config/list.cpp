@@ -48,7 +48,9 @@ void register_get(CLI::App& parent, Context& ctx) {
     cmd->add_option("key", *key, "The setting, e.g. base_url or rate_limit")
         ->required()
         ->check(named_values(config::profile_keys()));
-    cmd->footer(R"(Examples:
+    cmd->footer(wrapped_list("Settings", config::profile_keys()) + R"(
+
+Examples:
   lexsync config get base_url
   lexsync --profile client-b config get output)");
     cmd->callback([&ctx, key] {

@@ -52,8 +52,9 @@ void register_set(CLI::App& parent, Context& ctx) {
         ->required()
         ->check(named_values(config::profile_keys()));
     set->add_option("value", kv->second, "Its value")->required();
-    set->footer(
-        R"(Numbers are written as numbers (rate_limit, rate_burst, timeout, rate_limit_wait),
+    set->footer(wrapped_list("Settings", config::profile_keys()) + R"(
+
+Numbers are written as numbers (rate_limit, rate_burst, timeout, rate_limit_wait),
 everything else as a string. The file is edited in place and checked before it is written.
 
 Examples:
@@ -75,7 +76,9 @@ Examples:
     unset->add_option("key", *key, "The setting")
         ->required()
         ->check(named_values(config::profile_keys()));
-    unset->footer(R"(Examples:
+    unset->footer(wrapped_list("Settings", config::profile_keys()) + R"(
+
+Examples:
   lexsync config unset rate_limit)");
     unset->callback([&ctx, key] {
         require_known(*key);

@@ -53,13 +53,7 @@ void register_subscribe(CLI::App& parent, Context& ctx) {
         ->check(named_values(webhook::event_types()));
     cmd->add_option("--url", opts->url, "Callback URL (https; lexoffice checks it with HEAD)")
         ->required();
-    cmd->footer(R"(Event types: )" + [] {
-        std::string all;
-        for (const auto& t : webhook::event_types()) {
-            all += (all.empty() ? "" : ", ") + t;
-        }
-        return all;
-    }() + R"(
+    cmd->footer(wrapped_list("Event types", webhook::event_types()) + R"(
 
 An existing subscription for the same event type and URL is reported with status "exists".
 
