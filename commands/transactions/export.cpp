@@ -1230,79 +1230,135 @@ Examples:
     cmd->callback([opts, &ctx] { run_export(*opts, ctx); });
 }
 
-void run_export(const ExportOptions& opts, Context& ctx) {
-    // --- Options ---
-    if (opts.account.empty()) {
-        usage("--account must name the financial account");
-    }
-    const bool csv_mode = opts.format == "lexoffice-csv";
-    if (!csv_mode && opts.format != "api") {
-        usage("--format must be api or lexoffice-csv");
-    }
-    if (csv_mode && opts.out.empty()) {
-        usage("--format lexoffice-csv needs --out FILE");
-    }
-    if (!csv_mode && !opts.out.empty()) {
-        usage("--out goes with --format lexoffice-csv");
-    }
-    const auto& profile = ctx.profile();
-    const std::string mapping_name = !opts.mapping.empty()          ? opts.mapping
-                                     : profile.transactions_mapping ? *profile.transactions_mapping
-                                                                    : std::string("generic");
-    auto mapping = load_mapping(mapping_name);
-    if (!mapping) {
-        throw Error(ExitCode::invalid_input, mapping.error());
-    }
-    AccountType type = mapping->account_type.value_or(AccountType::creditcard);
-    if (!opts.account_type.empty()) {
-        auto t = parse_account_type(opts.account_type);
-        if (!t) {
-            usage("--account-type must be creditcard, giro or payment-provider");
+namespace {
+
+// One `transactions export`, step by step: run() calls the steps in order.
+struct ExportRun {
+    ExportRun(const ExportOptions& o, Context& c) : opts(o), ctx(c) {}
+
+    const ExportOptions& opts;
+    Context& ctx;
+    bool csv_mode = false;
+    std::optional<Mapping> mapping;
+    AccountType type = AccountType::creditcard;
+    std::optional<Decimal> closing; // --balance
+    Decimal opening;                // --opening-balance
+    std::vector<LeftOutRow> left_out;
+    std::vector<TransactionInput> inputs;
+    std::string account_ref;
+    fs::path receipts_base;
+    std::vector<Row> rows; // one per input; Row::in points into `inputs`
+    std::vector<InputIssue> issues;
+    vch::PostingCategories categories; // Row::category points into it
+    Summary sum;
+    std::string left_out_note;
+    std::optional<JobLock> lock; // one export per profile at a time
+    std::int64_t run_id = 0;
+    std::optional<Exporter> exporter; // created once the lock is held
+
+    void run() {
+        read_options();
+        read_rows();
+        join_split_payments();
+        reject_if_invalid();
+        check_credential();
+        check_new_account();
+        resolve_categories();
+        start_summary();
+        if (opts.dry_run) {
+            plan();
+            return;
         }
-        type = *t;
-    }
-    std::optional<Decimal> closing;
-    Decimal opening;
-    std::vector<InputIssue> flag_issues;
-    auto amount_flag = [&](const std::string& flag,
-                           const std::string& v) -> std::optional<Decimal> {
-        if (v.empty()) {
-            return std::nullopt;
+        begin_writes();
+        if (csv_mode) {
+            export_csv();
+        } else {
+            export_api();
         }
-        auto d = Decimal::parse(v);
-        if (!d || d->rounded(2) != *d) {
-            flag_issues.push_back(
-                InputIssue{"command line", 0, flag, "'" + v + "' is not an amount like -123.45"});
-            return std::nullopt;
-        }
-        return d;
-    };
-    closing = amount_flag("--balance", opts.balance);
-    opening = amount_flag("--opening-balance", opts.opening_balance).value_or(Decimal());
-    if (!flag_issues.empty()) {
-        invalid(ctx, flag_issues, "the command line");
+        write_records();
+        write_summary();
+        finish();
     }
 
-    // --- Input and local checks ---
-    std::vector<LeftOutRow> left_out;
-    auto read = read_input(opts.file, *mapping, type, &left_out);
-    if (!read) {
-        invalid(ctx, read.error(), opts.file);
-    }
-    const std::vector<TransactionInput> inputs = std::move(read).value();
-    const std::string account_ref = account_reference(profile.name, opts.account);
-    const fs::path receipts_base = !opts.receipts_dir.empty() ? fs::path(opts.receipts_dir)
-                                                              : fs::path(opts.file).parent_path();
-    std::vector<Row> rows(inputs.size());
-    std::vector<InputIssue> issues;
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-        const TransactionInput& t = inputs[i];
-        Row& r = rows[i];
-        r.in = &t;
-        r.ref = transaction_reference(account_ref, t.transaction_id);
-        if (!t.has_receipt()) {
-            continue;
+    // The command line: format and output, the mapping, the account type and the amounts.
+    void read_options() {
+        if (opts.account.empty()) {
+            usage("--account must name the financial account");
         }
+        csv_mode = opts.format == "lexoffice-csv";
+        if (!csv_mode && opts.format != "api") {
+            usage("--format must be api or lexoffice-csv");
+        }
+        if (csv_mode && opts.out.empty()) {
+            usage("--format lexoffice-csv needs --out FILE");
+        }
+        if (!csv_mode && !opts.out.empty()) {
+            usage("--out goes with --format lexoffice-csv");
+        }
+        const auto& profile = ctx.profile();
+        const std::string mapping_name = !opts.mapping.empty() ? opts.mapping
+                                         : profile.transactions_mapping
+                                             ? *profile.transactions_mapping
+                                             : std::string("generic");
+        auto loaded = load_mapping(mapping_name);
+        if (!loaded) {
+            throw Error(ExitCode::invalid_input, loaded.error());
+        }
+        mapping = std::move(loaded).value();
+        type = mapping->account_type.value_or(AccountType::creditcard);
+        if (!opts.account_type.empty()) {
+            auto t = parse_account_type(opts.account_type);
+            if (!t) {
+                usage("--account-type must be creditcard, giro or payment-provider");
+            }
+            type = *t;
+        }
+        std::vector<InputIssue> flag_issues;
+        auto amount_flag = [&](const std::string& flag,
+                               const std::string& v) -> std::optional<Decimal> {
+            if (v.empty()) {
+                return std::nullopt;
+            }
+            auto d = Decimal::parse(v);
+            if (!d || d->rounded(2) != *d) {
+                flag_issues.push_back(InputIssue{"command line", 0, flag,
+                                                 "'" + v + "' is not an amount like -123.45"});
+                return std::nullopt;
+            }
+            return d;
+        };
+        closing = amount_flag("--balance", opts.balance);
+        opening = amount_flag("--opening-balance", opts.opening_balance).value_or(Decimal());
+        if (!flag_issues.empty()) {
+            invalid(ctx, flag_issues, "the command line");
+        }
+    }
+
+    // The input file read through the mapping: one row per transaction, its receipt checked.
+    void read_rows() {
+        auto read = read_input(opts.file, *mapping, type, &left_out);
+        if (!read) {
+            invalid(ctx, read.error(), opts.file);
+        }
+        inputs = std::move(read).value();
+        account_ref = account_reference(ctx.profile().name, opts.account);
+        receipts_base = !opts.receipts_dir.empty() ? fs::path(opts.receipts_dir)
+                                                   : fs::path(opts.file).parent_path();
+        rows.resize(inputs.size());
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            const TransactionInput& t = inputs[i];
+            Row& r = rows[i];
+            r.in = &t;
+            r.ref = transaction_reference(account_ref, t.transaction_id);
+            if (t.has_receipt()) {
+                check_receipt(r);
+            }
+        }
+    }
+
+    // A row's receipt file: there, not too large, readable, of a known kind; then its voucher.
+    void check_receipt(Row& r) {
+        const TransactionInput& t = *r.in;
         r.receipt_path = fs::path(t.receipt_file).is_relative() ? receipts_base / t.receipt_file
                                                                 : fs::path(t.receipt_file);
         std::error_code ec;
@@ -1310,25 +1366,30 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         if (ec) {
             issues.push_back(InputIssue{t.source, t.line, "receipt_file",
                                         fmt::format("no such file '{}'", r.receipt_path.string())});
-            continue;
+            return;
         }
         if (auto bad = file_check::check_size(size)) {
             issues.push_back(InputIssue{t.source, t.line, "receipt_file", *bad});
-            continue;
+            return;
         }
         auto bytes = read_file(r.receipt_path);
         if (!bytes) {
             issues.push_back(InputIssue{t.source, t.line, "receipt_file", "cannot be read"});
-            continue;
+            return;
         }
         auto kind = file_check::check(r.receipt_path, *bytes);
         if (!kind) {
             issues.push_back(InputIssue{t.source, t.line, "receipt_file", kind.error()});
-            continue;
+            return;
         }
         r.kind = *kind;
         r.sha = sha256_hex(*bytes);
-        // The receipt's bookkeeping data through the checks of `vouchers upload`.
+        read_voucher(r);
+    }
+
+    // The receipt's bookkeeping data through the checks of `vouchers upload`.
+    void read_voucher(Row& r) {
+        const TransactionInput& t = *r.in;
         vch::VoucherFields f;
         f.file = t.receipt_file;
         f.voucher_number = t.receipt_number;
@@ -1357,82 +1418,97 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             r.voucher = std::move(v);
         }
     }
+
     // A receipt paid in several charges (a split payment) is one voucher with the receipt's
     // total, held by its first charge; every charge gets its own hint.
-    std::map<std::string, Row*> receipt_rows;
-    for (auto& r : rows) {
-        if (!r.voucher) {
-            continue;
-        }
-        auto [first, fresh] = receipt_rows.emplace(r.sha, &r);
-        if (fresh) {
-            continue;
-        }
-        Row& head = *first->second;
-        const TransactionInput& t = *r.in;
-        auto differs = [&](const char* field, const std::string& mine, const std::string& theirs) {
-            issues.push_back(InputIssue{
-                t.source, t.line, field,
-                fmt::format("the receipt {} is also paid on line {} with {} '{}', here '{}'; one "
-                            "receipt is one voucher",
-                            t.receipt_file, head.in->line, field, theirs, mine)});
-        };
-        if (r.voucher->voucher_number != head.voucher->voucher_number) {
-            differs("receipt_number", r.voucher->voucher_number, head.voucher->voucher_number);
-        } else if (t.posting_category != head.in->posting_category) {
-            differs("posting_category", t.posting_category, head.in->posting_category);
-        } else if (r.voucher->type != head.voucher->type) {
-            differs("voucher_type", vch::type_name(r.voucher->type),
-                    vch::type_name(head.voucher->type));
-        } else {
-            for (const auto& a : r.voucher->amounts) {
-                head.voucher->amounts.push_back(a);
+    void join_split_payments() {
+        std::map<std::string, Row*> receipt_rows;
+        for (auto& r : rows) {
+            if (!r.voucher) {
+                continue;
             }
-            r.split_of = &head;
+            auto [first, fresh] = receipt_rows.emplace(r.sha, &r);
+            if (fresh) {
+                continue;
+            }
+            Row& head = *first->second;
+            const TransactionInput& t = *r.in;
+            auto differs = [&](const char* field, const std::string& mine,
+                               const std::string& theirs) {
+                issues.push_back(InputIssue{
+                    t.source, t.line, field,
+                    fmt::format("the receipt {} is also paid on line {} with {} '{}', here '{}'; "
+                                "one receipt is one voucher",
+                                t.receipt_file, head.in->line, field, theirs, mine)});
+            };
+            if (r.voucher->voucher_number != head.voucher->voucher_number) {
+                differs("receipt_number", r.voucher->voucher_number, head.voucher->voucher_number);
+            } else if (t.posting_category != head.in->posting_category) {
+                differs("posting_category", t.posting_category, head.in->posting_category);
+            } else if (r.voucher->type != head.voucher->type) {
+                differs("voucher_type", vch::type_name(r.voucher->type),
+                        vch::type_name(head.voucher->type));
+            } else {
+                for (const auto& a : r.voucher->amounts) {
+                    head.voucher->amounts.push_back(a);
+                }
+                r.split_of = &head;
+            }
         }
     }
-    if (!issues.empty()) {
-        invalid(ctx, issues, opts.file);
+
+    // Stops with every problem found in the input so far.
+    void reject_if_invalid() {
+        if (!issues.empty()) {
+            invalid(ctx, issues, opts.file);
+        }
     }
 
     // The credential: API keys do not reach the partner finance endpoints (§10); [U] whether a
     // Public API key can be granted finance scopes is unconfirmed, so lexsync does not try. A dry
     // run only warns.
-    if (!csv_mode && !ctx.oauth_source()) {
-        if (!opts.dry_run) {
-            finance_unavailable("this profile uses an API key");
+    void check_credential() {
+        if (!csv_mode && !ctx.oauth_source()) {
+            if (!opts.dry_run) {
+                finance_unavailable("this profile uses an API key");
+            }
+            ctx.warn("transactions export: this profile uses an API key; the finance endpoints "
+                     "need a partner OAuth connection (or use --format lexoffice-csv --out FILE)");
         }
-        ctx.warn("transactions export: this profile uses an API key; the finance endpoints need a "
-                 "partner OAuth connection (or use --format lexoffice-csv --out FILE)");
     }
 
     // A new account needs its type's details; checked before anything is sent.
-    if (!csv_mode && !opts.dry_run) {
-        const auto known = ctx.state().get(k_account, account_ref);
-        if (!known || known->status != "done") {
-            if (type == AccountType::creditcard &&
-                (opts.card_provider.empty() || opts.card_number.empty())) {
-                usage("creating the credit card account '" + opts.account +
-                      "' needs --card-provider and --card-number (or --account-type)");
-            }
-            if (type == AccountType::giro && (opts.iban.empty() || opts.bic.empty())) {
-                usage("creating the giro account '" + opts.account + "' needs --iban and --bic");
+    void check_new_account() {
+        if (!csv_mode && !opts.dry_run) {
+            const auto known = ctx.state().get(k_account, account_ref);
+            if (!known || known->status != "done") {
+                if (type == AccountType::creditcard &&
+                    (opts.card_provider.empty() || opts.card_number.empty())) {
+                    usage("creating the credit card account '" + opts.account +
+                          "' needs --card-provider and --card-number (or --account-type)");
+                }
+                if (type == AccountType::giro && (opts.iban.empty() || opts.bic.empty())) {
+                    usage("creating the giro account '" + opts.account +
+                          "' needs --iban and --bic");
+                }
             }
         }
-    }
-    if (!opts.card_provider.empty()) {
-        const std::string p = opts.card_provider;
-        if (p != "VISA" && p != "MASTERCARD" && p != "AMEX" && p != "DINERSCLUB") {
-            usage("--card-provider must be VISA, MASTERCARD, AMEX or DINERSCLUB");
+        if (!opts.card_provider.empty()) {
+            const std::string p = opts.card_provider;
+            if (p != "VISA" && p != "MASTERCARD" && p != "AMEX" && p != "DINERSCLUB") {
+                usage("--card-provider must be VISA, MASTERCARD, AMEX or DINERSCLUB");
+            }
         }
     }
 
-    // --- Posting categories, fetched once ---
-    const bool need_categories = std::any_of(rows.begin(), rows.end(), [&](const Row& r) {
-        return r.voucher || (r.in->fee && !csv_mode);
-    });
-    vch::PostingCategories categories;
-    if (need_categories) {
+    // The posting categories of receipts and fees, fetched once when any row needs one.
+    void resolve_categories() {
+        const bool need_categories = std::any_of(rows.begin(), rows.end(), [&](const Row& r) {
+            return r.voucher || (r.in->fee && !csv_mode);
+        });
+        if (!need_categories) {
+            return;
+        }
         categories = value_or_throw(vch::fetch_posting_categories(ctx.client()),
                                     "reading the posting categories");
         for (auto& r : rows) {
@@ -1461,24 +1537,26 @@ void run_export(const ExportOptions& opts, Context& ctx) {
                 }
             }
         }
-        if (!issues.empty()) {
-            invalid(ctx, issues, opts.file);
-        }
+        reject_if_invalid();
     }
 
-    Summary sum;
-    sum.mode = csv_mode ? "lexoffice-csv" : "api";
-    sum.account = opts.account;
-    sum.account_reference = account_ref;
-    sum.transactions = static_cast<long>(rows.size());
-    sum.left_out = static_cast<long>(left_out.size());
-    // Said with the run's last line: how many source rows the mapping leaves out.
-    const std::string left_out_note =
-        left_out.empty() ? std::string()
-                         : fmt::format("; {} left out by the mapping (records marked left-out)",
-                                       counted(static_cast<long>(left_out.size()), "row", "rows"));
+    // The summary's fixed fields and the note on rows the mapping leaves out.
+    void start_summary() {
+        sum.mode = csv_mode ? "lexoffice-csv" : "api";
+        sum.account = opts.account;
+        sum.account_reference = account_ref;
+        sum.transactions = static_cast<long>(rows.size());
+        sum.left_out = static_cast<long>(left_out.size());
+        // Said with the run's last line: how many source rows the mapping leaves out.
+        left_out_note =
+            left_out.empty()
+                ? std::string()
+                : fmt::format("; {} left out by the mapping (records marked left-out)",
+                              counted(static_cast<long>(left_out.size()), "row", "rows"));
+    }
 
-    auto write_records = [&] {
+    // One record per transaction, then one per row the mapping leaves out.
+    void write_records() {
         auto writer = ctx.writer(result_columns());
         json::Document rec;
         for (const auto& r : rows) {
@@ -1522,14 +1600,17 @@ void run_export(const ExportOptions& opts, Context& ctx) {
             writer->write(rec);
         }
         writer->finish();
-    };
-    auto write_summary = [&] {
+    }
+
+    // The summary file, when --summary-json names one.
+    void write_summary() {
         if (!opts.summary_json.empty()) {
             write_file_atomically(opts.summary_json, sum.to_json() + "\n");
         }
-    };
+    }
 
-    if (opts.dry_run) {
+    // A dry run: every row planned, records and summary written, nothing sent.
+    void plan() {
         long receipts = 0;
         for (auto& r : rows) {
             r.action = "planned";
@@ -1545,27 +1626,34 @@ void run_export(const ExportOptions& opts, Context& ctx) {
                              "'{}' (reference {}), mapping {}{}; nothing was sent",
                              rows.size(), receipts, opts.account, account_ref, mapping->name,
                              left_out_note));
-        return;
     }
 
-    // --- Writes: one export per profile at a time ---
-    JobLock lock(profile.state_dir, "transactions-export", [&] {
-        ctx.info("transactions export: waiting for another transactions export of this profile");
-    });
-    const std::int64_t run_id = ctx.state().begin_run("transactions export");
-    Exporter exporter(ctx, rows, sum);
-    exporter.set_run(run_id);
+    // Before any write: the profile's export lock, the run in the ledger and the exporter.
+    void begin_writes() {
+        lock.emplace(ctx.profile().state_dir, "transactions-export", [&] {
+            ctx.info(
+                "transactions export: waiting for another transactions export of this profile");
+        });
+        run_id = ctx.state().begin_run("transactions export");
+        exporter.emplace(ctx, rows, sum);
+        exporter->set_run(run_id);
+    }
 
-    if (csv_mode) {
+    // --format lexoffice-csv: the bank-statement file, then the receipts as vouchers.
+    void export_csv() {
         write_csv(opts, ctx, rows, opts.account, sum, run_id);
-        exporter.upload_receipts();
-        exporter.reconcile({}, {});
-        exporter.finish_receipts();
+        exporter->upload_receipts();
+        exporter->reconcile({}, {});
+        exporter->finish_receipts();
         if (std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.voucher; })) {
             ctx.info("transactions export: no assignment hints: lexoffice knows no reference for "
                      "transactions imported from CSV; assign the vouchers after the import");
         }
-    } else {
+    }
+
+    // --format api: the account, the transactions, the receipts, the balance and the hints.
+    void export_api() {
+        const auto& profile = ctx.profile();
         AccountSpec spec;
         spec.type = type;
         spec.account_system = !opts.account_system.empty()     ? opts.account_system
@@ -1575,54 +1663,62 @@ void run_export(const ExportOptions& opts, Context& ctx) {
         spec.bank_name = opts.bank_name.empty() ? opts.account : opts.bank_name;
         spec.account_holder = opts.account_holder;
         spec.balance = opening;
-        exporter.set_opening_given(!opts.opening_balance.empty());
+        exporter->set_opening_given(!opts.opening_balance.empty());
         spec.iban = opts.iban;
         spec.bic = opts.bic;
         spec.card_provider = opts.card_provider;
         spec.card_number = opts.card_number;
         spec.external_reference = account_ref;
-        sum.account_id = exporter.ensure_account(spec);
-        exporter.push_transactions(sum.account_id, account_ref);
-        exporter.upload_receipts();
-        exporter.reconcile(sum.account_id, account_ref);
-        exporter.finish_receipts();
-        if (!exporter.stopped()) {
-            exporter.update_balance(sum.account_id, account_ref, closing);
+        sum.account_id = exporter->ensure_account(spec);
+        exporter->push_transactions(sum.account_id, account_ref);
+        exporter->upload_receipts();
+        exporter->reconcile(sum.account_id, account_ref);
+        exporter->finish_receipts();
+        if (!exporter->stopped()) {
+            exporter->update_balance(sum.account_id, account_ref, closing);
         }
-        exporter.send_hints();
+        exporter->send_hints();
     }
 
-    write_records();
-    write_summary();
-    const bool bad = sum.failed + sum.unknown + sum.vouchers_failed + sum.hints_failed > 0 ||
-                     exporter.balance_failed();
-    const auto& stats = ctx.client_stats();
-    if (csv_mode) {
-        ctx.info(fmt::format("transactions export: {} written, {} skipped (written before); "
-                             "vouchers {} created, {} existing, {} failed ({}){}",
-                             sum.written, sum.skipped, sum.vouchers_created, sum.vouchers_existing,
-                             sum.vouchers_failed, counted(stats.requests, "request", "requests"),
-                             left_out_note));
-    } else {
-        ctx.info(fmt::format(
-            "transactions export: account '{}' {}; transactions {} pushed, {} skipped (exported "
-            "before), {} failed, {} unknown; vouchers {} created, {} existing, {} failed; hints {} "
-            "sent, {} existing, {} failed; balance {}{} ({}, {} rate limited){}",
-            opts.account, sum.accounts_created ? "created" : "found", sum.pushed, sum.skipped,
-            sum.failed, sum.unknown, sum.vouchers_created, sum.vouchers_existing,
-            sum.vouchers_failed, sum.hints_sent, sum.hints_existing, sum.hints_failed,
-            sum.balance.empty() ? "-" : sum.balance, sum.balance_updated ? " (updated)" : "",
-            counted(stats.requests, "request", "requests"), stats.rate_limited, left_out_note));
+    // The run's last line, the run closed in the ledger, and the exit code for what failed.
+    void finish() {
+        const bool bad = sum.failed + sum.unknown + sum.vouchers_failed + sum.hints_failed > 0 ||
+                         exporter->balance_failed();
+        const auto& stats = ctx.client_stats();
+        if (csv_mode) {
+            ctx.info(fmt::format("transactions export: {} written, {} skipped (written before); "
+                                 "vouchers {} created, {} existing, {} failed ({}){}",
+                                 sum.written, sum.skipped, sum.vouchers_created,
+                                 sum.vouchers_existing, sum.vouchers_failed,
+                                 counted(stats.requests, "request", "requests"), left_out_note));
+        } else {
+            ctx.info(fmt::format(
+                "transactions export: account '{}' {}; transactions {} pushed, {} skipped "
+                "(exported before), {} failed, {} unknown; vouchers {} created, {} existing, {} "
+                "failed; hints {} sent, {} existing, {} failed; balance {}{} ({}, {} rate "
+                "limited){}",
+                opts.account, sum.accounts_created ? "created" : "found", sum.pushed, sum.skipped,
+                sum.failed, sum.unknown, sum.vouchers_created, sum.vouchers_existing,
+                sum.vouchers_failed, sum.hints_sent, sum.hints_existing, sum.hints_failed,
+                sum.balance.empty() ? "-" : sum.balance, sum.balance_updated ? " (updated)" : "",
+                counted(stats.requests, "request", "requests"), stats.rate_limited, left_out_note));
+        }
+        ctx.state().finish_run(run_id, bad ? "partial" : "ok", sum.to_json());
+        if (exporter->stopped()) {
+            throw_api_error(exporter->stop_error(), "transactions export stopped");
+        }
+        if (bad) {
+            throw Error(ExitCode::partial, "some transactions, vouchers or hints were not "
+                                           "exported (see the records marked failed or unknown); "
+                                           "the next run retries them");
+        }
     }
-    ctx.state().finish_run(run_id, bad ? "partial" : "ok", sum.to_json());
-    if (exporter.stopped()) {
-        throw_api_error(exporter.stop_error(), "transactions export stopped");
-    }
-    if (bad) {
-        throw Error(ExitCode::partial, "some transactions, vouchers or hints were not exported "
-                                       "(see the records marked failed or unknown); the next run "
-                                       "retries them");
-    }
+};
+
+} // namespace
+
+void run_export(const ExportOptions& opts, Context& ctx) {
+    ExportRun(opts, ctx).run();
 }
 
 } // namespace lexsync::commands::transactions
