@@ -191,130 +191,141 @@ JsonValue whole_seconds(JsonValue v, JsonAllocator& a) {
     return json_str(text, a);
 }
 
-} // namespace
-
-ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
-    const auto type_param = req.param("voucherType");
-    const auto status_param = req.param("voucherStatus");
-    if (!type_param || !status_param) {
-        return bad(req, "Missing required request parameters");
-    }
-    std::string bad_value;
-    const auto types = parse_list(*type_param, k_types, bad_value);
-    if (!types) {
-        return bad(req, invalid_value(bad_value, "voucherType"));
-    }
-    const auto statuses = parse_list(*status_param, k_statuses, bad_value);
-    if (!statuses) {
-        return bad(req, invalid_value(bad_value, "voucherStatus"));
-    }
-    const bool want_overdue = statuses->count("overdue") > 0;
-    if (want_overdue && statuses->size() > 1) {
-        return bad(req, "voucherStatus 'overdue' must not be combined with other values");
-    }
+// The query of one listing request, read from its parameters.
+struct ListQuery {
+    std::optional<std::set<std::string>> types;
+    std::optional<std::set<std::string>> statuses;
+    bool want_overdue = false;
     std::optional<bool> archived;
-    if (const auto v = req.param("archived")) {
-        const std::string l = ascii_lower(*v);
-        if (l != "true" && l != "false") {
-            return bad(req, invalid_value(*v, "archived"));
-        }
-        archived = l == "true";
-    }
     std::optional<std::string> contact_id;
-    if (const auto v = req.param("contactId")) {
-        if (!is_uuid(*v)) {
-            return bad(req, invalid_value(*v, "contactId"));
-        }
-        contact_id = ascii_lower(*v);
-    }
     struct DateFilter {
         const char* name;
         std::optional<std::chrono::year_month_day> value;
     };
-    DateFilter dates[] = {{"voucherDateFrom", {}}, {"voucherDateTo", {}},   {"createdDateFrom", {}},
-                          {"createdDateTo", {}},   {"updatedDateFrom", {}}, {"updatedDateTo", {}}};
-    for (auto& f : dates) {
+    DateFilter dates[6] = {{"voucherDateFrom", {}}, {"voucherDateTo", {}},
+                           {"createdDateFrom", {}}, {"createdDateTo", {}},
+                           {"updatedDateFrom", {}}, {"updatedDateTo", {}}};
+    std::optional<std::string> number;
+    std::int64_t page = 0;
+    std::int64_t size = k_default_size;
+    bool ascending = false;
+};
+
+// Reads the parameters of `req` into `q`; the message of a 400 answer when one is wrong.
+std::optional<std::string> read_query(const ApiRequest& req, ListQuery& q) {
+    const auto type_param = req.param("voucherType");
+    const auto status_param = req.param("voucherStatus");
+    if (!type_param || !status_param) {
+        return std::string("Missing required request parameters");
+    }
+    std::string bad_value;
+    q.types = parse_list(*type_param, k_types, bad_value);
+    if (!q.types) {
+        return std::string(invalid_value(bad_value, "voucherType"));
+    }
+    q.statuses = parse_list(*status_param, k_statuses, bad_value);
+    if (!q.statuses) {
+        return std::string(invalid_value(bad_value, "voucherStatus"));
+    }
+    q.want_overdue = q.statuses->count("overdue") > 0;
+    if (q.want_overdue && q.statuses->size() > 1) {
+        return std::string("voucherStatus 'overdue' must not be combined with other values");
+    }
+    if (const auto v = req.param("archived")) {
+        const std::string l = ascii_lower(*v);
+        if (l != "true" && l != "false") {
+            return std::string(invalid_value(*v, "archived"));
+        }
+        q.archived = l == "true";
+    }
+    if (const auto v = req.param("contactId")) {
+        if (!is_uuid(*v)) {
+            return std::string(invalid_value(*v, "contactId"));
+        }
+        q.contact_id = ascii_lower(*v);
+    }
+    for (auto& f : q.dates) {
         if (const auto v = req.param(f.name)) {
             f.value = parse_date(*v);
             if (!f.value) {
-                return bad(req, invalid_value(*v, f.name));
+                return std::string(invalid_value(*v, f.name));
             }
         }
     }
-    const auto number = req.param("voucherNumber");
-    std::int64_t page = 0;
-    std::int64_t size = k_default_size;
+    q.number = req.param("voucherNumber");
     if (const auto p = req.param("page")) {
         const auto v = parse_int(*p);
         if (!v || *v < 0) {
-            return bad(req, invalid_value(*p, "page"));
+            return std::string(invalid_value(*p, "page"));
         }
-        page = *v;
+        q.page = *v;
     }
     if (const auto s = req.param("size")) {
         const auto v = parse_int(*s);
         if (!v) {
-            return bad(req, invalid_value(*s, "size"));
+            return std::string(invalid_value(*s, "size"));
         }
         if (*v > k_max_size) {
-            return bad(req, "parameter 'size' must be equal or lower than 250");
+            return std::string("parameter 'size' must be equal or lower than 250");
         }
-        size = *v < 1 ? k_default_size : *v; // [U] like contacts: out of range → default
+        q.size = *v < 1 ? k_default_size : *v; // [U] like contacts: out of range → default
     }
-    bool ascending = false;
     if (const auto s = req.param("sort")) {
         // [M] Only voucherDate is accepted as a sort property (measured in 2026).
         const std::string l = ascii_lower(*s);
         if (l == "voucherdate" || l == "voucherdate,asc") {
-            ascending = l == "voucherdate,asc";
+            q.ascending = l == "voucherdate,asc";
         } else if (l != "voucherdate,desc") {
-            return bad(req, "parameter 'sort' is invalid");
+            return std::string("parameter 'sort' is invalid");
         }
     }
 
-    std::vector<Row> all;
-    collect(store, req.org_id, all);
-    const auto today = berlin::local_date(std::chrono::system_clock::now());
-    const auto in_range = [](std::chrono::year_month_day d,
-                             const std::optional<std::chrono::year_month_day>& from,
-                             const std::optional<std::chrono::year_month_day>& to) {
-        using std::chrono::sys_days;
-        return (!from || sys_days(d) >= sys_days(*from)) && (!to || sys_days(d) <= sys_days(*to));
-    };
-    std::vector<const Row*> rows;
-    for (const auto& r : all) {
-        if (!types->count("any") && !types->count(r.type)) {
-            continue;
-        }
-        if (want_overdue) {
-            if (!overdue(r, today)) {
-                continue;
-            }
-        } else if (!statuses->count("any") && !statuses->count(r.status)) {
-            continue;
-        }
-        if (archived && r.archived != *archived) {
-            continue;
-        }
-        if (contact_id && r.contact_id != *contact_id) {
-            continue;
-        }
-        if (dates[0].value || dates[1].value) {
-            if (!r.voucher_date ||
-                !in_range(berlin::local_date(*r.voucher_date), dates[0].value, dates[1].value)) {
-                continue;
-            }
-        }
-        if (!in_range(berlin::local_date(r.created), dates[2].value, dates[3].value) ||
-            !in_range(berlin::local_date(r.updated), dates[4].value, dates[5].value)) {
-            continue;
-        }
-        // Search strings arrive HTML-escaped (§4.4); [U] the number must match exactly.
-        if (number && *number != html_escape(r.number) && *number != r.number) {
-            continue;
-        }
-        rows.push_back(&r);
+    return std::nullopt;
+}
+
+bool in_range(std::chrono::year_month_day d, const std::optional<std::chrono::year_month_day>& from,
+              const std::optional<std::chrono::year_month_day>& to) {
+    using std::chrono::sys_days;
+    return (!from || sys_days(d) >= sys_days(*from)) && (!to || sys_days(d) <= sys_days(*to));
+}
+
+// Whether `r` passes every filter of `q` (`today` for overdue).
+bool matches(const Row& r, const ListQuery& q, std::chrono::year_month_day today) {
+    if (!q.types->count("any") && !q.types->count(r.type)) {
+        return false;
     }
+    if (q.want_overdue) {
+        if (!overdue(r, today)) {
+            return false;
+        }
+    } else if (!q.statuses->count("any") && !q.statuses->count(r.status)) {
+        return false;
+    }
+    if (q.archived && r.archived != *q.archived) {
+        return false;
+    }
+    if (q.contact_id && r.contact_id != *q.contact_id) {
+        return false;
+    }
+    if (q.dates[0].value || q.dates[1].value) {
+        if (!r.voucher_date ||
+            !in_range(berlin::local_date(*r.voucher_date), q.dates[0].value, q.dates[1].value)) {
+            return false;
+        }
+    }
+    if (!in_range(berlin::local_date(r.created), q.dates[2].value, q.dates[3].value) ||
+        !in_range(berlin::local_date(r.updated), q.dates[4].value, q.dates[5].value)) {
+        return false;
+    }
+    // Search strings arrive HTML-escaped (§4.4); [U] the number must match exactly.
+    if (q.number && *q.number != html_escape(r.number) && *q.number != r.number) {
+        return false;
+    }
+    return true;
+}
+
+// Sorts `rows` by voucher date (then created date and id), ascending or descending.
+void sort_rows(std::vector<const Row*>& rows, bool ascending) {
     std::sort(rows.begin(), rows.end(), [ascending](const Row* x, const Row* y) {
         // Rows without a voucher date (unchecked uploads) come last in either direction. [U]
         if (x->voucher_date.has_value() != y->voucher_date.has_value()) {
@@ -329,6 +340,53 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
         }
         return x->id < y->id;
     });
+}
+
+// One row of the listing as the service writes it.
+JsonValue row_json(const Row& r, JsonAllocator& a) {
+    JsonValue o(rapidjson::kObjectType);
+    o.AddMember("id", json_str(r.id, a), a);
+    o.AddMember("voucherType", json_str(r.type, a), a);
+    o.AddMember("voucherStatus", json_str(r.status, a), a);
+    o.AddMember("voucherNumber",
+                r.number.empty() ? JsonValue(rapidjson::kNullType) : json_str(r.number, a), a);
+    // Row timestamps carry .000 milliseconds (reference §14); amounts two decimals.
+    o.AddMember("voucherDate", whole_seconds(optional_time(r.voucher_date, a), a), a);
+    o.AddMember("createdDate", whole_seconds(json_str(r.created_text, a), a), a);
+    o.AddMember("updatedDate", whole_seconds(json_str(r.updated_text, a), a), a);
+    o.AddMember("dueDate", whole_seconds(optional_time(r.due_date, a), a), a);
+    o.AddMember("contactId",
+                r.contact_id.empty() ? JsonValue(rapidjson::kNullType) : json_str(r.contact_id, a),
+                a);
+    o.AddMember("contactName", json_str(r.contact_name, a), a);
+    o.AddMember("totalAmount", fixed_value(r.total, 2, a), a);
+    o.AddMember("openAmount", r.open ? fixed_value(*r.open, 2, a) : JsonValue(rapidjson::kNullType),
+                a);
+    o.AddMember("currency", "EUR", a);
+    o.AddMember("archived", r.archived, a);
+    return o;
+}
+
+} // namespace
+
+ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
+    ListQuery q;
+    if (const auto refused = read_query(req, q)) {
+        return bad(req, *refused);
+    }
+    std::vector<Row> all;
+    collect(store, req.org_id, all);
+    const auto today = berlin::local_date(std::chrono::system_clock::now());
+    std::vector<const Row*> rows;
+    for (const auto& r : all) {
+        if (matches(r, q, today)) {
+            rows.push_back(&r);
+        }
+    }
+    sort_rows(rows, q.ascending);
+    const std::int64_t page = q.page;
+    const std::int64_t size = q.size;
+    const bool ascending = q.ascending;
 
     std::int64_t total = static_cast<std::int64_t>(rows.size());
     if (listing_window > 0) {
@@ -344,28 +402,7 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
     auto& a = holder.GetAllocator();
     JsonValue content(rapidjson::kArrayType);
     for (std::int64_t i = begin; i < end; ++i) {
-        const Row& r = *rows[static_cast<std::size_t>(i)];
-        JsonValue o(rapidjson::kObjectType);
-        o.AddMember("id", json_str(r.id, a), a);
-        o.AddMember("voucherType", json_str(r.type, a), a);
-        o.AddMember("voucherStatus", json_str(r.status, a), a);
-        o.AddMember("voucherNumber",
-                    r.number.empty() ? JsonValue(rapidjson::kNullType) : json_str(r.number, a), a);
-        // Row timestamps carry .000 milliseconds (reference §14); amounts two decimals.
-        o.AddMember("voucherDate", whole_seconds(optional_time(r.voucher_date, a), a), a);
-        o.AddMember("createdDate", whole_seconds(json_str(r.created_text, a), a), a);
-        o.AddMember("updatedDate", whole_seconds(json_str(r.updated_text, a), a), a);
-        o.AddMember("dueDate", whole_seconds(optional_time(r.due_date, a), a), a);
-        o.AddMember(
-            "contactId",
-            r.contact_id.empty() ? JsonValue(rapidjson::kNullType) : json_str(r.contact_id, a), a);
-        o.AddMember("contactName", json_str(r.contact_name, a), a);
-        o.AddMember("totalAmount", fixed_value(r.total, 2, a), a);
-        o.AddMember("openAmount",
-                    r.open ? fixed_value(*r.open, 2, a) : JsonValue(rapidjson::kNullType), a);
-        o.AddMember("currency", "EUR", a);
-        o.AddMember("archived", r.archived, a);
-        content.PushBack(o, a);
+        content.PushBack(row_json(*rows[static_cast<std::size_t>(i)], a), a);
     }
     const JsonDocument d = page_envelope(content, a, page, size, total, "voucherdate", ascending);
     return json_response(200, d);
