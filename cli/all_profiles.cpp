@@ -224,6 +224,137 @@ std::string merge_profile_outputs(const std::vector<std::pair<std::string, std::
     return out;
 }
 
+namespace {
+
+// The environment of the profiles' processes: lexsync's settings and credentials are left out
+// (each profile uses its own), and a person is told which (unless `quiet`).
+std::vector<char*> child_environment(Context& ctx, bool quiet) {
+    std::vector<char*> child_env;
+    std::vector<std::string> left_out;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string_view entry(*e);
+        if (passed_to_profile_children(entry)) {
+            child_env.push_back(*e);
+        } else if (entry.find('=') + 1 < entry.size()) {
+            left_out.emplace_back(entry.substr(0, entry.find('=')));
+        }
+    }
+    child_env.push_back(nullptr);
+    if (!left_out.empty() && !quiet) {
+        std::string list;
+        for (const auto& n : left_out) {
+            list += (list.empty() ? "" : ", ") + n;
+        }
+        ctx.io.err << fmt::format("--all-profiles: not passed to the profiles: {} (each profile "
+                                  "uses its own settings and credentials)\n",
+                                  list);
+    }
+
+    return child_env;
+}
+
+// The command line of one profile's process: `args` under --profile `profile`, writing NDJSON
+// when the parent merges records.
+std::vector<std::string> child_arguments(const Context& ctx, const std::vector<std::string>& args,
+                                         const std::string& profile, bool records) {
+    std::vector<std::string> argv_s = {ctx.executable, "--profile", profile};
+    if (records) {
+        // The children write NDJSON; the parent merges it into the requested format.
+        argv_s.insert(argv_s.end(), {"-o", "ndjson"});
+    }
+    for (std::size_t k = 0; k < args.size(); ++k) {
+        const std::string& a = args[k];
+        if (records && (a == "-o" || a == "--output") && k + 1 < args.size()) {
+            ++k; // replaced by -o ndjson
+            continue;
+        }
+        if (records && (a.rfind("--output=", 0) == 0 ||
+                        (a.rfind("-o", 0) == 0 && a.size() > 2 && a[1] == 'o'))) {
+            continue;
+        }
+        argv_s.push_back(a);
+    }
+    return argv_s;
+}
+
+// Starts the process of `c` with `argv_s` and `env`, its output into temporary files; a process
+// that cannot start counts as failed.
+void spawn_child(Context& ctx, Child& c, std::vector<std::string>& argv_s,
+                 std::vector<char*>& env) {
+    std::vector<char*> argv;
+    for (auto& s : argv_s) {
+        argv.push_back(s.data());
+    }
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, c.out->fd(), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, c.err->fd(), STDERR_FILENO);
+    c.start = SteadyClock::now();
+    const int rc =
+        ::posix_spawn(&c.pid, ctx.executable.c_str(), &actions, nullptr, argv.data(), env.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        c.pid = -1;
+        c.exit_code = static_cast<int>(ExitCode::error);
+        c.end = c.start;
+        ctx.warn(fmt::format("profile '{}': cannot start {}: {}", c.profile, ctx.executable,
+                             std::strerror(rc)));
+    }
+}
+
+// Waits for every started child, one waiter each, so that each duration ends when its own
+// process does.
+void wait_for_children(std::vector<Child>& children) {
+    std::vector<std::thread> waiters;
+    for (auto& c : children) {
+        if (c.pid < 0) {
+            continue;
+        }
+        waiters.emplace_back([&c] {
+            int status = 0;
+            while (::waitpid(c.pid, &status, 0) < 0) {
+                if (errno != EINTR) {
+                    break;
+                }
+            }
+            c.end = SteadyClock::now();
+            c.exit_code = WIFEXITED(status)     ? WEXITSTATUS(status)
+                          : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                                                : 1;
+        });
+    }
+    for (auto& w : waiters) {
+        w.join();
+    }
+}
+
+// One line per profile (exit code and duration; only failures with --quiet) and the totals.
+void report_children(Context& ctx, const std::vector<Child>& children, double wall, bool quiet) {
+    std::size_t width = 0;
+    for (const auto& c : children) {
+        width = std::max(width, c.profile.size());
+    }
+    std::size_t failed = 0;
+    for (const auto& c : children) {
+        if (c.exit_code != 0) {
+            ++failed;
+        }
+        if (!quiet || c.exit_code != 0) {
+            ctx.io.err << fmt::format("profile {:<{}}  exit {}  {:.1f} s\n", c.profile, width,
+                                      c.exit_code,
+                                      std::chrono::duration<double>(c.end - c.start).count());
+        }
+    }
+    if (!quiet || failed > 0) {
+        ctx.io.err << fmt::format("--all-profiles: {} profiles, {} failed, {:.1f} s wall time\n",
+                                  children.size(), failed, wall);
+    }
+}
+
+} // namespace
+
 int run_all_profiles(const std::vector<std::string>& args, Context& ctx) {
     if (option_value(args, {"--profile"}) ||
         std::find(args.begin(), args.end(), "--profile") != args.end()) {
@@ -250,26 +381,7 @@ int run_all_profiles(const std::vector<std::string>& args, Context& ctx) {
     const bool quiet = std::find(args.begin(), args.end(), "-q") != args.end() ||
                        std::find(args.begin(), args.end(), "--quiet") != args.end();
 
-    std::vector<char*> child_env;
-    std::vector<std::string> left_out;
-    for (char** e = environ; *e != nullptr; ++e) {
-        const std::string_view entry(*e);
-        if (passed_to_profile_children(entry)) {
-            child_env.push_back(*e);
-        } else if (entry.find('=') + 1 < entry.size()) {
-            left_out.emplace_back(entry.substr(0, entry.find('=')));
-        }
-    }
-    child_env.push_back(nullptr);
-    if (!left_out.empty() && !quiet) {
-        std::string list;
-        for (const auto& n : left_out) {
-            list += (list.empty() ? "" : ", ") + n;
-        }
-        ctx.io.err << fmt::format("--all-profiles: not passed to the profiles: {} (each profile "
-                                  "uses its own settings and credentials)\n",
-                                  list);
-    }
+    std::vector<char*> child_env = child_environment(ctx, quiet);
 
     std::vector<Child> children(names.size());
     const auto started = SteadyClock::now();
@@ -278,67 +390,10 @@ int run_all_profiles(const std::vector<std::string>& args, Context& ctx) {
         c.profile = names[i];
         c.out = std::make_unique<TempFd>();
         c.err = std::make_unique<TempFd>();
-        std::vector<std::string> argv_s = {ctx.executable, "--profile", c.profile};
-        if (records) {
-            // The children write NDJSON; the parent merges it into the requested format.
-            argv_s.insert(argv_s.end(), {"-o", "ndjson"});
-        }
-        for (std::size_t k = 0; k < args.size(); ++k) {
-            const std::string& a = args[k];
-            if (records && (a == "-o" || a == "--output") && k + 1 < args.size()) {
-                ++k; // replaced by -o ndjson
-                continue;
-            }
-            if (records && (a.rfind("--output=", 0) == 0 ||
-                            (a.rfind("-o", 0) == 0 && a.size() > 2 && a[1] == 'o'))) {
-                continue;
-            }
-            argv_s.push_back(a);
-        }
-        std::vector<char*> argv;
-        for (auto& s : argv_s) {
-            argv.push_back(s.data());
-        }
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&actions, c.out->fd(), STDOUT_FILENO);
-        posix_spawn_file_actions_adddup2(&actions, c.err->fd(), STDERR_FILENO);
-        c.start = SteadyClock::now();
-        const int rc = ::posix_spawn(&c.pid, ctx.executable.c_str(), &actions, nullptr, argv.data(),
-                                     child_env.data());
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) {
-            c.pid = -1;
-            c.exit_code = static_cast<int>(ExitCode::error);
-            c.end = c.start;
-            ctx.warn(fmt::format("profile '{}': cannot start {}: {}", c.profile, ctx.executable,
-                                 std::strerror(rc)));
-        }
+        std::vector<std::string> argv_s = child_arguments(ctx, args, c.profile, records);
+        spawn_child(ctx, c, argv_s, child_env);
     }
-    // One waiter per child, so that each duration ends when its own process does.
-    std::vector<std::thread> waiters;
-    for (auto& c : children) {
-        if (c.pid < 0) {
-            continue;
-        }
-        waiters.emplace_back([&c] {
-            int status = 0;
-            while (::waitpid(c.pid, &status, 0) < 0) {
-                if (errno != EINTR) {
-                    break;
-                }
-            }
-            c.end = SteadyClock::now();
-            c.exit_code = WIFEXITED(status)     ? WEXITSTATUS(status)
-                          : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
-                                                : 1;
-        });
-    }
-    for (auto& w : waiters) {
-        w.join();
-    }
+    wait_for_children(children);
     const double wall = std::chrono::duration<double>(SteadyClock::now() - started).count();
 
     std::vector<std::pair<std::string, std::string>> outputs;
@@ -356,25 +411,7 @@ int run_all_profiles(const std::vector<std::string>& args, Context& ctx) {
     ctx.io.out << merge_profile_outputs(outputs, format);
     ctx.io.out.flush();
 
-    std::size_t width = 0;
-    for (const auto& c : children) {
-        width = std::max(width, c.profile.size());
-    }
-    std::size_t failed = 0;
-    for (const auto& c : children) {
-        if (c.exit_code != 0) {
-            ++failed;
-        }
-        if (!quiet || c.exit_code != 0) {
-            ctx.io.err << fmt::format("profile {:<{}}  exit {}  {:.1f} s\n", c.profile, width,
-                                      c.exit_code,
-                                      std::chrono::duration<double>(c.end - c.start).count());
-        }
-    }
-    if (!quiet || failed > 0) {
-        ctx.io.err << fmt::format("--all-profiles: {} profiles, {} failed, {:.1f} s wall time\n",
-                                  children.size(), failed, wall);
-    }
+    report_children(ctx, children, wall, quiet);
     return worst;
 }
 
