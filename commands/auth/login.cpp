@@ -258,14 +258,10 @@ std::string iso_utc(std::int64_t unix_seconds) {
     return buf;
 }
 
-} // namespace
-
-void run_oauth_login(const LoginOptions& options, Context& ctx) {
-    if (options.with_token) {
-        throw Error(ExitCode::usage, "--with-token is for API keys; --oauth reads no key");
-    }
-    const std::string name = ctx.profile_name();
-    const config::ResolvedProfile profile = resolve_profile(ctx, name, true);
+// The OAuth client of `profile`, its secret asked for once (before anything happens in the
+// browser).
+oauth::ClientSettings client_with_secret(const config::ResolvedProfile& profile, Context& ctx,
+                                         const std::string& name) {
     oauth::ClientSettings client = oauth::resolve_client(profile, ctx.env);
     if (client.client_id.empty()) {
         throw Error(ExitCode::config,
@@ -281,16 +277,24 @@ void run_oauth_login(const LoginOptions& options, Context& ctx) {
         return s;
     };
 
-    const std::vector<std::string> scopes =
-        options.scopes.empty() ? oauth::default_scopes() : oauth::parse_scopes(options.scopes);
-    if (scopes.empty()) {
-        throw Error(ExitCode::usage, "--scopes lists no scope");
-    }
-    const std::string verifier = oauth::make_code_verifier();
-    const std::string state = oauth::random_urlsafe(24);
+    return client;
+}
 
-    std::unique_ptr<LoopbackReceiver> receiver;
+// The authorization's answer and the redirect URI it was asked with.
+struct Authorization {
+    oauth::CallbackParams answer;
     std::string redirect_uri;
+};
+
+// Sends the person to the authorization page (a browser and a loopback receiver, or with
+// --no-browser an address to open and the redirect URL pasted back) and returns the answer;
+// throws when it was refused, timed out or belongs to another request.
+Authorization authorize(const LoginOptions& options, Context& ctx,
+                        const oauth::ClientSettings& client, const std::vector<std::string>& scopes,
+                        const std::string& verifier, const std::string& state) {
+    Authorization out;
+    std::unique_ptr<LoopbackReceiver> receiver;
+    std::string& redirect_uri = out.redirect_uri;
     if (options.no_browser) {
         // Nothing listens: the user copies the address the browser was sent to.
         httplib::Server probe;
@@ -310,7 +314,7 @@ void run_oauth_login(const LoginOptions& options, Context& ctx) {
     request.code_challenge = oauth::code_challenge_s256(verifier);
     const std::string url = oauth::authorize_url(request);
 
-    oauth::CallbackParams answer;
+    oauth::CallbackParams& answer = out.answer;
     if (options.no_browser) {
         ctx.io.err << "Open this address in a browser, allow the connection, then paste the "
                       "address the browser was sent to (or just its code):\n\n  "
@@ -349,6 +353,96 @@ void run_oauth_login(const LoginOptions& options, Context& ctx) {
                         answer.error_description.empty() ? "" : ": " + answer.error_description));
     }
 
+    return out;
+}
+
+// Adds profile `name` to the config file when it is new, with the base URL and OAuth client it
+// was connected with.
+void save_new_profile(Context& ctx, const std::string& name, const oauth::ClientSettings& client) {
+    if (ctx.config().profiles.count(name) == 0) {
+        config::ProfileSettings settings;
+        settings.name = name;
+        if (!ctx.global.base_url.empty()) {
+            settings.base_url = ctx.global.base_url;
+        } else if (auto env_url = ctx.env ? ctx.env(config::k_env_base_url) : std::nullopt;
+                   env_url && !env_url->empty()) {
+            settings.base_url = *env_url;
+        }
+        settings.oauth_client_id = client.client_id;
+        if (client.base_url != oauth::k_default_base_url) {
+            settings.oauth_base_url = client.base_url;
+        }
+        if (auto saved = config::save_profile(ctx.config_file(), settings); !saved) {
+            throw Error(ExitCode::config, saved.error().message);
+        }
+        ctx.info(fmt::format("Added profile '{}' to {}", name, ctx.config_file().string()));
+    }
+}
+
+// The record of the connection on stdout and the line for people on stderr.
+void write_connection(Context& ctx, const std::string& name, const json::Document& org,
+                      const credentials::OAuthTokens& tokens,
+                      const std::filesystem::path& cred_file) {
+    const std::string company = json::get_string(org, "companyName").value_or("");
+    const std::string org_id = json::get_string(org, "organizationId").value_or("");
+    json::Document record(rapidjson::kObjectType);
+    auto& a = record.GetAllocator();
+    json::set(record, "profile", json::str(name, a), a);
+    json::set(record, "organizationId", json::str(org_id, a), a);
+    json::set(record, "companyName", json::str(company, a), a);
+    json::set(record, "taxType", json::str(json::get_string(org, "taxType").value_or(""), a), a);
+    json::set(record, "credential", json::str("oauth", a), a);
+    json::set(record, "scopes", json::str(tokens.scope, a), a);
+    json::set(record, "expiresAt", json::str(iso_utc(tokens.expires_at), a), a);
+    auto writer = ctx.writer({{"profile", "profile"},
+                              {"organizationId", "organizationId"},
+                              {"companyName", "companyName"},
+                              {"taxType", "taxType"},
+                              {"credential", "credential"},
+                              {"scopes", "scopes"},
+                              {"expiresAt", "expiresAt"}});
+    writer->write(record);
+    writer->finish();
+    ctx.info(fmt::format("Connected {} ({}) with OAuth as profile '{}'; tokens stored in {}",
+                         company, org_id, name, cred_file.string()));
+}
+
+// Says when another credential of the profile takes precedence over the new connection.
+void warn_precedence(Context& ctx, const config::ResolvedProfile& profile,
+                     const std::string& name) {
+    if (ctx.env) {
+        if (auto env_key = ctx.env(config::k_env_api_key); env_key && !env_key->empty()) {
+            ctx.warn("LEXSYNC_API_KEY is set and takes precedence over the OAuth connection");
+        }
+    }
+    if (profile.api_key_command) {
+        ctx.warn(fmt::format("profile '{}' has api_key_command, which takes precedence over the "
+                             "OAuth connection",
+                             name));
+    }
+}
+
+} // namespace
+
+void run_oauth_login(const LoginOptions& options, Context& ctx) {
+    if (options.with_token) {
+        throw Error(ExitCode::usage, "--with-token is for API keys; --oauth reads no key");
+    }
+    const std::string name = ctx.profile_name();
+    const config::ResolvedProfile profile = resolve_profile(ctx, name, true);
+    const oauth::ClientSettings client = client_with_secret(profile, ctx, name);
+    const std::vector<std::string> scopes =
+        options.scopes.empty() ? oauth::default_scopes() : oauth::parse_scopes(options.scopes);
+    if (scopes.empty()) {
+        throw Error(ExitCode::usage, "--scopes lists no scope");
+    }
+    const std::string verifier = oauth::make_code_verifier();
+    const std::string state = oauth::random_urlsafe(24);
+
+    const Authorization auth = authorize(options, ctx, client, scopes, verifier, state);
+    const oauth::CallbackParams& answer = auth.answer;
+    const std::string& redirect_uri = auth.redirect_uri;
+
     const ClientConfig c = client_config_for(ctx, profile, BearerToken{});
     auto transport = ctx.transport_factory(c);
     oauth::TokenClient tokens_client(client, *transport, ctx.clock);
@@ -381,57 +475,9 @@ void run_oauth_login(const LoginOptions& options, Context& ctx) {
     if (auto stored = credentials::store_oauth(cred_file, name, *tokens); !stored) {
         throw Error(ExitCode::config, stored.error().message);
     }
-    if (ctx.config().profiles.count(name) == 0) {
-        config::ProfileSettings settings;
-        settings.name = name;
-        if (!ctx.global.base_url.empty()) {
-            settings.base_url = ctx.global.base_url;
-        } else if (auto env_url = ctx.env ? ctx.env(config::k_env_base_url) : std::nullopt;
-                   env_url && !env_url->empty()) {
-            settings.base_url = *env_url;
-        }
-        settings.oauth_client_id = client.client_id;
-        if (client.base_url != oauth::k_default_base_url) {
-            settings.oauth_base_url = client.base_url;
-        }
-        if (auto saved = config::save_profile(ctx.config_file(), settings); !saved) {
-            throw Error(ExitCode::config, saved.error().message);
-        }
-        ctx.info(fmt::format("Added profile '{}' to {}", name, ctx.config_file().string()));
-    }
-
-    const std::string company = json::get_string(org, "companyName").value_or("");
-    const std::string org_id = json::get_string(org, "organizationId").value_or("");
-    json::Document record(rapidjson::kObjectType);
-    auto& a = record.GetAllocator();
-    json::set(record, "profile", json::str(name, a), a);
-    json::set(record, "organizationId", json::str(org_id, a), a);
-    json::set(record, "companyName", json::str(company, a), a);
-    json::set(record, "taxType", json::str(json::get_string(org, "taxType").value_or(""), a), a);
-    json::set(record, "credential", json::str("oauth", a), a);
-    json::set(record, "scopes", json::str(tokens->scope, a), a);
-    json::set(record, "expiresAt", json::str(iso_utc(tokens->expires_at), a), a);
-    auto writer = ctx.writer({{"profile", "profile"},
-                              {"organizationId", "organizationId"},
-                              {"companyName", "companyName"},
-                              {"taxType", "taxType"},
-                              {"credential", "credential"},
-                              {"scopes", "scopes"},
-                              {"expiresAt", "expiresAt"}});
-    writer->write(record);
-    writer->finish();
-    ctx.info(fmt::format("Connected {} ({}) with OAuth as profile '{}'; tokens stored in {}",
-                         company, org_id, name, cred_file.string()));
-    if (ctx.env) {
-        if (auto env_key = ctx.env(config::k_env_api_key); env_key && !env_key->empty()) {
-            ctx.warn("LEXSYNC_API_KEY is set and takes precedence over the OAuth connection");
-        }
-    }
-    if (profile.api_key_command) {
-        ctx.warn(fmt::format("profile '{}' has api_key_command, which takes precedence over the "
-                             "OAuth connection",
-                             name));
-    }
+    save_new_profile(ctx, name, client);
+    write_connection(ctx, name, org, *tokens, cred_file);
+    warn_precedence(ctx, profile, name);
 }
 
 } // namespace lexsync::commands::auth
