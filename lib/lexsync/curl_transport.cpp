@@ -207,14 +207,16 @@ CurlTransport::~CurlTransport() {
     }
 }
 
-http::SendResult CurlTransport::send(const http::Request& request) {
-    const auto parts = split_url(request.url);
+namespace {
+
+// The parts of `request`'s URL, refused unless it is https, or plain http to loopback.
+Result<UrlParts, TransportError> checked_url(const http::Request& request) {
+    auto parts = split_url(request.url);
     if (!parts) {
         return unexpected(TransportError{Kind::other, "invalid URL: " + request.url});
     }
-    const bool loopback = is_loopback_host(parts->host);
     if (parts->scheme == "http") {
-        if (!loopback) {
+        if (!is_loopback_host(parts->host)) {
             return unexpected(TransportError{
                 Kind::other,
                 fmt::format("refusing plain http to {}: TLS (https://) is required for every host "
@@ -225,20 +227,15 @@ http::SendResult CurlTransport::send(const http::Request& request) {
         return unexpected(
             TransportError{Kind::other, "unsupported URL scheme '" + parts->scheme + "'"});
     }
+    return std::move(*parts);
+}
 
-    std::lock_guard lock(m_mutex);
-    CURL* c = m_handle->curl;
-    if (c == nullptr) {
-        return unexpected(TransportError{Kind::other, "libcurl could not be initialised"});
-    }
-    // Reset keeps the connection cache, so the next request reuses the open connection.
-    curl_easy_reset(c);
-    m_handle->error_buffer[0] = '\0';
-
-    http::Response response;
+// The connection options of one request: TLS verification, proxies, timeouts, compression, and
+// no silent repetition of a write.
+void set_connection_options(CURL* c, const http::Request& request, const CurlOptions& options,
+                            bool loopback) {
     curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, m_handle->error_buffer);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     if (!http::is_safe(request.method)) {
@@ -250,27 +247,23 @@ http::SendResult CurlTransport::send(const http::Request& request) {
     }
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (m_options.ca_bundle) {
-        curl_easy_setopt(c, CURLOPT_CAINFO, m_options.ca_bundle->c_str());
+    if (options.ca_bundle) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_bundle->c_str());
     }
     if (loopback) {
         // Proxies from the environment apply to remote hosts only.
         curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     }
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(m_options.connect_timeout.count()));
-    const auto total = request.timeout.value_or(m_options.total_timeout);
+                     static_cast<long>(options.connect_timeout.count()));
+    const auto total = request.timeout.value_or(options.total_timeout);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-    BodySink body_sink{&response.body, http::max_answer_bytes(request)};
-    HeaderSink header_sink{&response};
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body_sink);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &header_sink);
-    // A Content-Length above the limit is refused before the body is read.
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(body_sink.max));
+}
 
+// The header lines of `request` for libcurl: no Expect: 100-continue, and no Content-Type of
+// its own for a multipart body (libcurl writes it with the boundary).
+std::unique_ptr<curl_slist, SlistDeleter> header_list(const http::Request& request) {
     std::unique_ptr<curl_slist, SlistDeleter> headers;
     auto add_header = [&](const std::string& line) {
         curl_slist* next = curl_slist_append(headers.get(), line.c_str());
@@ -282,32 +275,40 @@ http::SendResult CurlTransport::send(const http::Request& request) {
     const bool multipart = !request.form.empty();
     for (const auto& [name, value] : request.headers.items()) {
         if (multipart && name == "content-type") {
-            continue; // libcurl writes the multipart type with its boundary
+            continue;
         }
         add_header(value.empty() ? name + ";" : name + ": " + value);
     }
     add_header("Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    return headers;
+}
 
+// The multipart body of `request`, or none.
+std::unique_ptr<curl_mime, MimeDeleter> mime_body(CURL* c, const http::Request& request) {
     std::unique_ptr<curl_mime, MimeDeleter> mime;
-    if (multipart) {
-        mime.reset(curl_mime_init(c));
-        for (const auto& part : request.form) {
-            curl_mimepart* p = curl_mime_addpart(mime.get());
-            curl_mime_name(p, part.name.c_str());
-            curl_mime_data(p, part.content.data(), part.content.size());
-            if (!part.filename.empty()) {
-                curl_mime_filename(p, part.filename.c_str());
-            }
-            if (!part.content_type.empty()) {
-                curl_mime_type(p, part.content_type.c_str());
-            }
+    if (request.form.empty()) {
+        return mime;
+    }
+    mime.reset(curl_mime_init(c));
+    for (const auto& part : request.form) {
+        curl_mimepart* p = curl_mime_addpart(mime.get());
+        curl_mime_name(p, part.name.c_str());
+        curl_mime_data(p, part.content.data(), part.content.size());
+        if (!part.filename.empty()) {
+            curl_mime_filename(p, part.filename.c_str());
+        }
+        if (!part.content_type.empty()) {
+            curl_mime_type(p, part.content_type.c_str());
         }
     }
+    return mime;
+}
 
+// The method of `request` and its body (`mime` for a multipart one).
+void set_method(CURL* c, const http::Request& request, curl_mime* mime) {
     auto set_body = [&]() {
-        if (multipart) {
-            curl_easy_setopt(c, CURLOPT_MIMEPOST, mime.get());
+        if (mime != nullptr) {
+            curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
         } else {
             curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
                              static_cast<curl_off_t>(request.body.size()));
@@ -329,12 +330,48 @@ http::SendResult CurlTransport::send(const http::Request& request) {
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
         break;
     case http::Method::del:
-        if (multipart || !request.body.empty()) {
+        if (mime != nullptr || !request.body.empty()) {
             set_body();
         }
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
         break;
     }
+}
+
+} // namespace
+
+http::SendResult CurlTransport::send(const http::Request& request) {
+    const auto checked = checked_url(request);
+    if (!checked) {
+        return unexpected(checked.error());
+    }
+    const UrlParts* parts = &*checked;
+
+    std::lock_guard lock(m_mutex);
+    CURL* c = m_handle->curl;
+    if (c == nullptr) {
+        return unexpected(TransportError{Kind::other, "libcurl could not be initialised"});
+    }
+    // Reset keeps the connection cache, so the next request reuses the open connection.
+    curl_easy_reset(c);
+    m_handle->error_buffer[0] = '\0';
+
+    http::Response response;
+    set_connection_options(c, request, m_options, is_loopback_host(parts->host));
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, m_handle->error_buffer);
+    BodySink body_sink{&response.body, http::max_answer_bytes(request)};
+    HeaderSink header_sink{&response};
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body_sink);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &header_sink);
+    // A Content-Length above the limit is refused before the body is read.
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(body_sink.max));
+
+    const auto headers = header_list(request);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    const auto mime = mime_body(c, request);
+    set_method(c, request, mime.get());
 
     const CURLcode code = curl_easy_perform(c);
     // Unhook pointers to locals before they go out of scope.
