@@ -868,11 +868,29 @@ std::vector<InputIssue> parse_fields(const VoucherFields& f, const std::string& 
     return issues;
 }
 
-Result<std::vector<VoucherInput>, std::vector<InputIssue>>
-read_sidecar(const std::filesystem::path& path) {
-    const std::string name = path.string();
+namespace {
+
+// Gathers the rows of a sidecar into vouchers: a row starts a voucher, or adds an item to the
+// voucher of an earlier row with the same file (or, without a file, the same type and number).
+// Issues are kept in the order they are found.
+class SidecarRows {
+public:
+    explicit SidecarRows(std::string file) : name(std::move(file)) {}
+
+    const std::string name;
     std::vector<InputIssue> issues;
     std::vector<VoucherInput> rows;
+
+    // Adds the row at `line`, as a new voucher or as a further item of an earlier one.
+    void add(VoucherFields f, long line) {
+        if (auto group = group_of(f)) {
+            add_item(std::move(f), firsts[*group], line);
+        } else {
+            start_voucher(f, line);
+        }
+    }
+
+private:
     // The first row of each voucher as given, to complete and check the rows that add items.
     struct First {
         std::size_t index; // into rows
@@ -881,44 +899,51 @@ read_sidecar(const std::filesystem::path& path) {
     std::map<std::string, std::size_t> by_file;   // file → index into firsts
     std::map<std::string, std::size_t> by_number; // type + number → index into firsts
     std::vector<First> firsts;
-    auto number_key = [](const VoucherFields& f) {
+
+    // The key of a voucher by type (purchase invoice when not given) and number.
+    static std::string number_key(const VoucherFields& f) {
         const std::string t = ascii_lower(trim(f.type));
         return (t.empty() ? std::string("purchaseinvoice") : t) + "\n" + trim(f.voucher_number);
-    };
-    auto add_row = [&](VoucherFields f, long line) {
+    }
+
+    // The earlier voucher a row belongs to, by its file or else by its type and number.
+    std::optional<std::size_t> group_of(const VoucherFields& f) const {
         const std::string file = trim(f.file);
-        std::optional<std::size_t> group;
         if (!file.empty()) {
             if (auto it = by_file.find(file); it != by_file.end()) {
-                group = it->second;
+                return it->second;
             }
         } else if (!trim(f.voucher_number).empty()) {
             if (auto it = by_number.find(number_key(f)); it != by_number.end()) {
-                group = it->second;
+                return it->second;
             }
         }
-        if (!group) {
-            VoucherInput in;
-            auto found = parse_fields(f, name, line, in);
-            if (in.file.empty()) {
-                found.insert(found.begin(), InputIssue{name, line, "file", "missing"});
-            }
-            issues.insert(issues.end(), found.begin(), found.end());
-            in.lines.push_back(line);
-            firsts.push_back(First{rows.size(), f});
-            if (!file.empty()) {
-                by_file.emplace(file, firsts.size() - 1);
-            }
-            if (!trim(f.voucher_number).empty()) {
-                by_number.emplace(number_key(f), firsts.size() - 1);
-            }
-            rows.push_back(std::move(in));
-            return;
+        return std::nullopt;
+    }
+
+    // Reads a row that starts a voucher and remembers it by file and by type and number.
+    void start_voucher(const VoucherFields& f, long line) {
+        VoucherInput in;
+        auto found = parse_fields(f, name, line, in);
+        if (in.file.empty()) {
+            found.insert(found.begin(), InputIssue{name, line, "file", "missing"});
         }
-        // A further item of an earlier row's voucher: the voucher's fields come from that row.
-        const First& first = firsts[*group];
-        VoucherInput& target = rows[first.index];
-        const long first_line = target.line;
+        issues.insert(issues.end(), found.begin(), found.end());
+        in.lines.push_back(line);
+        firsts.push_back(First{rows.size(), f});
+        const std::string file = trim(f.file);
+        if (!file.empty()) {
+            by_file.emplace(file, firsts.size() - 1);
+        }
+        if (!trim(f.voucher_number).empty()) {
+            by_number.emplace(number_key(f), firsts.size() - 1);
+        }
+        rows.push_back(std::move(in));
+    }
+
+    // Fills the voucher fields a further row leaves empty from the voucher's first row and
+    // reports those it gives differently.
+    void complete_from_first(VoucherFields& f, const First& first, long line, long first_line) {
         std::pair<std::string*, const std::string*> common[] = {
             {&f.file, &first.fields.file},
             {&f.voucher_number, &first.fields.voucher_number},
@@ -942,6 +967,14 @@ read_sidecar(const std::filesystem::path& path) {
                                            trim(*mine), trim(*theirs), first_line)});
             }
         }
+    }
+
+    // Reads a further row of an earlier row's voucher and adds its amounts to that voucher; the
+    // voucher's fields come from its first row.
+    void add_item(VoucherFields f, const First& first, long line) {
+        VoucherInput& target = rows[first.index];
+        const long first_line = target.line;
+        complete_from_first(f, first, line, first_line);
         VoucherInput in;
         auto found = parse_fields(f, name, line, in);
         issues.insert(issues.end(), found.begin(), found.end());
@@ -970,105 +1003,136 @@ read_sidecar(const std::filesystem::path& path) {
             target.amounts.push_back(a);
         }
         target.lines.push_back(line);
-    };
-    if (ascii_lower(path.extension().string()) == ".json") {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) {
-            return unexpected(std::vector<InputIssue>{{name, 0, "", "cannot be read"}});
+    }
+};
+
+// The fields of one object of a JSON sidecar; "gross" and "net" may be objects by tax rate.
+VoucherFields object_fields(const json::Value& obj, SidecarRows& out, long line) {
+    VoucherFields f;
+    for (const auto& m : obj.GetObject()) {
+        const std::string k(m.name.GetString(), m.name.GetStringLength());
+        if ((k == "gross" || k == "net") && m.value.IsObject()) {
+            for (const auto& r : m.value.GetObject()) {
+                const auto t = cell_text(r.value);
+                (k == "gross" ? f.gross_by_rate : f.net_by_rate)[r.name.GetString()] =
+                    t.value_or("?");
+            }
+            continue;
         }
-        std::ostringstream s;
-        s << in.rdbuf();
-        const std::string text = s.str();
-        auto doc = json::parse(text);
-        if (!doc) {
-            return unexpected(
-                std::vector<InputIssue>{{name, 0, "", "not valid JSON: " + doc.error()}});
+        const auto t = cell_text(m.value);
+        if (!t) {
+            out.issues.push_back(InputIssue{out.name, line, k, "expected a string or a number"});
+            continue;
         }
-        if (!doc->IsArray()) {
-            return unexpected(
-                std::vector<InputIssue>{{name, 1, "", "expected an array of objects"}});
-        }
-        const auto lines = json::array_object_lines(text);
-        rapidjson::SizeType i = 0;
-        for (const auto& obj : doc->GetArray()) {
-            const long line = i < lines.size() ? lines[i] : 0;
-            ++i;
-            if (!obj.IsObject()) {
-                issues.push_back(InputIssue{name, line, "", "expected an object"});
-                continue;
-            }
-            VoucherFields f;
-            for (const auto& m : obj.GetObject()) {
-                const std::string k(m.name.GetString(), m.name.GetStringLength());
-                if ((k == "gross" || k == "net") && m.value.IsObject()) {
-                    for (const auto& r : m.value.GetObject()) {
-                        const auto t = cell_text(r.value);
-                        (k == "gross" ? f.gross_by_rate : f.net_by_rate)[r.name.GetString()] =
-                            t.value_or("?");
-                    }
-                    continue;
-                }
-                const auto t = cell_text(m.value);
-                if (!t) {
-                    issues.push_back(InputIssue{name, line, k, "expected a string or a number"});
-                    continue;
-                }
-                if (!assign(f, k, *t)) {
-                    issues.push_back(InputIssue{name, line, k, "unknown field"});
-                }
-            }
-            add_row(f, line);
-        }
-    } else {
-        // Spreadsheets save the sidecar as UTF-8 or Windows-1252: the shared input layer reads
-        // either.
-        std::istringstream none;
-        auto text = table::load(path.string(), table::Encoding::detect, none);
-        if (!text) {
-            return unexpected(std::vector<InputIssue>{
-                {name, text.error().line, "", text.error().message, text.error().column}});
-        }
-        csv::Reader reader(text->text, name);
-        csv::Record rec;
-        bool header_checked = false;
-        for (;;) {
-            auto more = reader.next(rec);
-            if (!header_checked && !reader.header().empty()) {
-                header_checked = true;
-                for (const auto& h : reader.header()) {
-                    if (!known_column(h)) {
-                        issues.push_back(InputIssue{name, 1, h, "unknown column"});
-                    }
-                }
-                for (const char* required : {"file", "voucher_number", "category"}) {
-                    if (!reader.column(required)) {
-                        issues.push_back(InputIssue{name, 1, required, "missing column"});
-                    }
-                }
-                if (!issues.empty()) {
-                    return unexpected(std::move(issues));
-                }
-            }
-            if (!more) {
-                const auto& e = more.error();
-                issues.push_back(InputIssue{e.file, e.line, "", e.message});
-                return unexpected(std::move(issues));
-            }
-            if (!*more) {
-                break;
-            }
-            VoucherFields f;
-            for (std::size_t c = 0; c < reader.header().size() && c < rec.fields.size(); ++c) {
-                assign(f, reader.header()[c], rec.fields[c]);
-            }
-            add_row(f, rec.line);
+        if (!assign(f, k, *t)) {
+            out.issues.push_back(InputIssue{out.name, line, k, "unknown field"});
         }
     }
-    check_duplicates(rows, issues);
-    if (!issues.empty()) {
-        return unexpected(std::move(issues));
+    return f;
+}
+
+// Reads the objects of a JSON sidecar (an array of objects) into `out`; false when the file is not
+// such an array, with the reason in out.issues.
+bool read_json_rows(const std::filesystem::path& path, SidecarRows& out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        out.issues.push_back(InputIssue{out.name, 0, "", "cannot be read"});
+        return false;
     }
-    return rows;
+    std::ostringstream s;
+    s << in.rdbuf();
+    const std::string text = s.str();
+    auto doc = json::parse(text);
+    if (!doc) {
+        out.issues.push_back(InputIssue{out.name, 0, "", "not valid JSON: " + doc.error()});
+        return false;
+    }
+    if (!doc->IsArray()) {
+        out.issues.push_back(InputIssue{out.name, 1, "", "expected an array of objects"});
+        return false;
+    }
+    const auto lines = json::array_object_lines(text);
+    rapidjson::SizeType i = 0;
+    for (const auto& obj : doc->GetArray()) {
+        const long line = i < lines.size() ? lines[i] : 0;
+        ++i;
+        if (!obj.IsObject()) {
+            out.issues.push_back(InputIssue{out.name, line, "", "expected an object"});
+            continue;
+        }
+        out.add(object_fields(obj, out, line), line);
+    }
+    return true;
+}
+
+// Checks the header of a CSV sidecar: every column known, the required ones present.
+void check_header(const csv::Reader& reader, SidecarRows& out) {
+    for (const auto& h : reader.header()) {
+        if (!known_column(h)) {
+            out.issues.push_back(InputIssue{out.name, 1, h, "unknown column"});
+        }
+    }
+    for (const char* required : {"file", "voucher_number", "category"}) {
+        if (!reader.column(required)) {
+            out.issues.push_back(InputIssue{out.name, 1, required, "missing column"});
+        }
+    }
+}
+
+// Reads the records of a CSV sidecar into `out`; false when the file cannot be read or its header
+// or a record is wrong, with the reasons in out.issues.
+bool read_csv_rows(const std::filesystem::path& path, SidecarRows& out) {
+    // Spreadsheets save the sidecar as UTF-8 or Windows-1252: the shared input layer reads either.
+    std::istringstream none;
+    auto text = table::load(path.string(), table::Encoding::detect, none);
+    if (!text) {
+        out.issues.push_back(
+            InputIssue{out.name, text.error().line, "", text.error().message, text.error().column});
+        return false;
+    }
+    csv::Reader reader(text->text, out.name);
+    csv::Record rec;
+    bool header_checked = false;
+    for (;;) {
+        auto more = reader.next(rec);
+        if (!header_checked && !reader.header().empty()) {
+            header_checked = true;
+            check_header(reader, out);
+            if (!out.issues.empty()) {
+                return false;
+            }
+        }
+        if (!more) {
+            const auto& e = more.error();
+            out.issues.push_back(InputIssue{e.file, e.line, "", e.message});
+            return false;
+        }
+        if (!*more) {
+            return true;
+        }
+        VoucherFields f;
+        for (std::size_t c = 0; c < reader.header().size() && c < rec.fields.size(); ++c) {
+            assign(f, reader.header()[c], rec.fields[c]);
+        }
+        out.add(f, rec.line);
+    }
+}
+
+} // namespace
+
+Result<std::vector<VoucherInput>, std::vector<InputIssue>>
+read_sidecar(const std::filesystem::path& path) {
+    SidecarRows out(path.string());
+    const bool read = ascii_lower(path.extension().string()) == ".json" ? read_json_rows(path, out)
+                                                                        : read_csv_rows(path, out);
+    if (!read) {
+        return unexpected(std::move(out.issues));
+    }
+    check_duplicates(out.rows, out.issues);
+    if (!out.issues.empty()) {
+        return unexpected(std::move(out.issues));
+    }
+    return std::move(out.rows);
 }
 
 } // namespace lexsync::vouchers
