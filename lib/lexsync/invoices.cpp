@@ -168,7 +168,27 @@ private:
         }
     }
 
+    // A number of days as typed: up to 4 digits; -1 for anything else.
+    static int days_of(const std::string& v) {
+        const bool digits =
+            !v.empty() && v.size() <= 4 &&
+            std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+        return digits ? std::stoi(v) : -1;
+    }
+
+    // Reads the invoice-level values of a row: what the document is, its dates, payment,
+    // customer, tax and texts; issues are reported in this order.
     void apply_invoice_fields(Invoice& inv, long line, const Cells& cells) {
+        take_kind(inv, line, cells);
+        take_dates(inv, line, cells);
+        take_payment(inv, line, cells);
+        take_customer(inv, line, cells);
+        take_tax(inv, line, cells);
+        take_document(inv, line, cells);
+    }
+
+    // Reads kind (invoice or credit note) and the number of the invoice a credit note corrects.
+    void take_kind(Invoice& inv, long line, const Cells& cells) {
         std::string v;
         if (take_value(inv, line, cells, "kind", v)) {
             const std::string k = ascii_lower(english_value(v));
@@ -183,6 +203,10 @@ private:
         if (take_value(inv, line, cells, "corrects", v)) {
             inv.corrects = v;
         }
+    }
+
+    // Reads the invoice date, the service date or period and the due date.
+    void take_dates(Invoice& inv, long line, const Cells& cells) {
         auto date_field = [&](const char* field, auto setter) {
             std::string s;
             if (take_value(inv, line, cells, field, s)) {
@@ -197,6 +221,11 @@ private:
         date_field("service_date", [&](Date d) { inv.service_date = d; });
         date_field("service_end_date", [&](Date d) { inv.service_end_date = d; });
         date_field("due_date", [&](Date d) { inv.due_date = d; });
+    }
+
+    // Reads the shipping type, payment terms and discounts.
+    void take_payment(Invoice& inv, long line, const Cells& cells) {
+        std::string v;
         if (take_value(inv, line, cells, "shipping_type", v)) {
             const std::string t = ascii_lower(v);
             if (t == "service" || t == "delivery" || t == "none") {
@@ -207,13 +236,7 @@ private:
             }
         }
         if (take_value(inv, line, cells, "payment_terms", v)) {
-            int days = -1;
-            const bool digits =
-                !v.empty() && v.size() <= 4 &&
-                std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
-            if (digits) {
-                days = std::stoi(v);
-            }
+            const int days = days_of(v);
             if (days < 0 || days > 3650) {
                 inv.issue("payment_terms", fmt::format("'{}' is not a number of days (0..3650)", v),
                           line);
@@ -228,10 +251,7 @@ private:
         take_decimal(inv, line, cells, "total_discount_amount", table::NumberKind::amount,
                      inv.total_discount_amount);
         if (take_value(inv, line, cells, "payment_discount_days", v)) {
-            const bool digits =
-                !v.empty() && v.size() <= 4 &&
-                std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
-            const int days = digits ? std::stoi(v) : -1;
+            const int days = days_of(v);
             if (days < 1 || days > 3650) {
                 inv.issue("payment_discount_days",
                           fmt::format("'{}' is not a number of days (1..3650)", v), line);
@@ -239,6 +259,11 @@ private:
                 inv.payment_discount_days = days;
             }
         }
+    }
+
+    // Reads the customer: contact id, customer number, e-mail, name and address.
+    void take_customer(Invoice& inv, long line, const Cells& cells) {
+        std::string v;
         if (take_value(inv, line, cells, "customer_id", v)) {
             if (!is_uuid(v)) {
                 inv.issue("customer_id",
@@ -289,6 +314,11 @@ private:
             }
             inv.customer.country = up;
         }
+    }
+
+    // Reads currency, tax type, tax note and status.
+    void take_tax(Invoice& inv, long line, const Cells& cells) {
+        std::string v;
         if (take_value(inv, line, cells, "currency", v)) {
             inv.currency = v;
         }
@@ -314,6 +344,11 @@ private:
                 inv.issue("status", fmt::format("'{}' is not open, paid or draft", v), line);
             }
         }
+    }
+
+    // Reads the PDF, the texts, the category and the given totals.
+    void take_document(Invoice& inv, long line, const Cells& cells) {
+        std::string v;
         if (take_value(inv, line, cells, "pdf", v)) {
             std::filesystem::path p(v);
             inv.pdf = p.is_absolute() || m_base.empty() ? p : m_base / p;
