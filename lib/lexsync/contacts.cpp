@@ -112,24 +112,43 @@ public:
         m_issues.push_back(std::move(i));
     }
 
+    // Reads one row: its values first, then the checks that need several of them; issues are
+    // reported in this order.
     ContactInput build(const std::map<std::string, std::string>& cells) {
         ContactInput in;
         in.line = m_line;
-        auto get = [&](const char* k) {
-            auto it = cells.find(k);
-            std::string v = it == cells.end() ? std::string() : trim(it->second);
-            // lexsync's own CSV output protects spreadsheets with a ' before = + - @ ("'+49 30
-            // 1234"): the value is what follows.
-            if (v.size() > 1 && v[0] == '\'' &&
-                csv::looks_like_formula(std::string_view(v).substr(1))) {
-                v.erase(0, 1);
-            }
-            return v;
-        };
-        in.ref = get("ref");
-        in.id = get("id");
+        read_numbers(in, cells);
+        read_role(in, cells);
+        read_company(in, cells);
+        read_persons(in, cells);
+        read_lists_and_addresses(in, cells);
+        check_names_and_tax(in);
+        check_emails(in);
+        check_contact_persons(in, cells);
+        check_countries(in);
+        check_lengths(in);
+        return in;
+    }
+
+private:
+    // The trimmed value of column `k` (empty when absent); lexsync's own CSV output protects
+    // spreadsheets with a ' before = + - @ ("'+49 30 1234"): the value is what follows.
+    static std::string cell(const std::map<std::string, std::string>& cells, const char* k) {
+        auto it = cells.find(k);
+        std::string v = it == cells.end() ? std::string() : trim(it->second);
+        if (v.size() > 1 && v[0] == '\'' &&
+            csv::looks_like_formula(std::string_view(v).substr(1))) {
+            v.erase(0, 1);
+        }
+        return v;
+    }
+
+    // Reads ref, id and the customer and vendor numbers.
+    void read_numbers(ContactInput& in, const std::map<std::string, std::string>& cells) {
+        in.ref = cell(cells, "ref");
+        in.id = cell(cells, "id");
         for (const char* f : {"customer_number", "vendor_number"}) {
-            const std::string v = get(f);
+            const std::string v = cell(cells, f);
             if (v.empty()) {
                 continue;
             }
@@ -142,7 +161,11 @@ public:
                 in.vendor_number = n;
             }
         }
-        const std::string role = normalize(get("role"));
+    }
+
+    // Reads the role (customer, vendor or both; from the numbers when not given).
+    void read_role(ContactInput& in, const std::map<std::string, std::string>& cells) {
+        const std::string role = normalize(cell(cells, "role"));
         if (role == "customer" || role == "kunde") {
             in.customer = true;
         } else if (role == "vendor" || role == "lieferant") {
@@ -158,56 +181,73 @@ public:
                 issue("role", "missing: customer, vendor or both");
             }
         } else {
-            issue("role",
-                  fmt::format("'{}' is not a role (customer, vendor or both)", get("role")));
+            issue("role", fmt::format("'{}' is not a role (customer, vendor or both)",
+                                      cell(cells, "role")));
         }
-        in.company_name = get("company_name");
-        in.tax_number = get("tax_number");
-        in.vat_id = get("vat_id");
-        if (const std::string v = get("allow_tax_free_invoices"); !v.empty()) {
+    }
+
+    // Reads the company name, tax number, VAT id and whether tax-free invoices are allowed.
+    void read_company(ContactInput& in, const std::map<std::string, std::string>& cells) {
+        in.company_name = cell(cells, "company_name");
+        in.tax_number = cell(cells, "tax_number");
+        in.vat_id = cell(cells, "vat_id");
+        if (const std::string v = cell(cells, "allow_tax_free_invoices"); !v.empty()) {
             in.allow_tax_free_invoices = parse_bool(v);
             if (!in.allow_tax_free_invoices) {
                 issue("allow_tax_free_invoices", fmt::format("'{}' is not true or false", v));
             }
         }
-        in.salutation = get("salutation");
-        in.first_name = get("first_name");
-        in.last_name = get("last_name");
-        in.person_email = get("person_email");
-        in.person_phone = get("person_phone");
+    }
+
+    // Reads the person (or a company's first contact person) and the further contact persons.
+    void read_persons(ContactInput& in, const std::map<std::string, std::string>& cells) {
+        in.salutation = cell(cells, "salutation");
+        in.first_name = cell(cells, "first_name");
+        in.last_name = cell(cells, "last_name");
+        in.person_email = cell(cells, "person_email");
+        in.person_phone = cell(cells, "person_phone");
         for (std::size_t n = 2; n <= k_max_persons; ++n) {
             const std::string prefix = fmt::format("person{}_", n);
             ContactPerson p;
-            p.salutation = get((prefix + "salutation").c_str());
-            p.first_name = get((prefix + "first_name").c_str());
-            p.last_name = get((prefix + "last_name").c_str());
-            p.email = get((prefix + "email").c_str());
-            p.phone = get((prefix + "phone").c_str());
+            p.salutation = cell(cells, (prefix + "salutation").c_str());
+            p.first_name = cell(cells, (prefix + "first_name").c_str());
+            p.last_name = cell(cells, (prefix + "last_name").c_str());
+            p.email = cell(cells, (prefix + "email").c_str());
+            p.phone = cell(cells, (prefix + "phone").c_str());
             if (!p.empty()) {
                 check_person(prefix, p);
                 in.more_persons.push_back(std::move(p));
             }
         }
+    }
+
+    // Reads the e-mail and phone lists, both addresses and the e-invoice fields.
+    void read_lists_and_addresses(ContactInput& in,
+                                  const std::map<std::string, std::string>& cells) {
         for (const auto& c : k_email_columns) {
-            in.*c.value = join_values(split_values(get(c.column)));
+            in.*c.value = join_values(split_values(cell(cells, c.column)));
         }
         for (const auto& c : k_phone_columns) {
-            in.*c.value = join_values(split_values(get(c.column)));
+            in.*c.value = join_values(split_values(cell(cells, c.column)));
         }
-        in.street = get("street");
-        in.supplement = get("supplement");
-        in.zip = get("zip");
-        in.city = with_region(get("city"), get("region"));
-        in.country = get("country");
-        in.shipping_street = get("shipping_street");
-        in.shipping_supplement = get("shipping_supplement");
-        in.shipping_zip = get("shipping_zip");
-        in.shipping_city = with_region(get("shipping_city"), get("shipping_region"));
-        in.shipping_country = get("shipping_country");
-        in.note = get("note");
-        in.buyer_reference = get("buyer_reference");
-        in.vendor_number_at_customer = get("vendor_number_at_customer");
+        in.street = cell(cells, "street");
+        in.supplement = cell(cells, "supplement");
+        in.zip = cell(cells, "zip");
+        in.city = with_region(cell(cells, "city"), cell(cells, "region"));
+        in.country = cell(cells, "country");
+        in.shipping_street = cell(cells, "shipping_street");
+        in.shipping_supplement = cell(cells, "shipping_supplement");
+        in.shipping_zip = cell(cells, "shipping_zip");
+        in.shipping_city =
+            with_region(cell(cells, "shipping_city"), cell(cells, "shipping_region"));
+        in.shipping_country = cell(cells, "shipping_country");
+        in.note = cell(cells, "note");
+        in.buyer_reference = cell(cells, "buyer_reference");
+        in.vendor_number_at_customer = cell(cells, "vendor_number_at_customer");
+    }
 
+    // Checks that there is a name and that only companies have tax numbers.
+    void check_names_and_tax(const ContactInput& in) {
         if (in.company_name.empty() && in.last_name.empty()) {
             issue(in.first_name.empty() ? "company_name" : "last_name",
                   "missing name: a company needs company_name, a person last_name");
@@ -219,6 +259,10 @@ public:
                                          : "allow_tax_free_invoices",
                   "only companies have tax numbers (set company_name)");
         }
+    }
+
+    // Checks the e-mail addresses.
+    void check_emails(const ContactInput& in) {
         if (!in.person_email.empty() && !is_valid_email(in.person_email)) {
             issue("person_email",
                   fmt::format("'{}' is not a valid e-mail address", in.person_email));
@@ -233,6 +277,11 @@ public:
                 }
             }
         }
+    }
+
+    // Checks that only a company with a contact person has contact person fields.
+    void check_contact_persons(const ContactInput& in,
+                               const std::map<std::string, std::string>& cells) {
         if (!in.more_persons.empty()) {
             const std::string first = fmt::format("person{}_last_name", 2);
             if (!in.is_company()) {
@@ -242,7 +291,7 @@ public:
             }
         }
         for (const char* field : {"person_email", "person_phone"}) {
-            if (get(field).empty()) {
+            if (cell(cells, field).empty()) {
                 continue;
             }
             if (!in.is_company()) {
@@ -252,6 +301,10 @@ public:
                 issue(field, "the contact person needs a last_name");
             }
         }
+    }
+
+    // Checks the country codes of both addresses.
+    void check_countries(const ContactInput& in) {
         auto check_country = [&](const char* field, const std::string& code, bool needed) {
             if (needed && code.empty()) {
                 issue(field, "missing: an address needs a country code such as DE");
@@ -268,6 +321,10 @@ public:
         };
         check_country("country", in.country, in.has_address());
         check_country("shipping_country", in.shipping_country, in.has_shipping_address());
+    }
+
+    // Checks the lengths lexoffice allows and the Leitweg-ID's companion field.
+    void check_lengths(const ContactInput& in) {
         if (code_points(in.note) > 1000) {
             issue("note", "longer than 1000 characters");
         }
@@ -283,10 +340,8 @@ public:
         if (!in.buyer_reference.empty() && in.vendor_number_at_customer.empty()) {
             issue("vendor_number_at_customer", "required when buyer_reference (Leitweg-ID) is set");
         }
-        return in;
     }
 
-private:
     // The checks of one further contact person (person2_*, person3_*).
     void check_person(const std::string& prefix, const ContactPerson& p) {
         if (p.last_name.empty()) {
