@@ -395,42 +395,90 @@ Examples:
     cmd->callback([opts, &ctx] { run_push(*opts, ctx); });
 }
 
-void run_push(const PushOptions& opts, Context& ctx) {
-    table::ReadOptions read_opts;
-    read_opts.format = opts.format;
-    read_opts.encoding = encoding_option(opts.encoding);
-    read_opts.in = &ctx.io.in;
-    if (opts.file == "-" && opts.write_back) {
-        throw Error(ExitCode::usage, "--write-back needs a file, not stdin (-)");
-    }
-    auto input = read_input(opts.file, read_opts);
-    if (!input) {
-        for (const auto& issue : input.error()) {
-            ctx.say("lexsync: " + issue.to_string());
-        }
-        throw Error(ExitCode::invalid_input,
-                    fmt::format("{} problem{} in {}; nothing was sent", input.error().size(),
-                                input.error().size() == 1 ? "" : "s",
-                                opts.file == "-" ? "stdin" : opts.file));
-    }
-    InputFile& file = *input;
-    // One push per profile at a time: a concurrent one would not see our half-made contacts.
-    std::optional<JobLock> lock;
-    if (!opts.dry_run) {
-        lock.emplace(ctx.profile().state_dir, "contacts-push", [&] {
-            ctx.info("contacts push: waiting for another contacts push of this profile to finish");
-        });
-    }
-    Pusher pusher(opts, ctx, file);
-    if (!opts.dry_run) {
-        pusher.settle_earlier_runs();
-    }
-    pusher.load_remote();
+namespace {
 
-    const std::int64_t run_id = opts.dry_run ? 0 : ctx.state().begin_run("contacts push");
-    auto writer = ctx.writer(result_columns());
+// One `contacts push`, step by step: run() calls the steps in order.
+struct PushRun {
+    PushRun(const PushOptions& o, Context& c) : opts(o), ctx(c) {}
+
+    // A push keeps a short result per row until its record is written.
+    struct Kept {
+        long line = 0;
+        std::string ref;
+        std::string name;
+    };
+
+    const PushOptions& opts;
+    Context& ctx;
+    std::optional<InputFile> file;
+    std::optional<JobLock> lock; // one push per profile at a time
+    std::optional<Pusher> pusher;
+    std::int64_t run_id = 0;
+    std::unique_ptr<RecordWriter> writer;
     Counts counts;
-    auto count = [&](const RowResult& r) {
+    // The numbers lexoffice assigned to new contacts (write-back only).
+    std::map<std::string, std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>>>
+        numbers;
+    std::map<std::size_t, Assigned> assigned;
+    json::Document rec;
+    std::vector<Kept> kept;
+    std::vector<RowResult> results;
+    std::map<std::size_t, ContactInput> pending_rows; // the full row while its write is pending
+
+    void run() {
+        read_file();
+        start();
+        push_rows();
+        if (!opts.dry_run) {
+            settle_pending();
+        }
+        read_assigned_numbers();
+        write_kept_records();
+        finish();
+    }
+
+    // The input file, every row validated; nothing is sent when a row is wrong.
+    void read_file() {
+        table::ReadOptions read_opts;
+        read_opts.format = opts.format;
+        read_opts.encoding = encoding_option(opts.encoding);
+        read_opts.in = &ctx.io.in;
+        if (opts.file == "-" && opts.write_back) {
+            throw Error(ExitCode::usage, "--write-back needs a file, not stdin (-)");
+        }
+        auto input = read_input(opts.file, read_opts);
+        if (!input) {
+            for (const auto& issue : input.error()) {
+                ctx.say("lexsync: " + issue.to_string());
+            }
+            throw Error(ExitCode::invalid_input,
+                        fmt::format("{} problem{} in {}; nothing was sent", input.error().size(),
+                                    input.error().size() == 1 ? "" : "s",
+                                    opts.file == "-" ? "stdin" : opts.file));
+        }
+        file.emplace(std::move(input).value());
+    }
+
+    // The lock, earlier runs settled, lexoffice's contacts loaded, the run begun, the output open.
+    void start() {
+        // One push per profile at a time: a concurrent one would not see our half-made contacts.
+        if (!opts.dry_run) {
+            lock.emplace(ctx.profile().state_dir, "contacts-push", [&] {
+                ctx.info(
+                    "contacts push: waiting for another contacts push of this profile to finish");
+            });
+        }
+        pusher.emplace(opts, ctx, *file);
+        if (!opts.dry_run) {
+            pusher->settle_earlier_runs();
+        }
+        pusher->load_remote();
+        run_id = opts.dry_run ? 0 : ctx.state().begin_run("contacts push");
+        writer = ctx.writer(result_columns());
+    }
+
+    // Counts one row's outcome for the summary.
+    void count(const RowResult& r) {
         if (r.action == "created" || r.action == "create") {
             ++counts.created;
         } else if (r.action == "updated" || r.action == "update") {
@@ -442,18 +490,14 @@ void run_push(const PushOptions& opts, Context& ctx) {
         } else {
             ++counts.failed;
         }
-    };
-    // The numbers lexoffice assigned to new contacts (write-back only).
-    std::map<std::string, std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>>>
-        numbers;
-    std::map<std::size_t, Assigned> assigned;
-    json::Document rec;
+    }
+
     // Writes the record of one row and notes what write-back needs.
-    auto emit = [&](std::size_t i, long line, const std::string& ref, const std::string& name,
-                    const RowResult& r) {
+    void emit(std::size_t i, long line, const std::string& ref, const std::string& name,
+              const RowResult& r) {
         Assigned as;
         as.id = r.id;
-        if (const RemoteContact* remote = pusher.index().by_id(r.id)) {
+        if (const RemoteContact* remote = pusher->index().by_id(r.id)) {
             as.customer_number = remote->customer_number;
             as.vendor_number = remote->vendor_number;
         }
@@ -500,45 +544,40 @@ void run_push(const PushOptions& opts, Context& ctx) {
             rec.AddMember("request", req, a);
         }
         writer->write(rec);
-    };
+    }
 
-    // A dry run writes each row's record as soon as it is planned. A push keeps a short result per
-    // row (the full row only while its write is pending) until lost answers are settled and the
-    // assigned numbers are known.
-    struct Kept {
-        long line = 0;
-        std::string ref;
-        std::string name;
-    };
-    std::vector<Kept> kept;
-    std::vector<RowResult> results;
-    std::map<std::size_t, ContactInput> pending_rows;
-    const std::size_t total = file.row_count;
-    Progress progress(ctx, "contacts push", "contacts", total);
-    file.for_each_row([&](std::size_t i, const ContactInput& row) {
-        RowResult r;
-        if (pusher.stopped()) {
-            r = RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", ""};
-        } else if (auto same = file.same_contact.find(i); same != file.same_contact.end()) {
-            r = RowResult{"conflict", "", same->second, {}, "", "", ""};
-        } else {
-            r = pusher.push_row(row, run_id);
-        }
-        if (opts.dry_run) {
-            count(r);
-            emit(i, row.line, row.ref, row.display_name(), r);
-        } else {
-            if (r.action == "pending") {
-                pending_rows.emplace(i, row);
+    // Every row pushed (or planned) in file order. A dry run writes each row's record as soon as
+    // it is planned. A push keeps a short result per row (the full row only while its write is
+    // pending) until lost answers are settled and the assigned numbers are known.
+    void push_rows() {
+        Progress progress(ctx, "contacts push", "contacts", file->row_count);
+        file->for_each_row([&](std::size_t i, const ContactInput& row) {
+            RowResult r;
+            if (pusher->stopped()) {
+                r = RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", ""};
+            } else if (auto same = file->same_contact.find(i); same != file->same_contact.end()) {
+                r = RowResult{"conflict", "", same->second, {}, "", "", ""};
+            } else {
+                r = pusher->push_row(row, run_id);
             }
-            kept.push_back(Kept{row.line, row.ref, row.display_name()});
-            results.push_back(std::move(r));
-        }
-        progress.update(i + 1);
-    });
-    progress.finish();
-    if (!opts.dry_run) {
-        pusher.reconcile_pending(pending_rows, results, run_id);
+            if (opts.dry_run) {
+                count(r);
+                emit(i, row.line, row.ref, row.display_name(), r);
+            } else {
+                if (r.action == "pending") {
+                    pending_rows.emplace(i, row);
+                }
+                kept.push_back(Kept{row.line, row.ref, row.display_name()});
+                results.push_back(std::move(r));
+            }
+            progress.update(i + 1);
+        });
+        progress.finish();
+    }
+
+    // The writes whose answer was lost, settled; then every row counted.
+    void settle_pending() {
+        pusher->reconcile_pending(pending_rows, results, run_id);
         pending_rows.clear();
         for (const auto& r : results) {
             count(r);
@@ -547,56 +586,72 @@ void run_push(const PushOptions& opts, Context& ctx) {
 
     // The numbers lexoffice assigned to new contacts: one GET each, or one listing when that is
     // fewer requests.
-    auto remember_numbers = [&](const json::Value& c) {
-        numbers[json::get_string(c, "id").value_or("")] = {
-            json::get_int(c, "roles.customer.number"), json::get_int(c, "roles.vendor.number")};
-    };
-    if (opts.write_back && !pusher.created().empty() && !pusher.stopped()) {
-        if (static_cast<long>(pusher.created().size()) <= pusher.pages()) {
-            for (const auto& id : pusher.created()) {
-                if (auto c = ctx.client().get_json("/v1/contacts/" + id)) {
-                    remember_numbers(*c);
+    void read_assigned_numbers() {
+        auto remember_numbers = [&](const json::Value& c) {
+            numbers[json::get_string(c, "id").value_or("")] = {
+                json::get_int(c, "roles.customer.number"), json::get_int(c, "roles.vendor.number")};
+        };
+        if (opts.write_back && !pusher->created().empty() && !pusher->stopped()) {
+            if (static_cast<long>(pusher->created().size()) <= pusher->pages()) {
+                for (const auto& id : pusher->created()) {
+                    if (auto c = ctx.client().get_json("/v1/contacts/" + id)) {
+                        remember_numbers(*c);
+                    }
                 }
+            } else {
+                PageIterator pages(ctx.client(), "/v1/contacts", {}, 250);
+                (void)pages.for_each(remember_numbers);
             }
-        } else {
-            PageIterator pages(ctx.client(), "/v1/contacts", {}, 250);
-            (void)pages.for_each(remember_numbers);
         }
     }
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        emit(i, kept[i].line, kept[i].ref, kept[i].name, results[i]);
-    }
-    writer->finish();
 
-    if (opts.write_back && !opts.dry_run) {
-        write_back(file, assigned);
+    // The records a push kept back, now with their numbers; then the output closed.
+    void write_kept_records() {
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            emit(i, kept[i].line, kept[i].ref, kept[i].name, results[i]);
+        }
+        writer->finish();
     }
-    const auto& stats = ctx.client_stats();
-    const std::string summary = fmt::format(
-        "{}: {} {}, {} {}, {} unchanged, {} conflict{}, {} failed ({}, {} rate limited)",
-        opts.dry_run ? "contacts push (dry run)" : "contacts push", counts.created,
-        opts.dry_run ? "to create" : "created", counts.updated,
-        opts.dry_run ? "to update" : "updated", counts.unchanged, counts.conflicts,
-        counts.conflicts == 1 ? "" : "s", counts.failed,
-        counted(stats.requests, "request", "requests"), stats.rate_limited);
-    ctx.info(summary);
-    if (!opts.dry_run) {
-        const bool bad = counts.failed + counts.conflicts > 0;
-        ctx.state().finish_run(
-            run_id, bad ? "partial" : "ok",
-            fmt::format(
-                R"({{"created":{},"updated":{},"unchanged":{},"conflicts":{},"failed":{}}})",
-                counts.created, counts.updated, counts.unchanged, counts.conflicts, counts.failed));
+
+    // Write-back, the summary line, the run closed in the ledger, and the exit code.
+    void finish() {
+        if (opts.write_back && !opts.dry_run) {
+            write_back(*file, assigned);
+        }
+        const auto& stats = ctx.client_stats();
+        const std::string summary = fmt::format(
+            "{}: {} {}, {} {}, {} unchanged, {} conflict{}, {} failed ({}, {} rate limited)",
+            opts.dry_run ? "contacts push (dry run)" : "contacts push", counts.created,
+            opts.dry_run ? "to create" : "created", counts.updated,
+            opts.dry_run ? "to update" : "updated", counts.unchanged, counts.conflicts,
+            counts.conflicts == 1 ? "" : "s", counts.failed,
+            counted(stats.requests, "request", "requests"), stats.rate_limited);
+        ctx.info(summary);
+        if (!opts.dry_run) {
+            const bool bad = counts.failed + counts.conflicts > 0;
+            ctx.state().finish_run(
+                run_id, bad ? "partial" : "ok",
+                fmt::format(
+                    R"({{"created":{},"updated":{},"unchanged":{},"conflicts":{},"failed":{}}})",
+                    counts.created, counts.updated, counts.unchanged, counts.conflicts,
+                    counts.failed));
+        }
+        if (pusher->stopped()) {
+            throw_api_error(pusher->stop_error(), "contacts push stopped");
+        }
+        if (counts.failed + counts.conflicts > 0) {
+            throw Error(ExitCode::partial,
+                        fmt::format("{} of {} rows not pushed (see the rows marked conflict, "
+                                    "failed or unknown)",
+                                    counts.failed + counts.conflicts, file->row_count));
+        }
     }
-    if (pusher.stopped()) {
-        throw_api_error(pusher.stop_error(), "contacts push stopped");
-    }
-    if (counts.failed + counts.conflicts > 0) {
-        throw Error(ExitCode::partial,
-                    fmt::format("{} of {} rows not pushed (see the rows marked conflict, "
-                                "failed or unknown)",
-                                counts.failed + counts.conflicts, file.row_count));
-    }
+};
+
+} // namespace
+
+void run_push(const PushOptions& opts, Context& ctx) {
+    PushRun(opts, ctx).run();
 }
 
 } // namespace lexsync::commands::contacts
