@@ -1268,9 +1268,11 @@ std::string create_body(const ContactInput& in) {
     return json::to_string(d);
 }
 
-std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
-    auto& a = c.GetAllocator();
-    std::vector<std::string> changed;
+namespace {
+
+// Adds the row's roles the contact lacks.
+void merge_roles(json::Document& c, const ContactInput& in, json::Allocator& a,
+                 std::vector<std::string>& changed) {
     auto& roles = json::ensure_object(c, "roles", a);
     if ((in.customer && !roles.HasMember("customer")) ||
         (in.vendor && !roles.HasMember("vendor"))) {
@@ -1282,113 +1284,118 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
         }
         changed.emplace_back("role");
     }
-    if (in.is_company()) {
-        auto& company = json::ensure_object(c, "company", a);
-        if (set_if_differs(company, "name", in.company_name, a)) {
-            changed.emplace_back("company_name");
+}
+
+// Sets the salutation and names of `p` (a person contact or a company's first contact person).
+void merge_names(json::Value& p, const ContactInput& in, json::Allocator& a,
+                 std::vector<std::string>& changed) {
+    if (set_if_differs(p, "salutation", in.salutation, a)) {
+        changed.emplace_back("salutation");
+    }
+    if (set_if_differs(p, "firstName", in.first_name, a)) {
+        changed.emplace_back("first_name");
+    }
+    if (set_if_differs(p, "lastName", in.last_name, a)) {
+        changed.emplace_back("last_name");
+    }
+}
+
+// Sets a company contact's first contact person (the row's person) and the further ones.
+void merge_contact_persons(json::Value& company, const ContactInput& in, json::Allocator& a,
+                           std::vector<std::string>& changed) {
+    if (!company.HasMember("contactPersons") || !company["contactPersons"].IsArray()) {
+        json::set(company, "contactPersons", json::Value(rapidjson::kArrayType), a);
+    }
+    auto& persons = company["contactPersons"];
+    if (persons.Empty()) {
+        json::Value p(rapidjson::kObjectType);
+        p.AddMember("primary", true, a);
+        persons.PushBack(p, a);
+    }
+    auto& p = persons[0];
+    merge_names(p, in, a, changed);
+    if (set_if_differs(p, "emailAddress", in.person_email, a)) {
+        changed.emplace_back("person_email");
+    }
+    if (set_if_differs(p, "phoneNumber", in.person_phone, a)) {
+        changed.emplace_back("person_phone");
+    }
+    for (std::size_t i = 0; i < in.more_persons.size(); ++i) {
+        const auto at = static_cast<rapidjson::SizeType>(i + 1);
+        if (persons.Size() <= at) {
+            json::Value np(rapidjson::kObjectType);
+            np.AddMember("primary", false, a);
+            persons.PushBack(np, a);
         }
-        if (set_if_differs(company, "taxNumber", in.tax_number, a)) {
-            changed.emplace_back("tax_number");
-        }
-        if (set_if_differs(company, "vatRegistrationId", in.vat_id, a)) {
-            changed.emplace_back("vat_id");
-        }
-        if (in.allow_tax_free_invoices &&
-            json::get_bool(company, "allowTaxFreeInvoices") != in.allow_tax_free_invoices) {
-            json::set(company, "allowTaxFreeInvoices", json::Value(*in.allow_tax_free_invoices), a);
-            changed.emplace_back("allow_tax_free_invoices");
-        }
-        if (!in.last_name.empty()) {
-            if (!company.HasMember("contactPersons") || !company["contactPersons"].IsArray()) {
-                json::set(company, "contactPersons", json::Value(rapidjson::kArrayType), a);
+        const ContactPerson& from = in.more_persons[i];
+        const std::string prefix = fmt::format("person{}_", i + 2);
+        for (auto [key, value, column] : {std::tuple{"salutation", &from.salutation, "salutation"},
+                                          std::tuple{"firstName", &from.first_name, "first_name"},
+                                          std::tuple{"lastName", &from.last_name, "last_name"},
+                                          std::tuple{"emailAddress", &from.email, "email"},
+                                          std::tuple{"phoneNumber", &from.phone, "phone"}}) {
+            if (set_if_differs(persons[at], key, *value, a)) {
+                changed.push_back(prefix + column);
             }
-            auto& persons = company["contactPersons"];
-            if (persons.Empty()) {
-                json::Value p(rapidjson::kObjectType);
-                p.AddMember("primary", true, a);
-                persons.PushBack(p, a);
-            }
-            auto& p = persons[0];
-            if (set_if_differs(p, "salutation", in.salutation, a)) {
-                changed.emplace_back("salutation");
-            }
-            if (set_if_differs(p, "firstName", in.first_name, a)) {
-                changed.emplace_back("first_name");
-            }
-            if (set_if_differs(p, "lastName", in.last_name, a)) {
-                changed.emplace_back("last_name");
-            }
-            if (set_if_differs(p, "emailAddress", in.person_email, a)) {
-                changed.emplace_back("person_email");
-            }
-            if (set_if_differs(p, "phoneNumber", in.person_phone, a)) {
-                changed.emplace_back("person_phone");
-            }
-            for (std::size_t i = 0; i < in.more_persons.size(); ++i) {
-                const auto at = static_cast<rapidjson::SizeType>(i + 1);
-                if (persons.Size() <= at) {
-                    json::Value np(rapidjson::kObjectType);
-                    np.AddMember("primary", false, a);
-                    persons.PushBack(np, a);
-                }
-                const ContactPerson& from = in.more_persons[i];
-                const std::string prefix = fmt::format("person{}_", i + 2);
-                for (auto [key, value, column] :
-                     {std::tuple{"salutation", &from.salutation, "salutation"},
-                      std::tuple{"firstName", &from.first_name, "first_name"},
-                      std::tuple{"lastName", &from.last_name, "last_name"},
-                      std::tuple{"emailAddress", &from.email, "email"},
-                      std::tuple{"phoneNumber", &from.phone, "phone"}}) {
-                    if (set_if_differs(persons[at], key, *value, a)) {
-                        changed.push_back(prefix + column);
-                    }
-                }
-            }
-        }
-    } else {
-        auto& person = json::ensure_object(c, "person", a);
-        if (set_if_differs(person, "salutation", in.salutation, a)) {
-            changed.emplace_back("salutation");
-        }
-        if (set_if_differs(person, "firstName", in.first_name, a)) {
-            changed.emplace_back("first_name");
-        }
-        if (set_if_differs(person, "lastName", in.last_name, a)) {
-            changed.emplace_back("last_name");
         }
     }
-    auto merge_address = [&](const char* kind, const AddressParts& parts, const char* field) {
-        auto& addresses = json::ensure_object(c, "addresses", a);
-        if (!addresses.HasMember(kind) || !addresses[kind].IsArray()) {
-            json::set(addresses, kind, json::Value(rapidjson::kArrayType), a);
-        }
-        auto& list = addresses[kind];
-        if (list.Empty()) {
-            list.PushBack(json::Value(rapidjson::kObjectType), a);
-        }
-        auto& addr = list[0];
-        bool any = false;
-        for (const auto& [k, v] : parts) {
-            any = set_if_differs(addr, k, *v, a) || any;
-        }
-        if (any) {
-            changed.emplace_back(field);
-        }
-    };
-    if (in.has_address()) {
-        merge_address("billing", billing_parts(in), "address");
+}
+
+// Sets a company's name, tax number, VAT id, tax-free flag and contact persons.
+void merge_company(json::Document& c, const ContactInput& in, json::Allocator& a,
+                   std::vector<std::string>& changed) {
+    auto& company = json::ensure_object(c, "company", a);
+    if (set_if_differs(company, "name", in.company_name, a)) {
+        changed.emplace_back("company_name");
     }
-    if (in.has_shipping_address()) {
-        merge_address("shipping", shipping_parts(in), "shipping_address");
+    if (set_if_differs(company, "taxNumber", in.tax_number, a)) {
+        changed.emplace_back("tax_number");
     }
-    if (!in.buyer_reference.empty()) {
-        auto& x = json::ensure_object(c, "xRechnung", a);
-        bool any = set_if_differs(x, "buyerReference", in.buyer_reference, a);
-        any = set_if_differs(x, "vendorNumberAtCustomer", in.vendor_number_at_customer, a) || any;
-        if (any) {
-            changed.emplace_back("buyer_reference");
-        }
+    if (set_if_differs(company, "vatRegistrationId", in.vat_id, a)) {
+        changed.emplace_back("vat_id");
     }
+    if (in.allow_tax_free_invoices &&
+        json::get_bool(company, "allowTaxFreeInvoices") != in.allow_tax_free_invoices) {
+        json::set(company, "allowTaxFreeInvoices", json::Value(*in.allow_tax_free_invoices), a);
+        changed.emplace_back("allow_tax_free_invoices");
+    }
+    if (!in.last_name.empty()) {
+        merge_contact_persons(company, in, a, changed);
+    }
+}
+
+// Sets a person contact's salutation and names.
+void merge_person(json::Document& c, const ContactInput& in, json::Allocator& a,
+                  std::vector<std::string>& changed) {
+    auto& person = json::ensure_object(c, "person", a);
+    merge_names(person, in, a, changed);
+}
+
+// Sets the first address of `kind` (billing, shipping) to the row's parts; `field` names the
+// change.
+void merge_address(json::Document& c, const char* kind, const AddressParts& parts,
+                   const char* field, json::Allocator& a, std::vector<std::string>& changed) {
+    auto& addresses = json::ensure_object(c, "addresses", a);
+    if (!addresses.HasMember(kind) || !addresses[kind].IsArray()) {
+        json::set(addresses, kind, json::Value(rapidjson::kArrayType), a);
+    }
+    auto& list = addresses[kind];
+    if (list.Empty()) {
+        list.PushBack(json::Value(rapidjson::kObjectType), a);
+    }
+    auto& addr = list[0];
+    bool any = false;
+    for (const auto& [k, v] : parts) {
+        any = set_if_differs(addr, k, *v, a) || any;
+    }
+    if (any) {
+        changed.emplace_back(field);
+    }
+}
+
+// Sets the e-mail addresses and phone numbers of each kind whose values are not all there.
+void merge_lists(json::Document& c, const ContactInput& in, json::Allocator& a,
+                 std::vector<std::string>& changed) {
     // The business e-mails count as present in any category; the other kinds in their own. A
     // kind whose values are not all there is set to the row's values.
     const auto business = split_values(in.email);
@@ -1415,6 +1422,36 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
             changed.emplace_back(col.column);
         }
     }
+}
+
+} // namespace
+
+// Merges the row into the contact in named steps; `changed` lists the row's columns that changed
+// the contact, in this order.
+std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
+    auto& a = c.GetAllocator();
+    std::vector<std::string> changed;
+    merge_roles(c, in, a, changed);
+    if (in.is_company()) {
+        merge_company(c, in, a, changed);
+    } else {
+        merge_person(c, in, a, changed);
+    }
+    if (in.has_address()) {
+        merge_address(c, "billing", billing_parts(in), "address", a, changed);
+    }
+    if (in.has_shipping_address()) {
+        merge_address(c, "shipping", shipping_parts(in), "shipping_address", a, changed);
+    }
+    if (!in.buyer_reference.empty()) {
+        auto& x = json::ensure_object(c, "xRechnung", a);
+        bool any = set_if_differs(x, "buyerReference", in.buyer_reference, a);
+        any = set_if_differs(x, "vendorNumberAtCustomer", in.vendor_number_at_customer, a) || any;
+        if (any) {
+            changed.emplace_back("buyer_reference");
+        }
+    }
+    merge_lists(c, in, a, changed);
     if (set_if_differs(c, "note", in.note, a)) {
         changed.emplace_back("note");
     }
