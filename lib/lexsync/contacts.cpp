@@ -1411,9 +1411,12 @@ void merge_lists(json::Document& c, const ContactInput& in, json::Allocator& a,
         for (const auto& col : columns) {
             const std::string& v = in.*col.value;
             const auto values = split_values(v);
-            if (values.empty() || (is_email && std::string_view(col.column) == "email") ||
+            // Copies for the lambda: clang does not let a lambda use a structured binding.
+            const std::string path = std::string(name) + "." + col.category;
+            const bool email = is_email;
+            if (values.empty() || (email && std::string_view(col.column) == "email") ||
                 std::all_of(values.begin(), values.end(), [&](const std::string& x) {
-                    return list_contains(c, std::string(name) + "." + col.category, x, is_email);
+                    return list_contains(c, path, x, email);
                 })) {
                 continue;
             }
