@@ -5,6 +5,7 @@
 #include "cli/progress.hpp"
 #include "cli/settle.hpp"
 #include "cli/wording.hpp"
+#include "commands/shared/receipts.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -41,9 +42,8 @@ namespace {
 // transaction's reference; one hint per charge of a receipt; older ledgers keyed by the voucher
 // id alone): remote_number the transaction's reference. "finance-csv" (key: the transaction's
 // reference): content_hash and remote_number the bank-statement file it was (or, while pending, is
-// being) written to. Receipts share the ledger of `vouchers upload` ("receipt" and
-// "receipt-voucher", keyed by the file's SHA-256), so a receipt either command uploaded is never
-// uploaded again by the other.
+// being) written to. Receipts go through commands/shared/receipts.hpp, shared with `vouchers
+// upload`, so a receipt either command uploaded is never uploaded again by the other.
 constexpr const char* k_account = "finance-account";
 // content_hash of a "finance-account" entry whose opening balance is not known: the account was
 // found in lexoffice (an empty or rebuilt ledger) and no --opening-balance was given.
@@ -51,8 +51,8 @@ constexpr const char* k_unknown = "opening-balance-unknown";
 constexpr const char* k_transaction = "finance-transaction";
 constexpr const char* k_hint = "finance-hint";
 constexpr const char* k_csv = "finance-csv";
-constexpr const char* k_receipt = "receipt";
-constexpr const char* k_receipt_voucher = "receipt-voucher";
+using receipts::category_hash;
+using receipts::k_receipt_voucher;
 
 const std::vector<Column>& result_columns() {
     static const std::vector<Column> cols = {
@@ -66,10 +66,6 @@ const std::vector<Column>& result_columns() {
         {"reason", "reason"},
     };
     return cols;
-}
-
-std::string category_hash(const std::string& category_id) {
-    return sha256_hex("category:" + category_id);
 }
 
 // One transaction and what happened to it.
@@ -209,9 +205,13 @@ std::optional<std::string> read_file(const fs::path& p) {
 class Exporter {
 public:
     Exporter(Context& ctx, std::vector<Row>& rows, Summary& summary)
-        : m_ctx(ctx), m_rows(rows), m_sum(summary) {}
+        : m_ctx(ctx), m_rows(rows), m_sum(summary), m_receipts(ctx) {}
 
-    void set_run(std::int64_t run) { m_run = run; }
+    void set_run(std::int64_t run) {
+        m_run = run;
+        m_receipts.set_run(run);
+        m_receipts.set_numbers_query(numbers_query());
+    }
     // Whether --opening-balance was given (see ensure_account).
     void set_opening_given(bool given) { m_opening_given = given; }
     bool stopped() const { return m_stopped; }
@@ -459,11 +459,8 @@ public:
                 }
             }
             for (Row* r : m_pending_receipts) {
-                for (const char* kind : {k_receipt, k_receipt_voucher}) {
-                    if (auto e = state().get(kind, r->sha); e && e->status == "pending") {
-                        entries.push_back(*e);
-                    }
-                }
+                const auto pending = m_receipts.pending(r->sha);
+                entries.insert(entries.end(), pending.begin(), pending.end());
             }
             wait_for(entries, m_pending_tx.size() + m_pending_receipts.size());
             const std::vector<Row*> tx = std::move(m_pending_tx);
@@ -477,9 +474,9 @@ public:
                                              tx.begin() + static_cast<long>(last)),
                            account_id, account_ref, refs);
             }
-            const std::vector<Row*> receipts = std::move(m_pending_receipts);
+            const std::vector<Row*> waiting = std::move(m_pending_receipts);
             m_pending_receipts.clear();
-            for (Row* r : receipts) {
+            for (Row* r : waiting) {
                 r->reasons.clear();
                 voucher_for(*r);
             }
@@ -530,8 +527,7 @@ private:
     // Network failures that did not send the request, rate-limit and auth failures after every
     // retry stop the run; an unclear answer to a write does not (it is reconciled).
     void stop_on(const ApiError& e) {
-        if ((e.kind == ApiError::Kind::network && !e.maybe_executed) ||
-            e.kind == ApiError::Kind::rate_limited || e.kind == ApiError::Kind::auth) {
+        if (receipts::stops_run(e)) {
             if (!m_stopped) {
                 m_stopped = true;
                 m_stop_error = e;
@@ -682,192 +678,110 @@ private:
         }
     }
 
-    // --- Vouchers (the code paths of `vouchers upload`) ---
+    // --- Vouchers (through the receipts module shared with `vouchers upload`) ---
 
-    void record_receipt(const Row& r, const char* kind, const std::string& voucher_id,
-                        const std::string& number, std::int64_t version) {
-        LedgerEntry e;
-        e.kind = kind;
-        e.key = r.sha;
-        e.content_hash = kind == std::string(k_receipt) ? r.sha : category_hash(r.category->id);
-        e.status = "done";
-        e.remote_id = voucher_id;
-        e.remote_number = number;
-        e.remote_version = version;
-        e.run_id = m_run;
-        state().mark_done(e);
-    }
+    static receipts::ReceiptFile file(const Row& r) { return {r.receipt_path, r.sha, r.kind}; }
 
-    // With `fresh` (an unclear POST) the number is looked up on its own, else in the voucher
-    // list read once per run for the receipts' types and dates.
-    std::optional<std::vector<json::Document>> lookup(Row& r, bool fresh) {
-        auto failed = [&](const ApiError& e) {
-            stop_on(e);
-            r.voucher_action = "failed";
-            r.reasons.push_back("looking up voucher number " + r.voucher->voucher_number + ": " +
-                                e.describe());
-            return std::nullopt;
-        };
-        Result<std::vector<json::Document>, ApiError> found{std::vector<json::Document>()};
-        if (!fresh && !m_numbers && !m_no_voucher_list) {
-            auto listed = vch::list_vouchers(client(), numbers_query());
-            if (listed) {
-                m_numbers = vch::NumberIndex(*listed);
-            } else if (listed.error().status == 403) {
-                // A connection without voucherlist.read: one lookup per number instead.
-                m_no_voucher_list = true;
-            } else {
-                return failed(listed.error());
-            }
-        }
-        if (fresh || !m_numbers) {
-            found = vch::find_by_number(client(), r.voucher->voucher_number);
-        } else {
-            for (const auto& id : m_numbers->find(r.voucher->voucher_number, r.voucher->type)) {
-                auto v = vch::get_voucher(client(), m_ctx.clock, id);
-                if (!v) {
-                    return failed(v.error());
-                }
-                found->push_back(std::move(*v));
-            }
-        }
-        if (!found) {
-            return failed(found.error());
-        }
-        std::vector<json::Document> same_type;
-        for (auto& v : *found) {
-            if (json::get_string(v, "type").value_or("") == vch::type_name(r.voucher->type)) {
-                same_type.push_back(std::move(v));
-            }
-        }
-        return same_type;
-    }
-
-    static std::int64_t file_count(const json::Value& v) {
-        const auto* files = json::find(v, "files");
-        return files && files->IsArray() ? static_cast<std::int64_t>(files->Size()) : 0;
+    void voucher_failed(Row& r, const std::string& reason) {
+        r.voucher_action = "failed";
+        r.reasons.push_back(reason);
     }
 
     void voucher_for(Row& r) {
-        const auto receipt = state().get(k_receipt, r.sha);
-        const auto rv = state().get(k_receipt_voucher, r.sha);
-        if (receipt && receipt->status == "done") {
-            r.voucher_id = receipt->remote_id;
+        const receipts::ReceiptEntries ledger = m_receipts.entries(r.sha);
+        if (ledger.uploaded()) {
+            r.voucher_id = ledger.receipt->remote_id;
             r.voucher_action = "existing";
             return;
         }
-        if ((receipt && !settled(*receipt)) || (rv && !settled(*rv))) {
+        if (m_receipts.in_flight(ledger)) {
             // An earlier write may still be in flight: looked up at the end of the run.
             pending_receipt(r, "an earlier write of this receipt had no clear answer");
             return;
         }
-        if (rv && rv->status == "done") {
-            r.voucher_id = rv->remote_id;
-            if (receipt && receipt->status == "pending") {
+        if (ledger.voucher_made()) {
+            const LedgerEntry& rv = *ledger.voucher;
+            r.voucher_id = rv.remote_id;
+            if (ledger.upload_unconfirmed()) {
                 // An earlier attach had no clear answer: the voucher's files tell.
-                auto v = vch::get_voucher(client(), m_ctx.clock, rv->remote_id);
-                if (!v) {
-                    stop_on(v.error());
-                    r.voucher_action = "failed";
-                    r.reasons.push_back("reading voucher: " + v.error().describe());
+                auto attached = m_receipts.confirm_attach(r.sha, rv);
+                if (!attached) {
+                    stop_on(attached.error());
+                    voucher_failed(r, "reading voucher: " + attached.error().describe());
                     return;
                 }
-                if (file_count(*v) > rv->remote_version) {
-                    const auto& files = (*v)["files"];
-                    const auto& last = files[files.Size() - 1];
-                    record_receipt(r, k_receipt, rv->remote_id,
-                                   last.IsString() ? last.GetString() : "", 0);
+                if (*attached) {
                     r.voucher_action = "created";
                     return;
                 }
             }
-            attach(r, rv->remote_id);
+            attach(r, rv.remote_id);
             return;
         }
         // Vouchers reconcile by number: one already in lexoffice is used, not made again.
-        auto found = lookup(r, rv && rv->status == "pending");
+        const std::string& number = r.voucher->voucher_number;
+        const std::string hash = category_hash(r.category->id);
+        auto found = m_receipts.by_number(number, r.voucher->type, ledger.creation_unconfirmed());
         if (!found) {
+            stop_on(found.error());
+            voucher_failed(r,
+                           "looking up voucher number " + number + ": " + found.error().describe());
             return;
         }
         if (!found->empty()) {
             const json::Document& v = found->front();
-            const std::string id = json::get_string(v, "id").value_or("");
-            const std::int64_t n = file_count(v);
-            record_receipt(r, k_receipt_voucher, id, r.voucher->voucher_number, n);
-            r.voucher_id = id;
-            if (rv && rv->status == "pending") {
-                attach(r, id); // our earlier, unconfirmed POST did create it
-            } else if (n > 0) {
-                const auto& files = v["files"];
-                const auto& last = files[files.Size() - 1];
-                record_receipt(r, k_receipt, id, last.IsString() ? last.GetString() : "", 0);
-                r.voucher_action = "found";
-                r.reasons.push_back("voucher number " + r.voucher->voucher_number +
-                                    " already in lexoffice with a file; used as it is");
+            r.voucher_id = json::get_string(v, "id").value_or("");
+            const bool attach_now = ledger.creation_unconfirmed() || receipts::file_count(v) == 0;
+            m_receipts.adopt(r.sha, v, number, hash, !attach_now);
+            if (attach_now) {
+                attach(r, r.voucher_id); // our earlier, unconfirmed POST did create it
             } else {
-                attach(r, id);
+                r.voucher_action = "found";
+                r.reasons.push_back("voucher number " + number +
+                                    " already in lexoffice with a file; used as it is");
             }
             return;
         }
-        if (rv && rv->status == "pending") {
-            state().forget(k_receipt_voucher, r.sha);
+        if (ledger.creation_unconfirmed()) {
+            m_receipts.forget(k_receipt_voucher, r.sha);
         }
         const std::string body = vch::voucher_body(r.voucher->draft(r.category->id));
-        state().mark_pending(k_receipt_voucher, r.sha, category_hash(r.category->id), m_run);
-        auto post = client().post_json("/v1/vouchers", body);
-        std::string id;
-        if (post) {
-            id = json::get_string(*post, "id").value_or("");
-            if (m_numbers) {
-                m_numbers->add(r.voucher->voucher_number, r.voucher->type, id);
-            }
-        } else if (post.error().maybe_executed) {
-            // Never post twice: the number is looked up once the POST can no longer be in
-            // flight.
-            stop_on(post.error());
-            state().mark_pending(k_receipt_voucher, r.sha, category_hash(r.category->id), m_run);
-            pending_receipt(r, "creating the voucher: " + post.error().describe());
-            return;
-        } else {
-            stop_on(post.error());
-            state().forget(k_receipt_voucher, r.sha);
-            r.voucher_action = "failed";
-            r.reasons.push_back("creating the voucher: " + post.error().describe());
+        const receipts::Write w = m_receipts.create(r.sha, number, r.voucher->type, body, hash);
+        stop_on(w.error);
+        if (w.status == receipts::Write::Status::pending) {
+            // Never post twice: the number is looked up once the POST can no longer be in flight.
+            pending_receipt(r, "creating the voucher: " + w.error.describe());
             return;
         }
-        record_receipt(r, k_receipt_voucher, id, r.voucher->voucher_number, 0);
-        r.voucher_id = id;
-        attach(r, id);
+        if (w.status != receipts::Write::Status::done) {
+            voucher_failed(r, "creating the voucher: " + w.error.describe());
+            return;
+        }
+        attach(r, w.id);
     }
 
     void attach(Row& r, const std::string& voucher_id) {
         r.voucher_id = voucher_id;
-        auto bytes = read_file(r.receipt_path);
-        if (!bytes || sha256_hex(*bytes) != r.sha) {
-            r.voucher_action = "failed";
-            r.reasons.emplace_back("the receipt changed or vanished during the run; the next run "
-                                   "attaches it");
-            return;
-        }
-        state().mark_pending(k_receipt, r.sha, r.sha, m_run);
-        auto a = vch::attach_file(client(), voucher_id, r.receipt_path.filename().string(),
-                                  std::move(*bytes), file_check::content_type(r.kind));
-        if (a) {
-            record_receipt(r, k_receipt, voucher_id, *a, 0);
+        const receipts::Write w = m_receipts.attach(file(r), voucher_id);
+        switch (w.status) {
+        case receipts::Write::Status::done:
             r.voucher_action = "created";
             return;
-        }
-        stop_on(a.error());
-        if (a.error().maybe_executed) {
-            // The voucher's files tell, once the attach can no longer be in flight.
-            state().mark_pending(k_receipt, r.sha, r.sha, m_run);
-            pending_receipt(r, "attaching the receipt: " + a.error().describe());
+        case receipts::Write::Status::changed:
+            voucher_failed(r, "the receipt changed or vanished during the run; the next run "
+                              "attaches it");
             return;
+        case receipts::Write::Status::pending:
+            // The voucher's files tell, once the attach can no longer be in flight.
+            stop_on(w.error);
+            pending_receipt(r, "attaching the receipt: " + w.error.describe());
+            return;
+        case receipts::Write::Status::failed:
+            break;
         }
-        state().forget(k_receipt, r.sha);
-        r.voucher_action = "failed";
-        r.reasons.push_back("attaching the receipt: " + a.error().describe() +
-                            "; the next run attaches it");
+        stop_on(w.error);
+        voucher_failed(r, "attaching the receipt: " + w.error.describe() +
+                              "; the next run attaches it");
     }
 
     // The ledger key of the hint of `r`: the voucher and the transaction (one hint per charge).
@@ -1064,9 +978,8 @@ private:
     std::vector<Row*> m_pending_tx;
     std::vector<Row*> m_pending_receipts;
     std::vector<std::pair<Row*, std::string>> m_pending_hints; // with the transaction's id
-    std::optional<vch::NumberIndex> m_numbers;
+    receipts::ReceiptLedger m_receipts;
     bool m_check_assignments = false;
-    bool m_no_voucher_list = false;
     bool m_stopped = false;
     bool m_opening_given = false;
     bool m_balance_failed = false;

@@ -5,6 +5,7 @@
 #include "cli/progress.hpp"
 #include "cli/settle.hpp"
 #include "cli/wording.hpp"
+#include "commands/shared/receipts.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -34,19 +35,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Ledger kinds. "receipt" (key: SHA-256 of the file) is done once the file is in lexoffice:
-// remote_id is the voucher holding it, remote_number the file id. "receipt-voucher" (same key)
-// records the bookkeeping voucher made or chosen for the file before the file is attached:
-// remote_id the voucher, remote_number its voucher number, remote_version the number of files the
-// voucher had before the attach (to tell afterwards whether an ambiguous attach happened), and
-// content_hash the hash of the posting category id last written.
+// Ledger kinds: "receipt" and "receipt-voucher" (keyed by the file's SHA-256) are shared with
+// `transactions export` (see commands/shared/receipts.hpp).
 //
 // "inbox-voucher" (key: a voucher id) caches what a look into lexoffice found in a voucher that
 // no ledger entry names: content_hash the space-separated SHA-256 of its files, so that the next
 // look does not download them again. The cursor "vouchers-inbox-scan" says that the receipt
 // inbox was read once for this ledger.
-constexpr const char* k_receipt = "receipt";
-constexpr const char* k_receipt_voucher = "receipt-voucher";
+using receipts::category_hash;
+using receipts::k_receipt;
+using receipts::k_receipt_voucher;
 constexpr const char* k_inbox_voucher = "inbox-voucher";
 constexpr const char* k_inbox_scan_cursor = "vouchers-inbox-scan";
 constexpr const char* k_command_line = "command line";
@@ -63,10 +61,6 @@ const std::vector<Column>& result_columns() {
         {"voucherId", "voucherId"}, {"fileId", "fileId"}, {"reason", "reason"},
     };
     return cols;
-}
-
-std::string category_hash(const std::string& category_id) {
-    return sha256_hex("category:" + category_id);
 }
 
 // One file to upload.
@@ -302,9 +296,12 @@ public:
     Uploader(const UploadOptions& opts, Context& ctx, const PostingCategories& categories,
              const VoucherInput* to_data)
         : m_opts(opts), m_ctx(ctx), m_client(ctx.client()), m_categories(categories),
-          m_to_data(to_data) {}
+          m_to_data(to_data), m_receipts(ctx, opts.dry_run) {}
 
-    void set_run(std::int64_t run_id) { m_run = run_id; }
+    void set_run(std::int64_t run_id) {
+        m_run = run_id;
+        m_receipts.set_run(run_id);
+    }
 
     Outcome process(const Item& it) {
         Outcome o = process_one(it);
@@ -344,12 +341,13 @@ private:
         if (!m_opts.to.empty()) {
             return to_existing(it);
         }
-        const auto receipt = state().get(k_receipt, it.sha);
-        const auto rv = state().get(k_receipt_voucher, it.sha);
-        if (receipt && receipt->status == "done") {
+        const receipts::ReceiptEntries ledger = m_receipts.entries(it.sha);
+        const auto& receipt = ledger.receipt;
+        const auto& rv = ledger.voucher;
+        if (ledger.uploaded()) {
             // A receipt booked under several categories keeps them: one category for every
             // item is what a change sets.
-            if (it.data && it.category && it.category_ids.empty() && rv && rv->status == "done" &&
+            if (it.data && it.category && it.category_ids.empty() && ledger.voucher_made() &&
                 rv->content_hash != categories_hash(it)) {
                 return change_category_by_id(it, rv->remote_id);
             }
@@ -365,14 +363,14 @@ private:
         }
         // A write with an unclear outcome is looked up in lexoffice only once its request can no
         // longer be in flight; until then the file waits for the end of the run.
-        if (!m_opts.dry_run && (!settled(receipt) || !settled(rv))) {
+        if (!m_opts.dry_run && m_receipts.in_flight(ledger)) {
             return make("pending", "an earlier write of this file had no clear answer");
         }
-        if (rv && rv->status == "done") {
+        if (ledger.voucher_made()) {
             // The voucher exists but its file is not attached (yet): attach only.
             return attach_resume(it, *rv, receipt);
         }
-        if (receipt && receipt->status == "pending" && !rv) {
+        if (ledger.upload_unconfirmed() && !rv) {
             // An inbox upload whose answer was lost: lexoffice's vouchers created since then
             // tell whether it happened.
             auto found = find_in_inbox(it, receipt->updated_at.substr(0, 10));
@@ -381,21 +379,17 @@ private:
             }
             if (*found) {
                 const VoucherFile& f = **found;
-                if (!m_opts.dry_run) {
-                    record(k_receipt, it, f.voucher_id, f.file_id, 0, it.sha);
-                }
+                m_receipts.record(k_receipt, it.sha, f.voucher_id, f.file_id, 0, it.sha);
                 return make("uploaded",
                             "to the receipt inbox; confirmed in lexoffice after an unclear answer",
                             f.voucher_id, f.file_id);
             }
-            if (!m_opts.dry_run) {
-                state().forget(k_receipt, it.sha);
-            }
+            m_receipts.forget(k_receipt, it.sha);
         }
         if (it.data) {
-            return bookkeeping(it, rv && rv->status == "pending");
+            return bookkeeping(it, ledger.creation_unconfirmed());
         }
-        if (rv && rv->status == "pending") {
+        if (ledger.creation_unconfirmed()) {
             return make("unknown", "an earlier run's voucher for this file is unconfirmed; run "
                                    "again with the same bookkeeping data (--data) to check it "
                                    "by voucher number");
@@ -409,9 +403,7 @@ private:
             }
             if (*found) {
                 const VoucherFile& f = **found;
-                if (!m_opts.dry_run) {
-                    record(k_receipt, it, f.voucher_id, f.file_id, 0, it.sha);
-                }
+                m_receipts.record(k_receipt, it.sha, f.voucher_id, f.file_id, 0, it.sha);
                 return make("duplicate", "found in lexoffice (uploaded before)", f.voucher_id,
                             f.file_id);
             }
@@ -427,15 +419,7 @@ public:
     }
 
     // The pending ledger entries of `it`.
-    std::vector<LedgerEntry> pending_entries(const Item& it) {
-        std::vector<LedgerEntry> out;
-        for (const char* kind : {k_receipt, k_receipt_voucher}) {
-            if (auto e = state().get(kind, it.sha); e && e->status == "pending") {
-                out.push_back(*e);
-            }
-        }
-        return out;
-    }
+    std::vector<LedgerEntry> pending_entries(const Item& it) { return m_receipts.pending(it.sha); }
 
     // Starts a new round of reconciliation: the next look into lexoffice lists again.
     void new_round() { m_scanned_since.reset(); }
@@ -463,29 +447,22 @@ public:
             from = from.empty() || d < from ? d : from;
             to = to.empty() || d > to ? d : to;
         }
-        m_numbers_query.types.clear();
+        VoucherListQuery query;
+        query.types.clear();
         for (const auto& t : types) {
-            m_numbers_query.types += (m_numbers_query.types.empty() ? "" : ",") + t;
+            query.types += (query.types.empty() ? "" : ",") + t;
         }
         if (dated) {
-            m_numbers_query.voucher_date_from = from;
-            m_numbers_query.voucher_date_to = to;
+            query.voucher_date_from = from;
+            query.voucher_date_to = to;
         }
+        m_receipts.set_numbers_query(std::move(query));
     }
 
 private:
     StateStore& state() { return m_ctx.state(); }
 
-    // True when `e` is absent, done, or pending for longer than a request can be in flight.
-    bool settled(const std::optional<LedgerEntry>& e) const {
-        return !e || is_settled(*e, m_ctx.clock.now(), timeout());
-    }
-
-    // Marks the entry `kind` of `it` pending again after an unclear answer: it settles one
-    // request timeout from now.
-    void still_pending(const char* kind, const Item& it, const std::string& hash) {
-        state().mark_pending(kind, it.sha, hash, m_run);
-    }
+    static receipts::ReceiptFile file(const Item& it) { return {it.path, it.sha, it.kind}; }
 
     // The voucher ids the ledger knows (written or found before), and the file hashes of the
     // vouchers looked into before.
@@ -610,51 +587,12 @@ private:
         return std::optional<VoucherFile>();
     }
 
-    // The bookkeeping vouchers by number, read from the voucher list once per run.
-    Result<const NumberIndex*, ApiError> numbers() {
-        if (!m_numbers) {
-            auto listed = list_vouchers(m_client, m_numbers_query);
-            if (!listed) {
-                return unexpected(std::move(listed).error());
-            }
-            m_numbers = NumberIndex(*listed);
-        }
-        return &*m_numbers;
-    }
-
-    // Network failures that did not send the request, rate-limit and auth failures after every
-    // retry stop the run; an unclear answer to a write does not (it is reconciled).
+    // Failures that stop the run (see receipts::stops_run).
     void fail_or_stop(const ApiError& e) {
-        if ((e.kind == ApiError::Kind::network && !e.maybe_executed) ||
-            e.kind == ApiError::Kind::rate_limited || e.kind == ApiError::Kind::auth) {
+        if (receipts::stops_run(e)) {
             m_stopped = true;
             m_stop_error = e;
         }
-    }
-
-    // The file's bytes again, checked against the hash taken when it was checked.
-    std::optional<std::string> content(const Item& it) {
-        std::ifstream in(it.path, std::ios::binary);
-        std::ostringstream s;
-        s << in.rdbuf();
-        if (!in || sha256_hex(s.str()) != it.sha) {
-            return std::nullopt;
-        }
-        return s.str();
-    }
-
-    void record(const char* kind, const Item& it, const std::string& voucher_id,
-                const std::string& number, std::int64_t version, const std::string& hash) {
-        LedgerEntry e;
-        e.kind = kind;
-        e.key = it.sha;
-        e.content_hash = hash;
-        e.status = "done";
-        e.remote_id = voucher_id;
-        e.remote_number = number;
-        e.remote_version = version;
-        e.run_id = m_run;
-        state().mark_done(e);
     }
 
     Outcome inbox(const Item& it) {
@@ -663,7 +601,7 @@ private:
             o.requests.push_back(form_plan("POST", m_client.url("/v1/files"), it, true));
             return o;
         }
-        auto bytes = content(it);
+        auto bytes = receipts::ReceiptLedger::content(file(it));
         if (!bytes) {
             return make("failed", "the file changed or vanished during the run");
         }
@@ -671,7 +609,7 @@ private:
         auto up = upload_to_inbox(m_client, it.path.filename().string(), std::move(*bytes),
                                   file_check::content_type(it.kind));
         if (up) {
-            record(k_receipt, it, up->voucher_id, up->file_id, 0, it.sha);
+            m_receipts.record(k_receipt, it.sha, up->voucher_id, up->file_id, 0, it.sha);
             return make("uploaded", "to the receipt inbox", up->voucher_id, up->file_id);
         }
         const ApiError& e = up.error();
@@ -679,7 +617,7 @@ private:
         if (e.maybe_executed) {
             // The upload may have happened: once it can no longer be in flight, the files of the
             // vouchers created since tell.
-            still_pending(k_receipt, it, it.sha);
+            state().mark_pending(k_receipt, it.sha, it.sha, m_run);
             return make("pending", e.describe());
         }
         state().forget(k_receipt, it.sha);
@@ -691,50 +629,16 @@ private:
 
     // Finds the voucher with the item's number and type; nullopt after a failed lookup (reason in
     // `failure`).
-    // With `fresh` the number is looked up on its own (an unclear write of this run or an
-    // earlier one), else in the voucher list read once per run.
     std::optional<std::vector<json::Document>> lookup(const VoucherInput& d, Outcome& failure,
                                                       bool fresh) {
-        auto failed = [&](const ApiError& e) {
-            fail_or_stop(e);
-            failure = make("failed",
-                           "looking up voucher number " + d.voucher_number + ": " + e.describe());
-            return std::nullopt;
-        };
-        Result<std::vector<json::Document>, ApiError> found{std::vector<json::Document>()};
-        const NumberIndex* index = nullptr;
-        if (!fresh && !m_no_voucher_list) {
-            auto listed = numbers();
-            if (listed) {
-                index = *listed;
-            } else if (listed.error().status == 403) {
-                // A connection without voucherlist.read: one lookup per number instead.
-                m_no_voucher_list = true;
-            } else {
-                return failed(listed.error());
-            }
-        }
-        if (index == nullptr) {
-            found = find_by_number(m_client, d.voucher_number);
-        } else {
-            for (const auto& id : index->find(d.voucher_number, d.type)) {
-                auto v = get_voucher(m_client, m_ctx.clock, id);
-                if (!v) {
-                    return failed(v.error());
-                }
-                found->push_back(std::move(*v));
-            }
-        }
+        auto found = m_receipts.by_number(d.voucher_number, d.type, fresh);
         if (!found) {
-            return failed(found.error());
+            fail_or_stop(found.error());
+            failure = make("failed", "looking up voucher number " + d.voucher_number + ": " +
+                                         found.error().describe());
+            return std::nullopt;
         }
-        std::vector<json::Document> same_type;
-        for (auto& v : *found) {
-            if (json::get_string(v, "type").value_or("") == type_name(d.type)) {
-                same_type.push_back(std::move(v));
-            }
-        }
-        return same_type;
+        return std::move(*found);
     }
 
     Outcome bookkeeping(const Item& it, bool creation_unconfirmed) {
@@ -747,12 +651,11 @@ private:
         if (!found->empty()) {
             const json::Document& v = found->front();
             const std::string id = json::get_string(v, "id").value_or("");
-            const auto* files = json::find(v, "files");
-            const bool has_files = files && files->IsArray() && !files->Empty();
+            const bool has_files = receipts::file_count(v) > 0;
             if (!creation_unconfirmed && !has_files && !m_opts.dry_run) {
                 // A voucher with this number and no file (an earlier run stopped before the
                 // attach, or its ledger is lost): the file goes there.
-                record(k_receipt_voucher, it, id, d.voucher_number, 0, categories_hash(it));
+                m_receipts.adopt(it.sha, v, d.voucher_number, categories_hash(it), false);
                 Outcome o = attach(it, id);
                 o.voucher_number = d.voucher_number;
                 if (o.action == "uploaded") {
@@ -763,7 +666,7 @@ private:
             }
             if (creation_unconfirmed) {
                 // Our earlier POST did create it: record it and attach the file.
-                record(k_receipt_voucher, it, id, d.voucher_number, 0, categories_hash(it));
+                m_receipts.adopt(it.sha, v, d.voucher_number, categories_hash(it), false);
                 Outcome o = attach(it, id);
                 o.reason = "voucher confirmed after an earlier ambiguous failure; " + o.reason;
                 return o;
@@ -780,16 +683,13 @@ private:
             o.voucher_number = d.voucher_number;
             if (!m_opts.dry_run && has_files) {
                 // Found again: later runs need not look it up.
-                record(k_receipt_voucher, it, id, d.voucher_number,
-                       static_cast<std::int64_t>(files->Size()), categories_hash(it));
-                const auto& last = (*files)[files->Size() - 1];
-                record(k_receipt, it, id, last.IsString() ? last.GetString() : "", 0, it.sha);
-                o.file_id = last.IsString() ? last.GetString() : "";
+                o.file_id =
+                    m_receipts.adopt(it.sha, v, d.voucher_number, categories_hash(it), true);
             }
             return o;
         }
-        if (creation_unconfirmed && !m_opts.dry_run) {
-            state().forget(k_receipt_voucher, it.sha);
+        if (creation_unconfirmed) {
+            m_receipts.forget(k_receipt_voucher, it.sha);
         }
         if (!d.complete()) {
             return make("failed", fmt::format("voucher number {} is not in lexoffice; to create "
@@ -807,28 +707,18 @@ private:
                 false));
             return o;
         }
-        state().mark_pending(k_receipt_voucher, it.sha, categories_hash(it), m_run);
-        auto post = m_client.post_json("/v1/vouchers", body);
-        if (post) {
-            const std::string id = json::get_string(*post, "id").value_or("");
-            record(k_receipt_voucher, it, id, d.voucher_number, 0, categories_hash(it));
-            if (m_numbers) {
-                m_numbers->add(d.voucher_number, d.type, id);
-            }
-            return attach(it, id);
+        const receipts::Write w =
+            m_receipts.create(it.sha, d.voucher_number, d.type, body, categories_hash(it));
+        if (w.status == receipts::Write::Status::done) {
+            return attach(it, w.id);
         }
-        const ApiError& e = post.error();
-        fail_or_stop(e);
-        if (e.maybe_executed) {
-            // The POST may have created the voucher: once it can no longer be in flight, its
-            // number tells. Never sent again before.
-            still_pending(k_receipt_voucher, it, categories_hash(it));
-            Outcome o = make("pending", e.describe());
+        fail_or_stop(w.error);
+        if (w.status == receipts::Write::Status::pending) {
+            Outcome o = make("pending", w.error.describe());
             o.voucher_number = d.voucher_number;
             return o;
         }
-        state().forget(k_receipt_voucher, it.sha);
-        return make("failed", e.describe());
+        return make("failed", w.error.describe());
     }
 
     // Attaches the item's file to `voucher_id`.
@@ -839,33 +729,28 @@ private:
                 "POST", m_client.url("/v1/vouchers/" + voucher_id + "/files"), it, false));
             return o;
         }
-        auto bytes = content(it);
-        if (!bytes) {
-            return make("failed",
-                        "the file changed or vanished during the run; the next run attaches it",
-                        voucher_id);
-        }
-        state().mark_pending(k_receipt, it.sha, it.sha, m_run);
-        auto r = attach_file(m_client, voucher_id, it.path.filename().string(), std::move(*bytes),
-                             file_check::content_type(it.kind));
-        if (r) {
+        const receipts::Write w = m_receipts.attach(file(it), voucher_id);
+        switch (w.status) {
+        case receipts::Write::Status::done: {
             const auto rv = state().get(k_receipt_voucher, it.sha);
-            record(k_receipt, it, voucher_id, *r, 0, it.sha);
             Outcome o =
-                make("uploaded", "bookkeeping voucher with the file attached", voucher_id, *r);
+                make("uploaded", "bookkeeping voucher with the file attached", voucher_id, w.id);
             o.voucher_number = rv ? rv->remote_number : std::string();
             return o;
         }
-        const ApiError& e = r.error();
-        fail_or_stop(e);
-        if (e.maybe_executed) {
-            // The voucher's files tell, once the attach can no longer be in flight.
-            still_pending(k_receipt, it, it.sha);
-            return make("pending", e.describe(), voucher_id);
+        case receipts::Write::Status::changed:
+            return make("failed",
+                        "the file changed or vanished during the run; the next run attaches it",
+                        voucher_id);
+        case receipts::Write::Status::pending:
+            fail_or_stop(w.error);
+            return make("pending", w.error.describe(), voucher_id);
+        case receipts::Write::Status::failed:
+            break;
         }
-        state().forget(k_receipt, it.sha);
+        fail_or_stop(w.error);
         return make("failed",
-                    "the voucher exists, attaching the file failed: " + e.describe() +
+                    "the voucher exists, attaching the file failed: " + w.error.describe() +
                         "; the next run attaches it",
                     voucher_id);
     }
@@ -874,24 +759,16 @@ private:
     Outcome attach_resume(const Item& it, const LedgerEntry& rv,
                           const std::optional<LedgerEntry>& receipt) {
         if (receipt && receipt->status == "pending") {
-            auto v = get_voucher(m_client, m_ctx.clock, rv.remote_id);
-            if (!v) {
-                fail_or_stop(v.error());
+            auto attached = m_receipts.confirm_attach(it.sha, rv);
+            if (!attached) {
+                fail_or_stop(attached.error());
                 return make("failed",
-                            "reading voucher " + rv.remote_id + ": " + v.error().describe(),
+                            "reading voucher " + rv.remote_id + ": " + attached.error().describe(),
                             rv.remote_id);
             }
-            const auto* files = json::find(*v, "files");
-            const auto n = files && files->IsArray() ? static_cast<std::int64_t>(files->Size()) : 0;
-            if (n > rv.remote_version) {
-                const std::string file_id = (*files)[files->Size() - 1].IsString()
-                                                ? (*files)[files->Size() - 1].GetString()
-                                                : "";
-                if (!m_opts.dry_run) {
-                    record(k_receipt, it, rv.remote_id, file_id, 0, it.sha);
-                }
+            if (*attached) {
                 return make("uploaded", "attach confirmed after an earlier ambiguous failure",
-                            rv.remote_id, file_id);
+                            rv.remote_id, **attached);
             }
         }
         Outcome o = attach(it, rv.remote_id);
@@ -926,8 +803,8 @@ private:
         if (cats.size() == 1 && cats.front() == it.category->id) {
             if (!m_opts.dry_run) {
                 auto rv = state().get(k_receipt_voucher, it.sha);
-                record(k_receipt_voucher, it, id, rv ? rv->remote_number : "",
-                       rv ? rv->remote_version : 0, categories_hash(it));
+                m_receipts.record(k_receipt_voucher, it.sha, id, rv ? rv->remote_number : "",
+                                  rv ? rv->remote_version : 0, categories_hash(it));
             }
             return make("duplicate", "uploaded before", id);
         }
@@ -955,8 +832,8 @@ private:
             o.action = "updated";
             o.reason = "posting category changed to " + it.category->name;
             if (auto rv = state().get(k_receipt_voucher, it.sha); rv && rv->remote_id == id) {
-                record(k_receipt_voucher, it, id, rv->remote_number, rv->remote_version,
-                       categories_hash(it));
+                m_receipts.record(k_receipt_voucher, it.sha, id, rv->remote_number,
+                                  rv->remote_version, categories_hash(it));
             }
             return o;
         }
@@ -970,9 +847,10 @@ private:
     // `--to`: adds the file to an existing voucher, after writing any bookkeeping changes.
     Outcome to_existing(const Item& it) {
         const std::string& id = m_opts.to;
-        const auto receipt = state().get(k_receipt, it.sha);
-        const auto rv = state().get(k_receipt_voucher, it.sha);
-        if (receipt && receipt->status == "done") {
+        const receipts::ReceiptEntries ledger = m_receipts.entries(it.sha);
+        const auto& receipt = ledger.receipt;
+        const auto& rv = ledger.voucher;
+        if (ledger.uploaded()) {
             return make("duplicate",
                         receipt->remote_id == id
                             ? std::string("already attached to this voucher")
@@ -980,7 +858,7 @@ private:
                         receipt->remote_id, receipt->remote_number);
         }
         if (receipt && receipt->status == "pending") {
-            if (!m_opts.dry_run && !settled(receipt)) {
+            if (!m_opts.dry_run && m_receipts.in_flight({receipt, std::nullopt})) {
                 return make("pending", "an earlier attach of this file had no clear answer", id);
             }
             if (rv && rv->status == "done" && rv->remote_id == id) {
@@ -1047,8 +925,9 @@ private:
                                  : "attach the file to the voucher";
             return o;
         }
-        record(k_receipt_voucher, it, id, json::get_string(*v, "voucherNumber").value_or(""), n,
-               category_hash(category_id));
+        m_receipts.record(k_receipt_voucher, it.sha, id,
+                          json::get_string(*v, "voucherNumber").value_or(""), n,
+                          category_hash(category_id));
         Outcome a = attach(it, id);
         if (a.action == "uploaded") {
             a.reason = m_to_data ? "voucher updated, file attached" : "file attached";
@@ -1063,12 +942,10 @@ private:
     const VoucherInput* m_to_data;
     std::int64_t m_run = 0;
     std::map<std::string, Seen> m_seen; // by SHA-256, within this run
-    VoucherListQuery m_numbers_query;
-    std::optional<NumberIndex> m_numbers;
+    receipts::ReceiptLedger m_receipts;
     std::multimap<std::string, VoucherFile> m_inbox_files; // by SHA-256
     bool m_full_scan_done = false;
     bool m_scan_refused = false;
-    bool m_no_voucher_list = false;
     std::optional<std::string> m_scanned_since;
     bool m_stopped = false;
     ApiError m_stop_error;
