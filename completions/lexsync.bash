@@ -143,6 +143,7 @@ _lexsync() {
             'lexsync vouchers upload --contact'|\
             'lexsync vouchers upload --contact-name'|\
             'lexsync vouchers upload --remark'|\
+            'lexsync vouchers upload --lookup-days'|\
             'lexsync transactions export --account'|\
             'lexsync transactions export --balance'|\
             'lexsync transactions export --opening-balance'|\
@@ -193,7 +194,7 @@ _lexsync() {
     case "$cmdpath" in
         'lexsync contacts push') takes='--config --profile -o --output --base-url --fields --format --encoding' ;;
         'lexsync invoices export') takes='--config --profile -o --output --base-url --fields --format --as --encoding --from --to --month --period --status --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' ;;
-        'lexsync vouchers upload') takes='--config --profile -o --output --base-url --fields --glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --contact-name --remark'; rep=0 ;;
+        'lexsync vouchers upload') takes='--config --profile -o --output --base-url --fields --glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --contact-name --remark --lookup-days'; rep=0 ;;
         'lexsync transactions export') takes='--config --profile -o --output --base-url --fields --account --account-type --mapping --format --out --summary-json --receipts --balance --opening-balance --account-system --bank-name --account-holder --iban --bic --card-provider --card-number' ;;
         'lexsync webhooks subscribe') takes='--config --profile -o --output --base-url --fields --url'; rep=0 ;;
         'lexsync webhooks delete') takes='--config --profile -o --output --base-url --fields'; rep=0 ;;
@@ -246,7 +247,7 @@ _lexsync() {
         'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --faults --fault-seed --webhook-key --webhook-retry-scale --webhook-public-key-out --token-lifetime --oauth-deny --upload-visibility-delay --port-file --pid-file --ready-fd --daemon --log-file' -- "$cur")) ;;
         'lexsync sandbox seed') COMPREPLY=($(compgen -W '--check --print --schema' -- "$cur")) ;;
         'lexsync vouchers') COMPREPLY=($(compgen -W 'upload' -- "$cur")) ;;
-        'lexsync vouchers upload') COMPREPLY=($(compgen -W '--glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --collective-contact --contact-name --remark --dry-run --retry-unknown' -- "$cur")) ;;
+        'lexsync vouchers upload') COMPREPLY=($(compgen -W '--glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --collective-contact --contact-name --remark --dry-run --lookup-days --retry-unknown' -- "$cur")) ;;
         'lexsync transactions') COMPREPLY=($(compgen -W 'export' -- "$cur")) ;;
         'lexsync transactions export') COMPREPLY=($(compgen -W '--account --account-type --mapping --format --out --summary-json --receipts --balance --opening-balance --account-system --bank-name --account-holder --iban --bic --card-provider --card-number --dry-run' -- "$cur")) ;;
         'lexsync webhooks') COMPREPLY=($(compgen -W 'subscribe list delete listen' -- "$cur")) ;;

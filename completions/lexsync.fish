@@ -125,6 +125,7 @@ complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_su
 complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_subcommand_from upload' -l contact-name -x -d 'Name shown for the collective contact'
 complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_subcommand_from upload' -l remark -x -d 'Remark'
 complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_subcommand_from upload' -l dry-run -d 'Check everything and print the plan with its requests; send no writes'
+complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_subcommand_from upload' -l lookup-days -x -d 'With an empty ledger, also look for inbox receipts completed in lexoffice among the purchase vouchers created in the last DAYS days (0: only unchecked ones)'
 complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_subcommand_from upload' -l retry-unknown -d 'Kept for older scripts (unclear inbox uploads are now looked up in lexoffice); with --to, attach again after an unclear attach elsewhere'
 complete -c lexsync -n '__fish_seen_subcommand_from vouchers; and __fish_seen_subcommand_from upload; and test (count (string match -v -- "-*" (commandline -opc))) -ge 3' -F -d 'Files and directories (walked recursively)'
 complete -c lexsync -n '__fish_seen_subcommand_from transactions; and not __fish_seen_subcommand_from export' -a export -d 'Export provider transactions, receipts and assignment hints into lexoffice'

@@ -110,6 +110,7 @@ _lexsync() {
             'lexsync vouchers upload --contact'|\
             'lexsync vouchers upload --contact-name'|\
             'lexsync vouchers upload --remark'|\
+            'lexsync vouchers upload --lookup-days'|\
             'lexsync transactions export --account'|\
             'lexsync transactions export --balance'|\
             'lexsync transactions export --opening-balance'|\
@@ -185,7 +186,7 @@ _lexsync() {
     case "$cmdpath" in
         'lexsync contacts push') takes='--config --profile -o --output --base-url --fields --format --encoding' ;;
         'lexsync invoices export') takes='--config --profile -o --output --base-url --fields --format --as --encoding --from --to --month --period --status --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' ;;
-        'lexsync vouchers upload') takes='--config --profile -o --output --base-url --fields --glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --contact-name --remark'; rep=0 ;;
+        'lexsync vouchers upload') takes='--config --profile -o --output --base-url --fields --glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --contact-name --remark --lookup-days'; rep=0 ;;
         'lexsync transactions export') takes='--config --profile -o --output --base-url --fields --account --account-type --mapping --format --out --summary-json --receipts --balance --opening-balance --account-system --bank-name --account-holder --iban --bic --card-provider --card-number' ;;
         'lexsync webhooks subscribe') takes='--config --profile -o --output --base-url --fields --url'; rep=0 ;;
         'lexsync webhooks delete') takes='--config --profile -o --output --base-url --fields'; rep=0 ;;
@@ -254,7 +255,7 @@ _lexsync() {
         'lexsync vouchers')
             candidates=('upload:Upload receipts (PDF, JPG, PNG, XML e-invoices) to lexoffice, each exactly once' ) ;;
         'lexsync vouchers upload')
-            candidates=('--glob:File name pattern for directories (repeatable; default *.pdf *.jpg *.jpeg *.png *.xml, any case)' '--data:Sidecar CSV or JSON with bookkeeping data per file (see man lexsync-vouchers)' '--to:Add the file to this existing voucher (id)' '--voucher-number:Voucher number (single file)' '--date:Voucher date, yyyy-mm-dd or dd.mm.yyyy (single file)' '--due-date:Due date, yyyy-mm-dd or dd.mm.yyyy (single file)' '--type:purchaseinvoice (default), purchasecreditnote, salesinvoice or salescreditnote' '--amount:Gross amount (with --tax-rate)' '--net:Net amount (with --tax-rate), instead of --amount' '--tax-rate:Tax rate in percent: 0, 5, 7, 16 or 19' '--category:Posting category, name or id' '--contact:Contact id' '--collective-contact:Book on the collective contact (the default without --contact)' '--contact-name:Name shown for the collective contact' '--remark:Remark' '--dry-run:Check everything and print the plan with its requests; send no writes' '--retry-unknown:Kept for older scripts (unclear inbox uploads are now looked up in lexoffice); with --to, attach again after an unclear attach elsewhere' ) ;;
+            candidates=('--glob:File name pattern for directories (repeatable; default *.pdf *.jpg *.jpeg *.png *.xml, any case)' '--data:Sidecar CSV or JSON with bookkeeping data per file (see man lexsync-vouchers)' '--to:Add the file to this existing voucher (id)' '--voucher-number:Voucher number (single file)' '--date:Voucher date, yyyy-mm-dd or dd.mm.yyyy (single file)' '--due-date:Due date, yyyy-mm-dd or dd.mm.yyyy (single file)' '--type:purchaseinvoice (default), purchasecreditnote, salesinvoice or salescreditnote' '--amount:Gross amount (with --tax-rate)' '--net:Net amount (with --tax-rate), instead of --amount' '--tax-rate:Tax rate in percent: 0, 5, 7, 16 or 19' '--category:Posting category, name or id' '--contact:Contact id' '--collective-contact:Book on the collective contact (the default without --contact)' '--contact-name:Name shown for the collective contact' '--remark:Remark' '--dry-run:Check everything and print the plan with its requests; send no writes' '--lookup-days:With an empty ledger, also look for inbox receipts completed in lexoffice among the purchase vouchers created in the last DAYS days (0: only unchecked ones)' '--retry-unknown:Kept for older scripts (unclear inbox uploads are now looked up in lexoffice); with --to, attach again after an unclear attach elsewhere' ) ;;
         'lexsync transactions')
             candidates=('export:Export provider transactions, receipts and assignment hints into lexoffice' ) ;;
         'lexsync transactions export')

@@ -13,7 +13,9 @@
 #include <fmt/format.h>
 #include <fnmatch.h>
 #include <fstream>
+#include <lexsync/berlin_time.hpp>
 #include <lexsync/client.hpp>
+#include <lexsync/date.hpp>
 #include <lexsync/error.hpp>
 #include <lexsync/file_check.hpp>
 #include <lexsync/job_lock.hpp>
@@ -133,6 +135,11 @@ std::string day_before(const std::string& date) {
         return date;
     }
     return fmt::format("{:04}-{:02}-{:02}", out.tm_year + 1900, out.tm_mon + 1, out.tm_mday);
+}
+
+// The Berlin date `days` days before today (lexoffice's created dates are local).
+std::string days_ago(const Clock& clock, int days) {
+    return format_date(date_of_day(day_number(berlin::local_date(clock.now())) - days));
 }
 
 bool matches_glob(const std::vector<std::string>& globs, const fs::path& relative) {
@@ -511,8 +518,8 @@ private:
                         "looking into lexoffice's vouchers: " + listed.error().describe());
         }
         for (const auto& v : *listed) {
-            if (known.count(v.id)) {
-                continue;
+            if (known.count(v.id) || m_looked_into.count(v.id)) {
+                continue; // hashed before (by an earlier run or an earlier list of this one)
             }
             auto files = hash_voucher_files(m_client, m_ctx.clock, v.id);
             if (!files) {
@@ -524,6 +531,7 @@ private:
             }
             std::string shas;
             std::string ids;
+            m_looked_into.insert(v.id);
             for (const auto& f : *files) {
                 m_inbox_files.emplace(f.sha256, f);
                 shas += (shas.empty() ? "" : " ") + f.sha256;
@@ -546,8 +554,9 @@ private:
 
     // Looks for the file of `it` in lexoffice: among the vouchers created since `since`
     // (yyyy-MM-dd, any status; an unclear upload of that day), or with an empty `since` among the
-    // unchecked vouchers (once per ledger). Returns the file found, nullopt when lexoffice does
-    // not hold it, or the failure as an outcome.
+    // unchecked vouchers and the purchase vouchers of any status created in the last
+    // --lookup-days days (inbox receipts the user has completed since), once per ledger. Returns
+    // the file found, nullopt when lexoffice does not hold it, or the failure as an outcome.
     Result<std::optional<VoucherFile>, Outcome> find_in_inbox(const Item& it,
                                                               const std::string& since) {
         if (since.empty()) {
@@ -556,6 +565,16 @@ private:
                 q.statuses = "unchecked";
                 if (auto failed = scan(q)) {
                     return unexpected(std::move(*failed));
+                }
+                if (m_opts.lookup_days > 0 && !m_scan_refused) {
+                    // Completing an inbox receipt turns its unchecked voucher into an open (later
+                    // paid, …) purchase voucher that keeps the file.
+                    VoucherListQuery completed;
+                    completed.types = "purchaseinvoice,purchasecreditnote";
+                    completed.created_date_from = days_ago(m_ctx.clock, m_opts.lookup_days);
+                    if (auto failed = scan(completed)) {
+                        return unexpected(std::move(*failed));
+                    }
                 }
                 if (!m_opts.dry_run) {
                     state().set_cursor(k_inbox_scan_cursor, "done");
@@ -944,6 +963,7 @@ private:
     std::map<std::string, Seen> m_seen; // by SHA-256, within this run
     receipts::ReceiptLedger m_receipts;
     std::multimap<std::string, VoucherFile> m_inbox_files; // by SHA-256
+    std::set<std::string> m_looked_into; // voucher ids whose files this run hashed
     bool m_full_scan_done = false;
     bool m_scan_refused = false;
     std::optional<std::string> m_scanned_since;
@@ -1316,6 +1336,13 @@ void register_upload(CLI::App& parent, Context& ctx) {
     cmd->add_option("--remark", opts->remark, "Remark");
     cmd->add_flag("--dry-run", opts->dry_run,
                   "Check everything and print the plan with its requests; send no writes");
+    cmd->add_option("--lookup-days", opts->lookup_days,
+                    "With an empty ledger, also look for inbox receipts completed in lexoffice "
+                    "among the purchase vouchers created in the last DAYS days (0: only "
+                    "unchecked ones)")
+        ->type_name("DAYS")
+        ->check(CLI::Range(0, 36500))
+        ->capture_default_str();
     cmd->add_flag("--retry-unknown", opts->retry_unknown,
                   "Kept for older scripts (unclear inbox uploads are now looked up in "
                   "lexoffice); with --to, attach again after an unclear attach elsewhere");

@@ -30,6 +30,9 @@ struct UploadOptions {
     std::string remark;
     bool dry_run = false;       // check and print the plan; send no writes
     bool retry_unknown = false; // upload again what an earlier run left unknown
+    // How far back (days of created date) an empty ledger looks for inbox receipts the user has
+    // completed in lexoffice (purchase vouchers of any status); 0: only unchecked ones.
+    int lookup_days = 90;
 };
 
 // Adds `upload` to `parent`.

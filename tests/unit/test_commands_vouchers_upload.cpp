@@ -116,6 +116,12 @@ const std::string k_inbox_list = "/v1/voucherlist?voucherType=purchaseinvoice%2C
                                  "%2Csalesinvoice%2Csalescreditnote&voucherStatus=unchecked"
                                  "&page=0&size=250";
 
+// The purchase vouchers of any status created in the last 90 days (--lookup-days; the fake clock
+// stands at 2025-12-18), where an empty ledger looks for inbox receipts completed in lexoffice.
+const std::string k_completed_list = "/v1/voucherlist?voucherType=purchaseinvoice"
+                                     "%2Cpurchasecreditnote&voucherStatus=any"
+                                     "&createdDateFrom=2025-09-19&page=0&size=250";
+
 // The voucher list of the purchase invoices dated `from` to `to`.
 std::string numbers_list(const std::string& from, const std::string& to) {
     std::string q = "/v1/voucherlist?voucherType=purchaseinvoice&voucherStatus=any";
@@ -154,6 +160,7 @@ TEST_SUITE("lexsync vouchers upload") {
         h.write("in/notes.txt", "not a receipt");
         // An empty ledger first reads the inbox: a voucher of someone else's file is there.
         h.fake.add(Method::get, k_inbox_list, 200, page(row("v-0", "", "unchecked"), 1));
+        h.fake.add(Method::get, k_completed_list, 200, page("", 0));
         h.fake.add(Method::get, "/v1/vouchers/v-0", 200, R"({"id":"v-0","files":["f-0"]})");
         h.fake.add(Method::get, "/v1/files/f-0", 200, "other receipt");
         h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-1","voucherId":"v-1"})");
@@ -162,8 +169,8 @@ TEST_SUITE("lexsync vouchers upload") {
         CHECK(o.code == 0);
         h.fake.verify();
         auto reqs = h.fake.requests();
-        REQUIRE(reqs.size() == 5);
-        reqs.erase(reqs.begin(), reqs.begin() + 3);
+        REQUIRE(reqs.size() == 6);
+        reqs.erase(reqs.begin(), reqs.begin() + 4);
         REQUIRE(reqs[0].form.size() == 2);
         CHECK(reqs[0].form[0].name == "file");
         CHECK(reqs[0].form[0].filename == "a.pdf");
@@ -179,8 +186,40 @@ TEST_SUITE("lexsync vouchers upload") {
 
         auto again = h.run("vouchers upload -o ndjson " + (h.dir / "in").string());
         CHECK(again.code == 0);
-        CHECK(h.fake.request_count() == 5);
+        CHECK(h.fake.request_count() == 6);
         CHECK_FALSE(contains(again.out, R"("action":"uploaded")"));
+    }
+
+    TEST_CASE("with the ledger deleted, a receipt completed in lexoffice is not uploaded again") {
+        Harness h;
+        auto f = h.write("in/a.pdf", k_pdf);
+        // The user booked the inbox voucher: it is an open purchase invoice now, not unchecked.
+        h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
+        h.fake.add(Method::get, k_completed_list, 200,
+                   page(row("v-1", "RE-1", "open") + "," + row("v-2", "RE-2", "paid"), 2));
+        h.fake.add(Method::get, "/v1/vouchers/v-1", 200, R"({"id":"v-1","files":["f-1"]})");
+        h.fake.add(Method::get, "/v1/files/f-1", 200, k_pdf);
+        h.fake.add(Method::get, "/v1/vouchers/v-2", 200, R"({"id":"v-2","files":[]})");
+        auto o = h.run("vouchers upload -o ndjson " + f.string());
+        CHECK(o.code == 0);
+        CHECK(contains(o.out, R"("action":"duplicate","voucherId":"v-1","fileId":"f-1")"));
+        CHECK(h.count(Method::post) == 0);
+        h.fake.verify();
+        // The ledger keeps what was found: a re-run reads nothing.
+        CHECK(h.run("vouchers upload -o ndjson " + f.string()).code == 0);
+        CHECK(h.fake.request_count() == 5);
+    }
+
+    TEST_CASE("--lookup-days 0 looks only at unchecked vouchers") {
+        Harness h;
+        auto f = h.write("in/a.pdf", k_pdf);
+        h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
+        h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-1","voucherId":"v-1"})");
+        auto o = h.run("vouchers upload --lookup-days 0 -o ndjson " + f.string());
+        CHECK(o.code == 0);
+        CHECK(contains(o.out, R"("action":"uploaded")"));
+        CHECK(h.fake.request_count() == 2);
+        h.fake.verify();
     }
 
     TEST_CASE("with the ledger deleted, inbox receipts are found by the hash of their files") {
@@ -188,9 +227,11 @@ TEST_SUITE("lexsync vouchers upload") {
         auto f = h.write("in/a.pdf", k_pdf);
         h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-1","voucherId":"v-1"})");
         h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
+        h.fake.add(Method::get, k_completed_list, 200, page("", 0));
         CHECK(h.run("vouchers upload -o ndjson " + f.string()).code == 0);
         fs::remove_all(h.dir / "state");
         h.fake.add(Method::get, k_inbox_list, 200, page(row("v-1", "", "unchecked"), 1));
+        h.fake.add(Method::get, k_completed_list, 200, page(row("v-1", "", "unchecked"), 1));
         h.fake.add(Method::get, "/v1/vouchers/v-1", 200, R"({"id":"v-1","files":["f-1"]})");
         h.fake.add(Method::get, "/v1/files/f-1", 200, k_pdf);
         auto o = h.run("vouchers upload -o ndjson " + f.string());
@@ -207,6 +248,7 @@ TEST_SUITE("lexsync vouchers upload") {
         auto gif = h.write("in/pic.gif", "GIF89a");
         auto good = h.write("in/ok.pdf", k_pdf);
         h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
+        h.fake.add(Method::get, k_completed_list, 200, page("", 0));
         h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-1","voucherId":"v-1"})");
         auto o = h.run("vouchers upload -o ndjson " + bad.string() + " " + xml.string() + " " +
                        gif.string() + " " + good.string() + " " + (h.dir / "missing.pdf").string());
@@ -225,6 +267,7 @@ TEST_SUITE("lexsync vouchers upload") {
         auto f = h.write("in/a.pdf", k_pdf);
         auto g = h.write("in/b.png", k_png);
         h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
+        h.fake.add(Method::get, k_completed_list, 200, page("", 0));
         h.fake.add(Method::post, "/v1/files", 504, R"({"message":"Gateway Timeout"})");
         h.fake.add_error(Method::post, "/v1/files", lexsync::http::TransportError::Kind::receive);
         // Once the requests can no longer be in flight: a.pdf arrived, b.png did not.
@@ -246,7 +289,7 @@ TEST_SUITE("lexsync vouchers upload") {
         h.fake.verify();
         auto again = h.run("vouchers upload -o ndjson " + f.string() + " " + g.string());
         CHECK(again.code == 0);
-        CHECK(h.fake.request_count() == 7);
+        CHECK(h.fake.request_count() == 8);
     }
 
     TEST_CASE("bookkeeping data creates an open voucher and a failed attach resumes alone") {
@@ -417,6 +460,7 @@ TEST_SUITE("lexsync vouchers upload") {
         h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
         h.fake.add(Method::get, numbers_list("2026-01-01", "2026-01-01"), 200, page("", 0));
         h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
+        h.fake.add(Method::get, k_completed_list, 200, page("", 0));
         auto o = h.run("vouchers upload --dry-run -o json --data " + data.string() + " " +
                        (h.dir / "in").string());
         CHECK(o.code == 0);
