@@ -219,6 +219,61 @@ TEST_SUITE("lexsync transactions export") {
         CHECK(contains(again.out, R"("voucher":"existing")"));
     }
 
+    TEST_CASE("a receipt vouchers upload sent is not uploaded again by transactions export") {
+        Harness h;
+        // vouchers upload sends the receipt to the inbox (an empty ledger first looks for it).
+        h.fake.add(Method::get,
+                   "/v1/voucherlist?voucherType=purchaseinvoice%2Cpurchasecreditnote"
+                   "%2Csalesinvoice%2Csalescreditnote&voucherStatus=unchecked&page=0&size=250",
+                   200, empty_page());
+        h.fake.add(Method::get,
+                   "/v1/voucherlist?voucherType=purchaseinvoice%2Cpurchasecreditnote"
+                   "&voucherStatus=any&createdDateFrom=2025-09-19&page=0&size=250",
+                   200, empty_page());
+        h.fake.add(Method::post, "/v1/files", 202,
+                   std::string(R"({"id":"f-1","voucherId":")") + k_voucher + R"("})");
+        auto up = h.run("vouchers upload -o ndjson " + (h.dir / "in" / "r1.pdf").string());
+        REQUIRE_MESSAGE(up.code == 0, up.err);
+        // transactions export knows it from the shared ledger: no voucher, no attach.
+        h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
+        auto o =
+            h.run("transactions export -o ndjson --account Karte --format lexoffice-csv --out " +
+                  (h.dir / "one.csv").string() + " " + h.input());
+        REQUIRE_MESSAGE(o.code == 0, o.err);
+        CHECK(contains(o.out, R"("voucher":"existing")"));
+        h.fake.verify();
+        std::size_t posts = 0;
+        for (const auto& r : h.fake.requests()) {
+            posts += r.method == Method::post ? 1 : 0;
+        }
+        CHECK(posts == 1);
+    }
+
+    TEST_CASE("a receipt transactions export sent is not uploaded again by vouchers upload") {
+        Harness h;
+        h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
+        h.fake.add(Method::get,
+                   "/v1/voucherlist?voucherType=purchaseinvoice&voucherStatus=any"
+                   "&voucherDateFrom=2026-03-02&voucherDateTo=2026-03-02&page=0&size=250",
+                   200, empty_page());
+        h.fake.add(Method::post, "/v1/vouchers", 201,
+                   std::string(R"({"id":")") + k_voucher + R"("})");
+        h.fake.add(Method::post, std::string("/v1/vouchers/") + k_voucher + "/files", 202,
+                   R"({"id":"f-1"})");
+        auto o =
+            h.run("transactions export -o ndjson --account Karte --format lexoffice-csv --out " +
+                  (h.dir / "one.csv").string() + " " + h.input());
+        REQUIRE_MESSAGE(o.code == 0, o.err);
+        h.fake.verify();
+        const auto before = h.fake.request_count();
+        // vouchers upload knows it from the shared ledger: nothing is sent or looked up.
+        auto up = h.run("vouchers upload -o ndjson " + (h.dir / "in" / "r1.pdf").string());
+        REQUIRE_MESSAGE(up.code == 0, up.err);
+        CHECK(contains(up.out, std::string(R"("action":"duplicate","voucherId":")") + k_voucher +
+                                   R"(","fileId":"f-1")"));
+        CHECK(h.fake.request_count() == before);
+    }
+
     TEST_CASE("rows the mapping leaves out are records too, with the reason") {
         Harness h;
         h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
