@@ -46,7 +46,10 @@ namespace {
 // upload`, so a receipt either command uploaded is never uploaded again by the other.
 constexpr const char* k_account = "finance-account";
 // content_hash of a "finance-account" entry whose opening balance is not known: the account was
-// found in lexoffice (an empty or rebuilt ledger) and no --opening-balance was given.
+// found in lexoffice (an empty or rebuilt ledger) and no --opening-balance was given. It cannot be
+// derived as the account's balance minus the transactions lexsync exported: the finance API lists
+// no transactions of an account (only one by id, or the latest), so those of other input files
+// cannot be found.
 constexpr const char* k_unknown = "opening-balance-unknown";
 constexpr const char* k_transaction = "finance-transaction";
 constexpr const char* k_hint = "finance-hint";
