@@ -7,6 +7,8 @@ find_package(SQLite3 REQUIRED)
 find_package(RapidJSON REQUIRED)
 find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)
+# XML: e-invoice receipts and CAMT bank statements.
+find_package(EXPAT REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 

@@ -1,0 +1,39 @@
+// --- Interface ---
+// Reading XML with expat: a document's elements and character data as events, with the line
+// they start on. Nothing is fetched and no entity is expanded: a document type declaration may
+// be present, an entity declaration in it is refused.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lexsync::xml {
+
+// An element's attributes, as written (qualified names).
+using Attributes = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// Receives the events of parse(). `line` is the line the current event starts on (1-based).
+class Handler {
+public:
+    virtual ~Handler() = default;
+    // A start tag (also of an empty element) with its qualified name and attributes.
+    virtual void start(std::string_view name, const Attributes& attributes) = 0;
+    // An end tag (also of an empty element).
+    virtual void end(std::string_view name) = 0;
+    // Character data; one text node may arrive in several pieces.
+    virtual void text(std::string_view data) = 0;
+    long line = 0;
+};
+
+// Returns the part of a qualified name after its prefix: "Ntry" for "ns2:Ntry".
+std::string_view local_name(std::string_view qname);
+
+// Parses `doc` (UTF-8, or what its XML declaration names; a UTF-8 byte order mark is skipped)
+// and sends its events to `handler`. `encoding` ("UTF-8") overrides the declaration, for text
+// already decoded. Returns "" when the document is well-formed, else
+// "not well-formed XML at line N: what".
+std::string parse(std::string_view doc, Handler& handler, const char* encoding = nullptr);
+
+} // namespace lexsync::xml
