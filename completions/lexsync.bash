@@ -83,7 +83,7 @@ _lexsync() {
             'lexsync invoices pull --status')
                 COMPREPLY=($(compgen -W 'draft open paid paidoff voided overdue any' -- "$cur")); return ;;
             'lexsync transactions export --mapping')
-                COMPREPLY=($(compgen -W 'generic pleo-custom stripe-balance stripe-balance-history paypal-de revolut-business amex-de sparkasse-csv-camt volksbank-umsatzanzeige' -- "$cur")); compopt -o filenames 2>/dev/null; mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -f -- "$cur"); return ;;
+                COMPREPLY=($(compgen -W 'generic pleo-custom stripe-balance stripe-balance-history paypal-de revolut-business amex-de sparkasse-csv-camt volksbank-umsatzanzeige camt053 mt940' -- "$cur")); compopt -o filenames 2>/dev/null; mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -f -- "$cur"); return ;;
             'lexsync invoices pull --type')
                 COMPREPLY=($(compgen -W 'invoice creditnote downpaymentinvoice' -- "$cur")); return ;;
             'lexsync invoices export --as')

@@ -1086,8 +1086,9 @@ void register_export(CLI::App& parent, Context& ctx) {
            "Column mapping: generic, pleo-custom, stripe-balance, stripe-balance-history, "
            "paypal-de, "
            "revolut-business, "
-           "amex-de, sparkasse-csv-camt, volksbank-umsatzanzeige or a TOML file (default: the "
-           "profile's transactions_mapping, else generic)")
+           "amex-de, sparkasse-csv-camt, volksbank-umsatzanzeige, camt053, mt940 or a TOML file "
+           "(default: the profile's transactions_mapping, else camt053 or mt940 for a bank "
+           "statement by its content, else generic)")
         ->type_name(k_file_value)
         ->check(named_values(builtin_mapping_names()));
     cmd->add_option("--format", opts->format,
@@ -1215,7 +1216,7 @@ struct ExportRun {
         const std::string mapping_name = !opts.mapping.empty() ? opts.mapping
                                          : profile.transactions_mapping
                                              ? *profile.transactions_mapping
-                                             : std::string("generic");
+                                             : statement_mapping_for(opts.file).value_or("generic");
         auto loaded = load_mapping(mapping_name);
         if (!loaded) {
             throw Error(ExitCode::invalid_input, loaded.error());

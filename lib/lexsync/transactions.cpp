@@ -15,6 +15,9 @@
 //     negate_amount = false               # outgoing amounts are positive in the export
 //     negate_fee = true                   # fees are positive costs in the export
 //     optional = ["counterparty_email"]   # fields whose column may be missing
+//     input = "camt"                      # optional: a CAMT or MT940 ("mt940") bank statement;
+//                                         # [columns] then name an entry's cells (amount,
+//                                         # reference, counterparty_iban, …)
 //     [filters]                           # only rows whose cell is one of … (every filter)
 //     "State" = ["COMPLETED"]
 //     [exclude]                           # rows whose cell is one of … are left out
@@ -335,6 +338,56 @@ fee_tax_rate = "0"
 fee_category = "Kontoführungsgebühren"
 )toml";
 
+constexpr const char* k_camt053 =
+    R"toml(# ISO 20022 CAMT bank statements as German banks deliver them (camt.053 statements, also
+# camt.052 reports and camt.054 notifications; versions .02 to .08): one transaction per entry
+# (<Ntry>), signed by CdtDbtInd, the counterparty from the entry's transaction details. The bank's
+# reference (AcctSvcrRef) is the transaction's id; an entry without one (or NONREF) gets an id
+# derived from its content. Pending (PDNG) and informational (INFO) entries are left out.
+name = "camt053"
+description = "ISO 20022 CAMT bank statement XML (camt.053, also camt.052/camt.054): one transaction per <Ntry>"
+account_type = "giro"
+input = "camt"
+date_format = "yyyy-MM-dd"
+
+[filters]
+status = ["BOOK"]
+
+[columns]
+transaction_id = "reference"
+booking_date = "booking_date"
+value_date = "value_date"
+amount = "amount"
+currency = "currency"
+purpose = "purpose"
+counterparty_name = "counterparty_name"
+counterparty_iban = "counterparty_iban"
+)toml";
+
+constexpr const char* k_mt940 =
+    R"toml(# SWIFT MT940 statements as German banks deliver them: one transaction per :61: line
+# (value and entry date, C/D/RC/RD mark, amount with a decimal comma, references), its :86:
+# details in the structured German form (?00 booking text, ?20-?29 and ?60-?63 purpose with the
+# SEPA keys EREF+/MREF+/CRED+/SVWZ+, ?31 IBAN, ?32/?33 name); the purpose is the SVWZ+ text when
+# there is one. The bank reference (after "//", else the customer reference unless NONREF) is
+# the transaction's id; a line without one gets an id derived from its content.
+name = "mt940"
+description = "SWIFT MT940 statement (:61: with German structured :86:): one transaction per :61:"
+account_type = "giro"
+input = "mt940"
+date_format = "yyyy-MM-dd"
+
+[columns]
+transaction_id = "reference"
+booking_date = "booking_date"
+value_date = "value_date"
+amount = "amount"
+currency = "currency"
+purpose = "purpose"
+counterparty_name = "counterparty_name"
+counterparty_iban = "counterparty_iban"
+)toml";
+
 struct Builtin {
     const char* name;
     const char* text;
@@ -349,6 +402,8 @@ constexpr Builtin k_builtins[] = {
     {"amex-de", k_amex_de},
     {"sparkasse-csv-camt", k_sparkasse_csv_camt},
     {"volksbank-umsatzanzeige", k_volksbank_umsatzanzeige},
+    {"camt053", k_camt053},
+    {"mt940", k_mt940},
 };
 
 constexpr const char* k_date_formats[] = {"yyyy-MM-dd", "dd.MM.yyyy", "dd.MM.yy", "MM/dd/yyyy",
@@ -997,6 +1052,21 @@ struct MappingReader {
         return std::nullopt;
     }
 
+    MappingError input_of(const std::string& k, const toml::node& node, Mapping& m) const {
+        std::string v;
+        if (auto err = string_of(k, node, v)) {
+            return err;
+        }
+        if (v == "camt") {
+            m.statement = bank_statement::Syntax::camt;
+        } else if (v == "mt940") {
+            m.statement = bank_statement::Syntax::mt940;
+        } else {
+            return at(node, "input must be camt or mt940 (without it: CSV or JSON)");
+        }
+        return std::nullopt;
+    }
+
     MappingError account_type_of(const std::string& k, const toml::node& node, Mapping& m) const {
         std::string t;
         if (auto err = string_of(k, node, t)) {
@@ -1183,6 +1253,9 @@ struct MappingReader {
         if (k == "delimiter") {
             return delimiter_of(k, node, m);
         }
+        if (k == "input") {
+            return input_of(k, node, m);
+        }
         if (k == "filter_column") {
             return string_of(k, node, legacy_filter.column);
         }
@@ -1193,7 +1266,7 @@ struct MappingReader {
             return field_table_of(k, node, m);
         }
         return at(node, fmt::format("unknown key '{}' (known: name, description, account_type, "
-                                    "date_format, decimal_comma, delimiter, "
+                                    "date_format, decimal_comma, delimiter, input, "
                                     "header_starts_with, negate_amount, negate_fee, optional, "
                                     "filter_column, filter_values, [filters], [exclude], "
                                     "[sign], [holds], [columns], [defaults])",
@@ -1337,7 +1410,59 @@ std::string first_cell(std::string_view line) {
     return trim(line.substr(0, end == std::string_view::npos ? line.size() : end));
 }
 
+// The entries of the bank statement `text` for a statement mapping; an issue when the text is
+// not one, or when the mapping reads a cell an entry does not have.
+Result<std::vector<bank_statement::Entry>, std::vector<InputIssue>>
+read_statement(const std::string& text, const std::string& display_name, const Mapping& mapping) {
+    const auto syntax = *mapping.statement;
+    std::vector<InputIssue> issues;
+    const auto& cells = bank_statement::column_names();
+    auto check_cell = [&](const std::string& col, const std::string& what) {
+        if (std::find(cells.begin(), cells.end(), col) == cells.end()) {
+            issues.push_back(InputIssue{
+                display_name, 0, "",
+                fmt::format("the mapping '{}' reads '{}' ({}), which a {} entry lacks (it has: {})",
+                            mapping.name, col, what, bank_statement::syntax_name(syntax),
+                            join(cells, ", "))});
+        }
+    };
+    for (const auto& [f, col] : mapping.columns) {
+        check_cell(col, std::string("field ") + field_name(f));
+    }
+    for (const auto& [col, what] : required_columns(mapping)) {
+        if (what.rfind("field ", 0) != 0) {
+            check_cell(col, what);
+        }
+    }
+    if (!issues.empty()) {
+        return unexpected(std::move(issues));
+    }
+    auto entries = bank_statement::parse(text, syntax);
+    if (!entries) {
+        return unexpected(std::vector<InputIssue>{
+            InputIssue{display_name, entries.error().line, "",
+                       fmt::format("not a readable {} statement: {}",
+                                   bank_statement::syntax_name(syntax), entries.error().message)}});
+    }
+    return std::move(entries).value();
+}
+
 } // namespace
+
+std::optional<std::string> statement_mapping_for(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return std::nullopt;
+    }
+    std::string head(4096, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    const auto syntax = bank_statement::detect(head);
+    if (!syntax) {
+        return std::nullopt;
+    }
+    return std::string(*syntax == bank_statement::Syntax::camt ? "camt053" : "mt940");
+}
 
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_text(const std::string& text, const std::string& display_name, bool is_json,
@@ -1370,7 +1495,20 @@ read_text(const std::string& text, const std::string& display_name, bool is_json
                                            : HoldCells{});
     };
     auto no_position = [](const std::string&) { return 0L; };
-    if (is_json) {
+    if (mapping.statement) {
+        auto entries = read_statement(text, display_name, mapping);
+        if (!entries) {
+            return unexpected(std::move(entries).error());
+        }
+        for (const auto& e : *entries) {
+            auto lookup = [&e](const std::string& col) {
+                return bank_statement::cell(e, col).value_or("");
+            };
+            if (!leave_out(e.line, lookup)) {
+                add(e.line, lookup, no_position);
+            }
+        }
+    } else if (is_json) {
         auto doc = json::parse(text);
         if (!doc) {
             return unexpected(std::vector<InputIssue>{
@@ -1440,6 +1578,13 @@ read_text(const std::string& text, const std::string& display_name, bool is_json
             add(n, lookup, no_position);
         }
     } else {
+        if (auto syntax = bank_statement::detect(text)) {
+            return unexpected(std::vector<InputIssue>{InputIssue{
+                display_name, 0, "",
+                fmt::format("this is a {} bank statement, not CSV: read it with --mapping {}",
+                            bank_statement::syntax_name(*syntax),
+                            *syntax == bank_statement::Syntax::camt ? "camt053" : "mt940")}});
+        }
         // Lines above the header (a bank's title, account and period lines) are skipped.
         std::string_view body = text;
         long offset = 0;

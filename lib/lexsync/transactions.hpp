@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <lexsync/contacts.hpp>
 #include <lexsync/decimal.hpp>
+#include <lexsync/formats/bank_statement.hpp>
 #include <lexsync/json.hpp>
 #include <lexsync/result.hpp>
 #include <map>
@@ -95,7 +96,9 @@ struct HoldRule {
 
 // How a provider's export is read: which column holds which field, constants for fields the
 // export lacks, and the export's number and date conventions. A column is named by its header
-// text, or by its position as "#N" (1-based) when the header cell is empty or repeated.
+// text, or by its position as "#N" (1-based) when the header cell is empty or repeated. A bank
+// statement mapping (`statement` set: CAMT or MT940) names an entry's cells instead
+// (bank_statement::column_names()).
 struct Mapping {
     std::string name;
     std::string description;
@@ -114,7 +117,8 @@ struct Mapping {
     std::vector<ColumnFilter> excludes; // rows matching any of these are left out
     std::optional<SignRule> sign;
     std::optional<HoldRule> holds;
-    std::optional<AccountType> account_type; // the account type the export belongs to
+    std::optional<AccountType> account_type;         // the account type the export belongs to
+    std::optional<bank_statement::Syntax> statement; // input = "camt" or "mt940"
 };
 
 // The names of the built-in mappings ("generic", …).
@@ -165,15 +169,21 @@ struct LeftOutRow {
     std::string reason;
 };
 
+// The built-in mapping for the bank statement file `path` ("camt053" for CAMT XML, "mt940"), by
+// its content; nullopt for any other file or one that cannot be read.
+std::optional<std::string> statement_mapping_for(const std::filesystem::path& path);
+
 // Reads `path` (CSV, or JSON when it ends in .json: an array of objects, or an object with a
-// "transactions" array) through `mapping` and checks every row for an account of `type`.
-// Returns the rows, or every issue found ("file:line:column:field: reason"). Rows the mapping
-// filters out, and hold/release pairs that cancel, are left out.
+// "transactions" array; a CAMT or MT940 bank statement when the mapping says so) through `mapping`
+// and checks every row for an account of `type`. Returns the rows, or every issue found
+// ("file:line:column:field: reason"). Rows the mapping filters out, and hold/release pairs that
+// cancel, are left out.
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_input(const std::filesystem::path& path, const Mapping& mapping, AccountType type,
            std::vector<LeftOutRow>* left_out = nullptr);
 
-// The same for CSV or JSON `text` named `display_name` (`is_json` selects the syntax).
+// The same for CSV or JSON `text` named `display_name` (`is_json` selects the syntax; a
+// statement mapping reads `text` as its bank statement syntax).
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_text(const std::string& text, const std::string& display_name, bool is_json,
           const Mapping& mapping, AccountType type, std::vector<LeftOutRow>* left_out = nullptr);

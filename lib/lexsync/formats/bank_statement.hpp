@@ -1,0 +1,68 @@
+// --- Interface ---
+// German bank statement files read into entries: ISO 20022 CAMT XML (camt.053 statements, also
+// camt.052 reports and camt.054 notifications; versions .02 to .08 as the banks deliver them,
+// read with expat) and SWIFT MT940 with the German structured :86: field (?00 booking text,
+// ?20-?29 and ?60-?63 purpose, ?30/?31 the counterparty's bank and account, ?32/?33 its name,
+// SEPA keys EREF+, MREF+, CRED+, SVWZ+). Each entry offers named cells that a transactions
+// mapping reads like CSV columns. Pure logic.
+#pragma once
+
+#include <lexsync/result.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lexsync::bank_statement {
+
+enum class Syntax { camt, mt940 };
+
+// Returns "CAMT" or "MT940".
+const char* syntax_name(Syntax s);
+// The syntax the content shows: XML whose root holds a bank-to-customer statement, report or
+// notification, or text whose first field is an MT940 one (":20:", or a SWIFT header "{1:").
+std::optional<Syntax> detect(std::string_view content);
+
+// One booked (or, in CAMT, pending or informational) entry of a statement.
+struct Entry {
+    long line = 0;                 // the line its <Ntry> or :61: starts on
+    std::string account;           // the statement's account: IBAN, or bank code/account number
+    std::string booking_date;      // yyyy-MM-dd
+    std::string value_date;        // yyyy-MM-dd
+    std::string amount;            // signed, decimal point: "-34.00"
+    std::string currency;          // ISO code
+    std::string status;            // CAMT: BOOK, PDNG or INFO; MT940: BOOK
+    std::string counterparty_name; // the debtor of an incoming, the creditor of an outgoing entry
+    std::string counterparty_iban;
+    std::string counterparty_bic;
+    std::string purpose;          // remittance information (SEPA: the SVWZ+ text)
+    std::string booking_text;     // CAMT: AddtlNtryInf; MT940: ?00
+    std::string transaction_code; // CAMT: the proprietary or domain code; MT940: the GVC
+    std::string end_to_end_id;
+    std::string mandate_id;
+    std::string creditor_id;
+    std::string reference; // the bank's reference (AcctSvcrRef); empty when none or NONREF
+};
+
+// Why a file cannot be read, at a line (0: the whole file).
+struct Problem {
+    long line = 0;
+    std::string message;
+};
+
+// Reads the entries of every statement in CAMT `xml`, UTF-8 (the input layer decodes files; the
+// declared encoding is not applied again).
+Result<std::vector<Entry>, Problem> parse_camt(std::string_view xml);
+// Reads the entries of every statement in MT940 `text` (UTF-8).
+Result<std::vector<Entry>, Problem> parse_mt940(std::string_view text);
+// Reads `content` as `syntax`.
+Result<std::vector<Entry>, Problem> parse(std::string_view content, Syntax syntax);
+
+// The names of an entry's cells: booking_date, value_date, amount, currency, status,
+// counterparty_name, counterparty_iban, counterparty_bic, purpose, booking_text,
+// transaction_code, end_to_end_id, mandate_id, creditor_id, reference, account.
+const std::vector<std::string>& column_names();
+// The cell `column` of `e`; nullopt for a name not in column_names().
+std::optional<std::string> cell(const Entry& e, std::string_view column);
+
+} // namespace lexsync::bank_statement
