@@ -29,7 +29,7 @@ sandbox_at() {
 # login PROFILE [CLIENT_ID]: writes the profile for $BASE_URL (unless it is there) and connects
 # it with the finance scopes (the authorization page answered with curl).
 login() {
-  local profile=$1 client=${2:-lexsync-sandbox-client} url=""
+  local profile=$1 client=${2:-lexsync-sandbox-client}
   grep -q "^\[profiles.$profile\]" "$cfg/config.toml" 2>/dev/null || cat >>"$cfg/config.toml" <<TOML
 [profiles.$profile]
 base_url = "$BASE_URL"
@@ -39,23 +39,7 @@ rate_limit = 10
 rate_burst = 8
 timeout = 2
 TOML
-  rm -f "$WORK/login.fifo"
-  mkfifo "$WORK/login.fifo"
-  lexsync --profile "$profile" auth login --oauth --no-browser -o json \
-    --scopes finance.read,finance.write,transaction-assignment-hint.write,vouchers.read,vouchers.write,voucherlist.read,files.write,profile.read \
-    <"$WORK/login.fifo" >/dev/null 2>"$WORK/login-$profile.err" &
-  local pid=$!
-  exec 3>"$WORK/login.fifo"
-  for _ in $(seq 200); do
-    url=$(grep -o 'http://[^ ]*/oauth2/authorize?[^ ]*' "$WORK/login-$profile.err" || true)
-    [ -n "$url" ] && break
-    sleep 0.05
-  done
-  [ -n "$url" ] || fail "no authorization URL: $(cat "$WORK/login-$profile.err")"
-  curl -s -o /dev/null -w '%{redirect_url}' "$url" >&3
-  echo >&3
-  exec 3>&-
-  wait "$pid" || fail "oauth login: $(cat "$WORK/login-$profile.err")"
+  oauth_login "$profile" finance.read,finance.write,transaction-assignment-hint.write,vouchers.read,vouchers.write,voucherlist.read,files.write,profile.read
 }
 
 # gen DIR PREFIX: N outgoing card charges; every third one with its own receipt, and the last two
