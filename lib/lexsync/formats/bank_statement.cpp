@@ -315,7 +315,8 @@ std::string amount_of(std::string_view s) {
     while (frac.size() < 2) {
         frac += '0';
     }
-    return whole + "." + frac;
+    std::string out = whole + "." + frac;
+    return Decimal::parse(out) ? out : std::string(); // within what a Decimal holds
 }
 
 // The SEPA keys of a German purpose ("EREF+", "SVWZ+", …), each starting a ?2x subfield.
