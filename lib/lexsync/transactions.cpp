@@ -370,12 +370,16 @@ constexpr const char* k_mt940 =
 # details in the structured German form (?00 booking text, ?20-?29 and ?60-?63 purpose with the
 # SEPA keys EREF+/MREF+/CRED+/SVWZ+, ?31 IBAN, ?32/?33 name); the purpose is the SVWZ+ text when
 # there is one. The bank reference (after "//", else the customer reference unless NONREF) is
-# the transaction's id; a line without one gets an id derived from its content.
+# the transaction's id; a line without one gets an id derived from its content. The entries of an
+# MT942 interim report (not booked yet; the day's MT940 carries them) are left out.
 name = "mt940"
 description = "SWIFT MT940 statement (:61: with German structured :86:): one transaction per :61:"
 account_type = "giro"
 input = "mt940"
 date_format = "yyyy-MM-dd"
+
+[filters]
+status = ["BOOK"]
 
 [columns]
 transaction_id = "reference"

@@ -184,6 +184,23 @@ TEST_SUITE("lexsync::bank_statement") {
         CHECK(e[1].purpose == "Test 2");
     }
 
+    TEST_CASE("MT942 interim report entries are pending") {
+        const auto e = entries_of("mt942-interim.sta", Syntax::mt940);
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].status == "PDNG");
+        CHECK(e[0].amount == "-0.42");
+        CHECK(e[0].value_date == "2016-10-30");
+        CHECK(e[0].booking_date == "2016-10-31");
+        CHECK(e[0].reference == "055001022000001");
+        CHECK(e[0].purpose == "REMIT:Costs to MT940 Parsing. This is Somuchfun.");
+        std::vector<transactions::LeftOutRow> left;
+        const auto rows = rows_of("mt942-interim.sta", "mt940", &left);
+        CHECK(rows.empty());
+        REQUIRE(left.size() == 1);
+        CHECK(left[0].transaction_id == "055001022000001");
+        CHECK(contains(left[0].reason, "PDNG"));
+    }
+
     TEST_CASE("MT940 reversals, year ends and broken lines") {
         auto r = parse_mt940(":20:X\n:25:DE1\n:60F:C251231EUR0,\n"
                              ":61:2512310102RC10,5NTRFNONREF//B1\n"

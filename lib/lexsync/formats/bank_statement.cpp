@@ -536,8 +536,13 @@ Result<std::vector<Entry>, Problem> parse_mt940(std::string_view text) {
     std::string value;
     std::optional<Problem> problem;
     std::optional<std::size_t> last; // the entry a :86: belongs to
+    bool interim = false;            // an MT942 interim report (:34F:, :13D:)
     auto flush = [&]() {
-        if (tag == "25") {
+        if (tag == "20") {
+            interim = false;
+        } else if (tag == "34F" || tag == "13D" || tag == "13") {
+            interim = true;
+        } else if (tag == "25") {
             account = trim(value);
         } else if (tag == "60F" || tag == "60M") {
             // C or D, YYMMDD, the currency.
@@ -549,7 +554,7 @@ Result<std::vector<Entry>, Problem> parse_mt940(std::string_view text) {
             e.line = tag_line;
             e.account = account;
             e.currency = currency;
-            e.status = "BOOK";
+            e.status = interim ? "PDNG" : "BOOK";
             if (auto bad = read_statement_line(value, e)) {
                 if (!problem) {
                     problem = Problem{tag_line, *bad};

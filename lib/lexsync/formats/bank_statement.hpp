@@ -31,7 +31,7 @@ struct Entry {
     std::string value_date;        // yyyy-MM-dd
     std::string amount;            // signed, decimal point: "-34.00"
     std::string currency;          // ISO code
-    std::string status;            // CAMT: BOOK, PDNG or INFO; MT940: BOOK
+    std::string status;            // CAMT: BOOK, PDNG or INFO; MT940: BOOK (MT942: PDNG)
     std::string counterparty_name; // the debtor of an incoming, the creditor of an outgoing entry
     std::string counterparty_iban;
     std::string counterparty_bic;
@@ -53,7 +53,8 @@ struct Problem {
 // Reads the entries of every statement in CAMT `xml`, UTF-8 (the input layer decodes files; the
 // declared encoding is not applied again).
 Result<std::vector<Entry>, Problem> parse_camt(std::string_view xml);
-// Reads the entries of every statement in MT940 `text` (UTF-8).
+// Reads the entries of every statement in MT940 `text` (UTF-8); the entries of an MT942 interim
+// report in it (:34F: or :13D:) are pending (status PDNG).
 Result<std::vector<Entry>, Problem> parse_mt940(std::string_view text);
 // Reads `content` as `syntax`.
 Result<std::vector<Entry>, Problem> parse(std::string_view content, Syntax syntax);
