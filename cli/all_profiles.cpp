@@ -14,8 +14,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <lexsync/error.hpp>
-#include <lexsync/json.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/util/json.hpp>
 #include <spawn.h>
 #include <sstream>
 #include <string_view>

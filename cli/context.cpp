@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <iostream>
-#include <lexsync/error.hpp>
-#include <lexsync/safe_text.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/util/safe_text.hpp>
 
 namespace lexsync {
 

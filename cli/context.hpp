@@ -7,13 +7,13 @@
 
 #include <functional>
 #include <iosfwd>
-#include <lexsync/account.hpp>
-#include <lexsync/client.hpp>
-#include <lexsync/clock.hpp>
-#include <lexsync/config.hpp>
-#include <lexsync/credentials.hpp>
-#include <lexsync/oauth.hpp>
-#include <lexsync/state.hpp>
+#include <lexsync/api/account.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/oauth.hpp>
+#include <lexsync/store/config.hpp>
+#include <lexsync/store/credentials.hpp>
+#include <lexsync/store/state.hpp>
+#include <lexsync/util/clock.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -102,7 +102,7 @@ public:
     // cached for the process); throws the request's Error when it fails.
     const Account& account();
     // The ledger of the selected profile's account (opened on first use): one file per
-    // organisation and API host in the profile's state directory (see lexsync/account.hpp).
+    // organisation and API host in the profile's state directory (see lexsync/api/account.hpp).
     StateStore& state();
 
     // The output format: -o flag, else the profile's, else "table" on a TTY and "json" otherwise.
@@ -113,8 +113,8 @@ public:
     std::unique_ptr<RecordWriter> writer(std::vector<Column> columns, std::ostream* out = nullptr);
 
     // Writes `text` for people to stderr, one line per '\n' in it, each through redact() and
-    // terminal_text() (lexsync/safe_text.hpp): no credential and no control character of server
-    // or file data reaches the terminal. Every message of a command goes through here.
+    // terminal_text() (lexsync/util/safe_text.hpp): no credential and no control character of
+    // server or file data reaches the terminal. Every message of a command goes through here.
     void say(const std::string& text);
     // Writes a status line to stderr unless --quiet.
     void info(const std::string& line);
@@ -137,10 +137,5 @@ private:
     std::unique_ptr<StateStore> m_state;
     ClientStats m_stats;
 };
-
-// Parses `argc/argv` and runs the command; returns the exit code. Never throws.
-int run(int argc, char** argv, Context& ctx);
-// The same for a command-line string (tests).
-int run(const std::string& command_line, Context& ctx);
 
 } // namespace lexsync

@@ -4,8 +4,8 @@
 
 #include <ctime>
 #include <fmt/format.h>
-#include <lexsync/date.hpp>
-#include <lexsync/error.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/util/date.hpp>
 
 namespace lexsync::commands {
 

@@ -6,7 +6,7 @@
 #include "cli/context.hpp"
 
 #include <CLI/CLI.hpp>
-#include <lexsync/table_input.hpp>
+#include <lexsync/formats/table_input.hpp>
 #include <string>
 
 namespace lexsync::commands {

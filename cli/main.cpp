@@ -1,4 +1,5 @@
 #include "cli/context.hpp"
+#include "commands/commands.hpp"
 
 #include <cstdlib>
 #include <curl/curl.h>

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <lexsync/csv.hpp>
-#include <lexsync/decimal.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/safe_text.hpp>
-#include <lexsync/suggest.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/formats/csv.hpp>
+#include <lexsync/util/decimal.hpp>
+#include <lexsync/util/safe_text.hpp>
+#include <lexsync/util/suggest.hpp>
 #include <stdexcept>
 
 namespace lexsync {

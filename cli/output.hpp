@@ -6,7 +6,7 @@
 // through terminal_text(), so data cannot move the cursor or rewrite the screen.
 #pragma once
 
-#include <lexsync/json.hpp>
+#include <lexsync/util/json.hpp>
 #include <memory>
 #include <ostream>
 #include <string>

@@ -5,7 +5,7 @@
 
 #include <cmath>
 #include <fmt/format.h>
-#include <lexsync/safe_text.hpp>
+#include <lexsync/util/safe_text.hpp>
 #include <vector>
 
 namespace lexsync {

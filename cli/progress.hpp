@@ -12,8 +12,8 @@
 
 #include <chrono>
 #include <cstddef>
-#include <lexsync/client.hpp>
-#include <lexsync/clock.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/util/clock.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,16 +1,17 @@
+#include "cli/run.hpp"
+
 #include "cli/all_profiles.hpp"
 #include "cli/context.hpp"
 #include "cli/option_values.hpp"
-#include "commands/commands.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <exception>
 #include <fmt/format.h>
 #include <httplib.h>
-#include <lexsync/error.hpp>
-#include <lexsync/suggest.hpp>
-#include <lexsync/version.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/api/version.hpp>
+#include <lexsync/util/suggest.hpp>
 #include <sstream>
 #include <vector>
 
@@ -43,7 +44,7 @@ std::string version_text() {
 }
 
 // Builds the command tree on `app`; the global options bind to `ctx.global`.
-void build_app(CLI::App& app, Context& ctx) {
+void build_app(CLI::App& app, Context& ctx, RegisterCommands register_commands) {
     app.description(
         "lexsync: a scriptable, idempotent connector for the lexoffice (Lexware Office) API");
     app.footer(k_exit_codes_help);
@@ -75,7 +76,7 @@ void build_app(CLI::App& app, Context& ctx) {
                  "Run the command for every profile of the config file at once (one process "
                  "each); records get a 'profile' field, exit code is the worst");
 
-    commands::register_all(app, ctx);
+    register_commands(app, ctx);
 }
 
 // Where the arguments lead in the command tree, found the way CLI11 will parse them but without
@@ -184,9 +185,9 @@ int unknown_command(const Walk& w, Context& ctx) {
     return static_cast<int>(ExitCode::usage);
 }
 
-int run_app(std::vector<std::string> args, Context& ctx) {
+int run_app(std::vector<std::string> args, Context& ctx, RegisterCommands register_commands) {
     CLI::App app{"lexsync", "lexsync"};
-    build_app(app, ctx);
+    build_app(app, ctx, register_commands);
     const bool wants_help = std::any_of(args.begin(), args.end(), [](const std::string& a) {
         return a == "-h" || a == "--help" || a == "--help-all";
     });
@@ -264,15 +265,15 @@ int run_app(std::vector<std::string> args, Context& ctx) {
 
 } // namespace
 
-int run(int argc, char** argv, Context& ctx) {
+int run(int argc, char** argv, Context& ctx, RegisterCommands register_commands) {
     std::vector<std::string> args;
     for (int i = 1; i < argc; ++i) {
         args.emplace_back(argv[i]);
     }
-    return run_app(std::move(args), ctx);
+    return run_app(std::move(args), ctx, register_commands);
 }
 
-int run(const std::string& command_line, Context& ctx) {
+int run(const std::string& command_line, Context& ctx, RegisterCommands register_commands) {
     // Split like a shell would for simple quoting ('…' and "…").
     std::vector<std::string> args;
     std::string cur;
@@ -302,7 +303,7 @@ int run(const std::string& command_line, Context& ctx) {
     if (in_word) {
         args.push_back(cur);
     }
-    return run_app(std::move(args), ctx);
+    return run_app(std::move(args), ctx, register_commands);
 }
 
 } // namespace lexsync

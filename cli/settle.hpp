@@ -5,7 +5,7 @@
 #include "cli/context.hpp"
 
 #include <cstddef>
-#include <lexsync/settle.hpp>
+#include <lexsync/store/settle.hpp>
 #include <string_view>
 #include <vector>
 

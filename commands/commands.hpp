@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cli/context.hpp"
+#include "cli/run.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -42,3 +43,15 @@ inline void register_all(CLI::App& app, Context& ctx) {
 }
 
 } // namespace lexsync::commands
+
+namespace lexsync {
+
+// lexsync with all its commands: what the executable and the command tests run.
+inline int run(int argc, char** argv, Context& ctx) {
+    return run(argc, argv, ctx, commands::register_all);
+}
+inline int run(const std::string& command_line, Context& ctx) {
+    return run(command_line, ctx, commands::register_all);
+}
+
+} // namespace lexsync

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <lexsync/strings.hpp>
+#include <lexsync/util/strings.hpp>
 #include <mutex>
 #include <stdexcept>
 #include <vector>

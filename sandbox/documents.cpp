@@ -3,7 +3,7 @@
 #include "sandbox/resource_util.hpp"
 
 #include <cstdio>
-#include <lexsync/strings.hpp>
+#include <lexsync/util/strings.hpp>
 
 namespace lexsync::sandbox::documents {
 

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <httplib.h>
-#include <lexsync/encoding.hpp>
+#include <lexsync/util/encoding.hpp>
 #include <map>
 #include <openssl/bio.h>
 #include <openssl/evp.h>

@@ -8,8 +8,8 @@
 #include <dirent.h>
 #include <fmt/format.h>
 #include <httplib.h>
-#include <lexsync/http.hpp>
-#include <lexsync/strings.hpp>
+#include <lexsync/http/http.hpp>
+#include <lexsync/util/strings.hpp>
 #include <memory>
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -7,7 +7,7 @@
 #include "sandbox/support.hpp"
 
 #include <cstdint>
-#include <lexsync/result.hpp>
+#include <lexsync/util/result.hpp>
 #include <mutex>
 #include <optional>
 #include <random>

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <ctime>
-#include <lexsync/client.hpp>
-#include <lexsync/encoding.hpp>
-#include <lexsync/oauth.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/oauth.hpp>
+#include <lexsync/util/encoding.hpp>
 #include <openssl/evp.h>
 #include <stdexcept>
 

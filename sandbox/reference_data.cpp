@@ -1,6 +1,6 @@
 #include "sandbox/reference_data.hpp"
 
-#include <lexsync/countries.hpp>
+#include <lexsync/util/countries.hpp>
 #include <sstream>
 #include <vector>
 

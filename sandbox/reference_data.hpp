@@ -18,7 +18,8 @@ const std::string& print_layouts_json();
 
 // True when `code` is an accepted address country code: every ISO 3166-1 alpha-2 code (the live
 // list has ~257 entries, more than /v1/countries serves here) plus the extended tax-region codes;
-// the list is lexsync::countries (lib/lexsync/countries.hpp), which the client checks input with.
+// the list is lexsync::countries (lib/lexsync/util/countries.hpp), which the client checks input
+// with.
 bool is_valid_country_code(std::string_view code);
 
 } // namespace lexsync::sandbox

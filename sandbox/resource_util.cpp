@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <lexsync/strings.hpp>
+#include <lexsync/util/strings.hpp>
 
 namespace lexsync::sandbox {
 

@@ -6,7 +6,7 @@
 #include "sandbox/store.hpp"
 #include "sandbox/support.hpp"
 
-#include <lexsync/strings.hpp>
+#include <lexsync/util/strings.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

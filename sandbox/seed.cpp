@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <lexsync/json_guard.hpp>
+#include <lexsync/util/json_guard.hpp>
 #include <map>
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>

@@ -22,11 +22,11 @@
 #include <cmath>
 #include <ctime>
 #include <httplib.h>
-#include <lexsync/http_server.hpp>
-#include <lexsync/json_guard.hpp>
-#include <lexsync/oauth.hpp>
-#include <lexsync/safe_text.hpp>
-#include <lexsync/strings.hpp>
+#include <lexsync/api/oauth.hpp>
+#include <lexsync/http/http_server.hpp>
+#include <lexsync/util/json_guard.hpp>
+#include <lexsync/util/safe_text.hpp>
+#include <lexsync/util/strings.hpp>
 #include <map>
 #include <mutex>
 #include <optional>

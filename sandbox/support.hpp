@@ -6,10 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
-#include <lexsync/berlin_time.hpp>
-#include <lexsync/decimal.hpp>
-#include <lexsync/encoding.hpp>
-#include <lexsync/strings.hpp>
+#include <lexsync/util/berlin_time.hpp>
+#include <lexsync/util/decimal.hpp>
+#include <lexsync/util/encoding.hpp>
+#include <lexsync/util/strings.hpp>
 #include <map>
 #include <optional>
 #include <rapidjson/document.h>

@@ -9,9 +9,9 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <httplib.h>
-#include <lexsync/credentials.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/oauth.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/api/oauth.hpp>
+#include <lexsync/store/credentials.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>

@@ -3,9 +3,9 @@
 #include "commands/auth/shared/auth_shared.hpp"
 
 #include <fmt/format.h>
-#include <lexsync/credentials.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/oauth.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/api/oauth.hpp>
+#include <lexsync/store/credentials.hpp>
 #include <memory>
 
 namespace lexsync::commands::auth {

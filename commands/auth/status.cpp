@@ -5,9 +5,9 @@
 
 #include <ctime>
 #include <fmt/format.h>
-#include <lexsync/credentials.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/oauth.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/api/oauth.hpp>
+#include <lexsync/store/credentials.hpp>
 #include <memory>
 #include <vector>
 

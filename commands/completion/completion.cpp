@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <fmt/format.h>
-#include <lexsync/error.hpp>
-#include <lexsync/json.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/util/json.hpp>
 #include <map>
 #include <sstream>
 

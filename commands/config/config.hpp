@@ -1,8 +1,8 @@
 // --- Interface ---
 // `lexsync config list / get / set / unset`: the profile settings in config.toml, read and edited
-// in place (comments, order and the other profiles stay as written; see lexsync/config_edit.hpp).
-// The profile is --profile, else $LEXSYNC_PROFILE, else the file's default_profile, else
-// "default"; `set` creates it when the file has no such profile yet.
+// in place (comments, order and the other profiles stay as written; see
+// lexsync/store/config_edit.hpp). The profile is --profile, else $LEXSYNC_PROFILE, else the file's
+// default_profile, else "default"; `set` creates it when the file has no such profile yet.
 #pragma once
 
 #include "cli/context.hpp"

@@ -2,9 +2,9 @@
 #include "commands/config/config.hpp"
 
 #include <fmt/format.h>
-#include <lexsync/config.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/json.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/store/config.hpp>
+#include <lexsync/util/json.hpp>
 
 namespace lexsync::commands::config_cmd {
 

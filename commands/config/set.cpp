@@ -3,10 +3,10 @@
 
 #include <fmt/format.h>
 #include <fstream>
-#include <lexsync/atomic_file.hpp>
-#include <lexsync/config.hpp>
-#include <lexsync/config_edit.hpp>
-#include <lexsync/error.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/store/config.hpp>
+#include <lexsync/store/config_edit.hpp>
+#include <lexsync/util/atomic_file.hpp>
 #include <sstream>
 
 namespace lexsync::commands::config_cmd {

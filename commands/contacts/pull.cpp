@@ -6,10 +6,10 @@
 #include "commands/contacts/shared/flatten.hpp"
 
 #include <fmt/format.h>
-#include <lexsync/atomic_file.hpp>
-#include <lexsync/client.hpp>
-#include <lexsync/contacts.hpp>
-#include <lexsync/error.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/records/contacts.hpp>
+#include <lexsync/util/atomic_file.hpp>
 #include <memory>
 #include <set>
 

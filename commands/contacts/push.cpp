@@ -8,11 +8,11 @@
 #include "cli/wording.hpp"
 
 #include <fmt/format.h>
-#include <lexsync/client.hpp>
-#include <lexsync/contacts.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/job_lock.hpp>
-#include <lexsync/settle.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/records/contacts.hpp>
+#include <lexsync/store/job_lock.hpp>
+#include <lexsync/store/settle.hpp>
 #include <map>
 #include <memory>
 

@@ -2,7 +2,7 @@
 
 #include <ctime>
 #include <fmt/format.h>
-#include <lexsync/error.hpp>
+#include <lexsync/api/error.hpp>
 #include <sys/stat.h>
 
 namespace lexsync::commands::doctor {

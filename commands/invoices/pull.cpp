@@ -12,11 +12,11 @@
 
 #include <algorithm>
 #include <fmt/format.h>
-#include <lexsync/client.hpp>
-#include <lexsync/date.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/safe_name.hpp>
-#include <lexsync/state.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/store/state.hpp>
+#include <lexsync/util/date.hpp>
+#include <lexsync/util/safe_name.hpp>
 #include <map>
 #include <memory>
 #include <set>

@@ -4,7 +4,7 @@
 #include "sandbox/seed.hpp"
 
 #include <fstream>
-#include <lexsync/error.hpp>
+#include <lexsync/api/error.hpp>
 #include <memory>
 #include <ostream>
 #include <sstream>

@@ -9,8 +9,8 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/atomic_file.hpp>
-#include <lexsync/error.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/util/atomic_file.hpp>
 #include <memory>
 #include <mutex>
 #include <ostream>

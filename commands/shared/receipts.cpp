@@ -1,8 +1,8 @@
 #include "commands/shared/receipts.hpp"
 
 #include <fstream>
-#include <lexsync/encoding.hpp>
-#include <lexsync/settle.hpp>
+#include <lexsync/store/settle.hpp>
+#include <lexsync/util/encoding.hpp>
 #include <sstream>
 
 namespace lexsync::commands::receipts {

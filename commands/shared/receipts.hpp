@@ -16,19 +16,19 @@
 // and the three writes with their ledger steps: create a voucher, attach the file, and confirm
 // an attach whose answer was unclear. Each write marks its entry pending before it is sent;
 // a clear answer makes it done or forgets it, an unclear one leaves it pending until it can no
-// longer be in flight (see lexsync/settle.hpp).
+// longer be in flight (see lexsync/store/settle.hpp).
 #pragma once
 
 #include "cli/context.hpp"
 
 #include <cstdint>
 #include <filesystem>
-#include <lexsync/client.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/file_check.hpp>
-#include <lexsync/json.hpp>
-#include <lexsync/state.hpp>
-#include <lexsync/vouchers.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/formats/file_check.hpp>
+#include <lexsync/records/vouchers.hpp>
+#include <lexsync/store/state.hpp>
+#include <lexsync/util/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>

@@ -5,11 +5,11 @@
 
 #include <chrono>
 #include <fmt/format.h>
-#include <lexsync/client.hpp>
-#include <lexsync/contacts.hpp>
-#include <lexsync/date.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/json.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/records/contacts.hpp>
+#include <lexsync/util/date.hpp>
+#include <lexsync/util/json.hpp>
 #include <set>
 
 namespace lexsync::commands::state {

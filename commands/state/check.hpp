@@ -18,7 +18,7 @@
 
 #include "cli/context.hpp"
 
-#include <lexsync/state.hpp>
+#include <lexsync/store/state.hpp>
 #include <map>
 #include <string>
 #include <vector>

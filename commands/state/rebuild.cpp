@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <fmt/format.h>
-#include <lexsync/date.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/json.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/util/date.hpp>
+#include <lexsync/util/json.hpp>
 #include <set>
 #include <sstream>
 

@@ -4,7 +4,7 @@
 #include "commands/state/check.hpp"
 
 #include <fmt/format.h>
-#include <lexsync/error.hpp>
+#include <lexsync/api/error.hpp>
 
 namespace lexsync::commands::state {
 

@@ -10,8 +10,8 @@
 #include <ctime>
 #include <fmt/format.h>
 #include <functional>
-#include <lexsync/error.hpp>
-#include <lexsync/job_lock.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/store/job_lock.hpp>
 #include <ostream>
 #include <sstream>
 

@@ -1,9 +1,9 @@
 #include "commands/webhooks/delete.hpp"
 
 #include <fmt/format.h>
-#include <lexsync/client.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/json.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/util/json.hpp>
 #include <memory>
 
 namespace lexsync::commands::webhooks {

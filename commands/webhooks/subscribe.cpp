@@ -4,11 +4,11 @@
 
 #include <cctype>
 #include <fmt/format.h>
-#include <lexsync/client.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/json.hpp>
-#include <lexsync/strings.hpp>
-#include <lexsync/webhook.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/api/webhook.hpp>
+#include <lexsync/util/json.hpp>
+#include <lexsync/util/strings.hpp>
 #include <memory>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>

@@ -5,9 +5,9 @@
 //   LEXSYNC_API_KEY=... [LEXSYNC_BASE_URL=http://127.0.0.1:8080] ./lexsync-library-example
 #include <cstdlib>
 #include <iostream>
-#include <lexsync/client.hpp>
-#include <lexsync/clock.hpp>
-#include <lexsync/json.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/util/clock.hpp>
+#include <lexsync/util/json.hpp>
 #include <string>
 
 namespace {

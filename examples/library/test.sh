@@ -7,7 +7,7 @@ build=${LEXSYNC_BUILD_DIR:?LEXSYNC_BUILD_DIR is set by ctest}
 prefix="$WORK/prefix"
 cmake --install "$build" --prefix "$prefix" --component dev >"$WORK/install.log"
 [ ! -e "$prefix/bin/lexsync" ] || fail "the dev component installed the command too"
-[ -f "$prefix/include/lexsync/client.hpp" ] || fail "headers not installed under include/lexsync"
+[ -f "$prefix/include/lexsync/api/client.hpp" ] || fail "headers not installed under include/lexsync"
 
 # CMake: find_package(lexsync CONFIG) and lexsync::client, with the build's compiler.
 compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")

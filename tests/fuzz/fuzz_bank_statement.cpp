@@ -3,9 +3,9 @@
 // amount that parses as a decimal and dates that are yyyy-MM-dd or empty.
 #include "fuzz_util.hpp"
 
-#include <lexsync/decimal.hpp>
-#include <lexsync/file_check.hpp>
 #include <lexsync/formats/bank_statement.hpp>
+#include <lexsync/formats/file_check.hpp>
+#include <lexsync/util/decimal.hpp>
 
 namespace {
 

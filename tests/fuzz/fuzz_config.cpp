@@ -1,7 +1,7 @@
 // libFuzzer target: the TOML profile reader (config::load) on any file.
 #include "fuzz_util.hpp"
 
-#include <lexsync/config.hpp>
+#include <lexsync/store/config.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static lexsync::fuzz::TempInput file(".toml");

@@ -1,7 +1,7 @@
 // libFuzzer target: contacts push's input reader (CSV or JSON, by the first byte) on any file.
 #include "fuzz_util.hpp"
 
-#include <lexsync/contacts.hpp>
+#include <lexsync/records/contacts.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static lexsync::fuzz::TempInput file(".input");

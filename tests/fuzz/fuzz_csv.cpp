@@ -2,7 +2,7 @@
 // the writer's quoting and formula neutralisation of every field read.
 #include "fuzz_util.hpp"
 
-#include <lexsync/csv.hpp>
+#include <lexsync/formats/csv.hpp>
 #include <sstream>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

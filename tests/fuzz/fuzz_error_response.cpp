@@ -2,7 +2,7 @@
 // gateway pages, garbage), and describe() of the result.
 #include "fuzz_util.hpp"
 
-#include <lexsync/client.hpp>
+#include <lexsync/api/client.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 2) {

@@ -2,8 +2,8 @@
 // page envelope (content, totalElements, last, totalPages…) served by a fake transport.
 #include "fuzz_util.hpp"
 
-#include <lexsync/client.hpp>
-#include <lexsync/json.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/util/json.hpp>
 #include <memory>
 
 namespace {

@@ -14,8 +14,8 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <lexsync/json.hpp>
-#include <lexsync/json_guard.hpp>
+#include <lexsync/util/json.hpp>
+#include <lexsync/util/json_guard.hpp>
 #include <memory>
 #include <sandbox/server.hpp>
 

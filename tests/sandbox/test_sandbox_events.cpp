@@ -6,7 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <lexsync/webhook.hpp>
+#include <lexsync/api/webhook.hpp>
 #include <mutex>
 #include <vector>
 

@@ -5,7 +5,7 @@
 
 #include <atomic>
 #include <csignal>
-#include <lexsync/curl_transport.hpp>
+#include <lexsync/http/curl_transport.hpp>
 #include <vector>
 
 using namespace sandbox_test;

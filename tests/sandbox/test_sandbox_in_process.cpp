@@ -2,7 +2,7 @@
 // limits, checks and handlers as a connection (the way tests/fuzz/fuzz_sandbox drives it).
 #include "sandbox_fixture.hpp"
 
-#include <lexsync/json_guard.hpp>
+#include <lexsync/util/json_guard.hpp>
 #include <string>
 #include <vector>
 

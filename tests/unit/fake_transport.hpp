@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <doctest/doctest.h>
 #include <fstream>
-#include <lexsync/http.hpp>
+#include <lexsync/http/http.hpp>
 #include <mutex>
 #include <sstream>
 #include <string>

@@ -4,7 +4,7 @@
 #include "fake_transport.hpp"
 
 #include <doctest/doctest.h>
-#include <lexsync/retry.hpp>
+#include <lexsync/http/retry.hpp>
 #include <sstream>
 #include <vector>
 

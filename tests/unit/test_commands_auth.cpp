@@ -1,11 +1,12 @@
 #include "cli/context.hpp"
+#include "commands/commands.hpp"
 
 #include <cstdlib>
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/credentials.hpp>
-#include <lexsync/json.hpp>
+#include <lexsync/store/credentials.hpp>
+#include <lexsync/util/json.hpp>
 #include <map>
 #include <memory>
 #include <sstream>

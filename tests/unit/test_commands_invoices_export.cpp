@@ -1,4 +1,5 @@
 #include "cli/context.hpp"
+#include "commands/commands.hpp"
 #include "commands/state/rebuild.hpp"
 #include "fake_transport.hpp"
 
@@ -6,9 +7,9 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
-#include <lexsync/account.hpp>
-#include <lexsync/json.hpp>
-#include <lexsync/state.hpp>
+#include <lexsync/api/account.hpp>
+#include <lexsync/store/state.hpp>
+#include <lexsync/util/json.hpp>
 #include <map>
 #include <memory>
 #include <sstream>

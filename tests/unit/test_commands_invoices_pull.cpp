@@ -1,4 +1,5 @@
 #include "cli/context.hpp"
+#include "commands/commands.hpp"
 #include "commands/invoices/shared/archive_contacts.hpp"
 #include "commands/invoices/shared/archive_format.hpp"
 #include "commands/invoices/shared/archive_index.hpp"
@@ -10,10 +11,10 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
-#include <lexsync/account.hpp>
-#include <lexsync/date.hpp>
-#include <lexsync/json.hpp>
-#include <lexsync/state.hpp>
+#include <lexsync/api/account.hpp>
+#include <lexsync/store/state.hpp>
+#include <lexsync/util/date.hpp>
+#include <lexsync/util/json.hpp>
 #include <map>
 #include <memory>
 #include <sstream>

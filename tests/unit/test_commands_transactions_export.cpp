@@ -1,11 +1,12 @@
 #include "cli/context.hpp"
+#include "commands/commands.hpp"
 #include "fake_transport.hpp"
 
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/credentials.hpp>
-#include <lexsync/transactions.hpp>
+#include <lexsync/records/transactions.hpp>
+#include <lexsync/store/credentials.hpp>
 #include <map>
 #include <sstream>
 #include <unistd.h>

@@ -1,4 +1,5 @@
 #include "cli/context.hpp"
+#include "commands/commands.hpp"
 #include "fake_transport.hpp"
 
 #include <ctime>

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/atomic_file.hpp>
+#include <lexsync/util/atomic_file.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>

@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/decimal.hpp>
 #include <lexsync/formats/bank_statement.hpp>
-#include <lexsync/transactions.hpp>
+#include <lexsync/records/transactions.hpp>
+#include <lexsync/util/decimal.hpp>
 #include <sstream>
 
 using namespace lexsync;

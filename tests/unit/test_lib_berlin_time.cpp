@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/berlin_time.hpp>
+#include <lexsync/util/berlin_time.hpp>
 
 namespace chr = std::chrono;
 namespace berlin = lexsync::berlin;

@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <lexsync/config.hpp>
-#include <lexsync/config_edit.hpp>
+#include <lexsync/store/config.hpp>
+#include <lexsync/store/config_edit.hpp>
 #include <map>
 #include <sstream>
 #include <sys/stat.h>

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/contacts.hpp>
+#include <lexsync/records/contacts.hpp>
 #include <unistd.h>
 
 using namespace lexsync;

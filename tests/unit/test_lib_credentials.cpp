@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/credentials.hpp>
+#include <lexsync/store/credentials.hpp>
 #include <map>
 #include <sstream>
 #include <sys/stat.h>

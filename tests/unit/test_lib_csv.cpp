@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/csv.hpp>
+#include <lexsync/formats/csv.hpp>
 #include <sstream>
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
 #include <atomic>
 #include <doctest/doctest.h>
 #include <httplib.h>
-#include <lexsync/curl_transport.hpp>
+#include <lexsync/http/curl_transport.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>

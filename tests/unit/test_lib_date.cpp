@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/date.hpp>
+#include <lexsync/util/date.hpp>
 
 using namespace lexsync;
 namespace chr = std::chrono;

@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/decimal.hpp>
+#include <lexsync/util/decimal.hpp>
 
 using lexsync::Decimal;
 

@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/encoding.hpp>
+#include <lexsync/util/encoding.hpp>
 
 using namespace lexsync;
 

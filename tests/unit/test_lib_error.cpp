@@ -1,8 +1,8 @@
 #include "fake_transport.hpp"
 
 #include <doctest/doctest.h>
-#include <lexsync/client.hpp>
-#include <lexsync/error.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/error.hpp>
 
 using lexsync::ApiError;
 using lexsync::error_from_response;

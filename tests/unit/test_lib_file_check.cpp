@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/file_check.hpp>
+#include <lexsync/formats/file_check.hpp>
 #include <string>
 
 using namespace lexsync::file_check;

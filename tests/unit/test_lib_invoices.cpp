@@ -2,8 +2,8 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/invoices.hpp>
-#include <lexsync/json.hpp>
+#include <lexsync/records/invoices.hpp>
+#include <lexsync/util/json.hpp>
 #include <sstream>
 #include <unistd.h>
 

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/job_lock.hpp>
+#include <lexsync/store/job_lock.hpp>
 #include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>

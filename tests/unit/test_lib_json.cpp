@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/json.hpp>
+#include <lexsync/util/json.hpp>
 #include <rapidjson/writer.h>
 
 namespace json = lexsync::json;

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
-#include <lexsync/json.hpp>
-#include <lexsync/json_guard.hpp>
+#include <lexsync/util/json.hpp>
+#include <lexsync/util/json_guard.hpp>
 
 using lexsync::json::find_unsafe_number;
 

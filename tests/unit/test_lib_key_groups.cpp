@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/key_groups.hpp>
+#include <lexsync/util/key_groups.hpp>
 #include <map>
 #include <random>
 #include <string>

@@ -1,8 +1,8 @@
 #include "fake_transport.hpp"
 
 #include <doctest/doctest.h>
-#include <lexsync/client.hpp>
-#include <lexsync/wrappers.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/http/wrappers.hpp>
 #include <sstream>
 
 using namespace std::chrono_literals;

@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <httplib.h>
-#include <lexsync/credentials.hpp>
-#include <lexsync/oauth.hpp>
-#include <lexsync/wrappers.hpp>
+#include <lexsync/api/oauth.hpp>
+#include <lexsync/http/wrappers.hpp>
+#include <lexsync/store/credentials.hpp>
 #include <mutex>
 #include <sstream>
 #include <string>

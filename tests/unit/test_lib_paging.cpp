@@ -1,7 +1,7 @@
 #include "fake_transport.hpp"
 
 #include <doctest/doctest.h>
-#include <lexsync/client.hpp>
+#include <lexsync/api/client.hpp>
 
 using lexsync::ApiClient;
 using lexsync::PageIterator;

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/rate_limiter.hpp>
+#include <lexsync/http/rate_limiter.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -1,7 +1,8 @@
 #include "fake_transport.hpp"
 
 #include <doctest/doctest.h>
-#include <lexsync/retry.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/http/retry.hpp>
 
 using namespace std::chrono_literals;
 using lexsync::ClientStats;

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 #include <filesystem>
-#include <lexsync/safe_name.hpp>
+#include <lexsync/util/safe_name.hpp>
 #include <string>
 
 using lexsync::is_safe_file_name;

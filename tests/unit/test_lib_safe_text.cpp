@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
-#include <lexsync/client.hpp>
-#include <lexsync/json.hpp>
-#include <lexsync/json_guard.hpp>
-#include <lexsync/safe_text.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/util/json.hpp>
+#include <lexsync/util/json_guard.hpp>
+#include <lexsync/util/safe_text.hpp>
 
 using lexsync::json_output_text;
 using lexsync::redact;

@@ -2,9 +2,9 @@
 #include <cstdlib>
 #include <doctest/doctest.h>
 #include <filesystem>
-#include <lexsync/account.hpp>
-#include <lexsync/settle.hpp>
-#include <lexsync/state.hpp>
+#include <lexsync/api/account.hpp>
+#include <lexsync/store/settle.hpp>
+#include <lexsync/store/state.hpp>
 #include <sys/stat.h>
 #include <utility>
 #include <vector>

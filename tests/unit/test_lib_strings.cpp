@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/strings.hpp>
+#include <lexsync/util/strings.hpp>
 
 using namespace lexsync;
 

@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/suggest.hpp>
+#include <lexsync/util/suggest.hpp>
 
 using lexsync::did_you_mean;
 using lexsync::edit_distance;

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/table_input.hpp>
+#include <lexsync/formats/table_input.hpp>
 #include <sstream>
 #include <unistd.h>
 #include <vector>

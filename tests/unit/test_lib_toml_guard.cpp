@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/toml_guard.hpp>
+#include <lexsync/util/toml_guard.hpp>
 #include <string>
 
 using lexsync::toml_guard::find_excess_nesting;

@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/json.hpp>
-#include <lexsync/transactions.hpp>
+#include <lexsync/records/transactions.hpp>
+#include <lexsync/util/json.hpp>
 #include <sstream>
 
 using namespace lexsync;

@@ -1,5 +1,5 @@
 #include <doctest/doctest.h>
-#include <lexsync/utf8.hpp>
+#include <lexsync/util/utf8.hpp>
 #include <string>
 
 namespace utf8 = lexsync::utf8;

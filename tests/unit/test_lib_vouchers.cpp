@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
-#include <lexsync/vouchers.hpp>
+#include <lexsync/records/vouchers.hpp>
 #include <unistd.h>
 
 using namespace lexsync;

@@ -1,8 +1,8 @@
 // Webhook receiving: signature verification over the raw body, payload parsing, replay memory.
 #include <doctest/doctest.h>
 #include <filesystem>
-#include <lexsync/state.hpp>
-#include <lexsync/webhook.hpp>
+#include <lexsync/api/webhook.hpp>
+#include <lexsync/store/state.hpp>
 #include <memory>
 #include <openssl/evp.h>
 #include <openssl/pem.h>

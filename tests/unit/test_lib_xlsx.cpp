@@ -1,7 +1,7 @@
 #include <cstdint>
 #include <doctest/doctest.h>
-#include <lexsync/decimal.hpp>
-#include <lexsync/xlsx.hpp>
+#include <lexsync/formats/xlsx.hpp>
+#include <lexsync/util/decimal.hpp>
 #include <map>
 #include <string>
 

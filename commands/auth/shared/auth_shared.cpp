@@ -4,8 +4,8 @@
 #include <cerrno>
 #include <fmt/format.h>
 #include <istream>
-#include <lexsync/error.hpp>
-#include <lexsync/strings.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/util/strings.hpp>
 #include <openssl/crypto.h>
 #include <termios.h>
 #include <unistd.h>

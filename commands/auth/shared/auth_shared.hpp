@@ -5,10 +5,10 @@
 
 #include "cli/context.hpp"
 
-#include <lexsync/client.hpp>
-#include <lexsync/config.hpp>
-#include <lexsync/credentials.hpp>
-#include <lexsync/oauth.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/oauth.hpp>
+#include <lexsync/store/config.hpp>
+#include <lexsync/store/credentials.hpp>
 #include <memory>
 #include <optional>
 #include <ostream>

@@ -1,7 +1,7 @@
 #include "commands/contacts/shared/flatten.hpp"
 
 #include <fmt/format.h>
-#include <lexsync/contacts.hpp>
+#include <lexsync/records/contacts.hpp>
 
 namespace lexsync::commands::contacts {
 

@@ -5,7 +5,7 @@
 
 #include "cli/output.hpp"
 
-#include <lexsync/json.hpp>
+#include <lexsync/util/json.hpp>
 #include <vector>
 
 namespace lexsync::commands::contacts {

@@ -4,9 +4,9 @@
 #pragma once
 
 #include <functional>
-#include <lexsync/client.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/result.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/util/result.hpp>
 #include <map>
 #include <set>
 #include <string>

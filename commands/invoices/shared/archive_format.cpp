@@ -2,7 +2,7 @@
 
 #include <array>
 #include <fmt/format.h>
-#include <lexsync/date.hpp>
+#include <lexsync/util/date.hpp>
 #include <utility>
 
 namespace lexsync::commands::invoices::archive {

@@ -3,7 +3,7 @@
 // (ISO dates, decimal point) and the German one (dd.mm.yyyy, decimal comma).
 #pragma once
 
-#include <lexsync/decimal.hpp>
+#include <lexsync/util/decimal.hpp>
 #include <string>
 #include <string_view>
 

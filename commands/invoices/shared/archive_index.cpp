@@ -3,9 +3,9 @@
 #include "commands/invoices/shared/archive_format.hpp"
 
 #include <fmt/format.h>
-#include <lexsync/csv.hpp>
-#include <lexsync/json.hpp>
-#include <lexsync/xlsx.hpp>
+#include <lexsync/formats/csv.hpp>
+#include <lexsync/formats/xlsx.hpp>
+#include <lexsync/util/json.hpp>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <set>

@@ -8,7 +8,7 @@
 #include "commands/invoices/shared/archive_store.hpp"
 
 #include <functional>
-#include <lexsync/decimal.hpp>
+#include <lexsync/util/decimal.hpp>
 #include <map>
 #include <optional>
 #include <string>

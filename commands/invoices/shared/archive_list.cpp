@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
-#include <lexsync/date.hpp>
+#include <lexsync/util/date.hpp>
 #include <set>
 
 namespace lexsync::commands::invoices::archive {

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <functional>
-#include <lexsync/client.hpp>
-#include <lexsync/decimal.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/result.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/util/decimal.hpp>
+#include <lexsync/util/result.hpp>
 #include <optional>
 #include <string>
 #include <vector>

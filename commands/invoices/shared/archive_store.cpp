@@ -5,10 +5,10 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fstream>
-#include <lexsync/atomic_file.hpp>
-#include <lexsync/error.hpp>
-#include <lexsync/safe_name.hpp>
-#include <lexsync/state.hpp>
+#include <lexsync/api/error.hpp>
+#include <lexsync/store/state.hpp>
+#include <lexsync/util/atomic_file.hpp>
+#include <lexsync/util/safe_name.hpp>
 #include <sstream>
 #include <sys/file.h>
 #include <unistd.h>

@@ -7,9 +7,9 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <lexsync/decimal.hpp>
-#include <lexsync/file_lock.hpp>
-#include <lexsync/json.hpp>
+#include <lexsync/util/decimal.hpp>
+#include <lexsync/util/file_lock.hpp>
+#include <lexsync/util/json.hpp>
 #include <map>
 #include <optional>
 #include <string>

@@ -1,7 +1,7 @@
 #include "commands/invoices/shared/ledger.hpp"
 
 #include <fmt/format.h>
-#include <lexsync/json.hpp>
+#include <lexsync/util/json.hpp>
 
 namespace lexsync::commands::invoices::shared {
 

@@ -3,7 +3,7 @@
 // lexoffice document, in which mode, with which status and attachment.
 #pragma once
 
-#include <lexsync/state.hpp>
+#include <lexsync/store/state.hpp>
 #include <optional>
 #include <string>
 

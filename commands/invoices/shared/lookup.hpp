@@ -13,11 +13,11 @@
 
 #include "commands/invoices/shared/archive_list.hpp"
 
-#include <lexsync/client.hpp>
-#include <lexsync/date.hpp>
-#include <lexsync/decimal.hpp>
-#include <lexsync/invoices.hpp>
-#include <lexsync/state.hpp>
+#include <lexsync/api/client.hpp>
+#include <lexsync/records/invoices.hpp>
+#include <lexsync/store/state.hpp>
+#include <lexsync/util/date.hpp>
+#include <lexsync/util/decimal.hpp>
 #include <map>
 #include <optional>
 #include <string>

@@ -2,10 +2,10 @@
 #include <array>
 #include <cctype>
 #include <fmt/format.h>
-#include <lexsync/decimal.hpp>
 #include <lexsync/formats/bank_statement.hpp>
 #include <lexsync/formats/xml.hpp>
-#include <lexsync/strings.hpp>
+#include <lexsync/util/decimal.hpp>
+#include <lexsync/util/strings.hpp>
 #include <map>
 
 namespace lexsync::bank_statement {

@@ -7,7 +7,7 @@
 // mapping reads like CSV columns. Pure logic.
 #pragma once
 
-#include <lexsync/result.hpp>
+#include <lexsync/util/result.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
