@@ -224,6 +224,9 @@ _lexsync() {
                 COMPREPLY=($(compgen -W 'base_url rate_limit rate_burst output state_dir api_key_command ca_bundle timeout rate_limit_wait invoice_mode revenue_category oauth_client_id oauth_client_secret_command oauth_base_url webhook_public_key transactions_mapping finance_account_system' -- "$cur")); return ;;
             'lexsync completion 0')
                 COMPREPLY=($(compgen -W 'bash zsh fish json' -- "$cur")); return ;;
+            'lexsync webhooks delete 0'|\
+            'lexsync config set 1')
+                COMPREPLY=(); return ;;
             'lexsync contacts push 0'|\
             'lexsync invoices export 0'|\
             'lexsync vouchers upload 0'|\

@@ -213,6 +213,9 @@ _lexsync() {
             'lexsync vouchers upload 0'|\
             'lexsync transactions export 0')
                 _files; return ;;
+            'lexsync webhooks delete 0'|\
+            'lexsync config set 1')
+                _message value; return ;;
             'lexsync webhooks subscribe 0')
                 compadd -- 'article.created' 'article.changed' 'article.deleted' 'contact.created' 'contact.changed' 'contact.deleted' 'credit-note.created' 'credit-note.changed' 'credit-note.deleted' 'credit-note.status.changed' 'delivery-note.created' 'delivery-note.changed' 'delivery-note.deleted' 'delivery-note.status.changed' 'down-payment-invoice.created' 'down-payment-invoice.changed' 'down-payment-invoice.deleted' 'down-payment-invoice.status.changed' 'dunning.created' 'dunning.changed' 'dunning.deleted' 'invoice.created' 'invoice.changed' 'invoice.deleted' 'invoice.status.changed' 'order-confirmation.created' 'order-confirmation.changed' 'order-confirmation.deleted' 'order-confirmation.status.changed' 'payment.changed' 'quotation.created' 'quotation.changed' 'quotation.deleted' 'quotation.status.changed' 'recurring-template.created' 'recurring-template.changed' 'recurring-template.deleted' 'token.revoked' 'voucher.created' 'voucher.changed' 'voucher.deleted' 'voucher.status.changed'; return ;;
             'lexsync config get 0'|\

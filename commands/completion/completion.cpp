@@ -148,7 +148,8 @@ void value_lookup(std::ostream& s, const std::vector<const Node*>& nodes, const 
 // The shell's lines that complete a positional argument: they count the words after the command
 // ($last is the index of its name) that are neither options nor the values of the options it
 // takes, and when $cur is not an option, complete the value of that positional argument (the
-// last one for every word past it when it repeats). Free text is left to the code that follows.
+// last one for every word past it when it repeats). Free text (a value, an id) completes to
+// nothing rather than to file names.
 void positional_lookup(std::ostream& s, const std::vector<const Node*>& nodes,
                        const std::string& words, const std::string& cword, const ValueCode& code) {
     s << "    takes=\"\"\n"
@@ -179,10 +180,8 @@ void positional_lookup(std::ostream& s, const std::vector<const Node*>& nodes,
         s << " ;;\n";
         for (std::size_t i = 0; i < n->positionals.size(); ++i) {
             const auto& p = n->positionals[i];
-            if (p.value != "text") {
-                arms[value_code(p.value, p.choices, code)].push_back(join(n->path, " ") + " " +
-                                                                     std::to_string(i));
-            }
+            arms[value_code(p.value, p.choices, code)].push_back(join(n->path, " ") + " " +
+                                                                 std::to_string(i));
         }
     }
     s << "    esac\n"

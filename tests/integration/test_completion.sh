@@ -75,6 +75,7 @@ assert_eq "$(completions_for lexsync --profile acme -o table config unset time)"
   "config unset KEY after options"
 assert_eq "$(completions_for lexsync config set --output = json time)" "timeout" "config set KEY after --output="
 assert_eq "$(completions_for lexsync config set base_url ti)" "" "config set VALUE is no key"
+assert_eq "$(completions_for lexsync config set base_url '')" "" "config set VALUE: free text, no file names"
 assert_eq "$(completions_for lexsync webhooks subscribe invoice.created --url https://x invoice.st)" \
   "invoice.status.changed" "webhooks subscribe: a further event type"
 assert_eq "$(completions_for lexsync contacts push '')" "$(lines a.csv sub)" "contacts push FILE"
@@ -108,7 +109,7 @@ done < <(jq -r '.. | objects | select(has("path")) | (.path[1:] | join(" ")) as 
                 | .flags[] | select(.takesValue) | .names[] as $n
                 | [.value, ((.choices // []) | join(" ")), $p, $n] | join("|")' <<<"$tree")
 [ "$checked" -gt 50 ] || fail "only $checked value options checked"
-# Every positional argument that completes: exactly what its kind offers, the ones before it
+# Every positional argument: exactly what its kind offers, the ones before it
 # given as "x".
 pos_checked=0
 while IFS='|' read -r value choices path index; do
@@ -119,12 +120,13 @@ while IFS='|' read -r value choices path index; do
     file) want=$(lines $choices a.csv sub) ;;
     dir) want="sub" ;;
     profile) want=$(lines acme client-b) ;;
+    text) want="" ;; # free text (a value, an id): nothing, not the file names of the directory
     *) fail "$path positional $index: unknown value kind '$value'" ;;
   esac
   assert_eq "$(completions_for "${words[@]}" '')" "$want" "lexsync $path, positional $index"
   pos_checked=$((pos_checked + 1))
 done < <(jq -r '.. | objects | select(has("path")) | (.path[1:] | join(" ")) as $p
-                | .positionals | to_entries[] | select(.value.value != "text")
+                | .positionals | to_entries[]
                 | [.value.value, ((.value.choices // []) | join(" ")), $p, .key] | join("|")' <<<"$tree")
 [ "$pos_checked" -ge 9 ] || fail "only $pos_checked positional arguments checked"
 # The tree names every kind.
