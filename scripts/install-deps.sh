@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git
   libcli11-dev libcurl4-openssl-dev rapidjson-dev libfmt-dev libtomlplusplus-dev doctest-dev
   libsqlite3-dev libcpp-httplib-dev libssl-dev libexpat1-dev
-  curl jq ca-certificates python3 bc unzip time man-db
+  curl jq ca-certificates python3 bc unzip time man-db tzdata
   nodejs npm
 )
 

@@ -1,5 +1,9 @@
+#include <cstdlib>
+#include <ctime>
 #include <doctest/doctest.h>
+#include <filesystem>
 #include <lexsync/util/berlin_time.hpp>
+#include <string>
 
 namespace chr = std::chrono;
 namespace berlin = lexsync::berlin;
@@ -61,4 +65,40 @@ TEST_CASE("instants map to Berlin days and back") {
     CHECK_FALSE(berlin::summer_time(start - chr::seconds(1)));
     CHECK(berlin::summer_time(start));
     CHECK(std::string(berlin::utc_offset(start)) == "+02:00");
+}
+
+// The rule above against the tz database of the system (tzdata's Europe/Berlin, read by the C
+// library, which also follows the zone's rule for the years after its last listed transition):
+// every hour from 1970 to 2100 must have the same UTC offset. A library reading of the same file
+// (date/tz.h, Debian's libhowardhinnant-date with the OS database) was wrong from 2038 on, as it
+// ignores that rule; this test keeps the hand-written rule honest instead.
+TEST_CASE("the rule matches the system's tz database, every hour from 1970 to 2100") {
+    REQUIRE_MESSAGE(std::filesystem::exists("/usr/share/zoneinfo/Europe/Berlin"),
+                    "tzdata is not installed (scripts/install-deps.sh installs it)");
+    const char* old = std::getenv("TZ");
+    const std::string saved = old ? old : "";
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    const auto from = chr::sys_days(chr::year(1970) / 1 / 1);
+    const auto to = chr::sys_days(chr::year(2101) / 1 / 1);
+    long checked = 0;
+    long mismatches = 0;
+    for (auto t = chr::sys_seconds(from); t < to; t += chr::hours(1)) {
+        const std::time_t c = t.time_since_epoch().count();
+        std::tm local{};
+        localtime_r(&c, &local);
+        const bool summer = local.tm_gmtoff == 7200;
+        if (summer != berlin::summer_time(berlin::TimePoint(t)) && ++mismatches <= 5) {
+            FAIL_CHECK("differs at " << c << " (tzdata offset " << local.tm_gmtoff << ")");
+        }
+        ++checked;
+    }
+    if (old) {
+        setenv("TZ", saved.c_str(), 1);
+    } else {
+        unsetenv("TZ");
+    }
+    tzset();
+    CHECK(checked > 1'000'000);
+    CHECK(mismatches == 0);
 }
