@@ -71,11 +71,13 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     const bool flat = csv || format == "table";
 
     Progress progress(ctx, "contacts pull", "contacts");
+    long listed = 0; // what the progress counts: entries read, a contact listed twice too
     long written = 0;
     long persons_left_out = 0;  // csv: contacts with more contact persons than it has columns for
     std::set<std::string> seen; // ids, when two listings may overlap
     bool dedupe = false;
     auto write = [&](const json::Value& contact) {
+        progress.update(static_cast<std::size_t>(++listed));
         if (dedupe && !seen.insert(json::get_string(contact, "id").value_or("")).second) {
             return; // a customer that is also a vendor, listed twice
         }
@@ -93,7 +95,6 @@ void run_pull(const PullOptions& opts, Context& ctx) {
             writer->write(contact);
         }
         ++written;
-        progress.update(static_cast<std::size_t>(written));
     };
     // Past lexoffice's 10,000-result window a listing cannot be read: an --out file is then not
     // written at all rather than cut short.
@@ -125,12 +126,22 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     if (any && unfiltered && pages.total_elements() >= PageIterator::k_window) {
         // More contacts than one listing shows: every contact is a customer or a vendor (or
         // both), so the two role listings together are all of them, each below the window.
+        // Their first pages come first: their totals are the progress's total (a contact in
+        // both roles is counted, and listed, twice), as totalElements stops at the window.
         dedupe = true;
+        std::vector<std::unique_ptr<PageIterator>> parts;
+        std::vector<bool> started;
+        std::size_t total = 0;
         for (const char* role : {"customer", "vendor"}) {
             Query q = query;
             q.emplace_back(role, "true");
-            PageIterator part(ctx.client(), "/v1/contacts", q, 250);
-            read_all(part, false);
+            parts.push_back(std::make_unique<PageIterator>(ctx.client(), "/v1/contacts", q, 250));
+            started.push_back(value_or_throw(parts.back()->next(), "contacts pull"));
+            total += static_cast<std::size_t>(std::max(0L, parts.back()->total_elements()));
+        }
+        progress.set_total(total);
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            read_all(*parts[i], started[i]);
         }
     } else if (any) {
         if (pages.total_elements() >= 0) {

@@ -35,6 +35,7 @@ struct Harness {
     fs::path dir;
     lexsync::testing::FakeTransport fake;
     lexsync::FakeClock clock;
+    bool err_tty = false; // stderr counts as a terminal (progress is drawn)
 
     Harness() {
         static int n = 0;
@@ -66,7 +67,7 @@ struct Harness {
                                                    {"XDG_STATE_HOME", (dir / "state").string()},
                                                    {"XDG_CONFIG_HOME", (dir / "config").string()}};
         lexsync::Context ctx(
-            lexsync::IOStreams{out, err, in, false, false, false},
+            lexsync::IOStreams{out, err, in, false, err_tty, false, 0, 80},
             [vars](const std::string& k) -> std::optional<std::string> {
                 auto it = vars.find(k);
                 return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
@@ -138,9 +139,12 @@ TEST_SUITE("lexsync contacts") {
         h.fake.add(Method::get, "/v1/contacts?vendor=true&page=0&size=250", 200,
                    listing(contact(2, "customer") + "," + contact(3, "vendor"), 2));
         const auto out = h.dir / "all.ndjson";
+        h.err_tty = true;
         auto o = h.run("contacts pull -o ndjson --out " + out.string());
         REQUIRE_MESSAGE(o.code == 0, o.err);
         h.fake.verify();
+        // The progress knows its total, the two listings' totals, and reaches it.
+        CHECK(o.err.find("4/4") != std::string::npos);
         std::ifstream in(out);
         std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         CHECK(std::count(text.begin(), text.end(), '\n') == 3); // contact 2 once
