@@ -384,19 +384,16 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
         }
     }
     sort_rows(rows, q.ascending);
-    const std::int64_t page = q.page;
-    const std::int64_t size = q.size;
-    const bool ascending = q.ascending;
 
     std::int64_t total = static_cast<std::int64_t>(rows.size());
     if (listing_window > 0) {
-        if (page > 0 && page * size >= listing_window) {
+        if (q.page > 0 && q.page * q.size >= listing_window) {
             return bad(req, "Maximum search window size exceeded");
         }
         total = std::min<std::int64_t>(total, listing_window);
     }
-    const std::int64_t begin = std::min(total, page * size);
-    const std::int64_t end = std::min(total, begin + size);
+    const std::int64_t begin = std::min(total, q.page * q.size);
+    const std::int64_t end = std::min(total, begin + q.size);
 
     JsonDocument holder;
     auto& a = holder.GetAllocator();
@@ -404,7 +401,8 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
     for (std::int64_t i = begin; i < end; ++i) {
         content.PushBack(row_json(*rows[static_cast<std::size_t>(i)], a), a);
     }
-    const JsonDocument d = page_envelope(content, a, page, size, total, "voucherdate", ascending);
+    const JsonDocument d =
+        page_envelope(content, a, q.page, q.size, total, "voucherdate", q.ascending);
     return json_response(200, d);
 }
 
