@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <lexsync/util/json.hpp>
 #include <rapidjson/writer.h>
+#include <sstream>
 
 namespace json = lexsync::json;
 using lexsync::Decimal;
@@ -101,5 +102,73 @@ TEST_SUITE("lexsync::json") {
         json::write_decimal(w, *Decimal::parse("1234567890.1234"));
         w.EndObject();
         CHECK(std::string(buf.GetString()) == R"({"amount":0.1,"big":1234567890.1234})");
+    }
+}
+
+TEST_SUITE("lexsync::json streaming") {
+    struct Seen {
+        std::vector<std::string> elements; // compact text
+        std::vector<long> lines;
+    };
+
+    lexsync::Result<json::ArrayAt, std::string> stream(const std::string& text, Seen& seen,
+                                                       std::string_view key = {}) {
+        std::istringstream in(text);
+        return json::for_each_element(in, key, [&](const json::Value& v, std::size_t i, long line) {
+            CHECK(i == seen.elements.size());
+            seen.elements.push_back(json::to_string(v));
+            seen.lines.push_back(line);
+        });
+    }
+
+    TEST_CASE("the elements of the root array, one at a time, with the line each starts on") {
+        Seen seen;
+        const std::string text = "[\n  {\"a\": 1, \"b\": [true, null, \"x\"], \"a\": 2.5},\n  7,\n"
+                                 "  [{\"c\": {}}],\n\n  \"s\"\n]\n";
+        auto r = stream(text, seen);
+        REQUIRE(r);
+        CHECK(*r == json::ArrayAt::root);
+        // As a document has them: members in order, duplicates kept, numbers as parsed.
+        CHECK(seen.elements == std::vector<std::string>{R"({"a":1,"b":[true,null,"x"],"a":2.5})",
+                                                        "7", R"([{"c":{}}])", R"("s")"});
+        CHECK(seen.lines == std::vector<long>{2, 3, 4, 6});
+        auto whole = json::parse(text);
+        REQUIRE(whole);
+        CHECK(json::to_string((*whole)[0]) == seen.elements[0]);
+    }
+
+    TEST_CASE("the array of a root object's member; other members are passed over") {
+        Seen seen;
+        auto r = stream(R"({"x": [9], "invoices": [{"n": 1}, {"n": 2}], "invoices": [3]})", seen,
+                        "invoices");
+        REQUIRE(r);
+        CHECK(*r == json::ArrayAt::member);
+        CHECK(seen.elements == std::vector<std::string>{R"({"n":1})", R"({"n":2})"});
+        Seen none;
+        CHECK(*stream(R"({"invoices": {"n": 1}})", none, "invoices") == json::ArrayAt::none);
+        CHECK(*stream(R"({"n": [1]})", none, "invoices") == json::ArrayAt::none);
+        CHECK(*stream(R"({"invoices": [1]})", none) == json::ArrayAt::none);
+        CHECK(*stream("42", none) == json::ArrayAt::none);
+        CHECK(none.elements.empty());
+    }
+
+    TEST_CASE("a text that is not JSON gives parse()'s message") {
+        for (const std::string text : {"[{\"a\": 1}, {\"a\": ]", "[1] 2", "", "[1, 2"}) {
+            Seen seen;
+            auto r = stream(text, seen);
+            REQUIRE_FALSE(r);
+            auto whole = json::parse(text);
+            REQUIRE_FALSE(whole);
+            CHECK(r.error() == whole.error());
+        }
+    }
+
+    TEST_CASE("check_guards reads a stream as parse() reads the text") {
+        std::istringstream deep(std::string(200'000, '['));
+        CHECK(json::check_guards(deep) == "offset 100: nested deeper than 100 levels");
+        std::istringstream number(R"({"x":0.0000000000021910320012e-332})");
+        CHECK(json::check_guards(number) == "offset 5: number out of range");
+        std::istringstream fine("[1, {\"a\": \"[[[\"}]");
+        CHECK_FALSE(json::check_guards(fine));
     }
 }

@@ -79,3 +79,34 @@ TEST_SUITE("lexsync::json nesting and UTF-8") {
         CHECK(find_invalid_utf8("\xE2\x28\xA1") == 0);     // bad continuation
     }
 }
+
+TEST_SUITE("lexsync::json guard over pieces") {
+    using lexsync::json::GuardScan;
+
+    // The scan of a text fed a byte at a time finds what the scan of the whole text finds.
+    GuardScan bytewise(std::string_view text) {
+        GuardScan scan;
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            scan.feed(text.substr(i, 1));
+        }
+        scan.finish();
+        return scan;
+    }
+
+    TEST_CASE("numbers and nesting cut anywhere give the offsets of the whole text") {
+        for (const std::string& text :
+             {std::string("0.000000000002191032001e-332"), std::string(R"({"a":[1, 2e-301]})"),
+              std::string("[1e309]"), std::string(R"({"s":"1e-999 \"2e999\"","n":42})"),
+              std::string("garbage - 1e e- . 1-2e400"), std::string(101, '1'),
+              "0." + std::string(410, '0'), std::string(150, '['),
+              "[\"" + std::string(500, '[') + "\\\"" + "{{{\"]" + std::string(120, '{'),
+              std::string(R"([1.5e+3, -0.0, "x\\", 7e-400])")}) {
+            const auto scan = bytewise(text);
+            CHECK(scan.unsafe_number() == lexsync::json::find_unsafe_number(text));
+            CHECK(scan.excess_nesting() == lexsync::json::find_excess_nesting(text));
+        }
+        CHECK(bytewise("[1, 2e-301]").unsafe_number() == 4);
+        CHECK(bytewise(std::string(150, '[')).excess_nesting() == 100);
+        CHECK_FALSE(bytewise("[1.5e+3, \"2e999\"]").unsafe_number());
+    }
+}

@@ -5,6 +5,7 @@
 #include <lexsync/util/json_guard.hpp>
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <vector>
@@ -91,15 +92,192 @@ std::string without_exponent(const std::string& text) {
     return negative ? "-" + out : out;
 }
 
+// parse()'s message for what a GuardScan found, or nullopt.
+std::optional<std::string> guard_problem(const GuardScan& scan) {
+    if (const auto& at = scan.unsafe_number()) {
+        // RapidJSON 1.1's full-precision parser cannot be trusted with these (json_guard.hpp).
+        return fmt::format("offset {}: number out of range", *at);
+    }
+    if (const auto& at = scan.excess_nesting()) {
+        return fmt::format("offset {}: nested deeper than {} levels", *at, k_max_depth);
+    }
+    return std::nullopt;
+}
+
+// A RapidJSON input stream over a std::istream that counts lines.
+class LineCountingStream {
+public:
+    using Ch = char;
+    explicit LineCountingStream(std::istream& in) : m_buf(in.rdbuf()) {}
+    Ch Peek() const {
+        const auto c = m_buf->sgetc();
+        return c == std::char_traits<char>::eof() ? '\0' : static_cast<Ch>(c);
+    }
+    Ch Take() {
+        const auto c = m_buf->sbumpc();
+        if (c == std::char_traits<char>::eof()) {
+            return '\0';
+        }
+        ++m_count;
+        m_line += c == '\n' ? 1 : 0;
+        return static_cast<Ch>(c);
+    }
+    std::size_t Tell() const { return m_count; }
+    long line() const { return m_line; }
+    // Not an output stream (RapidJSON asks for these names only when parsing in place).
+    Ch* PutBegin() { return nullptr; }
+    void Put(Ch) {}
+    void Flush() {}
+    std::size_t PutEnd(Ch*) { return 0; }
+
+private:
+    std::streambuf* m_buf;
+    std::size_t m_count = 0;
+    long m_line = 1;
+};
+
+// The SAX handler of for_each_element: finds the array, builds each of its elements as a Value (as
+// a Document would, members and duplicates in order) and hands it on.
+class ElementHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ElementHandler> {
+public:
+    ElementHandler(const LineCountingStream& in, std::string_view key,
+                   const std::function<void(const Value&, std::size_t, long)>& fn)
+        : m_in(in), m_key(key), m_fn(fn) {}
+
+    ArrayAt found() const { return m_found; }
+
+    bool Null() { return scalar(Value()); }
+    bool Bool(bool b) { return scalar(Value(b)); }
+    bool Int(int i) { return scalar(Value(i)); }
+    bool Uint(unsigned u) { return scalar(Value(u)); }
+    bool Int64(std::int64_t i) { return scalar(Value(i)); }
+    bool Uint64(std::uint64_t u) { return scalar(Value(u)); }
+    bool Double(double d) { return scalar(Value(d)); }
+    bool String(const char* s, rapidjson::SizeType n, bool) { return scalar(Value(s, n, m_alloc)); }
+    bool Key(const char* s, rapidjson::SizeType n, bool) {
+        if (m_building) {
+            m_stack.emplace_back(s, n, m_alloc);
+        } else if (m_root_object && m_depth == 1 && !m_key_decided) {
+            m_key_pending = std::string_view(s, n) == m_key;
+        }
+        return true;
+    }
+    bool StartObject() {
+        begin_value(false, true);
+        ++m_depth;
+        return true;
+    }
+    bool StartArray() {
+        begin_value(true, false);
+        ++m_depth;
+        return true;
+    }
+    bool EndObject(rapidjson::SizeType members) {
+        --m_depth;
+        if (m_building) {
+            Value obj(rapidjson::kObjectType);
+            const std::size_t first = m_stack.size() - 2 * std::size_t{members};
+            for (std::size_t i = first; i < m_stack.size(); i += 2) {
+                obj.AddMember(m_stack[i], m_stack[i + 1], m_alloc);
+            }
+            m_stack.resize(first);
+            m_stack.push_back(std::move(obj));
+            end_value();
+        }
+        return true;
+    }
+    bool EndArray(rapidjson::SizeType elements) {
+        --m_depth;
+        if (m_building) {
+            Value arr(rapidjson::kArrayType);
+            const std::size_t first = m_stack.size() - std::size_t{elements};
+            arr.Reserve(elements, m_alloc);
+            for (std::size_t i = first; i < m_stack.size(); ++i) {
+                arr.PushBack(m_stack[i], m_alloc);
+            }
+            m_stack.resize(first);
+            m_stack.push_back(std::move(arr));
+            end_value();
+        } else if (m_array_open && m_depth + 1 == m_array_depth) {
+            m_array_open = false;
+        }
+        return true;
+    }
+
+private:
+    // Called where any value starts, before a container counts as open.
+    void begin_value(bool array, bool object) {
+        if (m_building) {
+            return;
+        }
+        if (m_depth == 0) {
+            if (array) {
+                open_array(ArrayAt::root);
+            } else {
+                m_root_object = object && !m_key.empty();
+            }
+        } else if (m_array_open && m_depth == m_array_depth) {
+            m_building = true;
+            m_element_depth = m_depth;
+            m_line = m_in.line();
+        } else if (m_root_object && m_depth == 1 && m_key_pending) {
+            m_key_pending = false;
+            m_key_decided = true;
+            if (array) {
+                open_array(ArrayAt::member);
+            }
+        }
+    }
+    void open_array(ArrayAt at) {
+        m_found = at;
+        m_array_open = true;
+        m_array_depth = m_depth + 1;
+    }
+    bool scalar(Value v) {
+        begin_value(false, false);
+        if (m_building) {
+            m_stack.push_back(std::move(v));
+            end_value();
+        }
+        return true;
+    }
+    // After a value inside an element: hands the element on once it is complete.
+    void end_value() {
+        if (m_depth != m_element_depth) {
+            return;
+        }
+        m_fn(m_stack.back(), m_index++, m_line);
+        m_stack.clear();
+        m_alloc.Clear();
+        m_building = false;
+    }
+
+    const LineCountingStream& m_in;
+    std::string_view m_key;
+    const std::function<void(const Value&, std::size_t, long)>& m_fn;
+    Allocator m_alloc;
+    std::vector<Value> m_stack; // the values of the element being built, innermost last
+    ArrayAt m_found = ArrayAt::none;
+    int m_depth = 0; // containers open
+    bool m_root_object = false;
+    bool m_key_pending = false; // the root object's member `key` comes next
+    bool m_key_decided = false; // its first member `key` was seen
+    bool m_array_open = false;
+    int m_array_depth = 0; // m_depth inside the array
+    bool m_building = false;
+    int m_element_depth = 0;
+    std::size_t m_index = 0;
+    long m_line = 0;
+};
+
 } // namespace
 
 Result<Document, std::string> parse(std::string_view text) {
-    if (const auto at = find_unsafe_number(text)) {
-        // RapidJSON 1.1's full-precision parser cannot be trusted with these (json_guard.hpp).
-        return unexpected(fmt::format("offset {}: number out of range", *at));
-    }
-    if (const auto at = find_excess_nesting(text)) {
-        return unexpected(fmt::format("offset {}: nested deeper than {} levels", *at, k_max_depth));
+    GuardScan scan;
+    scan.feed(text);
+    scan.finish();
+    if (auto problem = guard_problem(scan)) {
+        return unexpected(std::move(*problem));
     }
     Document doc;
     doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
@@ -108,6 +286,36 @@ Result<Document, std::string> parse(std::string_view text) {
                                       rapidjson::GetParseError_En(doc.GetParseError())));
     }
     return doc;
+}
+
+std::optional<std::string> check_guards(std::istream& in) {
+    GuardScan scan;
+    std::string chunk(64 * 1024, '\0');
+    for (;;) {
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        const auto n = static_cast<std::size_t>(in.gcount());
+        if (n == 0) {
+            break;
+        }
+        scan.feed(std::string_view(chunk.data(), n));
+    }
+    scan.finish();
+    return guard_problem(scan);
+}
+
+Result<ArrayAt, std::string>
+for_each_element(std::istream& in, std::string_view key,
+                 const std::function<void(const Value&, std::size_t, long)>& fn) {
+    LineCountingStream stream(in);
+    ElementHandler handler(stream, key, fn);
+    rapidjson::Reader reader;
+    const rapidjson::ParseResult ok =
+        reader.Parse<rapidjson::kParseFullPrecisionFlag>(stream, handler);
+    if (!ok) {
+        return unexpected(
+            fmt::format("offset {}: {}", ok.Offset(), rapidjson::GetParseError_En(ok.Code())));
+    }
+    return handler.found();
 }
 
 std::string to_string(const Value& v) {

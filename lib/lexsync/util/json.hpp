@@ -6,6 +6,8 @@
 // same holds when a document read from the server is written back unchanged.
 #pragma once
 
+#include <functional>
+#include <istream>
 #include <lexsync/util/decimal.hpp>
 #include <lexsync/util/result.hpp>
 #include <optional>
@@ -22,6 +24,27 @@ using Allocator = rapidjson::Document::AllocatorType;
 
 // Parses `text`; on error returns "offset N: reason".
 Result<Document, std::string> parse(std::string_view text);
+
+// parse()'s checks before parsing (json_guard.hpp) over the text read from `in`, a chunk at a time:
+// parse()'s message for the first problem, or nullopt.
+std::optional<std::string> check_guards(std::istream& in);
+
+// Where for_each_element found the array it read.
+enum class ArrayAt {
+    root,   // the text is the array
+    member, // the array is the root object's member `key`
+    none,   // neither: no element was read
+};
+
+// Reads the JSON text from `in` with a streaming (SAX) parser and calls fn(element, index, line)
+// for each element of its array in turn, each built on its own, so that memory stays flat in the
+// number of elements: the root array, or (with a non-empty `key`) the array that is the first
+// member `key` of a root object. `line` is the 1-based line where the element starts. Returns where
+// the array was, or parse()'s message for a text that is not valid JSON (fn may have been called
+// for elements before the error). parse()'s other checks are check_guards()': run it first.
+Result<ArrayAt, std::string>
+for_each_element(std::istream& in, std::string_view key,
+                 const std::function<void(const Value&, std::size_t, long)>& fn);
 
 // The line (1-based) on which each top-level object of the JSON array `text` starts, so that input
 // readers can name "file:line:field" for JSON as they do for CSV.

@@ -11,102 +11,126 @@ bool is_digit(char c) {
 
 } // namespace
 
-std::optional<std::size_t> find_unsafe_number(std::string_view text) {
-    const std::size_t n = text.size();
-    bool in_string = false;
-    for (std::size_t i = 0; i < n; ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (c == '\\') {
-                ++i; // the escaped character cannot end the string
+void GuardScan::feed(std::string_view piece) {
+    for (const char c : piece) {
+        if (m_part != Part::none) {
+            const bool digit = is_digit(c);
+            if (m_part == Part::integer || m_part == Part::fraction) {
+                if (digit) {
+                    if (m_first_significant < 0 && c != '0') {
+                        m_first_significant = m_digits;
+                    }
+                    ++m_digits;
+                    m_int_digits += m_part == Part::integer ? 1 : 0;
+                    ++m_at;
+                    continue;
+                }
+                if (c == '.' && m_part == Part::integer) {
+                    m_part = Part::fraction;
+                    ++m_at;
+                    continue;
+                }
+                if (c == 'e' || c == 'E') {
+                    m_part = Part::exponent_sign;
+                    ++m_at;
+                    continue;
+                }
+            } else if (m_part == Part::exponent_sign && (c == '+' || c == '-')) {
+                m_negative_exponent = c == '-';
+                m_part = Part::exponent;
+                ++m_at;
+                continue;
+            } else if (digit) {
+                if (m_exponent < 100'000) {
+                    m_exponent = m_exponent * 10 + (c - '0');
+                }
+                m_part = Part::exponent;
+                ++m_at;
+                continue;
+            }
+            end_number(); // the character after the token is read as any other
+        }
+        if (m_in_string) {
+            if (m_escaped) {
+                m_escaped = false; // the escaped character cannot end the string
+            } else if (c == '\\') {
+                m_escaped = true;
             } else if (c == '"') {
-                in_string = false;
+                m_in_string = false;
             }
-            continue;
+        } else {
+            outside(c);
         }
-        if (c == '"') {
-            in_string = true;
-            continue;
+        ++m_at;
+    }
+}
+
+void GuardScan::finish() {
+    if (m_part != Part::none) {
+        end_number();
+    }
+}
+
+void GuardScan::outside(char c) {
+    if (c == '"') {
+        m_in_string = true;
+    } else if (c == '-' || is_digit(c)) {
+        start_number(c);
+    } else if (c == '[' || c == '{') {
+        if (++m_depth > k_max_depth && !m_excess_nesting) {
+            m_excess_nesting = m_at;
         }
-        if (c != '-' && !is_digit(c)) {
-            continue;
-        }
-        // A number token: -?digits(.digits)?([eE][+-]?digits)?
-        const std::size_t start = i;
-        if (c == '-') {
-            ++i;
-        }
-        long digits = 0;
-        long first_significant = -1; // index among all mantissa digits
-        long int_digits = 0;
-        for (; i < n && is_digit(text[i]); ++i, ++int_digits, ++digits) {
-            if (first_significant < 0 && text[i] != '0') {
-                first_significant = digits;
-            }
-        }
-        if (i < n && text[i] == '.') {
-            for (++i; i < n && is_digit(text[i]); ++i, ++digits) {
-                if (first_significant < 0 && text[i] != '0') {
-                    first_significant = digits;
-                }
-            }
-        }
-        long exponent = 0;
-        if (i < n && (text[i] == 'e' || text[i] == 'E')) {
-            ++i;
-            bool negative = false;
-            if (i < n && (text[i] == '+' || text[i] == '-')) {
-                negative = text[i] == '-';
-                ++i;
-            }
-            for (; i < n && is_digit(text[i]); ++i) {
-                if (exponent < 100'000) {
-                    exponent = exponent * 10 + (text[i] - '0');
-                }
-            }
-            if (negative) {
-                exponent = -exponent;
-            }
-        }
-        if (digits > k_max_digits) {
-            return start;
-        }
-        if (first_significant >= 0) {
-            // The power of ten of the first significant digit.
-            const long magnitude = int_digits - 1 - first_significant + exponent;
-            if (magnitude > k_max_decimal_exponent || magnitude < k_min_decimal_exponent) {
-                return start;
-            }
-        }
-        if (i > start) {
-            --i; // the loop's ++i moves to the character after the token
+    } else if ((c == ']' || c == '}') && m_depth > 0) {
+        --m_depth;
+    }
+}
+
+void GuardScan::start_number(char c) {
+    m_part = Part::integer;
+    m_start = m_at;
+    m_digits = 0;
+    m_first_significant = -1;
+    m_int_digits = 0;
+    m_exponent = 0;
+    m_negative_exponent = false;
+    if (c != '-') {
+        m_first_significant = c != '0' ? 0 : -1;
+        m_digits = 1;
+        m_int_digits = 1;
+    }
+}
+
+void GuardScan::end_number() {
+    m_part = Part::none;
+    if (m_unsafe_number) {
+        return;
+    }
+    if (m_digits > k_max_digits) {
+        m_unsafe_number = m_start;
+        return;
+    }
+    if (m_first_significant >= 0) {
+        // The power of ten of the first significant digit.
+        const long exponent = m_negative_exponent ? -m_exponent : m_exponent;
+        const long magnitude = m_int_digits - 1 - m_first_significant + exponent;
+        if (magnitude > k_max_decimal_exponent || magnitude < k_min_decimal_exponent) {
+            m_unsafe_number = m_start;
         }
     }
-    return std::nullopt;
+}
+
+std::optional<std::size_t> find_unsafe_number(std::string_view text) {
+    GuardScan scan;
+    scan.feed(text);
+    scan.finish();
+    return scan.unsafe_number();
 }
 
 std::optional<std::size_t> find_excess_nesting(std::string_view text) {
-    int depth = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (c == '\\') {
-                ++i;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > k_max_depth) {
-                return i;
-            }
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            --depth;
-        }
-    }
-    return std::nullopt;
+    GuardScan scan;
+    scan.feed(text);
+    scan.finish();
+    return scan.excess_nesting();
 }
 
 std::optional<std::size_t> find_invalid_utf8(std::string_view text) {

@@ -35,6 +35,38 @@ inline constexpr int k_max_depth = 100;
 // Only scans: the text need not be valid JSON.
 std::optional<std::size_t> find_excess_nesting(std::string_view text);
 
+// Both scans above over a text fed a piece at a time (a file read in chunks), with memory flat in
+// its size: after the last piece, finish() and the two offsets are what the functions above return
+// for the whole text.
+class GuardScan {
+public:
+    void feed(std::string_view piece);
+    void finish();
+    const std::optional<std::size_t>& unsafe_number() const { return m_unsafe_number; }
+    const std::optional<std::size_t>& excess_nesting() const { return m_excess_nesting; }
+
+private:
+    enum class Part { none, integer, fraction, exponent_sign, exponent };
+    void end_number();
+    void start_number(char c);
+    void outside(char c);
+
+    std::size_t m_at = 0; // offset of the next byte
+    bool m_in_string = false;
+    bool m_escaped = false; // inside a string, after a backslash
+    int m_depth = 0;
+    // The number token being read: -?digits(.digits)?([eE][+-]?digits)?
+    Part m_part = Part::none;
+    std::size_t m_start = 0;
+    long m_digits = 0;
+    long m_first_significant = -1; // index among all mantissa digits
+    long m_int_digits = 0;
+    long m_exponent = 0;
+    bool m_negative_exponent = false;
+    std::optional<std::size_t> m_unsafe_number;
+    std::optional<std::size_t> m_excess_nesting;
+};
+
 // The offset of the first byte that is not part of well-formed UTF-8 (overlong forms, surrogates
 // and code points above U+10FFFF included), or nullopt.
 std::optional<std::size_t> find_invalid_utf8(std::string_view text);
