@@ -521,6 +521,16 @@ std::string Source::read_all() const {
     return ss.str();
 }
 
+Result<json::ArrayAt, std::string>
+for_each_json_element(const Source& src, std::string_view key,
+                      const std::function<void(const json::Value&, std::size_t, long)>& fn) {
+    // Two passes: json::parse's checks first (they decide before the parser may recurse deeply).
+    if (auto problem = json::check_guards(*src.stream())) {
+        return unexpected(std::move(*problem));
+    }
+    return json::for_each_element(*src.stream(), key, fn);
+}
+
 bool Source::changed() const {
     struct stat st {};
     return ::fstat(m_fd, &st) != 0 || st.st_size != m_size || mtime_ns(st) != m_mtime_ns;

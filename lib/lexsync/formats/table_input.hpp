@@ -19,9 +19,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <lexsync/util/date.hpp>
 #include <lexsync/util/decimal.hpp>
+#include <lexsync/util/json.hpp>
 #include <lexsync/util/result.hpp>
 #include <map>
 #include <memory>
@@ -90,7 +92,7 @@ public:
     bool from_stdin() const { return m_from_stdin; }
     // The decoded text from its beginning (without byte order mark), read a chunk at a time.
     std::unique_ptr<std::istream> stream() const;
-    // The decoded text in one string (for JSON, which is parsed as a whole).
+    // The decoded text in one string (small inputs and tests).
     std::string read_all() const;
     // True when the file is no longer what open() checked (another size or modification time).
     bool changed() const;
@@ -105,6 +107,14 @@ private:
     off_t m_size = 0;
     std::int64_t m_mtime_ns = 0;
 };
+
+// Reads the JSON array of `src` one element at a time (json::for_each_element: the root array, or
+// with a non-empty `key` also {"key": [...]}) after json::parse's checks, with memory flat in the
+// file's size. Returns json::parse's message when the text is not valid JSON (then `fn` may have
+// been called for elements before the error: what it gathered is to be dropped).
+Result<json::ArrayAt, std::string>
+for_each_json_element(const Source& src, std::string_view key,
+                      const std::function<void(const json::Value&, std::size_t, long)>& fn);
 
 // True when `text` looks like JSON (its first non-blank character is `[` or `{`).
 bool looks_like_json(std::string_view text);

@@ -9,8 +9,8 @@
 #include <lexsync/util/countries.hpp>
 #include <lexsync/util/key_groups.hpp>
 #include <lexsync/util/strings.hpp>
+#include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
 #include <span>
 #include <sstream>
 
@@ -605,77 +605,77 @@ Result<InputFile, std::vector<InputIssue>> read_csv(InputFile file) {
     return file;
 }
 
-// JSON is parsed as a whole (a document model): its rows stay in memory.
-Result<InputFile, std::vector<InputIssue>> read_json(InputFile file, const std::string& name,
-                                                     const std::string& text) {
-    file.is_json = true;
-    std::vector<InputIssue> issues;
-    auto doc = json::parse(text);
-    if (!doc) {
-        issues.push_back(InputIssue{name, 0, "", "not valid JSON: " + doc.error()});
-        return unexpected(std::move(issues));
+// The row of one object of a JSON input (nullopt for anything but an object); its problems go to
+// `issues`.
+std::optional<ContactInput> json_row(const json::Value& item, const std::string& name, long line,
+                                     std::vector<InputIssue>& issues) {
+    RowBuilder b(name, line, issues);
+    if (!item.IsObject()) {
+        b.issue("", "expected an object");
+        return std::nullopt;
     }
-    if (!doc->IsArray()) {
-        issues.push_back(InputIssue{name, 1, "", "expected a JSON array of contact objects"});
-        return unexpected(std::move(issues));
-    }
-    const auto lines = json::array_object_lines(text);
-    std::size_t idx = 0;
-    for (const auto& item : doc->GetArray()) {
-        const long line = idx < lines.size() ? lines[idx] : 0;
-        ++idx;
-        RowBuilder b(name, line, issues);
-        if (!item.IsObject()) {
-            b.issue("", "expected an object");
+    std::map<std::string, std::string> cells;
+    for (const auto& m : item.GetObject()) {
+        const std::string given(m.name.GetString(), m.name.GetStringLength());
+        const table::Column* col = table::find_column(given, input_columns());
+        if (col == nullptr) {
+            const std::string hint = table::did_you_mean(given, input_columns());
+            b.issue(given, hint.empty() ? std::string("unknown field (see 'man lexsync-contacts')")
+                                        : fmt::format("unknown field; did you mean '{}'?", hint));
             continue;
         }
-        std::map<std::string, std::string> cells;
-        for (const auto& m : item.GetObject()) {
-            const std::string given(m.name.GetString(), m.name.GetStringLength());
-            const table::Column* col = table::find_column(given, input_columns());
-            if (col == nullptr) {
-                const std::string hint = table::did_you_mean(given, input_columns());
-                b.issue(given, hint.empty()
-                                   ? std::string("unknown field (see 'man lexsync-contacts')")
-                                   : fmt::format("unknown field; did you mean '{}'?", hint));
-                continue;
-            }
-            const std::string& key = col->name;
-            if (m.value.IsString()) {
-                cells[key] = std::string(m.value.GetString(), m.value.GetStringLength());
-            } else if (m.value.IsInt64()) {
-                cells[key] = std::to_string(m.value.GetInt64());
-            } else if (m.value.IsBool()) {
-                cells[key] = m.value.GetBool() ? "true" : "false";
-            } else if (m.value.IsArray() && is_list_column(key)) {
-                // Several e-mails or phone numbers of one kind: ["a@x.de", "b@x.de"].
-                std::vector<std::string> values;
-                for (const auto& e : m.value.GetArray()) {
-                    if (!e.IsString()) {
-                        b.issue(key, "expected an array of strings");
-                        break;
-                    }
-                    values.emplace_back(e.GetString(), e.GetStringLength());
+        const std::string& key = col->name;
+        if (m.value.IsString()) {
+            cells[key] = std::string(m.value.GetString(), m.value.GetStringLength());
+        } else if (m.value.IsInt64()) {
+            cells[key] = std::to_string(m.value.GetInt64());
+        } else if (m.value.IsBool()) {
+            cells[key] = m.value.GetBool() ? "true" : "false";
+        } else if (m.value.IsArray() && is_list_column(key)) {
+            // Several e-mails or phone numbers of one kind: ["a@x.de", "b@x.de"].
+            std::vector<std::string> values;
+            for (const auto& e : m.value.GetArray()) {
+                if (!e.IsString()) {
+                    b.issue(key, "expected an array of strings");
+                    break;
                 }
-                cells[key] = join_values(values);
-            } else if (!m.value.IsNull()) {
-                b.issue(key, "expected a string, a whole number or true/false");
+                values.emplace_back(e.GetString(), e.GetStringLength());
             }
+            cells[key] = join_values(values);
+        } else if (!m.value.IsNull()) {
+            b.issue(key, "expected a string, a whole number or true/false");
         }
-        file.json_rows.push_back(b.build(cells));
     }
-    file.row_count = file.json_rows.size();
+    return b.build(cells);
+}
+
+// Reads and validates every object of a JSON input one at a time, keeping only what the checks
+// across rows need, as read_csv does; the rows are read again by InputFile::for_each_row.
+Result<InputFile, std::vector<InputIssue>> read_json(InputFile file) {
+    file.is_json = true;
+    std::vector<InputIssue> issues;
+    const std::string& name = file.source->name();
     file.interest = std::make_shared<InterestSet>();
     DuplicateCheck duplicates;
-    for (std::size_t i = 0; i < file.json_rows.size(); ++i) {
-        file.interest->add(file.json_rows[i]);
-        duplicates.add(i, file.json_rows[i]);
+    auto read = table::for_each_json_element(
+        *file.source, "", [&](const json::Value& item, std::size_t, long line) {
+            if (const auto row = json_row(item, name, line, issues)) {
+                file.interest->add(*row);
+                duplicates.add(file.row_count++, *row);
+            }
+        });
+    if (!read) {
+        return unexpected(
+            std::vector<InputIssue>{InputIssue{name, 0, "", "not valid JSON: " + read.error()}});
+    }
+    if (*read != json::ArrayAt::root) {
+        return unexpected(std::vector<InputIssue>{
+            InputIssue{name, 1, "", "expected a JSON array of contact objects"}});
     }
     duplicates.finish(name, issues, file.same_contact);
     if (!issues.empty()) {
         return unexpected(std::move(issues));
     }
-    file.json_doc = std::move(doc).value();
     return file;
 }
 
@@ -1087,21 +1087,15 @@ Result<InputFile, std::vector<InputIssue>> read_input(const std::string& path,
     file.path = path;
     file.encoding = src->encoding();
     file.from_stdin = src->from_stdin();
-    if (fmt_name == "json") {
-        return read_json(std::move(file), src->name(), src->read_all());
-    }
     file.source = src;
+    if (fmt_name == "json") {
+        return read_json(std::move(file));
+    }
     return read_csv(std::move(file));
 }
 
 void InputFile::for_each_row(
     const std::function<void(std::size_t, const ContactInput&)>& fn) const {
-    if (is_json) {
-        for (std::size_t i = 0; i < json_rows.size(); ++i) {
-            fn(i, json_rows[i]);
-        }
-        return;
-    }
     const std::string& name = source->name();
     auto changed = [&] {
         return Error(ExitCode::invalid_input,
@@ -1109,6 +1103,22 @@ void InputFile::for_each_row(
     };
     if (source->changed()) {
         throw changed();
+    }
+    if (is_json) {
+        std::vector<InputIssue> issues;
+        std::size_t i = 0;
+        auto read = table::for_each_json_element(
+            *source, "", [&](const json::Value& item, std::size_t, long line) {
+                const auto row = json_row(item, name, line, issues);
+                if (!row || !issues.empty() || i >= row_count) {
+                    throw changed();
+                }
+                fn(i++, *row);
+            });
+        if (!read || i != row_count) {
+            throw changed();
+        }
+        return;
     }
     CsvRows rows(*source);
     csv::Record rec;
@@ -1768,11 +1778,22 @@ bool InterestSet::wants(const RemoteContact& c) const {
 
 void write_back(InputFile& file, const std::map<std::size_t, Assigned>& assigned) {
     if (file.is_json) {
-        auto& doc = *file.json_doc;
-        auto& a = doc.GetAllocator();
+        if (file.source->changed()) {
+            throw Error(
+                ExitCode::invalid_input,
+                fmt::format("{} changed while it was read; not rewritten", file.source->name()));
+        }
+        // Object by object: the file is read again, never held in memory.
+        AtomicFile out(file.path);
+        rapidjson::OStreamWrapper os(out.stream());
+        rapidjson::PrettyWriter<rapidjson::OStreamWrapper> w(os);
+        w.SetIndent(' ', 2);
+        w.StartArray();
+        json::Document obj;
+        auto& a = obj.GetAllocator();
         // Sets the field `name`, under the alias the object already uses for it if any.
-        auto set_field = [&](json::Value& obj, const char* name, json::Value&& v) {
-            for (auto& m : obj.GetObject()) {
+        auto set_field = [&](json::Value& o, const char* name, json::Value&& v) {
+            for (auto& m : o.GetObject()) {
                 const auto* col = table::find_column(
                     std::string_view(m.name.GetString(), m.name.GetStringLength()),
                     input_columns());
@@ -1781,25 +1802,38 @@ void write_back(InputFile& file, const std::map<std::size_t, Assigned>& assigned
                     return;
                 }
             }
-            json::set(obj, name, std::move(v), a);
+            json::set(o, name, std::move(v), a);
         };
-        for (const auto& [i, as] : assigned) {
-            auto& obj = doc[static_cast<rapidjson::SizeType>(i)];
-            set_field(obj, "id", json::str(as.id, a));
-            if (as.customer_number) {
-                set_field(obj, "customer_number",
-                          json::Value(static_cast<std::int64_t>(*as.customer_number)));
-            }
-            if (as.vendor_number) {
-                set_field(obj, "vendor_number",
-                          json::Value(static_cast<std::int64_t>(*as.vendor_number)));
-            }
+        auto read = table::for_each_json_element(
+            *file.source, "", [&](const json::Value& item, std::size_t i, long) {
+                const auto it = assigned.find(i);
+                if (it == assigned.end()) {
+                    item.Accept(w);
+                    return;
+                }
+                const Assigned& as = it->second;
+                obj.CopyFrom(item, a);
+                set_field(obj, "id", json::str(as.id, a));
+                if (as.customer_number) {
+                    set_field(obj, "customer_number",
+                              json::Value(static_cast<std::int64_t>(*as.customer_number)));
+                }
+                if (as.vendor_number) {
+                    set_field(obj, "vendor_number",
+                              json::Value(static_cast<std::int64_t>(*as.vendor_number)));
+                }
+                obj.Accept(w);
+                obj.SetNull();
+                a.Clear();
+            });
+        if (!read) {
+            throw Error(
+                ExitCode::invalid_input,
+                fmt::format("{} changed while it was read; not rewritten", file.source->name()));
         }
-        rapidjson::StringBuffer buf;
-        rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
-        w.SetIndent(' ', 2);
-        doc.Accept(w);
-        write_file_atomically(file.path, std::string(buf.GetString(), buf.GetSize()) + "\n");
+        w.EndArray();
+        out.stream() << "\n";
+        out.commit();
         return;
     }
     auto column = [&](const std::string& name) {

@@ -198,24 +198,21 @@ private:
     std::vector<std::uint64_t> m_bits;
 };
 
-// An input file as read and validated, plus what write-back needs to rewrite it. A CSV file's
-// rows are not kept: for_each_row() reads the file again, one row at a time, so memory stays flat
-// in its size. A JSON file is parsed as a whole and its rows stay in memory (input files have no
-// size limit: JSON costs a few times its size; use CSV for very large inputs).
+// An input file as read and validated, plus what write-back needs to rewrite it. Its rows are not
+// kept: for_each_row() reads the file again, one row (CSV) or object (JSON) at a time, so memory
+// stays flat in its size.
 struct InputFile {
     std::filesystem::path path;
     bool is_json = false;
     std::size_t row_count = 0;
-    // CSV: the header, the column name of each header cell, the delimiter, and the file.
+    // CSV: the header, the column name of each header cell and the delimiter; the file (CSV or
+    // JSON).
     std::vector<std::string> csv_header;
     std::vector<std::string> csv_columns;
     char csv_delimiter = ',';
     std::shared_ptr<const table::Source> source;
     table::Encoding encoding = table::Encoding::utf8; // write-back keeps it
     bool from_stdin = false;
-    // JSON: the document (an array of objects) and its rows.
-    std::optional<json::Document> json_doc;
-    std::vector<ContactInput> json_rows;
     // Rows (by index) that name the same contact as another row of the file (same name, nothing
     // that tells them apart), with the reason; push reports them as conflicts and sends nothing
     // for them. Rows with the same name that differ in address, e-mail, VAT id or tax number are

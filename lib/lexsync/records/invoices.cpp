@@ -799,33 +799,25 @@ InputSet read_invoices_csv(std::istream& in, const std::string& display_name,
     return read_csv(reader, display_name, base);
 }
 
-InputSet read_invoices_json(const std::string& text, const std::string& display_name,
-                            const std::filesystem::path& base) {
+namespace {
+
+// Calls the function it is given with each element of a JSON input's array, its index and line;
+// returns where the array was or why the text is not JSON.
+using ElementReader = std::function<Result<json::ArrayAt, std::string>(
+    const std::function<void(const json::Value&, std::size_t, long)>&)>;
+
+// Reads the invoices of a JSON input one object at a time: only the invoices are kept, not the
+// document.
+InputSet read_json(const ElementReader& read, const std::string& display_name,
+                   const std::filesystem::path& base) {
     InputSet set;
-    auto doc = json::parse(text);
-    if (!doc) {
-        set.file_issues.push_back(
-            InputIssue{display_name, 0, "", "not valid JSON: " + doc.error()});
-        return set;
-    }
-    const json::Value* list = doc->IsArray() ? &*doc : json::find(*doc, "invoices");
-    if (list == nullptr || !list->IsArray()) {
-        set.file_issues.push_back(
-            InputIssue{display_name, 1, "",
-                       "expected a JSON array of invoice objects (or {\"invoices\": [...]})"});
-        return set;
-    }
-    const auto lines = doc->IsArray() ? json::array_object_lines(text) : std::vector<long>{};
     Builder b(display_name, base);
-    std::size_t idx = 0;
     std::vector<InputIssue> object_issues;
-    for (const auto& item : list->GetArray()) {
-        const long line = idx < lines.size() ? lines[idx] : static_cast<long>(idx + 1);
-        ++idx;
+    auto object = [&](const json::Value& item, long line) {
         if (!item.IsObject()) {
             object_issues.push_back(
                 InputIssue{display_name, line, "", "expected an invoice object"});
-            continue;
+            return;
         }
         Cells head;
         const json::Value* items = nullptr;
@@ -855,7 +847,7 @@ InputSet read_invoices_json(const std::string& text, const std::string& display_
         if (items == nullptr || !items->IsArray() || items->Empty()) {
             Cells cells = head;
             b.add_row(line, cells, false);
-            continue;
+            return;
         }
         for (const auto& it : items->GetArray()) {
             Cells cells = head;
@@ -886,6 +878,18 @@ InputSet read_invoices_json(const std::string& text, const std::string& display_
             }
             b.add_row(line, cells, true);
         }
+    };
+    auto found = read([&](const json::Value& item, std::size_t, long line) { object(item, line); });
+    if (!found) {
+        set.file_issues.push_back(
+            InputIssue{display_name, 0, "", "not valid JSON: " + found.error()});
+        return set;
+    }
+    if (*found == json::ArrayAt::none) {
+        set.file_issues.push_back(
+            InputIssue{display_name, 1, "",
+                       "expected a JSON array of invoice objects (or {\"invoices\": [...]})"});
+        return set;
     }
     if (!object_issues.empty()) {
         set.file_issues = std::move(object_issues);
@@ -894,6 +898,24 @@ InputSet read_invoices_json(const std::string& text, const std::string& display_
     set.invoices = b.take();
     check_required(set.invoices);
     return set;
+}
+
+} // namespace
+
+InputSet read_invoices_json(const std::string& text, const std::string& display_name,
+                            const std::filesystem::path& base) {
+    return read_json(
+        [&](const auto& fn) -> Result<json::ArrayAt, std::string> {
+            {
+                std::istringstream in(text);
+                if (auto problem = json::check_guards(in)) {
+                    return unexpected(std::move(*problem));
+                }
+            }
+            std::istringstream in(text);
+            return json::for_each_element(in, "invoices", fn);
+        },
+        display_name, base);
 }
 
 InputSet read_invoices(const std::string& path, const ReadOptions& opts) {
@@ -922,9 +944,9 @@ InputSet read_invoices(const std::string& path, const ReadOptions& opts) {
     const auto base =
         src.from_stdin() ? std::filesystem::path() : std::filesystem::path(path).parent_path();
     if (fmt_name == "json") {
-        // JSON is parsed as a whole (a document model): its text stays in memory while it is
-        // read. Input files have no size limit; very large inputs belong in CSV.
-        return read_invoices_json(src.read_all(), src.name(), base);
+        return read_json(
+            [&](const auto& fn) { return table::for_each_json_element(src, "invoices", fn); },
+            src.name(), base);
     }
     auto in = src.stream();
     return read_invoices_csv(*in, src.name(), base);
