@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 
 namespace lexsync {
 
@@ -30,20 +31,32 @@ public:
     void sleep_for(duration d) override;
 };
 
-// A clock that only moves when told to; sleeping advances it.
+// A clock that only moves when told to; sleeping advances it. Safe to share between threads
+// (requests in flight side by side sleep on it at once; each sleep advances it).
 class FakeClock final : public Clock {
 public:
     explicit FakeClock(time_point start = time_point{} + std::chrono::hours(24 * 365 * 56))
         : m_now(start) {}
-    time_point now() const override { return m_now; }
+    time_point now() const override {
+        std::lock_guard lock(m_mutex);
+        return m_now;
+    }
     void sleep_for(duration d) override {
+        std::lock_guard lock(m_mutex);
         m_now += d;
         m_slept += d;
     }
-    void advance(duration d) { m_now += d; }
-    duration total_slept() const { return m_slept; }
+    void advance(duration d) {
+        std::lock_guard lock(m_mutex);
+        m_now += d;
+    }
+    duration total_slept() const {
+        std::lock_guard lock(m_mutex);
+        return m_slept;
+    }
 
 private:
+    mutable std::mutex m_mutex;
     time_point m_now;
     duration m_slept{};
 };
