@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 #include <iostream>
 #include <lexsync/api/error.hpp>
+#include <lexsync/http/wrappers.hpp>
 #include <lexsync/util/safe_text.hpp>
+#include <mutex>
 
 namespace lexsync {
 
@@ -130,16 +132,42 @@ WaitHook Context::wait_hook() {
     };
 }
 
+std::unique_ptr<http::Transport> Context::make_stack(ClientConfig c, ClientStats* stats) {
+    auto source = oauth_source();
+    if (!m_limiter) {
+        m_limiter =
+            source ? oauth::make_oauth_limiter(c, clock, *source) : make_client_limiter(c, clock);
+    }
+    c.limiter = m_limiter;
+    return source ? oauth::make_oauth_stack(c, clock, transport_factory(c), source, stats)
+                  : make_transport_stack(c, clock, transport_factory(c), stats);
+}
+
 ApiClient& Context::client() {
     if (!m_client) {
-        const ClientConfig c = client_config();
-        auto source = oauth_source();
-        auto stack = source
-                         ? oauth::make_oauth_stack(c, clock, transport_factory(c), source, &m_stats)
-                         : make_transport_stack(c, clock, transport_factory(c), &m_stats);
-        m_client = std::make_unique<ApiClient>(c.base_url, std::move(stack));
+        ClientConfig c = client_config();
+        const std::string base_url = c.base_url;
+        m_client = std::make_unique<ApiClient>(base_url, make_stack(std::move(c), &m_stats));
     }
     return *m_client;
+}
+
+std::vector<std::unique_ptr<ApiClient>> Context::lane_clients(std::vector<ClientStats>& stats) {
+    std::vector<std::unique_ptr<ApiClient>> lanes;
+    for (auto& s : stats) {
+        ClientConfig c = client_config();
+        c.on_wait = {};
+        const std::string base_url = c.base_url;
+        lanes.push_back(std::make_unique<ApiClient>(base_url, make_stack(std::move(c), &s)));
+    }
+    return lanes;
+}
+
+void Context::add_stats(const ClientStats& s) {
+    m_stats.requests += s.requests;
+    m_stats.retries += s.retries;
+    m_stats.rate_limited += s.rate_limited;
+    m_stats.unauthorized += s.unauthorized;
 }
 
 // One GET /v1/profile per run, dry runs included, is kept on purpose. The organisation it
@@ -226,6 +254,8 @@ void Context::say(const std::string& text) {
     if (progress != nullptr) {
         progress->clear();
     }
+    // The request log writes to the same stream, from lanes too.
+    std::lock_guard lock(log_mutex());
     io.err << out;
 }
 

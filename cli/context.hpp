@@ -69,6 +69,10 @@ public:
     // Set by a command whose output already says where a refused key came from (doctor's api
     // check), so the error path does not say it again.
     bool refused_key_explained = false;
+    // How many requests a command may have in flight at once (cli/main.cpp sets
+    // http::k_default_in_flight; 1 sends one request at a time, as the unit tests' fakes, which
+    // answer in the order stubs were added, expect).
+    std::size_t max_in_flight = 1;
     // The progress line on stderr while a command shows one (cli/progress.hpp): say() erases it
     // before a message, and the client's waits for the rate limit or a retry are shown on it.
     Progress* progress = nullptr;
@@ -96,8 +100,14 @@ public:
     WaitHook wait_hook();
     // The API client of the selected profile (created on first use).
     ApiClient& client();
-    // Counters of the client's requests.
+    // Counters of the client's requests (and of its lanes' once they are given back).
     const ClientStats& client_stats() const { return m_stats; }
+    // `n` more API clients for requests in flight side by side (lexsync/http/in_flight.hpp):
+    // each its own transport stack and connection over client()'s one rate limiter, without
+    // the progress line's wait hook (the lanes wait on other threads). Their requests count into
+    // `stats` (one per lane), which add_stats() folds in once the lanes are closed.
+    std::vector<std::unique_ptr<ApiClient>> lane_clients(std::vector<ClientStats>& stats);
+    void add_stats(const ClientStats& s);
     // The lexoffice account of the selected profile's key (GET /v1/profile on first use, then
     // cached for the process); throws the request's Error when it fails.
     const Account& account();
@@ -132,6 +142,10 @@ private:
     std::optional<BearerToken> m_token;
     std::optional<credentials::Source> m_token_source;
     std::optional<std::shared_ptr<oauth::TokenSource>> m_oauth;
+    // The stack of client() or of a lane over the one limiter of this key.
+    std::unique_ptr<http::Transport> make_stack(ClientConfig c, ClientStats* stats);
+
+    std::shared_ptr<RateLimiter> m_limiter;
     std::unique_ptr<ApiClient> m_client;
     std::optional<Account> m_account;
     std::unique_ptr<StateStore> m_state;

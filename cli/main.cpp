@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <curl/curl.h>
 #include <iostream>
+#include <lexsync/http/in_flight.hpp>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
             return v ? std::optional<std::string>(v) : std::nullopt;
         },
         clock);
+    ctx.max_in_flight = lexsync::http::k_default_in_flight;
     const int code = lexsync::run(argc, argv, ctx);
     std::cout.flush();
     curl_global_cleanup();

@@ -2,7 +2,7 @@
 #include <condition_variable>
 #include <doctest/doctest.h>
 #include <lexsync/http/in_flight.hpp>
-#include <lexsync/rate_limiter.hpp>
+#include <lexsync/http/rate_limiter.hpp>
 #include <map>
 #include <mutex>
 #include <set>

@@ -644,18 +644,23 @@ http::SendResult OAuthTransport::send(const http::Request& request) {
     return result;
 }
 
+std::shared_ptr<RateLimiter> make_oauth_limiter(const ClientConfig& config, Clock& clock,
+                                                const TokenSource& source) {
+    std::filesystem::path state_file;
+    if (!config.limiter_dir.empty()) {
+        const auto t = source.tokens();
+        state_file = limiter_file_for(config.limiter_dir, config.base_url,
+                                      "oauth-connection:" + source.profile() + ":" + t.client_id);
+    }
+    return make_rate_limiter(config.rate_per_second, config.burst, clock, state_file);
+}
+
 std::unique_ptr<http::Transport> make_oauth_stack(const ClientConfig& config, Clock& clock,
                                                   std::unique_ptr<http::Transport> base,
                                                   std::shared_ptr<TokenSource> source,
                                                   ClientStats* stats) {
-    std::filesystem::path state_file;
-    if (!config.limiter_dir.empty()) {
-        const auto t = source->tokens();
-        state_file = limiter_file_for(config.limiter_dir, config.base_url,
-                                      "oauth-connection:" + source->profile() + ":" + t.client_id);
-    }
     std::shared_ptr<RateLimiter> limiter =
-        make_rate_limiter(config.rate_per_second, config.burst, clock, state_file);
+        config.limiter ? config.limiter : make_oauth_limiter(config, clock, *source);
     const std::string agent =
         config.user_agent.empty() ? std::string("lexsync/" LEXSYNC_VERSION) : config.user_agent;
     std::unique_ptr<http::Transport> t =

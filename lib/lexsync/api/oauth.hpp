@@ -216,9 +216,15 @@ private:
     std::ostream* m_log;
 };
 
+// The rate limiter of `source`'s connection, shared through config.limiter_dir like an API
+// key's. Its state is keyed by the connection (profile and client), not by the access token,
+// which changes with every refresh.
+std::shared_ptr<RateLimiter> make_oauth_limiter(const ClientConfig& config, Clock& clock,
+                                                const TokenSource& source);
+
 // The full stack for an OAuth profile: retry → logging → OAuth → rate limit → user agent →
-// `base`. The limiter state is keyed by the connection (profile and client), not by the access
-// token, which changes with every refresh. `config.token` is the token the log masks.
+// `base`, over config.limiter or make_oauth_limiter's. `config.token` is the token the log
+// masks.
 std::unique_ptr<http::Transport> make_oauth_stack(const ClientConfig& config, Clock& clock,
                                                   std::unique_ptr<http::Transport> base,
                                                   std::shared_ptr<TokenSource> source,

@@ -17,15 +17,19 @@ BearerToken::~BearerToken() {
     }
 }
 
-std::unique_ptr<http::Transport> make_transport_stack(const ClientConfig& config, Clock& clock,
-                                                      std::unique_ptr<http::Transport> base,
-                                                      ClientStats* stats) {
+std::shared_ptr<RateLimiter> make_client_limiter(const ClientConfig& config, Clock& clock) {
     std::filesystem::path state_file;
     if (!config.limiter_dir.empty() && !config.token.empty()) {
         state_file = limiter_file_for(config.limiter_dir, config.base_url, config.token.reveal());
     }
+    return make_rate_limiter(config.rate_per_second, config.burst, clock, state_file);
+}
+
+std::unique_ptr<http::Transport> make_transport_stack(const ClientConfig& config, Clock& clock,
+                                                      std::unique_ptr<http::Transport> base,
+                                                      ClientStats* stats) {
     std::shared_ptr<RateLimiter> limiter =
-        make_rate_limiter(config.rate_per_second, config.burst, clock, state_file);
+        config.limiter ? config.limiter : make_client_limiter(config, clock);
 
     const std::string agent =
         config.user_agent.empty() ? std::string("lexsync/" LEXSYNC_VERSION) : config.user_agent;

@@ -15,6 +15,8 @@
 
 namespace lexsync {
 
+class RateLimiter;
+
 // A bearer token (or any other credential) that is wiped from memory when destroyed and never
 // printed: making one remembers its value for redact() (lexsync/util/safe_text.hpp), so no message
 // repeats it, whoever echoes it.
@@ -60,7 +62,14 @@ struct ClientConfig {
     int log_verbosity = 1;       // 1 lines, 2 headers, 3 bodies
     std::string user_agent;      // default "lexsync/<version>"
     WaitHook on_wait;            // told before each wait for the limiter or a retry
+    // The limiter of several stacks on one key (requests in flight side by side draw from one
+    // budget); none: the stack makes its own (make_client_limiter).
+    std::shared_ptr<RateLimiter> limiter;
 };
+
+// The rate limiter for `config`'s key and host: shared through a file in config.limiter_dir
+// with every lexsync process on them, in-process only without one.
+std::shared_ptr<RateLimiter> make_client_limiter(const ClientConfig& config, Clock& clock);
 
 // Builds the full stack: retry (outermost) → logging → rate limit → auth/user agent → `base`, so
 // that every attempt is rate limited and logged.

@@ -7,9 +7,11 @@
 #include <lexsync/http/stack.hpp>
 #include <lexsync/util/clock.hpp>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lexsync {
 
@@ -26,7 +28,12 @@ private:
     std::string m_user_agent;
 };
 
-// Writes one line per request and one per answer to `log`; verbosity 2 adds headers, 3 bodies.
+// The lock of the request log's stream: every block of the log is written under it, and so is
+// every other message to the same stream (Context::say), so no line is broken by another.
+std::mutex& log_mutex();
+
+// Writes one line per request and one per answer (naming its request) to `log`; verbosity 2 adds
+// headers, 3 bodies; each request's and each answer's lines are written as one block.
 // Each line goes through redact() and terminal_text() (lexsync/util/safe_text.hpp): the
 // Authorization header shows as "Bearer ***", no credential appears anywhere, and no control
 // character of an answer reaches the terminal.
@@ -37,7 +44,7 @@ public:
     http::SendResult send(const http::Request& request) override;
 
 private:
-    void write(const std::string& line);
+    void write(const std::vector<std::string>& lines);
 
     std::unique_ptr<http::Transport> m_inner;
     std::ostream& m_log;
