@@ -184,6 +184,56 @@ struct MimeDeleter {
 
 } // namespace
 
+namespace {
+
+// The TLS sessions and DNS answers every CurlTransport of the process shares: a fresh connection
+// (every write gets one) resumes the TLS session of an earlier one instead of a full handshake.
+// Each kind of data has its own lock, since the lanes' transports use it from several threads.
+// Made once and never freed: easy handles may still use it while the process ends.
+class Share {
+public:
+    static CURLSH* get() {
+        static Share* const share = new Share();
+        return share->m_share;
+    }
+
+private:
+    Share() : m_share(curl_share_init()) {
+        if (m_share == nullptr) {
+            return;
+        }
+        curl_share_setopt(m_share, CURLSHOPT_LOCKFUNC, lock);
+        curl_share_setopt(m_share, CURLSHOPT_UNLOCKFUNC, unlock);
+        curl_share_setopt(m_share, CURLSHOPT_USERDATA, this);
+        curl_share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+        curl_share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    }
+
+    std::mutex& mutex_for(curl_lock_data data) {
+        switch (data) {
+        case CURL_LOCK_DATA_SSL_SESSION:
+            return m_ssl;
+        case CURL_LOCK_DATA_DNS:
+            return m_dns;
+        default:
+            return m_share_data;
+        }
+    }
+    static void lock(CURL*, curl_lock_data data, curl_lock_access, void* self) {
+        static_cast<Share*>(self)->mutex_for(data).lock();
+    }
+    static void unlock(CURL*, curl_lock_data data, void* self) {
+        static_cast<Share*>(self)->mutex_for(data).unlock();
+    }
+
+    CURLSH* m_share;
+    std::mutex m_ssl;
+    std::mutex m_dns;
+    std::mutex m_share_data; // the share's own state
+};
+
+} // namespace
+
 struct CurlTransport::Handle {
     CURL* curl = nullptr;
     char error_buffer[CURL_ERROR_SIZE] = {};
@@ -358,6 +408,9 @@ http::SendResult CurlTransport::send(const http::Request& request) {
 
     http::Response response;
     set_connection_options(c, request, m_options, is_loopback_host(parts->host));
+    if (CURLSH* share = Share::get()) {
+        curl_easy_setopt(c, CURLOPT_SHARE, share);
+    }
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, m_handle->error_buffer);
     BodySink body_sink{&response.body, http::max_answer_bytes(request)};
     HeaderSink header_sink{&response};

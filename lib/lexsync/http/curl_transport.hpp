@@ -1,6 +1,7 @@
 // --- Interface ---
-// The libcurl transport: one reused connection, TLS verification always on, plain http only to
-// loopback hosts. The only file that includes <curl/curl.h> is its implementation.
+// The libcurl transport: one reused connection (TLS sessions and DNS answers shared by every
+// transport of the process), TLS verification always on, plain http only to loopback hosts. The
+// only file that includes <curl/curl.h> is its implementation.
 #pragma once
 
 #include <chrono>
