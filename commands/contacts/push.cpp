@@ -1,6 +1,7 @@
 #include "commands/contacts/push.hpp"
 
 #include "cli/input_options.hpp"
+#include "cli/lanes.hpp"
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
@@ -15,6 +16,7 @@
 #include <lexsync/store/settle.hpp>
 #include <map>
 #include <memory>
+#include <set>
 
 namespace lexsync::commands::contacts {
 
@@ -88,27 +90,68 @@ public:
         }
     }
 
+    // One row's write as planned on the run's thread, its ledger entry already written, or the
+    // row's result when it needs no write.
+    struct Plan {
+        RowResult result;      // the outcome when `write` is false
+        bool write = false;    // a request to send
+        bool create = false;   // POST /v1/contacts; otherwise PUT /v1/contacts/<result.id>
+        int attempt = 0;       // 1 for the PUT after a version conflict
+        std::string key;       // the row's ledger key
+        std::string body;      // the request body
+        json::Document merged; // an update: the contact as sent
+    };
+    using Answer = Result<json::Document, ApiError>;
+
+    // The row planned, sent through the run's client and finished.
     RowResult push_row(const ContactInput& row, std::int64_t run_id) {
-        RowResult res;
+        Plan p = plan(row, run_id);
+        if (!p.write) {
+            return std::move(p.result);
+        }
+        Answer answer = send(m_client, p);
+        return finish(row, std::move(p), std::move(answer), run_id);
+    }
+
+    Plan plan(const ContactInput& row, std::int64_t run_id) {
         const Match m = m_index.match(row, ledger_id(row.ledger_key()));
+        Plan p;
         switch (m.kind) {
         case Match::Kind::conflict:
-            res.action = "conflict";
-            res.detail = m.reason;
-            return res;
+            p.result.action = "conflict";
+            p.result.detail = m.reason;
+            return p;
         case Match::Kind::missing:
-            res.action = "failed";
-            res.detail = m.reason;
-            return res;
+            p.result.action = "failed";
+            p.result.detail = m.reason;
+            return p;
         case Match::Kind::one:
-            return update(row, m.id, run_id);
+            return plan_update(row, m.id, run_id);
         case Match::Kind::none:
             break;
         }
-        return create(row, run_id);
+        return plan_create(row, run_id);
     }
 
-    // The lexoffice id that an earlier run (or this one) recorded for the row with `key`, or "".
+    // The lexoffice contact `row` would change; empty when it would create one or none.
+    std::string target(const ContactInput& row) {
+        const Match m = m_index.match(row, ledger_id(row.ledger_key()));
+        return m.kind == Match::Kind::one ? m.id : std::string();
+    }
+
+    // Sends a planned write. Touches nothing of the run, so it may run on a lane.
+    static Answer send(ApiClient& client, const Plan& p) {
+        return p.create ? client.post_json("/v1/contacts", p.body)
+                        : client.put_json("/v1/contacts/" + p.result.id, p.body);
+    }
+
+    // The row's result from the answer to its write: the ledger entry settled, a version
+    // conflict sent once more with the current contact.
+    RowResult finish(const ContactInput& row, Plan p, Answer answer, std::int64_t run_id) {
+        return p.create ? finish_create(row, std::move(p), std::move(answer), run_id)
+                        : finish_update(row, std::move(p), std::move(answer), run_id);
+    }
+
     std::string ledger_id(const std::string& key) {
         if (auto it = m_ledger_ids.find(key); it != m_ledger_ids.end()) {
             return it->second;
@@ -128,16 +171,16 @@ public:
     void remember(const std::string& id, json::Document doc) { m_full[id] = std::move(doc); }
 
 private:
-    RowResult update(const ContactInput& row, const std::string& id, std::int64_t run_id) {
-        RowResult res;
-        res.id = id;
+    Plan plan_update(const ContactInput& row, const std::string& id, std::int64_t run_id) {
         const RemoteContact* remote = m_index.by_id(id);
         if (remote && remote->is_company != row.is_company()) {
-            res.action = "conflict";
-            res.detail = fmt::format("the input is a {}, lexoffice contact {} is a {}",
-                                     row.is_company() ? "company" : "person", id,
-                                     remote->is_company ? "company" : "person");
-            return res;
+            Plan p;
+            p.result.id = id;
+            p.result.action = "conflict";
+            p.result.detail = fmt::format("the input is a {}, lexoffice contact {} is a {}",
+                                          row.is_company() ? "company" : "person", id,
+                                          remote->is_company ? "company" : "person");
+            return p;
         }
         json::Document current;
         if (const auto* f = full(id)) {
@@ -146,103 +189,121 @@ private:
             current =
                 value_or_throw(m_client.get_json("/v1/contacts/" + id), "reading contact " + id);
         }
-        for (int attempt = 0;; ++attempt) {
-            json::Document merged;
-            merged.CopyFrom(current, merged.GetAllocator());
-            res.fields = merge_into(merged, row);
-            const std::string key = row.ledger_key();
-            if (res.fields.empty()) {
-                res.action = "unchanged";
-                if (!m_opts.dry_run) {
-                    record_done(key, row, id, json::get_int(current, "version").value_or(0),
-                                run_id);
-                }
-                return res;
-            }
-            if (const std::string over = beyond_write_limits(merged); !over.empty()) {
-                // lexoffice answers such a PUT with 406 whatever it changes.
-                res.action = "failed";
-                res.detail = fmt::format(
-                    "lexoffice contact {} would have {}: lexoffice's API writes at most one "
-                    "address, e-mail address and phone number per kind and one contact person; "
-                    "change this contact in the lexoffice web app",
-                    id, over);
-                return res;
-            }
-            const std::string body = json::to_string(merged);
-            if (m_opts.dry_run) {
-                res.action = "update";
-                res.method = "PUT";
-                res.url = m_client.url("/v1/contacts/" + id);
-                res.body = body;
-                return res;
-            }
-            m_ctx.state().mark_pending(k_kind, key, sha256_hex(body), run_id);
-            auto put = m_client.put_json("/v1/contacts/" + id, body);
-            if (put) {
-                res.action = "updated";
-                record_done(key, row, id, json::get_int(*put, "version").value_or(0), run_id);
-                merged["version"] = json::get_int(*put, "version").value_or(0);
-                remember(id, std::move(merged));
-                return res;
-            }
-            const ApiError& e = put.error();
-            if (e.kind == ApiError::Kind::conflict && attempt == 0) {
-                // Changed in lexoffice since we read it: read again, merge again, write once more.
-                current = value_or_throw(m_client.get_json("/v1/contacts/" + id),
-                                         "reading contact " + id);
-                continue;
-            }
-            fail_or_stop(e);
-            // A PUT that may or may not have run: checked against lexoffice before the run ends
-            // (repeating it is harmless, the merge finds the contact up to date).
-            res.action = e.maybe_executed && !m_stopped ? "pending" : "failed";
-            res.detail = e.describe();
-            return res;
-        }
+        return plan_merge(row, id, current, run_id, 0);
     }
 
-    RowResult create(const ContactInput& row, std::int64_t run_id) {
-        RowResult res;
-        const std::string body = create_body(row);
-        if (const std::string over = beyond_write_limits(json::parse(body).value());
+    // The update of contact `id` (as lexoffice holds it: `current`) with `row`.
+    Plan plan_merge(const ContactInput& row, const std::string& id, const json::Document& current,
+                    std::int64_t run_id, int attempt) {
+        Plan p;
+        p.attempt = attempt;
+        p.result.id = id;
+        p.key = row.ledger_key();
+        json::Document merged;
+        merged.CopyFrom(current, merged.GetAllocator());
+        p.result.fields = merge_into(merged, row);
+        if (p.result.fields.empty()) {
+            p.result.action = "unchanged";
+            if (!m_opts.dry_run) {
+                record_done(p.key, row, id, json::get_int(current, "version").value_or(0), run_id);
+            }
+            return p;
+        }
+        if (const std::string over = beyond_write_limits(merged); !over.empty()) {
+            p.result.action = "failed";
+            p.result.detail = fmt::format(
+                "lexoffice contact {} would have {}: lexoffice's API writes at most one "
+                "address, e-mail address and phone number per kind and one contact person; "
+                "change this contact in the lexoffice web app",
+                id, over);
+            return p;
+        }
+        p.body = json::to_string(merged);
+        if (m_opts.dry_run) {
+            p.result.action = "update";
+            p.result.method = "PUT";
+            p.result.url = m_client.url("/v1/contacts/" + id);
+            p.result.body = p.body;
+            return p;
+        }
+        m_ctx.state().mark_pending(k_kind, p.key, sha256_hex(p.body), run_id);
+        p.write = true;
+        p.merged = std::move(merged);
+        return p;
+    }
+
+    RowResult finish_update(const ContactInput& row, Plan p, Answer put, std::int64_t run_id) {
+        RowResult res = std::move(p.result);
+        if (put) {
+            res.action = "updated";
+            const std::int64_t version = json::get_int(*put, "version").value_or(0);
+            record_done(p.key, row, res.id, version, run_id);
+            p.merged["version"] = version;
+            remember(res.id, std::move(p.merged));
+            return res;
+        }
+        const ApiError& e = put.error();
+        if (e.kind == ApiError::Kind::conflict && p.attempt == 0) {
+            const json::Document current = value_or_throw(
+                m_client.get_json("/v1/contacts/" + res.id), "reading contact " + res.id);
+            Plan again = plan_merge(row, res.id, current, run_id, 1);
+            if (!again.write) {
+                return std::move(again.result);
+            }
+            Answer answer = send(m_client, again);
+            return finish_update(row, std::move(again), std::move(answer), run_id);
+        }
+        fail_or_stop(e);
+        res.action = e.maybe_executed && !m_stopped ? "pending" : "failed";
+        res.detail = e.describe();
+        return res;
+    }
+
+    Plan plan_create(const ContactInput& row, std::int64_t run_id) {
+        Plan p;
+        p.create = true;
+        p.body = create_body(row);
+        if (const std::string over = beyond_write_limits(json::parse(p.body).value());
             !over.empty()) {
-            res.action = "failed";
-            res.detail = fmt::format(
+            p.result.action = "failed";
+            p.result.detail = fmt::format(
                 "the row has {}: lexoffice's API creates contacts with at most one e-mail "
                 "address and phone number per kind and one contact person; create it with one "
                 "each and add the others in the lexoffice web app",
                 over);
-            return res;
+            return p;
         }
         if (m_opts.dry_run) {
-            res.action = "create";
-            res.method = "POST";
-            res.url = m_client.url("/v1/contacts");
-            res.body = body;
-            return res;
+            p.result.action = "create";
+            p.result.method = "POST";
+            p.result.url = m_client.url("/v1/contacts");
+            p.result.body = p.body;
+            return p;
         }
-        const std::string key = row.ledger_key();
-        m_ctx.state().mark_pending(k_kind, key, sha256_hex(body), run_id);
-        auto post = m_client.post_json("/v1/contacts", body);
+        p.key = row.ledger_key();
+        m_ctx.state().mark_pending(k_kind, p.key, sha256_hex(p.body), run_id);
+        p.write = true;
+        return p;
+    }
+
+    RowResult finish_create(const ContactInput& row, Plan p, Answer post, std::int64_t run_id) {
+        RowResult res = std::move(p.result);
         if (post) {
             res.action = "created";
             res.id = json::get_string(*post, "id").value_or("");
-            record_done(key, row, res.id, json::get_int(*post, "version").value_or(1), run_id);
+            record_done(p.key, row, res.id, json::get_int(*post, "version").value_or(1), run_id);
             m_created.push_back(res.id);
             return res;
         }
         const ApiError& e = post.error();
         fail_or_stop(e);
         if (e.maybe_executed && !m_stopped) {
-            // The POST may have created the contact. It is looked up once it can no longer be
-            // in flight (see reconcile_pending), never sent again blindly.
             res.action = "pending";
             res.detail = e.describe();
             return res;
         }
         if (!e.maybe_executed) {
-            m_ctx.state().forget(k_kind, key);
+            m_ctx.state().forget(k_kind, p.key);
         }
         res.action = e.maybe_executed ? "unknown" : "failed";
         res.detail = e.describe();
@@ -548,31 +609,86 @@ struct PushRun {
 
     // Every row pushed (or planned) in file order. A dry run writes each row's record as soon as
     // it is planned. A push keeps a short result per row (the full row only while its write is
-    // pending) until lost answers are settled and the assigned numbers are known.
+    // pending) until lost answers are settled and the assigned numbers are known. Its writes
+    // overlap on the context's lanes (ctx.max_in_flight at once): each row's ledger entry is
+    // written before its request is handed to a lane, and its result is taken back here in file
+    // order; a row whose contact or ledger key has a write in flight waits for it.
     void push_rows() {
         Progress progress(ctx, "contacts push", "contacts", file->row_count);
-        file->for_each_row([&](std::size_t i, const ContactInput& row) {
+        struct Row {
+            std::size_t i = 0;
+            ContactInput row;
+            Pusher::Plan plan;
+            std::optional<Pusher::Answer> answer;
+        };
+        using Slot = std::shared_ptr<Row>;
+        std::optional<ClientLanes<Slot>> lanes;
+        if (!opts.dry_run) {
+            lanes.emplace(ctx);
+        }
+        std::set<std::string> busy; // ledger keys and contact ids with a write in flight
+        auto taken = [&](Slot s) {
             RowResult r;
-            if (pusher->stopped()) {
-                r = RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", ""};
-            } else if (auto same = file->same_contact.find(i); same != file->same_contact.end()) {
-                r = RowResult{"conflict", "", same->second, {}, "", "", ""};
+            if (s->answer) {
+                busy.erase(s->plan.key);
+                busy.erase(s->plan.result.id);
+                r = pusher->finish(s->row, std::move(s->plan), std::move(*s->answer), run_id);
             } else {
-                r = pusher->push_row(row, run_id);
+                r = std::move(s->plan.result);
             }
-            if (opts.dry_run) {
-                count(r);
-                emit(i, row.line, row.ref, row.display_name(), r);
-            } else {
-                if (r.action == "pending") {
-                    pending_rows.emplace(i, row);
+            keep(s->i, s->row, std::move(r));
+            progress.update(s->i + 1);
+        };
+        file->for_each_row([&](std::size_t i, const ContactInput& row) {
+            if (lanes) {
+                lanes->make_room(taken);
+                if (busy.count(row.ledger_key()) > 0 || busy.count(pusher->target(row)) > 0) {
+                    lanes->drain(taken);
                 }
-                kept.push_back(Kept{row.line, row.ref, row.display_name()});
-                results.push_back(std::move(r));
             }
-            progress.update(i + 1);
+            auto s = std::make_shared<Row>();
+            s->i = i;
+            if (pusher->stopped()) {
+                s->plan.result =
+                    RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", ""};
+            } else if (auto same = file->same_contact.find(i); same != file->same_contact.end()) {
+                s->plan.result = RowResult{"conflict", "", same->second, {}, "", "", ""};
+            } else {
+                s->plan = pusher->plan(row, run_id);
+            }
+            if (!lanes) {
+                count(s->plan.result);
+                emit(i, row.line, row.ref, row.display_name(), s->plan.result);
+                progress.update(i + 1);
+            } else if (s->plan.write) {
+                s->row = row;
+                busy.insert(s->plan.key);
+                if (!s->plan.result.id.empty()) {
+                    busy.insert(s->plan.result.id);
+                }
+                lanes->submit([s](ApiClient& client) {
+                    s->answer = Pusher::send(client, s->plan);
+                    return s;
+                });
+            } else {
+                s->row = row;
+                lanes->put(std::move(s));
+            }
         });
+        if (lanes) {
+            lanes->drain(taken);
+            lanes->close();
+        }
         progress.finish();
+    }
+
+    // Keeps row `i`'s result (and the row while its write is pending).
+    void keep(std::size_t i, const ContactInput& row, RowResult r) {
+        if (r.action == "pending") {
+            pending_rows.emplace(i, row);
+        }
+        kept.push_back(Kept{row.line, row.ref, row.display_name()});
+        results.push_back(std::move(r));
     }
 
     // The writes whose answer was lost, settled; then every row counted.

@@ -113,4 +113,33 @@ assert_eq "$rc" "4" "exit code when lexoffice refuses a row"
 assert_eq "$(jq -r '.[0].action' "$WORK/refused.json")" "failed" "refused row"
 assert_contains "$(jq -r '.[0].detail' "$WORK/refused.json")" "would have 2 billing addresses"
 assert_eq "$(jq -r '.[1].action' "$WORK/refused.json")" "created" "the valid row still goes in"
+# Round trips of a second: the writes overlap (several in flight under the one rate limit), and
+# still every contact is created exactly once, in input order, with its number written back; a
+# re-run sends nothing.
+start_sandbox --seed demo --latency 1000
+{
+  echo "ref,role,company_name,email,city,country"
+  for i in $(seq 8); do echo "slow-$i,customer,Langsam $i GmbH,slow$i@example.org,Berlin,DE"; done
+} >"$WORK/slow.csv"
+out=$(lexsync -v contacts push "$WORK/slow.csv" --write-back -o json 2>"$WORK/slow.log")
+assert_eq "$(jq -r '[.[].action] | unique | join(",")' <<<"$out")" "created" "actions at 1 s latency"
+assert_eq "$(jq -r '[.[].ref] | join(",")' <<<"$out")" "$(seq -f 'slow-%g' -s, 8)" "records in input order"
+assert_eq "$(count_writes "$WORK/slow.log")" "8" "writes at 1 s latency"
+assert_eq "$(grep -c '← 429' "$WORK/slow.log" || true)" "0" "429 answers at 1 s latency"
+all=$(lexsync contacts pull -o json)
+for i in $(seq 8); do
+  assert_eq "$(jq --arg n "Langsam $i GmbH" '[.[] | select(.company.name == $n)] | length' <<<"$all")" "1" "Langsam $i once"
+done
+python3 - "$WORK/slow.csv" "$all" <<'PY' || fail "numbers written back at 1 s latency"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+remote = {c["company"]["name"]: c for c in json.loads(sys.argv[2]) if "company" in c}
+assert len(rows) == 8
+for r in rows:
+    c = remote[r["company_name"]]
+    assert r["id"] == c["id"], r
+    assert r["customer_number"] == str(c["roles"]["customer"]["number"]), r
+PY
+lexsync -v contacts push "$WORK/slow.csv" -o json >"$WORK/slow-rerun.json" 2>"$WORK/slow-rerun.log"
+assert_eq "$(count_writes "$WORK/slow-rerun.log")" "0" "writes of the re-run at 1 s latency"
 echo "ok: contacts push"
