@@ -1,6 +1,7 @@
 #include "commands/invoices/pull.hpp"
 
 #include "cli/input_options.hpp"
+#include "cli/lanes.hpp"
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
@@ -142,6 +143,93 @@ struct Item {
     std::vector<std::string> files;
 };
 
+// What a lane reads for one voucher: the voucher, its PDF and XRechnung, its payments. It
+// touches nothing of the run; the run's thread stores it in its turn.
+struct Download {
+    json::Document voucher;
+    std::vector<std::pair<std::string, std::string>> files; // kind ("pdf", "xml") and bytes
+    bool payments_read = false;
+    std::optional<Decimal> open_amount; // from the payments endpoint
+    std::string failure;                // why the voucher could not be archived
+    std::optional<ApiError> fatal;      // an error that stops the run, with what it was
+    std::string fatal_what;
+
+    // Notes a failed request; false when the voucher cannot be archived.
+    bool failed(const ApiError& e, const std::string& what, std::string failure_detail) {
+        if (is_fatal(e)) {
+            fatal = e;
+            fatal_what = what;
+        }
+        failure = std::move(failure_detail);
+        return false;
+    }
+
+    // Reads a file of the voucher at `path` ("…/file"); an answer in `absent` means there is none.
+    bool read_file(ApiClient& client, const std::string& path, const char* accept,
+                   std::initializer_list<int> absent, const char* kind, const std::string& what) {
+        auto r = client.get_raw(path, accept);
+        if (r) {
+            files.emplace_back(kind, std::move(r->body));
+            return true;
+        }
+        if (is_fatal(r.error()) ||
+            std::find(absent.begin(), absent.end(), r.error().status) == absent.end()) {
+            return failed(r.error(), what, what + ": " + r.error().describe());
+        }
+        return true;
+    }
+};
+
+bool is_draft(const ListRow& row, const json::Value& voucher) {
+    return row.status == "draft" ||
+           json::get_string(voucher, "voucherStatus").value_or(row.status) == "draft";
+}
+
+Download download(ApiClient& client, const ListRow& row, bool payments) {
+    Download d;
+    const auto path_it = resource_paths().find(row.type);
+    if (path_it == resource_paths().end()) {
+        d.failure = fmt::format("unknown voucher type '{}'", row.type);
+        return d;
+    }
+    const std::string path = path_it->second + url_encode(row.id);
+    auto doc = client.get_json(path);
+    if (!doc) {
+        d.failed(doc.error(), "reading voucher " + row.number, doc.error().describe());
+        return d;
+    }
+    d.voucher = std::move(doc).value();
+    if (!d.voucher.IsObject()) {
+        d.failure = "the voucher is not a JSON object";
+        return d;
+    }
+    if (is_draft(row, d.voucher)) {
+        return d;
+    }
+    if (!d.read_file(client, path + "/file", "application/pdf", {409}, "pdf",
+                     "PDF of " + row.number)) {
+        return d;
+    }
+    const std::string profile =
+        json::get_string(d.voucher, "electronicDocumentProfile").value_or("");
+    if ((profile == "XRechnung" || profile == "XRECHNUNG" || profile == "xrechnung") &&
+        !d.read_file(client, path + "/file", "application/xml", {404, 406, 409}, "xml",
+                     "XRechnung of " + row.number)) {
+        return d;
+    }
+    if (payments) {
+        auto pay = client.get_json("/v1/payments/" + url_encode(row.id));
+        if (pay) {
+            d.payments_read = true;
+            d.open_amount = json::get_decimal(*pay, "openAmount");
+        } else if (pay.error().status != 406) {
+            d.failed(pay.error(), "reading the payments of " + row.number,
+                     "payments: " + pay.error().describe());
+        }
+    }
+    return d;
+}
+
 class Puller {
 public:
     Puller(const PullOptions& opts, Context& ctx, ListQuery query)
@@ -189,41 +277,61 @@ public:
         std::vector<IndexRow> index_rows;
         Decimal list_total;
         Progress progress(m_ctx, "invoices pull", "vouchers", list.rows.size());
-        for (std::size_t i = 0; i < list.rows.size(); ++i) {
-            const ListRow& row = list.rows[i];
-            const Decimal amount = row.total_amount.value_or(Decimal());
-            list_total += reduces_revenue(row.type) ? -amount : amount;
-            progress.update(i + 1, row.number);
+        // The vouchers' reads overlap on the context's lanes; each voucher is stored, entered in
+        // the ledger and written out here, in list order.
+        struct Slot {
+            std::size_t i = 0;
+            std::optional<Download> download; // none: unchanged
+        };
+        ClientLanes<std::shared_ptr<Slot>> lanes(m_ctx);
+        auto taken = [&](std::shared_ptr<Slot> s) {
+            const ListRow& row = list.rows[s->i];
+            progress.update(s->i + 1, row.number);
             Item item;
             item.row = row;
-            if (unchanged(row, stored[i])) {
+            if (!s->download) {
                 item.action = "unchanged";
-                for (const auto& f : stored[i]->files) {
+                for (const auto& f : stored[s->i]->files) {
                     item.files.push_back(f.name);
                 }
-                index_rows.push_back(index_row(*stored[i]));
+                index_rows.push_back(index_row(*stored[s->i]));
                 ++m_unchanged;
+            } else if (auto fetched =
+                           archive(row, contacts, std::move(*s->download), item, run_id)) {
+                index_rows.push_back(index_row(*fetched));
+                ++m_fetched;
             } else {
-                std::optional<ArchivedVoucher> fetched;
-                try {
-                    fetched = fetch(row, contacts, item, run_id);
-                } catch (...) {
-                    progress.finish();
-                    writer->finish();
-                    m_ctx.state().finish_run(run_id, "failed", "{}");
-                    throw;
-                }
-                if (fetched) {
-                    index_rows.push_back(index_row(*fetched));
-                    ++m_fetched;
-                } else {
-                    // Keep the last stored copy in the index, or what the voucher list says.
-                    index_rows.push_back(stored[i] ? index_row(*stored[i]) : index_row(row));
-                    ++m_failed;
-                }
+                index_rows.push_back(stored[s->i] ? index_row(*stored[s->i]) : index_row(row));
+                ++m_failed;
             }
             write_record(*writer, item);
+        };
+        try {
+            for (std::size_t i = 0; i < list.rows.size(); ++i) {
+                const ListRow& row = list.rows[i];
+                const Decimal amount = row.total_amount.value_or(Decimal());
+                list_total += reduces_revenue(row.type) ? -amount : amount;
+                lanes.make_room(taken);
+                auto slot = std::make_shared<Slot>();
+                slot->i = i;
+                if (unchanged(row, stored[i])) {
+                    lanes.put(std::move(slot));
+                } else {
+                    lanes.submit([slot, &row, payments = m_opts.payments](ApiClient& lane) {
+                        slot->download = download(lane, row, payments);
+                        return slot;
+                    });
+                }
+            }
+            lanes.drain(taken);
+        } catch (...) {
+            lanes.close();
+            progress.finish();
+            writer->finish();
+            m_ctx.state().finish_run(run_id, "failed", "{}");
+            throw;
         }
+        lanes.close();
         progress.finish();
         writer->finish();
 
@@ -283,46 +391,13 @@ private:
     }
 
     // Fails the run for errors that would hit every further request too.
-    void stop_if_fatal(const ApiError& e, const std::string& what) {
-        if (is_fatal(e)) {
-            throw_api_error(e, what);
-        }
-    }
-
-    // Downloads one document; nullopt when the API has none (`absent` statuses) or on failure
-    // (then `item` is marked failed).
-    std::optional<std::string> download(const std::string& path, const char* accept,
-                                        std::initializer_list<int> absent, Item& item,
-                                        const std::string& what) {
-        auto r = m_ctx.client().get_raw(path, accept);
-        if (r) {
-            return std::move(r->body);
-        }
-        stop_if_fatal(r.error(), what);
-        if (std::find(absent.begin(), absent.end(), r.error().status) == absent.end()) {
-            item.action = "failed";
-            item.detail = what + ": " + r.error().describe();
-        }
-        return std::nullopt;
-    }
-
-    std::optional<ArchivedVoucher> fetch(const ListRow& row,
-                                         const std::map<std::string, ContactInfo>& contacts,
-                                         Item& item, std::int64_t run_id) {
-        ApiClient& client = m_ctx.client();
-        const auto path_it = resource_paths().find(row.type);
-        if (path_it == resource_paths().end()) {
-            item.action = "failed";
-            item.detail = fmt::format("unknown voucher type '{}'", row.type);
-            return std::nullopt;
-        }
-        const std::string path = path_it->second + url_encode(row.id);
-        auto doc = client.get_json(path);
-        if (!doc) {
-            stop_if_fatal(doc.error(), "reading voucher " + row.number);
-            item.action = "failed";
-            item.detail = doc.error().describe();
-            return std::nullopt;
+    // Stores what a lane read for `row` (files, voucher, ledger entry); nullopt when it failed.
+    // An error that stops the run is thrown here, in the voucher's turn.
+    std::optional<ArchivedVoucher> archive(const ListRow& row,
+                                           const std::map<std::string, ContactInfo>& contacts,
+                                           Download d, Item& item, std::int64_t run_id) {
+        if (d.fatal) {
+            throw_api_error(*d.fatal, d.fatal_what);
         }
         ArchivedVoucher v;
         v.id = row.id;
@@ -331,61 +406,35 @@ private:
         v.number = row.number;
         v.updated_date = row.updated_date;
         v.list_open_amount = row.open_amount;
-        v.voucher = std::move(doc).value();
-        if (!v.voucher.IsObject()) {
+        v.voucher = std::move(d.voucher);
+        if (d.failure.empty() || !d.files.empty()) {
+            const auto contact = contacts.find(row.contact_id);
+            if (!row.contact_id.empty() && contact != contacts.end()) {
+                v.customer_name = contact->second.name;
+                v.customer_number = contact->second.number;
+                v.vat_id = contact->second.vat_id;
+            } else {
+                v.customer_name =
+                    json::get_string(v.voucher, "address.name").value_or(row.contact_name);
+            }
+            const std::string stem =
+                safe_file_name(row.number, k_safe_name_max - 12, safe_file_name(row.id));
+            for (const auto& [kind, bytes] : d.files) {
+                add_file(v, item, kind, stem, bytes);
+            }
+        }
+        if (!d.failure.empty()) {
             item.action = "failed";
-            item.detail = "the voucher is not a JSON object";
+            item.detail = std::move(d.failure);
             return std::nullopt;
         }
-        const auto contact = contacts.find(row.contact_id);
-        if (!row.contact_id.empty() && contact != contacts.end()) {
-            v.customer_name = contact->second.name;
-            v.customer_number = contact->second.number;
-            v.vat_id = contact->second.vat_id;
-        } else {
-            v.customer_name =
-                json::get_string(v.voucher, "address.name").value_or(row.contact_name);
-        }
-
-        const std::string own_status =
-            json::get_string(v.voucher, "voucherStatus").value_or(row.status);
-        const bool draft = own_status == "draft" || row.status == "draft";
-        const std::string stem =
-            safe_file_name(row.number, k_safe_name_max - 12, safe_file_name(row.id));
         item.action = "fetched";
-        if (!draft) {
-            // Drafts cannot be downloaded (409); a voucher that became a draft meanwhile is no
-            // error.
-            if (auto pdf = download(path + "/file", "application/pdf", {409}, item,
-                                    "PDF of " + row.number)) {
-                add_file(v, item, "pdf", stem, *pdf);
-            }
-            const std::string profile =
-                json::get_string(v.voucher, "electronicDocumentProfile").value_or("");
-            if (item.action != "failed" &&
-                (profile == "XRechnung" || profile == "XRECHNUNG" || profile == "xrechnung")) {
-                if (auto xml = download(path + "/file", "application/xml", {404, 406, 409}, item,
-                                        "XRechnung of " + row.number)) {
-                    add_file(v, item, "xml", stem, *xml);
-                }
-            }
-            if (item.action != "failed" && !m_opts.payments) {
-                // The voucher list's open amount: no request of its own.
+        if (!is_draft(row, v.voucher)) {
+            if (!m_opts.payments) {
                 v.open_amount = row.open_amount;
-            } else if (item.action != "failed") {
-                auto pay = client.get_json("/v1/payments/" + url_encode(row.id));
-                if (pay) {
-                    v.open_amount = json::get_decimal(*pay, "openAmount");
-                } else if (pay.error().status != 406) {
-                    // 406: no payment information for this voucher (not an error).
-                    stop_if_fatal(pay.error(), "reading the payments of " + row.number);
-                    item.action = "failed";
-                    item.detail = "payments: " + pay.error().describe();
-                }
+            } else if (d.payments_read) {
+                v.open_amount = d.open_amount;
             }
-        }
-        if (item.action == "failed") {
-            return std::nullopt;
         }
         m_dir.save(v);
 

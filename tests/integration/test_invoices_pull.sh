@@ -4,7 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
-start_sandbox --seed demo
+# Round trips longer than the 0.5 s between two send slots: the per-voucher reads overlap.
+start_sandbox --seed demo --latency 700
 export LEXSYNC_API_KEY="$SANDBOX_KEY"
 
 api() {
