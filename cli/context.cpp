@@ -156,7 +156,6 @@ std::vector<std::unique_ptr<ApiClient>> Context::lane_clients(std::vector<Client
     std::vector<std::unique_ptr<ApiClient>> lanes;
     for (auto& s : stats) {
         ClientConfig c = client_config();
-        c.on_wait = {};
         const std::string base_url = c.base_url;
         lanes.push_back(std::make_unique<ApiClient>(base_url, make_stack(std::move(c), &s)));
     }

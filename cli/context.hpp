@@ -103,8 +103,8 @@ public:
     // Counters of the client's requests (and of its lanes' once they are given back).
     const ClientStats& client_stats() const { return m_stats; }
     // `n` more API clients for requests in flight side by side (lexsync/http/in_flight.hpp):
-    // each its own transport stack and connection over client()'s one rate limiter, without
-    // the progress line's wait hook (the lanes wait on other threads). Their requests count into
+    // each its own transport stack and connection over client()'s one rate limiter, their waits
+    // shown on the progress line (its methods take the stream's lock). Their requests count into
     // `stats` (one per lane), which add_stats() folds in once the lanes are closed.
     std::vector<std::unique_ptr<ApiClient>> lane_clients(std::vector<ClientStats>& stats);
     void add_stats(const ClientStats& s);

@@ -5,7 +5,9 @@
 
 #include <cmath>
 #include <fmt/format.h>
+#include <lexsync/http/wrappers.hpp>
 #include <lexsync/util/safe_text.hpp>
+#include <mutex>
 #include <vector>
 
 namespace lexsync {
@@ -113,6 +115,7 @@ Progress::~Progress() {
 }
 
 void Progress::set_total(std::size_t total) {
+    std::lock_guard lock(log_mutex());
     m_total = total;
 }
 
@@ -128,6 +131,7 @@ ProgressView Progress::view() const {
 }
 
 void Progress::update(std::size_t done, std::string_view detail) {
+    std::lock_guard lock(log_mutex());
     m_done = done;
     m_detail = std::string(detail);
     if (!m_enabled) {
@@ -141,6 +145,7 @@ void Progress::update(std::size_t done, std::string_view detail) {
 }
 
 void Progress::waiting(WaitReason reason, Clock::duration d) {
+    std::lock_guard lock(log_mutex());
     if (!m_enabled || d < k_progress_min_wait) {
         return;
     }
@@ -165,6 +170,11 @@ void Progress::draw(const ProgressView& view) {
 }
 
 void Progress::clear() {
+    std::lock_guard lock(log_mutex());
+    clear_line();
+}
+
+void Progress::clear_line() {
     if (m_enabled && m_drawn) {
         m_ctx.io.err << "\r\033[K" << std::flush;
         m_drawn = false;
@@ -173,7 +183,8 @@ void Progress::clear() {
 }
 
 void Progress::finish() {
-    clear();
+    std::lock_guard lock(log_mutex());
+    clear_line();
     if (m_enabled && m_ctx.progress == this) {
         m_ctx.progress = nullptr;
     }

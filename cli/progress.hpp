@@ -51,6 +51,8 @@ bool progress_due(std::optional<Clock::time_point> last_draw, Clock::time_point 
 // A wait shorter than this is the normal pace of requests and is not shown.
 inline constexpr std::chrono::seconds k_progress_min_wait{1};
 
+// Its methods may be called from the lanes' threads too (waiting(), through the context's wait
+// hook): each holds the lock of the stream (log_mutex(), lexsync/wrappers.hpp).
 class Progress {
 public:
     // `label` names the command ("contacts push"), `unit` the items ("contacts"); `total` may
@@ -77,6 +79,7 @@ public:
 
 private:
     void draw(const ProgressView& view);
+    void clear_line();
     ProgressView view() const;
 
     Context& m_ctx;
