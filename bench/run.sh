@@ -3,7 +3,8 @@
 # 150 ms ± 50 ms per request and lexoffice's rate limit (2 requests/s, burst 4), runs each job on
 # generated data, and prints per job: requests per second against the limit, requests per item,
 # peak RSS, CPU seconds and the 429 answers lexsync saw. A second part pushes new contacts at
-# fixed latencies (0 to 1,000 ms per request) to show how the rate holds as round trips grow; a
+# fixed latencies (0 to 1,000 ms per request) to show how the rate holds as round trips grow (the
+# whole run's rate, and the writes' own rate from the first answer to the last); a
 # third pulls 100,000 contacts from an unthrottled sandbox to measure memory and CPU.
 #
 #   bench/run.sh            # the full run (a few minutes)
@@ -41,13 +42,18 @@ serve() { # serve NAME OPTIONS…: starts a sandbox, exports LEXSYNC_BASE_URL
 
 limit=2.0
 rows=()
+sweep_rows=()
+# stamp: prefixes each line with the time it arrived (seconds, microseconds).
+stamp() {
+  while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
+}
 # measure NAME ITEMS COMMAND…: runs a lexsync job with -v and records its numbers.
 measure() {
   local name=$1 items=$2
   shift 2
   local log="$work/$name.log" t0 t1
   t0=$(date +%s.%N)
-  /usr/bin/time -f '%M %U %S' -o "$work/$name.time" "$bin" -v "$@" >"$work/$name.out" 2>"$log" || true
+  { /usr/bin/time -f '%M %U %S' -o "$work/$name.time" "$bin" -v "$@" 2>&1 >"$work/$name.out" | stamp >"$log"; } || true
   t1=$(date +%s.%N)
   local requests throttled rss user sys
   requests=$(grep -c '→ ' "$log" || true)
@@ -96,6 +102,15 @@ for ms in 0 150 400 600 1000; do
     for i in $(seq "$n_sweep"); do echo "s$ms-$i,customer,Sweep $ms Kunde $i GmbH,s$ms.$i@bench.example,Berlin,DE"; done
   } >"$work/sweep$ms.csv"
   measure "contacts push (new), $ms ms latency" "$n_sweep" contacts push "$work/sweep$ms.csv" -o json
+  # The sustained rate: answers to the writes per second from the first to the last (the run's
+  # two reads before them and the last round trip after them are left out).
+  sweep_rows+=("$(awk -v ms="$ms" -v lim="$limit" -v all="${rows[-1]}" '
+    / ← [0-9]+ .*\(POST / { if (!n++) first = $1; last = $1 }
+    END {
+      split(all, f, " [|] ");
+      rate = (n > 1 && last > first) ? (n - 1) / (last - first) : 0;
+      printf "| %s ms | %s | %s | %s | %.2f (%.0f %%) |", ms, f[3], f[4], f[5], rate, 100 * rate / lim }' \
+    "$work/contacts push (new), $ms ms latency.log")")
 done
 
 echo "==> pulling $n_pull contacts from an unthrottled sandbox (memory and CPU)" >&2
@@ -119,5 +134,9 @@ echo
 echo "| job | items | requests | seconds | requests/s (of the 2/s limit) | requests/item | peak RSS MB | CPU s | 429s seen |"
 echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+echo
+echo "| latency per request | requests | seconds | requests/s (of the 2/s limit) | writes/s while writing (of the limit) |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${sweep_rows[@]}"
 echo
 echo "(The two $n_pull-contact rows run without rate limit or latency: their requests/s column is not against a limit.)"
