@@ -659,25 +659,15 @@ std::unique_ptr<http::Transport> make_oauth_stack(const ClientConfig& config, Cl
                                                   std::unique_ptr<http::Transport> base,
                                                   std::shared_ptr<TokenSource> source,
                                                   ClientStats* stats) {
-    std::shared_ptr<RateLimiter> limiter =
-        config.limiter ? config.limiter : make_oauth_limiter(config, clock, *source);
-    const std::string agent =
-        config.user_agent.empty() ? std::string("lexsync/" LEXSYNC_VERSION) : config.user_agent;
-    std::unique_ptr<http::Transport> t =
-        std::make_unique<AuthTransport>(std::move(base), BearerToken{}, agent);
-    t = std::make_unique<RateLimitedTransport>(std::move(t), limiter, clock, config.on_wait);
-    t = std::make_unique<OAuthTransport>(std::move(t), std::move(source), config.log);
-    if (config.log != nullptr) {
-        t = std::make_unique<LoggingTransport>(std::move(t), *config.log, clock, config.token,
-                                               config.log_verbosity);
+    ClientConfig c = config;
+    if (!c.limiter) {
+        c.limiter = make_oauth_limiter(config, clock, *source);
     }
-    RetryPolicy policy;
-    policy.max_attempts = config.max_attempts;
-    policy.backoff_base = config.backoff_base;
-    policy.backoff_cap = config.backoff_cap;
-    policy.rate_limit_wait = config.rate_limit_wait;
-    return std::make_unique<RetryTransport>(std::move(t), clock, policy, limiter, stats,
-                                            JitterSource{}, config.on_wait);
+    return make_transport_stack(c, clock, std::move(base), stats,
+                                [source, log = config.log](std::unique_ptr<http::Transport> inner) {
+                                    return std::make_unique<OAuthTransport>(std::move(inner),
+                                                                            source, log);
+                                });
 }
 
 } // namespace lexsync::oauth

@@ -27,15 +27,19 @@ std::shared_ptr<RateLimiter> make_client_limiter(const ClientConfig& config, Clo
 
 std::unique_ptr<http::Transport> make_transport_stack(const ClientConfig& config, Clock& clock,
                                                       std::unique_ptr<http::Transport> base,
-                                                      ClientStats* stats) {
+                                                      ClientStats* stats,
+                                                      const AuthLayer& auth_layer) {
     std::shared_ptr<RateLimiter> limiter =
         config.limiter ? config.limiter : make_client_limiter(config, clock);
 
     const std::string agent =
         config.user_agent.empty() ? std::string("lexsync/" LEXSYNC_VERSION) : config.user_agent;
-    std::unique_ptr<http::Transport> t =
-        std::make_unique<AuthTransport>(std::move(base), config.token, agent);
+    std::unique_ptr<http::Transport> t = std::make_unique<AuthTransport>(
+        std::move(base), auth_layer ? BearerToken{} : config.token, agent);
     t = std::make_unique<RateLimitedTransport>(std::move(t), limiter, clock, config.on_wait);
+    if (auth_layer) {
+        t = auth_layer(std::move(t));
+    }
     if (config.log != nullptr) {
         t = std::make_unique<LoggingTransport>(std::move(t), *config.log, clock, config.token,
                                                config.log_verbosity);

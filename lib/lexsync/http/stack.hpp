@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <lexsync/http/http.hpp>
 #include <lexsync/util/clock.hpp>
 #include <memory>
@@ -71,12 +72,20 @@ struct ClientConfig {
 // with every lexsync process on them, in-process only without one.
 std::shared_ptr<RateLimiter> make_client_limiter(const ClientConfig& config, Clock& clock);
 
-// Builds the full stack: retry (outermost) → logging → rate limit → auth/user agent → `base`, so
-// that every attempt is rate limited and logged.
+// A layer that authenticates each attempt itself (OAuth: a token that may be refreshed between
+// attempts), put between the rate limiter and the log.
+using AuthLayer =
+    std::function<std::unique_ptr<http::Transport>(std::unique_ptr<http::Transport> inner)>;
+
+// Builds the full stack: retry (outermost) → logging → `auth_layer` (if any) → rate limit →
+// auth/user agent → `base`, so that every attempt is rate limited and logged. The limiter is
+// config.limiter, else make_client_limiter's. With an `auth_layer` the auth layer below sends the
+// user agent only; config.token is then just what the log masks.
 // `base` is usually a CurlTransport; tests pass a fake.
 std::unique_ptr<http::Transport> make_transport_stack(const ClientConfig& config, Clock& clock,
                                                       std::unique_ptr<http::Transport> base,
-                                                      ClientStats* stats = nullptr);
+                                                      ClientStats* stats = nullptr,
+                                                      const AuthLayer& auth_layer = {});
 
 // Creates the libcurl transport configured from `config` (timeouts, CA bundle, proxy from env).
 std::unique_ptr<http::Transport> make_curl_transport(const ClientConfig& config);
