@@ -50,7 +50,9 @@ std::multiset<std::string> parallel_contacts(const RunningServer& s) {
     REQUIRE(res);
     REQUIRE(res->status == 200);
     std::multiset<std::string> out;
-    for (const auto& item : parse(res->body)["content"].GetArray()) {
+    // The document outlives the loop: a range over a temporary's member would not keep it.
+    const auto listing = parse(res->body);
+    for (const auto& item : listing["content"].GetArray()) {
         if (item.HasMember("company")) {
             const std::string name = item["company"]["name"].GetString();
             if (name.rfind("Parallel ", 0) == 0) {
