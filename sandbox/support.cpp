@@ -188,7 +188,8 @@ std::optional<Decimal> read_decimal(const JsonValue& v) {
 }
 
 bool parse_json(JsonDocument& d, std::string_view text) {
-    if (lexsync::json::find_unsafe_number(text) || lexsync::json::find_excess_nesting(text)) {
+    const auto scan = lexsync::json::GuardScan::of(text);
+    if (scan.unsafe_number() || scan.excess_nesting()) {
         // Numbers RapidJSON 1.1's full-precision parser misreads, nesting that would overflow the
         // stack (json_guard.hpp): not JSON here.
         d.SetNull();

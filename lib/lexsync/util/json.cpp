@@ -273,10 +273,7 @@ private:
 } // namespace
 
 Result<Document, std::string> parse(std::string_view text) {
-    GuardScan scan;
-    scan.feed(text);
-    scan.finish();
-    if (auto problem = guard_problem(scan)) {
+    if (auto problem = guard_problem(GuardScan::of(text))) {
         return unexpected(std::move(*problem));
     }
     Document doc;

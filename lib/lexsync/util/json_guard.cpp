@@ -119,18 +119,19 @@ void GuardScan::end_number() {
     }
 }
 
-std::optional<std::size_t> find_unsafe_number(std::string_view text) {
+GuardScan GuardScan::of(std::string_view text) {
     GuardScan scan;
     scan.feed(text);
     scan.finish();
-    return scan.unsafe_number();
+    return scan;
+}
+
+std::optional<std::size_t> find_unsafe_number(std::string_view text) {
+    return GuardScan::of(text).unsafe_number();
 }
 
 std::optional<std::size_t> find_excess_nesting(std::string_view text) {
-    GuardScan scan;
-    scan.feed(text);
-    scan.finish();
-    return scan.excess_nesting();
+    return GuardScan::of(text).excess_nesting();
 }
 
 std::optional<std::size_t> find_invalid_utf8(std::string_view text) {

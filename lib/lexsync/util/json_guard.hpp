@@ -40,6 +40,9 @@ std::optional<std::size_t> find_excess_nesting(std::string_view text);
 // for the whole text.
 class GuardScan {
 public:
+    // Both scans over the whole of `text`, in one pass.
+    static GuardScan of(std::string_view text);
+
     void feed(std::string_view piece);
     void finish();
     const std::optional<std::size_t>& unsafe_number() const { return m_unsafe_number; }
