@@ -143,11 +143,15 @@ std::unique_ptr<http::Transport> Context::make_stack(ClientConfig c, ClientStats
                   : make_transport_stack(c, clock, transport_factory(c), stats);
 }
 
+std::unique_ptr<ApiClient> Context::make_client(ClientStats* stats) {
+    ClientConfig c = client_config();
+    const std::string base_url = c.base_url;
+    return std::make_unique<ApiClient>(base_url, make_stack(std::move(c), stats));
+}
+
 ApiClient& Context::client() {
     if (!m_client) {
-        ClientConfig c = client_config();
-        const std::string base_url = c.base_url;
-        m_client = std::make_unique<ApiClient>(base_url, make_stack(std::move(c), &m_stats));
+        m_client = make_client(&m_stats);
     }
     return *m_client;
 }
@@ -155,9 +159,7 @@ ApiClient& Context::client() {
 std::vector<std::unique_ptr<ApiClient>> Context::lane_clients(std::vector<ClientStats>& stats) {
     std::vector<std::unique_ptr<ApiClient>> lanes;
     for (auto& s : stats) {
-        ClientConfig c = client_config();
-        const std::string base_url = c.base_url;
-        lanes.push_back(std::make_unique<ApiClient>(base_url, make_stack(std::move(c), &s)));
+        lanes.push_back(make_client(&s));
     }
     return lanes;
 }

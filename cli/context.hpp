@@ -144,6 +144,8 @@ private:
     std::optional<std::shared_ptr<oauth::TokenSource>> m_oauth;
     // The stack of client() or of a lane over the one limiter of this key.
     std::unique_ptr<http::Transport> make_stack(ClientConfig c, ClientStats* stats);
+    // An API client over make_stack() whose requests count into `stats`.
+    std::unique_ptr<ApiClient> make_client(ClientStats* stats);
 
     std::shared_ptr<RateLimiter> m_limiter;
     std::unique_ptr<ApiClient> m_client;
