@@ -1,5 +1,6 @@
 # transactions export of published bank statement files (tests/fixtures/bank_statements) into the
-# real sandbox over a partner OAuth connection: a CAMT.053 statement and an MT940 statement, each
+# real sandbox over a partner OAuth connection: a CAMT.053 statement, one with a batch entry split
+# into its transactions, and an MT940 statement, each
 # recognised by its content (no --mapping), land in a giro account once per entry with the signed
 # amounts, dates and counterparties of the file; a re-run of the same file writes nothing, and so
 # does a run after the ledger is deleted apart from the idempotent batch; a CAMT file given to a
@@ -55,6 +56,14 @@ export_file "Girokonto CAMT" "$FIXTURES/camt053-v02-multi-statement.xml" camt3
 assert_eq "$(grep -cE '→ POST .*/v1/finance/transactions$' "$WORK/camt3.log")" "$(count_writes "$WORK/camt3.log")" "a run with a deleted ledger writes only the batch"
 assert_eq "$(sql "SELECT COUNT(*) FROM resources WHERE kind = 'finance-transactions'")" "2" "CAMT transactions after the run with a deleted ledger"
 
+# 1b. A CAMT batch (a collective direct debit of two, -664.05 = -564.05 - 100.00) between two
+#     single entries: one transaction per detail, each with its own amount and counterparty.
+export_file "Girokonto Batch" "$FIXTURES/camt053-v02-batch.xml" batch1
+assert_eq "$(jq 'length' "$WORK/batch1.json")" "4" "records of the CAMT batch run"
+assert_eq "$(transactions "Girokonto Batch")" "$(printf '%s\n' '-100|2014-01-05|Test Customer' '-564.05|2014-01-05|Test Customer' '-754.25|2014-01-05|INSURANCE COMPANY TESTX' '1405.31|2014-01-05|3rd party Media')" "CAMT batch transactions in the sandbox"
+export_file "Girokonto Batch" "$FIXTURES/camt053-v02-batch.xml" batch2
+assert_eq "$(count_writes "$WORK/batch2.log")" "0" "writes of a CAMT batch re-run"
+
 # 2. MT940 of a German bank: the bank's ids as references.
 export_file "Girokonto MT940" "$FIXTURES/mt940-hbci4java.sta" mt1
 assert_eq "$(transactions "Girokonto MT940")" "$(printf '%s\n' '1|2023-02-09|Max Mustermann' '2|2023-02-09|Max Mustermann')" "MT940 transactions in the sandbox"
@@ -69,5 +78,5 @@ rc=$?
 set -e
 assert_eq "$rc" "6" "exit code of a CAMT file read as CSV"
 assert_contains "$(cat "$WORK/csv.err")" "--mapping camt053"
-assert_eq "$(sql "SELECT COUNT(*) FROM resources WHERE kind = 'finance-transactions'")" "4" "transactions at the end"
+assert_eq "$(sql "SELECT COUNT(*) FROM resources WHERE kind = 'finance-transactions'")" "8" "transactions at the end"
 echo "OK"

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
@@ -221,6 +222,104 @@ TEST_SUITE("lexsync::bank_statement") {
         CHECK(contains(bad.error().message, "debit/credit mark"));
     }
 
+    TEST_CASE("a camt.053.001.02 batch whose details add up: one entry per transaction") {
+        const auto e = entries_of("camt053-v02-batch.xml", Syntax::camt);
+        REQUIRE(e.size() == 4); // three <Ntry>, the second a batch of two direct debits
+        CHECK(e[0].line == 50);
+        CHECK(e[0].amount == "-754.25");
+        CHECK(e[0].counterparty_name == "INSURANCE COMPANY TESTX");
+        CHECK(e[0].mandate_id == "1880000341866");
+        CHECK(e[0].transaction_code == "EI");
+        // The batch: -664.05 = -564.05 + -100.00, each with its own details.
+        CHECK(e[1].line == 144);
+        CHECK(e[1].amount == "-564.05");
+        CHECK(e[1].end_to_end_id == "TESTBANK/NL/20141229/01206408");
+        CHECK(e[1].mandate_id == "NL22ZZZ524885430000-C0125.1");
+        CHECK(e[2].line == 185);
+        CHECK(e[2].amount == "-100.00");
+        CHECK(e[2].end_to_end_id == "TESTBANK/NL/20141229/01206407");
+        CHECK(e[2].mandate_id == "NL22ZZZ524885430000-C0125.2");
+        for (const auto* t : {&e[1], &e[2]}) {
+            CHECK(t->booking_date == "2014-01-05");
+            CHECK(t->value_date == "2014-01-05");
+            CHECK(t->currency == "EUR");
+            CHECK(t->status == "BOOK");
+            // A reversal (RvslInd) naming only the creditor: that side.
+            CHECK(t->counterparty_name == "Test Customer");
+            CHECK(t->counterparty_iban == "NL46ABNA0499998748");
+            CHECK(t->counterparty_bic == "ABNANL2A");
+            CHECK(t->purpose == "Direct Debit S14 0410");
+            CHECK(t->transaction_code == "EIST");
+            CHECK(t->reference.empty()); // neither the entry nor the details have AcctSvcrRef
+            CHECK(t->account == "NL77ABNA0574908765");
+        }
+        CHECK(e[3].line == 228);
+        CHECK(e[3].amount == "1405.31");
+        CHECK(e[3].counterparty_name == "3rd party Media");
+        CHECK(e[3].purpose == "#RD PARTY MEDIA CUSNO 90782 4210773");
+        CHECK(e[3].end_to_end_id == "115");
+    }
+
+    TEST_CASE("a camt.053.001.04 batch with TxDtls/Amt and one reference for both details") {
+        const auto e = entries_of("camt053-v04-batch-ch.xml", Syntax::camt);
+        REQUIRE(e.size() == 2);
+        CHECK(e[0].line == 79);
+        CHECK(e[0].amount == "2187.00");
+        CHECK(e[0].counterparty_iban == "CH2222000000123456789");
+        CHECK(e[0].counterparty_bic == "POFICHBEXXX");
+        CHECK(e[0].purpose == "302388292000011111111111111");
+        CHECK(e[1].line == 144);
+        CHECK(e[1].amount == "1296.00");
+        CHECK(e[1].counterparty_iban == "CH3333000000123456789");
+        CHECK(e[1].counterparty_bic == "POFICHBEYYY");
+        CHECK(e[1].purpose == "302388292000022222222222222");
+        // Both details carry the same AcctSvcrRef: the entry's, numbered, tells them apart.
+        CHECK(e[0].reference == "20170323001234567891234567891234-1");
+        CHECK(e[1].reference == "20170323001234567891234567891234-2");
+        for (const auto& t : e) {
+            CHECK(t.booking_date == "2017-03-22");
+            CHECK(t.value_date == "2017-03-23");
+            CHECK(t.currency == "CHF");
+            CHECK(t.counterparty_name == "Banque Cantonale Vaudoise");
+            CHECK(t.transaction_code == "VCOM");
+        }
+    }
+
+    TEST_CASE("a batch whose details do not make up the entry stays one entry") {
+        // Three details in CHF (3.10, 3.20, 3.20) under an entry of 200000 SEK.
+        const auto e = entries_of("camt054-v04-batch-other-currency.xml", Syntax::camt);
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].line == 63);
+        CHECK(e[0].amount == "-200000");
+        CHECK(e[0].currency == "SEK");
+        CHECK(e[0].counterparty_name.empty());
+        CHECK(std::count(e[0].purpose.begin(), e[0].purpose.end(), ';') == 2);
+        // Details without amounts, and details that do not add up, are not split either.
+        const std::string head = "<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy=\"EUR\">10</Amt>"
+                                 "<CdtDbtInd>CRDT</CdtDbtInd><NtryDtls>";
+        const std::string tail = "</NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>";
+        auto none = parse_camt(head + "<TxDtls/><TxDtls/>" + tail);
+        REQUIRE(none);
+        CHECK(none->size() == 1);
+        auto short_sum = parse_camt(head +
+                                    "<TxDtls><Amt Ccy=\"EUR\">4</Amt></TxDtls>"
+                                    "<TxDtls><Amt Ccy=\"EUR\">5</Amt></TxDtls>" +
+                                    tail);
+        REQUIRE(short_sum);
+        REQUIRE(short_sum->size() == 1);
+        CHECK((*short_sum)[0].amount == "10");
+        // A credit and a return debit inside one batch split by their own CdtDbtInd.
+        auto mixed =
+            parse_camt(head +
+                       "<TxDtls><Amt Ccy=\"EUR\">12</Amt><CdtDbtInd>CRDT</CdtDbtInd></TxDtls>"
+                       "<TxDtls><Amt Ccy=\"EUR\">2</Amt><CdtDbtInd>DBIT</CdtDbtInd></TxDtls>" +
+                       tail);
+        REQUIRE(mixed);
+        REQUIRE(mixed->size() == 2);
+        CHECK((*mixed)[0].amount == "12");
+        CHECK((*mixed)[1].amount == "-2");
+    }
+
     TEST_CASE("CAMT that is not a statement, or not well-formed, is refused") {
         auto order = parse_camt("<Document><Order/></Document>");
         REQUIRE(!order);
@@ -258,6 +357,27 @@ TEST_SUITE("lexsync::transactions bank statements") {
         CHECK(rows[0].counterparty_iban == "DE12345678901234567892");
         CHECK(rows[0].purpose == "Verwendungszweck");
         CHECK(rows[0].line == 57);
+    }
+
+    TEST_CASE("the camt053 mapping books each transaction of a split batch once") {
+        // A Swiss file: each detail's problem names the detail's line.
+        auto m = transactions::load_mapping("camt053");
+        REQUIRE(m);
+        auto chf = transactions::read_input(fixture("camt053-v04-batch-ch.xml"), *m,
+                                            transactions::AccountType::giro, nullptr);
+        REQUIRE(!chf);
+        REQUIRE(chf.error().size() == 2);
+        CHECK(chf.error()[0].line == 79);
+        CHECK(chf.error()[1].line == 144);
+        CHECK(contains(chf.error()[0].to_string(), "EUR only"));
+        const auto batch = rows_of("camt053-v02-batch.xml", "camt053");
+        REQUIRE(batch.size() == 4);
+        CHECK(batch[1].derived_id);
+        CHECK(batch[2].derived_id);
+        CHECK(batch[1].transaction_id != batch[2].transaction_id);
+        CHECK(batch[1].amount == Decimal::parse("-564.05").value());
+        CHECK(batch[2].amount == Decimal::parse("-100").value());
+        CHECK(batch[2].line == 185);
     }
 
     TEST_CASE("entries without a reference get ids derived from their content, the same each run") {

@@ -42,8 +42,18 @@ bool no_reference(std::string_view r) {
 
 // --- CAMT ---
 
+// An amount as the file gives it, with its currency.
+struct Amount {
+    std::string value;
+    std::string currency;
+};
+
 // What one <TxDtls> says.
 struct Details {
+    long line = 0;      // the line its <TxDtls> starts on
+    Amount booked;      // TxDtls/Amt (camt .03 on): in the account's currency
+    Amount transaction; // AmtDtls/TxAmt/Amt
+    std::string credit; // its own CdtDbtInd (camt .03 on), else the entry's
     std::string reference;
     std::string end_to_end_id;
     std::string mandate_id;
@@ -90,11 +100,21 @@ public:
             m_credit.clear();
         } else if (m_in_entry && name == "TxDtls") {
             m_details.emplace_back();
-        } else if (m_in_entry && name == "Amt" && m_path.size() == 5) {
+            m_details.back().line = line;
+        } else if (m_in_entry && name == "Amt") {
+            std::string currency;
             for (const auto& [k, v] : attributes) {
                 if (k == "Ccy") {
-                    m_entry.currency = std::string(v);
+                    currency = std::string(v);
                 }
+            }
+            const std::string p = below(4);
+            if (m_path.size() == 5) {
+                m_entry.currency = currency;
+            } else if (p == "NtryDtls/TxDtls/Amt" && !m_details.empty()) {
+                m_details.back().booked.currency = currency;
+            } else if (p == "NtryDtls/TxDtls/AmtDtls/TxAmt/Amt" && !m_details.empty()) {
+                m_details.back().transaction.currency = currency;
             }
         }
     }
@@ -171,7 +191,13 @@ private:
 
     void detail_value(const std::string& p, const std::string& v) {
         Details& d = m_details.back();
-        if (p == "Refs/AcctSvcrRef") {
+        if (p == "Amt") {
+            d.booked.value = v;
+        } else if (p == "AmtDtls/TxAmt/Amt") {
+            d.transaction.value = v;
+        } else if (p == "CdtDbtInd") {
+            d.credit = v;
+        } else if (p == "Refs/AcctSvcrRef") {
             d.reference = no_reference(v) ? std::string() : v;
         } else if (p == "Refs/EndToEndId") {
             d.end_to_end_id = no_reference(v) ? std::string() : v;
@@ -205,6 +231,108 @@ private:
         }
     }
 
+    // The counterparty, references and code of one transaction's details `d` into `e`, money
+    // coming in when `credit`.
+    void apply(Entry& e, const Details& d, bool credit) const {
+        // Incoming money came from the debtor; outgoing went to the creditor. A reversal turns
+        // the sides around.
+        bool other_is_debtor = credit != m_reversal;
+        // A file that names only one side: that side.
+        if (other_is_debtor ? d.debtor_name.empty() && d.debtor_iban.empty()
+                            : d.creditor_name.empty() && d.creditor_iban.empty()) {
+            other_is_debtor = !other_is_debtor;
+        }
+        e.counterparty_name = other_is_debtor ? d.debtor_name : d.creditor_name;
+        e.counterparty_iban = other_is_debtor ? d.debtor_iban : d.creditor_iban;
+        e.counterparty_bic = other_is_debtor ? d.debtor_bic : d.creditor_bic;
+        e.end_to_end_id = d.end_to_end_id;
+        e.mandate_id = d.mandate_id;
+        e.creditor_id = d.creditor_id;
+        if (e.transaction_code.empty()) {
+            e.transaction_code = d.code;
+        }
+    }
+
+    // The purpose of `d`: the unstructured remittance information, else the structured
+    // reference, else the additional information.
+    static std::string purpose_of(const Details& d) {
+        std::string u;
+        for (const auto& part : d.unstructured) {
+            u += part;
+        }
+        u = squeeze(u);
+        if (u.empty()) {
+            u = !d.structured_ref.empty() ? d.structured_ref : d.additional;
+        }
+        return u;
+    }
+
+    // The signed amounts of a batch entry's transaction details when they split the entry: there
+    // are several, each carries its booked amount (TxDtls/Amt, else AmtDtls/TxAmt) in the entry's
+    // currency, and together they make the entry's amount. Otherwise nothing: a batch whose
+    // details lack amounts (banks often give only the total), whose amounts are in another
+    // currency (an instructed foreign amount), or do not add up (charges taken from the total)
+    // stays one transaction, since a split that does not sum to what the account moved would
+    // book a wrong balance.
+    std::optional<std::vector<std::string>> split_amounts(const Entry& e) const {
+        if (m_details.size() < 2) {
+            return std::nullopt;
+        }
+        const auto total = Decimal::parse(e.amount);
+        if (!total) {
+            return std::nullopt;
+        }
+        std::vector<std::string> amounts;
+        Decimal sum;
+        for (const auto& d : m_details) {
+            const Amount& a = !d.booked.value.empty() ? d.booked : d.transaction;
+            const std::string credit = d.credit.empty() ? m_credit : d.credit;
+            auto value = Decimal::parse(a.value);
+            if (!value || *value <= Decimal() ||
+                (!a.currency.empty() && a.currency != e.currency) ||
+                (credit != "CRDT" && credit != "DBIT")) {
+                return std::nullopt;
+            }
+            amounts.push_back((credit == "CRDT" ? "" : "-") + a.value);
+            sum += credit == "CRDT" ? *value : -*value;
+        }
+        if (sum != *total) {
+            return std::nullopt;
+        }
+        return amounts;
+    }
+
+    // One transaction per detail of a batch entry `e` split into `amounts`. Each keeps the
+    // entry's dates, status, currency and booking text. Its reference is the detail's own
+    // AcctSvcrRef when that tells it from the others, else the entry's with the detail's
+    // position ("REF-2"), else none (the export derives an id from its content, as for any
+    // entry without a reference).
+    void split(const Entry& e, const std::vector<std::string>& amounts) {
+        std::map<std::string, int> refs;
+        for (const auto& d : m_details) {
+            ++refs[d.reference];
+        }
+        for (std::size_t i = 0; i < m_details.size(); ++i) {
+            const Details& d = m_details[i];
+            Entry t = e;
+            t.line = d.line;
+            t.amount = amounts[i];
+            apply(t, d, amounts[i].front() != '-');
+            if (!d.reference.empty() && refs[d.reference] == 1 && d.reference != e.reference) {
+                t.reference = d.reference;
+            } else if (!e.reference.empty()) {
+                t.reference = fmt::format("{}-{}", e.reference, i + 1);
+            } else {
+                t.reference.clear();
+            }
+            t.purpose = purpose_of(d);
+            if (t.purpose.empty()) {
+                t.purpose = e.booking_text;
+            }
+            entries.push_back(std::move(t));
+        }
+    }
+
     void finish_entry() {
         Entry& e = m_entry;
         e.account = m_account;
@@ -224,47 +352,22 @@ private:
             e.transaction_code = m_domain_code;
         }
         m_domain_code.clear();
-        // Incoming money came from the debtor; outgoing went to the creditor. A reversal turns
-        // the sides around.
-        bool other_is_debtor = credit != m_reversal;
+        if (auto amounts = split_amounts(e)) {
+            split(e, *amounts);
+            return;
+        }
         if (m_details.size() == 1) {
             const Details& d = m_details.front();
-            // A file that names only one side: that side.
-            if (other_is_debtor ? d.debtor_name.empty() && d.debtor_iban.empty()
-                                : d.creditor_name.empty() && d.creditor_iban.empty()) {
-                other_is_debtor = !other_is_debtor;
-            }
-            e.counterparty_name = other_is_debtor ? d.debtor_name : d.creditor_name;
-            e.counterparty_iban = other_is_debtor ? d.debtor_iban : d.creditor_iban;
-            e.counterparty_bic = other_is_debtor ? d.debtor_bic : d.creditor_bic;
-            e.end_to_end_id = d.end_to_end_id;
-            e.mandate_id = d.mandate_id;
-            e.creditor_id = d.creditor_id;
+            apply(e, d, credit);
             if (e.reference.empty()) {
                 e.reference = d.reference;
             }
-            if (e.transaction_code.empty()) {
-                e.transaction_code = d.code;
-            }
         }
-        // The purpose: the unstructured remittance information, else the structured reference,
-        // else the additional information.
-        std::vector<std::string> purposes;
+        // A batch that is not split: the purposes of its details side by side, no counterparty.
         for (const auto& d : m_details) {
-            std::string u;
-            for (const auto& part : d.unstructured) {
-                u += part;
+            if (const std::string p = purpose_of(d); !p.empty()) {
+                e.purpose += (e.purpose.empty() ? "" : "; ") + p;
             }
-            u = squeeze(u);
-            if (u.empty()) {
-                u = !d.structured_ref.empty() ? d.structured_ref : d.additional;
-            }
-            if (!u.empty()) {
-                purposes.push_back(u);
-            }
-        }
-        for (const auto& p : purposes) {
-            e.purpose += (e.purpose.empty() ? "" : "; ") + p;
         }
         if (e.purpose.empty()) {
             e.purpose = e.booking_text;

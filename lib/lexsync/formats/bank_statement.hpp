@@ -3,8 +3,9 @@
 // camt.052 reports and camt.054 notifications; versions .02 to .08 as the banks deliver them,
 // read with expat) and SWIFT MT940 with the German structured :86: field (?00 booking text,
 // ?20-?29 and ?60-?63 purpose, ?30/?31 the counterparty's bank and account, ?32/?33 its name,
-// SEPA keys EREF+, MREF+, CRED+, SVWZ+). Each entry offers named cells that a transactions
-// mapping reads like CSV columns. Pure logic.
+// SEPA keys EREF+, MREF+, CRED+, SVWZ+). A CAMT batch entry whose transaction details carry
+// amounts that add up to it is read as one entry per detail. Each entry offers named cells that a
+// transactions mapping reads like CSV columns. Pure logic.
 #pragma once
 
 #include <lexsync/util/result.hpp>
@@ -25,7 +26,8 @@ std::optional<Syntax> detect(std::string_view content);
 
 // One booked (or, in CAMT, pending or informational) entry of a statement.
 struct Entry {
-    long line = 0;                 // the line its <Ntry> or :61: starts on
+    long line = 0;                 // the line its <Ntry> (of a split batch: <TxDtls>) or :61:
+                                   // starts on
     std::string account;           // the statement's account: IBAN, or bank code/account number
     std::string booking_date;      // yyyy-MM-dd
     std::string value_date;        // yyyy-MM-dd

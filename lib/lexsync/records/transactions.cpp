@@ -341,11 +341,12 @@ fee_category = "Kontoführungsgebühren"
 constexpr const char* k_camt053 =
     R"toml(# ISO 20022 CAMT bank statements as German banks deliver them (camt.053 statements, also
 # camt.052 reports and camt.054 notifications; versions .02 to .08): one transaction per entry
-# (<Ntry>), signed by CdtDbtInd, the counterparty from the entry's transaction details. The bank's
+# (<Ntry>), signed by CdtDbtInd, the counterparty from the entry's transaction details; a batch
+# entry whose transaction details carry amounts that add up to it, one per detail. The bank's
 # reference (AcctSvcrRef) is the transaction's id; an entry without one (or NONREF) gets an id
 # derived from its content. Pending (PDNG) and informational (INFO) entries are left out.
 name = "camt053"
-description = "ISO 20022 CAMT bank statement XML (camt.053, also camt.052/camt.054): one transaction per <Ntry>"
+description = "ISO 20022 CAMT bank statement XML (camt.053, also camt.052/camt.054): one transaction per <Ntry> or batch detail"
 account_type = "giro"
 input = "camt"
 date_format = "yyyy-MM-dd"
