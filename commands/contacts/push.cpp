@@ -7,6 +7,7 @@
 #include "cli/progress.hpp"
 #include "cli/settle.hpp"
 #include "cli/wording.hpp"
+#include "commands/shared/planned_request.hpp"
 
 #include <fmt/format.h>
 #include <lexsync/api/client.hpp>
@@ -594,15 +595,7 @@ struct PushRun {
             rec.AddMember("detail", json::str(r.detail, a), a);
         }
         if (!r.method.empty()) {
-            json::Value req(rapidjson::kObjectType);
-            req.AddMember("method", json::str(r.method, a), a);
-            req.AddMember("url", json::str(r.url, a), a);
-            if (auto body = json::parse(r.body)) {
-                json::Value b;
-                b.CopyFrom(*body, a);
-                req.AddMember("body", b, a);
-            }
-            rec.AddMember("request", req, a);
+            rec.AddMember("request", planned_request(r.method, r.url, r.body, a), a);
         }
         writer->write(rec);
     }

@@ -8,6 +8,7 @@
 #include "cli/wording.hpp"
 #include "commands/invoices/shared/ledger.hpp"
 #include "commands/invoices/shared/lookup.hpp"
+#include "commands/shared/planned_request.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -1781,15 +1782,7 @@ struct ExportRun {
             rec.AddMember("status", o.status.empty() ? json::Value() : json::str(o.status, a), a);
             rec.AddMember("detail", o.detail.empty() ? json::Value() : json::str(o.detail, a), a);
             if (!o.method.empty()) {
-                json::Value req(rapidjson::kObjectType);
-                req.AddMember("method", json::str(o.method, a), a);
-                req.AddMember("url", json::str(o.url, a), a);
-                if (auto body = json::parse(o.body)) {
-                    json::Value b;
-                    b.CopyFrom(*body, a);
-                    req.AddMember("body", b, a);
-                }
-                rec.AddMember("request", req, a);
+                rec.AddMember("request", planned_request(o.method, o.url, o.body, a), a);
             }
             writer->write(rec);
         }

@@ -5,6 +5,7 @@
 #include "cli/progress.hpp"
 #include "cli/settle.hpp"
 #include "cli/wording.hpp"
+#include "commands/shared/planned_request.hpp"
 #include "commands/shared/receipts.hpp"
 
 #include <algorithm>
@@ -286,16 +287,7 @@ std::string form_plan(const std::string& method, const std::string& url, const I
 
 std::string json_plan(const std::string& method, const std::string& url, const std::string& body) {
     json::Document d;
-    d.SetObject();
-    auto& a = d.GetAllocator();
-    d.AddMember("method", json::str(method, a), a);
-    d.AddMember("url", json::str(url, a), a);
-    if (auto b = json::parse(body)) {
-        json::Value v;
-        v.CopyFrom(*b, a);
-        d.AddMember("body", v, a);
-    }
-    return json::to_string(d);
+    return json::to_string(planned_request(method, url, body, d.GetAllocator()));
 }
 
 class Uploader {
