@@ -202,6 +202,32 @@ TEST_SUITE("lexsync::bank_statement") {
         CHECK(contains(left[0].reason, "PDNG"));
     }
 
+    TEST_CASE("a Sparkasse MT940 whose amount and :86: tag wrap onto the next line") {
+        // ":61:1811261126CR", then "30,00N062NONREF"; ":" alone, then "86:166?00...".
+        const auto e = entries_of("mt940-sparkasse-wrapped.sta", Syntax::mt940);
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].line == 1);
+        CHECK(e[0].amount == "30.00"); // C with the funds code R: a credit
+        CHECK(e[0].value_date == "2018-11-26");
+        CHECK(e[0].booking_date == "2018-11-26");
+        CHECK(e[0].status == "BOOK");
+        CHECK(e[0].reference.empty()); // NONREF
+        CHECK(e[0].transaction_code == "166");
+        CHECK(e[0].booking_text == "GUTSCHR. UEBERWEISUNG");
+        CHECK(e[0].purpose == "Test");
+        CHECK(e[0].currency.empty()); // the extract has no opening balance
+        // The same wrap in a debit with a space, and a ":" line that opens no field.
+        auto r = parse_mt940(":20:X\n:60F:C251231EUR0,\n:61:2512311231D\n12,5NTRFKREF\n"
+                             ":86:one\n:\nand two\n:61:251231D 1,NTRFK2\n-\n");
+        REQUIRE(r);
+        REQUIRE(r->size() == 2);
+        CHECK((*r)[0].amount == "-12.50");
+        CHECK((*r)[0].reference == "KREF");
+        CHECK((*r)[0].purpose == "one:and two");
+        CHECK((*r)[1].amount == "-1.00");
+        CHECK((*r)[1].line == 8);
+    }
+
     TEST_CASE("MT940 reversals, year ends and broken lines") {
         auto r = parse_mt940(":20:X\n:25:DE1\n:60F:C251231EUR0,\n"
                              ":61:2512310102RC10,5NTRFNONREF//B1\n"
@@ -340,6 +366,8 @@ TEST_SUITE("lexsync::bank_statement") {
         CHECK(detect("\xEF\xBB\xBF<?xml version=\"1.0\"?><Document><BkToCstmrStmt>") ==
               Syntax::camt);
         CHECK(detect("\r\n:20:STARTUMS\r\n") == Syntax::mt940);
+        CHECK(detect(":61:1811261126CR\n30,00N062NONREF\n") == Syntax::mt940);
+        CHECK(!detect(":x:\n"));
         CHECK(!detect("<Invoice/>"));
         CHECK(!detect("Buchungstag;Betrag\n"));
     }
@@ -425,6 +453,16 @@ TEST_SUITE("lexsync::transactions bank statements") {
             total = total + r.amount;
         }
         CHECK(total == Decimal::parse("-2143323.39").value());
+    }
+
+    TEST_CASE("the mt940 mapping books the wrapped Sparkasse entry in EUR") {
+        const auto rows = rows_of("mt940-sparkasse-wrapped.sta", "mt940");
+        REQUIRE(rows.size() == 1);
+        CHECK(rows[0].amount == Decimal::parse("30").value());
+        CHECK(rows[0].currency == "EUR");
+        CHECK(rows[0].booking_date == "2018-11-26");
+        CHECK(rows[0].purpose == "Test");
+        CHECK(rows[0].derived_id);
     }
 
     TEST_CASE("a statement read through a CSV mapping, or a mapping reading unknown cells") {

@@ -508,7 +508,8 @@ void read_details(std::string_view f, Entry& e) {
 
 // Reads a :61: field (its first line, and a second with supplementary details) into `e`.
 std::optional<std::string> read_statement_line(std::string_view f, Entry& e) {
-    const std::string_view first = f.substr(0, f.find('\n'));
+    std::string_view first = f.substr(0, f.find('\n'));
+    std::string joined; // the first line joined with the second when the amount wraps
     std::size_t i = 0;
     auto digits = [&](std::size_t n) {
         if (i + n > first.size()) {
@@ -560,6 +561,15 @@ std::optional<std::string> read_statement_line(std::string_view f, Entry& e) {
     if (i < first.size() && std::isalpha(static_cast<unsigned char>(first[i]))) {
         ++i; // the funds code: the third letter of the currency
     }
+    if (i == first.size() && first.size() < f.size()) {
+        // Sparkassen break the line after the mark ("1811261126CR", then "30,00N062NONREF"): the
+        // amount and the rest of the line open the next one.
+        const std::string_view next = f.substr(first.size() + 1);
+        joined = std::string(first) + std::string(next.substr(0, next.find('\n')));
+        first = joined;
+    } else if (i < first.size() && first[i] == ' ') {
+        ++i; // a space before the amount (some banks write one)
+    }
     const std::size_t amount_start = i;
     while (i < first.size() &&
            (std::isdigit(static_cast<unsigned char>(first[i])) || first[i] == ',')) {
@@ -604,8 +614,13 @@ std::optional<Syntax> detect(std::string_view content) {
         }
         return std::nullopt;
     }
-    if (starts_with(s, ":20:") || starts_with(s, "{1:")) {
-        return Syntax::mt940;
+    // A statement starts with its reference (:20:) or the SWIFT header; an extract of one (as
+    // some online banking exports give) with the account, statement number, opening balance or
+    // its first :61: line.
+    for (std::string_view first : {":20:", "{1:", ":25:", ":28C:", ":60F:", ":61:"}) {
+        if (starts_with(s, first)) {
+            return Syntax::mt940;
+        }
     }
     return std::nullopt;
 }
@@ -675,6 +690,27 @@ Result<std::vector<Entry>, Problem> parse_mt940(std::string_view text) {
     };
     long line_no = 0;
     std::size_t pos = 0;
+    bool colon_alone = false; // the line before was ":" alone
+    std::string carried;      // that ":" joined to this line
+    // The position of the colon closing the tag of a field's first line (":NN:" or ":NNa:").
+    auto tag_end = [](std::string_view line) {
+        std::size_t close = std::string_view::npos;
+        if (line.size() >= 4 && line[0] == ':') {
+            close = line.find(':', 1);
+            if (close != std::string_view::npos &&
+                (close < 3 || close > 4 ||
+                 !std::all_of(
+                     line.begin() + 1, line.begin() + static_cast<long>(close),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))) {
+                close = std::string_view::npos;
+            }
+        }
+        return close;
+    };
+    // Whether `rest`, with a colon before it, opens a field.
+    auto tag_of = [&](std::string_view rest) {
+        return tag_end(":" + std::string(rest)) != std::string_view::npos;
+    };
     while (pos <= text.size()) {
         const auto eol = text.find('\n', pos);
         std::string_view line =
@@ -696,18 +732,21 @@ Result<std::vector<Entry>, Problem> parse_mt940(std::string_view text) {
             flush();
             continue;
         }
-        // A field starts with ":NN:" or ":NNa:".
-        std::size_t close = std::string_view::npos;
-        if (line.size() >= 4 && line[0] == ':') {
-            close = line.find(':', 1);
-            if (close != std::string_view::npos &&
-                (close < 3 || close > 4 ||
-                 !std::all_of(
-                     line.begin() + 1, line.begin() + static_cast<long>(close),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))) {
-                close = std::string_view::npos;
+        // Sparkassen may break a tag after its opening colon (":" alone, then "86:..."): the two
+        // lines are one field start. A ":" line followed by anything else is text.
+        if (colon_alone) {
+            colon_alone = false;
+            if (!tag_of(line)) {
+                value += tag == "61" ? "\n:" : ":";
+            } else {
+                carried = ":" + std::string(line);
+                line = carried;
             }
+        } else if (line == ":" && !tag.empty()) {
+            colon_alone = true;
+            continue;
         }
+        const auto close = tag_end(line);
         if (close != std::string_view::npos) {
             flush();
             tag = std::string(line.substr(1, close - 1));

@@ -21,7 +21,8 @@ enum class Syntax { camt, mt940 };
 // Returns "CAMT" or "MT940".
 const char* syntax_name(Syntax s);
 // The syntax the content shows: XML whose root holds a bank-to-customer statement, report or
-// notification, or text whose first field is an MT940 one (":20:", or a SWIFT header "{1:").
+// notification, or text whose first field is an MT940 one (":20:", a SWIFT header "{1:", or of an
+// extract ":25:", ":28C:", ":60F:" or ":61:").
 std::optional<Syntax> detect(std::string_view content);
 
 // One booked (or, in CAMT, pending or informational) entry of a statement.
