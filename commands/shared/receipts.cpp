@@ -132,9 +132,23 @@ std::string ReceiptLedger::adopt(const std::string& sha, const json::Value& vouc
 Write ReceiptLedger::create(const std::string& sha, const std::string& number,
                             lexsync::vouchers::VoucherType type, const std::string& body,
                             const std::string& hash) {
-    Write w;
+    begin_create(sha, hash);
+    return end_create(sha, number, type, hash, send_create(m_ctx.client(), body));
+}
+
+void ReceiptLedger::begin_create(const std::string& sha, const std::string& hash) {
     m_ctx.state().mark_pending(k_receipt_voucher, sha, hash, m_run);
-    auto post = m_ctx.client().post_json("/v1/vouchers", body);
+}
+
+Result<json::Document, ApiError> ReceiptLedger::send_create(ApiClient& client,
+                                                            const std::string& body) {
+    return client.post_json("/v1/vouchers", body);
+}
+
+Write ReceiptLedger::end_create(const std::string& sha, const std::string& number,
+                                lexsync::vouchers::VoucherType type, const std::string& hash,
+                                Result<json::Document, ApiError> post) {
+    Write w;
     if (post) {
         w.status = Write::Status::done;
         w.id = json::get_string(*post, "id").value_or("");
@@ -158,16 +172,34 @@ Write ReceiptLedger::create(const std::string& sha, const std::string& number,
 }
 
 Write ReceiptLedger::attach(const ReceiptFile& file, const std::string& voucher_id) {
-    Write w;
-    auto bytes = content(file);
+    auto bytes = begin_attach(file);
     if (!bytes) {
+        Write w;
         w.status = Write::Status::changed;
         return w;
     }
-    m_ctx.state().mark_pending(k_receipt, file.sha, file.sha, m_run);
-    auto a =
-        lexsync::vouchers::attach_file(m_ctx.client(), voucher_id, file.path.filename().string(),
-                                       std::move(*bytes), file_check::content_type(file.kind));
+    return end_attach(file, voucher_id,
+                      send_attach(m_ctx.client(), file, voucher_id, std::move(*bytes)));
+}
+
+std::optional<std::string> ReceiptLedger::begin_attach(const ReceiptFile& file) {
+    auto bytes = content(file);
+    if (bytes) {
+        m_ctx.state().mark_pending(k_receipt, file.sha, file.sha, m_run);
+    }
+    return bytes;
+}
+
+Result<std::string, ApiError> ReceiptLedger::send_attach(ApiClient& client, const ReceiptFile& file,
+                                                         const std::string& voucher_id,
+                                                         std::string bytes) {
+    return lexsync::vouchers::attach_file(client, voucher_id, file.path.filename().string(),
+                                          std::move(bytes), file_check::content_type(file.kind));
+}
+
+Write ReceiptLedger::end_attach(const ReceiptFile& file, const std::string& voucher_id,
+                                Result<std::string, ApiError> a) {
+    Write w;
     if (a) {
         record(k_receipt, file.sha, voucher_id, *a, 0, file.sha);
         w.status = Write::Status::done;

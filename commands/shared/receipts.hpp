@@ -123,9 +123,26 @@ public:
     Write create(const std::string& sha, const std::string& number,
                  lexsync::vouchers::VoucherType type, const std::string& body,
                  const std::string& hash);
+    // create() in three steps, for a POST sent on a lane: begin_create marks the entry pending
+    // (before the request is handed over), send_create sends it (touches no ledger, so any
+    // thread may), end_create records the answer.
+    void begin_create(const std::string& sha, const std::string& hash);
+    static Result<json::Document, ApiError> send_create(ApiClient& client, const std::string& body);
+    Write end_create(const std::string& sha, const std::string& number,
+                     lexsync::vouchers::VoucherType type, const std::string& hash,
+                     Result<json::Document, ApiError> post);
 
     // Attaches the receipt's file to `voucher_id`.
     Write attach(const ReceiptFile& file, const std::string& voucher_id);
+    // attach() in three steps: begin_attach reads the file and marks the entry pending (nullopt:
+    // the file changed, nothing marked), send_attach sends the bytes (any thread), end_attach
+    // records the answer.
+    std::optional<std::string> begin_attach(const ReceiptFile& file);
+    static Result<std::string, ApiError> send_attach(ApiClient& client, const ReceiptFile& file,
+                                                     const std::string& voucher_id,
+                                                     std::string bytes);
+    Write end_attach(const ReceiptFile& file, const std::string& voucher_id,
+                     Result<std::string, ApiError> answer);
 
     // After an attach to the voucher of `voucher` had no clear answer: reads the voucher; a file
     // more than it held before means the attach happened (recorded, its file id returned).

@@ -1,5 +1,6 @@
 #include "commands/vouchers/upload.hpp"
 
+#include "cli/lanes.hpp"
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 #include <fnmatch.h>
 #include <fstream>
+#include <functional>
 #include <lexsync/api/client.hpp>
 #include <lexsync/api/error.hpp>
 #include <lexsync/formats/file_check.hpp>
@@ -98,6 +100,26 @@ std::string categories_hash(const Item& it) {
     return sha256_hex("categories:" + all);
 }
 
+struct Outcome;
+
+// A write of one file handed to a lane, its ledger entry already marked pending: a lane sends it
+// (Uploader::send), the command's thread takes its answer back (Uploader::finish), which may
+// hand over the file's next write (the attach after the voucher was created).
+struct Step {
+    enum class Kind { inbox, create, attach };
+    Kind kind = Kind::inbox;
+    std::string bytes;      // inbox, attach: the file's content
+    std::string body;       // create: the voucher
+    std::string voucher_id; // attach
+    std::string filename;
+    std::string content_type;
+    std::function<Outcome(Outcome)> then; // applied to the file's final outcome
+    // The answer, filled in by the lane.
+    std::optional<Result<InboxUpload, ApiError>> uploaded;
+    std::optional<Result<json::Document, ApiError>> created;
+    std::optional<Result<std::string, ApiError>> attached;
+};
+
 // What happened to one file, for stdout.
 struct Outcome {
     // uploaded, updated, duplicate, refused, failed, unknown, planned; "pending" while a write
@@ -108,7 +130,31 @@ struct Outcome {
     std::string voucher_number;
     std::string reason;
     std::vector<std::string> requests; // dry run: each a JSON object {method, url, body|form}
+    std::shared_ptr<Step> step;        // a write still to send: the outcome is not final yet
 };
+
+// Applies `f` to the final outcome of `o`: at once, or once its writes are answered.
+Outcome then(Outcome o, std::function<Outcome(Outcome)> f) {
+    if (!o.step) {
+        return f(std::move(o));
+    }
+    if (auto before = std::move(o.step->then)) {
+        o.step->then = [before = std::move(before), f = std::move(f)](Outcome x) {
+            return f(before(std::move(x)));
+        };
+    } else {
+        o.step->then = std::move(f);
+    }
+    return o;
+}
+
+// A not-final outcome whose write `step` is to be sent.
+Outcome sending(std::shared_ptr<Step> step) {
+    Outcome o;
+    o.action = "sending";
+    o.step = std::move(step);
+    return o;
+}
 
 Outcome make(std::string action, std::string reason, std::string voucher_id = {},
              std::string file_id = {}) {
@@ -302,14 +348,64 @@ public:
         m_receipts.set_run(run_id);
     }
 
+    // What to do with `it`: a final outcome, or one whose write (o.step) is still to be sent and
+    // finished.
     Outcome process(const Item& it) {
         Outcome o = process_one(it);
-        if (!it.sha.empty() && o.action != "refused") {
-            auto& first = m_seen[it.sha];
-            if (first.voucher_id.empty()) {
-                first.voucher_id = o.voucher_id;
-                first.file_id = o.file_id;
-            }
+        if (!o.step) {
+            remember(it, o);
+        }
+        return o;
+    }
+
+    // Sends a step's request and keeps the answer in it. Touches nothing of the run, so it may
+    // run on a lane.
+    static void send(ApiClient& client, Step& s) {
+        switch (s.kind) {
+        case Step::Kind::inbox:
+            s.uploaded.emplace(
+                upload_to_inbox(client, s.filename, std::move(s.bytes), s.content_type));
+            break;
+        case Step::Kind::create:
+            s.created.emplace(receipts::ReceiptLedger::send_create(client, s.body));
+            break;
+        case Step::Kind::attach:
+            s.attached.emplace(lexsync::vouchers::attach_file(client, s.voucher_id, s.filename,
+                                                              std::move(s.bytes), s.content_type));
+            break;
+        }
+    }
+
+    // Takes the answer of `o`'s step back (on the command's thread): the file's outcome, or its
+    // next write.
+    Outcome finish(const Item& it, Outcome o) {
+        Step& s = *o.step;
+        Outcome next;
+        switch (s.kind) {
+        case Step::Kind::inbox:
+            next = inbox_answered(it, std::move(*s.uploaded));
+            break;
+        case Step::Kind::create:
+            next = created(it, std::move(*s.created));
+            break;
+        case Step::Kind::attach:
+            next = attach_answered(it, s.voucher_id, std::move(*s.attached));
+            break;
+        }
+        if (s.then) {
+            next = then(std::move(next), std::move(s.then));
+        }
+        if (!next.step) {
+            remember(it, next);
+        }
+        return next;
+    }
+
+    // `o` sent and finished here, write after write, through the run's client.
+    Outcome complete(const Item& it, Outcome o) {
+        while (o.step) {
+            send(m_client, *o.step);
+            o = finish(it, std::move(o));
         }
         return o;
     }
@@ -318,6 +414,18 @@ public:
     const ApiError& stop_error() const { return m_stop_error; }
 
 private:
+    // Notes where the first file of a content went (later files of the same content are
+    // duplicates of it).
+    void remember(const Item& it, const Outcome& o) {
+        if (!it.sha.empty() && o.action != "refused") {
+            auto& first = m_seen[it.sha];
+            if (first.voucher_id.empty()) {
+                first.voucher_id = o.voucher_id;
+                first.file_id = o.file_id;
+            }
+        }
+    }
+
     // The first file of a content in this run and where it went.
     struct Seen {
         std::string display;
@@ -414,7 +522,7 @@ public:
     // Processes `it` again after its unclear write settled (see run_upload).
     Outcome reconcile(const Item& it) {
         m_seen.erase(it.sha);
-        return process(it);
+        return complete(it, process(it));
     }
 
     // The pending ledger entries of `it`.
@@ -617,8 +725,15 @@ private:
             return make("failed", "the file changed or vanished during the run");
         }
         state().mark_pending(k_receipt, it.sha, it.sha, m_run);
-        auto up = upload_to_inbox(m_client, it.path.filename().string(), std::move(*bytes),
-                                  file_check::content_type(it.kind));
+        auto s = std::make_shared<Step>();
+        s->kind = Step::Kind::inbox;
+        s->bytes = std::move(*bytes);
+        s->filename = it.path.filename().string();
+        s->content_type = file_check::content_type(it.kind);
+        return sending(std::move(s));
+    }
+
+    Outcome inbox_answered(const Item& it, Result<InboxUpload, ApiError> up) {
         if (up) {
             m_receipts.record(k_receipt, it.sha, up->voucher_id, up->file_id, 0, it.sha);
             return make("uploaded", "to the receipt inbox", up->voucher_id, up->file_id);
@@ -667,20 +782,22 @@ private:
                 // A voucher with this number and no file (an earlier run stopped before the
                 // attach, or its ledger is lost): the file goes there.
                 m_receipts.adopt(it.sha, v, d.voucher_number, categories_hash(it), false);
-                Outcome o = attach(it, id);
-                o.voucher_number = d.voucher_number;
-                if (o.action == "uploaded") {
-                    o.reason = "voucher number " + d.voucher_number +
-                               " found in lexoffice without a file; the file is attached now";
-                }
-                return o;
+                return then(attach(it, id), [number = d.voucher_number](Outcome o) {
+                    o.voucher_number = number;
+                    if (o.action == "uploaded") {
+                        o.reason = "voucher number " + number +
+                                   " found in lexoffice without a file; the file is attached now";
+                    }
+                    return o;
+                });
             }
             if (creation_unconfirmed) {
                 // Our earlier POST did create it: record it and attach the file.
                 m_receipts.adopt(it.sha, v, d.voucher_number, categories_hash(it), false);
-                Outcome o = attach(it, id);
-                o.reason = "voucher confirmed after an earlier ambiguous failure; " + o.reason;
-                return o;
+                return then(attach(it, id), [](Outcome o) {
+                    o.reason = "voucher confirmed after an earlier ambiguous failure; " + o.reason;
+                    return o;
+                });
             }
             const auto cats = category_ids(v);
             if (it.category_ids.empty() && !cats.empty() &&
@@ -718,8 +835,18 @@ private:
                 false));
             return o;
         }
-        const receipts::Write w =
-            m_receipts.create(it.sha, d.voucher_number, d.type, body, categories_hash(it));
+        m_receipts.begin_create(it.sha, categories_hash(it));
+        auto s = std::make_shared<Step>();
+        s->kind = Step::Kind::create;
+        s->body = body;
+        return sending(std::move(s));
+    }
+
+    // The answer to the POST of the item's voucher: the attach of its file next.
+    Outcome created(const Item& it, Result<json::Document, ApiError> post) {
+        const VoucherInput& d = *it.data;
+        const receipts::Write w = m_receipts.end_create(it.sha, d.voucher_number, d.type,
+                                                        categories_hash(it), std::move(post));
         if (w.status == receipts::Write::Status::done) {
             return attach(it, w.id);
         }
@@ -740,7 +867,28 @@ private:
                 "POST", m_client.url("/v1/vouchers/" + voucher_id + "/files"), it, false));
             return o;
         }
-        const receipts::Write w = m_receipts.attach(file(it), voucher_id);
+        auto bytes = m_receipts.begin_attach(file(it));
+        if (!bytes) {
+            return changed(voucher_id);
+        }
+        auto s = std::make_shared<Step>();
+        s->kind = Step::Kind::attach;
+        s->bytes = std::move(*bytes);
+        s->voucher_id = voucher_id;
+        s->filename = it.path.filename().string();
+        s->content_type = file_check::content_type(it.kind);
+        return sending(std::move(s));
+    }
+
+    static Outcome changed(const std::string& voucher_id) {
+        return make("failed",
+                    "the file changed or vanished during the run; the next run attaches it",
+                    voucher_id);
+    }
+
+    Outcome attach_answered(const Item& it, const std::string& voucher_id,
+                            Result<std::string, ApiError> answer) {
+        const receipts::Write w = m_receipts.end_attach(file(it), voucher_id, std::move(answer));
         switch (w.status) {
         case receipts::Write::Status::done: {
             const auto rv = state().get(k_receipt_voucher, it.sha);
@@ -750,9 +898,7 @@ private:
             return o;
         }
         case receipts::Write::Status::changed:
-            return make("failed",
-                        "the file changed or vanished during the run; the next run attaches it",
-                        voucher_id);
+            return changed(voucher_id);
         case receipts::Write::Status::pending:
             fail_or_stop(w.error);
             return make("pending", w.error.describe(), voucher_id);
@@ -782,11 +928,12 @@ private:
                             rv.remote_id, **attached);
             }
         }
-        Outcome o = attach(it, rv.remote_id);
-        if (o.action == "uploaded" || o.action == "planned") {
-            o.reason = "resumed: the voucher existed, the file is attached now";
-        }
-        return o;
+        return then(attach(it, rv.remote_id), [](Outcome o) {
+            if (o.action == "uploaded" || o.action == "planned") {
+                o.reason = "resumed: the voucher existed, the file is attached now";
+            }
+            return o;
+        });
     }
 
     // Sends `body` as PUT /v1/vouchers/{id}; on a stale version reads again and rebuilds once.
@@ -939,11 +1086,12 @@ private:
         m_receipts.record(k_receipt_voucher, it.sha, id,
                           json::get_string(*v, "voucherNumber").value_or(""), n,
                           category_hash(category_id));
-        Outcome a = attach(it, id);
-        if (a.action == "uploaded") {
-            a.reason = m_to_data ? "voucher updated, file attached" : "file attached";
-        }
-        return a;
+        return then(attach(it, id), [with_data = m_to_data != nullptr](Outcome a) {
+            if (a.action == "uploaded") {
+                a.reason = with_data ? "voucher updated, file attached" : "file attached";
+            }
+            return a;
+        });
     }
 
     const UploadOptions& m_opts;
@@ -1230,6 +1378,95 @@ private:
     json::Document m_rec;
 };
 
+// The keys of `it` that another file's write in flight must not share: its content, and the
+// number of its bookkeeping voucher.
+std::vector<std::string> busy_keys(const Item& it) {
+    std::vector<std::string> keys;
+    if (!it.sha.empty()) {
+        keys.push_back("sha:" + it.sha);
+    }
+    if (it.data && !it.data->voucher_number.empty()) {
+        keys.push_back(
+            fmt::format("number:{}:{}", type_name(it.data->type), it.data->voucher_number));
+    }
+    return keys;
+}
+
+// Every file processed in order. The writes overlap on the context's lanes (ctx.max_in_flight at
+// once): each write's ledger entry is marked before its request is handed to a lane, and its
+// answer is taken back here in the order the writes were handed over; a file's second write
+// (the attach after its voucher was created) is handed over once the first is answered. The
+// records come out in file order. A file whose content or voucher number has a write in flight
+// waits for it. Files with an unclear answer go to `pending`.
+void upload_items(const UploadOptions& opts, Context& ctx, Uploader& uploader,
+                  const std::vector<Item>& items, Progress& progress, Records& records,
+                  std::vector<std::pair<std::size_t, Outcome>>& pending) {
+    std::map<std::size_t, Outcome> ready; // final outcomes waiting for an earlier file's
+    std::size_t next = 0;                 // the next file whose record is due
+    auto settled = [&](std::size_t i, Outcome o) {
+        ready.emplace(i, std::move(o));
+        for (auto r = ready.begin(); r != ready.end() && r->first == next; r = ready.begin()) {
+            if (r->second.action == "pending") {
+                pending.emplace_back(r->first, std::move(r->second));
+            } else {
+                records.emit(items[r->first], r->second);
+            }
+            ready.erase(r);
+            ++next;
+        }
+    };
+    if (opts.dry_run) {
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            progress.update(i);
+            settled(i, uploader.complete(items[i], uploader.process(items[i])));
+        }
+        return;
+    }
+    struct Sent {
+        std::size_t i = 0;
+        Outcome o;
+    };
+    using Slot = std::shared_ptr<Sent>;
+    ClientLanes<Slot> lanes(ctx);
+    std::set<std::string> busy;
+    auto hand_over = [&](Slot s) {
+        lanes.submit([s](ApiClient& client) {
+            Uploader::send(client, *s->o.step);
+            return s;
+        });
+    };
+    auto taken = [&](Slot s) {
+        s->o = uploader.finish(items[s->i], std::move(s->o));
+        if (s->o.step) {
+            hand_over(std::move(s));
+            return;
+        }
+        for (const auto& k : busy_keys(items[s->i])) {
+            busy.erase(k);
+        }
+        settled(s->i, std::move(s->o));
+    };
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        progress.update(i);
+        lanes.make_room(taken);
+        const auto keys = busy_keys(items[i]);
+        if (std::any_of(keys.begin(), keys.end(), [&](const auto& k) { return busy.count(k); })) {
+            lanes.drain(taken);
+        }
+        auto s = std::make_shared<Sent>();
+        s->i = i;
+        s->o = uploader.process(items[i]);
+        if (!s->o.step) {
+            settled(i, std::move(s->o));
+            continue;
+        }
+        busy.insert(keys.begin(), keys.end());
+        hand_over(std::move(s));
+    }
+    lanes.drain(taken);
+    lanes.close();
+}
+
 // Reconciliation: once no unclear request can still be in flight, each file of `pending` is
 // looked up in lexoffice and written again only when it is not there. A few rounds, because the
 // second attempt can meet a fault too. Returns the files still unclear.
@@ -1394,15 +1631,7 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
     // Files whose write had an unclear answer wait for the end of the run.
     std::vector<std::pair<std::size_t, Outcome>> pending;
     Progress progress(ctx, "vouchers upload", "receipts", items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        progress.update(i);
-        Outcome o = uploader.process(items[i]);
-        if (o.action == "pending") {
-            pending.emplace_back(i, std::move(o));
-        } else {
-            records.emit(items[i], o);
-        }
-    }
+    upload_items(opts, ctx, uploader, items, progress, records, pending);
     pending = reconcile_pending(ctx, uploader, items, std::move(pending), records);
     for (auto& [i, o] : pending) {
         o.action = "unknown";

@@ -136,6 +136,16 @@ count_writes() {
   grep -cE '→ (POST|PUT) ' "$1" || true
 }
 
+# most_in_flight LOG [PATTERN]: the most requests (matching the extended regex PATTERN, default
+# any) that a -v log shows sent and not yet answered at once. Every answer names its request.
+most_in_flight() {
+  awk -v p="${2:-.}" '
+    /→ (GET|POST|PUT|DELETE|PATCH|HEAD) / { t = $0; sub(/^.*→ /, "", t); if (t ~ p && ++n > m) m = n }
+    /← / { if (match($0, /\((GET|POST|PUT|DELETE|PATCH|HEAD) [^ )]+\)/)) {
+             t = substr($0, RSTART + 1, RLENGTH - 2); if (t ~ p) n-- } }
+    END { print m + 0 }' "$1"
+}
+
 # start_hostile MODE: starts tests/integration/hostile_server.py (a misbehaving API server, see its
 # header) and sets HOSTILE_URL.
 start_hostile() {

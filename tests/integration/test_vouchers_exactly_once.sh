@@ -5,7 +5,8 @@
 #       organisation keeps exactly what it had;
 #   (d) against a sandbox that injects 5 % connection resets, 5 % truncated answers and 5 % 504s
 #       after executed writes (fixed seed), one run ends with exit 0, and lexoffice holds every
-#       receipt exactly once (inbox receipts compared by the SHA-256 of the stored files).
+#       receipt exactly once (inbox receipts compared by the SHA-256 of the stored files); with
+#       round trips of half a second its writes are in flight side by side.
 source "$(dirname "$0")/lib.sh"
 command -v sha256sum >/dev/null || { echo "SKIP: sha256sum is not installed"; exit 77; }
 N=${VOUCHERS_ONCE_COUNT:-16} # half to the inbox, half with bookkeeping data
@@ -74,9 +75,10 @@ holdings "$WORK/a" A
 lexsync -v vouchers upload --data "$WORK/a/bookkeeping.csv" "$WORK/a" -o json >/dev/null 2>"$WORK/a3.log"
 assert_eq "$(grep -E '→ (GET|POST|PUT) ' "$WORK/a3.log" | grep -cv '/v1/profile$')" "1" "requests once the ledger is rebuilt"
 
-# (d) Faults on every kind of request; one run.
+# (d) Faults on every kind of request; one run. Round trips of half a second: the writes are in
+# flight side by side (the -v log shows several sent before the first is answered).
 rm -rf "$XDG_STATE_HOME"
-start_sandbox --seed empty --no-rate-limit --state "$WORK/d.db" \
+start_sandbox --seed empty --no-rate-limit --state "$WORK/d.db" --latency 500 \
   --faults "reset=0.05,truncate=0.05,504-after-write=0.05" --fault-seed 4242
 gen "$WORK/d" D
 lexsync -v vouchers upload --data "$WORK/d/bookkeeping.csv" "$WORK/d" -o json >"$WORK/d.json" 2>"$WORK/d.log" ||
@@ -88,6 +90,7 @@ start_sandbox --seed empty --no-rate-limit --state "$WORK/d.db"
 unclear=$(grep -c 'unclear answer' "$WORK/d.log" || true)
 [ "$unclear" -ge 1 ] || fail "the fault seed injected no unclear write; choose another --fault-seed"
 assert_eq "$(jq '[.[] | select(.action == "uploaded")] | length' "$WORK/d.json")" "$N" "uploads under faults"
+[ "$(most_in_flight "$WORK/d.log" '^POST ')" -ge 2 ] || fail "no two writes were in flight at once"
 holdings "$WORK/d" D
 # (b) Two organisations; the profile is connected to Alpha, then re-connected to Beta.
 cat >"$WORK/seed.json" <<'JSON'
