@@ -1,5 +1,6 @@
 #include "commands/transactions/export.hpp"
 
+#include "cli/lanes.hpp"
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
@@ -205,6 +206,30 @@ std::optional<std::string> read_file(const fs::path& p) {
     return s.str();
 }
 
+// A write handed to a lane, its ledger entries already marked pending: a lane sends it
+// (Exporter::send), the command's thread takes its answer back (Exporter::finish), which may hand
+// over the receipt's next write (the attach after its voucher was created).
+struct Step {
+    enum class Kind { batch, create, attach, hint };
+    Kind kind = Kind::batch;
+    std::vector<Row*> batch;                            // batch: its transactions
+    const std::set<std::string>* was_pending = nullptr; // batch: refs sent before, unclear
+    std::string account_ref;                            // batch
+    Row* row = nullptr;                                 // create, attach, hint
+    std::string body;                                   // batch, create, hint
+    std::string number;                                 // create: the voucher number
+    std::string hash;                                   // create: its categories' hash
+    receipts::ReceiptFile file;                         // attach
+    std::string bytes;                                  // attach: the file's content
+    std::string voucher_id;                             // attach, hint
+    std::string transaction_id;                         // hint
+    bool look_first = false; // hint: look up the transaction's assignments before sending
+    bool assigned = false;   // hint: the lookup found it assigned (nothing sent)
+    // The answer, filled in by the lane.
+    std::optional<Result<json::Document, ApiError>> answer; // batch, create, hint
+    std::optional<Result<std::string, ApiError>> attached;  // attach
+};
+
 class Exporter {
 public:
     Exporter(Context& ctx, std::vector<Row>& rows, Summary& summary)
@@ -301,8 +326,10 @@ public:
             todo.push_back(&r);
         }
         Progress progress(m_ctx, "transactions export", "transactions", todo.size());
+        Lanes lanes(*this);
         for (const auto& [first, last] : batches(todo.size())) {
             progress.update(first); // the batches sent before this one
+            lanes.make_room();
             if (m_stopped) {
                 for (std::size_t i = first; i < last; ++i) {
                     fail(*todo[i], "not attempted: the run stopped");
@@ -313,6 +340,7 @@ public:
                                     todo.begin() + static_cast<long>(last));
             push_batch(batch, account_id, account_ref, was_pending);
         }
+        lanes.drain();
         progress.update(todo.size());
     }
 
@@ -381,30 +409,44 @@ public:
             std::count_if(m_rows.begin(), m_rows.end(), [](const Row& r) { return r.voucher; }));
     }
 
-    void upload_receipts() {
-        std::map<std::string, Row*> by_sha; // the first transaction of each receipt in this run
-        Progress progress(m_ctx, "transactions export", "receipts", rows_with_receipt());
+    // Calls `f(row, lanes)` for each row with a receipt, in order, its writes overlapping on
+    // lanes; `what` names the rows on the progress line.
+    template <class F> void each_receipt_row(const char* what, F f) {
+        Progress progress(m_ctx, "transactions export", what, rows_with_receipt());
         std::size_t done = 0;
+        Lanes lanes(*this);
         for (auto& r : m_rows) {
             if (!r.voucher) {
                 continue;
             }
-            progress.update(done++); // the receipts finished before this one
+            progress.update(done++); // the rows handed over before this one
+            lanes.make_room();
+            f(r, lanes);
+        }
+        lanes.drain();
+    }
+
+    void upload_receipts() {
+        std::map<std::string, Row*> by_sha; // the first transaction of each receipt in this run
+        each_receipt_row("receipts", [&](Row& r, Lanes& lanes) {
+            if (m_busy.count(r.voucher->voucher_number) > 0) {
+                lanes.drain(); // the same voucher number in flight: its voucher comes first
+            }
             if (m_stopped && r.split_of == nullptr) {
                 r.voucher_action = "failed";
                 r.reasons.emplace_back("receipt not uploaded: the run stopped");
-                continue;
+                return;
             }
             if (r.split_of != nullptr) {
-                continue; // the voucher of another charge (see finish_receipts)
+                return; // the voucher of another charge (see finish_receipts)
             }
             if (auto s = by_sha.find(r.sha); s != by_sha.end()) {
                 r.split_of = s->second;
-                continue;
+                return;
             }
             by_sha.emplace(r.sha, &r);
             voucher_for(r);
-        }
+        });
     }
 
     // --- Hints ---
@@ -413,37 +455,36 @@ public:
         // A ledger without hints (new, or deleted) first asks lexoffice which vouchers the
         // transactions are assigned to, so that no hint is sent twice.
         m_check_assignments = state().count_done(k_hint) == 0;
-        Progress progress(m_ctx, "transactions export", "hints", rows_with_receipt());
-        std::size_t done = 0;
-        for (auto& r : m_rows) {
-            if (!r.voucher) {
-                continue;
-            }
-            progress.update(done++); // the hints finished before this one
-            if (r.voucher_id.empty()) {
-                r.hint = "failed";
-                r.reasons.emplace_back("no hint: the voucher is missing");
-                ++m_sum.hints_failed;
-                continue;
-            }
-            const auto tx = state().get(k_transaction, r.ref);
-            if (!tx || tx->status != "done") {
-                r.hint = "failed";
-                r.reasons.emplace_back("no hint: the transaction is not in lexoffice yet");
-                ++m_sum.hints_failed;
-                continue;
-            }
-            if (m_stopped) {
-                r.hint = "failed";
-                r.reasons.emplace_back("hint not sent: the run stopped");
-                ++m_sum.hints_failed;
-                continue;
-            }
-            hint_for(r, tx->remote_id);
-        }
+        each_receipt_row("hints", [&](Row& r, Lanes&) { hint(r); });
         reconcile_hints();
     }
 
+private:
+    // The hint of one row with a receipt, unless something it needs is missing.
+    void hint(Row& r) {
+        if (r.voucher_id.empty()) {
+            r.hint = "failed";
+            r.reasons.emplace_back("no hint: the voucher is missing");
+            ++m_sum.hints_failed;
+            return;
+        }
+        const auto tx = state().get(k_transaction, r.ref);
+        if (!tx || tx->status != "done") {
+            r.hint = "failed";
+            r.reasons.emplace_back("no hint: the transaction is not in lexoffice yet");
+            ++m_sum.hints_failed;
+            return;
+        }
+        if (m_stopped) {
+            r.hint = "failed";
+            r.reasons.emplace_back("hint not sent: the run stopped");
+            ++m_sum.hints_failed;
+            return;
+        }
+        hint_for(r, tx->remote_id);
+    }
+
+public:
     // --- Reconciliation ---
 
     // Settles the writes of this run (and of interrupted runs) whose answer was unclear: once no
@@ -526,6 +567,99 @@ public:
 private:
     StateStore& state() { return m_ctx.state(); }
     ApiClient& client() { return m_ctx.client(); }
+
+    // --- Writes in flight side by side ---
+
+    using Slot = std::shared_ptr<Step>;
+
+    // While a phase holds one, its writes overlap on the context's lanes (ctx.max_in_flight at
+    // once): each write's ledger entries are marked before it is handed to a lane, and its answer
+    // is taken back on this thread in the order the writes were handed over. Without one
+    // (reconciliation) each write is sent and answered at once.
+    class Lanes {
+    public:
+        explicit Lanes(Exporter& e) : m_e(e), m_lanes(e.m_ctx) { e.m_lanes = &m_lanes; }
+        Lanes(const Lanes&) = delete;
+        Lanes& operator=(const Lanes&) = delete;
+        ~Lanes() { m_e.m_lanes = nullptr; }
+        // Takes answers until another write may be handed over at once.
+        void make_room() {
+            m_lanes.make_room([this](Slot s) { m_e.finish(*s); });
+        }
+        // Takes every answer.
+        void drain() {
+            m_lanes.drain([this](Slot s) { m_e.finish(*s); });
+        }
+
+    private:
+        Exporter& m_e;
+        ClientLanes<Slot> m_lanes;
+    };
+
+    // Sends `s` on a lane, or at once without lanes. Its ledger entries are marked already.
+    void hand_over(Slot s) {
+        if (s->kind == Step::Kind::create || s->kind == Step::Kind::attach) {
+            m_busy.insert(s->row->voucher->voucher_number);
+        }
+        if (m_lanes != nullptr) {
+            m_lanes->submit([s](ApiClient& c) {
+                send(c, *s);
+                return s;
+            });
+            return;
+        }
+        send(client(), *s);
+        finish(*s);
+    }
+
+    // Sends a write and keeps its answer. Touches nothing of the run, so it may run on a lane.
+    static void send(ApiClient& c, Step& s) {
+        switch (s.kind) {
+        case Step::Kind::batch:
+            s.answer.emplace(c.post_json("/v1/finance/transactions", s.body));
+            break;
+        case Step::Kind::create:
+            s.answer.emplace(receipts::ReceiptLedger::send_create(c, s.body));
+            break;
+        case Step::Kind::attach:
+            s.attached.emplace(
+                receipts::ReceiptLedger::send_attach(c, s.file, s.voucher_id, std::move(s.bytes)));
+            break;
+        case Step::Kind::hint:
+            // A ledger that does not know its hints asks lexoffice's assignments first.
+            s.assigned =
+                s.look_first && assigned(c, s.voucher_id, s.transaction_id).value_or(false);
+            if (!s.assigned) {
+                s.answer.emplace(c.post_json("/v1/transaction-assignment-hint", s.body));
+            }
+            break;
+        }
+    }
+
+    // Takes a write's answer back (this thread: ledger, rows and summary).
+    void finish(Step& s) {
+        switch (s.kind) {
+        case Step::Kind::batch:
+            batch_answered(s.batch, s.account_ref, *s.was_pending, std::move(*s.answer));
+            break;
+        case Step::Kind::create:
+            created(*s.row, s.number, s.hash, std::move(*s.answer));
+            break;
+        case Step::Kind::attach:
+            attached(*s.row, s.voucher_id, std::move(*s.attached));
+            break;
+        case Step::Kind::hint:
+            if (s.assigned) {
+                hint_existing(*s.row, "the transaction is assigned to the voucher in lexoffice");
+            } else {
+                hint_answered(*s.row, s.transaction_id, std::move(*s.answer));
+            }
+            break;
+        }
+        if (s.kind == Step::Kind::create || s.kind == Step::Kind::attach) {
+            m_busy.erase(m_busy.find(s.row->voucher->voucher_number));
+        }
+    }
 
     // Network failures that did not send the request, rate-limit and auth failures after every
     // retry stop the run; an unclear answer to a write does not (it is reconciled).
@@ -618,7 +752,19 @@ private:
         for (Row* r : batch) {
             state().mark_pending(k_transaction, r->ref, sha256_hex(r->ref), m_run);
         }
-        auto res = client().post_json("/v1/finance/transactions", body);
+        auto s = std::make_shared<Step>();
+        s->kind = Step::Kind::batch;
+        s->batch = batch;
+        s->was_pending = &was_pending;
+        s->account_ref = account_ref;
+        s->body = body;
+        hand_over(std::move(s));
+    }
+
+    // The answer to a batch of transactions.
+    void batch_answered(const std::vector<Row*>& batch, const std::string& account_ref,
+                        const std::set<std::string>& was_pending,
+                        Result<json::Document, ApiError> res) {
         if (!res) {
             const ApiError& e = res.error();
             if (e.status == 403) {
@@ -749,7 +895,21 @@ private:
             m_receipts.forget(k_receipt_voucher, r.sha);
         }
         const std::string body = vch::voucher_body(r.voucher->draft(r.category->id));
-        const receipts::Write w = m_receipts.create(r.sha, number, r.voucher->type, body, hash);
+        m_receipts.begin_create(r.sha, hash);
+        auto s = std::make_shared<Step>();
+        s->kind = Step::Kind::create;
+        s->row = &r;
+        s->body = body;
+        s->number = number;
+        s->hash = hash;
+        hand_over(std::move(s));
+    }
+
+    // The answer to the POST of a receipt's voucher: the attach of its file next.
+    void created(Row& r, const std::string& number, const std::string& hash,
+                 Result<json::Document, ApiError> post) {
+        const receipts::Write w =
+            m_receipts.end_create(r.sha, number, r.voucher->type, hash, std::move(post));
         stop_on(w.error);
         if (w.status == receipts::Write::Status::pending) {
             // Never post twice: the number is looked up once the POST can no longer be in flight.
@@ -765,14 +925,34 @@ private:
 
     void attach(Row& r, const std::string& voucher_id) {
         r.voucher_id = voucher_id;
-        const receipts::Write w = m_receipts.attach(file(r), voucher_id);
+        auto bytes = m_receipts.begin_attach(file(r));
+        if (!bytes) {
+            receipt_changed(r);
+            return;
+        }
+        auto s = std::make_shared<Step>();
+        s->kind = Step::Kind::attach;
+        s->row = &r;
+        s->file = file(r);
+        s->bytes = std::move(*bytes);
+        s->voucher_id = voucher_id;
+        hand_over(std::move(s));
+    }
+
+    void receipt_changed(Row& r) {
+        voucher_failed(r, "the receipt changed or vanished during the run; the next run "
+                          "attaches it");
+    }
+
+    // The answer to the attach of a receipt's file.
+    void attached(Row& r, const std::string& voucher_id, Result<std::string, ApiError> answer) {
+        const receipts::Write w = m_receipts.end_attach(file(r), voucher_id, std::move(answer));
         switch (w.status) {
         case receipts::Write::Status::done:
             r.voucher_action = "created";
             return;
         case receipts::Write::Status::changed:
-            voucher_failed(r, "the receipt changed or vanished during the run; the next run "
-                              "attaches it");
+            receipt_changed(r);
             return;
         case receipts::Write::Status::pending:
             // The voucher's files tell, once the attach can no longer be in flight.
@@ -813,15 +993,20 @@ private:
     // True when lexoffice has assigned transaction `transaction_id` to the voucher of `r`
     // (GET /v1/finance/transactions/{id}/assignments); nullopt when that cannot be read.
     std::optional<bool> assigned(const Row& r, const std::string& transaction_id) {
+        return assigned(client(), r.voucher_id, transaction_id);
+    }
+    // The same through `c` (any thread: touches nothing of the run).
+    static std::optional<bool> assigned(ApiClient& c, const std::string& voucher_id,
+                                        const std::string& transaction_id) {
         if (transaction_id.empty()) {
             return std::nullopt;
         }
-        auto a = client().get_json("/v1/finance/transactions/" + transaction_id + "/assignments");
+        auto a = c.get_json("/v1/finance/transactions/" + transaction_id + "/assignments");
         if (!a || !a->IsArray()) {
             return std::nullopt;
         }
         for (const auto& x : a->GetArray()) {
-            if (json::get_string(x, "id").value_or("") == r.voucher_id) {
+            if (json::get_string(x, "id").value_or("") == voucher_id) {
                 return true;
             }
         }
@@ -866,15 +1051,22 @@ private:
             m_pending_hints.emplace_back(&r, transaction_id);
             return;
         }
-        if (m_check_assignments || pending) {
-            if (assigned(r, transaction_id).value_or(false)) {
-                hint_existing(r, "the transaction is assigned to the voucher in lexoffice");
-                return;
-            }
-        }
+        // Marked before the lane looks (when it must) and sends: a lookup that finds the
+        // assignment records the hint as existing instead.
         state().mark_pending(k_hint, hint_key(r), sha256_hex(r.ref), m_run);
-        const std::string body = hint_body(r.voucher_id, r.ref);
-        auto res = client().post_json("/v1/transaction-assignment-hint", body);
+        auto s = std::make_shared<Step>();
+        s->kind = Step::Kind::hint;
+        s->row = &r;
+        s->body = hint_body(r.voucher_id, r.ref);
+        s->voucher_id = r.voucher_id;
+        s->transaction_id = transaction_id;
+        s->look_first = m_check_assignments || pending;
+        hand_over(std::move(s));
+    }
+
+    // The answer to a hint.
+    void hint_answered(Row& r, const std::string& transaction_id,
+                       Result<json::Document, ApiError> res) {
         if (res) {
             record_hint(r);
             r.hint = "sent";
@@ -983,6 +1175,8 @@ private:
     std::vector<std::pair<Row*, std::string>> m_pending_hints; // with the transaction's id
     receipts::ReceiptLedger m_receipts;
     bool m_check_assignments = false;
+    ClientLanes<Slot>* m_lanes = nullptr; // the phase's lanes, if any (see Lanes)
+    std::multiset<std::string> m_busy;    // voucher numbers with a write in flight
     bool m_stopped = false;
     bool m_opening_given = false;
     bool m_balance_failed = false;

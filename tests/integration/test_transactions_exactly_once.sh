@@ -8,7 +8,8 @@
 #       organisation keeps exactly what it had;
 #   (d) against a sandbox that injects 5 % resets, 5 % truncated answers and 5 % 504s after
 #       executed writes (fixed seed), one run ends with exit 0 and every transaction, voucher and
-#       hint is in lexoffice exactly once.
+#       hint is in lexoffice exactly once; with round trips of half a second the writes of each
+#       step are in flight side by side.
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 is not installed"; exit 77; }
@@ -160,16 +161,20 @@ check "$WORK/b.db" B "$WORK/b" bbbbbbbb-0000-4000-8000-000000000002
 check "$WORK/b.db" B "$WORK/b" aaaaaaaa-0000-4000-8000-000000000001
 
 # (d) Faults on every kind of request; one run. The connection is made on a fault-free sandbox,
-# then the same state is served with faults.
+# then the same state is served with faults and round trips of half a second: the vouchers, the
+# attaches and the hints are in flight side by side (the -v log shows several sent before the
+# first is answered).
 sandbox_at "$WORK/d.db"
 login d
 kill "${SANDBOX_PIDS[-1]}"
 wait "${SANDBOX_PIDS[-1]}" 2>/dev/null || true
-sandbox_at "$WORK/d.db" --faults "reset=0.05,truncate=0.05,504-after-write=0.05" --fault-seed 777
+sandbox_at "$WORK/d.db" --latency 500 --faults "reset=0.05,truncate=0.05,504-after-write=0.05" --fault-seed 777
 gen "$WORK/d" D
 lexsync -v --profile d --base-url "$BASE_URL" "${ARGS[@]}" -o json "$WORK/d/tx.csv" >"$WORK/d.json" 2>"$WORK/d.log" ||
   fail "the run under faults did not end with exit 0: $(tail -n 5 "$WORK/d.log")"
 unclear=$(grep -c 'unclear answer' "$WORK/d.log" || true)
 [ "$unclear" -ge 1 ] || fail "the fault seed injected no unclear write; choose another --fault-seed"
 check "$WORK/d.db" D "$WORK/d"
+[ "$(most_in_flight "$WORK/d.log" '^POST .*/v1/vouchers')" -ge 2 ] || fail "no two voucher writes were in flight at once"
+[ "$(most_in_flight "$WORK/d.log" '^POST .*/v1/transaction-assignment-hint')" -ge 2 ] || fail "no two hints were in flight at once"
 echo "ok: transactions export exactly once ($N transactions, $receipts receipts, one paid in two charges; deleted state: $batches idempotent batches, nothing created; a second organisation received everything; under faults one run with $unclear round(s) of reconciliation)"
