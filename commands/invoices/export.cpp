@@ -1,6 +1,7 @@
 #include "commands/invoices/export.hpp"
 
 #include "cli/input_options.hpp"
+#include "cli/lanes.hpp"
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
@@ -52,6 +53,20 @@ const std::vector<Column>& result_columns() {
     return cols;
 }
 
+// A creation handed to a lane, its ledger entry already marked pending (see Exporter::create).
+struct Creation {
+    const Invoice* inv = nullptr;
+    std::string key;
+    std::string hash;
+    std::int64_t run_id = 0;
+    std::string path;
+    Query query;
+    std::string body;
+    std::string note;
+    bool finalize = false;
+    std::optional<Result<json::Document, ApiError>> answer; // filled in by the lane
+};
+
 // What happened to one source invoice, for stdout.
 struct Outcome {
     // Plan: create, skip, changed, conflict, exists, reconcile, invalid.
@@ -62,12 +77,13 @@ struct Outcome {
     std::string voucher_number;
     std::string status;
     std::string detail;
-    std::string method, url, body; // dry run: the request that would be sent
-    bool problem = false;          // counts towards exit 4
-    bool lost_answer = false;      // sent, answer lost: looked up again before the run ends
-    bool deferred = false;         // a credit note waiting for its invoice's lost answer
-    bool needs_number = false;     // invoice mode: lexoffice's number is read after the run
-    bool contact_lost = false;     // its new customer's answer was lost: reconciled, then sent
+    std::string method, url, body;      // dry run: the request that would be sent
+    bool problem = false;               // counts towards exit 4
+    bool lost_answer = false;           // sent, answer lost: looked up again before the run ends
+    bool deferred = false;              // a credit note waiting for its invoice's lost answer
+    bool needs_number = false;          // invoice mode: lexoffice's number is read after the run
+    bool contact_lost = false;          // its new customer's answer was lost: reconciled, then sent
+    std::shared_ptr<Creation> creation; // handed back unsent (Exporter::send_later): not final
 };
 
 // A contact as the export needs it.
@@ -873,9 +889,35 @@ private:
             }
             return out;
         }
+        m_ctx.state().mark_pending(shared::k_ledger_kind, key, hash, run_id);
+        auto c = std::make_shared<Creation>(Creation{&inv, key, hash, run_id, req.path, req.query,
+                                                     req.body, req.note, has_finalize(req),
+                                                     std::nullopt});
+        if (m_send_later) {
+            out.creation = std::move(c);
+            return out;
+        }
+        send(m_ctx.client(), *c);
+        return created(*c);
+    }
+
+public:
+    // While true, create() hands its POST back unsent in Outcome::creation (its ledger entry
+    // marked), for a lane to send() and created() to finish.
+    void send_later(bool on) { m_send_later = on; }
+
+    // Sends a creation's POST. Touches nothing of the run, so it may run on a lane.
+    static void send(ApiClient& client, Creation& c) {
+        c.answer.emplace(client.post_json(c.path, c.body, c.query));
+    }
+
+    // The answer to a creation, taken back on the command's thread.
+    Outcome created(Creation& c) {
+        const Invoice& inv = *c.inv;
+        const std::string& key = c.key;
         auto& state = m_ctx.state();
-        state.mark_pending(shared::k_ledger_kind, key, hash, run_id);
-        auto post = m_ctx.client().post_json(req.path, req.body, req.query);
+        auto& post = *c.answer;
+        Outcome out;
         if (!post) {
             const ApiError& e = post.error();
             if (e.maybe_executed) {
@@ -901,7 +943,7 @@ private:
         const std::string id = json::get_string(*post, "id").value_or("");
         out.action = "created";
         out.id = id;
-        out.detail = req.note;
+        out.detail = c.note;
         shared::ExportExtra extra;
         extra.kind = kind_name(inv.kind);
         if (voucher_mode()) {
@@ -910,7 +952,7 @@ private:
         } else {
             // lexoffice numbers every document at creation, drafts too; the numbers are read
             // with the others' in one voucher-list page per 250 (read_numbers()), not one each.
-            out.status = has_finalize(req) ? "open" : "draft";
+            out.status = c.finalize ? "open" : "draft";
             out.needs_number = true;
             m_unnumbered.push_back({id, key, inv.date});
         }
@@ -918,12 +960,12 @@ private:
         LedgerEntry done;
         done.kind = shared::k_ledger_kind;
         done.key = key;
-        done.content_hash = hash;
+        done.content_hash = c.hash;
         done.status = "done";
         done.remote_id = id;
         done.remote_version = json::get_int(*post, "version").value_or(1);
         done.remote_number = out.voucher_number;
-        done.run_id = run_id;
+        done.run_id = c.run_id;
         state.mark_done(done);
         shared::write_extra(state, key, extra);
         if (!voucher_mode() && inv.kind == Kind::invoice) {
@@ -935,6 +977,7 @@ private:
         return out;
     }
 
+private:
     static bool has_finalize(const Request& r) {
         return std::any_of(r.query.begin(), r.query.end(),
                            [](const auto& q) { return q.first == "finalize"; });
@@ -1132,6 +1175,7 @@ private:
     std::map<std::string, std::optional<archive::ListRow>> m_remote_invoices;
     long m_contacts_created = 0;
     bool m_stopped = false;
+    bool m_send_later = false; // see send_later()
     ApiError m_stop_error;
 };
 
@@ -1642,9 +1686,33 @@ struct ExportRun {
         for (std::size_t i = 0; i < chosen.size(); ++i) {
             index_of.emplace(chosen[i]->number, i);
         }
+        // The creations overlap on the context's lanes: each is handed over with its ledger
+        // entry marked and taken back here in order; a credit note whose invoice is in flight
+        // waits for its answer (it names the invoice's id).
+        struct Sent {
+            std::size_t i = 0;
+            std::shared_ptr<Creation> creation;
+        };
+        using Slot = std::shared_ptr<Sent>;
+        std::optional<ClientLanes<Slot>> lanes;
+        std::set<std::string> busy; // source numbers with a creation in flight
+        auto taken = [&](Slot s) {
+            outcomes[s->i] = exporter->created(*s->creation);
+            busy.erase(chosen[s->i]->number);
+        };
+        if (!opts.dry_run) {
+            lanes.emplace(ctx);
+            exporter->send_later(true);
+        }
         for (std::size_t i : order) {
             Invoice& inv = *chosen[i];
             Outcome& o = outcomes[i];
+            if (lanes) {
+                lanes->make_room(taken);
+                if (inv.kind == Kind::credit_note && busy.count(inv.corrects) > 0) {
+                    lanes->drain(taken);
+                }
+            }
             if (!inv.valid()) {
                 o.action = "invalid";
                 o.problem = true;
@@ -1662,7 +1730,20 @@ struct ExportRun {
             } else {
                 o = exporter->process(inv, run_id);
             }
+            if (o.creation) {
+                busy.insert(inv.number);
+                auto s = std::make_shared<Sent>(Sent{i, std::move(o.creation)});
+                lanes->submit([s](ApiClient& client) {
+                    Exporter::send(client, *s->creation);
+                    return s;
+                });
+            }
             progress.update(++done_count);
+        }
+        if (lanes) {
+            lanes->drain(taken);
+            lanes->close();
+            exporter->send_later(false);
         }
         progress.finish();
     }

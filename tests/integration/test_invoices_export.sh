@@ -1,6 +1,7 @@
 # invoices export against the real sandbox, in both modes: a plan that sends nothing, an export
 # killed with SIGKILL halfway and run again, a plain re-run that sends nothing, and lexoffice
-# holding every generated invoice exactly once; bad input sends nothing.
+# holding every generated invoice exactly once; at round trips of half a second the creations are
+# in flight side by side; bad input sends nothing.
 #
 # INVOICES_COUNT sets the number of generated invoices (default 40; the issue's full check is
 #   INVOICES_COUNT=300 LEXSYNC_BIN=… bash tests/integration/test_invoices_export.sh
@@ -142,6 +143,20 @@ lexsync -v invoices export "$WORK/invoices.csv" --as voucher --category Einnahme
   >"$WORK/lost.json" 2>"$WORK/lost.log"
 assert_eq "$(count_writes "$WORK/lost.log")" "0" "writes without a ledger"
 assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/lost.json")" "exists" "actions without a ledger"
+
+# --- Round trips of half a second: the creations are in flight side by side -------------------
+export XDG_STATE_HOME="$WORK/state-slow"
+start_sandbox --seed demo --latency 500 --rate-limit "$RATE" --burst 4
+bash "$GEN" 8 >"$WORK/slow.csv"
+lexsync -v invoices export "$WORK/slow.csv" -o json >"$WORK/slow.json" 2>"$WORK/slow.log" ||
+  fail "export at 500 ms round trips: $(tail -n 3 "$WORK/slow.log")"
+assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/slow.json")" "created" "actions at 500 ms"
+[ "$(most_in_flight "$WORK/slow.log" '^POST .*/v1/(invoices|credit-notes)')" -ge 2 ] ||
+  fail "no two creations were in flight at once"
+ids_of invoice,creditnote >"$WORK/slow-remote.txt"
+assert_eq "$(wc -l <"$WORK/slow-remote.txt")" "8" "documents in lexoffice at 500 ms"
+jq -r '.[].id' "$WORK/slow.json" | sort | diff - <(cut -d' ' -f1 "$WORK/slow-remote.txt" | sort) >/dev/null ||
+  fail "the ids recorded at 500 ms differ from lexoffice's documents"
 
 # --- Bad input sends nothing ---------------------------------------------------------------------
 cat >"$WORK/bad.csv" <<'CSV'
