@@ -1,11 +1,13 @@
 // Invoices input, validation, totals and request bodies. The input schema is documented in
 // man/lexsync-invoices-export.1; this file is its implementation.
 #include <algorithm>
+#include <charconv>
 #include <deque>
 #include <fmt/format.h>
 #include <fstream>
 #include <lexsync/formats/csv.hpp>
 #include <lexsync/formats/table_input.hpp>
+#include <lexsync/records/invoice_spool.hpp>
 #include <lexsync/records/invoices.hpp>
 #include <lexsync/store/state.hpp>
 #include <lexsync/util/berlin_time.hpp>
@@ -84,10 +86,35 @@ public:
             std::shared_ptr<const ColumnPositions> columns = nullptr)
         : m_file(std::move(file)), m_base(std::move(base)), m_columns(std::move(columns)) {}
 
+    // Invoices go to `spool` instead of memory: the one being read stays in memory while its rows
+    // follow each other.
+    void spool_to(Spool* spool) { m_spool = spool; }
+
     void add_row(long line, const Cells& cells, bool with_item) {
         const std::string number = trim(get(cells, "number"));
         Invoice* inv = nullptr;
-        if (number.empty()) {
+        if (m_spool != nullptr) {
+            if (number.empty()) {
+                close();
+                Invoice orphan;
+                orphan.file = m_file;
+                orphan.line = line;
+                orphan.columns = m_columns;
+                orphan.issue("number", "missing (the source invoice number)");
+                apply_invoice_fields(orphan, line, cells);
+                if (with_item) {
+                    add_item(orphan, line, cells);
+                }
+                m_values.clear();
+                m_spool->put(orphan);
+                return;
+            }
+            if (!m_open || m_open->number != number) {
+                close();
+                open(number, line);
+            }
+            inv = &*m_open;
+        } else if (number.empty()) {
             m_orphans.emplace_back();
             inv = &m_orphans.back();
             inv->file = m_file;
@@ -111,6 +138,22 @@ public:
         }
     }
 
+    // Spool mode: stores the invoice being read (with the values its rows gave, for the checks of
+    // rows that come later).
+    void close() {
+        if (!m_open) {
+            return;
+        }
+        std::string extra;
+        for (const auto& [key, value] : m_values) {
+            extra += fmt::format("{} {}{} {}{} ", key.second.size(), key.second, value.first.size(),
+                                 value.first, value.second);
+        }
+        m_values.clear();
+        m_spool->put(*m_open, extra);
+        m_open.reset();
+    }
+
     std::vector<Invoice> take() {
         std::vector<Invoice> out(std::make_move_iterator(m_invoices.begin()),
                                  std::make_move_iterator(m_invoices.end()));
@@ -123,6 +166,40 @@ public:
     }
 
 private:
+    // Spool mode: the invoice `number` from the spool with its values, or a new one.
+    void open(const std::string& number, long line) {
+        m_open.emplace();
+        Invoice* inv = &*m_open;
+        if (auto found = m_spool->find(number)) {
+            *inv = std::move(found->first);
+            inv->columns = m_columns;
+            std::string_view rest = found->second;
+            auto text = [&rest]() {
+                const auto space = rest.find(' ');
+                std::size_t n = 0;
+                std::from_chars(rest.data(), rest.data() + space, n);
+                std::string out(rest.substr(space + 1, n));
+                rest.remove_prefix(space + 1 + n);
+                return out;
+            };
+            while (!rest.empty()) {
+                std::string field = text();
+                std::string value = text();
+                const auto space = rest.find(' ');
+                long at = 0;
+                std::from_chars(rest.data(), rest.data() + space, at);
+                rest.remove_prefix(space + 1);
+                m_values.emplace(std::make_pair(inv, std::move(field)),
+                                 std::make_pair(std::move(value), at));
+            }
+            return;
+        }
+        inv->file = m_file;
+        inv->line = line;
+        inv->columns = m_columns;
+        inv->number = number;
+    }
+
     static std::string get(const Cells& c, const std::string& k) {
         auto it = c.find(k);
         return it == c.end() ? std::string() : it->second;
@@ -422,17 +499,14 @@ private:
     std::deque<Invoice> m_orphans;
     std::map<std::string, std::size_t> m_index;
     std::map<std::pair<const Invoice*, std::string>, std::pair<std::string, long>> m_values;
+    Spool* m_spool = nullptr;
+    std::optional<Invoice> m_open; // spool mode: the invoice being read
 };
 
 // Adds "missing" issues for required invoice-level fields after all rows are read.
 void check_required(std::vector<Invoice>& invoices) {
     for (auto& inv : invoices) {
-        if (inv.date == Date{}) {
-            inv.issue("date", "missing (the invoice date, 2026-03-31 or 31.03.2026)");
-        }
-        if (inv.items.empty() && !inv.number.empty()) {
-            inv.issue("item", "the invoice has no line items");
-        }
+        invoices::check_required(inv);
     }
 }
 
@@ -703,6 +777,15 @@ std::optional<int> Invoice::term_days() const {
     return std::nullopt;
 }
 
+void check_required(Invoice& inv) {
+    if (inv.date == Date{}) {
+        inv.issue("date", "missing (the invoice date, 2026-03-31 or 31.03.2026)");
+    }
+    if (inv.items.empty() && !inv.number.empty()) {
+        inv.issue("item", "the invoice has no line items");
+    }
+}
+
 std::optional<Status> parse_status(std::string_view s) {
     const std::string v = ascii_lower(trim(s));
     if (v == "open") {
@@ -741,8 +824,10 @@ std::string sales_datetime(Date d) {
 
 namespace {
 
+// Reads the invoices of a CSV input; with a `spool`, into it (set.invoices stays empty and the
+// spool's reader applies check_required()).
 InputSet read_csv(csv::Reader& reader, const std::string& display_name,
-                  const std::filesystem::path& base) {
+                  const std::filesystem::path& base, Spool* spool = nullptr) {
     InputSet set;
     csv::Record rec;
     std::unique_ptr<Builder> b;
@@ -764,6 +849,10 @@ InputSet read_csv(csv::Reader& reader, const std::string& display_name,
                 return set;
             }
             b = std::make_unique<Builder>(display_name, base, positions);
+            b->spool_to(spool);
+            if (spool != nullptr) {
+                spool->set_columns(positions);
+            }
         }
         if (!*more) {
             break;
@@ -780,6 +869,10 @@ InputSet read_csv(csv::Reader& reader, const std::string& display_name,
         return set;
     }
     auto& builder = *b;
+    if (spool != nullptr) {
+        builder.close();
+        return set;
+    }
     set.invoices = builder.take();
     check_required(set.invoices);
     return set;
@@ -809,9 +902,10 @@ using ElementReader = std::function<Result<json::ArrayAt, std::string>(
 // Reads the invoices of a JSON input one object at a time: only the invoices are kept, not the
 // document.
 InputSet read_json(const ElementReader& read, const std::string& display_name,
-                   const std::filesystem::path& base) {
+                   const std::filesystem::path& base, Spool* spool = nullptr) {
     InputSet set;
     Builder b(display_name, base);
+    b.spool_to(spool);
     std::vector<InputIssue> object_issues;
     auto object = [&](const json::Value& item, long line) {
         if (!item.IsObject()) {
@@ -895,6 +989,10 @@ InputSet read_json(const ElementReader& read, const std::string& display_name,
         set.file_issues = std::move(object_issues);
         return set;
     }
+    if (spool != nullptr) {
+        b.close();
+        return set;
+    }
     set.invoices = b.take();
     check_required(set.invoices);
     return set;
@@ -918,7 +1016,23 @@ InputSet read_invoices_json(const std::string& text, const std::string& display_
         display_name, base);
 }
 
+namespace {
+InputSet read_any(const std::string& path, const ReadOptions& opts, Spool* spool);
+} // namespace
+
 InputSet read_invoices(const std::string& path, const ReadOptions& opts) {
+    return read_any(path, opts, nullptr);
+}
+
+std::vector<InputIssue> read_invoices(const std::string& path, const ReadOptions& opts,
+                                      Spool& spool) {
+    return read_any(path, opts, &spool).file_issues;
+}
+
+namespace {
+
+// Reads `path` as read_invoices() does; with a `spool`, into it.
+InputSet read_any(const std::string& path, const ReadOptions& opts, Spool* spool) {
     std::istringstream none;
     // Streamed: the file's text is never held as a whole (only the invoices parsed from it).
     auto source = table::Source::open(path, opts.encoding, opts.in != nullptr ? *opts.in : none);
@@ -946,11 +1060,14 @@ InputSet read_invoices(const std::string& path, const ReadOptions& opts) {
     if (fmt_name == "json") {
         return read_json(
             [&](const auto& fn) { return table::for_each_json_element(src, "invoices", fn); },
-            src.name(), base);
+            src.name(), base, spool);
     }
     auto in = src.stream();
-    return read_invoices_csv(*in, src.name(), base);
+    csv::Reader reader(*in, src.name());
+    return read_csv(reader, src.name(), base, spool);
 }
+
+} // namespace
 
 InputSet read_invoices(const std::filesystem::path& path, const std::string& format) {
     ReadOptions opts;

@@ -196,6 +196,14 @@ struct InputSet {
 // Reads invoices from `path` ("-": `opts.in`) and checks every field on its own (dates, numbers,
 // enums, consistency of the rows of one invoice). Cross-field rules are validate()'s.
 InputSet read_invoices(const std::string& path, const ReadOptions& opts);
+class Spool;
+// The same into `spool` (invoice_spool.hpp) instead of memory; returns the file issues (then the
+// spool's content is to be dropped). The spool's invoices still lack check_required().
+std::vector<InputIssue> read_invoices(const std::string& path, const ReadOptions& opts,
+                                      Spool& spool);
+// Adds the issues only all rows of an invoice tell: no date, no line items (read_invoices()
+// applies it to the invoices it returns).
+void check_required(Invoice& inv);
 // Reads invoices from the file `path` (`format` "csv" or "json", else by extension).
 InputSet read_invoices(const std::filesystem::path& path, const std::string& format = {});
 
