@@ -18,8 +18,10 @@
 #include <lexsync/api/error.hpp>
 #include <lexsync/formats/csv.hpp>
 #include <lexsync/records/contacts.hpp>
+#include <lexsync/records/invoice_spool.hpp>
 #include <lexsync/records/invoices.hpp>
 #include <lexsync/store/job_lock.hpp>
+#include <lexsync/store/sqlite.hpp>
 #include <lexsync/util/atomic_file.hpp>
 #include <map>
 #include <memory>
@@ -130,17 +132,60 @@ bool stops_run(const ApiError& e) {
            e.kind == ApiError::Kind::auth;
 }
 
+// Calls the function it is given with each invoice of a set, in file order; what the function
+// changes (issues) is kept.
+using EachInvoice = std::function<void(const std::function<void(Invoice&)>&)>;
+
+// An invoice of the input by source number: its line and whether it is valid.
+struct InputInvoice {
+    long line = 0;
+    bool valid = false;
+};
+using FindInputInvoice = std::function<std::optional<InputInvoice>(const std::string&)>;
+
+// Source number → lexoffice id of the invoices created (or planned) in this run, on disk.
+class PlannedIds {
+public:
+    explicit PlannedIds(sqlite::Database& db) : m_db(db) {
+        m_db.exec("CREATE TABLE IF NOT EXISTS planned(number TEXT PRIMARY KEY, id TEXT NOT NULL)");
+    }
+    void set(const std::string& number, const std::string& id) {
+        if (!m_set) {
+            m_set = m_db.prepare("INSERT OR REPLACE INTO planned(number, id) VALUES (?1, ?2)");
+        }
+        m_set->reset();
+        m_set->bind(1, number).bind(2, id);
+        m_set->run();
+    }
+    std::optional<std::string> find(const std::string& number) {
+        if (!m_find) {
+            m_find = m_db.prepare("SELECT id FROM planned WHERE number = ?1");
+        }
+        m_find->reset();
+        m_find->bind(1, number);
+        if (!m_find->step()) {
+            return std::nullopt;
+        }
+        return m_find->column_text(0);
+    }
+
+private:
+    sqlite::Database& m_db;
+    std::optional<sqlite::Statement> m_set;
+    std::optional<sqlite::Statement> m_find;
+};
+
 class Exporter {
 public:
-    Exporter(const ExportOptions& opts, Context& ctx, std::string mode)
-        : m_opts(opts), m_ctx(ctx), m_mode(std::move(mode)) {}
+    Exporter(const ExportOptions& opts, Context& ctx, std::string mode, sqlite::Database& scratch)
+        : m_opts(opts), m_ctx(ctx), m_mode(std::move(mode)), m_planned_ids(scratch) {}
 
     bool voucher_mode() const { return m_mode == "voucher"; }
 
     // --- Resolution (reads only) ------------------------------------------------------------
 
     // Resolves the posting categories the invoices need; adds issues for unknown ones.
-    void resolve_categories(std::vector<Invoice*>& invoices, const std::string& run_category) {
+    void resolve_categories(const EachInvoice& invoices, const std::string& run_category) {
         auto cats = value_or_throw(m_ctx.client().get_json("/v1/posting-categories"),
                                    "reading the posting categories");
         auto find = [&](const std::string& want, std::string& error) -> std::string {
@@ -180,38 +225,39 @@ public:
                 throw Error(ExitCode::usage, "--category: " + error);
             }
         }
-        for (auto* inv : invoices) {
-            if (inv->category.empty()) {
+        invoices([&](Invoice& inv) {
+            if (inv.category.empty()) {
                 if (m_category_id.empty()) {
-                    inv->issue("category",
-                               "missing: give --category, the profile's revenue_category or a "
-                               "category column for voucher mode");
+                    inv.issue("category",
+                              "missing: give --category, the profile's revenue_category or a "
+                              "category column for voucher mode");
                 }
-                continue;
+                return;
             }
-            auto [it, inserted] = m_categories.try_emplace(inv->category);
+            auto [it, inserted] = m_categories.try_emplace(inv.category);
             if (inserted) {
                 std::string err;
-                it->second = find(inv->category, err);
-                m_category_errors[inv->category] = err;
+                it->second = find(inv.category, err);
+                m_category_errors[inv.category] = err;
             }
             if (it->second.empty()) {
-                inv->issue("category", m_category_errors[inv->category]);
+                inv.issue("category", m_category_errors[inv.category]);
             }
-        }
+        });
     }
 
     // Resolves every customer reference once: a listing of all contacts when that costs fewer
     // requests than single look-ups, else one look-up each.
-    void resolve_contacts(std::vector<Invoice*>& invoices) {
-        std::vector<const Customer*> refs;
+    void resolve_contacts(const EachInvoice& invoices) {
+        std::vector<Customer> refs; // one per customer, however many invoices name it
         std::set<std::string> keys;
-        for (auto* inv : invoices) {
-            const std::string k = inv->customer.ref_key();
+        invoices([&](Invoice& inv) {
+            const std::string k = inv.customer.ref_key();
             if (!k.empty() && keys.insert(k).second) {
-                refs.push_back(&inv->customer);
+                refs.push_back(inv.customer);
             }
-        }
+        });
+        keys.clear();
         if (refs.empty()) {
             return;
         }
@@ -259,11 +305,11 @@ public:
                 listed_all = true;
             }
         }
-        for (const Customer* c : refs) {
-            const std::string key = c->ref_key();
+        for (const Customer& c : refs) {
+            const std::string key = c.ref_key();
             if (ambiguous.count(key)) {
                 m_contact_errors[key] =
-                    fmt::format("e-mail {} belongs to more than one contact", c->email);
+                    fmt::format("e-mail {} belongs to more than one contact", c.email);
                 continue;
             }
             if (auto it = by_key.find(key); it != by_key.end()) {
@@ -273,36 +319,36 @@ public:
             if (listed_all) {
                 continue; // not found
             }
-            lookup(*c);
+            lookup(c);
         }
-        for (auto* inv : invoices) {
-            const std::string key = inv->customer.ref_key();
+        invoices([&](Invoice& inv) {
+            const std::string key = inv.customer.ref_key();
             if (key.empty()) {
-                continue;
+                return;
             }
             if (auto e = m_contact_errors.find(key); e != m_contact_errors.end()) {
-                inv->issue(field_of(inv->customer), e->second);
-                continue;
+                inv.issue(field_of(inv.customer), e->second);
+                return;
             }
             auto it = m_contacts.find(key);
             if (it == m_contacts.end()) {
-                if (m_opts.create_contacts && !inv->customer.email.empty() &&
-                    !inv->customer.name.empty() && !inv->customer.country.empty()) {
-                    continue; // created before its invoice is sent
+                if (m_opts.create_contacts && !inv.customer.email.empty() &&
+                    !inv.customer.name.empty() && !inv.customer.country.empty()) {
+                    return; // created before its invoice is sent
                 }
-                inv->issue(field_of(inv->customer),
-                           fmt::format(
-                               "unknown customer: no lexoffice contact with {}{}",
-                               describe(inv->customer),
-                               !inv->customer.email.empty() && !m_opts.create_contacts
-                                   ? " (--create-contacts creates it from name, address and e-mail)"
-                                   : ""));
+                inv.issue(field_of(inv.customer),
+                          fmt::format(
+                              "unknown customer: no lexoffice contact with {}{}",
+                              describe(inv.customer),
+                              !inv.customer.email.empty() && !m_opts.create_contacts
+                                  ? " (--create-contacts creates it from name, address and e-mail)"
+                                  : ""));
             } else if (!it->second.customer) {
-                inv->issue(field_of(inv->customer),
-                           fmt::format("lexoffice contact {} ({}) is not a customer", it->second.id,
-                                       it->second.name));
+                inv.issue(field_of(inv.customer),
+                          fmt::format("lexoffice contact {} ({}) is not a customer", it->second.id,
+                                      it->second.name));
             }
-        }
+        });
     }
 
     // Invoice mode: the invoice each credit note of `invoices` corrects, before anything is
@@ -310,65 +356,64 @@ public:
     // source number), else from lexoffice (an invoice with that number in the voucher list, one
     // request each). A credit note that names none or one that cannot be resolved gets an issue,
     // unless --allow-unlinked creates it without a link.
-    void resolve_corrected(const std::vector<Invoice*>& invoices,
-                           const std::map<std::string, const Invoice*>& input) {
+    void resolve_corrected(const EachInvoice& invoices, const FindInputInvoice& input) {
         if (voucher_mode()) {
             return;
         }
         const std::string unlinked = " (--allow-unlinked creates it without a link)";
-        for (auto* inv : invoices) {
-            if (inv->kind != Kind::credit_note || !inv->valid()) {
-                continue;
+        invoices([&](Invoice& inv) {
+            if (inv.kind != Kind::credit_note || !inv.valid()) {
+                return;
             }
-            if (inv->corrects.empty()) {
+            if (inv.corrects.empty()) {
                 if (!m_opts.allow_unlinked) {
-                    inv->issue("corrects",
-                               "missing: a credit note names the invoice it corrects (its source "
-                               "number or lexoffice's invoice number)" +
-                                   unlinked);
+                    inv.issue("corrects",
+                              "missing: a credit note names the invoice it corrects (its source "
+                              "number or lexoffice's invoice number)" +
+                                  unlinked);
                 }
-                continue;
+                return;
             }
             if (m_ctx.state().get(shared::k_ledger_kind,
-                                  shared::ledger_key(m_mode, inv->corrects))) {
-                continue; // exported by lexsync (or sent and looked up before the run ends)
+                                  shared::ledger_key(m_mode, inv.corrects))) {
+                return; // exported by lexsync (or sent and looked up before the run ends)
             }
-            if (auto it = input.find(inv->corrects); it != input.end()) {
-                if (!it->second->valid()) {
-                    inv->issue("corrects",
-                               fmt::format("the corrected invoice {} (line {}) is invalid",
-                                           inv->corrects, it->second->line));
+            if (auto found = input(inv.corrects)) {
+                if (!found->valid) {
+                    inv.issue("corrects",
+                              fmt::format("the corrected invoice {} (line {}) is invalid",
+                                          inv.corrects, found->line));
                 }
-                continue;
+                return;
             }
-            if (!m_remote_invoices.count(inv->corrects)) {
+            if (!m_remote_invoices.count(inv.corrects)) {
                 Query q = {{"voucherType", "invoice"},
                            {"voucherStatus", "any"},
-                           {"voucherNumber", search_term(inv->corrects)},
+                           {"voucherNumber", search_term(inv.corrects)},
                            {"size", "250"}};
                 auto page = value_or_throw(m_ctx.client().get_json("/v1/voucherlist", q),
-                                           "looking up invoice " + inv->corrects);
+                                           "looking up invoice " + inv.corrects);
                 std::optional<archive::ListRow> hit;
                 if (const json::Value* items = page_items(page)) {
                     for (const auto& v : items->GetArray()) {
                         auto row = archive::read_row(v);
                         // The filter is not trusted to match exactly: the number must.
-                        if (row && row->type == "invoice" && row->number == inv->corrects) {
+                        if (row && row->type == "invoice" && row->number == inv.corrects) {
                             hit = std::move(row);
                             break;
                         }
                     }
                 }
-                m_remote_invoices[inv->corrects] = std::move(hit);
+                m_remote_invoices[inv.corrects] = std::move(hit);
             }
-            if (!m_remote_invoices[inv->corrects] && !m_opts.allow_unlinked) {
-                inv->issue("corrects",
-                           fmt::format("no invoice {} to correct: lexsync has not exported it, it "
-                                       "is not in this input, and lexoffice has no invoice with "
-                                       "this number{}",
-                                       inv->corrects, unlinked));
+            if (!m_remote_invoices[inv.corrects] && !m_opts.allow_unlinked) {
+                inv.issue("corrects",
+                          fmt::format("no invoice {} to correct: lexsync has not exported it, it "
+                                      "is not in this input, and lexoffice has no invoice with "
+                                      "this number{}",
+                                      inv.corrects, unlinked));
             }
-        }
+        });
     }
 
     // --- Export --------------------------------------------------------------------------------
@@ -485,13 +530,24 @@ public:
     void look_up(const std::vector<const Invoice*>& invoices) {
         std::vector<shared::LookupItem> items;
         for (const Invoice* inv : invoices) {
-            std::string contact_id;
-            if (auto it = m_contacts.find(inv->customer.ref_key()); it != m_contacts.end()) {
-                contact_id = it->second.id;
-            }
-            items.push_back(shared::lookup_item(*inv, contact_id));
-            m_found.erase(inv->number);
-            m_unsure.erase(inv->number);
+            items.push_back(lookup_item(*inv));
+        }
+        look_up(items);
+    }
+
+    // The lookup item of `inv`: what look_up() needs of it.
+    shared::LookupItem lookup_item(const Invoice& inv) const {
+        std::string contact_id;
+        if (auto it = m_contacts.find(inv.customer.ref_key()); it != m_contacts.end()) {
+            contact_id = it->second.id;
+        }
+        return shared::lookup_item(inv, contact_id);
+    }
+
+    void look_up(const std::vector<shared::LookupItem>& items) {
+        for (const auto& item : items) {
+            m_found.erase(item.number);
+            m_unsure.erase(item.number);
         }
         auto r = voucher_mode() ? shared::find_vouchers(m_ctx.client(), items)
                                 : shared::find_documents(m_ctx.client(), m_ctx.state(), items,
@@ -820,12 +876,12 @@ private:
                 } else {
                     r.query.emplace_back("precedingSalesVoucherId", e->remote_id);
                 }
-            } else if (auto it = m_planned_ids.find(inv.corrects); it != m_planned_ids.end()) {
+            } else if (auto planned = m_planned_ids.find(inv.corrects)) {
                 if (m_opts.dry_run) {
                     r.note = fmt::format("pursues {} (precedingSalesVoucherId once it is created)",
                                          inv.corrects);
                 } else {
-                    r.query.emplace_back("precedingSalesVoucherId", it->second);
+                    r.query.emplace_back("precedingSalesVoucherId", *planned);
                 }
             } else if (auto f = m_found.find(inv.corrects); f != m_found.end()) {
                 // Dry run: in lexoffice already, recorded once the run is real.
@@ -885,7 +941,7 @@ private:
             }
             out.detail = fmt::format("{}", fmt::join(notes, "; "));
             if (!voucher_mode() && inv.kind == Kind::invoice) {
-                m_planned_ids[inv.number] = "(new)";
+                m_planned_ids.set(inv.number, "(new)");
             }
             return out;
         }
@@ -969,7 +1025,7 @@ public:
         state.mark_done(done);
         shared::write_extra(state, key, extra);
         if (!voucher_mode() && inv.kind == Kind::invoice) {
-            m_planned_ids[inv.number] = id;
+            m_planned_ids.set(inv.number, id);
         }
         if (voucher_mode() && !inv.pdf.empty()) {
             attach(inv, key, id, extra, out);
@@ -1168,7 +1224,7 @@ private:
     std::map<std::string, std::string> m_category_errors;
     std::map<std::string, ContactInfo> m_contacts; // ref key → contact
     std::map<std::string, std::string> m_contact_errors;
-    std::map<std::string, std::string> m_planned_ids; // source number → lexoffice id (this run)
+    PlannedIds m_planned_ids; // source number → lexoffice id (this run)
     std::map<std::string, shared::FoundDocument> m_found; // source number → in lexoffice
     std::map<std::string, std::string> m_unsure; // source number → why lexoffice could not tell
     // lexoffice invoices found by their number for credit notes (resolve_corrected()).
@@ -1179,20 +1235,8 @@ private:
     ApiError m_stop_error;
 };
 
-// A source invoice that the selection (period, status) leaves out, and why.
-struct LeftOut {
-    const Invoice* inv = nullptr;
-    std::string action; // outside-period | excluded-status
-    std::string reason;
-};
-
 // "; not selected: 1 outside the period, 2 excluded by status", or "" when none is left out.
-std::string left_out_note(const std::vector<LeftOut>& left_out) {
-    long period = 0;
-    long status = 0;
-    for (const auto& l : left_out) {
-        (l.action == "outside-period" ? period : status) += 1;
-    }
+std::string left_out_note(long period, long status) {
     std::vector<std::string> parts;
     if (period > 0) {
         parts.push_back(fmt::format("{} outside the period", period));
@@ -1208,22 +1252,6 @@ void print_issues(Context& ctx, const std::vector<InputIssue>& issues) {
     for (const auto& i : issues) {
         ctx.say("lexsync: " + i.to_string());
     }
-}
-
-void write_back_file(const std::string& path, const std::string& mode,
-                     const std::vector<const Invoice*>& invs, const std::vector<Outcome>& outs) {
-    AtomicFile f(path);
-    csv::Writer w(f.stream(), ',', true);
-    w.write_row({"number", "kind", "mode", "lexoffice_id", "voucher_number", "status", "action"});
-    for (std::size_t i = 0; i < invs.size(); ++i) {
-        const Outcome& o = outs[i];
-        if (o.id.empty() || o.action == "conflict") {
-            continue;
-        }
-        w.write_row(std::vector<std::string>{invs[i]->number, kind_name(invs[i]->kind), mode, o.id,
-                                             o.voucher_number, o.status, o.action});
-    }
-    f.commit();
 }
 
 } // namespace
@@ -1315,10 +1343,33 @@ Examples:
 
 namespace {
 
+// Bits of an outcome kept beside its texts in the run's table.
+constexpr std::int64_t k_problem = 1;
+constexpr std::int64_t k_lost_answer = 2;
+constexpr std::int64_t k_deferred = 4;
+constexpr std::int64_t k_needs_number = 8;
+constexpr std::int64_t k_contact_lost = 16;
+
+// How many invoices are looked up in lexoffice at once (each lookup lists their dates' documents).
+constexpr std::size_t k_lookup_batch = 50'000;
+// How many rows of the run's table are read at a time.
+constexpr std::int64_t k_batch = 256;
+
 // One run of `invoices export`: the options read once, then each step of the run in order
-// (run()). The steps share the run's state below; each is named for what it does.
+// (run()). The invoices and what happens to each are kept on disk, in the spool's temporary
+// database (table `run`, one row per source invoice in file order), so that memory stays flat in
+// their number; each step reads them a batch at a time.
 struct ExportRun {
-    ExportRun(const ExportOptions& o, Context& c) : opts(o), ctx(c) {}
+    ExportRun(const ExportOptions& o, Context& c) : opts(o), ctx(c) {
+        db().exec(
+            "CREATE TABLE run(seq INTEGER PRIMARY KEY, number TEXT NOT NULL, line INTEGER NOT "
+            "NULL, kind INTEGER NOT NULL, corrects TEXT NOT NULL, year INTEGER NOT NULL, "
+            "sel TEXT NOT NULL, reason TEXT NOT NULL, valid INTEGER NOT NULL, to_send INTEGER "
+            "NOT NULL DEFAULT 0, later INTEGER NOT NULL DEFAULT 0, data BLOB NOT NULL, "
+            "action TEXT, id TEXT, voucher_number TEXT, status TEXT, detail TEXT, method TEXT, "
+            "url TEXT, body TEXT, flags INTEGER NOT NULL DEFAULT 0);"
+            "CREATE INDEX run_number ON run(number, seq);");
+    }
 
     const ExportOptions& opts;
     Context& ctx;
@@ -1331,17 +1382,183 @@ struct ExportRun {
     std::string input_name;
     std::optional<Decimal> hourly_rate;
     std::vector<Status> statuses;
-    std::vector<Invoice> all;         // every source invoice
-    std::vector<Invoice*> chosen;     // those the period and status select
-    std::vector<LeftOut> left_out;    // the others, each with its reason: every one is reported
+    // Every source invoice as read, then (table `run`) each with its selection (sel: "" for
+    // those the period and status select, else outside-period or excluded-status, every one is
+    // reported), whether it is to be sent, its sending order and its outcome.
+    Spool spool;
+    long chosen_count = 0;
     std::optional<JobLock> lock;      // one export per profile at a time
     std::optional<Exporter> exporter; // created once the lock is held
-    std::vector<Invoice*> to_send;    // chosen, valid and not exported before
     std::int64_t run_id = 0;
-    std::vector<Outcome> outcomes;  // by position in `chosen`
-    std::vector<std::size_t> order; // the sending order: credit notes after their invoices
-    std::map<std::string, std::size_t> index_of; // source number → position in `chosen`
-    std::map<std::string, long> counts;          // records by action
+    std::map<std::string, long> counts; // records by action
+
+    std::map<std::string, sqlite::Statement> statements; // prepared once each, by their SQL
+
+    sqlite::Database& db() { return spool.db(); }
+
+    // The statement `sql`, prepared on first use, reset and without bindings.
+    sqlite::Statement& prepared(const std::string& sql) {
+        auto it = statements.find(sql);
+        if (it == statements.end()) {
+            it = statements.emplace(sql, db().prepare(sql)).first;
+        }
+        it->second.reset();
+        return it->second;
+    }
+
+    // --- The run's table ----------------------------------------------------------------------
+
+    long count(const std::string& where) {
+        auto st = db().prepare("SELECT count(*) FROM run WHERE " + where);
+        return st.step() ? static_cast<long>(st.column_int(0)) : 0;
+    }
+
+    // Calls `fn` with the sequence number and invoice of each row that `where` selects, in file
+    // order (a batch at a time); an invoice whose issues `fn` changed is stored again.
+    void each(const std::string& where, const std::function<void(std::int64_t, Invoice&)>& fn) {
+        std::int64_t after = -1;
+        std::vector<std::pair<std::int64_t, std::string>> batch;
+        for (;;) {
+            batch.clear();
+            {
+                auto st = db().prepare(fmt::format(
+                    "SELECT seq, data FROM run WHERE ({}) AND seq > ?1 ORDER BY seq LIMIT ?2",
+                    where));
+                st.bind(1, after).bind(2, k_batch);
+                while (st.step()) {
+                    after = st.column_int(0);
+                    batch.emplace_back(after, st.column_text(1));
+                }
+            }
+            if (batch.empty()) {
+                return;
+            }
+            for (auto& [seq, bytes] : batch) {
+                Invoice inv = decode(bytes);
+                inv.columns = spool.columns();
+                const std::size_t issues = inv.issues.size();
+                fn(seq, inv);
+                if (inv.issues.size() != issues) {
+                    save(seq, inv);
+                }
+            }
+        }
+    }
+
+    // An EachInvoice over the rows `where` selects.
+    EachInvoice each_invoice(const std::string& where) {
+        return [this, where](const std::function<void(Invoice&)>& fn) {
+            each(where, [&](std::int64_t, Invoice& inv) { fn(inv); });
+        };
+    }
+
+    Invoice load(std::int64_t seq) {
+        auto& st = prepared("SELECT data FROM run WHERE seq = ?1");
+        st.bind(1, seq);
+        if (!st.step()) {
+            throw std::logic_error("invoices export: no row " + std::to_string(seq));
+        }
+        Invoice inv = decode(st.column_text(0));
+        inv.columns = spool.columns();
+        return inv;
+    }
+
+    void save(std::int64_t seq, const Invoice& inv) {
+        auto& st = prepared("UPDATE run SET data = ?2, valid = ?3 WHERE seq = ?1");
+        st.bind(1, seq).bind_blob(2, encode(inv)).bind(3, std::int64_t{inv.valid() ? 1 : 0});
+        st.run();
+    }
+
+    void add(const Invoice& inv, const std::string& sel, const std::string& reason) {
+        auto& st = prepared(
+            "INSERT INTO run(number, line, kind, corrects, year, sel, reason, valid, data) VALUES "
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        st.bind(1, inv.number)
+            .bind(2, static_cast<std::int64_t>(inv.line))
+            .bind(3, std::int64_t{inv.kind == Kind::credit_note ? 1 : 0})
+            .bind(4, inv.corrects)
+            .bind(5, static_cast<std::int64_t>(static_cast<int>(inv.date.year())))
+            .bind(6, sel)
+            .bind(7, reason)
+            .bind(8, std::int64_t{inv.valid() ? 1 : 0})
+            .bind_blob(9, encode(inv));
+        st.run();
+    }
+
+    void save_outcome(std::int64_t seq, const Outcome& o) {
+        auto& st = prepared("UPDATE run SET action = ?2, id = ?3, voucher_number = ?4, status = "
+                            "?5, detail = ?6, method = ?7, url = ?8, body = ?9, flags = ?10 WHERE "
+                            "seq = ?1");
+        const std::int64_t flags = (o.problem ? k_problem : std::int64_t{0}) |
+                                   (o.lost_answer ? k_lost_answer : std::int64_t{0}) |
+                                   (o.deferred ? k_deferred : std::int64_t{0}) |
+                                   (o.needs_number ? k_needs_number : std::int64_t{0}) |
+                                   (o.contact_lost ? k_contact_lost : std::int64_t{0});
+        st.bind(1, seq)
+            .bind(2, o.action)
+            .bind(3, o.id)
+            .bind(4, o.voucher_number)
+            .bind(5, o.status)
+            .bind(6, o.detail)
+            .bind(7, o.method)
+            .bind(8, o.url)
+            .bind(9, o.body)
+            .bind(10, flags);
+        st.run();
+    }
+
+    static constexpr const char* k_outcome_columns =
+        "action, id, voucher_number, status, detail, method, url, body, flags";
+
+    // The outcome in the columns k_outcome_columns, starting at `col`.
+    static Outcome outcome_at(const sqlite::Statement& st, int col) {
+        Outcome o;
+        o.action = st.column_text(col);
+        o.id = st.column_text(col + 1);
+        o.voucher_number = st.column_text(col + 2);
+        o.status = st.column_text(col + 3);
+        o.detail = st.column_text(col + 4);
+        o.method = st.column_text(col + 5);
+        o.url = st.column_text(col + 6);
+        o.body = st.column_text(col + 7);
+        const std::int64_t flags = st.column_int(col + 8);
+        o.problem = (flags & k_problem) != 0;
+        o.lost_answer = (flags & k_lost_answer) != 0;
+        o.deferred = (flags & k_deferred) != 0;
+        o.needs_number = (flags & k_needs_number) != 0;
+        o.contact_lost = (flags & k_contact_lost) != 0;
+        return o;
+    }
+
+    Outcome outcome(std::int64_t seq) {
+        auto& st = prepared(fmt::format("SELECT {} FROM run WHERE seq = ?1", k_outcome_columns));
+        st.bind(1, seq);
+        return st.step() ? outcome_at(st, 0) : Outcome{};
+    }
+
+    // The sequence numbers `where` selects, in sending order (credit notes after their invoices).
+    std::vector<std::int64_t> seqs_in_order(const std::string& where) {
+        std::vector<std::int64_t> out;
+        auto st = db().prepare("SELECT seq FROM run WHERE " + where + " ORDER BY later, seq");
+        while (st.step()) {
+            out.push_back(st.column_int(0));
+        }
+        return out;
+    }
+
+    // The first selected invoice with source number `number`: its sequence number.
+    std::optional<std::int64_t> first_chosen(const std::string& number,
+                                             const std::string& also = "1") {
+        auto& st = prepared("SELECT seq FROM run WHERE number = ?1 AND sel = '' AND (" + also +
+                            ") ORDER BY seq LIMIT 1");
+        st.bind(1, number);
+        if (!st.step()) {
+            return std::nullopt;
+        }
+        return st.column_int(0);
+    }
+
+    // --- The steps ----------------------------------------------------------------------------
 
     void run() {
         read_options();
@@ -1364,11 +1581,7 @@ struct ExportRun {
         }
         export_all();
         settle_lost_answers();
-        {
-            // lexoffice's numbers of the documents created, read in bulk.
-            std::vector<const Invoice*> invs(chosen.begin(), chosen.end());
-            exporter->read_numbers(invs, outcomes);
-        }
+        read_numbers();
         write_records();
         finish();
     }
@@ -1428,150 +1641,156 @@ struct ExportRun {
             g.payment_terms = opts.payment_terms;
             g.number_prefix = opts.number_prefix;
             g.file = input_name;
-            all = group_time_entries(t.entries, g);
-        } else {
-            InputSet set = read_invoices(opts.file, read_opts);
-            if (!set.file_issues.empty()) {
-                print_issues(ctx, set.file_issues);
-                throw Error(ExitCode::invalid_input,
-                            fmt::format("{} problem{} in {}; nothing was sent",
-                                        set.file_issues.size(),
-                                        set.file_issues.size() == 1 ? "" : "s", input_name));
+            for (const auto& inv : group_time_entries(t.entries, g)) {
+                spool.append(inv);
             }
-            all = std::move(set.invoices);
+            return;
+        }
+        const auto issues = read_invoices(opts.file, read_opts, spool);
+        if (!issues.empty()) {
+            print_issues(ctx, issues);
+            throw Error(ExitCode::invalid_input,
+                        fmt::format("{} problem{} in {}; nothing was sent", issues.size(),
+                                    issues.size() == 1 ? "" : "s", input_name));
         }
     }
 
     // Selection by period and status, the local checks, and unique source numbers.
     void select() {
-        for (auto& inv : all) {
+        const bool from_rows = opts.group_by.empty();
+        spool.for_each([&](Invoice& inv) {
+            if (from_rows) {
+                check_required(inv);
+            }
             const bool dated = inv.date != Date{};
             if (dated && ((from && inv.date < *from) || (to && inv.date > *to))) {
-                left_out.push_back(
-                    {&inv, "outside-period",
-                     fmt::format("dated {}, outside the period {} to {}", format_date(inv.date),
-                                 from ? format_date(*from) : std::string("..."),
-                                 to ? format_date(*to) : std::string("..."))});
-                continue;
+                add(inv, "outside-period",
+                    fmt::format("dated {}, outside the period {} to {}", format_date(inv.date),
+                                from ? format_date(*from) : std::string("..."),
+                                to ? format_date(*to) : std::string("...")));
+                return;
             }
             if (dated && opts.group_by.empty() && !statuses.empty() &&
                 std::find(statuses.begin(), statuses.end(), inv.status) == statuses.end()) {
-                left_out.push_back(
-                    {&inv, "excluded-status",
-                     fmt::format(
-                         "source status {} is not exported (--status {}; add {} to export it)",
-                         status_name(inv.status), fmt::join(opts.status, ","),
-                         status_name(inv.status))});
-                continue;
+                add(inv, "excluded-status",
+                    fmt::format(
+                        "source status {} is not exported (--status {}; add {} to export it)",
+                        status_name(inv.status), fmt::join(opts.status, ","),
+                        status_name(inv.status)));
+                return;
             }
             if (hourly_rate) {
                 apply_hourly_rate(inv, *hourly_rate);
             }
             validate(inv);
             if (mode == "voucher") {
-                if (inv.status == Status::draft) {
-                    inv.issue("status",
-                              "a draft is not booked as a voucher (export it once it is open)");
-                }
-                if (!inv.pdf.empty()) {
-                    std::error_code ec;
-                    const auto size = std::filesystem::file_size(inv.pdf, ec);
-                    std::string ext = inv.pdf.extension().string();
-                    std::transform(ext.begin(), ext.end(), ext.begin(),
-                                   [](unsigned char c) { return std::tolower(c); });
-                    if (ec) {
-                        inv.issue("pdf", fmt::format("cannot read {}", inv.pdf.string()));
-                    } else if (size > k_max_file_size) {
-                        inv.issue("pdf", fmt::format("{} is larger than 5 MiB", inv.pdf.string()));
-                    } else if (ext != ".pdf" && ext != ".png" && ext != ".jpg" && ext != ".jpeg" &&
-                               ext != ".xml") {
-                        inv.issue("pdf", "lexoffice takes pdf, png, jpg or xml files");
-                    }
+                check_voucher(inv);
+            }
+            if (!inv.number.empty()) {
+                if (auto first = first_chosen(inv.number)) {
+                    auto& st = prepared("SELECT line FROM run WHERE seq = ?1");
+                    st.bind(1, *first);
+                    st.step();
+                    inv.issue("number",
+                              fmt::format("appears again after line {} (source numbers must be "
+                                          "unique across invoices and credit notes)",
+                                          st.column_int(0)));
                 }
             }
-            chosen.push_back(&inv);
-        }
-        {
-            std::map<std::string, long> seen;
-            for (auto* inv : chosen) {
-                if (inv->number.empty()) {
-                    continue;
-                }
-                auto [it, inserted] = seen.emplace(inv->number, inv->line);
-                if (!inserted) {
-                    inv->issue(
-                        "number",
-                        fmt::format("appears again after line {} (source numbers must be unique "
-                                    "across invoices and credit notes)",
-                                    it->second));
+            add(inv, "", "");
+            ++chosen_count;
+        });
+        // A credit note of the input corrects an invoice, and not itself (validate_set()).
+        each("sel = '' AND kind = 1 AND corrects != ''", [&](std::int64_t, Invoice& inv) {
+            if (auto first = first_chosen(inv.corrects, "kind = 1")) {
+                if (first == first_chosen(inv.corrects)) {
+                    inv.issue("corrects",
+                              fmt::format("'{}' is a credit note, not an invoice", inv.corrects));
                 }
             }
-        }
-        validate_set(chosen);
+            if (inv.corrects == inv.number) {
+                inv.issue("corrects", "a credit note cannot correct itself");
+            }
+        });
     }
 
-    long count_invalid() const {
-        return std::count_if(chosen.begin(), chosen.end(),
-                             [](const Invoice* i) { return !i->valid(); });
+    // Voucher mode: what a bookkeeping voucher cannot take.
+    static void check_voucher(Invoice& inv) {
+        if (inv.status == Status::draft) {
+            inv.issue("status", "a draft is not booked as a voucher (export it once it is open)");
+        }
+        if (!inv.pdf.empty()) {
+            std::error_code ec;
+            const auto size = std::filesystem::file_size(inv.pdf, ec);
+            std::string ext = inv.pdf.extension().string();
+            std::transform(ext.begin(), ext.end(), ext.begin(),
+                           [](unsigned char c) { return std::tolower(c); });
+            if (ec) {
+                inv.issue("pdf", fmt::format("cannot read {}", inv.pdf.string()));
+            } else if (size > k_max_file_size) {
+                inv.issue("pdf", fmt::format("{} is larger than 5 MiB", inv.pdf.string()));
+            } else if (ext != ".pdf" && ext != ".png" && ext != ".jpg" && ext != ".jpeg" &&
+                       ext != ".xml") {
+                inv.issue("pdf", "lexoffice takes pdf, png, jpg or xml files");
+            }
+        }
+    }
+
+    long count_invalid() { return count("sel = '' AND valid = 0"); }
+
+    std::string left_out() {
+        return left_out_note(count("sel = 'outside-period'"), count("sel = 'excluded-status'"));
     }
 
     // Prints every problem of the selected invoices and refuses the run (exit 6).
     [[noreturn]] void reject() {
-        std::vector<InputIssue> issues;
-        for (auto* inv : chosen) {
-            issues.insert(issues.end(), inv->issues.begin(), inv->issues.end());
-        }
-        print_issues(ctx, issues);
+        each("sel = '' AND valid = 0",
+             [&](std::int64_t, Invoice& inv) { print_issues(ctx, inv.issues); });
         throw Error(ExitCode::invalid_input,
                     fmt::format("{} of {} selected invoices invalid in {}{}; nothing was sent "
                                 "(--keep-going exports the valid ones)",
-                                count_invalid(), chosen.size(), input_name,
-                                left_out_note(left_out)));
+                                count_invalid(), chosen_count, input_name, left_out()));
     }
 
     // Reads (posting categories, contacts, corrected invoices) for what is to be sent.
     void resolve() {
-        exporter.emplace(opts, ctx, mode);
-        std::vector<Invoice*> valid;
-        for (auto* inv : chosen) {
-            if (inv->valid()) {
-                valid.push_back(inv);
-            }
-        }
+        exporter.emplace(opts, ctx, mode, db());
         // Invoices exported before (in either mode) are not sent again and need neither contacts
         // nor categories: a re-run of the same input costs no requests.
         const std::string other_mode = mode == "voucher" ? "invoice" : "voucher";
-        for (auto* inv : valid) {
+        long sending = 0;
+        each("sel = '' AND valid = 1", [&](std::int64_t seq, Invoice& inv) {
             const auto e =
-                ctx.state().get(shared::k_ledger_kind, shared::ledger_key(mode, inv->number));
+                ctx.state().get(shared::k_ledger_kind, shared::ledger_key(mode, inv.number));
             const auto other =
-                ctx.state().get(shared::k_ledger_kind, shared::ledger_key(other_mode, inv->number));
+                ctx.state().get(shared::k_ledger_kind, shared::ledger_key(other_mode, inv.number));
             if ((!e || e->status != "done") && !other) {
-                to_send.push_back(inv);
+                auto& st = prepared("UPDATE run SET to_send = 1 WHERE seq = ?1");
+                st.bind(1, seq);
+                st.run();
+                ++sending;
             }
-        }
-        if (mode == "voucher" && !to_send.empty()) {
+        });
+        if (mode == "voucher" && sending > 0) {
             std::string category = opts.category;
             if (category.empty()) {
                 category = ctx.profile().revenue_category.value_or("");
             }
-            exporter->resolve_categories(to_send, category);
+            exporter->resolve_categories(each_invoice("to_send = 1"), category);
         }
-        if (!to_send.empty()) {
-            std::vector<Invoice*> with_contact;
-            for (auto* inv : to_send) {
-                if (inv->valid() && !inv->customer.is_one_time()) {
-                    with_contact.push_back(inv);
-                }
-            }
-            exporter->resolve_contacts(with_contact);
-            std::map<std::string, const Invoice*> input_invoices;
-            for (auto* inv : chosen) {
-                if (inv->kind == Kind::invoice && !inv->number.empty()) {
-                    input_invoices.emplace(inv->number, inv);
-                }
-            }
-            exporter->resolve_corrected(to_send, input_invoices);
+        if (sending > 0) {
+            exporter->resolve_contacts(each_invoice("to_send = 1 AND valid = 1"));
+            exporter->resolve_corrected(
+                each_invoice("to_send = 1"),
+                [&](const std::string& number) -> std::optional<InputInvoice> {
+                    auto& st = prepared("SELECT line, valid FROM run WHERE number = ?1 AND sel = "
+                                        "'' AND kind = 0 ORDER BY seq LIMIT 1");
+                    st.bind(1, number);
+                    if (number.empty() || !st.step()) {
+                        return std::nullopt;
+                    }
+                    return InputInvoice{static_cast<long>(st.column_int(0)), st.column_int(1) != 0};
+                });
         }
         if (count_invalid() > 0 && !opts.keep_going) {
             reject();
@@ -1583,18 +1802,13 @@ struct ExportRun {
     // looked up in bulk before anything is sent. Writes of an interrupted run are looked up only
     // once they cannot be running any more.
     void look_up_in_lexoffice() {
-        std::vector<const Invoice*> unknown;
         std::vector<LedgerEntry> pending;
-        for (auto* inv : to_send) {
-            if (!inv->valid()) {
-                continue;
-            }
-            unknown.push_back(inv);
-            auto e = ctx.state().get(shared::k_ledger_kind, shared::ledger_key(mode, inv->number));
+        each("to_send = 1 AND valid = 1", [&](std::int64_t, Invoice& inv) {
+            auto e = ctx.state().get(shared::k_ledger_kind, shared::ledger_key(mode, inv.number));
             if (e && e->status == "pending") {
                 pending.push_back(std::move(*e));
             }
-        }
+        });
         if (!pending.empty() && !opts.dry_run) {
             wait_out_unclear_writes(
                 ctx, pending,
@@ -1602,8 +1816,16 @@ struct ExportRun {
                             counted(pending.size(), "invoice", "invoices")),
                 pending.size());
         }
-        if (!unknown.empty()) {
-            exporter->look_up(unknown);
+        std::vector<shared::LookupItem> items;
+        each("to_send = 1 AND valid = 1", [&](std::int64_t, Invoice& inv) {
+            items.push_back(exporter->lookup_item(inv));
+            if (items.size() == k_lookup_batch) {
+                exporter->look_up(items);
+                items.clear();
+            }
+        });
+        if (!items.empty()) {
+            exporter->look_up(items);
         }
     }
 
@@ -1611,9 +1833,10 @@ struct ExportRun {
     // the person declined.
     bool check_year_modes_and_finalize() {
         std::set<int> years;
-        for (auto* inv : chosen) {
-            if (inv->valid()) {
-                years.insert(static_cast<int>(inv->date.year()));
+        {
+            auto st = db().prepare("SELECT DISTINCT year FROM run WHERE sel = '' AND valid = 1");
+            while (st.step()) {
+                years.insert(static_cast<int>(st.column_int(0)));
             }
         }
         for (int y : years) {
@@ -1647,13 +1870,17 @@ struct ExportRun {
     }
 
     // A credit note whose invoice's answer was lost waits: sent now it could not pursue it.
-    bool waits_for_invoice(const Invoice& inv) const {
+    bool waits_for_invoice(const Invoice& inv) {
         if (inv.kind != Kind::credit_note || inv.corrects.empty()) {
             return false;
         }
-        auto it = index_of.find(inv.corrects);
-        return it != index_of.end() &&
-               (outcomes[it->second].lost_answer || outcomes[it->second].deferred);
+        auto first = first_chosen(inv.corrects);
+        if (!first) {
+            return false;
+        }
+        auto& st = prepared("SELECT flags FROM run WHERE seq = ?1");
+        st.bind(1, *first);
+        return st.step() && (st.column_int(0) & (k_lost_answer | k_deferred)) != 0;
     }
 
     static void defer(Outcome& o) {
@@ -1666,53 +1893,41 @@ struct ExportRun {
 
     void export_all() {
         run_id = opts.dry_run ? 0 : ctx.state().begin_run("invoices export");
-        outcomes.resize(chosen.size());
         // Credit notes that correct an invoice of this input go after the invoices.
-        std::set<std::string> numbers;
-        for (auto* inv : chosen) {
-            numbers.insert(inv->number);
-        }
-        for (int pass = 0; pass < 2; ++pass) {
-            for (std::size_t i = 0; i < chosen.size(); ++i) {
-                const bool later =
-                    chosen[i]->kind == Kind::credit_note && numbers.count(chosen[i]->corrects);
-                if ((pass == 1) == later) {
-                    order.push_back(i);
-                }
-            }
-        }
-        Progress progress(ctx, "invoices export", "invoices", chosen.size());
+        db().exec("UPDATE run SET later = 1 WHERE sel = '' AND kind = 1 AND corrects IN (SELECT "
+                  "number FROM run WHERE sel = '')");
+        Progress progress(ctx, "invoices export", "invoices", chosen_count);
         std::size_t done_count = 0;
-        for (std::size_t i = 0; i < chosen.size(); ++i) {
-            index_of.emplace(chosen[i]->number, i);
-        }
         // The creations overlap on the context's lanes: each is handed over with its ledger
         // entry marked and taken back here in order; a credit note whose invoice is in flight
-        // waits for its answer (it names the invoice's id).
+        // waits for its answer (it names the invoice's id). A creation keeps its invoice with it
+        // (the rows are read a batch at a time).
         struct Sent {
-            std::size_t i = 0;
+            std::int64_t seq = 0;
+            std::shared_ptr<const Invoice> inv;
             std::shared_ptr<Creation> creation;
         };
         using Slot = std::shared_ptr<Sent>;
         std::optional<ClientLanes<Slot>> lanes;
         std::set<std::string> busy; // source numbers with a creation in flight
         auto taken = [&](Slot s) {
-            outcomes[s->i] = exporter->created(*s->creation);
-            busy.erase(chosen[s->i]->number);
+            save_outcome(s->seq, exporter->created(*s->creation));
+            busy.erase(s->inv->number);
         };
         if (!opts.dry_run) {
             lanes.emplace(ctx);
             exporter->send_later(true);
         }
-        for (std::size_t i : order) {
-            Invoice& inv = *chosen[i];
-            Outcome& o = outcomes[i];
+        auto one = [&](std::int64_t seq, Invoice& read) {
             if (lanes) {
                 lanes->make_room(taken);
-                if (inv.kind == Kind::credit_note && busy.count(inv.corrects) > 0) {
+                if (read.kind == Kind::credit_note && busy.count(read.corrects) > 0) {
                     lanes->drain(taken);
                 }
             }
+            auto held = std::make_shared<const Invoice>(read);
+            const Invoice& inv = *held;
+            Outcome o;
             if (!inv.valid()) {
                 o.action = "invalid";
                 o.problem = true;
@@ -1732,14 +1947,19 @@ struct ExportRun {
             }
             if (o.creation) {
                 busy.insert(inv.number);
-                auto s = std::make_shared<Sent>(Sent{i, std::move(o.creation)});
-                lanes->submit([s](ApiClient& client) {
-                    Exporter::send(client, *s->creation);
-                    return s;
+                auto sent =
+                    std::make_shared<Sent>(Sent{seq, std::move(held), std::move(o.creation)});
+                lanes->submit([sent](ApiClient& client) {
+                    Exporter::send(client, *sent->creation);
+                    return sent;
                 });
+            } else {
+                save_outcome(seq, o);
             }
             progress.update(++done_count);
-        }
+        };
+        each("sel = '' AND later = 0", one);
+        each("sel = '' AND later = 1", one);
         if (lanes) {
             lanes->drain(taken);
             lanes->close();
@@ -1754,28 +1974,24 @@ struct ExportRun {
         // not are sent again (a few rounds at most; what stays open is looked up by the next run).
         // Credit notes waiting for such an invoice follow it.
         for (int round = 0; round < 5 && !opts.dry_run && !exporter->stopped(); ++round) {
-            std::vector<std::size_t> lost;
-            std::vector<const Invoice*> invs;
+            std::vector<std::int64_t> lost;
+            std::vector<Invoice> invs;
             std::vector<LedgerEntry> pending;
-            for (std::size_t i : order) {
-                if (!outcomes[i].lost_answer) {
-                    continue;
-                }
-                auto e = ctx.state().get(shared::k_ledger_kind,
-                                         shared::ledger_key(mode, chosen[i]->number));
+            for (std::int64_t seq :
+                 seqs_in_order(fmt::format("sel = '' AND (flags & {}) != 0", k_lost_answer))) {
+                Invoice inv = load(seq);
+                auto e =
+                    ctx.state().get(shared::k_ledger_kind, shared::ledger_key(mode, inv.number));
                 if (!e || e->status != "pending") {
                     continue;
                 }
-                lost.push_back(i);
-                invs.push_back(chosen[i]);
+                lost.push_back(seq);
+                invs.push_back(std::move(inv));
                 pending.push_back(std::move(*e));
             }
-            std::vector<std::size_t> waiting; // for a customer whose creation answer was lost
-            for (std::size_t i : order) {
-                if (outcomes[i].contact_lost) {
-                    waiting.push_back(i);
-                }
-            }
+            // For a customer whose creation answer was lost.
+            const std::vector<std::int64_t> waiting =
+                seqs_in_order(fmt::format("sel = '' AND (flags & {}) != 0", k_contact_lost));
             for (auto& e : exporter->lost_contacts()) {
                 pending.push_back(std::move(e));
             }
@@ -1790,104 +2006,163 @@ struct ExportRun {
             try {
                 exporter->reconcile_contacts();
                 if (!invs.empty()) {
-                    exporter->look_up(invs);
+                    std::vector<const Invoice*> ptrs;
+                    for (const auto& inv : invs) {
+                        ptrs.push_back(&inv);
+                    }
+                    exporter->look_up(ptrs);
                 }
             } catch (const Error& e) {
                 ctx.warn(fmt::format("could not look the lost answers up: {}; the next run does",
                                      e.what()));
                 break;
             }
-            for (std::size_t i : lost) {
-                outcomes[i] = exporter->process(*chosen[i], run_id);
+            for (std::size_t k = 0; k < lost.size(); ++k) {
+                save_outcome(lost[k], exporter->process(invs[k], run_id));
             }
-            for (std::size_t i : waiting) {
-                outcomes[i] = exporter->process(*chosen[i], run_id);
+            for (std::int64_t seq : waiting) {
+                save_outcome(seq, exporter->process(load(seq), run_id));
             }
-            for (std::size_t i : order) {
-                if (outcomes[i].deferred && !waits_for_invoice(*chosen[i])) {
-                    outcomes[i] = exporter->process(*chosen[i], run_id);
-                } else if (outcomes[i].deferred) {
-                    defer(outcomes[i]);
+            for (std::int64_t seq :
+                 seqs_in_order(fmt::format("sel = '' AND (flags & {}) != 0", k_deferred))) {
+                const Invoice inv = load(seq);
+                Outcome o = outcome(seq);
+                if (!waits_for_invoice(inv)) {
+                    o = exporter->process(inv, run_id);
+                } else {
+                    defer(o);
                 }
+                save_outcome(seq, o);
             }
         }
     }
 
+    // lexoffice's numbers of the documents created, read in bulk.
+    void read_numbers() {
+        std::vector<std::int64_t> seqs;
+        std::vector<Invoice> invs;
+        std::vector<Outcome> outs;
+        each(fmt::format("sel = '' AND (flags & {}) != 0", k_needs_number),
+             [&](std::int64_t seq, Invoice& inv) {
+                 seqs.push_back(seq);
+                 invs.push_back(inv);
+                 outs.push_back(outcome(seq));
+             });
+        if (seqs.empty()) {
+            return;
+        }
+        std::vector<const Invoice*> ptrs;
+        for (const auto& inv : invs) {
+            ptrs.push_back(&inv);
+        }
+        exporter->read_numbers(ptrs, outs);
+        for (std::size_t k = 0; k < seqs.size(); ++k) {
+            save_outcome(seqs[k], outs[k]);
+        }
+    }
+
     void write_records() {
-        auto customer_name_of = [&](const Invoice& inv) { return exporter->customer_name(inv); };
         auto writer = ctx.writer(result_columns());
         json::Document rec;
         // The records in file order: the selected invoices with their outcome, the others with the
         // reason they were left out.
-        std::vector<Outcome> left_out_outcomes(left_out.size());
-        std::vector<std::pair<const Invoice*, const Outcome*>> records;
-        records.reserve(chosen.size() + left_out.size());
-        for (std::size_t i = 0; i < chosen.size(); ++i) {
-            records.emplace_back(chosen[i], &outcomes[i]);
-        }
-        for (std::size_t i = 0; i < left_out.size(); ++i) {
-            left_out_outcomes[i].action = left_out[i].action;
-            left_out_outcomes[i].detail = left_out[i].reason;
-            records.emplace_back(left_out[i].inv, &left_out_outcomes[i]);
-        }
-        std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
-            return a.first->line < b.first->line;
-        });
-        for (const auto& [inv_ptr, out_ptr] : records) {
-            const Invoice& inv = *inv_ptr;
-            const Outcome& o = *out_ptr;
-            ++counts[o.action];
-            rec.SetObject();
-            rec.GetAllocator().Clear(); // memory stays flat however many records
-            auto& a = rec.GetAllocator();
-            rec.AddMember("number", json::str(inv.number, a), a);
-            rec.AddMember("date", json::str(format_date(inv.date), a), a);
-            rec.AddMember("customer", json::str(customer_name_of(inv), a), a);
-            if (o.action != "invalid") {
-                // Amounts as lexoffice will show them (JSON numbers; exact to the cent).
-                const Totals t = compute_totals(inv);
-                rec.AddMember("net", std::stod(t.net.to_string()), a);
-                rec.AddMember("gross", std::stod(t.gross.to_string()), a);
-            } else {
-                rec.AddMember("net", json::Value(), a);
-                rec.AddMember("gross", json::Value(), a);
+        std::int64_t after_line = -1;
+        std::int64_t after_left = -1;
+        std::int64_t after_seq = -1;
+        std::vector<std::pair<std::string, Outcome>> batch;
+        for (;;) {
+            batch.clear();
+            {
+                auto st = db().prepare(fmt::format(
+                    "SELECT line, sel != '', seq, data, sel, reason, {} FROM run WHERE (line, sel "
+                    "!= '', seq) > (?1, ?2, ?3) ORDER BY line, sel != '', seq LIMIT ?4",
+                    k_outcome_columns));
+                st.bind(1, after_line).bind(2, after_left).bind(3, after_seq).bind(4, k_batch);
+                while (st.step()) {
+                    after_line = st.column_int(0);
+                    after_left = st.column_int(1);
+                    after_seq = st.column_int(2);
+                    Outcome o;
+                    if (after_left != 0) {
+                        o.action = st.column_text(4);
+                        o.detail = st.column_text(5);
+                    } else {
+                        o = outcome_at(st, 6);
+                    }
+                    batch.emplace_back(st.column_text(3), std::move(o));
+                }
             }
-            rec.AddMember("kind", json::str(kind_name(inv.kind), a), a);
-            rec.AddMember("line", static_cast<std::int64_t>(inv.line), a);
-            rec.AddMember("mode", json::str(mode, a), a);
-            rec.AddMember("action", json::str(o.action, a), a);
-            rec.AddMember("id", o.id.empty() ? json::Value() : json::str(o.id, a), a);
-            rec.AddMember("voucherNumber",
-                          o.voucher_number.empty() ? json::Value() : json::str(o.voucher_number, a),
-                          a);
-            rec.AddMember("status", o.status.empty() ? json::Value() : json::str(o.status, a), a);
-            rec.AddMember("detail", o.detail.empty() ? json::Value() : json::str(o.detail, a), a);
-            if (!o.method.empty()) {
-                rec.AddMember("request", planned_request(o.method, o.url, o.body, a), a);
+            if (batch.empty()) {
+                break;
             }
-            writer->write(rec);
+            for (const auto& [bytes, o] : batch) {
+                write_record(*writer, rec, decode(bytes), o);
+            }
         }
         writer->finish();
+    }
+
+    void write_record(RecordWriter& writer, json::Document& rec, const Invoice& inv,
+                      const Outcome& o) {
+        ++counts[o.action];
+        rec.SetObject();
+        rec.GetAllocator().Clear(); // memory stays flat however many records
+        auto& a = rec.GetAllocator();
+        rec.AddMember("number", json::str(inv.number, a), a);
+        rec.AddMember("date", json::str(format_date(inv.date), a), a);
+        rec.AddMember("customer", json::str(exporter->customer_name(inv), a), a);
+        if (o.action != "invalid") {
+            // Amounts as lexoffice will show them (JSON numbers; exact to the cent).
+            const Totals t = compute_totals(inv);
+            rec.AddMember("net", std::stod(t.net.to_string()), a);
+            rec.AddMember("gross", std::stod(t.gross.to_string()), a);
+        } else {
+            rec.AddMember("net", json::Value(), a);
+            rec.AddMember("gross", json::Value(), a);
+        }
+        rec.AddMember("kind", json::str(kind_name(inv.kind), a), a);
+        rec.AddMember("line", static_cast<std::int64_t>(inv.line), a);
+        rec.AddMember("mode", json::str(mode, a), a);
+        rec.AddMember("action", json::str(o.action, a), a);
+        rec.AddMember("id", o.id.empty() ? json::Value() : json::str(o.id, a), a);
+        rec.AddMember("voucherNumber",
+                      o.voucher_number.empty() ? json::Value() : json::str(o.voucher_number, a), a);
+        rec.AddMember("status", o.status.empty() ? json::Value() : json::str(o.status, a), a);
+        rec.AddMember("detail", o.detail.empty() ? json::Value() : json::str(o.detail, a), a);
+        if (!o.method.empty()) {
+            rec.AddMember("request", planned_request(o.method, o.url, o.body, a), a);
+        }
+        writer.write(rec);
+    }
+
+    // The mapping source number → lexoffice id, number, status of the selected invoices.
+    void write_back_file() {
+        AtomicFile f(write_back);
+        csv::Writer w(f.stream(), ',', true);
+        w.write_row(
+            {"number", "kind", "mode", "lexoffice_id", "voucher_number", "status", "action"});
+        auto st = db().prepare("SELECT number, kind, id, voucher_number, status, action FROM run "
+                               "WHERE sel = '' AND id != '' AND action != 'conflict' ORDER BY seq");
+        while (st.step()) {
+            w.write_row(std::vector<std::string>{
+                st.column_text(0), st.column_int(1) == 1 ? "credit-note" : "invoice", mode,
+                st.column_text(2), st.column_text(3), st.column_text(4), st.column_text(5)});
+        }
+        f.commit();
     }
 
     // The write-back file, the ledger's year modes and run, the summary and the exit code.
     void finish() {
         if (!opts.write_back.empty() && !opts.dry_run) {
-            std::vector<const Invoice*> invs(chosen.begin(), chosen.end());
-            write_back_file(write_back, mode, invs, outcomes);
+            write_back_file();
         }
-
-        long problems = 0;
-        for (const auto& o : outcomes) {
-            problems += o.problem ? 1 : 0;
-        }
+        const long problems = count(fmt::format("sel = '' AND (flags & {}) != 0", k_problem));
         if (!opts.dry_run) {
-            for (std::size_t i = 0; i < chosen.size(); ++i) {
-                const auto& a = outcomes[i].action;
-                if (a == "created" || a == "exists" || a == "skipped" || a == "attached") {
-                    ctx.state().set_cursor(
-                        shared::year_mode_cursor(static_cast<int>(chosen[i]->date.year())), mode);
-                }
+            auto st = db().prepare("SELECT DISTINCT year FROM run WHERE sel = '' AND action IN "
+                                   "('created', 'exists', 'skipped', 'attached')");
+            while (st.step()) {
+                ctx.state().set_cursor(shared::year_mode_cursor(static_cast<int>(st.column_int(0))),
+                                       mode);
             }
         }
         auto n = [&](const char* k) {
@@ -1914,7 +2189,7 @@ struct ExportRun {
                                                                 "customer", "customers"))
                           : std::string(),
                       counted(stats.requests, "request", "requests"), stats.rate_limited);
-        ctx.info(summary + left_out_note(left_out));
+        ctx.info(summary + left_out());
         if (!opts.dry_run) {
             ctx.state().finish_run(
                 run_id, problems > 0 ? "partial" : "ok",
@@ -1928,15 +2203,16 @@ struct ExportRun {
         }
         if (problems > 0) {
             std::vector<std::string> rejected;
-            for (std::size_t i = 0; i < chosen.size(); ++i) {
-                if (outcomes[i].problem) {
-                    rejected.push_back(chosen[i]->number.empty()
-                                           ? fmt::format("line {}", chosen[i]->line)
-                                           : chosen[i]->number);
-                }
+            auto st = db().prepare(fmt::format(
+                "SELECT number, line FROM run WHERE sel = '' AND (flags & {}) != 0 ORDER BY seq",
+                k_problem));
+            while (st.step()) {
+                const std::string number = st.column_text(0);
+                rejected.push_back(number.empty() ? fmt::format("line {}", st.column_int(1))
+                                                  : number);
             }
             throw Error(ExitCode::partial,
-                        fmt::format("{} of {} invoices not exported: {}", problems, chosen.size(),
+                        fmt::format("{} of {} invoices not exported: {}", problems, chosen_count,
                                     fmt::join(rejected, ", ")));
         }
     }
