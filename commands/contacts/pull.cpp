@@ -73,8 +73,9 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     Progress progress(ctx, "contacts pull", "contacts");
     long listed = 0; // what the progress counts: entries read, a contact listed twice too
     long written = 0;
-    long persons_left_out = 0;  // csv: contacts with more contact persons than it has columns for
-    std::set<std::string> seen; // ids, when two listings may overlap
+    long persons_left_out = 0;   // csv: contacts with more contact persons than it has columns for
+    long addresses_left_out = 0; // csv: contacts with more addresses of a kind than that
+    std::set<std::string> seen;  // ids, when two listings may overlap
     bool dedupe = false;
     auto write = [&](const json::Value& contact) {
         progress.update(static_cast<std::size_t>(++listed));
@@ -86,7 +87,9 @@ void run_pull(const PullOptions& opts, Context& ctx) {
             // memory pool, and memory would grow with the number of contacts.
             json::Document flat_doc;
             if (csv) {
-                persons_left_out += flatten_for_push(contact, flat_doc) > 0 ? 1 : 0;
+                std::size_t addresses = 0;
+                persons_left_out += flatten_for_push(contact, flat_doc, &addresses) > 0 ? 1 : 0;
+                addresses_left_out += addresses > 0 ? 1 : 0;
             } else {
                 flatten(contact, flat_doc);
             }
@@ -159,6 +162,13 @@ void run_pull(const PullOptions& opts, Context& ctx) {
                              "holds the first {} (-o json has all)",
                              persons_left_out, persons_left_out == 1 ? " has" : "s have",
                              lexsync::contacts::k_max_persons, lexsync::contacts::k_max_persons));
+    }
+    if (addresses_left_out > 0) {
+        ctx.warn(fmt::format("contacts pull: {} contact{} more than {} billing or shipping "
+                             "addresses; the csv holds the first {} of each kind (-o json has all)",
+                             addresses_left_out, addresses_left_out == 1 ? " has" : "s have",
+                             lexsync::contacts::k_max_addresses,
+                             lexsync::contacts::k_max_addresses));
     }
     ctx.info(fmt::format("contacts pull: {} contact{}{}", written, written == 1 ? "" : "s",
                          file ? " written to " + opts.out : ""));

@@ -268,9 +268,10 @@ private:
             !over.empty()) {
             p.result.action = "failed";
             p.result.detail = fmt::format(
-                "the row has {}: lexoffice's API creates contacts with at most one e-mail "
-                "address and phone number per kind and one contact person; create it with one "
-                "each and add the others in the lexoffice web app",
+                "the row has {}: lexoffice's API creates contacts with at most one billing "
+                "and one shipping address, one e-mail address and phone number per kind and one "
+                "contact person; create it with one each and add the others in the lexoffice "
+                "web app",
                 over);
             return p;
         }

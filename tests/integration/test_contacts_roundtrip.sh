@@ -2,7 +2,8 @@
 # contact where the API reference puts it (a company with its contact person, all e-mail and
 # phone kinds, billing and shipping address with a US state, tax and XRechnung data; a person with
 # private e-mail and phone), the German-header twin of the file finds nothing left to change, a
-# re-run sends no writes, and so does the file that contacts pull -o csv writes, pushed back.
+# re-run sends no writes, and so does the file that contacts pull -o csv writes, pushed back; a
+# contact with two billing addresses reaches the csv whole and comes back unchanged.
 source "$(dirname "$0")/lib.sh"
 start_sandbox --seed empty
 export LEXSYNC_API_KEY="$SANDBOX_KEY"
@@ -82,11 +83,11 @@ assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/de.json")" "unchan
 # reads it back), so pushing the pulled file sends no writes.
 lexsync contacts pull -o csv --out "$WORK/pulled.csv"
 assert_eq "$(head -n1 "$WORK/pulled.csv" | tr -d "\r")" \
-  "id,$(head -n1 "$WORK/all.csv" | cut -d, -f2- | sed 's/^role,/customer_number,vendor_number,role,/; s/,person_phone,/,person_phone,person2_salutation,person2_first_name,person2_last_name,person2_email,person2_phone,person3_salutation,person3_first_name,person3_last_name,person3_email,person3_phone,/')" \
+  "id,$(head -n1 "$WORK/all.csv" | cut -d, -f2- | sed 's/^role,/customer_number,vendor_number,role,/; s/,person_phone,/,person_phone,person2_salutation,person2_first_name,person2_last_name,person2_email,person2_phone,person3_salutation,person3_first_name,person3_last_name,person3_email,person3_phone,/; s/,shipping_country,/,shipping_country,billing2_street,billing2_supplement,billing2_zip,billing2_city,billing2_region,billing2_country,billing3_street,billing3_supplement,billing3_zip,billing3_city,billing3_region,billing3_country,shipping2_street,shipping2_supplement,shipping2_zip,shipping2_city,shipping2_region,shipping2_country,shipping3_street,shipping3_supplement,shipping3_zip,shipping3_city,shipping3_region,shipping3_country,/')" \
   "pulled CSV header: push's columns"
 row() { grep -F "$1" "$WORK/pulled.csv"; }
-assert_contains "$(row 'Prairie Supply')" ",both,Prairie Supply Inc.,12/345/67890,DE811907980,true,Mr,John,Doe,john.doe@prairie.example,'+1 217 555 0101,,,,,,,,,,,info@prairie.example,office@prairie.example,john@home.example,misc@prairie.example,'+1 217 555 0100,'+1 217 555 0102,'+1 217 555 0103,'+1 217 555 0104,'+1 217 555 0105,'+1 217 555 0106,1 Main St,Suite 5,62701,\"Springfield, IL\",,US,9 Dock Rd,Gate 2,60601,\"Chicago, IL\",,US,Import customer,04011000-1234512345-35,70123456"
-assert_contains "$(row 'Musterfrau')" ",customer,,,,,Frau,Erika,Musterfrau,,,,,,,,,,,,,,,erika@privat.example,,,,,'+49 89 765432,,,Ringweg 7,,80331,München,,DE,,,,,,,Privatkundin,,"
+assert_contains "$(row 'Prairie Supply')" ",both,Prairie Supply Inc.,12/345/67890,DE811907980,true,Mr,John,Doe,john.doe@prairie.example,'+1 217 555 0101,,,,,,,,,,,info@prairie.example,office@prairie.example,john@home.example,misc@prairie.example,'+1 217 555 0100,'+1 217 555 0102,'+1 217 555 0103,'+1 217 555 0104,'+1 217 555 0105,'+1 217 555 0106,1 Main St,Suite 5,62701,\"Springfield, IL\",,US,9 Dock Rd,Gate 2,60601,\"Chicago, IL\",,US,,,,,,,,,,,,,,,,,,,,,,,,,Import customer,04011000-1234512345-35,70123456"
+assert_contains "$(row 'Musterfrau')" ",customer,,,,,Frau,Erika,Musterfrau,,,,,,,,,,,,,,,erika@privat.example,,,,,'+49 89 765432,,,Ringweg 7,,80331,München,,DE,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,Privatkundin,,"
 lexsync -v contacts push "$WORK/pulled.csv" -o json >"$WORK/csv-rt.json" 2>"$WORK/csv-rt.log" ||
   fail "push of the pulled CSV: $(tail -n 3 "$WORK/csv-rt.log")"
 assert_eq "$(count_writes "$WORK/csv-rt.log")" "0" "writes of the pulled CSV pushed back"
@@ -108,4 +109,38 @@ field "$c" '.phoneNumbers.fax[0]' "+1 217 555 0199"
 field "$c" '.phoneNumbers.business[0]' "+1 217 555 0100"
 field "$c" '.addresses.shipping[0].city' "Chicago, IL"
 field "$c" '.company.contactPersons[0].emailAddress' "john.doe@prairie.example"
+
+# Several addresses of a kind (a contact made in the web app, as the demo seed has one with two
+# billing addresses): contacts pull -o csv writes the second into billing2_*, the file pushed back
+# sends nothing, a changed second address is refused with the reason (lexoffice's API writes one
+# address of each kind), and so is a new row with a second address; the contact stays as it was.
+start_sandbox --seed demo
+lexsync contacts pull -o csv --out "$WORK/demo.csv"
+assert_contains "$(grep -F 'Hausverwaltung Becker' "$WORK/demo.csv")" ",Rathausstraße 1,,60311,Frankfurt am Main,,DE,,,,,,,Postfach 1234,,60001,Frankfurt am Main,,DE,,,,,,,"
+lexsync -v contacts push "$WORK/demo.csv" -o json >"$WORK/demo-rt.json" 2>"$WORK/demo-rt.log" ||
+  fail "push of the pulled demo CSV: $(tail -n 3 "$WORK/demo-rt.log")"
+assert_eq "$(count_writes "$WORK/demo-rt.log")" "0" "writes of the pulled demo CSV pushed back"
+assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/demo-rt.json")" "unchanged" "pulled demo CSV actions"
+sed -i 's/Postfach 1234/Postfach 9999/' "$WORK/demo.csv"
+set +e
+lexsync -v contacts push "$WORK/demo.csv" -o json >"$WORK/demo-edit.json" 2>"$WORK/demo-edit.log"
+set -e
+assert_eq "$(count_writes "$WORK/demo-edit.log")" "0" "writes of an edited second billing address"
+assert_contains "$(jq -r '.[] | select(.action == "failed") | .detail' "$WORK/demo-edit.json")" "would have 2 billing addresses"
+assert_eq "$(lexsync contacts pull --name 'Hausverwaltung%' -o json | jq -r '.[0].addresses.billing | map(.street) | join("|")')" "Rathausstraße 1|Postfach 1234" "billing addresses after the refused edit"
+printf 'role,company_name,street,zip,city,country,billing2_street,billing2_zip,billing2_city,billing2_country\ncustomer,Zwei Adressen GmbH,Weg 1,10115,Berlin,DE,Postfach 1,10001,Berlin,DE\n' >"$WORK/two.csv"
+set +e
+lexsync -v contacts push "$WORK/two.csv" -o json >"$WORK/two.json" 2>"$WORK/two.log"
+set -e
+assert_eq "$(count_writes "$WORK/two.log")" "0" "writes of a new row with two billing addresses"
+assert_contains "$(jq -r '.[0].detail' "$WORK/two.json")" "the row has 2 billing addresses"
+# A second address without a first one, or without a country: file:line:column:field errors.
+printf 'role,company_name,billing2_street,billing2_city\ncustomer,Ohne Erste GmbH,Weg 2,Berlin\n' >"$WORK/gap.csv"
+set +e
+lexsync contacts push "$WORK/gap.csv" -o json >/dev/null 2>"$WORK/gap.err"
+rc=$?
+set -e
+assert_eq "$rc" "6" "exit code of a second address without a first"
+assert_contains "$(cat "$WORK/gap.err")" "gap.csv:2:3:billing2_street: the first billing address is missing"
+assert_contains "$(cat "$WORK/gap.err")" "billing2_country: missing: an address needs a country code"
 echo "ok: contacts round trip"

@@ -273,6 +273,28 @@ TEST_SUITE("lexsync::contacts") {
         CHECK(merge_into(c, in).empty());
     }
 
+    TEST_CASE("a second billing address: the same one merges to nothing, a new one is beyond "
+              "the write limits") {
+        auto c = parse(R"({"id":"1","version":3,"roles":{"customer":{}},"company":{"name":"B"},
+            "addresses":{"billing":[{"street":"Weg 1","zip":"10115","city":"Berlin","countryCode":"DE"},
+                                    {"street":"Postfach 9","zip":"10001","city":"Berlin","countryCode":"DE"}]}})");
+        ContactInput in;
+        in.customer = true;
+        in.company_name = "B";
+        in.street = "Weg 1";
+        in.country = "DE";
+        in.more_billing.push_back(Address{"Postfach 9", "", "10001", "Berlin", "DE"});
+        CHECK(merge_into(c, in).empty());
+        in.more_billing[0].street = "Postfach 10";
+        CHECK(merge_into(c, in) == std::vector<std::string>{"billing2_address"});
+        CHECK(beyond_write_limits(c) == "2 billing addresses");
+        const auto body = parse(create_body(in));
+        REQUIRE(body["addresses"]["billing"].Size() == 2);
+        CHECK(json::get_string(body["addresses"]["billing"][1], "street") == "Postfach 10");
+        CHECK(json::get_string(body["addresses"]["billing"][1], "zip") == "10001");
+        CHECK(beyond_write_limits(body) == "2 billing addresses");
+    }
+
     TEST_CASE("merging keeps what the input does not mention and adds roles") {
         auto c = parse(R"({"id":"1","version":3,"roles":{"customer":{"number":10001}},
             "company":{"name":"A GmbH"},"phoneNumbers":{"business":["030 1"]},"note":"old"})");

@@ -82,7 +82,8 @@ const std::vector<Column>& push_columns() {
     return cols;
 }
 
-std::size_t flatten_for_push(const json::Value& c, json::Document& out) {
+std::size_t flatten_for_push(const json::Value& c, json::Document& out,
+                             std::size_t* addresses_left_out) {
     std::size_t left_out = 0;
     out.SetObject();
     auto& a = out.GetAllocator();
@@ -166,17 +167,30 @@ std::size_t flatten_for_push(const json::Value& c, json::Document& out) {
     for (const auto& [kind, prefix] :
          {std::pair<const char*, std::string>{"billing", ""}, {"shipping", "shipping_"}}) {
         const json::Value* list = json::find(c, std::string("addresses.") + kind);
-        if (!list || !list->IsArray() || list->Empty() || !(*list)[0].IsObject()) {
-            continue;
-        }
-        const json::Value& addr = (*list)[0];
-        for (const auto& [column, key] : {std::pair<const char*, const char*>{"street", "street"},
-                                          {"supplement", "supplement"},
-                                          {"zip", "zip"},
-                                          {"city", "city"},
-                                          {"country", "countryCode"}}) {
-            if (auto s = json::get_string(addr, key)) {
-                v[prefix + column] = *s;
+        const rapidjson::SizeType count = list && list->IsArray() ? list->Size() : 0;
+        for (rapidjson::SizeType i = 0; i < count; ++i) {
+            const json::Value& addr = (*list)[i];
+            if (!addr.IsObject()) {
+                continue;
+            }
+            if (i >= lexsync::contacts::k_max_addresses) {
+                if (addresses_left_out != nullptr) {
+                    ++*addresses_left_out;
+                }
+                continue;
+            }
+            // The first address in the columns without a number (shipping_*), the others in
+            // billing2_*, billing3_* (shipping2_*, shipping3_*).
+            const std::string n = i == 0 ? prefix : fmt::format("{}{}_", kind, i + 1);
+            for (const auto& [column, key] :
+                 {std::pair<const char*, const char*>{"street", "street"},
+                  {"supplement", "supplement"},
+                  {"zip", "zip"},
+                  {"city", "city"},
+                  {"country", "countryCode"}}) {
+                if (auto s = json::get_string(addr, key)) {
+                    v[n + column] = *s;
+                }
             }
         }
     }

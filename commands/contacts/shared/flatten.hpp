@@ -18,10 +18,13 @@ void flatten(const json::Value& contact, json::Document& out);
 // The csv columns: every input column of `contacts push` but ref (lexsync::contacts::
 // k_input_fields), in that order.
 const std::vector<Column>& push_columns();
-// Writes `contact` as push reads it into `out`: the first billing and shipping address, every
-// e-mail and phone number of each kind (several in one cell, "a@x.de; b@x.de"), and up to
-// lexsync::contacts::k_max_persons contact persons of a company; region stays empty (lexoffice
-// keeps it in the city). Returns the number of contact persons beyond those (not written).
-std::size_t flatten_for_push(const json::Value& contact, json::Document& out);
+// Writes `contact` as push reads it into `out`: up to lexsync::contacts::k_max_addresses billing
+// and shipping addresses (street..., billing2_*, ...), every e-mail and phone number of each kind
+// (several in one cell, "a@x.de; b@x.de"), and up to lexsync::contacts::k_max_persons contact
+// persons of a company; region stays empty (lexoffice keeps it in the city). Returns the number
+// of contact persons beyond those (not written) and adds the addresses beyond those to
+// `addresses_left_out`.
+std::size_t flatten_for_push(const json::Value& contact, json::Document& out,
+                             std::size_t* addresses_left_out = nullptr);
 
 } // namespace lexsync::commands::contacts

@@ -86,6 +86,14 @@ AddressParts shipping_parts(const ContactInput& in) {
             {"countryCode", &in.shipping_country}};
 }
 
+AddressParts address_parts(const Address& in) {
+    return {{"supplement", &in.supplement},
+            {"street", &in.street},
+            {"zip", &in.zip},
+            {"city", &in.city},
+            {"countryCode", &in.country}};
+}
+
 // lexoffice has no region field: the region goes after the city ("Springfield, IL").
 std::string with_region(const std::string& city, const std::string& region) {
     if (region.empty()) {
@@ -241,9 +249,53 @@ private:
         in.shipping_city =
             with_region(cell(cells, "shipping_city"), cell(cells, "shipping_region"));
         in.shipping_country = cell(cells, "shipping_country");
+        read_more_addresses("billing", in.more_billing, in.has_address(), cells);
+        read_more_addresses("shipping", in.more_shipping, in.has_shipping_address(), cells);
         in.note = cell(cells, "note");
         in.buyer_reference = cell(cells, "buyer_reference");
         in.vendor_number_at_customer = cell(cells, "vendor_number_at_customer");
+    }
+
+    // Reads billing2_* and billing3_* (`kind` "billing") or shipping2_*, shipping3_* into
+    // `more`; `first` tells whether the row has the first address of the kind.
+    void read_more_addresses(const char* kind, std::vector<Address>& more, bool first,
+                             const std::map<std::string, std::string>& cells) {
+        bool gap = !first;
+        for (std::size_t n = 2; n <= k_max_addresses; ++n) {
+            const std::string prefix = fmt::format("{}{}_", kind, n);
+            Address addr;
+            addr.street = cell(cells, (prefix + "street").c_str());
+            addr.supplement = cell(cells, (prefix + "supplement").c_str());
+            addr.zip = cell(cells, (prefix + "zip").c_str());
+            addr.city = with_region(cell(cells, (prefix + "city").c_str()),
+                                    cell(cells, (prefix + "region").c_str()));
+            addr.country = cell(cells, (prefix + "country").c_str());
+            if (addr.empty()) {
+                gap = true;
+                continue;
+            }
+            if (gap) {
+                issue(prefix + "street",
+                      n == 2 ? fmt::format(
+                                   "the first {} address is missing (its columns without "
+                                   "a number{})",
+                                   kind, std::string_view(kind) == "billing" ? "" : ", shipping_*")
+                             : fmt::format("{}2_* is empty", kind));
+            }
+            check_address(prefix, addr);
+            more.push_back(std::move(addr));
+        }
+    }
+
+    // The country and lengths of a further address (`prefix`: "billing2_").
+    void check_address(const std::string& prefix, const Address& addr) {
+        check_country(prefix + "country", addr.country, true);
+        for (auto [field, value] :
+             {std::pair{"street", &addr.street}, std::pair{"city", &addr.city}}) {
+            if (code_points(*value) > 255) {
+                issue(prefix + field, "longer than 255 characters");
+            }
+        }
     }
 
     // Checks that there is a name and that only companies have tax numbers.
@@ -303,22 +355,25 @@ private:
         }
     }
 
+    // Checks the country code `code` of the address whose country column is `field`; `needed`
+    // when the row has that address.
+    void check_country(const std::string& field, const std::string& code, bool needed) {
+        if (needed && code.empty()) {
+            issue(field, "missing: an address needs a country code such as DE");
+        } else if (!code.empty() && !countries::is_known(code)) {
+            const std::string meant = countries::suggestion(code);
+            issue(field, meant.empty()
+                             ? fmt::format("'{}' is not a country code lexoffice knows (ISO "
+                                           "3166-1 alpha-2 such as DE, or ES_CN, GR_69, …)",
+                                           code)
+                             : fmt::format("'{}' is not a country code lexoffice knows; did "
+                                           "you mean '{}'?",
+                                           code, meant));
+        }
+    }
+
     // Checks the country codes of both addresses.
     void check_countries(const ContactInput& in) {
-        auto check_country = [&](const char* field, const std::string& code, bool needed) {
-            if (needed && code.empty()) {
-                issue(field, "missing: an address needs a country code such as DE");
-            } else if (!code.empty() && !countries::is_known(code)) {
-                const std::string meant = countries::suggestion(code);
-                issue(field, meant.empty()
-                                 ? fmt::format("'{}' is not a country code lexoffice knows (ISO "
-                                               "3166-1 alpha-2 such as DE, or ES_CN, GR_69, …)",
-                                               code)
-                                 : fmt::format("'{}' is not a country code lexoffice knows; did "
-                                               "you mean '{}'?",
-                                               code, meant));
-            }
-        };
         check_country("country", in.country, in.has_address());
         check_country("shipping_country", in.shipping_country, in.has_shipping_address());
     }
@@ -863,6 +918,30 @@ const std::vector<table::Column>& input_columns() {
         {"shipping_region",
          {"Lieferadresse Bundesstaat", "Lieferadresse Bundesland", "Shipping State"}},
         {"shipping_country", {"Lieferadresse Land", "Lieferadresse Ländercode"}},
+        {"billing2_street", {}},
+        {"billing2_supplement", {}},
+        {"billing2_zip", {}},
+        {"billing2_city", {}},
+        {"billing2_region", {}},
+        {"billing2_country", {}},
+        {"billing3_street", {}},
+        {"billing3_supplement", {}},
+        {"billing3_zip", {}},
+        {"billing3_city", {}},
+        {"billing3_region", {}},
+        {"billing3_country", {}},
+        {"shipping2_street", {}},
+        {"shipping2_supplement", {}},
+        {"shipping2_zip", {}},
+        {"shipping2_city", {}},
+        {"shipping2_region", {}},
+        {"shipping2_country", {}},
+        {"shipping3_street", {}},
+        {"shipping3_supplement", {}},
+        {"shipping3_zip", {}},
+        {"shipping3_city", {}},
+        {"shipping3_region", {}},
+        {"shipping3_country", {}},
         {"note", {"Notiz", "Bemerkung", "Anmerkung"}},
         {"buyer_reference", {"Leitweg-ID", "Käuferreferenz"}},
         {"vendor_number_at_customer", {"Lieferantennummer beim Kunden"}},
@@ -1234,22 +1313,29 @@ std::string create_body(const ContactInput& in) {
     }
     if (in.has_address() || in.has_shipping_address()) {
         json::Value addresses(rapidjson::kObjectType);
-        auto add = [&](const char* kind, const AddressParts& parts) {
-            json::Value addr(rapidjson::kObjectType);
-            for (const auto& [k, v] : parts) {
-                if (!v->empty()) {
-                    addr.AddMember(rapidjson::StringRef(k), json::str(*v, a), a);
-                }
-            }
+        auto add = [&](const char* kind, const AddressParts& first,
+                       const std::vector<Address>& more) {
             json::Value list(rapidjson::kArrayType);
-            list.PushBack(addr, a);
+            std::vector<AddressParts> all = {first};
+            for (const Address& m : more) {
+                all.push_back(address_parts(m));
+            }
+            for (const auto& parts : all) {
+                json::Value addr(rapidjson::kObjectType);
+                for (const auto& [k, v] : parts) {
+                    if (!v->empty()) {
+                        addr.AddMember(rapidjson::StringRef(k), json::str(*v, a), a);
+                    }
+                }
+                list.PushBack(addr, a);
+            }
             addresses.AddMember(rapidjson::StringRef(kind), list, a);
         };
         if (in.has_address()) {
-            add("billing", billing_parts(in));
+            add("billing", billing_parts(in), in.more_billing);
         }
         if (in.has_shipping_address()) {
-            add("shipping", shipping_parts(in));
+            add("shipping", shipping_parts(in), in.more_shipping);
         }
         d.AddMember("addresses", addresses, a);
     }
@@ -1381,19 +1467,20 @@ void merge_person(json::Document& c, const ContactInput& in, json::Allocator& a,
     merge_names(person, in, a, changed);
 }
 
-// Sets the first address of `kind` (billing, shipping) to the row's parts; `field` names the
+// Sets the address at `index` of `kind` (billing, shipping) to the row's parts; `field` names the
 // change.
-void merge_address(json::Document& c, const char* kind, const AddressParts& parts,
-                   const char* field, json::Allocator& a, std::vector<std::string>& changed) {
+void merge_address(json::Document& c, const char* kind, rapidjson::SizeType index,
+                   const AddressParts& parts, const std::string& field, json::Allocator& a,
+                   std::vector<std::string>& changed) {
     auto& addresses = json::ensure_object(c, "addresses", a);
     if (!addresses.HasMember(kind) || !addresses[kind].IsArray()) {
         json::set(addresses, kind, json::Value(rapidjson::kArrayType), a);
     }
     auto& list = addresses[kind];
-    if (list.Empty()) {
+    while (list.Size() <= index) {
         list.PushBack(json::Value(rapidjson::kObjectType), a);
     }
-    auto& addr = list[0];
+    auto& addr = list[index];
     bool any = false;
     for (const auto& [k, v] : parts) {
         any = set_if_differs(addr, k, *v, a) || any;
@@ -1451,10 +1538,18 @@ std::vector<std::string> merge_into(json::Document& c, const ContactInput& in) {
         merge_person(c, in, a, changed);
     }
     if (in.has_address()) {
-        merge_address(c, "billing", billing_parts(in), "address", a, changed);
+        merge_address(c, "billing", 0, billing_parts(in), "address", a, changed);
     }
     if (in.has_shipping_address()) {
-        merge_address(c, "shipping", shipping_parts(in), "shipping_address", a, changed);
+        merge_address(c, "shipping", 0, shipping_parts(in), "shipping_address", a, changed);
+    }
+    for (auto [kind, more] :
+         {std::pair{"billing", &in.more_billing}, std::pair{"shipping", &in.more_shipping}}) {
+        for (std::size_t i = 0; i < more->size(); ++i) {
+            merge_address(c, kind, static_cast<rapidjson::SizeType>(i + 1),
+                          address_parts((*more)[i]), fmt::format("{}{}_address", kind, i + 2), a,
+                          changed);
+        }
     }
     if (!in.buyer_reference.empty()) {
         auto& x = json::ensure_object(c, "xRechnung", a);

@@ -67,6 +67,30 @@ inline const std::vector<std::string> k_input_fields = {"ref",
                                                         "shipping_city",
                                                         "shipping_region",
                                                         "shipping_country",
+                                                        "billing2_street",
+                                                        "billing2_supplement",
+                                                        "billing2_zip",
+                                                        "billing2_city",
+                                                        "billing2_region",
+                                                        "billing2_country",
+                                                        "billing3_street",
+                                                        "billing3_supplement",
+                                                        "billing3_zip",
+                                                        "billing3_city",
+                                                        "billing3_region",
+                                                        "billing3_country",
+                                                        "shipping2_street",
+                                                        "shipping2_supplement",
+                                                        "shipping2_zip",
+                                                        "shipping2_city",
+                                                        "shipping2_region",
+                                                        "shipping2_country",
+                                                        "shipping3_street",
+                                                        "shipping3_supplement",
+                                                        "shipping3_zip",
+                                                        "shipping3_city",
+                                                        "shipping3_region",
+                                                        "shipping3_country",
                                                         "note",
                                                         "buyer_reference",
                                                         "vendor_number_at_customer"};
@@ -74,6 +98,10 @@ inline const std::vector<std::string> k_input_fields = {"ref",
 // The contact persons a row holds: the first in salutation, first_name, last_name, person_email,
 // person_phone; the others in person2_* and person3_*.
 inline constexpr std::size_t k_max_persons = 3;
+
+// The billing and shipping addresses a row holds: the first in street, supplement, zip, city,
+// region, country (shipping_*), the others in billing2_*, billing3_* (shipping2_*, shipping3_*).
+inline constexpr std::size_t k_max_addresses = 3;
 
 // Several values of one kind in one cell ("a@x.de; b@x.de"), separated by k_value_separator: a
 // ';' (e-mail addresses and phone numbers cannot contain one), written with a space after it.
@@ -96,6 +124,20 @@ struct ContactPerson {
     bool empty() const {
         return salutation.empty() && first_name.empty() && last_name.empty() && email.empty() &&
                phone.empty();
+    }
+};
+
+// A further billing or shipping address (billing2_*, shipping2_*, ...); a region is appended to
+// the city as for the first.
+struct Address {
+    std::string street;
+    std::string supplement;
+    std::string zip;
+    std::string city;
+    std::string country;
+    bool empty() const {
+        return street.empty() && supplement.empty() && zip.empty() && city.empty() &&
+               country.empty();
     }
 };
 
@@ -142,6 +184,12 @@ struct ContactInput {
     std::string shipping_zip;
     std::string shipping_city;
     std::string shipping_country;
+    // The second and third billing and shipping addresses (billing2_*, ..., shipping3_*).
+    // lexoffice's API writes at most one of each kind: a row with more is read and compared (a
+    // pulled contact pushed back unchanged sends nothing), but a create or update that would
+    // send more fails with the reason.
+    std::vector<Address> more_billing;
+    std::vector<Address> more_shipping;
     std::string note;
     std::string buyer_reference;
     std::string vendor_number_at_customer;
