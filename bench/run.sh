@@ -2,28 +2,45 @@
 # lexsync benchmarks (not tests: nothing here asserts a time). Starts the sandbox with a latency of
 # 150 ms ± 50 ms per request and lexoffice's rate limit (2 requests/s, burst 4), runs each job on
 # generated data, and prints per job: requests per second against the limit, requests per item,
-# peak RSS, CPU seconds and the 429 answers lexsync saw. A second part pushes new contacts at
-# fixed latencies (0 to 1,000 ms per request) to show how the rate holds as round trips grow (the
-# whole run's rate, and the writes' own rate from the first answer to the last); a
-# third pulls 100,000 contacts from an unthrottled sandbox to measure memory and CPU.
+# peak RSS, CPU seconds and the 429 answers lexsync saw. A second part runs the writing commands
+# (contacts push, vouchers upload with bookkeeping data, invoices export) on new items at fixed
+# latencies (0 to 1,000 ms per request) to show how the rate holds as round trips grow (the whole
+# run's rate, and the writes' own rate from the first answer to the last); a third pulls 100,000
+# contacts from an unthrottled sandbox to measure memory and CPU.
 #
 #   bench/run.sh            # the full run (a few minutes)
 #   bench/run.sh --quick    # smaller inputs
+#   bench/run.sh --sweep    # the latency sweep only
+#   BENCH_LOGS=DIR bench/run.sh   # keeps each job's -v log in DIR
+#   BENCH_BIN=PATH bench/run.sh   # runs that lexsync instead of building the release one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
-[ "${1:-}" = "--quick" ] && quick=1
+only_sweep=0
+for arg in "$@"; do
+  case $arg in
+    --quick) quick=1 ;;
+    --sweep) only_sweep=1 ;;
+    *) echo "usage: bench/run.sh [--quick] [--sweep]" >&2; exit 2 ;;
+  esac
+done
 
-scripts/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build --preset release -j"$(nproc)" >/dev/null
-bin=$PWD/build/release/cli/lexsync
+if [ -n "${BENCH_BIN:-}" ]; then
+  bin=$BENCH_BIN
+else
+  scripts/install-deps.sh
+  cmake --preset release >/dev/null
+  cmake --build --preset release -j"$(nproc)" >/dev/null
+  bin=$PWD/build/release/cli/lexsync
+fi
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
 
 work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  # BENCH_LOGS=DIR keeps the jobs' -v logs (each line stamped with its arrival time).
+  [ -z "${BENCH_LOGS:-}" ] || { mkdir -p "$BENCH_LOGS" && cp "$work"/*.log "$BENCH_LOGS"/ 2>/dev/null || true; }
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -71,6 +88,7 @@ measure() {
 n_contacts=60; n_invoices=300; n_receipts=30; n_pull=100000; n_sweep=30
 if [ "$quick" = 1 ]; then n_contacts=20; n_invoices=12; n_receipts=10; n_pull=20000; n_sweep=10; fi
 
+if [ "$only_sweep" = 0 ]; then
 echo "==> jobs against a sandbox with 150 ± 50 ms latency and 2 requests/s (burst 4)" >&2
 serve paced --seed demo --latency 100 --latency-jitter 100
 {
@@ -93,26 +111,48 @@ for i in $(seq "$n_receipts"); do
 done
 measure "vouchers upload" "$n_receipts" vouchers upload "$work/receipts" -o json
 measure "vouchers upload (re-run)" "$n_receipts" vouchers upload "$work/receipts" -o json
+fi
 
-echo "==> contacts push of $n_sweep new contacts at fixed latencies (2 requests/s, burst 4)" >&2
-for ms in 0 150 400 600 1000; do
-  serve "sweep$ms" --seed demo --latency "$ms"
-  {
-    echo "ref,role,company_name,email,city,country"
-    for i in $(seq "$n_sweep"); do echo "s$ms-$i,customer,Sweep $ms Kunde $i GmbH,s$ms.$i@bench.example,Berlin,DE"; done
-  } >"$work/sweep$ms.csv"
-  measure "contacts push (new), $ms ms latency" "$n_sweep" contacts push "$work/sweep$ms.csv" -o json
-  # The sustained rate: answers to the writes per second from the first to the last (the run's
-  # two reads before them and the last round trip after them are left out).
-  sweep_rows+=("$(awk -v ms="$ms" -v lim="$limit" -v all="${rows[-1]}" '
+# sweep_row JOB MS: the sweep's line for the job just measured: its requests, seconds and rate,
+# and the writes' own rate (answers to the POSTs per second from the first to the last; the reads
+# before them and the last round trip after them are left out).
+sweep_row() {
+  sweep_rows+=("$(awk -v job="$1" -v ms="$2" -v lim="$limit" -v all="${rows[-1]}" '
     / ← [0-9]+ .*\(POST / { if (!n++) first = $1; last = $1 }
     END {
       split(all, f, " [|] ");
       rate = (n > 1 && last > first) ? (n - 1) / (last - first) : 0;
-      printf "| %s ms | %s | %s | %s | %.2f (%.0f %%) |", ms, f[3], f[4], f[5], rate, 100 * rate / lim }' \
-    "$work/contacts push (new), $ms ms latency.log")")
-done
+      printf "| %s | %s ms | %s | %s | %s | %.2f (%.0f %%) |", job, ms, f[3], f[4], f[5], rate, 100 * rate / lim }' \
+    "$work/$1, $2 ms latency.log")")
+}
 
+echo "==> $n_sweep new items per writing command at fixed latencies (2 requests/s, burst 4)" >&2
+state_home=$XDG_STATE_HOME
+for ms in 0 150 400 600 1000; do
+  serve "sweep$ms" --seed demo --latency "$ms"
+  export XDG_STATE_HOME="$work/state-sweep$ms" # a fresh ledger for each sandbox
+  {
+    echo "ref,role,company_name,email,city,country"
+    for i in $(seq "$n_sweep"); do echo "s$ms-$i,customer,Sweep $ms Kunde $i GmbH,s$ms.$i@bench.example,Berlin,DE"; done
+  } >"$work/sweep$ms.csv"
+  measure "contacts push, $ms ms latency" "$n_sweep" contacts push "$work/sweep$ms.csv" -o json
+  sweep_row "contacts push" "$ms"
+  # Receipts with bookkeeping data: two writes each (the voucher, then its file).
+  mkdir -p "$work/sweep$ms-receipts"
+  echo "file,voucher_number,voucher_date,type,amount,tax_rate,category" >"$work/sweep$ms-receipts/data.csv"
+  for i in $(seq "$n_sweep"); do
+    printf '%%PDF-1.4\n%% sweep %d receipt %d\n%%%%EOF\n' "$ms" "$i" >"$work/sweep$ms-receipts/r$i.pdf"
+    echo "r$i.pdf,SW$ms-$i,2026-03-$(printf %02d $((i % 28 + 1))),purchaseinvoice,119.00,19,Bürobedarf" >>"$work/sweep$ms-receipts/data.csv"
+  done
+  measure "vouchers upload, $ms ms latency" "$n_sweep" vouchers upload --data "$work/sweep$ms-receipts/data.csv" "$work/sweep$ms-receipts" -o json
+  sweep_row "vouchers upload" "$ms"
+  tests/integration/gen_invoices.sh "$n_sweep" >"$work/sweep$ms-invoices.csv"
+  measure "invoices export, $ms ms latency" "$n_sweep" invoices export "$work/sweep$ms-invoices.csv" --from 2026-03-01 --to 2026-04-30 -o json
+  sweep_row "invoices export" "$ms"
+done
+export XDG_STATE_HOME=$state_home
+
+if [ "$only_sweep" = 0 ]; then
 echo "==> pulling $n_pull contacts from an unthrottled sandbox (memory and CPU)" >&2
 awk -v n="$n_pull" 'BEGIN {
   printf "{\"organizations\":[{\"id\":\"bbbbbbbb-0000-4000-8000-000000000001\",\"companyName\":\"Bench GmbH\",";
@@ -129,14 +169,15 @@ mkdir -p "$XDG_CONFIG_HOME/lexsync"
 printf '[profiles.default]\nrate_limit = 10\nrate_burst = 10\n' >"$XDG_CONFIG_HOME/lexsync/config.toml"
 measure "contacts pull $n_pull, ndjson" "$n_pull" contacts pull -o ndjson
 measure "contacts pull $n_pull, csv" "$n_pull" contacts pull -o csv
+fi
 
 echo
 echo "| job | items | requests | seconds | requests/s (of the 2/s limit) | requests/item | peak RSS MB | CPU s | 429s seen |"
 echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "| latency per request | requests | seconds | requests/s (of the 2/s limit) | writes/s while writing (of the limit) |"
-echo "|---|---|---|---|---|"
+echo "| job | latency per request | requests | seconds | requests/s (of the 2/s limit) | writes/s while writing (of the limit) |"
+echo "|---|---|---|---|---|---|"
 printf '%s\n' "${sweep_rows[@]}"
 echo
 echo "(The two $n_pull-contact rows run without rate limit or latency: their requests/s column is not against a limit.)"
