@@ -777,6 +777,111 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
     return json_response(200, d);
 }
 
+bool is_bank_accounts_path(const std::string& path) {
+    const std::string prefix = "/v1/contacts/";
+    if (path.compare(0, prefix.size(), prefix) != 0) {
+        return false;
+    }
+    const std::string rest = path.substr(prefix.size());
+    const auto slash = rest.find('/');
+    return slash != std::string::npos && slash > 0 &&
+           rest.compare(slash, 13, "/bankaccounts") == 0 &&
+           (rest.size() == slash + 13 || rest[slash + 13] == '/');
+}
+
+ApiResponse bank_accounts(Store& store, const ApiRequest& req, const std::string& contact_id,
+                          const std::string& account_id) {
+    const auto contact = store.get(req.org_id, k_kind, contact_id);
+    if (!contact) {
+        return regular_error(404, req.path, "Contact not found");
+    }
+    auto of_contact = [&](const StoredResource& r) {
+        JsonDocument d;
+        d.Parse(r.doc.c_str(), r.doc.size());
+        return member_string(d, "contactId") == contact_id;
+    };
+    // The bank account as served: without the contactId the sandbox keeps with it.
+    auto served = [](const StoredResource& r) {
+        JsonDocument d;
+        d.Parse(r.doc.c_str(), r.doc.size());
+        d.RemoveMember("contactId");
+        return to_json(d);
+    };
+    if (req.method == "GET" && account_id.empty()) {
+        std::string body = "[";
+        for (const auto& r : store.list(req.org_id, k_bank_accounts_kind)) {
+            if (of_contact(r)) {
+                body += (body.size() > 1 ? "," : "") + served(r);
+            }
+        }
+        ApiResponse res;
+        res.body = body + "]";
+        return res;
+    }
+    if (req.method == "GET") {
+        const auto r = store.get(req.org_id, k_bank_accounts_kind, account_id);
+        if (!r || !of_contact(*r)) {
+            return regular_error(404, req.path, "Bank account not found");
+        }
+        ApiResponse res;
+        res.body = served(*r);
+        return res;
+    }
+    if (req.method != "POST" || !account_id.empty()) {
+        // [U] PUT and DELETE of one bank account (§9.2) are not emulated yet.
+        return regular_error(404, req.path, "No route found for " + req.method + " " + req.path);
+    }
+    JsonDocument in;
+    if (auto bad = parse_body(req, in)) {
+        return *bad;
+    }
+    // All four data fields are required (§9.2); `version` is ignored on POST.
+    std::vector<Issue> issues;
+    for (const char* key : {"accountHolder", "bankName", "iban", "bic"}) {
+        if (member_string(in, key).empty()) {
+            issues.push_back({"missing_entity", key});
+        }
+    }
+    if (!issues.empty()) {
+        return legacy_error(406, issues);
+    }
+    JsonDocument contact_doc;
+    contact_doc.Parse(contact->doc.c_str(), contact->doc.size());
+    StoredResource r;
+    r.id = new_uuid();
+    // [D] A bank account carries the contact's version; [U] whether writing one changes the
+    // contact's version is not known: the sandbox leaves the contact as it is.
+    r.version = contact->version;
+    r.created = now_timestamp();
+    r.updated = r.created;
+    JsonDocument doc(rapidjson::kObjectType);
+    auto& a = doc.GetAllocator();
+    doc.AddMember("id", json_str(r.id, a), a);
+    for (const char* key : {"accountHolder", "bankName", "iban", "bic"}) {
+        doc.AddMember(rapidjson::StringRef(key), json_str(member_string(in, key), a), a);
+    }
+    doc.AddMember("version", r.version, a);
+    // Kept for the listing, not served: the stored document names its contact.
+    JsonDocument stored;
+    stored.CopyFrom(doc, stored.GetAllocator());
+    stored.AddMember("contactId", json_str(contact_id, stored.GetAllocator()),
+                     stored.GetAllocator());
+    r.doc = to_json(stored);
+    store.put(req.org_id, k_bank_accounts_kind, r);
+    JsonDocument result(rapidjson::kObjectType);
+    auto& ra = result.GetAllocator();
+    const std::string uri =
+        "http://" + req.host + "/v1/contacts/" + contact_id + "/bankaccounts/" + r.id;
+    result.AddMember("id", json_str(r.id, ra), ra);
+    result.AddMember("resourceUri", json_str(uri, ra), ra);
+    result.AddMember("createdDate", json_str(r.created, ra), ra);
+    result.AddMember("updatedDate", json_str(r.updated, ra), ra);
+    result.AddMember("version", r.version, ra);
+    ApiResponse res = json_response(201, result);
+    res.headers.emplace_back("Location", uri);
+    return res;
+}
+
 SeedContactError::SeedContactError(std::vector<Issue> issues)
     : std::runtime_error([&issues] {
           std::string what = "invalid seed contact";

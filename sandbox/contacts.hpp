@@ -24,6 +24,18 @@ ApiResponse update(Store& store, const ApiRequest& req, const std::string& id);
 // GET /v1/contacts: a page of contacts; `listing_window` caps totalElements (0 = unlimited).
 ApiResponse list(Store& store, const ApiRequest& req, long listing_window);
 
+// The resource kind under which contact bank accounts are stored (each names its contactId).
+inline constexpr const char* k_bank_accounts_kind = "contact-bankaccounts";
+// Whether `path` is a contact's bank accounts (/v1/contacts/{id}/bankaccounts[/{id}]), a partner
+// route.
+bool is_bank_accounts_path(const std::string& path);
+// GET /v1/contacts/{id}/bankaccounts: the bare array of the contact's bank accounts (empty when
+// none), or 404. POST: 201 action result, or 404/406. GET …/bankaccounts/{bankAccountId}: the bank
+// account, or 404. `contact_id` and `account_id` are lower case; `account_id` is empty for the
+// list.
+ApiResponse bank_accounts(Store& store, const ApiRequest& req, const std::string& contact_id,
+                          const std::string& account_id);
+
 // A seed contact that cannot be stored: its problems as the API would name them (`source` is a
 // path inside the contact, e.g. "addresses.billing[0].countryCode").
 class SeedContactError : public std::runtime_error {

@@ -394,6 +394,12 @@ struct Server::Impl {
         if (!grant && finance::partner_only(hreq.path)) {
             return finance::api_key_refused(hreq.path);
         }
+        if (!grant && contacts::is_bank_accounts_path(hreq.path)) {
+            return regular_error(403, hreq.path,
+                                 "Access denied: contact bank accounts need a partner OAuth access "
+                                 "token with the scope contacts.bankaccounts.read (reading) or "
+                                 "contacts.bankaccounts.write (writing); API keys cannot use them");
+        }
         if (!hreq.body.empty() && is_json_content_type(hreq.get_header_value("Content-Type"))) {
             if (auto r = refuse_json_body(hreq.path, hreq.body)) {
                 return *r;
@@ -493,6 +499,20 @@ struct Server::Impl {
                     return unsupported_media_type(req);
                 }
                 return contacts::create(store, req);
+            }
+        }
+        if (contacts::is_bank_accounts_path(p)) {
+            // /v1/contacts/{id}/bankaccounts[/{bankAccountId}]
+            const std::string rest = p.substr(13);
+            const auto slash = rest.find('/');
+            const std::string after = rest.substr(slash + 13);
+            if (after.empty() || after.find('/', 1) == std::string::npos) {
+                if (req.method == "POST" && !is_json_content_type(req.content_type)) {
+                    return unsupported_media_type(req);
+                }
+                return contacts::bank_accounts(store, req, ascii_lower(rest.substr(0, slash)),
+                                               after.empty() ? std::string()
+                                                             : ascii_lower(after.substr(1)));
             }
         }
         const std::string prefix = "/v1/contacts/";

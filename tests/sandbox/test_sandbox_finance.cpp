@@ -286,3 +286,62 @@ TEST_SUITE("lexsync sandbox finance") {
         CHECK(unknown->status == 406);
     }
 }
+
+TEST_SUITE("sandbox contact bank accounts") {
+    TEST_CASE("partner tokens list and add a contact's bank accounts; API keys get 403") {
+        RunningServer s;
+        const std::string contact = "/v1/contacts/c0a80001-0000-4000-8000-000000000010";
+        const std::string body = R"({"accountHolder":"Hausverwaltung Becker GmbH",)"
+                                 R"("bankName":"Musterbank","iban":"DE89370400440532013000",)"
+                                 R"("bic":"COBADEFFXXX"})";
+        auto key = s.client();
+        auto refused = key.Get(contact + "/bankaccounts");
+        REQUIRE(refused);
+        CHECK(refused->status == 403);
+        CHECK(refused->body.find("contacts.bankaccounts.read") != std::string::npos);
+
+        auto read_only = s.client(access_token(s, "contacts.bankaccounts.read"));
+        auto empty = read_only.Get(contact + "/bankaccounts");
+        REQUIRE(empty);
+        CHECK(empty->status == 200);
+        CHECK(empty->body == "[]");
+        auto no_write = read_only.Post(contact + "/bankaccounts", body, k_json);
+        REQUIRE(no_write);
+        CHECK(no_write->status == 403);
+
+        auto c =
+            s.client(access_token(s, "contacts.bankaccounts.read contacts.bankaccounts.write"));
+        auto missing =
+            c.Post(contact + "/bankaccounts", R"({"iban":"DE89370400440532013000"})", k_json);
+        REQUIRE(missing);
+        CHECK(missing->status == 406);
+        CHECK(missing->body.find("accountHolder") != std::string::npos);
+        CHECK(missing->body.find("bankName") != std::string::npos);
+        CHECK(missing->body.find("\"bic\"") != std::string::npos);
+        auto created = c.Post(contact + "/bankaccounts", body, k_json);
+        REQUIRE(created);
+        REQUIRE_MESSAGE(created->status == 201, created->body);
+        const std::string id = parse(created->body)["id"].GetString();
+        auto list = c.Get(contact + "/bankaccounts");
+        REQUIRE(list);
+        const auto all = parse(list->body);
+        REQUIRE(all.IsArray());
+        REQUIRE(all.Size() == 1);
+        CHECK(std::string(all[0]["id"].GetString()) == id);
+        CHECK(std::string(all[0]["iban"].GetString()) == "DE89370400440532013000");
+        CHECK(std::string(all[0]["bic"].GetString()) == "COBADEFFXXX");
+        CHECK(std::string(all[0]["accountHolder"].GetString()) == "Hausverwaltung Becker GmbH");
+        CHECK(std::string(all[0]["bankName"].GetString()) == "Musterbank");
+        CHECK_FALSE(all[0].HasMember("contactId"));
+        auto one = c.Get(contact + "/bankaccounts/" + id);
+        REQUIRE(one);
+        CHECK(one->status == 200);
+        // Another contact's list stays empty; an unknown contact is 404.
+        auto other = c.Get("/v1/contacts/c0a80001-0000-4000-8000-000000000011/bankaccounts");
+        REQUIRE(other);
+        CHECK(other->body == "[]");
+        auto unknown = c.Get("/v1/contacts/00000000-0000-4000-8000-000000000000/bankaccounts");
+        REQUIRE(unknown);
+        CHECK(unknown->status == 404);
+    }
+}
