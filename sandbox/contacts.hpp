@@ -31,8 +31,9 @@ inline constexpr const char* k_bank_accounts_kind = "contact-bankaccounts";
 bool is_bank_accounts_path(const std::string& path);
 // GET /v1/contacts/{id}/bankaccounts: the bare array of the contact's bank accounts (empty when
 // none), or 404. POST: 201 action result, or 404/406. GET …/bankaccounts/{bankAccountId}: the bank
-// account, or 404. `contact_id` and `account_id` are lower case; `account_id` is empty for the
-// list.
+// account, or 404; PUT: 200 action result, or 404/406 (a stale contact version is a 406 naming
+// `version`); DELETE: 204, or 404. `contact_id` and `account_id` are lower case; `account_id` is
+// empty for the list.
 ApiResponse bank_accounts(Store& store, const ApiRequest& req, const std::string& contact_id,
                           const std::string& account_id);
 

@@ -507,7 +507,8 @@ struct Server::Impl {
             const auto slash = rest.find('/');
             const std::string after = rest.substr(slash + 13);
             if (after.empty() || after.find('/', 1) == std::string::npos) {
-                if (req.method == "POST" && !is_json_content_type(req.content_type)) {
+                if ((req.method == "POST" || req.method == "PUT") &&
+                    !is_json_content_type(req.content_type)) {
                     return unsupported_media_type(req);
                 }
                 return contacts::bank_accounts(store, req, ascii_lower(rest.substr(0, slash)),

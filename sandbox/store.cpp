@@ -130,6 +130,14 @@ void Store::put(const std::string& org_id, const std::string& kind, const Stored
         .run();
 }
 
+void Store::remove(const std::string& org_id, const std::string& kind, const std::string& id) {
+    m_db.prepare("DELETE FROM resources WHERE org_id = ? AND kind = ? AND id = ?")
+        .bind(1, org_id)
+        .bind(2, kind)
+        .bind(3, id)
+        .run();
+}
+
 std::int64_t Store::next_number(const std::string& org_id, const std::string& name,
                                 std::int64_t start) {
     auto st = m_db.prepare("SELECT next_value FROM counters WHERE org_id = ? AND name = ?");

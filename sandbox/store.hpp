@@ -60,6 +60,8 @@ public:
     std::string fingerprint(const std::string& org_id, const std::string& kind);
     // Inserts or replaces a resource (a replacement keeps its insertion position).
     void put(const std::string& org_id, const std::string& kind, const StoredResource& r);
+    // Removes a resource (no-op when absent).
+    void remove(const std::string& org_id, const std::string& kind, const std::string& id);
 
     // Returns the next value of counter `name` (first value `start`) and advances it.
     std::int64_t next_number(const std::string& org_id, const std::string& name,

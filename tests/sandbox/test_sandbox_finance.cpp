@@ -344,4 +344,65 @@ TEST_SUITE("sandbox contact bank accounts") {
         REQUIRE(unknown);
         CHECK(unknown->status == 404);
     }
+
+    TEST_CASE("a bank account is replaced with its contact's version and deleted with 204") {
+        RunningServer s;
+        const std::string contact = "/v1/contacts/c0a80001-0000-4000-8000-000000000010";
+        auto c =
+            s.client(access_token(s, "contacts.bankaccounts.read contacts.bankaccounts.write"));
+        auto created = c.Post(contact + "/bankaccounts",
+                              R"({"accountHolder":"Becker","bankName":"Musterbank",)"
+                              R"("iban":"DE89370400440532013000","bic":"COBADEFFXXX"})",
+                              k_json);
+        REQUIRE(created);
+        REQUIRE(created->status == 201);
+        const std::string id = parse(created->body)["id"].GetString();
+        const std::string one = contact + "/bankaccounts/" + id;
+        const auto version = parse(c.Get(one)->body)["version"].GetInt64();
+
+        const std::string fields = R"("accountHolder":"Becker GmbH","bankName":"Sparkasse",)"
+                                   R"("iban":"DE02120300000000202051","bic":"BYLADEM1001")";
+        // PUT replaces all four fields and needs the contact's current version.
+        auto no_version = c.Put(one, "{" + fields + "}", k_json);
+        REQUIRE(no_version);
+        CHECK(no_version->status == 406);
+        CHECK(no_version->body.find("version") != std::string::npos);
+        auto stale =
+            c.Put(one, "{" + fields + R"(,"version":)" + std::to_string(version + 7) + "}", k_json);
+        REQUIRE(stale);
+        CHECK(stale->status == 406);
+        CHECK(stale->body.find("invalid_value") != std::string::npos);
+        auto partial = c.Put(
+            one, R"({"iban":"DE02120300000000202051","version":)" + std::to_string(version) + "}",
+            k_json);
+        REQUIRE(partial);
+        CHECK(partial->status == 406);
+        CHECK(partial->body.find("bankName") != std::string::npos);
+        auto replaced =
+            c.Put(one, "{" + fields + R"(,"version":)" + std::to_string(version) + "}", k_json);
+        REQUIRE(replaced);
+        REQUIRE_MESSAGE(replaced->status == 200, replaced->body);
+        CHECK(std::string(parse(replaced->body)["id"].GetString()) == id);
+        const auto after = parse(c.Get(one)->body);
+        CHECK(std::string(after["iban"].GetString()) == "DE02120300000000202051");
+        CHECK(std::string(after["bankName"].GetString()) == "Sparkasse");
+        CHECK(std::string(after["accountHolder"].GetString()) == "Becker GmbH");
+        CHECK(std::string(after["bic"].GetString()) == "BYLADEM1001");
+        // Through another contact the account is not there.
+        auto elsewhere =
+            c.Delete("/v1/contacts/c0a80001-0000-4000-8000-000000000011/bankaccounts/" + id);
+        REQUIRE(elsewhere);
+        CHECK(elsewhere->status == 404);
+
+        auto deleted = c.Delete(one);
+        REQUIRE(deleted);
+        CHECK(deleted->status == 204);
+        CHECK(deleted->body.empty());
+        CHECK(c.Get(one)->status == 404);
+        CHECK(c.Get(contact + "/bankaccounts")->body == "[]");
+        CHECK(c.Delete(one)->status == 404);
+        // A read-only token may not delete.
+        auto ro = s.client(access_token(s, "contacts.bankaccounts.read"));
+        CHECK(ro.Delete(contact + "/bankaccounts/" + id)->status == 403);
+    }
 }
