@@ -8,7 +8,7 @@
 #include <dirent.h>
 #include <fmt/format.h>
 #include <httplib.h>
-#include <lexsync/http/http.hpp>
+#include <lexsync/util/http_text.hpp>
 #include <lexsync/util/strings.hpp>
 #include <memory>
 #include <netinet/in.h>
@@ -265,10 +265,10 @@ std::optional<ApiResponse> fault_response_before(const FaultPlan& plan, const st
             r.status = plan.status;
             r.content_type = "text/html";
             r.body = fmt::format("<html><body><h1>{} {}</h1></body></html>\n", plan.status,
-                                 http::reason_phrase(plan.status));
+                                 reason_phrase(plan.status));
             return r;
         }
-        return regular_error(plan.status, path, http::reason_phrase(plan.status));
+        return regular_error(plan.status, path, reason_phrase(plan.status));
     default:
         return std::nullopt;
     }

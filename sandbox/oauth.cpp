@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <ctime>
-#include <lexsync/api/client.hpp>
-#include <lexsync/api/oauth.hpp>
 #include <lexsync/util/encoding.hpp>
+#include <lexsync/util/http_text.hpp>
 #include <openssl/evp.h>
 #include <stdexcept>
 
@@ -19,27 +18,11 @@ std::int64_t now_seconds() {
     return static_cast<std::int64_t>(std::time(nullptr));
 }
 
-// The same encodings as lexsync's client (`+` and %20 both decode to a space).
-using lexsync::url_encode;
-using lexsync::oauth::form_decode;
-
+// The fields of a form body (the same coding as lexsync's client: `+` and %20 both decode to a
+// space); of a repeated field the first counts.
 std::map<std::string, std::string> parse_form(std::string_view body) {
-    std::map<std::string, std::string> out;
-    while (!body.empty()) {
-        const auto amp = body.find('&');
-        const std::string_view pair = body.substr(0, amp);
-        body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
-        const auto eq = pair.find('=');
-        if (pair.empty()) {
-            continue;
-        }
-        if (eq == std::string_view::npos) {
-            out.emplace(form_decode(pair), std::string{});
-        } else {
-            out.emplace(form_decode(pair.substr(0, eq)), form_decode(pair.substr(eq + 1)));
-        }
-    }
-    return out;
+    const auto pairs = form_pairs(body);
+    return {pairs.begin(), pairs.end()};
 }
 
 std::vector<std::string> split_scopes(std::string_view s) {

@@ -22,8 +22,8 @@
 #include <cmath>
 #include <ctime>
 #include <httplib.h>
-#include <lexsync/api/oauth.hpp>
-#include <lexsync/http/http_server.hpp>
+#include <lexsync/util/http_server.hpp>
+#include <lexsync/util/http_text.hpp>
 #include <lexsync/util/json_guard.hpp>
 #include <lexsync/util/safe_text.hpp>
 #include <lexsync/util/strings.hpp>
@@ -58,11 +58,6 @@ struct Bucket {
     SteadyClock::time_point last;
 };
 
-// Decodes one query component: `+` and `%20` both become a space; a malformed escape is kept.
-std::string decode_component(std::string_view s) {
-    return lexsync::oauth::form_decode(s);
-}
-
 // Parses the query part of a request target.
 std::multimap<std::string, std::string> parse_query(const std::string& target) {
     std::multimap<std::string, std::string> out;
@@ -76,20 +71,9 @@ std::multimap<std::string, std::string> parse_query(const std::string& target) {
     if (hash != std::string_view::npos) {
         rest = rest.substr(0, hash);
     }
-    while (!rest.empty()) {
-        const auto amp = rest.find('&');
-        const std::string_view pair = rest.substr(0, amp);
-        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-        if (pair.empty()) {
-            continue;
-        }
-        const auto eq = pair.find('=');
-        if (eq == std::string_view::npos) {
-            out.emplace(decode_component(pair), std::string{});
-        } else {
-            out.emplace(decode_component(pair.substr(0, eq)),
-                        decode_component(pair.substr(eq + 1)));
-        }
+    // `+` and `%20` both become a space; a malformed escape is kept.
+    for (auto& [name, value] : form_pairs(rest)) {
+        out.emplace(std::move(name), std::move(value));
     }
     return out;
 }

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <lexsync/store/sqlite.hpp>
+#include <lexsync/util/sqlite.hpp>
 #include <optional>
 #include <string>
 #include <vector>

@@ -4,10 +4,8 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
-#include <lexsync/api/client.hpp>
-#include <lexsync/http/http.hpp>
-#include <lexsync/store/state.hpp>
 #include <lexsync/util/berlin_time.hpp>
+#include <lexsync/util/http_text.hpp>
 #include <lexsync/util/json.hpp>
 #include <lexsync/util/json_guard.hpp>
 #include <lexsync/util/strings.hpp>
@@ -248,7 +246,7 @@ ApiResponse regular_error(int status, const std::string& path, const std::string
     auto& a = d.GetAllocator();
     d.AddMember("timestamp", json_str(now_timestamp(), a), a);
     d.AddMember("status", status, a);
-    d.AddMember("error", json_str(http::reason_phrase(status), a), a);
+    d.AddMember("error", json_str(reason_phrase(status), a), a);
     d.AddMember("path", json_str(path, a), a);
     d.AddMember("traceId", json_str(random_hex(12), a), a);
     d.AddMember("requestId", json_str(new_uuid(), a), a);
@@ -261,7 +259,7 @@ ApiResponse validation_error(const std::string& path, const std::vector<Violatio
     auto& a = d.GetAllocator();
     d.AddMember("timestamp", json_str(now_timestamp(), a), a);
     d.AddMember("status", 406, a);
-    d.AddMember("error", json_str(http::reason_phrase(406), a), a);
+    d.AddMember("error", json_str(reason_phrase(406), a), a);
     d.AddMember("path", json_str(path, a), a);
     d.AddMember("traceId", json_str(random_hex(12), a), a);
     d.AddMember("requestId", json_str(new_uuid(), a), a);
@@ -434,11 +432,6 @@ std::string random_hex(std::size_t n) {
     }
     s.resize(n);
     return s;
-}
-
-// The escaping clients apply to search strings (§4.4), so stored text compares as they send it.
-std::string html_escape(std::string_view s) {
-    return lexsync::search_term(s);
 }
 
 namespace {

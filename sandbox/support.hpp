@@ -134,8 +134,6 @@ std::string random_hex(std::size_t n);
 
 // --- Search matching ---
 
-// HTML-escapes `&`, `<`, `>` the way the service stores searchable text.
-std::string html_escape(std::string_view s);
 // True when `pattern` occurs in `text` as an SQL LIKE pattern: `_` one character, `%` any run,
 // `\` escapes the next character; case-insensitive (ASCII and Latin-1 letters), matched per UTF-8
 // code point, anywhere in the text (substring).

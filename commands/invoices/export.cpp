@@ -21,8 +21,8 @@
 #include <lexsync/records/invoice_spool.hpp>
 #include <lexsync/records/invoices.hpp>
 #include <lexsync/store/job_lock.hpp>
-#include <lexsync/store/sqlite.hpp>
 #include <lexsync/util/atomic_file.hpp>
+#include <lexsync/util/sqlite.hpp>
 #include <map>
 #include <memory>
 #include <set>

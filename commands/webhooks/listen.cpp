@@ -15,8 +15,8 @@
 #include <lexsync/api/client.hpp>
 #include <lexsync/api/error.hpp>
 #include <lexsync/api/webhook.hpp>
-#include <lexsync/http/http_server.hpp>
 #include <lexsync/http/wrappers.hpp>
+#include <lexsync/util/http_server.hpp>
 #include <lexsync/util/json.hpp>
 #include <memory>
 #include <mutex>

@@ -174,12 +174,6 @@ TEST_SUITE("lexsync::oauth") {
         CHECK(url.find("connection_name=Shop%20%26%20Co") != std::string::npos);
     }
 
-    TEST_CASE("form_decode reads %XX in either case and + as a space, and keeps a broken escape") {
-        CHECK(oauth::form_decode("a%2b%2B+b") == "a++ b");
-        CHECK(oauth::form_decode("%zz%4") == "%zz%4");
-        CHECK(oauth::form_decode("%41") == "A");
-    }
-
     TEST_CASE("callbacks are read from a redirect URL, a query or a bare code") {
         auto full =
             oauth::parse_callback("http://127.0.0.1:4711/callback?code=abc%2B1&state=s%20t#frag\n");

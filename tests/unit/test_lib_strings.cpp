@@ -38,6 +38,10 @@ TEST_CASE("is_uuid accepts the 8-4-4-4-12 hex form in either case") {
     CHECK_FALSE(is_uuid(""));
 }
 
+TEST_CASE("html_escape covers exactly &, < and >") {
+    CHECK(html_escape("Schmidt <Bau> & Co \"x\"") == "Schmidt &lt;Bau&gt; &amp; Co \"x\"");
+}
+
 TEST_CASE("xml_escape escapes markup and drops characters XML cannot carry") {
     CHECK(xml_escape("a<b>&\"c") == "a&lt;b&gt;&amp;&quot;c");
     CHECK(xml_escape(std::string("a\x01"

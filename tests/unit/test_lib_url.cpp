@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <lexsync/api/client.hpp>
+#include <lexsync/util/http_text.hpp>
 
 using lexsync::ApiClient;
 using lexsync::escape_wildcards;
@@ -98,5 +99,32 @@ TEST_SUITE("lexsync::ApiClient") {
         CHECK(r->body == "%PDF-1.4");
         CHECK(f->requests()[0].headers.get("accept") == "application/pdf");
         f->verify();
+    }
+}
+
+TEST_SUITE("lexsync http_text") {
+    TEST_CASE("form_decode reads %XX in either case and + as a space, and keeps a broken escape") {
+        CHECK(lexsync::form_decode("a%2b%2B+b") == "a++ b");
+        CHECK(lexsync::form_decode("%zz%4") == "%zz%4");
+        CHECK(lexsync::form_decode("%41") == "A");
+    }
+
+    TEST_CASE("form_pairs decodes the pairs in order, skips empty ones, a bare name has no value") {
+        using Pairs = std::vector<std::pair<std::string, std::string>>;
+        CHECK(lexsync::form_pairs("a=1&&b&c=x+y%26z&a=2=3") ==
+              Pairs{{"a", "1"}, {"b", ""}, {"c", "x y&z"}, {"a", "2=3"}});
+        CHECK(lexsync::form_pairs("").empty());
+    }
+
+    TEST_CASE("form_encode joins url-encoded pairs, and form_pairs reads them back") {
+        const std::vector<std::pair<std::string, std::string>> pairs = {{"grant type", "a&b=c"},
+                                                                        {"x", ""}};
+        CHECK(lexsync::form_encode(pairs) == "grant%20type=a%26b%3Dc&x=");
+        CHECK(lexsync::form_pairs(lexsync::form_encode(pairs)) == pairs);
+    }
+
+    TEST_CASE("reason phrases of known and unknown statuses") {
+        CHECK(std::string(lexsync::reason_phrase(429)) == "Too Many Requests");
+        CHECK(std::string(lexsync::reason_phrase(299)) == "HTTP error");
     }
 }

@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 #include <lexsync/api/client.hpp>
+#include <lexsync/util/http_text.hpp>
 #include <lexsync/util/safe_text.hpp>
+#include <lexsync/util/strings.hpp>
 
 namespace lexsync {
 
@@ -79,46 +81,6 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 
 } // namespace
 
-std::string url_encode(std::string_view s) {
-    static constexpr char k_hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(s.size() * 3);
-    for (unsigned char c : s) {
-        const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                                (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                                c == '~';
-        if (unreserved) {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(k_hex[c >> 4]);
-            out.push_back(k_hex[c & 0x0F]);
-        }
-    }
-    return out;
-}
-
-std::string search_term(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        default:
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
 std::string escape_wildcards(std::string_view s) {
     std::string out;
     out.reserve(s.size());
@@ -162,7 +124,7 @@ ApiError error_from_response(const http::Response& response, http::Method method
                 }
                 e.details.push_back(std::move(fi));
             }
-            e.message = message.empty() ? http::reason_phrase(response.status) : message;
+            e.message = message.empty() ? reason_phrase(response.status) : message;
             understood = true;
         } else if (details != root.MemberEnd() && details->value.IsArray()) {
             // Regular format (all other endpoints).
@@ -180,7 +142,7 @@ ApiError error_from_response(const http::Response& response, http::Method method
             }
             e.message = !message.empty() ? message
                         : !error.empty() ? error
-                                         : http::reason_phrase(response.status);
+                                         : reason_phrase(response.status);
             understood = true;
         } else if (!message.empty() || !error.empty()) {
             // Bare message, or the partner shape {"error": …, "message": …}.
@@ -188,14 +150,14 @@ ApiError error_from_response(const http::Response& response, http::Method method
             understood = true;
         } else if (root.HasMember("i18nKey")) {
             // One-off shape seen for a missing multipart part: {"i18nKey": …, "source": …}.
-            e.message = http::reason_phrase(response.status);
+            e.message = reason_phrase(response.status);
             e.details.push_back({member_string(root, "source"), member_string(root, "i18nKey")});
             understood = true;
         }
     }
     if (!understood) {
         const std::string excerpt = raw_body_excerpt(response.body);
-        e.message = excerpt.empty() ? http::reason_phrase(response.status) : excerpt;
+        e.message = excerpt.empty() ? reason_phrase(response.status) : excerpt;
     }
 
     const int s = response.status;

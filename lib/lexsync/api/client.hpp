@@ -9,8 +9,10 @@
 #include <lexsync/http/http.hpp>
 #include <lexsync/http/stack.hpp>
 #include <lexsync/util/clock.hpp>
+#include <lexsync/util/http_text.hpp>
 #include <lexsync/util/json.hpp>
 #include <lexsync/util/result.hpp>
+#include <lexsync/util/strings.hpp>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -63,12 +65,11 @@ private:
     std::unique_ptr<http::Transport> m_transport;
 };
 
-// URL-encodes `s` (RFC 3986 unreserved kept, space as %20).
-std::string url_encode(std::string_view s);
-
 // HTML-escapes &, < and > as the API stores them; for the search filters of contacts, vouchers
 // and voucherlist only (the client URL-encodes afterwards).
-std::string search_term(std::string_view s);
+inline std::string search_term(std::string_view s) {
+    return html_escape(s);
+}
 
 // Escapes the SQL-like wildcards `_`, `%` and `\` of the contacts name/email filters, so that the
 // text matches literally.

@@ -6,6 +6,7 @@
 #include <lexsync/http/retry.hpp>
 #include <lexsync/http/wrappers.hpp>
 #include <lexsync/util/encoding.hpp>
+#include <lexsync/util/http_text.hpp>
 #include <lexsync/util/json.hpp>
 #include <lexsync/util/safe_text.hpp>
 #include <lexsync/util/strings.hpp>
@@ -177,37 +178,6 @@ std::string join_scopes(const std::vector<std::string>& scopes) {
 }
 
 // --- Authorization request and callback ---
-
-std::string form_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
-                   hex_digit(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-            i += 2;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& pairs) {
-    std::string out;
-    for (const auto& [k, v] : pairs) {
-        if (!out.empty()) {
-            out += '&';
-        }
-        out += url_encode(k);
-        out += '=';
-        out += url_encode(v);
-    }
-    return out;
-}
 
 std::string authorize_url(const AuthorizeRequest& r) {
     std::vector<std::pair<std::string, std::string>> q = {

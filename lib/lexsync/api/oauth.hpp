@@ -87,11 +87,6 @@ struct CallbackParams {
 // Fails with a message for empty or unreadable input.
 Result<CallbackParams, std::string> parse_callback(std::string_view input);
 
-// Decodes one application/x-www-form-urlencoded component (`+` is a space).
-std::string form_decode(std::string_view s);
-// Encodes pairs as application/x-www-form-urlencoded.
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& pairs);
-
 // --- Token endpoint ---
 
 struct OAuthError {

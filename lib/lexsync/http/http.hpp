@@ -18,8 +18,6 @@ enum class Method { get, post, put, del, head };
 
 // Returns "GET", "POST", …
 const char* method_name(Method m);
-// The RFC 9110 reason phrase of `status` ("HTTP error" for a status it does not know).
-const char* reason_phrase(int status);
 
 // True for methods that may be repeated without changing anything on the server.
 inline bool is_safe(Method m) {

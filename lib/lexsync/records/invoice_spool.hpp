@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <lexsync/records/invoices.hpp>
-#include <lexsync/store/sqlite.hpp>
+#include <lexsync/util/sqlite.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <lexsync/store/sqlite.hpp>
 #include <lexsync/util/encoding.hpp>
+#include <lexsync/util/sqlite.hpp>
 #include <optional>
 #include <string>
 #include <utility>

@@ -70,12 +70,10 @@ bool is_uuid(std::string_view s) {
     return true;
 }
 
-std::string xml_escape(std::string_view s) {
+std::string html_escape(std::string_view s) {
     std::string out;
     out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        const auto u = static_cast<unsigned char>(c);
+    for (char c : s) {
         switch (c) {
         case '&':
             out += "&amp;";
@@ -85,6 +83,25 @@ std::string xml_escape(std::string_view s) {
             break;
         case '>':
             out += "&gt;";
+            break;
+        default:
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::string xml_escape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        const auto u = static_cast<unsigned char>(c);
+        switch (c) {
+        case '&':
+        case '<':
+        case '>':
+            out += html_escape(s.substr(i, 1));
             break;
         case '"':
             out += "&quot;";

@@ -24,6 +24,9 @@ int hex_digit(char c);
 // Whether `s` is a UUID in its 8-4-4-4-12 hex form (either case), as lexoffice writes ids.
 bool is_uuid(std::string_view s);
 
+// `s` with &, < and > escaped as HTML text (&amp; &lt; &gt;); quotes and all other bytes kept.
+std::string html_escape(std::string_view s);
+
 // Text that XML 1.0 can carry: escapes & < > " and drops the characters XML forbids (most
 // controls, U+FFFE, U+FFFF).
 std::string xml_escape(std::string_view s);

@@ -1,6 +1,6 @@
 #include <condition_variable>
 #include <deque>
-#include <lexsync/http/http_server.hpp>
+#include <lexsync/util/http_server.hpp>
 #include <mutex>
 #include <netinet/in.h>
 #include <netinet/tcp.h>

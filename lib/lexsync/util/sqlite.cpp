@@ -1,4 +1,4 @@
-#include <lexsync/store/sqlite.hpp>
+#include <lexsync/util/sqlite.hpp>
 #include <sqlite3.h>
 #include <string>
 
