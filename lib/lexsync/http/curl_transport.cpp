@@ -182,10 +182,6 @@ struct MimeDeleter {
     void operator()(curl_mime* m) const { curl_mime_free(m); }
 };
 
-} // namespace
-
-namespace {
-
 // The TLS sessions and DNS answers every CurlTransport of the process shares: a fresh connection
 // (every write gets one) resumes the TLS session of an earlier one instead of a full handshake.
 // Each kind of data has its own lock, since the lanes' transports use it from several threads.
@@ -231,33 +227,6 @@ private:
     std::mutex m_dns;
     std::mutex m_share_data; // the share's own state
 };
-
-} // namespace
-
-struct CurlTransport::Handle {
-    CURL* curl = nullptr;
-    char error_buffer[CURL_ERROR_SIZE] = {};
-};
-
-bool is_loopback_host(std::string_view host) {
-    if (host == "localhost" || host == "[::1]" || host == "::1") {
-        return true;
-    }
-    return is_ipv4_loopback(host);
-}
-
-CurlTransport::CurlTransport(CurlOptions options)
-    : m_handle(std::make_unique<Handle>()), m_options(std::move(options)) {
-    m_handle->curl = curl_easy_init();
-}
-
-CurlTransport::~CurlTransport() {
-    if (m_handle->curl != nullptr) {
-        curl_easy_cleanup(m_handle->curl);
-    }
-}
-
-namespace {
 
 // The parts of `request`'s URL, refused unless it is https, or plain http to loopback.
 Result<UrlParts, TransportError> checked_url(const http::Request& request) {
@@ -390,6 +359,29 @@ void set_method(CURL* c, const http::Request& request, curl_mime* mime) {
 
 } // namespace
 
+struct CurlTransport::Handle {
+    CURL* curl = nullptr;
+    char error_buffer[CURL_ERROR_SIZE] = {};
+};
+
+bool is_loopback_host(std::string_view host) {
+    if (host == "localhost" || host == "[::1]" || host == "::1") {
+        return true;
+    }
+    return is_ipv4_loopback(host);
+}
+
+CurlTransport::CurlTransport(CurlOptions options)
+    : m_handle(std::make_unique<Handle>()), m_options(std::move(options)) {
+    m_handle->curl = curl_easy_init();
+}
+
+CurlTransport::~CurlTransport() {
+    if (m_handle->curl != nullptr) {
+        curl_easy_cleanup(m_handle->curl);
+    }
+}
+
 http::SendResult CurlTransport::send(const http::Request& request) {
     const auto checked = checked_url(request);
     if (!checked) {
@@ -469,10 +461,6 @@ std::unique_ptr<http::Transport> make_curl_transport(const ClientConfig& config)
     o.ca_bundle = config.ca_bundle;
     return std::make_unique<CurlTransport>(std::move(o));
 }
-
-} // namespace lexsync
-
-namespace lexsync {
 
 std::string curl_library_version() {
     const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
