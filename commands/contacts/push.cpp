@@ -106,7 +106,7 @@ public:
 
     // The row planned, sent through the run's client and finished.
     RowResult push_row(const ContactInput& row, std::int64_t run_id) {
-        Plan p = plan(row, run_id);
+        Plan p = plan(row, match(row), run_id);
         if (!p.write) {
             return std::move(p.result);
         }
@@ -114,8 +114,11 @@ public:
         return finish(row, std::move(p), std::move(answer), run_id);
     }
 
-    Plan plan(const ContactInput& row, std::int64_t run_id) {
-        const Match m = m_index.match(row, ledger_id(row.ledger_key()));
+    // The lexoffice contact `row` matches now (by id, the ledger, number, email or name).
+    Match match(const ContactInput& row) { return m_index.match(row, ledger_id(row.ledger_key())); }
+
+    // The row's write for its match `m` (match(row), taken after the last answer was finished).
+    Plan plan(const ContactInput& row, const Match& m, std::int64_t run_id) {
         Plan p;
         switch (m.kind) {
         case Match::Kind::conflict:
@@ -132,12 +135,6 @@ public:
             break;
         }
         return plan_create(row, run_id);
-    }
-
-    // The lexoffice contact `row` would change; empty when it would create one or none.
-    std::string target(const ContactInput& row) {
-        const Match m = m_index.match(row, ledger_id(row.ledger_key()));
-        return m.kind == Match::Kind::one ? m.id : std::string();
     }
 
     // Sends a planned write. Touches nothing of the run, so it may run on a lane.
@@ -634,10 +631,16 @@ struct PushRun {
             progress.update(s->i + 1);
         };
         file->for_each_row([&](std::size_t i, const ContactInput& row) {
+            // The row's match, taken once unless answers are finished after it: a drained answer
+            // can add a created contact or a ledger id and so change the match.
+            std::optional<Match> m;
             if (lanes) {
                 lanes->make_room(taken);
-                if (busy.count(row.ledger_key()) > 0 || busy.count(pusher->target(row)) > 0) {
+                m = pusher->match(row);
+                const bool contact_busy = m->kind == Match::Kind::one && busy.count(m->id) > 0;
+                if (busy.count(row.ledger_key()) > 0 || contact_busy) {
                     lanes->drain(taken);
+                    m.reset();
                 }
             }
             auto s = std::make_shared<Row>();
@@ -648,7 +651,7 @@ struct PushRun {
             } else if (auto same = file->same_contact.find(i); same != file->same_contact.end()) {
                 s->plan.result = RowResult{"conflict", "", same->second, {}, "", "", ""};
             } else {
-                s->plan = pusher->plan(row, run_id);
+                s->plan = pusher->plan(row, m ? *m : pusher->match(row), run_id);
             }
             if (!lanes) {
                 count(s->plan.result);
