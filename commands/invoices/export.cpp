@@ -1364,11 +1364,13 @@ struct ExportRun {
         db().exec(
             "CREATE TABLE run(seq INTEGER PRIMARY KEY, number TEXT NOT NULL, line INTEGER NOT "
             "NULL, kind INTEGER NOT NULL, corrects TEXT NOT NULL, year INTEGER NOT NULL, "
-            "sel TEXT NOT NULL, reason TEXT NOT NULL, valid INTEGER NOT NULL, to_send INTEGER "
+            "sel TEXT NOT NULL, left_out INTEGER NOT NULL, reason TEXT NOT NULL, valid INTEGER NOT "
+            "NULL, to_send INTEGER "
             "NOT NULL DEFAULT 0, later INTEGER NOT NULL DEFAULT 0, data BLOB NOT NULL, "
             "action TEXT, id TEXT, voucher_number TEXT, status TEXT, detail TEXT, method TEXT, "
             "url TEXT, body TEXT, flags INTEGER NOT NULL DEFAULT 0);"
-            "CREATE INDEX run_number ON run(number, seq);");
+            "CREATE INDEX run_number ON run(number, seq);"
+            "CREATE INDEX run_records ON run(line, left_out, seq);");
     }
 
     const ExportOptions& opts;
@@ -1471,8 +1473,8 @@ struct ExportRun {
 
     void add(const Invoice& inv, const std::string& sel, const std::string& reason) {
         auto& st = prepared(
-            "INSERT INTO run(number, line, kind, corrects, year, sel, reason, valid, data) VALUES "
-            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+            "INSERT INTO run(number, line, kind, corrects, year, sel, left_out, reason, valid, "
+            "data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?10, ?7, ?8, ?9)");
         st.bind(1, inv.number)
             .bind(2, static_cast<std::int64_t>(inv.line))
             .bind(3, std::int64_t{inv.kind == Kind::credit_note ? 1 : 0})
@@ -1481,7 +1483,8 @@ struct ExportRun {
             .bind(6, sel)
             .bind(7, reason)
             .bind(8, std::int64_t{inv.valid() ? 1 : 0})
-            .bind_blob(9, encode(inv));
+            .bind_blob(9, encode(inv))
+            .bind(10, std::int64_t{sel.empty() ? 0 : 1});
         st.run();
     }
 
@@ -2074,8 +2077,8 @@ struct ExportRun {
             batch.clear();
             {
                 auto st = db().prepare(fmt::format(
-                    "SELECT line, sel != '', seq, data, sel, reason, {} FROM run WHERE (line, sel "
-                    "!= '', seq) > (?1, ?2, ?3) ORDER BY line, sel != '', seq LIMIT ?4",
+                    "SELECT line, left_out, seq, data, sel, reason, {} FROM run WHERE (line, "
+                    "left_out, seq) > (?1, ?2, ?3) ORDER BY line, left_out, seq LIMIT ?4",
                     k_outcome_columns));
                 st.bind(1, after_line).bind(2, after_left).bind(3, after_seq).bind(4, k_batch);
                 while (st.step()) {
