@@ -112,10 +112,19 @@ assert_eq "$(post "$body" "" "$URL_main/hook")" "401" "unsigned event"
 assert_eq "$(post "$body" "$forged" "$URL_main/hook")" "401" "forged signature"
 assert_eq "$(post "${body/invoice/voucher}" "$good" "$URL_main/hook")" "401" "body changed after signing"
 assert_eq "$(post "$body" "$good" "$URL_main/hook")" "200" "valid event"
-assert_eq "$(post "$body" "$good" "$URL_main/hook")" "409" "replayed event"
+# Once its command and forward have run, the same event again is a replay (409). Delivered again
+# while it still waits in the queue, it is acknowledged (200) without being queued twice; how long
+# that lasts depends on the machine, so the test asks again until the event is done.
+wait_lines "$WORK/events.ndjson" 2
+replayed=""
+for _ in $(seq 150); do
+  replayed=$(post "$body" "$good" "$URL_main/hook")
+  [ "$replayed" = 200 ] || break
+  sleep 0.1
+done
+assert_eq "$replayed" "409" "replayed event"
 foreign=${body/d3b07384-d9a0-4c4f-8e5b-7c1a2b3c4d5e/aaaaaaaa-0000-4000-8000-000000000001}
 assert_eq "$(post "$foreign" "$(sign "$foreign" "$WORK/key.pem")" "$URL_main/hook")" "422" "other organisation"
-wait_lines "$WORK/events.ndjson" 2
 assert_eq "$(wc -l <"$WORK/events.ndjson")" "2" "only verified, new events run the command"
 
 # A restart keeps the replay memory (the profile's state).
