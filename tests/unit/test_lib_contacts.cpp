@@ -295,6 +295,48 @@ TEST_SUITE("lexsync::contacts") {
         CHECK(beyond_write_limits(body) == "2 billing addresses");
     }
 
+    TEST_CASE("German headers of the numbered address columns read as the documented ones") {
+        TempDir dir;
+        const std::string en_header =
+            "role,company_name,street,zip,city,country,billing2_street,billing2_supplement,"
+            "billing2_zip,billing2_city,billing2_region,billing2_country,billing3_street,"
+            "billing3_zip,billing3_city,billing3_country,shipping_street,shipping_city,"
+            "shipping_country,shipping2_street,shipping2_supplement,shipping2_zip,shipping2_city,"
+            "shipping2_region,shipping2_country,shipping3_street,shipping3_zip,shipping3_city,"
+            "shipping3_country\n";
+        const std::string de_header =
+            "Rolle,Firma,Straße,PLZ,Ort,Land,Rechnungsadresse 2 Straße,"
+            "Rechnungsadresse 2 Zusatz,Rechnungsadresse 2 PLZ,Rechnungsadresse 2 Ort,"
+            "Rechnungsadresse 2 Bundesstaat,Rechnungsadresse 2 Land,Rechnungsadresse 3 Strasse,"
+            "Rechnungsadresse 3 PLZ,Rechnungsadresse 3 Stadt,Rechnungsadresse 3 Ländercode,"
+            "Lieferadresse Straße,Lieferadresse Ort,Lieferadresse Land,Lieferadresse 2 Straße,"
+            "Lieferadresse 2 Adresszusatz,Lieferadresse 2 PLZ,Lieferadresse 2 Ort,"
+            "Lieferadresse 2 Bundesland,Lieferadresse 2 Land,Lieferadresse 3 Straße,"
+            "Lieferadresse 3 PLZ,Lieferadresse 3 Ort,Lieferadresse 3 Land\n";
+        const std::string row = "Kunde,B GmbH,Weg 1,10115,Berlin,DE,Postfach 9,Zusatz 2,10001,"
+                                "Berlin,BE,DE,Postfach 10,10002,Potsdam,DE,Dock 1,Hamburg,DE,"
+                                "Dock 2,Tor 2,60601,Chicago,IL,US,Dock 3,1010,Wien,AT\n";
+        auto en = read_input(dir.write("en.csv", en_header + row));
+        auto de = read_input(dir.write("de.csv", de_header + row));
+        REQUIRE(en.has_value());
+        REQUIRE(de.has_value());
+        const auto en_rows = en->rows();
+        const auto de_rows = de->rows();
+        REQUIRE(de_rows.size() == 1);
+        const auto& r = de_rows[0];
+        REQUIRE(r.more_billing.size() == 2);
+        REQUIRE(r.more_shipping.size() == 2);
+        CHECK(r.more_billing[0].street == "Postfach 9");
+        CHECK(r.more_billing[0].supplement == "Zusatz 2");
+        CHECK(r.more_billing[0].city == "Berlin, BE");
+        CHECK(r.more_billing[1].city == "Potsdam");
+        CHECK(r.more_shipping[0].supplement == "Tor 2");
+        CHECK(r.more_shipping[0].city == "Chicago, IL");
+        CHECK(r.more_shipping[1].country == "AT");
+        // The same request body as the file with the documented headers.
+        CHECK(create_body(r) == create_body(en_rows[0]));
+    }
+
     TEST_CASE("merging keeps what the input does not mention and adds roles") {
         auto c = parse(R"({"id":"1","version":3,"roles":{"customer":{"number":10001}},
             "company":{"name":"A GmbH"},"phoneNumbers":{"business":["030 1"]},"note":"old"})");
