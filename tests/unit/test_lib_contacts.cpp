@@ -337,6 +337,90 @@ TEST_SUITE("lexsync::contacts") {
         CHECK(create_body(r) == create_body(en_rows[0]));
     }
 
+    TEST_CASE("bank account columns: German headers, normalised IBAN and BIC, the POST body") {
+        TempDir dir;
+        auto de = dir.write("de.csv", "Rolle;Firma;Kontoinhaber;Bank;IBAN;BIC\n"
+                                      "Kunde;A GmbH;;Commerzbank;de89 3704 0044 0532 0130 00;"
+                                      "cobadeffxxx\n"
+                                      "Kunde;B GmbH;Erika Muster;;;\n");
+        auto in = read_input(de);
+        REQUIRE_FALSE(in.has_value());
+        // A holder without an IBAN is an issue; the rest of the first row is right.
+        const auto m = messages(in.error());
+        REQUIRE(m.size() == 1);
+        CHECK(m[0] == de.string() + ":3:5:IBAN: missing: a bank account needs an IBAN");
+
+        auto ok = dir.write("ok.csv", "Rolle;Firma;Kontoinhaber;Bank;IBAN;BIC\n"
+                                      "Kunde;A GmbH;;Commerzbank;de89 3704 0044 0532 0130 00;"
+                                      "cobadeffxxx\n"
+                                      "Kunde;B GmbH;;;;\n");
+        auto file = read_input(ok);
+        REQUIRE(file.has_value());
+        CHECK(file->has_bank_accounts);
+        const auto rows = file->rows();
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[0].iban == "DE89370400440532013000");
+        CHECK(rows[0].bic == "COBADEFFXXX");
+        CHECK(rows[0].has_bank_account());
+        CHECK_FALSE(rows[1].has_bank_account());
+        // The holder defaults to the contact's name.
+        auto body = parse(bank_account_body(rows[0]));
+        CHECK(json::get_string(body, "accountHolder") == "A GmbH");
+        CHECK(json::get_string(body, "bankName") == "Commerzbank");
+        CHECK(json::get_string(body, "iban") == "DE89370400440532013000");
+        CHECK(json::get_string(body, "bic") == "COBADEFFXXX");
+        CHECK(body.MemberCount() == 4);
+        // The bank account is not part of the contact's body: a row only adding an account
+        // leaves the contact unchanged.
+        auto without = rows[0];
+        without.iban.clear();
+        CHECK(create_body(rows[0]) == create_body(without));
+        auto stored = parse(create_body(rows[0]));
+        CHECK(merge_into(stored, rows[0]).empty());
+    }
+
+    TEST_CASE("bank account columns are checked: IBAN checksum and length, BIC, bank name") {
+        TempDir dir;
+        auto file =
+            dir.write("bad.csv", "role,company_name,bank_account_holder,bank_name,iban,bic\n"
+                                 "customer,A GmbH,,Bank A,DE89370400440532013001,COBADEFFXXX\n"
+                                 "customer,B GmbH,,Bank B,AT61190430023457320,COBADEFF\n"
+                                 "customer,C GmbH,,Bank C,CH9300762011623852957,COBA\n"
+                                 "customer,D GmbH,,,DE89370400440532013000,\n"
+                                 "customer,E GmbH,,Bank E,ZZ12,COBADEFF\n");
+        auto in = read_input(file);
+        REQUIRE_FALSE(in.has_value());
+        const auto m = messages(in.error());
+        const std::string f = file.string();
+        CHECK(
+            m ==
+            std::vector<std::string>{
+                f + ":2:5:iban: 'DE89370400440532013001' is not a valid IBAN: its check "
+                    "digits do not match (a typo?)",
+                f + ":3:5:iban: 'AT61190430023457320' is not an IBAN of AT: those have 20 "
+                    "characters, this one 19",
+                f + ":4:6:bic: 'COBA' is not a BIC: 8 or 11 letters and digits, the first "
+                    "six letters (COBADEFFXXX)",
+                f + ":5:6:bic: missing: lexoffice needs the BIC with an IBAN",
+                f + ":5:4:bank_name: missing: lexoffice needs the bank's name with an IBAN",
+                f + ":6:5:iban: 'ZZ12' is not an IBAN: IBANs have 15 to 34 characters, this one 4",
+            });
+    }
+
+    TEST_CASE("parse_bank_accounts reads a listing; has_iban compares normalised IBANs") {
+        auto list = parse(
+            R"([{"id":"b1","accountHolder":"A","bankName":"X","iban":"DE89 3704 0044 0532 0130 00","bic":"COBADEFFXXX","version":2},
+                              {"id":"b2","accountHolder":"A","bankName":"Y","iban":"AT611904300234573201","bic":"BKAUATWW"}, 7])");
+        const auto accounts = parse_bank_accounts(list);
+        REQUIRE(accounts.size() == 2);
+        CHECK(accounts[0].id == "b1");
+        CHECK(accounts[0].iban == "DE89370400440532013000");
+        CHECK(accounts[1].bank_name == "Y");
+        CHECK(has_iban(accounts, "DE89370400440532013000"));
+        CHECK_FALSE(has_iban(accounts, "CH9300762011623852957"));
+        CHECK(parse_bank_accounts(parse("{}")).empty());
+    }
+
     TEST_CASE("merging keeps what the input does not mention and adds roles") {
         auto c = parse(R"({"id":"1","version":3,"roles":{"customer":{"number":10001}},
             "company":{"name":"A GmbH"},"phoneNumbers":{"business":["030 1"]},"note":"old"})");

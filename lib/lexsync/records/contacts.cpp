@@ -7,6 +7,7 @@
 #include <lexsync/records/contacts.hpp>
 #include <lexsync/util/atomic_file.hpp>
 #include <lexsync/util/countries.hpp>
+#include <lexsync/util/iban.hpp>
 #include <lexsync/util/key_groups.hpp>
 #include <lexsync/util/strings.hpp>
 #include <rapidjson/ostreamwrapper.h>
@@ -135,6 +136,7 @@ public:
         check_contact_persons(in, cells);
         check_countries(in);
         check_lengths(in);
+        read_bank_account(in, cells);
         return in;
     }
 
@@ -376,6 +378,40 @@ private:
     void check_countries(const ContactInput& in) {
         check_country("country", in.country, in.has_address());
         check_country("shipping_country", in.shipping_country, in.has_shipping_address());
+    }
+
+    // Reads and checks the bank account: an IBAN of the right length and check digits, and
+    // the bank name and BIC lexoffice needs with it.
+    void read_bank_account(ContactInput& in, const std::map<std::string, std::string>& cells) {
+        in.bank_account_holder = cell(cells, "bank_account_holder");
+        in.bank_name = cell(cells, "bank_name");
+        const std::string iban_text = cell(cells, "iban");
+        const std::string bic_text = cell(cells, "bic");
+        in.iban = iban::normalize(iban_text);
+        in.bic = iban::normalize(bic_text);
+        if (in.iban.empty()) {
+            if (!in.bank_account_holder.empty() || !in.bank_name.empty() || !in.bic.empty()) {
+                issue("iban", "missing: a bank account needs an IBAN");
+            }
+            return;
+        }
+        if (const std::string why = iban::problem(in.iban); !why.empty()) {
+            issue("iban", fmt::format("'{}' is {}", iban_text, why));
+        }
+        if (in.bic.empty()) {
+            issue("bic", "missing: lexoffice needs the BIC with an IBAN");
+        } else if (const std::string why = iban::bic_problem(in.bic); !why.empty()) {
+            issue("bic", fmt::format("'{}' is {}", bic_text, why));
+        }
+        if (in.bank_name.empty()) {
+            issue("bank_name", "missing: lexoffice needs the bank's name with an IBAN");
+        }
+        for (auto [field, value] : {std::pair{"bank_account_holder", &in.bank_account_holder},
+                                    std::pair{"bank_name", &in.bank_name}}) {
+            if (code_points(*value) > 255) {
+                issue(field, "longer than 255 characters");
+            }
+        }
     }
 
     // Checks the lengths lexoffice allows and the Leitweg-ID's companion field.
@@ -644,6 +680,7 @@ Result<InputFile, std::vector<InputIssue>> read_csv(InputFile file) {
         RowBuilder b(name, rec.line, issues, &positions);
         const ContactInput row = b.build(CsvRows::cells(file.csv_columns, rec));
         file.interest->add(row);
+        file.has_bank_accounts = file.has_bank_accounts || row.has_bank_account();
         duplicates.add(file.row_count++, row);
     }
     const std::size_t before = issues.size();
@@ -716,6 +753,7 @@ Result<InputFile, std::vector<InputIssue>> read_json(InputFile file) {
         *file.source, "", [&](const json::Value& item, std::size_t, long line) {
             if (const auto row = json_row(item, name, line, issues)) {
                 file.interest->add(*row);
+                file.has_bank_accounts = file.has_bank_accounts || row->has_bank_account();
                 duplicates.add(file.row_count++, *row);
             }
         });
@@ -953,6 +991,10 @@ const std::vector<table::Column>& input_columns() {
         {"note", {"Notiz", "Bemerkung", "Anmerkung"}},
         {"buyer_reference", {"Leitweg-ID", "Käuferreferenz"}},
         {"vendor_number_at_customer", {"Lieferantennummer beim Kunden"}},
+        {"bank_account_holder", {"Kontoinhaber", "Kontoinhaberin", "Account Holder"}},
+        {"bank_name", {"Bank", "Bankname", "Name der Bank", "Kreditinstitut", "Bank Name"}},
+        {"iban", {"Kontonummer (IBAN)", "IBAN-Nummer"}},
+        {"bic", {"SWIFT", "SWIFT-BIC", "BIC/SWIFT"}},
     };
     return k_columns;
 }
@@ -1243,6 +1285,44 @@ Result<InputFile, std::vector<InputIssue>> read_input(const std::filesystem::pat
     table::ReadOptions opts;
     opts.format = format;
     return read_input(path.string(), opts);
+}
+
+std::vector<BankAccount> parse_bank_accounts(const json::Value& list) {
+    std::vector<BankAccount> out;
+    if (!list.IsArray()) {
+        return out;
+    }
+    for (const auto& e : list.GetArray()) {
+        if (!e.IsObject()) {
+            continue;
+        }
+        BankAccount b;
+        b.id = json::get_string(e, "id").value_or("");
+        b.holder = json::get_string(e, "accountHolder").value_or("");
+        b.bank_name = json::get_string(e, "bankName").value_or("");
+        b.iban = iban::normalize(json::get_string(e, "iban").value_or(""));
+        b.bic = json::get_string(e, "bic").value_or("");
+        out.push_back(std::move(b));
+    }
+    return out;
+}
+
+std::string bank_account_body(const ContactInput& in) {
+    json::Document d(rapidjson::kObjectType);
+    auto& a = d.GetAllocator();
+    d.AddMember(
+        "accountHolder",
+        json::str(in.bank_account_holder.empty() ? in.display_name() : in.bank_account_holder, a),
+        a);
+    d.AddMember("bankName", json::str(in.bank_name, a), a);
+    d.AddMember("iban", json::str(in.iban, a), a);
+    d.AddMember("bic", json::str(in.bic, a), a);
+    return json::to_string(d);
+}
+
+bool has_iban(const std::vector<BankAccount>& accounts, const std::string& iban) {
+    return std::any_of(accounts.begin(), accounts.end(),
+                       [&](const BankAccount& b) { return b.iban == iban; });
 }
 
 std::string create_body(const ContactInput& in) {

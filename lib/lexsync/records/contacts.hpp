@@ -95,6 +95,12 @@ inline const std::vector<std::string> k_input_fields = {"ref",
                                                         "buyer_reference",
                                                         "vendor_number_at_customer"};
 
+// The bank account columns (partner connections only, see bank_account_body()): read by
+// `contacts push` and written by `contacts pull --bank-accounts`, not part of k_input_fields (a
+// pull without them writes the columns it always wrote).
+inline const std::vector<std::string> k_bank_fields = {"bank_account_holder", "bank_name", "iban",
+                                                       "bic"};
+
 // The contact persons a row holds: the first in salutation, first_name, last_name, person_email,
 // person_phone; the others in person2_* and person3_*.
 inline constexpr std::size_t k_max_persons = 3;
@@ -193,7 +199,15 @@ struct ContactInput {
     std::string note;
     std::string buyer_reference;
     std::string vendor_number_at_customer;
+    // A bank account of the contact (lexoffice's contact bank accounts, partner API): created
+    // after the contact when no account of the contact has this IBAN. The IBAN and BIC
+    // normalised (no spaces, capitals); the holder, when empty, is the display name.
+    std::string bank_account_holder;
+    std::string bank_name;
+    std::string iban;
+    std::string bic;
 
+    bool has_bank_account() const { return !iban.empty(); }
     bool is_company() const { return !company_name.empty(); }
     bool has_address() const {
         return !street.empty() || !zip.empty() || !city.empty() || !country.empty() ||
@@ -266,6 +280,8 @@ struct InputFile {
     // for them. Rows with the same name that differ in address, e-mail, VAT id or tax number are
     // different contacts and are not listed.
     std::map<std::size_t, std::string> same_contact;
+    // Whether some row has a bank account (an iban).
+    bool has_bank_accounts = false;
     // The keys of every row, for load filters (see InterestSet).
     std::shared_ptr<InterestSet> interest;
 
@@ -287,6 +303,23 @@ Result<InputFile, std::vector<InputIssue>> read_input(const std::string& path,
 
 // The POST body for creating `in` (version 0, empty role objects).
 std::string create_body(const ContactInput& in);
+
+// One bank account of a contact as lexoffice holds it (GET /v1/contacts/{id}/bankaccounts).
+struct BankAccount {
+    std::string id;
+    std::string holder;
+    std::string bank_name;
+    std::string iban; // normalised
+    std::string bic;
+};
+// The accounts of a bank account listing (a bare JSON array); entries that are not objects are
+// left out.
+std::vector<BankAccount> parse_bank_accounts(const json::Value& list);
+// The POST body of `in`'s bank account: accountHolder (the display name when the row has none),
+// bankName, iban, bic.
+std::string bank_account_body(const ContactInput& in);
+// True when `accounts` has one with `iban` (normalised).
+bool has_iban(const std::vector<BankAccount>& accounts, const std::string& iban);
 
 // What a contact holds beyond lexoffice's API write limits (one billing and one shipping
 // address, one entry per e-mail and phone kind, one contact person), such as "2 business e-mail
