@@ -241,7 +241,7 @@ _lexsync() {
         'lexsync auth status') COMPREPLY=($(compgen -W '--all' -- "$cur")) ;;
         'lexsync auth logout') COMPREPLY=($(compgen -W '' -- "$cur")) ;;
         'lexsync contacts') COMPREPLY=($(compgen -W 'pull push' -- "$cur")) ;;
-        'lexsync contacts pull') COMPREPLY=($(compgen -W '--customer --vendor --name --email --number --out' -- "$cur")) ;;
+        'lexsync contacts pull') COMPREPLY=($(compgen -W '--customer --vendor --name --email --number --out --bank-accounts' -- "$cur")) ;;
         'lexsync contacts push') COMPREPLY=($(compgen -W '--format --encoding --dry-run --write-back' -- "$cur")) ;;
         'lexsync invoices') COMPREPLY=($(compgen -W 'export pull' -- "$cur")) ;;
         'lexsync invoices export') COMPREPLY=($(compgen -W '--format --as --encoding --from --to --month --period --status --finalize -y --yes --dry-run --keep-going --create-contacts --allow-unlinked --collective-contact --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' -- "$cur")) ;;

@@ -37,6 +37,7 @@ complete -c lexsync -n '__fish_seen_subcommand_from contacts; and __fish_seen_su
 complete -c lexsync -n '__fish_seen_subcommand_from contacts; and __fish_seen_subcommand_from pull' -l email -x -d 'E-mail address (at least 3 characters; _ and % are wildcards)'
 complete -c lexsync -n '__fish_seen_subcommand_from contacts; and __fish_seen_subcommand_from pull' -l number -x -d 'Customer or vendor number'
 complete -c lexsync -n '__fish_seen_subcommand_from contacts; and __fish_seen_subcommand_from pull' -l out -r -F -d 'Write to FILE atomically instead of stdout'
+complete -c lexsync -n '__fish_seen_subcommand_from contacts; and __fish_seen_subcommand_from pull' -l bank-accounts -d 'Each contact'\''s bank accounts too, one more request per contact (partner OAuth connections with contacts.bankaccounts.read only)'
 complete -c lexsync -n '__fish_seen_subcommand_from contacts; and __fish_seen_subcommand_from push' -l format -x -a 'csv json' -d 'Input format (default: by extension)'
 complete -c lexsync -n '__fish_seen_subcommand_from contacts; and __fish_seen_subcommand_from push' -l encoding -x -a 'auto utf-8 windows-1252' -d 'Character encoding of the input: auto (UTF-8 when valid, else Windows-1252), utf-8 or windows-1252'
 complete -c lexsync -n '__fish_seen_subcommand_from contacts; and __fish_seen_subcommand_from push' -l dry-run -d 'Print the plan (create/update/unchanged/conflict); send no writes'

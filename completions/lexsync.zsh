@@ -240,7 +240,7 @@ _lexsync() {
         'lexsync contacts')
             candidates=('pull:Write every contact (or a filtered set) to stdout or a file' 'push:Create or update customers and vendors from a CSV or JSON file' ) ;;
         'lexsync contacts pull')
-            candidates=('--customer:Only customers' '--vendor:Only vendors' '--name:Company or person name (at least 3 characters; _ and % are wildcards)' '--email:E-mail address (at least 3 characters; _ and % are wildcards)' '--number:Customer or vendor number' '--out:Write to FILE atomically instead of stdout' ) ;;
+            candidates=('--customer:Only customers' '--vendor:Only vendors' '--name:Company or person name (at least 3 characters; _ and % are wildcards)' '--email:E-mail address (at least 3 characters; _ and % are wildcards)' '--number:Customer or vendor number' '--out:Write to FILE atomically instead of stdout' '--bank-accounts:Each contact'\''s bank accounts too, one more request per contact (partner OAuth connections with contacts.bankaccounts.read only)' ) ;;
         'lexsync contacts push')
             candidates=('--format:Input format (default: by extension)' '--encoding:Character encoding of the input: auto (UTF-8 when valid, else Windows-1252), utf-8 or windows-1252' '--dry-run:Print the plan (create/update/unchanged/conflict); send no writes' '--write-back:Rewrite FILE atomically with lexoffice'\''s ids and numbers' ) ;;
         'lexsync invoices')

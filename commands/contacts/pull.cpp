@@ -3,6 +3,7 @@
 #include "cli/option_values.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
+#include "commands/contacts/shared/bank_accounts.hpp"
 #include "commands/contacts/shared/flatten.hpp"
 
 #include <fmt/format.h>
@@ -28,10 +29,14 @@ void register_pull(CLI::App& parent, Context& ctx) {
     cmd->add_option("--number", opts->number, "Customer or vendor number");
     cmd->add_option("--out", opts->out, "Write to FILE atomically instead of stdout")
         ->type_name(k_file_value);
+    cmd->add_flag("--bank-accounts", opts->bank_accounts,
+                  "Each contact's bank accounts too, one more request per contact (partner OAuth "
+                  "connections with contacts.bankaccounts.read only)");
     cmd->footer(R"(Examples:
   lexsync contacts pull -o csv --out contacts.csv
   lexsync contacts pull --customer --name 'Müller & Söhne%' -o table
-  lexsync contacts pull -o ndjson | jq -r .id)");
+  lexsync contacts pull -o ndjson | jq -r .id
+  lexsync --profile partner contacts pull --bank-accounts -o csv --out contacts.csv)");
     cmd->callback([opts, &ctx] { run_pull(*opts, ctx); });
 }
 
@@ -40,6 +45,13 @@ void run_pull(const PullOptions& opts, Context& ctx) {
          {std::pair{"--name", &opts.name}, std::pair{"--email", &opts.email}}) {
         if (!value->empty() && value->size() < 3) {
             throw Error(ExitCode::usage, fmt::format("{} needs at least 3 characters", flag));
+        }
+    }
+    if (opts.bank_accounts) {
+        // Before any request: an API key (or a connection without the scope) is refused for
+        // every contact's bank accounts, so the pull would fail only after the first page.
+        if (const std::string why = bank_accounts_problem(ctx, false); !why.empty()) {
+            throw Error(ExitCode::config, bank_accounts_refusal("contacts pull", why, false));
         }
     }
     Query query;
@@ -67,7 +79,8 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     // csv has the columns push reads (a pulled file pushes back unchanged); table the short view.
     const bool csv = format == "csv";
     auto writer =
-        ctx.writer(csv ? push_columns() : flat_columns(), file ? &file->stream() : nullptr);
+        ctx.writer(csv ? push_columns(opts.bank_accounts) : flat_columns(opts.bank_accounts),
+                   file ? &file->stream() : nullptr);
     const bool flat = csv || format == "table";
 
     Progress progress(ctx, "contacts pull", "contacts");
@@ -75,12 +88,23 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     long written = 0;
     long persons_left_out = 0;   // csv: contacts with more contact persons than it has columns for
     long addresses_left_out = 0; // csv: contacts with more addresses of a kind than that
-    std::set<std::string> seen;  // ids, when two listings may overlap
+    long accounts_left_out = 0;  // csv, table: contacts with more than one bank account
+    // --bank-accounts: the contact's accounts, one request each (a bare JSON array).
+    auto bank_accounts_of = [&](const json::Value& contact) {
+        const std::string id = json::get_string(contact, "id").value_or("");
+        return value_or_throw(ctx.client().get_json("/v1/contacts/" + id + "/bankaccounts"),
+                              "reading the bank accounts of contact " + id);
+    };
+    std::set<std::string> seen; // ids, when two listings may overlap
     bool dedupe = false;
     auto write = [&](const json::Value& contact) {
         progress.update(static_cast<std::size_t>(++listed));
         if (dedupe && !seen.insert(json::get_string(contact, "id").value_or("")).second) {
             return; // a customer that is also a vendor, listed twice
+        }
+        std::optional<json::Document> accounts;
+        if (opts.bank_accounts) {
+            accounts = bank_accounts_of(contact);
         }
         if (flat) {
             // A fresh document per contact: a reused one keeps every earlier allocation in its
@@ -93,7 +117,20 @@ void run_pull(const PullOptions& opts, Context& ctx) {
             } else {
                 flatten(contact, flat_doc);
             }
+            if (accounts) {
+                accounts_left_out += flatten_bank_accounts(*accounts, flat_doc) > 0 ? 1 : 0;
+            }
             writer->write(flat_doc);
+        } else if (accounts) {
+            // json, ndjson: the contact with its accounts as lexoffice lists them.
+            json::Document with;
+            with.CopyFrom(contact, with.GetAllocator());
+            json::Value list(rapidjson::kArrayType);
+            if (accounts->IsArray()) {
+                list.CopyFrom(*accounts, with.GetAllocator());
+            }
+            with.AddMember("bankAccounts", list, with.GetAllocator());
+            writer->write(with);
         } else {
             writer->write(contact);
         }
@@ -169,6 +206,12 @@ void run_pull(const PullOptions& opts, Context& ctx) {
                              addresses_left_out, addresses_left_out == 1 ? " has" : "s have",
                              lexsync::contacts::k_max_addresses,
                              lexsync::contacts::k_max_addresses));
+    }
+    if (accounts_left_out > 0) {
+        ctx.warn(fmt::format("contacts pull: {} contact{} more than one bank account; the {} "
+                             "holds the first (-o json has all)",
+                             accounts_left_out, accounts_left_out == 1 ? " has" : "s have",
+                             format));
     }
     ctx.info(fmt::format("contacts pull: {} contact{}{}", written, written == 1 ? "" : "s",
                          file ? " written to " + opts.out : ""));

@@ -17,6 +17,7 @@ struct PullOptions {
     std::string email;          // e-mail filter (wildcards _ and % allowed)
     std::optional<long> number; // customer or vendor number
     std::string out;            // write to this file (atomically) instead of stdout
+    bool bank_accounts = false; // each contact's bank accounts too (one request per contact)
 };
 
 // Adds `pull` to `parent`.

@@ -7,6 +7,7 @@
 #include "cli/progress.hpp"
 #include "cli/settle.hpp"
 #include "cli/wording.hpp"
+#include "commands/contacts/shared/bank_accounts.hpp"
 #include "commands/shared/planned_request.hpp"
 
 #include <fmt/format.h>
@@ -26,18 +27,28 @@ using namespace lexsync::contacts;
 namespace {
 
 constexpr const char* k_kind = "contact";
+// A bank account created for a contact; key "<contact id>:<IBAN>".
+constexpr const char* k_bank_kind = "contact-bank-account";
 
-const std::vector<Column>& result_columns() {
+// The columns of the records; with `bank_accounts` (an input with bank account columns) also
+// what happened to each row's bank account.
+const std::vector<Column>& result_columns(bool bank_accounts) {
     static const std::vector<Column> cols = {
         {"line", "line"},     {"action", "action"},           {"name", "name"},
         {"id", "id"},         {"customer", "customerNumber"}, {"vendor", "vendorNumber"},
         {"detail", "detail"},
     };
-    return cols;
+    static const std::vector<Column> with_bank = [] {
+        std::vector<Column> c = cols;
+        c.insert(c.end() - 1, Column{"bank_account", "bankAccount"});
+        return c;
+    }();
+    return bank_accounts ? with_bank : cols;
 }
 
 struct Counts {
     long created = 0, updated = 0, unchanged = 0, conflicts = 0, failed = 0;
+    long bank_created = 0, bank_failed = 0;
 };
 
 // What happened to one row, for stdout.
@@ -49,6 +60,11 @@ struct RowResult {
     std::string detail;
     std::vector<std::string> fields;
     std::string method, url, body; // dry run: the request that would be sent
+    // The row's bank account: created, unchanged, failed, unknown, pending until settled,
+    // skipped (the contact was not written); dry run: create, unchanged, unchecked. Empty when
+    // the row has none.
+    std::string bank_account;
+    std::string bank_detail;
 };
 
 class Pusher {
@@ -484,6 +500,9 @@ struct PushRun {
     std::vector<Kept> kept;
     std::vector<RowResult> results;
     std::map<std::size_t, ContactInput> pending_rows; // the full row while its write is pending
+    bool bank = false;           // the input has bank accounts (an iban column with values)
+    bool bank_unchecked = false; // dry run: the profile cannot read them, so they are not checked
+    std::string bank_stop;       // why no further bank account is written in this run
 
     void run() {
         read_file();
@@ -491,6 +510,7 @@ struct PushRun {
         push_rows();
         if (!opts.dry_run) {
             settle_pending();
+            push_bank_accounts();
         }
         read_assigned_numbers();
         write_kept_records();
@@ -521,6 +541,7 @@ struct PushRun {
 
     // The lock, earlier runs settled, lexoffice's contacts loaded, the run begun, the output open.
     void start() {
+        check_bank_access();
         // One push per profile at a time: a concurrent one would not see our half-made contacts.
         if (!opts.dry_run) {
             lock.emplace(ctx.profile().state_dir, "contacts-push", [&] {
@@ -534,7 +555,206 @@ struct PushRun {
         }
         pusher->load_remote();
         run_id = opts.dry_run ? 0 : ctx.state().begin_run("contacts push");
-        writer = ctx.writer(result_columns());
+        writer = ctx.writer(result_columns(bank));
+    }
+
+    // Bank accounts need a partner connection that may read and write them: checked before
+    // anything is sent, so that no contact is written whose account could not follow. A dry run
+    // only warns.
+    void check_bank_access() {
+        bank = file->has_bank_accounts;
+        if (!bank) {
+            return;
+        }
+        const std::string why = bank_accounts_problem(ctx, true);
+        if (why.empty()) {
+            return;
+        }
+        if (!opts.dry_run) {
+            throw Error(ExitCode::config, bank_accounts_refusal("contacts push", why, true));
+        }
+        ctx.warn(fmt::format("contacts push: {}; a push would stop here, and this dry run does "
+                             "not check the bank accounts",
+                             why));
+        bank_unchecked = true;
+    }
+
+    // Counts one row's bank account for the summary.
+    void count_bank(const RowResult& r) {
+        if (r.bank_account == "created" || r.bank_account == "create") {
+            ++counts.bank_created;
+        } else if (r.bank_account == "failed" || r.bank_account == "unknown") {
+            ++counts.bank_failed;
+        }
+    }
+
+    static std::string bank_path(const std::string& contact_id) {
+        return "/v1/contacts/" + contact_id + "/bankaccounts";
+    }
+
+    // A dry run's plan for the row's bank account (after the contact's plan in `r`): create
+    // when the contact is new or has no account with the IBAN.
+    void plan_bank_account(const ContactInput& row, RowResult& r) {
+        if (r.action != "create" && r.action != "update" && r.action != "unchanged") {
+            r.bank_account = "skipped";
+            return;
+        }
+        if (r.id.empty()) {
+            r.bank_account = "create";
+            return;
+        }
+        if (bank_unchecked) {
+            r.bank_account = "unchecked";
+            return;
+        }
+        auto list = ctx.client().get_json(bank_path(r.id));
+        if (!list) {
+            r.bank_account = "unchecked";
+            r.bank_detail = list.error().describe();
+            return;
+        }
+        r.bank_account = has_iban(parse_bank_accounts(*list), row.iban) ? "unchanged" : "create";
+    }
+
+    // The bank accounts of the rows whose contact is written, each after its contact: created
+    // once. A row whose account lexsync created before (the ledger) sends nothing; otherwise the
+    // contact's accounts are listed and an account is created only when none has the row's
+    // IBAN. A lost answer is looked up again once no request can still be in flight.
+    void push_bank_accounts() {
+        if (!bank || pusher->stopped()) {
+            return;
+        }
+        // The unclear writes of an interrupted run: none may still be in flight when the
+        // accounts are listed, or an account on its way would be created twice.
+        std::vector<LedgerEntry> unsettled;
+        const Clock::time_point now = ctx.clock.now();
+        for (auto& e : ctx.state().entries(k_bank_kind)) {
+            if (!is_settled(e, now, ctx.profile().request_timeout())) {
+                unsettled.push_back(std::move(e));
+            }
+        }
+        if (!unsettled.empty()) {
+            wait_out_unclear_writes(
+                ctx, unsettled,
+                fmt::format("contacts push: {} of an interrupted run unanswered",
+                            counted(unsettled.size(), "bank account write", "bank account writes")),
+                unsettled.size());
+        }
+        std::map<std::size_t, ContactInput> unclear;
+        file->for_each_row([&](std::size_t i, const ContactInput& row) {
+            if (!row.has_bank_account()) {
+                return;
+            }
+            RowResult& r = results[i];
+            if (r.id.empty() ||
+                (r.action != "created" && r.action != "updated" && r.action != "unchanged")) {
+                r.bank_account = "skipped";
+                r.bank_detail = "the contact was not written";
+                return;
+            }
+            if (!bank_stop.empty()) {
+                r.bank_account = "failed";
+                r.bank_detail = "not attempted: " + bank_stop;
+                return;
+            }
+            push_bank_account(row, r, false);
+            if (r.bank_account == "pending") {
+                unclear.emplace(i, row);
+            }
+        });
+        if (!unclear.empty()) {
+            std::vector<LedgerEntry> marks;
+            for (const auto& [i, row] : unclear) {
+                if (auto e = ctx.state().get(k_bank_kind, results[i].id + ":" + row.iban)) {
+                    marks.push_back(std::move(*e));
+                }
+            }
+            wait_out_unclear_writes(
+                ctx, marks,
+                fmt::format("contacts push: {} lost",
+                            counted(unclear.size(), "bank account answer", "bank account answers")),
+                unclear.size());
+            for (const auto& [i, row] : unclear) {
+                RowResult& r = results[i];
+                push_bank_account(row, r, true);
+                if (r.bank_account == "pending") {
+                    r.bank_account = "unknown";
+                    r.bank_detail += "; not settled in this run, the next run will check again";
+                }
+            }
+        }
+        for (const auto& r : results) {
+            count_bank(r);
+        }
+    }
+
+    // One row's bank account (its contact `r.id` written); `again` after a lost answer.
+    void push_bank_account(const ContactInput& row, RowResult& r, bool again) {
+        const std::string key = r.id + ":" + row.iban;
+        if (!again) {
+            if (auto e = ctx.state().get(k_bank_kind, key); e && e->status == "done") {
+                r.bank_account = "unchanged";
+                return;
+            }
+        }
+        auto list = ctx.client().get_json(bank_path(r.id));
+        if (!list) {
+            bank_failed(r, list.error());
+            return;
+        }
+        for (const auto& account : parse_bank_accounts(*list)) {
+            if (account.iban == row.iban) {
+                record_bank(key, account.id);
+                r.bank_account = again ? "created" : "unchanged";
+                r.bank_detail = again ? "confirmed in lexoffice after a lost answer" : "";
+                return;
+            }
+        }
+        const std::string body = bank_account_body(row);
+        ctx.state().mark_pending(k_bank_kind, key, sha256_hex(body), run_id);
+        auto post = ctx.client().post_json(bank_path(r.id), body);
+        if (post) {
+            record_bank(key, json::get_string(*post, "id").value_or(""));
+            r.bank_account = "created";
+            r.bank_detail = again ? "sent again: the lost write had not arrived" : "";
+            return;
+        }
+        const ApiError& e = post.error();
+        if (e.maybe_executed) {
+            r.bank_account = "pending";
+            r.bank_detail = e.describe();
+            return;
+        }
+        ctx.state().forget(k_bank_kind, key);
+        bank_failed(r, e);
+    }
+
+    void record_bank(const std::string& key, const std::string& account_id) {
+        LedgerEntry e;
+        e.kind = k_bank_kind;
+        e.key = key;
+        e.status = "done";
+        e.remote_id = account_id;
+        e.run_id = run_id;
+        ctx.state().mark_done(e);
+    }
+
+    // A refused request stops the bank accounts of the rest of the run (they would be refused
+    // too), as do 429s beyond the wait bound and an unreachable server.
+    void bank_failed(RowResult& r, const ApiError& e) {
+        r.bank_account = "failed";
+        if (e.kind == ApiError::Kind::auth) {
+            bank_stop = fmt::format("lexoffice refused the bank accounts ({}); they need a "
+                                    "partner OAuth connection with the scopes "
+                                    "contacts.bankaccounts.read and contacts.bankaccounts.write",
+                                    e.describe());
+            r.bank_detail = bank_stop;
+            return;
+        }
+        if (e.kind == ApiError::Kind::rate_limited || e.kind == ApiError::Kind::network) {
+            bank_stop = e.describe();
+        }
+        r.bank_detail = e.describe();
     }
 
     // Counts one row's outcome for the summary.
@@ -589,8 +809,16 @@ struct PushRun {
             }
             rec.AddMember("fields", fields, a);
         }
-        if (!r.detail.empty()) {
-            rec.AddMember("detail", json::str(r.detail, a), a);
+        if (bank) {
+            rec.AddMember("bankAccount",
+                          r.bank_account.empty() ? json::Value() : json::str(r.bank_account, a), a);
+        }
+        std::string detail = r.detail;
+        if (!r.bank_detail.empty()) {
+            detail += (detail.empty() ? "" : "; ") + std::string("bank account: ") + r.bank_detail;
+        }
+        if (!detail.empty()) {
+            rec.AddMember("detail", json::str(detail, a), a);
         }
         if (!r.method.empty()) {
             rec.AddMember("request", planned_request(r.method, r.url, r.body, a), a);
@@ -646,14 +874,18 @@ struct PushRun {
             auto s = std::make_shared<Row>();
             s->i = i;
             if (pusher->stopped()) {
-                s->plan.result =
-                    RowResult{"failed", "", "not attempted: the run stopped", {}, "", "", ""};
+                s->plan.result = RowResult{
+                    "failed", "", "not attempted: the run stopped", {}, "", "", "", "", ""};
             } else if (auto same = file->same_contact.find(i); same != file->same_contact.end()) {
-                s->plan.result = RowResult{"conflict", "", same->second, {}, "", "", ""};
+                s->plan.result = RowResult{"conflict", "", same->second, {}, "", "", "", "", ""};
             } else {
                 s->plan = pusher->plan(row, m ? *m : pusher->match(row), run_id);
             }
             if (!lanes) {
+                if (bank && row.has_bank_account()) {
+                    plan_bank_account(row, s->plan.result);
+                    count_bank(s->plan.result);
+                }
                 count(s->plan.result);
                 emit(i, row.line, row.ref, row.display_name(), s->plan.result);
                 progress.update(i + 1);
@@ -740,8 +972,14 @@ struct PushRun {
             counts.conflicts == 1 ? "" : "s", counts.failed,
             counted(stats.requests, "request", "requests"), stats.rate_limited);
         ctx.info(summary);
+        if (bank) {
+            ctx.info(fmt::format("{}: {} {}, {} failed",
+                                 opts.dry_run ? "contacts push (dry run)" : "contacts push",
+                                 counted(counts.bank_created, "bank account", "bank accounts"),
+                                 opts.dry_run ? "to create" : "created", counts.bank_failed));
+        }
         if (!opts.dry_run) {
-            const bool bad = counts.failed + counts.conflicts > 0;
+            const bool bad = counts.failed + counts.conflicts + counts.bank_failed > 0;
             ctx.state().finish_run(
                 run_id, bad ? "partial" : "ok",
                 fmt::format(
@@ -751,6 +989,12 @@ struct PushRun {
         }
         if (pusher->stopped()) {
             throw_api_error(pusher->stop_error(), "contacts push stopped");
+        }
+        if (counts.failed + counts.conflicts == 0 && counts.bank_failed > 0) {
+            throw Error(ExitCode::partial,
+                        fmt::format("{} not created (see the rows whose bank_account is failed "
+                                    "or unknown)",
+                                    counted(counts.bank_failed, "bank account", "bank accounts")));
         }
         if (counts.failed + counts.conflicts > 0) {
             throw Error(ExitCode::partial,

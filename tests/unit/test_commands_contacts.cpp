@@ -1,5 +1,6 @@
 #include "cli/context.hpp"
 #include "commands/commands.hpp"
+#include "commands/contacts/shared/flatten.hpp"
 #include "fake_transport.hpp"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iterator>
+#include <lexsync/records/contacts.hpp>
 #include <map>
 #include <sstream>
 #include <unistd.h>
@@ -176,6 +178,28 @@ TEST_SUITE("lexsync contacts") {
         h.fake.verify();
     }
 
+    TEST_CASE("push and pull --bank-accounts with an API key exit 3 before any request") {
+        Harness h;
+        auto file = h.write("c.csv", "role,company_name,bank_name,iban,bic\n"
+                                     "customer,Alpha GmbH,Commerzbank,DE89370400440532013000,"
+                                     "COBADEFFXXX\n");
+        auto o = h.run("contacts push -o json " + file.string());
+        CHECK(o.code == 3);
+        CHECK(o.err.find("this profile uses an API key") != std::string::npos);
+        CHECK(o.err.find("Nothing was sent") != std::string::npos);
+        auto p = h.run("contacts pull --bank-accounts -o json");
+        CHECK(p.code == 3);
+        CHECK(p.err.find("pull without --bank-accounts") != std::string::npos);
+        CHECK(h.fake.requests().empty());
+        // A dry run warns and plans the contact without checking its account.
+        h.fake.add(Method::get, "/v1/contacts?page=0&size=250", 200, page(k_alpha));
+        auto d = h.run("contacts push --dry-run -o json " + file.string());
+        CHECK(d.code == 0);
+        CHECK(d.err.find("this profile uses an API key") != std::string::npos);
+        CHECK(d.out.find("\"bankAccount\":\"unchecked\"") != std::string::npos);
+        CHECK(h.count(Method::post) == 0);
+    }
+
     TEST_CASE("push updates with the current version after a version conflict") {
         Harness h;
         auto file = h.write(
@@ -285,4 +309,39 @@ TEST_SUITE("lexsync contacts") {
         CHECK(bad.out.empty());
         CHECK_FALSE(bad.err.empty());
     }
+}
+
+TEST_CASE("contacts pull --bank-accounts: the first account in the columns push reads") {
+    using namespace lexsync;
+    namespace c = lexsync::commands::contacts;
+    // Without the option the csv columns are push's input columns as before, without bank ones.
+    const auto& plain = c::push_columns(false);
+    const auto& with = c::push_columns(true);
+    CHECK(plain.size() + 4 == with.size());
+    CHECK(std::none_of(plain.begin(), plain.end(),
+                       [](const lexsync::Column& col) { return col.path == "iban"; }));
+    std::vector<std::string> tail;
+    for (auto it = with.end() - 4; it != with.end(); ++it) {
+        tail.push_back(it->header);
+    }
+    CHECK(tail == lexsync::contacts::k_bank_fields);
+    CHECK(c::flat_columns(false).size() + 1 == c::flat_columns(true).size());
+
+    auto list = json::parse(
+        R"([{"id":"b1","accountHolder":"A GmbH","bankName":"Commerzbank","iban":"DE89370400440532013000","bic":"COBADEFFXXX","version":1},
+            {"id":"b2","accountHolder":"A GmbH","bankName":"Bank Austria","iban":"AT611904300234573201","bic":"BKAUATWW","version":1}])");
+    REQUIRE(list.has_value());
+    json::Document out;
+    out.SetObject();
+    CHECK(c::flatten_bank_accounts(*list, out) == 1); // the second is left out
+    CHECK(json::get_string(out, "bank_account_holder") == "A GmbH");
+    CHECK(json::get_string(out, "bank_name") == "Commerzbank");
+    CHECK(json::get_string(out, "iban") == "DE89370400440532013000");
+    CHECK(json::get_string(out, "bic") == "COBADEFFXXX");
+    // No account: the columns are there, empty.
+    auto none = json::parse("[]");
+    json::Document empty;
+    empty.SetObject();
+    CHECK(c::flatten_bank_accounts(*none, empty) == 0);
+    CHECK(json::get_string(empty, "iban") == "");
 }

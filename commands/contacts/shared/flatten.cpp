@@ -5,7 +5,7 @@
 
 namespace lexsync::commands::contacts {
 
-const std::vector<Column>& flat_columns() {
+const std::vector<Column>& flat_columns(bool bank_accounts) {
     static const std::vector<Column> cols = {
         {"id", "id"},
         {"customer", "customerNumber"},
@@ -21,7 +21,12 @@ const std::vector<Column>& flat_columns() {
         {"archived", "archived"},
         {"version", "version"},
     };
-    return cols;
+    static const std::vector<Column> with_iban = [] {
+        std::vector<Column> c = cols;
+        c.insert(c.end() - 2, Column{"iban", "iban"});
+        return c;
+    }();
+    return bank_accounts ? with_iban : cols;
 }
 
 void flatten(const json::Value& c, json::Document& out) {
@@ -69,7 +74,7 @@ void flatten(const json::Value& c, json::Document& out) {
     out.AddMember("version", static_cast<std::int64_t>(json::get_int(c, "version").value_or(0)), a);
 }
 
-const std::vector<Column>& push_columns() {
+const std::vector<Column>& push_columns(bool bank_accounts) {
     static const std::vector<Column> cols = [] {
         std::vector<Column> c;
         for (const auto& f : lexsync::contacts::k_input_fields) {
@@ -79,7 +84,29 @@ const std::vector<Column>& push_columns() {
         }
         return c;
     }();
-    return cols;
+    static const std::vector<Column> with_bank = [] {
+        std::vector<Column> c = cols;
+        for (const auto& f : lexsync::contacts::k_bank_fields) {
+            c.push_back({f, f});
+        }
+        return c;
+    }();
+    return bank_accounts ? with_bank : cols;
+}
+
+std::size_t flatten_bank_accounts(const json::Value& accounts, json::Document& out) {
+    auto& a = out.GetAllocator();
+    const auto list = lexsync::contacts::parse_bank_accounts(accounts);
+    const lexsync::contacts::BankAccount none;
+    const auto& first = list.empty() ? none : list.front();
+    for (const auto& [key, value] :
+         {std::pair<const char*, const std::string*>{"bank_account_holder", &first.holder},
+          {"bank_name", &first.bank_name},
+          {"iban", &first.iban},
+          {"bic", &first.bic}}) {
+        json::set(out, key, json::str(*value, a), a);
+    }
+    return list.size() > 1 ? list.size() - 1 : 0;
 }
 
 std::size_t flatten_for_push(const json::Value& c, json::Document& out,

@@ -10,14 +10,18 @@
 
 namespace lexsync::commands::contacts {
 
-// The columns of the flat view.
-const std::vector<Column>& flat_columns();
+// The columns of the flat view; with `bank_accounts`, the first bank account's IBAN too.
+const std::vector<Column>& flat_columns(bool bank_accounts = false);
 // Writes the flat view of `contact` into `out` (an object using out's allocator).
 void flatten(const json::Value& contact, json::Document& out);
 
 // The csv columns: every input column of `contacts push` but ref (lexsync::contacts::
 // k_input_fields), in that order.
-const std::vector<Column>& push_columns();
+const std::vector<Column>& push_columns(bool bank_accounts = false);
+// Adds the first bank account of `accounts` (a bank account listing) to the flat view `out` in
+// the bank account columns of push (lexsync::contacts::k_bank_fields; empty when there is none).
+// Returns the number of accounts beyond the first (not written).
+std::size_t flatten_bank_accounts(const json::Value& accounts, json::Document& out);
 // Writes `contact` as push reads it into `out`: up to lexsync::contacts::k_max_addresses billing
 // and shipping addresses (street..., billing2_*, ...), every e-mail and phone number of each kind
 // (several in one cell, "a@x.de; b@x.de"), and up to lexsync::contacts::k_max_persons contact
