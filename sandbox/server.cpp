@@ -667,7 +667,9 @@ struct Server::Impl {
     std::atomic<bool> listening{false};
 };
 
-Server::Server(ServerOptions options) : m_impl(std::make_unique<Impl>(std::move(options))) {}
+Server::Server(ServerOptions options) : m_impl(std::make_unique<Impl>(std::move(options))) {
+    set_time_shift(std::chrono::hours(24) * m_impl->options.time_shift_days);
+}
 
 Server::~Server() {
     stop();

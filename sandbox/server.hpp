@@ -32,6 +32,10 @@ struct ServerOptions {
     // After POST /v1/files, GET of the new bookkeeping voucher answers 404 for this long (the
     // service's OCR delay); 0 = visible at once.
     int upload_visibility_delay_ms = 0;
+    // The sandbox's clock runs this many days ahead (negative: behind) of the real one: what it
+    // creates or changes is dated so (with a state file, such records keep their dates after a
+    // restart with another shift), and the voucher list's today follows it.
+    int time_shift_days = 0;
     // OAuth (/oauth2/*): access-token lifetime in seconds (0 = expired at once), and whether
     // every authorization request is refused with access_denied.
     long token_lifetime_seconds = 14399;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <lexsync/util/berlin_time.hpp>
@@ -302,8 +303,22 @@ std::string format_berlin(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
+namespace {
+
+std::atomic<std::int64_t> g_time_shift_seconds{0};
+
+} // namespace
+
+std::chrono::system_clock::time_point now() {
+    return std::chrono::system_clock::now() + std::chrono::seconds(g_time_shift_seconds.load());
+}
+
+void set_time_shift(std::chrono::seconds shift) {
+    g_time_shift_seconds.store(shift.count());
+}
+
 std::string now_timestamp() {
-    return format_berlin(std::chrono::system_clock::now());
+    return format_berlin(now());
 }
 
 namespace {

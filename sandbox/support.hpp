@@ -116,7 +116,13 @@ JsonValue json_str(std::string_view s, JsonAllocator& a);
 
 // Formats `t` as yyyy-MM-dd'T'HH:mm:ss.SSSXXX in Europe/Berlin time (+01:00 / +02:00 by EU DST).
 std::string format_berlin(std::chrono::system_clock::time_point t);
-// The current time in that format.
+// The sandbox's current time: the real time shifted by set_time_shift (the dates it gives
+// created and changed records, and today of the voucher list).
+std::chrono::system_clock::time_point now();
+// Shifts now() by `shift` (negative: into the past) for the whole process; the last Server
+// constructed sets it (ServerOptions::time_shift_days).
+void set_time_shift(std::chrono::seconds shift);
+// now() in that format.
 std::string now_timestamp();
 // Parses the API's strict timestamp yyyy-MM-dd'T'HH:mm:ss.SSS followed by `Z` or ±hh:mm.
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view s);

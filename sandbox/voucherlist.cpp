@@ -376,7 +376,7 @@ ApiResponse list(Store& store, const ApiRequest& req, long listing_window) {
     }
     std::vector<Row> all;
     collect(store, req.org_id, all);
-    const auto today = berlin::local_date(std::chrono::system_clock::now());
+    const auto today = berlin::local_date(now());
     std::vector<const Row*> rows;
     for (const auto& r : all) {
         if (matches(r, q, today)) {

@@ -198,6 +198,12 @@ void register_serve(CLI::App& parent, Context& ctx) {
                     "Lifetime of OAuth access tokens in seconds (0: expired at once)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    cmd->add_option("--time-shift", options->time_shift_days,
+                    "Run the sandbox's clock DAYS days ahead (negative: behind): the created and "
+                    "changed dates of records, today of the voucher list")
+        ->type_name("DAYS")
+        ->check(CLI::Range(-36500, 36500))
+        ->capture_default_str();
     cmd->add_flag("--oauth-deny", options->oauth_deny,
                   "Refuse every OAuth authorization (redirect with error=access_denied)");
     cmd->add_option("--upload-visibility-delay", *upload_delay,
@@ -282,6 +288,7 @@ void serve(const ServeOptions& given, int upload_visibility_delay_ms, Context& c
     so.latency_jitter_ms = options.latency_jitter_ms;
     so.upload_visibility_delay_ms = upload_visibility_delay_ms;
     so.token_lifetime_seconds = options.token_lifetime;
+    so.time_shift_days = options.time_shift_days;
     so.oauth_deny = options.oauth_deny;
     so.webhook_key_file = options.webhook_key;
     so.webhook_retry_scale = options.webhook_retry_scale;

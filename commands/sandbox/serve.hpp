@@ -24,6 +24,7 @@ struct ServeOptions {
     int latency_ms = 0;
     int latency_jitter_ms = 0;
     long token_lifetime = 14399; // OAuth access-token lifetime in seconds
+    int time_shift_days = 0;     // the sandbox's clock this many days ahead (negative: behind)
     bool oauth_deny = false;     // refuse every OAuth authorization (access_denied)
     // Webhooks: the PEM RSA private key of the callbacks (empty = generated), the factor on the
     // retry delays, and a file that receives the public key (PEM) at start.
