@@ -130,6 +130,7 @@ _lexsync() {
             'lexsync sandbox serve --fault-seed'|\
             'lexsync sandbox serve --webhook-retry-scale'|\
             'lexsync sandbox serve --token-lifetime'|\
+            'lexsync sandbox serve --time-shift'|\
             'lexsync sandbox serve --upload-visibility-delay'|\
             'lexsync sandbox serve --ready-fd'|\
             'lexsync vouchers upload --glob'|\
@@ -247,7 +248,7 @@ _lexsync() {
         'lexsync invoices export') COMPREPLY=($(compgen -W '--format --as --encoding --from --to --month --period --status --finalize -y --yes --dry-run --keep-going --create-contacts --allow-unlinked --collective-contact --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' -- "$cur")) ;;
         'lexsync invoices pull') COMPREPLY=($(compgen -W '--from --to --month --period --type --status --number --out --format --refetch --payments' -- "$cur")) ;;
         'lexsync sandbox') COMPREPLY=($(compgen -W 'serve seed' -- "$cur")) ;;
-        'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --faults --fault-seed --webhook-key --webhook-retry-scale --webhook-public-key-out --token-lifetime --oauth-deny --upload-visibility-delay --port-file --pid-file --ready-fd --daemon --log-file' -- "$cur")) ;;
+        'lexsync sandbox serve') COMPREPLY=($(compgen -W '--host --port --allow-remote --seed --state --rate-limit --burst --no-rate-limit --retry-after --listing-window --latency --latency-jitter --faults --fault-seed --webhook-key --webhook-retry-scale --webhook-public-key-out --token-lifetime --time-shift --oauth-deny --upload-visibility-delay --port-file --pid-file --ready-fd --daemon --log-file' -- "$cur")) ;;
         'lexsync sandbox seed') COMPREPLY=($(compgen -W '--check --print --schema' -- "$cur")) ;;
         'lexsync vouchers') COMPREPLY=($(compgen -W 'upload' -- "$cur")) ;;
         'lexsync vouchers upload') COMPREPLY=($(compgen -W '--glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --collective-contact --contact-name --remark --dry-run --lookup-days --retry-unknown' -- "$cur")) ;;

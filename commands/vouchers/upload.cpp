@@ -10,6 +10,7 @@
 #include "commands/shared/receipts.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <fmt/format.h>
@@ -45,13 +46,17 @@ namespace {
 //
 // "inbox-voucher" (key: a voucher id) caches what a look into lexoffice found in a voucher that
 // no ledger entry names: content_hash the space-separated SHA-256 of its files, so that the next
-// look does not download them again. The cursor "vouchers-inbox-scan" says that the receipt
-// inbox was read once for this ledger.
+// look does not download them again. The cursor "vouchers-inbox-scan" says how far the
+// vouchers of lexoffice were read once for this ledger (see lookup_scope); a ledger whose cursor
+// covers less than --lookup-days asks for reads the rest once.
 using receipts::category_hash;
 using receipts::k_receipt;
 using receipts::k_receipt_voucher;
 constexpr const char* k_inbox_voucher = "inbox-voucher";
 constexpr const char* k_inbox_scan_cursor = "vouchers-inbox-scan";
+constexpr const char* k_scope_unchecked = "unchecked";
+constexpr const char* k_scope_created_from = "created-from ";
+constexpr const char* k_scope_all = "all";
 constexpr const char* k_command_line = "command line";
 constexpr const char* k_new_voucher = "{new voucher id}";
 
@@ -187,6 +192,34 @@ std::string day_before(const std::string& date) {
 // The Berlin date `days` days before today (lexoffice's created dates are local).
 std::string days_ago(const Clock& clock, int days) {
     return format_date(date_of_day(day_number(berlin::local_date(clock.now())) - days));
+}
+
+// The lookup scope of --lookup-days `days`, as the scan cursor keeps it: "all" (every age),
+// "created-from yyyy-MM-dd" (the unchecked vouchers and those created since that day) or
+// "unchecked" (0 days).
+std::string lookup_scope(const Clock& clock, int days) {
+    if (days == k_lookup_all) {
+        return k_scope_all;
+    }
+    if (days == 0) {
+        return k_scope_unchecked;
+    }
+    return k_scope_created_from + days_ago(clock, days);
+}
+
+// Whether a scan of scope `done` (the cursor; empty: none yet) read everything scope `want`
+// reads. Every scan read the unchecked vouchers; the value "done" of earlier versions, which
+// read the purchase types only, covers nothing more.
+bool scope_covers(const std::string& done, const std::string& want) {
+    if (done.empty()) {
+        return false;
+    }
+    if (done == k_scope_all || want == k_scope_unchecked) {
+        return true;
+    }
+    const std::string prefix = k_scope_created_from;
+    return want.rfind(prefix, 0) == 0 && done.rfind(prefix, 0) == 0 &&
+           done.substr(prefix.size()) <= want.substr(prefix.size());
 }
 
 bool matches_glob(const std::vector<std::string>& globs, const fs::path& relative) {
@@ -571,13 +604,15 @@ private:
 
     static receipts::ReceiptFile file(const Item& it) { return {it.path, it.sha, it.kind}; }
 
-    // The voucher ids the ledger knows (written or found before), and the file hashes of the
-    // vouchers looked into before.
+    // The voucher ids the ledger knows, and the file hashes of the vouchers looked into before.
+    // Known are the vouchers lexsync wrote or found before under any ledger kind: receipts,
+    // their bookkeeping vouchers (also those of transactions export), invoices exported as
+    // vouchers; their files are not downloaded.
     std::set<std::string> known_vouchers() {
         std::set<std::string> ids;
         auto st = state().db().prepare(
-            "SELECT remote_id FROM ledger WHERE kind IN (?1, ?2) AND remote_id != ''");
-        st.bind(1, std::string(k_receipt)).bind(2, std::string(k_receipt_voucher));
+            "SELECT remote_id FROM ledger WHERE kind != ?1 AND remote_id != ''");
+        st.bind(1, std::string(k_inbox_voucher));
         while (st.step()) {
             ids.insert(st.column_text(0));
         }
@@ -652,32 +687,44 @@ private:
         return std::nullopt;
     }
 
+    // Lists and hashes what the lookup scope `scope` (see lookup_scope) selects. An inbox receipt
+    // stays a bookkeeping voucher when the user completes it, with its file: unchecked, then an
+    // open (later paid, …) purchase voucher, or a sales voucher for a revenue receipt. So
+    // "unchecked" lists the inbox (any age); "created-from D" also the vouchers of the four
+    // bookkeeping types and any status created since D; "all" lists these of any age in one list.
+    std::optional<Outcome> scan_scope(const std::string& scope) {
+        if (scope == k_scope_all) {
+            return scan(VoucherListQuery{});
+        }
+        VoucherListQuery unchecked;
+        unchecked.statuses = "unchecked";
+        if (auto failed = scan(unchecked)) {
+            return failed;
+        }
+        if (scope.rfind(k_scope_created_from, 0) == 0 && !m_scan_refused) {
+            VoucherListQuery completed;
+            completed.created_date_from = scope.substr(std::string(k_scope_created_from).size());
+            return scan(completed);
+        }
+        return std::nullopt;
+    }
+
     // Looks for the file of `it` in lexoffice: among the vouchers created since `since`
     // (yyyy-MM-dd, any status; an unclear upload of that day), or with an empty `since` among the
-    // unchecked vouchers and the purchase vouchers of any status created in the last
-    // --lookup-days days (inbox receipts the user has completed since), once per ledger. Returns
-    // the file found, nullopt when lexoffice does not hold it, or the failure as an outcome.
+    // bookkeeping vouchers --lookup-days selects (see lookup_scope), once per ledger. Returns the
+    // file found, nullopt when lexoffice does not hold it, or the failure as an outcome.
     Result<std::optional<VoucherFile>, Outcome> find_in_inbox(const Item& it,
                                                               const std::string& since) {
         if (since.empty()) {
-            if (!m_full_scan_done && !state().cursor(k_inbox_scan_cursor)) {
-                VoucherListQuery q;
-                q.statuses = "unchecked";
-                if (auto failed = scan(q)) {
-                    return unexpected(std::move(*failed));
-                }
-                if (m_opts.lookup_days > 0 && !m_scan_refused) {
-                    // Completing an inbox receipt turns its unchecked voucher into an open (later
-                    // paid, …) purchase voucher that keeps the file.
-                    VoucherListQuery completed;
-                    completed.types = "purchaseinvoice,purchasecreditnote";
-                    completed.created_date_from = days_ago(m_ctx.clock, m_opts.lookup_days);
-                    if (auto failed = scan(completed)) {
+            if (!m_full_scan_done) {
+                const std::string want = lookup_scope(m_ctx.clock, m_opts.lookup_days);
+                if (!scope_covers(state().cursor(k_inbox_scan_cursor).value_or(""), want)) {
+                    if (auto failed = scan_scope(want)) {
                         return unexpected(std::move(*failed));
                     }
-                }
-                if (!m_opts.dry_run) {
-                    state().set_cursor(k_inbox_scan_cursor, "done");
+                    if (!m_opts.dry_run && !m_scan_refused) {
+                        state().set_cursor(k_inbox_scan_cursor, want);
+                    }
                 }
             }
             m_full_scan_done = true;
@@ -1110,6 +1157,16 @@ private:
     bool m_stopped = false;
     ApiError m_stop_error;
 };
+
+// A --lookup-days number: 0 to 36500 days, or nullopt.
+std::optional<int> lookup_days_value(const std::string& v) {
+    int n = -1;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n < 0 || n > 36500) {
+        return std::nullopt;
+    }
+    return n;
+}
 
 bool any_bookkeeping_flag(const UploadOptions& o) {
     return !o.voucher_number.empty() || !o.date.empty() || !o.due_date.empty() || !o.type.empty() ||
@@ -1565,13 +1622,23 @@ void register_upload(CLI::App& parent, Context& ctx) {
     cmd->add_option("--remark", opts->remark, "Remark");
     cmd->add_flag("--dry-run", opts->dry_run,
                   "Check everything and print the plan with its requests; send no writes");
-    cmd->add_option("--lookup-days", opts->lookup_days,
-                    "With an empty ledger, also look for inbox receipts completed in lexoffice "
-                    "among the purchase vouchers created in the last DAYS days (0: only "
-                    "unchecked ones)")
-        ->type_name("DAYS")
-        ->check(CLI::Range(0, 36500))
-        ->capture_default_str();
+    cmd->add_option_function<std::string>(
+           "--lookup-days",
+           [opts](const std::string& v) {
+               opts->lookup_days = v == "all" ? k_lookup_all : *lookup_days_value(v);
+           },
+           "How far back an empty ledger looks for inbox receipts completed in lexoffice: the "
+           "bookkeeping vouchers created in the last DAYS days (all: of any age; 0: only "
+           "unchecked ones)")
+        ->type_name("DAYS|all")
+        ->check(CLI::Validator(
+            [](std::string& v) -> std::string {
+                return v == "all" || lookup_days_value(v)
+                           ? std::string()
+                           : "'" + v + "' is not a number of days from 0 to 36500, or all";
+            },
+            "", "DAYS"))
+        ->default_str("all");
     cmd->add_flag("--retry-unknown", opts->retry_unknown,
                   "Kept for older scripts (unclear inbox uploads are now looked up in "
                   "lexoffice); with --to, attach again after an unclear attach elsewhere");

@@ -11,6 +11,9 @@
 
 namespace lexsync::commands::vouchers {
 
+// --lookup-days all: bookkeeping vouchers of any age.
+inline constexpr int k_lookup_all = -1;
+
 struct UploadOptions {
     std::vector<std::string> paths; // files and directories
     std::vector<std::string> globs; // file name patterns for directories; empty: the defaults
@@ -31,8 +34,9 @@ struct UploadOptions {
     bool dry_run = false;       // check and print the plan; send no writes
     bool retry_unknown = false; // upload again what an earlier run left unknown
     // How far back (days of created date) an empty ledger looks for inbox receipts the user has
-    // completed in lexoffice (purchase vouchers of any status); 0: only unchecked ones.
-    int lookup_days = 90;
+    // completed in lexoffice (bookkeeping vouchers of any type and status); k_lookup_all: every
+    // age (the default), 0: only unchecked ones.
+    int lookup_days = k_lookup_all;
 };
 
 // Adds `upload` to `parent`.

@@ -225,11 +225,7 @@ TEST_SUITE("lexsync transactions export") {
         // vouchers upload sends the receipt to the inbox (an empty ledger first looks for it).
         h.fake.add(Method::get,
                    "/v1/voucherlist?voucherType=purchaseinvoice%2Cpurchasecreditnote"
-                   "%2Csalesinvoice%2Csalescreditnote&voucherStatus=unchecked&page=0&size=250",
-                   200, empty_page());
-        h.fake.add(Method::get,
-                   "/v1/voucherlist?voucherType=purchaseinvoice%2Cpurchasecreditnote"
-                   "&voucherStatus=any&createdDateFrom=2025-09-19&page=0&size=250",
+                   "%2Csalesinvoice%2Csalescreditnote&voucherStatus=any&page=0&size=250",
                    200, empty_page());
         h.fake.add(Method::post, "/v1/files", 202,
                    std::string(R"({"id":"f-1","voucherId":")") + k_voucher + R"("})");

@@ -112,16 +112,23 @@ bool contains(const std::string& hay, const std::string& needle) {
     return hay.find(needle) != std::string::npos;
 }
 
-// The voucher list of the receipt inbox, read once for an empty ledger.
+// The voucher list an empty ledger reads once by default (--lookup-days all): the bookkeeping
+// vouchers of every type, status and age, where inbox receipts are, also once completed in
+// lexoffice as purchase or sales vouchers.
+const std::string k_all_list = "/v1/voucherlist?voucherType=purchaseinvoice%2Cpurchasecreditnote"
+                               "%2Csalesinvoice%2Csalescreditnote&voucherStatus=any"
+                               "&page=0&size=250";
+
+// The voucher list of the receipt inbox (--lookup-days with a number of days).
 const std::string k_inbox_list = "/v1/voucherlist?voucherType=purchaseinvoice%2Cpurchasecreditnote"
                                  "%2Csalesinvoice%2Csalescreditnote&voucherStatus=unchecked"
                                  "&page=0&size=250";
 
-// The purchase vouchers of any status created in the last 90 days (--lookup-days; the fake clock
-// stands at 2025-12-18), where an empty ledger looks for inbox receipts completed in lexoffice.
-const std::string k_completed_list = "/v1/voucherlist?voucherType=purchaseinvoice"
-                                     "%2Cpurchasecreditnote&voucherStatus=any"
-                                     "&createdDateFrom=2025-09-19&page=0&size=250";
+// The bookkeeping vouchers of any type and status created in the last 90 days (--lookup-days 90;
+// the fake clock stands at 2025-12-18).
+const std::string k_window_list = "/v1/voucherlist?voucherType=purchaseinvoice"
+                                  "%2Cpurchasecreditnote%2Csalesinvoice%2Csalescreditnote"
+                                  "&voucherStatus=any&createdDateFrom=2025-09-19&page=0&size=250";
 
 // The voucher list of the purchase invoices dated `from` to `to`.
 std::string numbers_list(const std::string& from, const std::string& to) {
@@ -145,8 +152,9 @@ std::string created_since_yesterday() {
            std::string(day) + "&page=0&size=250";
 }
 
-std::string row(const std::string& id, const std::string& number, const std::string& status) {
-    return R"({"id":")" + id + R"(","voucherType":"purchaseinvoice","voucherStatus":")" + status +
+std::string row(const std::string& id, const std::string& number, const std::string& status,
+                const std::string& type = "purchaseinvoice") {
+    return R"({"id":")" + id + R"(","voucherType":")" + type + R"(","voucherStatus":")" + status +
            R"(","voucherNumber":)" + (number.empty() ? "null" : "\"" + number + "\"") + "}";
 }
 
@@ -160,8 +168,7 @@ TEST_SUITE("lexsync vouchers upload") {
         h.write("in/copy-of-a.pdf", k_pdf);
         h.write("in/notes.txt", "not a receipt");
         // An empty ledger first reads the inbox: a voucher of someone else's file is there.
-        h.fake.add(Method::get, k_inbox_list, 200, page(row("v-0", "", "unchecked"), 1));
-        h.fake.add(Method::get, k_completed_list, 200, page("", 0));
+        h.fake.add(Method::get, k_all_list, 200, page(row("v-0", "", "unchecked"), 1));
         h.fake.add(Method::get, "/v1/vouchers/v-0", 200, R"({"id":"v-0","files":["f-0"]})");
         h.fake.add(Method::get, "/v1/files/f-0", 200, "other receipt");
         h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-1","voucherId":"v-1"})");
@@ -170,8 +177,8 @@ TEST_SUITE("lexsync vouchers upload") {
         CHECK(o.code == 0);
         h.fake.verify();
         auto reqs = h.fake.requests();
-        REQUIRE(reqs.size() == 6);
-        reqs.erase(reqs.begin(), reqs.begin() + 4);
+        REQUIRE(reqs.size() == 5);
+        reqs.erase(reqs.begin(), reqs.begin() + 3);
         REQUIRE(reqs[0].form.size() == 2);
         CHECK(reqs[0].form[0].name == "file");
         CHECK(reqs[0].form[0].filename == "a.pdf");
@@ -187,7 +194,7 @@ TEST_SUITE("lexsync vouchers upload") {
 
         auto again = h.run("vouchers upload -o ndjson " + (h.dir / "in").string());
         CHECK(again.code == 0);
-        CHECK(h.fake.request_count() == 6);
+        CHECK(h.fake.request_count() == 5);
         CHECK_FALSE(contains(again.out, R"("action":"uploaded")"));
     }
 
@@ -195,8 +202,7 @@ TEST_SUITE("lexsync vouchers upload") {
         Harness h;
         auto f = h.write("in/a.pdf", k_pdf);
         // The user booked the inbox voucher: it is an open purchase invoice now, not unchecked.
-        h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
-        h.fake.add(Method::get, k_completed_list, 200,
+        h.fake.add(Method::get, k_all_list, 200,
                    page(row("v-1", "RE-1", "open") + "," + row("v-2", "RE-2", "paid"), 2));
         h.fake.add(Method::get, "/v1/vouchers/v-1", 200, R"({"id":"v-1","files":["f-1"]})");
         h.fake.add(Method::get, "/v1/files/f-1", 200, k_pdf);
@@ -208,7 +214,63 @@ TEST_SUITE("lexsync vouchers upload") {
         h.fake.verify();
         // The ledger keeps what was found: a re-run reads nothing.
         CHECK(h.run("vouchers upload -o ndjson " + f.string()).code == 0);
-        CHECK(h.fake.request_count() == 5);
+        CHECK(h.fake.request_count() == 4);
+    }
+
+    TEST_CASE("with the ledger deleted, a receipt completed as a sales voucher of any age is "
+              "found") {
+        Harness h;
+        auto f = h.write("in/a.pdf", k_pdf);
+        // The user booked the inbox voucher as revenue: a (paid) sales invoice now.
+        h.fake.add(Method::get, k_all_list, 200,
+                   page(row("v-1", "2024-7", "paid", "salesinvoice") + "," +
+                            row("v-2", "GS-1", "open", "salescreditnote"),
+                        2));
+        h.fake.add(Method::get, "/v1/vouchers/v-1", 200, R"({"id":"v-1","files":["f-1"]})");
+        h.fake.add(Method::get, "/v1/files/f-1", 200, k_pdf);
+        h.fake.add(Method::get, "/v1/vouchers/v-2", 200, R"({"id":"v-2","files":[]})");
+        auto o = h.run("vouchers upload -o ndjson " + f.string());
+        CHECK(o.code == 0);
+        CHECK(contains(o.out, R"("action":"duplicate","voucherId":"v-1","fileId":"f-1")"));
+        CHECK(h.count(Method::post) == 0);
+        h.fake.verify();
+    }
+
+    TEST_CASE("a ledger that read a window reads the rest once when asked for more") {
+        Harness h;
+        auto a = h.write("in/a.pdf", k_pdf);
+        auto b = h.write("in/b.pdf", std::string(k_pdf) + "% b\n");
+        // --lookup-days 90: the inbox of any age, then every bookkeeping type of the window.
+        h.fake.add(Method::get, k_inbox_list, 200, page(row("v-1", "", "unchecked"), 1));
+        h.fake.add(
+            Method::get, k_window_list, 200,
+            page(row("v-1", "", "unchecked") + "," + row("v-2", "AR-1", "open", "salesinvoice"),
+                 2));
+        h.fake.add(Method::get, "/v1/vouchers/v-1", 200, R"({"id":"v-1","files":["f-1"]})");
+        h.fake.add(Method::get, "/v1/files/f-1", 200, "other receipt");
+        h.fake.add(Method::get, "/v1/vouchers/v-2", 200, R"({"id":"v-2","files":[]})");
+        h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-3","voucherId":"v-3"})");
+        CHECK(h.run("vouchers upload --lookup-days 90 -o ndjson " + a.string()).code == 0);
+        CHECK(h.fake.request_count() == 6);
+        // A narrower window is covered: no list.
+        h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-4","voucherId":"v-4"})");
+        CHECK(h.run("vouchers upload --lookup-days 30 -o ndjson " + b.string()).code == 0);
+        CHECK(h.fake.request_count() == 7);
+        // All ages: listed once more; the vouchers read before (v-1, v-2) and those the ledger
+        // wrote (v-3, v-4) are not read again, an older one is.
+        auto c = h.write("in/c.pdf", std::string(k_pdf) + "% c\n");
+        h.fake.add(Method::get, k_all_list, 200,
+                   page(row("v-1", "", "unchecked") + "," + row("v-2", "AR-1", "open") + "," +
+                            row("v-3", "", "unchecked") + "," + row("v-4", "", "unchecked") + "," +
+                            row("v-0", "AR-0", "paid", "salesinvoice"),
+                        5));
+        h.fake.add(Method::get, "/v1/vouchers/v-0", 200, R"({"id":"v-0","files":["f-0"]})");
+        h.fake.add(Method::get, "/v1/files/f-0", 200, std::string(k_pdf) + "% c\n");
+        auto o = h.run("vouchers upload -o ndjson " + c.string());
+        CHECK(o.code == 0);
+        CHECK(contains(o.out, R"("action":"duplicate","voucherId":"v-0","fileId":"f-0")"));
+        CHECK(h.fake.request_count() == 10);
+        h.fake.verify();
     }
 
     TEST_CASE("--lookup-days 0 looks only at unchecked vouchers") {
@@ -227,12 +289,10 @@ TEST_SUITE("lexsync vouchers upload") {
         Harness h;
         auto f = h.write("in/a.pdf", k_pdf);
         h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-1","voucherId":"v-1"})");
-        h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
-        h.fake.add(Method::get, k_completed_list, 200, page("", 0));
+        h.fake.add(Method::get, k_all_list, 200, page("", 0));
         CHECK(h.run("vouchers upload -o ndjson " + f.string()).code == 0);
         fs::remove_all(h.dir / "state");
-        h.fake.add(Method::get, k_inbox_list, 200, page(row("v-1", "", "unchecked"), 1));
-        h.fake.add(Method::get, k_completed_list, 200, page(row("v-1", "", "unchecked"), 1));
+        h.fake.add(Method::get, k_all_list, 200, page(row("v-1", "", "unchecked"), 1));
         h.fake.add(Method::get, "/v1/vouchers/v-1", 200, R"({"id":"v-1","files":["f-1"]})");
         h.fake.add(Method::get, "/v1/files/f-1", 200, k_pdf);
         auto o = h.run("vouchers upload -o ndjson " + f.string());
@@ -248,8 +308,7 @@ TEST_SUITE("lexsync vouchers upload") {
         auto xml = h.write("in/order.xml", "<Order xmlns='urn:x'/>");
         auto gif = h.write("in/pic.gif", "GIF89a");
         auto good = h.write("in/ok.pdf", k_pdf);
-        h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
-        h.fake.add(Method::get, k_completed_list, 200, page("", 0));
+        h.fake.add(Method::get, k_all_list, 200, page("", 0));
         h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-1","voucherId":"v-1"})");
         auto o = h.run("vouchers upload -o ndjson " + bad.string() + " " + xml.string() + " " +
                        gif.string() + " " + good.string() + " " + (h.dir / "missing.pdf").string());
@@ -267,8 +326,7 @@ TEST_SUITE("lexsync vouchers upload") {
         Harness h;
         auto f = h.write("in/a.pdf", k_pdf);
         auto g = h.write("in/b.png", k_png);
-        h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
-        h.fake.add(Method::get, k_completed_list, 200, page("", 0));
+        h.fake.add(Method::get, k_all_list, 200, page("", 0));
         h.fake.add(Method::post, "/v1/files", 504, R"({"message":"Gateway Timeout"})");
         h.fake.add_error(Method::post, "/v1/files", lexsync::http::TransportError::Kind::receive);
         // Once the requests can no longer be in flight: a.pdf arrived, b.png did not.
@@ -290,7 +348,7 @@ TEST_SUITE("lexsync vouchers upload") {
         h.fake.verify();
         auto again = h.run("vouchers upload -o ndjson " + f.string() + " " + g.string());
         CHECK(again.code == 0);
-        CHECK(h.fake.request_count() == 8);
+        CHECK(h.fake.request_count() == 7);
     }
 
     TEST_CASE("bookkeeping data creates an open voucher and a failed attach resumes alone") {
@@ -460,8 +518,7 @@ TEST_SUITE("lexsync vouchers upload") {
         h.write("in/b.png", k_png);
         h.fake.add(Method::get, "/v1/posting-categories", 200, k_categories);
         h.fake.add(Method::get, numbers_list("2026-01-01", "2026-01-01"), 200, page("", 0));
-        h.fake.add(Method::get, k_inbox_list, 200, page("", 0));
-        h.fake.add(Method::get, k_completed_list, 200, page("", 0));
+        h.fake.add(Method::get, k_all_list, 200, page("", 0));
         auto o = h.run("vouchers upload --dry-run -o json --data " + data.string() + " " +
                        (h.dir / "in").string());
         CHECK(o.code == 0);
