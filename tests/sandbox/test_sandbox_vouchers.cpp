@@ -2,6 +2,9 @@
 // semantics for status and files, and the voucherNumber lookup.
 #include "sandbox_fixture.hpp"
 
+#include <chrono>
+#include <cstdio>
+
 using namespace sandbox_test;
 
 namespace {
@@ -257,5 +260,56 @@ TEST_SUITE("lexsync::sandbox::Server bookkeeping vouchers") {
         res = c.Get(("/v1/vouchers/" + id).c_str());
         REQUIRE(res);
         CHECK(res->status == 200);
+    }
+
+    TEST_CASE("an inbox voucher completed as revenue keeps its file and is listed as a sales "
+              "invoice; with a time shift it is created in the past") {
+        auto options = unlimited("empty");
+        options.time_shift_days = -120;
+        RunningServer shifted(options);
+        std::string voucher;
+        auto sc = shifted.client();
+        const std::string file = upload(sc, k_pdf, &voucher);
+        auto v = parse(sc.Get(("/v1/vouchers/" + voucher).c_str())->body);
+        const std::string complete =
+            R"({"type":"salesinvoice","voucherStatus":"open","voucherNumber":"AR-7",
+              "voucherDate":"2026-06-30","totalGrossAmount":119.00,"totalTaxAmount":19.00,
+              "taxType":"gross","useCollectiveContact":true,
+              "voucherItems":[{"amount":119.00,"taxAmount":19.00,"taxRatePercent":19,
+              "categoryId":")" +
+            std::string(k_revenue) + R"("}],"files":[")" + file + R"("],"version":1})";
+        auto res = sc.Put(("/v1/vouchers/" + voucher).c_str(), complete, k_json);
+        REQUIRE(res);
+        REQUIRE_MESSAGE(res->status == 200, res->body);
+        v = parse(sc.Get(("/v1/vouchers/" + voucher).c_str())->body);
+        CHECK(v["type"] == "salesinvoice");
+        REQUIRE(v["files"].Size() == 1);
+        CHECK(std::string(v["files"][0].GetString()) == file);
+        res = sc.Get(("/v1/files/" + file).c_str());
+        REQUIRE(res);
+        CHECK(res->status == 200);
+
+        // Listed as a sales invoice, not as a purchase one; created about 120 days ago (one day
+        // of margin for the local date).
+        auto day = [](int days_ago) {
+            const auto d = std::chrono::year_month_day(
+                std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) -
+                std::chrono::days(days_ago));
+            char buf[16];
+            std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                          static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+            return std::string(buf);
+        };
+        auto count = [&](const std::string& query) {
+            auto r = sc.Get(("/v1/voucherlist?" + query).c_str());
+            REQUIRE(r);
+            REQUIRE_MESSAGE(r->status == 200, r->body);
+            return parse(r->body)["totalElements"].GetInt();
+        };
+        CHECK(count("voucherType=salesinvoice&voucherStatus=open") == 1);
+        CHECK(count("voucherType=purchaseinvoice,purchasecreditnote&voucherStatus=any") == 0);
+        CHECK(count("voucherType=salesinvoice&voucherStatus=any&createdDateFrom=" + day(121)) == 1);
+        CHECK(count("voucherType=salesinvoice&voucherStatus=any&createdDateFrom=" + day(119)) == 0);
+        CHECK(count("voucherType=any&voucherStatus=any&createdDateFrom=" + day(90)) == 0);
     }
 }
