@@ -567,6 +567,19 @@ public:
     // The request timeout: how long a sent request may stay in flight.
     std::chrono::milliseconds timeout() const { return m_ctx.profile().request_timeout(); }
 
+    // Notes the files of `items` that an empty or lost ledger looks for in lexoffice (inbox files
+    // the ledger does not know), so that the look stops once all of them are found.
+    void plan_inbox(const std::vector<Item>& items) {
+        if (!m_opts.to.empty()) {
+            return;
+        }
+        for (const auto& it : items) {
+            if (it.refusal.empty() && !it.data && !m_receipts.entries(it.sha).receipt) {
+                m_wanted.insert(it.sha);
+            }
+        }
+    }
+
     // Prepares the number lookup for the bookkeeping data of `items`: the voucher list is read
     // for their types and the range of their voucher dates.
     void plan_numbers(const std::vector<Item>& items) {
@@ -604,7 +617,8 @@ private:
 
     static receipts::ReceiptFile file(const Item& it) { return {it.path, it.sha, it.kind}; }
 
-    // The voucher ids the ledger knows, and the file hashes of the vouchers looked into before.
+    // The voucher ids the ledger knows; the first call also takes the file hashes of the
+    // vouchers looked into before (by this ledger's earlier looks) into m_inbox_files.
     // Known are the vouchers lexsync wrote or found before under any ledger kind: receipts,
     // their bookkeeping vouchers (also those of transactions export), invoices exported as
     // vouchers; their files are not downloaded.
@@ -625,17 +639,26 @@ private:
             std::istringstream files(cached.column_text(2));
             std::string sha;
             std::string file;
-            while (shas >> sha) {
+            while (!m_cache_loaded && shas >> sha) {
                 files >> file;
                 m_inbox_files.emplace(sha, VoucherFile{id, file, sha});
             }
             ids.insert(id);
         }
+        m_cache_loaded = true;
         return ids;
     }
 
-    // Reads the vouchers `query` lists that the ledger does not know and hashes their files.
-    std::optional<Outcome> scan(const VoucherListQuery& query) {
+    // Whether every file of m_wanted has been found in lexoffice.
+    bool wanted_found() const {
+        return std::all_of(m_wanted.begin(), m_wanted.end(),
+                           [&](const std::string& sha) { return m_inbox_files.count(sha) > 0; });
+    }
+
+    // Reads the vouchers `query` lists that the ledger does not know and hashes their files, the
+    // unchecked ones first (where inbox receipts most likely are). With `until_wanted` it stops
+    // once every file of m_wanted is found (m_scan_cut), leaving the others unread.
+    std::optional<Outcome> scan(const VoucherListQuery& query, bool until_wanted = false) {
         const auto known = known_vouchers();
         auto listed = list_vouchers(m_client, query);
         if (!listed && listed.error().status == 403) {
@@ -652,9 +675,15 @@ private:
             return make("failed",
                         "looking into lexoffice's vouchers: " + listed.error().describe());
         }
+        std::stable_partition(listed->begin(), listed->end(),
+                              [](const ListedVoucher& v) { return v.status == "unchecked"; });
         for (const auto& v : *listed) {
             if (known.count(v.id) || m_looked_into.count(v.id)) {
                 continue; // hashed before (by an earlier run or an earlier list of this one)
+            }
+            if (until_wanted && wanted_found()) {
+                m_scan_cut = true;
+                return std::nullopt;
             }
             auto files = hash_voucher_files(m_client, m_ctx.clock, v.id);
             if (!files) {
@@ -692,19 +721,21 @@ private:
     // open (later paid, …) purchase voucher, or a sales voucher for a revenue receipt. So
     // "unchecked" lists the inbox (any age); "created-from D" also the vouchers of the four
     // bookkeeping types and any status created since D; "all" lists these of any age in one list.
+    // It stops once every file of m_wanted is found (m_scan_cut).
     std::optional<Outcome> scan_scope(const std::string& scope) {
+        m_scan_cut = false;
         if (scope == k_scope_all) {
-            return scan(VoucherListQuery{});
+            return scan(VoucherListQuery{}, true);
         }
         VoucherListQuery unchecked;
         unchecked.statuses = "unchecked";
-        if (auto failed = scan(unchecked)) {
+        if (auto failed = scan(unchecked, true)) {
             return failed;
         }
-        if (scope.rfind(k_scope_created_from, 0) == 0 && !m_scan_refused) {
+        if (scope.rfind(k_scope_created_from, 0) == 0 && !m_scan_refused && !m_scan_cut) {
             VoucherListQuery completed;
             completed.created_date_from = scope.substr(std::string(k_scope_created_from).size());
-            return scan(completed);
+            return scan(completed, true);
         }
         return std::nullopt;
     }
@@ -716,18 +747,25 @@ private:
     Result<std::optional<VoucherFile>, Outcome> find_in_inbox(const Item& it,
                                                               const std::string& since) {
         if (since.empty()) {
-            if (!m_full_scan_done) {
+            // What earlier looks of this ledger hashed answers first.
+            if (!m_cache_loaded) {
+                known_vouchers();
+            }
+            m_wanted.insert(it.sha);
+            if (!m_full_scan_done && !m_inbox_files.count(it.sha)) {
                 const std::string want = lookup_scope(m_ctx.clock, m_opts.lookup_days);
                 if (!scope_covers(state().cursor(k_inbox_scan_cursor).value_or(""), want)) {
                     if (auto failed = scan_scope(want)) {
                         return unexpected(std::move(*failed));
                     }
-                    if (!m_opts.dry_run && !m_scan_refused) {
+                    // A look cut short (every file asked for was found) is taken up again by
+                    // the next file it did not find, here or in a later run.
+                    if (!m_opts.dry_run && !m_scan_refused && !m_scan_cut) {
                         state().set_cursor(k_inbox_scan_cursor, want);
                     }
                 }
+                m_full_scan_done = !m_scan_cut;
             }
-            m_full_scan_done = true;
         } else {
             // One day earlier: the ledger's date is UTC, lexoffice's created date local time.
             const std::string from = day_before(since);
@@ -1153,6 +1191,11 @@ private:
     std::set<std::string> m_looked_into; // voucher ids whose files this run hashed
     bool m_full_scan_done = false;
     bool m_scan_refused = false;
+    bool m_scan_cut = false;     // the last look stopped once every wanted file was found
+    bool m_cache_loaded = false; // m_inbox_files holds the ledger's inbox-voucher hashes
+    // The SHA-256 of the files a look into lexoffice is for: the run's inbox files the ledger
+    // does not know (plan_inbox) and each file asked for.
+    std::set<std::string> m_wanted;
     std::optional<std::string> m_scanned_since;
     bool m_stopped = false;
     ApiError m_stop_error;
@@ -1693,6 +1736,7 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
     uploader.set_run(run_id);
 
     uploader.plan_numbers(items);
+    uploader.plan_inbox(items);
 
     Records records(ctx);
     // Files whose write had an unclear answer wait for the end of the run.

@@ -206,7 +206,7 @@ TEST_SUITE("lexsync vouchers upload") {
                    page(row("v-1", "RE-1", "open") + "," + row("v-2", "RE-2", "paid"), 2));
         h.fake.add(Method::get, "/v1/vouchers/v-1", 200, R"({"id":"v-1","files":["f-1"]})");
         h.fake.add(Method::get, "/v1/files/f-1", 200, k_pdf);
-        h.fake.add(Method::get, "/v1/vouchers/v-2", 200, R"({"id":"v-2","files":[]})");
+        // The look stops once every file of the run is found: v-2 is not read.
         auto o = h.run("vouchers upload -o ndjson " + f.string());
         CHECK(o.code == 0);
         CHECK(contains(o.out, R"("action":"duplicate","voucherId":"v-1","fileId":"f-1")"));
@@ -214,7 +214,7 @@ TEST_SUITE("lexsync vouchers upload") {
         h.fake.verify();
         // The ledger keeps what was found: a re-run reads nothing.
         CHECK(h.run("vouchers upload -o ndjson " + f.string()).code == 0);
-        CHECK(h.fake.request_count() == 4);
+        CHECK(h.fake.request_count() == 3);
     }
 
     TEST_CASE("with the ledger deleted, a receipt completed as a sales voucher of any age is "
@@ -223,12 +223,12 @@ TEST_SUITE("lexsync vouchers upload") {
         auto f = h.write("in/a.pdf", k_pdf);
         // The user booked the inbox voucher as revenue: a (paid) sales invoice now.
         h.fake.add(Method::get, k_all_list, 200,
-                   page(row("v-1", "2024-7", "paid", "salesinvoice") + "," +
-                            row("v-2", "GS-1", "open", "salescreditnote"),
+                   page(row("v-2", "GS-1", "open", "salescreditnote") + "," +
+                            row("v-1", "2024-7", "paid", "salesinvoice"),
                         2));
+        h.fake.add(Method::get, "/v1/vouchers/v-2", 200, R"({"id":"v-2","files":[]})");
         h.fake.add(Method::get, "/v1/vouchers/v-1", 200, R"({"id":"v-1","files":["f-1"]})");
         h.fake.add(Method::get, "/v1/files/f-1", 200, k_pdf);
-        h.fake.add(Method::get, "/v1/vouchers/v-2", 200, R"({"id":"v-2","files":[]})");
         auto o = h.run("vouchers upload -o ndjson " + f.string());
         CHECK(o.code == 0);
         CHECK(contains(o.out, R"("action":"duplicate","voucherId":"v-1","fileId":"f-1")"));
@@ -270,6 +270,55 @@ TEST_SUITE("lexsync vouchers upload") {
         CHECK(o.code == 0);
         CHECK(contains(o.out, R"("action":"duplicate","voucherId":"v-0","fileId":"f-0")"));
         CHECK(h.fake.request_count() == 10);
+        h.fake.verify();
+    }
+
+    TEST_CASE("a look stops once every file is found; the next file it misses takes it up, and "
+              "what it hashed answers later runs without a request") {
+        Harness h;
+        auto content = [](const std::string& name) { return std::string(k_pdf) + "% " + name; };
+        auto a = h.write("in/a.pdf", content("a"));
+        // Unchecked vouchers first: v-1 (x), v-2 (a); then v-3 (y and q), never reached.
+        h.fake.add(Method::get, k_all_list, 200,
+                   page(row("v-3", "ER-3", "open") + "," + row("v-1", "", "unchecked") + "," +
+                            row("v-2", "", "unchecked"),
+                        3));
+        h.fake.add(Method::get, "/v1/vouchers/v-1", 200, R"({"id":"v-1","files":["f-1"]})");
+        h.fake.add(Method::get, "/v1/files/f-1", 200, content("x"));
+        h.fake.add(Method::get, "/v1/vouchers/v-2", 200, R"({"id":"v-2","files":["f-2"]})");
+        h.fake.add(Method::get, "/v1/files/f-2", 200, content("a"));
+        auto o = h.run("vouchers upload -o ndjson " + a.string());
+        CHECK(contains(o.out, R"("action":"duplicate","voucherId":"v-2","fileId":"f-2")"));
+        CHECK(h.fake.request_count() == 5);
+        // x was hashed on the way: found without a request.
+        auto x = h.write("in/x.pdf", content("x"));
+        o = h.run("vouchers upload -o ndjson " + x.string());
+        CHECK(contains(o.out, R"("action":"duplicate","voucherId":"v-1","fileId":"f-1")"));
+        CHECK(h.fake.request_count() == 5);
+        // y is not among what was hashed: the look goes on where it stopped (v-3), to the end
+        // of the list since z is in none of the vouchers.
+        auto y = h.write("in/y.pdf", content("y"));
+        auto z = h.write("in/z.pdf", content("z"));
+        h.fake.add(Method::get, k_all_list, 200,
+                   page(row("v-3", "ER-3", "open") + "," + row("v-1", "", "unchecked") + "," +
+                            row("v-2", "", "unchecked"),
+                        3));
+        h.fake.add(Method::get, "/v1/vouchers/v-3", 200, R"({"id":"v-3","files":["f-3","f-4"]})");
+        h.fake.add(Method::get, "/v1/files/f-3", 200, content("y"));
+        h.fake.add(Method::get, "/v1/files/f-4", 200, content("q"));
+        h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-5","voucherId":"v-5"})");
+        o = h.run("vouchers upload -o ndjson " + y.string() + " " + z.string());
+        CHECK(contains(o.out, R"("action":"duplicate","voucherId":"v-3","fileId":"f-3")"));
+        CHECK(contains(o.out, R"("action":"uploaded","voucherId":"v-5","fileId":"f-5")"));
+        CHECK(h.fake.request_count() == 10);
+        // The look is complete now: q (hashed in v-3) is found, a new file uploaded, no list.
+        auto q = h.write("in/q.pdf", content("q"));
+        auto w = h.write("in/w.pdf", content("w"));
+        h.fake.add(Method::post, "/v1/files", 202, R"({"id":"f-6","voucherId":"v-6"})");
+        o = h.run("vouchers upload -o ndjson " + q.string() + " " + w.string());
+        CHECK(contains(o.out, R"("action":"duplicate","voucherId":"v-3","fileId":"f-4")"));
+        CHECK(contains(o.out, R"("action":"uploaded","voucherId":"v-6","fileId":"f-6")"));
+        CHECK(h.fake.request_count() == 11);
         h.fake.verify();
     }
 
