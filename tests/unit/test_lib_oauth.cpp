@@ -196,6 +196,21 @@ TEST_SUITE("lexsync::oauth") {
         CHECK_FALSE(oauth::parse_callback("two words"));
     }
 
+    TEST_CASE("a callback's query is form-decoded; a name without a value carries none") {
+        // `+` is a space, %XX in either case its byte, a broken escape stays as it is.
+        auto decoded = oauth::parse_callback("?state=a+b%2fc%2F&code=x%zz%41&&scope&=y");
+        REQUIRE(decoded);
+        CHECK(decoded->code == "x%zzA");
+        CHECK(decoded->state == "a b/c/");
+        // A name without `=` is an empty value: a lone `code` carries no code.
+        CHECK_FALSE(oauth::parse_callback("http://127.0.0.1:1/callback?code&state=s"));
+        auto described =
+            oauth::parse_callback("?error=access_denied&error_description=user+said+no");
+        REQUIRE(described);
+        CHECK(described->error_description == "user said no");
+        CHECK(described->code.empty());
+    }
+
     TEST_CASE("scopes come from the command table or a list") {
         const auto all = oauth::default_scopes();
         for (const char* s : {"contacts.read", "contacts.write", "profile.read", "invoices.read",

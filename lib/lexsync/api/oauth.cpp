@@ -224,16 +224,7 @@ Result<CallbackParams, std::string> parse_callback(std::string_view input) {
         query = query.substr(0, hash);
     }
     CallbackParams p;
-    while (!query.empty()) {
-        const auto amp = query.find('&');
-        const std::string_view pair = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-        const auto eq = pair.find('=');
-        if (eq == std::string_view::npos) {
-            continue;
-        }
-        const std::string key = form_decode(pair.substr(0, eq));
-        std::string value = form_decode(pair.substr(eq + 1));
+    for (auto& [key, value] : form_pairs(query)) {
         if (key == "code") {
             p.code = std::move(value);
         } else if (key == "state") {
