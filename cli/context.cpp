@@ -165,10 +165,7 @@ std::vector<std::unique_ptr<ApiClient>> Context::lane_clients(std::vector<Client
 }
 
 void Context::add_stats(const ClientStats& s) {
-    m_stats.requests += s.requests;
-    m_stats.retries += s.retries;
-    m_stats.rate_limited += s.rate_limited;
-    m_stats.unauthorized += s.unauthorized;
+    m_stats += s;
 }
 
 // One GET /v1/profile per run, dry runs included, is kept on purpose. The organisation it

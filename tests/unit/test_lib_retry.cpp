@@ -265,4 +265,13 @@ TEST_SUITE("lexsync::RetryTransport") {
         CHECK(rig.limiter->reserve() <= start + 61s);
         rig.fake->verify();
     }
+
+    TEST_CASE("ClientStats adds every count of another") {
+        ClientStats run{1, 2, 3, 4};
+        run += ClientStats{10, 20, 30, 40};
+        CHECK(run.requests == 11);
+        CHECK(run.retries == 22);
+        CHECK(run.rate_limited == 33);
+        CHECK(run.unauthorized == 44);
+    }
 }

@@ -41,7 +41,18 @@ struct ClientStats {
     long retries = 0;      // of which were retries
     long rate_limited = 0; // 429 answers seen
     long unauthorized = 0; // 401 answers seen
+
+    // Adds every count of `other` (the lanes' stats into the run's).
+    ClientStats& operator+=(const ClientStats& other) {
+        requests += other.requests;
+        retries += other.retries;
+        rate_limited += other.rate_limited;
+        unauthorized += other.unauthorized;
+        return *this;
+    }
 };
+// A new count belongs in operator+= above too.
+static_assert(sizeof(ClientStats) == 4 * sizeof(long), "ClientStats::operator+= adds every field");
 
 struct ClientConfig {
     std::string base_url = "https://api.lexware.io";
