@@ -510,40 +510,27 @@ struct RawRow {
     int sign = 0;                  // from the mapping's sign column: -1, 1, or 0 (none)
 };
 
-// Checks one row into `out`; appends issues.
-void check_row(const RawRow& raw, const std::string& source, const Mapping& mapping,
-               AccountType type, TransactionInput& out, std::vector<InputIssue>& issues) {
-    auto get = [&](Field f) -> std::string {
-        auto it = raw.values.find(f);
-        return it == raw.values.end() ? std::string() : trim(it->second);
-    };
-    auto issue = [&](Field f, std::string message) {
-        auto c = raw.columns.find(f);
-        issues.push_back(InputIssue{source, raw.line, field_name(f), std::move(message),
-                                    c == raw.columns.end() ? 0 : c->second});
-    };
-    out.source = source;
-    out.line = raw.line;
+// One row being checked: its cells (trimmed) and the issues found in them, for the phases of
+// check_row().
+class RowCheck {
+public:
+    RowCheck(const RawRow& raw, const std::string& source, const Mapping& row_mapping,
+             std::vector<InputIssue>& issues)
+        : mapping(row_mapping), m_raw(raw), m_source(source), m_issues(issues) {}
 
-    for (Field f : {Field::booking_date, Field::value_date}) {
-        const std::string v = get(f);
-        if (v.empty()) {
-            continue;
-        }
-        auto d = parse_date(v, mapping.date_formats);
-        if (!d) {
-            issue(f, fmt::format("'{}' is not a date in the format {}", v,
-                                 join(mapping.date_formats, " or ")));
-        } else {
-            (f == Field::booking_date ? out.booking_date : out.value_date) = *d;
-        }
-    }
-    if (get(Field::booking_date).empty() && get(Field::value_date).empty()) {
-        issue(Field::booking_date, "missing (a booking date or a value date is required)");
-    }
+    const Mapping& mapping;
 
-    // The amount: one signed column, or separate debit/credit columns.
-    auto number = [&](Field f, const std::string& v) -> std::optional<Decimal> {
+    std::string get(Field f) const {
+        auto it = m_raw.values.find(f);
+        return it == m_raw.values.end() ? std::string() : trim(it->second);
+    }
+    void issue(Field f, std::string message) {
+        auto c = m_raw.columns.find(f);
+        m_issues.push_back(InputIssue{m_source, m_raw.line, field_name(f), std::move(message),
+                                      c == m_raw.columns.end() ? 0 : c->second});
+    }
+    // The amount `v` of field `f`, in the mapping's notation, with at most 2 decimal places.
+    std::optional<Decimal> number(Field f, const std::string& v) {
         if (mapping.decimal_auto) {
             // Either notation, as the provider's locale writes it; ambiguous cells are refused.
             auto r = table::parse_number(v, table::NumberKind::amount);
@@ -567,14 +554,44 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
             return std::nullopt;
         }
         return d;
-    };
-    const std::string amount_text = get(Field::amount);
-    const std::string debit = get(Field::debit);
-    const std::string credit = get(Field::credit);
+    }
+
+private:
+    const RawRow& m_raw;
+    const std::string& m_source;
+    std::vector<InputIssue>& m_issues;
+};
+
+// The booking and value dates: at least one of them.
+void check_dates(RowCheck& row, TransactionInput& out) {
+    for (Field f : {Field::booking_date, Field::value_date}) {
+        const std::string v = row.get(f);
+        if (v.empty()) {
+            continue;
+        }
+        auto d = parse_date(v, row.mapping.date_formats);
+        if (!d) {
+            row.issue(f, fmt::format("'{}' is not a date in the format {}", v,
+                                     join(row.mapping.date_formats, " or ")));
+        } else {
+            (f == Field::booking_date ? out.booking_date : out.value_date) = *d;
+        }
+    }
+    if (row.get(Field::booking_date).empty() && row.get(Field::value_date).empty()) {
+        row.issue(Field::booking_date, "missing (a booking date or a value date is required)");
+    }
+}
+
+// The amount: one signed column, or separate debit/credit columns; the row's sign, if the
+// mapping reads one, decides the direction. nullopt when it is missing or unreadable.
+std::optional<Decimal> check_amount(RowCheck& row, int sign_of_row, TransactionInput& out) {
+    const std::string amount_text = row.get(Field::amount);
+    const std::string debit = row.get(Field::debit);
+    const std::string credit = row.get(Field::credit);
     std::optional<Decimal> amount;
     if (!amount_text.empty()) {
-        amount = number(Field::amount, amount_text);
-        if (amount && mapping.negate_amount) {
+        amount = row.number(Field::amount, amount_text);
+        if (amount && row.mapping.negate_amount) {
             amount = -*amount;
         }
     } else if (!debit.empty() || !credit.empty()) {
@@ -585,14 +602,14 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
             if (v.empty()) {
                 continue;
             }
-            auto d = number(f, v);
+            auto d = row.number(f, v);
             if (!d) {
                 ok = false;
                 continue;
             }
             if (*d < Decimal()) {
-                issue(f,
-                      fmt::format("'{}' must not be negative (the column gives the direction)", v));
+                row.issue(f, fmt::format(
+                                 "'{}' must not be negative (the column gives the direction)", v));
                 ok = false;
             }
             sum += sign < 0 ? -*d : *d;
@@ -601,36 +618,40 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
             amount = sum;
         }
     } else {
-        issue(Field::amount, "missing");
+        row.issue(Field::amount, "missing");
     }
-    if (amount && raw.sign != 0) {
+    if (amount && sign_of_row != 0) {
         const Decimal magnitude = *amount < Decimal() ? -*amount : *amount;
-        amount = raw.sign < 0 ? -magnitude : magnitude;
+        amount = sign_of_row < 0 ? -magnitude : magnitude;
     }
     if (amount) {
         if (*amount == Decimal()) {
-            issue(Field::amount, "must not be 0");
+            row.issue(Field::amount, "must not be 0");
         }
         out.amount = *amount;
     }
+    return amount;
+}
 
+// The currency, the counterparty and the purpose.
+void check_counterparty(RowCheck& row, AccountType type, TransactionInput& out) {
     // EUR only (§7.3); exports often write the code in lower case.
-    const std::string currency = ascii_upper(get(Field::currency));
+    const std::string currency = ascii_upper(row.get(Field::currency));
     out.currency = currency.empty() ? "EUR" : currency;
     if (out.currency != "EUR") {
-        issue(Field::currency,
-              fmt::format("'{}' is not supported: lexoffice books EUR only", get(Field::currency)));
+        row.issue(Field::currency, fmt::format("'{}' is not supported: lexoffice books EUR only",
+                                               row.get(Field::currency)));
     }
 
-    out.counterparty_name = get(Field::counterparty_name);
-    out.counterparty_iban = get(Field::counterparty_iban);
-    out.counterparty_email = get(Field::counterparty_email);
+    out.counterparty_name = row.get(Field::counterparty_name);
+    out.counterparty_iban = row.get(Field::counterparty_iban);
+    out.counterparty_email = row.get(Field::counterparty_email);
     out.counterparty_iban.erase(
         std::remove(out.counterparty_iban.begin(), out.counterparty_iban.end(), ' '),
         out.counterparty_iban.end());
     if (!out.counterparty_email.empty() && out.counterparty_email.find('@') == std::string::npos) {
-        issue(Field::counterparty_email,
-              fmt::format("'{}' is not an e-mail address", out.counterparty_email));
+        row.issue(Field::counterparty_email,
+                  fmt::format("'{}' is not an e-mail address", out.counterparty_email));
     }
     if (!out.counterparty_iban.empty() && type != AccountType::giro) {
         // The API takes IBAN and BIC of the counterparty for bank accounts only (§10.2).
@@ -638,93 +659,117 @@ void check_row(const RawRow& raw, const std::string& source, const Mapping& mapp
     }
     // The API requires a purpose; exports leave it empty for some lines (payouts, fees), so the
     // counterparty stands in, then the (provider's or derived) id.
-    out.purpose = get(Field::purpose);
-    out.transaction_id = get(Field::transaction_id);
+    out.purpose = row.get(Field::purpose);
+    out.transaction_id = row.get(Field::transaction_id);
     if (out.purpose.empty()) {
         out.purpose = !out.counterparty_name.empty() ? out.counterparty_name : out.transaction_id;
     }
+}
 
-    // The receipt and its bookkeeping data (mandatory with a receipt).
-    out.receipt_file = get(Field::receipt_file);
-    out.receipt_number = get(Field::receipt_number);
-    out.posting_category = get(Field::posting_category);
-    out.voucher_type = ascii_lower(get(Field::voucher_type));
-    const std::string rate = get(Field::tax_rate);
+// The receipt and its bookkeeping data (mandatory with a receipt).
+void check_receipt(RowCheck& row, TransactionInput& out) {
+    out.receipt_file = row.get(Field::receipt_file);
+    out.receipt_number = row.get(Field::receipt_number);
+    out.posting_category = row.get(Field::posting_category);
+    out.voucher_type = ascii_lower(row.get(Field::voucher_type));
+    const std::string rate = row.get(Field::tax_rate);
     if (!rate.empty()) {
         std::string r = rate;
         if (!r.empty() && r.back() == '%') {
             r.pop_back();
         }
-        auto d =
-            Decimal::parse(trim(r), mapping.decimal_comma ||
-                                        (mapping.decimal_auto && r.find(',') != std::string::npos));
+        auto d = Decimal::parse(trim(r),
+                                row.mapping.decimal_comma ||
+                                    (row.mapping.decimal_auto && r.find(',') != std::string::npos));
         if (!d || !is_valid_tax_rate(*d)) {
-            issue(Field::tax_rate, fmt::format("'{}' is not a tax rate lexoffice accepts (0, 5, 7, "
-                                               "16 or 19)",
-                                               rate));
+            row.issue(Field::tax_rate,
+                      fmt::format("'{}' is not a tax rate lexoffice accepts (0, 5, 7, "
+                                  "16 or 19)",
+                                  rate));
         } else {
             out.tax_rate = d;
         }
     }
     if (out.has_receipt()) {
         if (out.receipt_number.empty()) {
-            issue(Field::receipt_number, "missing (mandatory with a receipt)");
+            row.issue(Field::receipt_number, "missing (mandatory with a receipt)");
         }
         if (out.posting_category.empty()) {
-            issue(Field::posting_category, "missing (mandatory with a receipt)");
+            row.issue(Field::posting_category, "missing (mandatory with a receipt)");
         }
         if (rate.empty()) {
-            issue(Field::tax_rate, "missing (mandatory with a receipt)");
+            row.issue(Field::tax_rate, "missing (mandatory with a receipt)");
         }
         if (!out.voucher_type.empty() && !vouchers::parse_type(out.voucher_type)) {
-            issue(Field::voucher_type,
-                  fmt::format("'{}' is not purchaseinvoice, purchasecreditnote, salesinvoice or "
-                              "salescreditnote",
-                              out.voucher_type));
+            row.issue(
+                Field::voucher_type,
+                fmt::format("'{}' is not purchaseinvoice, purchasecreditnote, salesinvoice or "
+                            "salescreditnote",
+                            out.voucher_type));
         }
     }
+}
 
-    // Fees (§10.2): payment-provider accounts only; a negative fee goes with a positive amount,
-    // a positive fee (a credit) with a negative amount; tax rate and category are mandatory.
-    const std::string fee_text = get(Field::fee);
+// The fee, next to `amount` (nullopt when the amount was missing or unreadable).
+// Fees (§10.2): payment-provider accounts only; a negative fee goes with a positive amount,
+// a positive fee (a credit) with a negative amount; tax rate and category are mandatory.
+void check_fee(RowCheck& row, AccountType type, const std::optional<Decimal>& amount,
+               TransactionInput& out) {
+    const std::string fee_text = row.get(Field::fee);
     if (!fee_text.empty()) {
-        auto fee = number(Field::fee, fee_text);
-        if (fee && mapping.negate_fee) {
+        auto fee = row.number(Field::fee, fee_text);
+        if (fee && row.mapping.negate_fee) {
             fee = -*fee;
         }
         if (fee && *fee != Decimal()) {
             out.fee = fee;
             if (type != AccountType::payment_provider) {
-                issue(Field::fee, "fees can only be booked on payment-provider accounts "
-                                  "(--account-type payment-provider)");
+                row.issue(Field::fee, "fees can only be booked on payment-provider accounts "
+                                      "(--account-type payment-provider)");
             } else if (amount && *amount > Decimal() && *fee > Decimal()) {
-                issue(Field::fee, fmt::format("{} with an incoming amount must be negative (a fee "
-                                              "charged)",
-                                              fee->to_fixed(2)));
+                row.issue(Field::fee,
+                          fmt::format("{} with an incoming amount must be negative (a fee "
+                                      "charged)",
+                                      fee->to_fixed(2)));
             } else if (amount && *amount < Decimal() && *fee < Decimal()) {
-                issue(Field::fee, fmt::format("{} with an outgoing amount must be positive (a fee "
-                                              "credited)",
-                                              fee->to_fixed(2)));
+                row.issue(Field::fee,
+                          fmt::format("{} with an outgoing amount must be positive (a fee "
+                                      "credited)",
+                                      fee->to_fixed(2)));
             }
-            const std::string fee_rate = get(Field::fee_tax_rate);
-            auto fr = Decimal::parse(
-                fee_rate, mapping.decimal_comma ||
-                              (mapping.decimal_auto && fee_rate.find(',') != std::string::npos));
+            const std::string fee_rate = row.get(Field::fee_tax_rate);
+            auto fr = Decimal::parse(fee_rate, row.mapping.decimal_comma ||
+                                                   (row.mapping.decimal_auto &&
+                                                    fee_rate.find(',') != std::string::npos));
             if (fee_rate.empty()) {
-                issue(Field::fee_tax_rate, "missing (mandatory with a fee)");
+                row.issue(Field::fee_tax_rate, "missing (mandatory with a fee)");
             } else if (!fr || !is_valid_tax_rate(*fr)) {
-                issue(Field::fee_tax_rate,
-                      fmt::format("'{}' is not a tax rate lexoffice accepts (0, 5, 7, 16 or 19)",
-                                  fee_rate));
+                row.issue(
+                    Field::fee_tax_rate,
+                    fmt::format("'{}' is not a tax rate lexoffice accepts (0, 5, 7, 16 or 19)",
+                                fee_rate));
             } else {
                 out.fee_tax_rate = fr;
             }
-            out.fee_category = get(Field::fee_category);
+            out.fee_category = row.get(Field::fee_category);
             if (out.fee_category.empty()) {
-                issue(Field::fee_category, "missing (mandatory with a fee)");
+                row.issue(Field::fee_category, "missing (mandatory with a fee)");
             }
         }
     }
+}
+
+// Checks one row into `out`; appends issues.
+void check_row(const RawRow& raw, const std::string& source, const Mapping& mapping,
+               AccountType type, TransactionInput& out, std::vector<InputIssue>& issues) {
+    RowCheck row(raw, source, mapping, issues);
+    out.source = source;
+    out.line = raw.line;
+    check_dates(row, out);
+    const std::optional<Decimal> amount = check_amount(row, raw.sign, out);
+    check_counterparty(row, type, out);
+    check_receipt(row, out);
+    check_fee(row, type, amount, out);
 }
 
 std::string cell_of(const json::Value& v) {
@@ -1469,6 +1514,224 @@ std::optional<std::string> statement_mapping_for(const std::filesystem::path& pa
     return std::string(*syntax == bank_statement::Syntax::camt ? "camt053" : "mt940");
 }
 
+// The readers of read_text(), one per kind of input: each hands every row to `leave_out` (true
+// when the mapping's filters leave it out) and the rest to `add`, appends the issues of rows to
+// `issues`, and returns the issues that stop the whole input (none when it was read).
+template <class LeaveOut, class Add>
+std::vector<InputIssue> read_statement_rows(const std::string& text,
+                                            const std::string& display_name, const Mapping& mapping,
+                                            LeaveOut& leave_out, Add& add) {
+    auto no_position = [](const std::string&) { return 0L; };
+    auto entries = read_statement(text, display_name, mapping);
+    if (!entries) {
+        return std::move(entries).error();
+    }
+    for (const auto& e : *entries) {
+        auto lookup = [&e](const std::string& col) {
+            return bank_statement::cell(e, col).value_or("");
+        };
+        if (!leave_out(e.line, lookup)) {
+            add(e.line, lookup, no_position);
+        }
+    }
+    return {};
+}
+
+template <class LeaveOut, class Add>
+std::vector<InputIssue> read_json_rows(const std::string& text, const std::string& display_name,
+                                       const Mapping& mapping, std::vector<InputIssue>& issues,
+                                       LeaveOut& leave_out, Add& add) {
+    auto no_position = [](const std::string&) { return 0L; };
+    auto doc = json::parse(text);
+    if (!doc) {
+        return std::vector<InputIssue>{
+            InputIssue{display_name, 0, "", "not valid JSON: " + doc.error()}};
+    }
+    const json::Value* arr = &*doc;
+    if (doc->IsObject() && doc->HasMember("transactions")) {
+        arr = &(*doc)["transactions"];
+    }
+    if (!arr->IsArray()) {
+        return std::vector<InputIssue>{InputIssue{
+            display_name, 0, "",
+            "expected an array of transactions (or an object with a \"transactions\" array)"}};
+    }
+    const auto required = required_columns(mapping);
+    long n = 0;
+    for (const auto& item : arr->GetArray()) {
+        ++n;
+        if (!item.IsObject()) {
+            issues.push_back(InputIssue{display_name, n, "", "expected an object"});
+            continue;
+        }
+        // Every key the mapping reads must be there: a missing one is an error, not a
+        // silently empty cell.
+        bool complete = true;
+        auto missing = [&](const std::string& key, const std::string& what) {
+            issues.push_back(
+                InputIssue{display_name, n, "",
+                           fmt::format("the object has no key '{}' ({} of the mapping '{}')", key,
+                                       what, mapping.name)});
+            complete = false;
+        };
+        for (const auto& [key, what] : required) {
+            if (json::find(item, key) == nullptr) {
+                missing(key, what);
+            }
+        }
+        for (auto group : {std::initializer_list<Field>{Field::amount, Field::debit, Field::credit},
+                           std::initializer_list<Field>{Field::booking_date, Field::value_date}}) {
+            std::vector<std::string> keys;
+            bool any = false;
+            for (Field f : group) {
+                if (auto c = mapping.columns.find(f); c != mapping.columns.end()) {
+                    keys.push_back(c->second);
+                    any = any || json::find(item, c->second) != nullptr;
+                }
+            }
+            if (!keys.empty() && !any) {
+                missing(join(keys, "' or '"), std::string("field ") + field_name(*group.begin()));
+            }
+        }
+        if (!complete) {
+            continue;
+        }
+        auto lookup = [&](const std::string& key) -> std::string {
+            const json::Value* v = json::find(item, key);
+            if (v != nullptr && v->IsNumber() && mapping.decimal_auto) {
+                return table::json_number_text(cell_of(*v)); // a JSON number has a point
+            }
+            return v ? cell_of(*v) : std::string();
+        };
+        if (leave_out(n, lookup)) {
+            continue;
+        }
+        add(n, lookup, no_position);
+    }
+    return {};
+}
+
+template <class LeaveOut, class Add>
+std::vector<InputIssue> read_csv_rows(const std::string& text, const std::string& display_name,
+                                      const Mapping& mapping, std::vector<InputIssue>& issues,
+                                      LeaveOut& leave_out, Add& add) {
+    if (auto syntax = bank_statement::detect(text)) {
+        return std::vector<InputIssue>{InputIssue{
+            display_name, 0, "",
+            fmt::format("this is a {} bank statement, not CSV: read it with --mapping {}",
+                        bank_statement::syntax_name(*syntax),
+                        *syntax == bank_statement::Syntax::camt ? "camt053" : "mt940")}};
+    }
+    // Lines above the header (a bank's title, account and period lines) are skipped.
+    std::string_view body = text;
+    long offset = 0;
+    if (!mapping.header_starts_with.empty()) {
+        std::size_t pos = 0;
+        bool found = false;
+        while (pos < body.size()) {
+            const auto eol = body.find('\n', pos);
+            const std::string_view line =
+                body.substr(pos, eol == std::string_view::npos ? body.size() - pos : eol - pos);
+            if (first_cell(line) == mapping.header_starts_with) {
+                found = true;
+                break;
+            }
+            ++offset;
+            if (eol == std::string_view::npos) {
+                break;
+            }
+            pos = eol + 1;
+        }
+        if (!found) {
+            return std::vector<InputIssue>{InputIssue{
+                display_name, 0, "",
+                fmt::format("no line starts with the header cell '{}' (header_starts_with of "
+                            "the mapping '{}')",
+                            mapping.header_starts_with, mapping.name)}};
+        }
+        body = body.substr(pos);
+    }
+    csv::Reader reader(std::string(body), display_name, mapping.delimiter);
+    csv::Record rec;
+    bool header_checked = false;
+    // A column by name, or "#N" by position; nullopt when the header has neither.
+    auto index_of = [&](const std::string& col) -> std::optional<std::size_t> {
+        if (auto i = reader.column(col)) {
+            return i;
+        }
+        if (col.size() > 1 && col[0] == '#' &&
+            std::all_of(col.begin() + 1, col.end(),
+                        [](unsigned char c) { return std::isdigit(c); }) &&
+            col.size() < 6) {
+            const std::size_t n = std::stoul(col.substr(1));
+            if (n >= 1 && n <= reader.header().size()) {
+                return n - 1;
+            }
+        }
+        return std::nullopt;
+    };
+    for (;;) {
+        auto more = reader.next(rec);
+        if (!more) {
+            issues.push_back(
+                InputIssue{display_name, more.error().line + offset, "", more.error().message});
+            break;
+        }
+        if (!header_checked) {
+            header_checked = true;
+            // Every column the mapping reads must be in the header; of the amount columns
+            // and of the date columns at least one.
+            const std::string header_list = join(reader.header(), ", ");
+            auto lacks = [&](const std::string& cols, const std::string& what) {
+                issues.push_back(InputIssue{
+                    display_name, 1 + offset, "",
+                    fmt::format("the mapping '{}' reads column {} ({}), which the header "
+                                "lacks (it has: {})",
+                                mapping.name, cols, what, header_list)});
+            };
+            for (auto group :
+                 {std::initializer_list<Field>{Field::amount, Field::debit, Field::credit},
+                  std::initializer_list<Field>{Field::booking_date, Field::value_date}}) {
+                std::vector<std::string> names;
+                bool any = false;
+                for (Field f : group) {
+                    if (auto c = mapping.columns.find(f); c != mapping.columns.end()) {
+                        names.push_back("'" + c->second + "'");
+                        any = any || index_of(c->second).has_value();
+                    }
+                }
+                if (!names.empty() && !any) {
+                    lacks(join(names, " or "), std::string("field ") + field_name(*group.begin()));
+                }
+            }
+            for (const auto& [col, what] : required_columns(mapping)) {
+                if (!index_of(col)) {
+                    lacks("'" + col + "'", what);
+                }
+            }
+            if (!issues.empty()) {
+                break;
+            }
+        }
+        if (!*more) {
+            break;
+        }
+        auto lookup = [&](const std::string& col) -> std::string {
+            auto i = index_of(col);
+            return i && *i < rec.fields.size() ? rec.fields[*i] : std::string();
+        };
+        auto position = [&](const std::string& col) -> long {
+            auto i = index_of(col);
+            return i ? static_cast<long>(*i) + 1 : 0L;
+        };
+        if (leave_out(rec.line + offset, lookup)) {
+            continue;
+        }
+        add(rec.line + offset, lookup, position);
+    }
+    return {};
+}
+
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_text(const std::string& text, const std::string& display_name, bool is_json,
           const Mapping& mapping, AccountType type, std::vector<LeftOutRow>* left_out) {
@@ -1499,205 +1762,16 @@ read_text(const std::string& text, const std::string& display_name, bool is_json
                                                        trim(lookup(mapping.holds->link))}
                                            : HoldCells{});
     };
-    auto no_position = [](const std::string&) { return 0L; };
+    std::vector<InputIssue> stop;
     if (mapping.statement) {
-        auto entries = read_statement(text, display_name, mapping);
-        if (!entries) {
-            return unexpected(std::move(entries).error());
-        }
-        for (const auto& e : *entries) {
-            auto lookup = [&e](const std::string& col) {
-                return bank_statement::cell(e, col).value_or("");
-            };
-            if (!leave_out(e.line, lookup)) {
-                add(e.line, lookup, no_position);
-            }
-        }
+        stop = read_statement_rows(text, display_name, mapping, leave_out, add);
     } else if (is_json) {
-        auto doc = json::parse(text);
-        if (!doc) {
-            return unexpected(std::vector<InputIssue>{
-                InputIssue{display_name, 0, "", "not valid JSON: " + doc.error()}});
-        }
-        const json::Value* arr = &*doc;
-        if (doc->IsObject() && doc->HasMember("transactions")) {
-            arr = &(*doc)["transactions"];
-        }
-        if (!arr->IsArray()) {
-            return unexpected(std::vector<InputIssue>{InputIssue{
-                display_name, 0, "",
-                "expected an array of transactions (or an object with a \"transactions\" array)"}});
-        }
-        const auto required = required_columns(mapping);
-        long n = 0;
-        for (const auto& item : arr->GetArray()) {
-            ++n;
-            if (!item.IsObject()) {
-                issues.push_back(InputIssue{display_name, n, "", "expected an object"});
-                continue;
-            }
-            // Every key the mapping reads must be there: a missing one is an error, not a
-            // silently empty cell.
-            bool complete = true;
-            auto missing = [&](const std::string& key, const std::string& what) {
-                issues.push_back(
-                    InputIssue{display_name, n, "",
-                               fmt::format("the object has no key '{}' ({} of the mapping '{}')",
-                                           key, what, mapping.name)});
-                complete = false;
-            };
-            for (const auto& [key, what] : required) {
-                if (json::find(item, key) == nullptr) {
-                    missing(key, what);
-                }
-            }
-            for (auto group :
-                 {std::initializer_list<Field>{Field::amount, Field::debit, Field::credit},
-                  std::initializer_list<Field>{Field::booking_date, Field::value_date}}) {
-                std::vector<std::string> keys;
-                bool any = false;
-                for (Field f : group) {
-                    if (auto c = mapping.columns.find(f); c != mapping.columns.end()) {
-                        keys.push_back(c->second);
-                        any = any || json::find(item, c->second) != nullptr;
-                    }
-                }
-                if (!keys.empty() && !any) {
-                    missing(join(keys, "' or '"),
-                            std::string("field ") + field_name(*group.begin()));
-                }
-            }
-            if (!complete) {
-                continue;
-            }
-            auto lookup = [&](const std::string& key) -> std::string {
-                const json::Value* v = json::find(item, key);
-                if (v != nullptr && v->IsNumber() && mapping.decimal_auto) {
-                    return table::json_number_text(cell_of(*v)); // a JSON number has a point
-                }
-                return v ? cell_of(*v) : std::string();
-            };
-            if (leave_out(n, lookup)) {
-                continue;
-            }
-            add(n, lookup, no_position);
-        }
+        stop = read_json_rows(text, display_name, mapping, issues, leave_out, add);
     } else {
-        if (auto syntax = bank_statement::detect(text)) {
-            return unexpected(std::vector<InputIssue>{InputIssue{
-                display_name, 0, "",
-                fmt::format("this is a {} bank statement, not CSV: read it with --mapping {}",
-                            bank_statement::syntax_name(*syntax),
-                            *syntax == bank_statement::Syntax::camt ? "camt053" : "mt940")}});
-        }
-        // Lines above the header (a bank's title, account and period lines) are skipped.
-        std::string_view body = text;
-        long offset = 0;
-        if (!mapping.header_starts_with.empty()) {
-            std::size_t pos = 0;
-            bool found = false;
-            while (pos < body.size()) {
-                const auto eol = body.find('\n', pos);
-                const std::string_view line =
-                    body.substr(pos, eol == std::string_view::npos ? body.size() - pos : eol - pos);
-                if (first_cell(line) == mapping.header_starts_with) {
-                    found = true;
-                    break;
-                }
-                ++offset;
-                if (eol == std::string_view::npos) {
-                    break;
-                }
-                pos = eol + 1;
-            }
-            if (!found) {
-                return unexpected(std::vector<InputIssue>{InputIssue{
-                    display_name, 0, "",
-                    fmt::format("no line starts with the header cell '{}' (header_starts_with of "
-                                "the mapping '{}')",
-                                mapping.header_starts_with, mapping.name)}});
-            }
-            body = body.substr(pos);
-        }
-        csv::Reader reader(std::string(body), display_name, mapping.delimiter);
-        csv::Record rec;
-        bool header_checked = false;
-        // A column by name, or "#N" by position; nullopt when the header has neither.
-        auto index_of = [&](const std::string& col) -> std::optional<std::size_t> {
-            if (auto i = reader.column(col)) {
-                return i;
-            }
-            if (col.size() > 1 && col[0] == '#' &&
-                std::all_of(col.begin() + 1, col.end(),
-                            [](unsigned char c) { return std::isdigit(c); }) &&
-                col.size() < 6) {
-                const std::size_t n = std::stoul(col.substr(1));
-                if (n >= 1 && n <= reader.header().size()) {
-                    return n - 1;
-                }
-            }
-            return std::nullopt;
-        };
-        for (;;) {
-            auto more = reader.next(rec);
-            if (!more) {
-                issues.push_back(
-                    InputIssue{display_name, more.error().line + offset, "", more.error().message});
-                break;
-            }
-            if (!header_checked) {
-                header_checked = true;
-                // Every column the mapping reads must be in the header; of the amount columns
-                // and of the date columns at least one.
-                const std::string header_list = join(reader.header(), ", ");
-                auto lacks = [&](const std::string& cols, const std::string& what) {
-                    issues.push_back(InputIssue{
-                        display_name, 1 + offset, "",
-                        fmt::format("the mapping '{}' reads column {} ({}), which the header "
-                                    "lacks (it has: {})",
-                                    mapping.name, cols, what, header_list)});
-                };
-                for (auto group :
-                     {std::initializer_list<Field>{Field::amount, Field::debit, Field::credit},
-                      std::initializer_list<Field>{Field::booking_date, Field::value_date}}) {
-                    std::vector<std::string> names;
-                    bool any = false;
-                    for (Field f : group) {
-                        if (auto c = mapping.columns.find(f); c != mapping.columns.end()) {
-                            names.push_back("'" + c->second + "'");
-                            any = any || index_of(c->second).has_value();
-                        }
-                    }
-                    if (!names.empty() && !any) {
-                        lacks(join(names, " or "),
-                              std::string("field ") + field_name(*group.begin()));
-                    }
-                }
-                for (const auto& [col, what] : required_columns(mapping)) {
-                    if (!index_of(col)) {
-                        lacks("'" + col + "'", what);
-                    }
-                }
-                if (!issues.empty()) {
-                    break;
-                }
-            }
-            if (!*more) {
-                break;
-            }
-            auto lookup = [&](const std::string& col) -> std::string {
-                auto i = index_of(col);
-                return i && *i < rec.fields.size() ? rec.fields[*i] : std::string();
-            };
-            auto position = [&](const std::string& col) -> long {
-                auto i = index_of(col);
-                return i ? static_cast<long>(*i) + 1 : 0L;
-            };
-            if (leave_out(rec.line + offset, lookup)) {
-                continue;
-            }
-            add(rec.line + offset, lookup, position);
-        }
+        stop = read_csv_rows(text, display_name, mapping, issues, leave_out, add);
+    }
+    if (!stop.empty()) {
+        return unexpected(std::move(stop));
     }
     drop_hold_pairs(mapping, rows, hold_cells, issues, left);
     finish_rows(rows, issues);
