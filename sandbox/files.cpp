@@ -12,10 +12,6 @@ namespace lexsync::sandbox::files {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-    return s.substr(0, prefix.size()) == prefix;
-}
-
 // Skips the XML prolog (declaration, comments, processing instructions, doctype) and returns
 // the root element's start tag without `<` and `>`; "" when there is none.
 std::string root_tag(std::string_view s) {
@@ -29,11 +25,11 @@ std::string root_tag(std::string_view s) {
         }
         const std::string_view rest = s.substr(i);
         std::string_view close;
-        if (starts_with(rest, "<?")) {
+        if (rest.starts_with("<?")) {
             close = "?>";
-        } else if (starts_with(rest, "<!--")) {
+        } else if (rest.starts_with("<!--")) {
             close = "-->";
-        } else if (starts_with(rest, "<!")) {
+        } else if (rest.starts_with("<!")) {
             close = ">";
         } else {
             const auto end = rest.find('>');
@@ -138,17 +134,17 @@ StoredFile store_file(Store& store, const std::string& org_id, const FormPart& p
 } // namespace
 
 Kind classify(std::string_view b) {
-    if (starts_with(b, "%PDF-")) {
+    if (b.starts_with("%PDF-")) {
         return Kind::pdf;
     }
-    if (starts_with(b, "\xFF\xD8\xFF")) {
+    if (b.starts_with("\xFF\xD8\xFF")) {
         return Kind::jpeg;
     }
-    if (starts_with(b, std::string_view("\x89PNG\r\n\x1a\n", 8))) {
+    if (b.starts_with(std::string_view("\x89PNG\r\n\x1a\n", 8))) {
         return Kind::png;
     }
     std::string_view text = b;
-    if (starts_with(text, "\xEF\xBB\xBF")) {
+    if (text.starts_with("\xEF\xBB\xBF")) {
         text.remove_prefix(3);
     }
     const auto first = text.find_first_not_of(" \t\r\n");
@@ -171,7 +167,7 @@ Kind classify(std::string_view b) {
         return Kind::einvoice_xml;
     }
     if (local == "CrossIndustryInvoice" &&
-        starts_with(ns, "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice")) {
+        ns.starts_with("urn:un:unece:uncefact:data:standard:CrossIndustryInvoice")) {
         return Kind::einvoice_xml;
     }
     return Kind::other_xml;

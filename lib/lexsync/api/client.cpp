@@ -75,10 +75,6 @@ ApiError without_secrets(ApiError e) {
     return e;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-    return s.substr(0, prefix.size()) == prefix;
-}
-
 } // namespace
 
 std::string escape_wildcards(std::string_view s) {
@@ -193,7 +189,7 @@ ApiClient::ApiClient(std::string base_url, std::unique_ptr<http::Transport> tran
 
 std::string ApiClient::url(std::string_view path, const Query& query) const {
     std::string out;
-    if (starts_with(path, "https://") || starts_with(path, "http://")) {
+    if (path.starts_with("https://") || path.starts_with("http://")) {
         // Absolute URLs (a `resourceUri`) are used as they are.
         out = std::string(path);
     } else {

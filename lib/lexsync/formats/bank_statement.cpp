@@ -12,10 +12,6 @@ namespace lexsync::bank_statement {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-    return s.substr(0, prefix.size()) == prefix;
-}
-
 // Collapses runs of white space into one space and trims.
 std::string squeeze(std::string_view s) {
     std::string out;
@@ -184,7 +180,7 @@ private:
             m_entry.transaction_code = v;
         } else if (p == "BkTxCd/Domn/Fmly/SubFmlyCd" && m_entry.transaction_code.empty()) {
             m_domain_code = v;
-        } else if (starts_with(p, "NtryDtls/TxDtls/") && !m_details.empty()) {
+        } else if (p.starts_with("NtryDtls/TxDtls/") && !m_details.empty()) {
             detail_value(p.substr(16), v);
         }
     }
@@ -476,7 +472,7 @@ void read_details(std::string_view f, Entry& e) {
         const std::string t = trim(text);
         bool is_key = false;
         for (auto k : k_sepa_keys) {
-            if (starts_with(t, k)) {
+            if (t.starts_with(k)) {
                 current = std::string(k);
                 keyed[current] += t.substr(k.size());
                 is_key = true;
@@ -545,14 +541,14 @@ std::optional<std::string> read_statement_line(std::string_view f, Entry& e) {
     }
     bool negative = false;
     const std::string_view rest = first.substr(i);
-    if (starts_with(rest, "RC")) { // reversal of a credit: money goes out
+    if (rest.starts_with("RC")) { // reversal of a credit: money goes out
         negative = true;
         i += 2;
-    } else if (starts_with(rest, "RD")) {
+    } else if (rest.starts_with("RD")) {
         i += 2;
-    } else if (starts_with(rest, "C")) {
+    } else if (rest.starts_with("C")) {
         i += 1;
-    } else if (starts_with(rest, "D")) {
+    } else if (rest.starts_with("D")) {
         negative = true;
         i += 1;
     } else {
@@ -599,13 +595,13 @@ const char* syntax_name(Syntax s) {
 
 std::optional<Syntax> detect(std::string_view content) {
     std::string_view s = content;
-    if (starts_with(s, "\xEF\xBB\xBF")) {
+    if (s.starts_with("\xEF\xBB\xBF")) {
         s.remove_prefix(3);
     }
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
         s.remove_prefix(1);
     }
-    if (starts_with(s, "<")) {
+    if (s.starts_with("<")) {
         const std::string_view head = s.substr(0, 4096);
         if (head.find("BkToCstmrStmt") != std::string_view::npos ||
             head.find("BkToCstmrAcctRpt") != std::string_view::npos ||
@@ -618,7 +614,7 @@ std::optional<Syntax> detect(std::string_view content) {
     // some online banking exports give) with the account, statement number, opening balance or
     // its first :61: line.
     for (std::string_view first : {":20:", "{1:", ":25:", ":28C:", ":60F:", ":61:"}) {
-        if (starts_with(s, first)) {
+        if (s.starts_with(first)) {
             return Syntax::mt940;
         }
     }
@@ -720,15 +716,15 @@ Result<std::vector<Entry>, Problem> parse_mt940(std::string_view text) {
         if (!line.empty() && line.back() == '\r') {
             line.remove_suffix(1);
         }
-        if (line_no == 1 && starts_with(line, "\xEF\xBB\xBF")) {
+        if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) {
             line.remove_prefix(3);
         }
         // SWIFT envelope: "{1:...}{2:...}{4:" before the fields, "-}" after them.
-        if (starts_with(line, "{")) {
+        if (line.starts_with("{")) {
             const auto body = line.find("{4:");
             line = body == std::string_view::npos ? std::string_view() : line.substr(body + 3);
         }
-        if (line == "-" || line == "-}" || starts_with(line, "-}")) {
+        if (line == "-" || line == "-}" || line.starts_with("-}")) {
             flush();
             continue;
         }

@@ -17,10 +17,6 @@ constexpr std::string_view k_ubl_credit_note_ns =
 constexpr std::string_view k_cii_ns =
     "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100";
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-    return s.substr(0, prefix.size()) == prefix;
-}
-
 // The root element of a document: its qualified name and its attributes.
 struct RootElement {
     std::string name;
@@ -49,7 +45,7 @@ private:
 // Checks that `text` is well-formed XML (expat, nothing expanded or fetched) and returns its
 // root element.
 Result<RootElement, std::string> read_root(std::string_view text) {
-    if (starts_with(text, "\xFE\xFF") || starts_with(text, "\xFF\xFE")) {
+    if (text.starts_with("\xFE\xFF") || text.starts_with("\xFF\xFE")) {
         return unexpected(std::string("UTF-16 XML is not supported (save it as UTF-8)"));
     }
     RootReader reader;
@@ -107,17 +103,17 @@ std::optional<FileKind> kind_from_extension(const std::filesystem::path& path) {
 }
 
 std::optional<FileKind> sniff(std::string_view content) {
-    if (starts_with(content, "\xFF\xD8\xFF")) {
+    if (content.starts_with("\xFF\xD8\xFF")) {
         return FileKind::jpeg;
     }
-    if (starts_with(content, "\x89PNG\r\n\x1A\n")) {
+    if (content.starts_with("\x89PNG\r\n\x1A\n")) {
         return FileKind::png;
     }
-    if (starts_with(content, "%PDF-")) {
+    if (content.starts_with("%PDF-")) {
         return FileKind::pdf;
     }
     std::string_view s = content;
-    if (starts_with(s, "\xEF\xBB\xBF")) {
+    if (s.starts_with("\xEF\xBB\xBF")) {
         s.remove_prefix(3);
     }
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
