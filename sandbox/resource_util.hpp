@@ -1,6 +1,6 @@
 // --- Interface ---
-// Helpers shared by the voucher, file and payment resources: JSON member access, action results,
-// the organisation's profile, Accept negotiation and the page envelope.
+// Helpers shared by the contact, voucher, file and payment resources: JSON member access, action
+// results, the organisation's profile, Accept negotiation and the page envelope.
 #pragma once
 
 #include "sandbox/store.hpp"

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <fstream>
 #include <lexsync/util/json_guard.hpp>
+#include <lexsync/util/suggest.hpp>
 #include <map>
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
@@ -439,31 +440,6 @@ private:
     const std::string& m_text;
     std::map<std::string, std::size_t> m_offsets;
 };
-
-// The Levenshtein distance of two ASCII strings, ignoring case.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) {
-        row[j] = j;
-    }
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                              std::tolower(static_cast<unsigned char>(b[j - 1]));
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
-            diagonal = up;
-        }
-    }
-    return row[b.size()];
-}
-
-std::size_t utf8_length(std::string_view s) {
-    return static_cast<std::size_t>(std::count_if(
-        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
 
 const char* type_name(const JsonValue& v) {
     switch (v.GetType()) {
