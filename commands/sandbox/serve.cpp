@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <lexsync/api/error.hpp>
+#include <lexsync/http/curl_transport.hpp>
 #include <lexsync/util/atomic_file.hpp>
 #include <memory>
 #include <mutex>
@@ -136,10 +137,6 @@ bool fork_daemon(ServeOptions& options, Context& ctx) {
 }
 
 } // namespace
-
-bool is_loopback_host(const std::string& host) {
-    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
 
 void register_serve(CLI::App& parent, Context& ctx) {
     auto options = std::make_shared<ServeOptions>();

@@ -55,7 +55,4 @@ void register_serve(CLI::App& parent, Context& ctx);
 // seed or state file and Error(error) when the port cannot be bound.
 void run_serve(const ServeOptions& options, Context& ctx);
 
-// True for a loopback host name or address (127.0.0.0/8, ::1, localhost).
-bool is_loopback_host(const std::string& host);
-
 } // namespace lexsync::commands::sandbox
