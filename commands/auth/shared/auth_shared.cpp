@@ -5,21 +5,14 @@
 #include <fmt/format.h>
 #include <istream>
 #include <lexsync/api/error.hpp>
+#include <lexsync/util/safe_text.hpp>
 #include <lexsync/util/strings.hpp>
-#include <openssl/crypto.h>
 #include <termios.h>
 #include <unistd.h>
 
 namespace lexsync::commands::auth {
 
 namespace {
-
-void wipe(std::string& s) {
-    if (!s.empty()) {
-        OPENSSL_cleanse(s.data(), s.size());
-    }
-    s.clear();
-}
 
 // Restores the terminal settings it saved, however the read ends.
 class EchoOff {
@@ -166,7 +159,7 @@ BearerToken read_api_key(Context& ctx, bool from_stdin) {
                                         ctx.io.err);
     }
     std::string key = trim(raw);
-    wipe(raw);
+    wipe_secret(raw);
     if (key.empty()) {
         throw Error(ExitCode::config,
                     from_stdin ? "no API key on standard input (expected it on the first line)"
@@ -175,13 +168,13 @@ BearerToken read_api_key(Context& ctx, bool from_stdin) {
     for (char ch : key) {
         const auto u = static_cast<unsigned char>(ch);
         if (u <= 0x20 || u == 0x7f) {
-            wipe(key);
+            wipe_secret(key);
             throw Error(ExitCode::config,
                         "the API key contains spaces or control characters; paste only the key");
         }
     }
     BearerToken token(key);
-    wipe(key);
+    wipe_secret(key);
     return token;
 }
 

@@ -20,13 +20,6 @@ namespace lexsync::oauth {
 
 namespace {
 
-void wipe(std::string& s) {
-    if (!s.empty()) {
-        OPENSSL_cleanse(s.data(), s.size());
-    }
-    s.clear();
-}
-
 std::int64_t unix_seconds(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
@@ -99,7 +92,7 @@ std::string random_urlsafe(std::size_t bytes) {
         throw std::runtime_error("the system random generator failed");
     }
     std::string out = base64url_encode(raw);
-    wipe(raw);
+    wipe_secret(raw);
     return out;
 }
 
@@ -280,10 +273,10 @@ ClientSettings resolve_client(const config::ResolvedProfile& profile,
         if (env_copy) {
             if (auto v = env_copy(k_env_client_secret)) {
                 std::string secret = trim(*v);
-                wipe(*v);
+                wipe_secret(*v);
                 if (!secret.empty()) {
                     BearerToken t(secret);
-                    wipe(secret);
+                    wipe_secret(secret);
                     return t;
                 }
             }
@@ -309,7 +302,7 @@ TokenClient::TokenClient(ClientSettings settings, http::Transport& transport, Cl
 
 Result<credentials::OAuthTokens, OAuthError> TokenClient::token_request(std::string body) {
     if (m_settings.client_id.empty()) {
-        wipe(body);
+        wipe_secret(body);
         return unexpected(make_error(OAuthError::Kind::config,
                                      fmt::format("no OAuth client id: set {} or the profile's {}",
                                                  k_env_client_id, config::k_oauth_client_id)));
@@ -318,7 +311,7 @@ Result<credentials::OAuthTokens, OAuthError> TokenClient::token_request(std::str
                                     : Result<BearerToken, OAuthError>(unexpected(make_error(
                                           OAuthError::Kind::config, "no OAuth client secret")));
     if (!secret) {
-        wipe(body);
+        wipe_secret(body);
         return unexpected(std::move(secret).error());
     }
     http::Request req;
@@ -326,23 +319,17 @@ Result<credentials::OAuthTokens, OAuthError> TokenClient::token_request(std::str
     req.url = m_settings.base_url + "/oauth2/token";
     std::string credentials = url_encode(m_settings.client_id) + ":" + url_encode(secret->reveal());
     std::string basic = "Basic " + base64_encode(credentials);
-    wipe(credentials);
+    wipe_secret(credentials);
     req.headers.set("Authorization", basic);
-    wipe(basic);
+    wipe_secret(basic);
     req.headers.set("Content-Type", "application/x-www-form-urlencoded");
     req.headers.set("Accept", "application/json");
     req.headers.set("User-Agent", "lexsync/" LEXSYNC_VERSION);
     req.body = std::move(body);
     const auto now = m_clock.now();
     auto answer = m_transport.send(req);
-    wipe(req.body);
-    auto& items =
-        const_cast<std::vector<std::pair<std::string, std::string>>&>(req.headers.items());
-    for (auto& [name, value] : items) {
-        if (name == "authorization") {
-            OPENSSL_cleanse(value.data(), value.size());
-        }
-    }
+    wipe_secret(req.body);
+    req.headers.wipe("authorization");
     if (!answer) {
         return unexpected(make_error(OAuthError::Kind::network,
                                      fmt::format("cannot reach the authorization server {}: {}",
@@ -352,7 +339,7 @@ Result<credentials::OAuthTokens, OAuthError> TokenClient::token_request(std::str
         return unexpected(error_from_answer(*answer));
     }
     auto parsed = json::parse(answer->body);
-    wipe(answer->body);
+    wipe_secret(answer->body);
     if (!parsed || !parsed->IsObject()) {
         return unexpected(make_error(OAuthError::Kind::other,
                                      "the authorization server answered with invalid JSON",
@@ -366,10 +353,10 @@ Result<credentials::OAuthTokens, OAuthError> TokenClient::token_request(std::str
                                      "the token answer has no access_token", answer->status));
     }
     t.access_token = BearerToken(*access);
-    wipe(*access);
+    wipe_secret(*access);
     if (refresh) {
         t.refresh_token = BearerToken(*refresh);
-        wipe(*refresh);
+        wipe_secret(*refresh);
     }
     t.obtained_at = unix_seconds(now);
     const std::int64_t expires_in = json::get_int(*parsed, "expires_in").value_or(3600);
@@ -417,12 +404,12 @@ Result<Ok, OAuthError> TokenClient::revoke(const BearerToken& token) {
     req.url = m_settings.base_url + "/oauth2/revoke";
     std::string credentials = url_encode(m_settings.client_id) + ":" + url_encode(secret->reveal());
     req.headers.set("Authorization", "Basic " + base64_encode(credentials));
-    wipe(credentials);
+    wipe_secret(credentials);
     req.headers.set("Content-Type", "application/x-www-form-urlencoded");
     req.headers.set("User-Agent", "lexsync/" LEXSYNC_VERSION);
     req.body = form_encode({{"token", token.reveal()}});
     auto answer = m_transport.send(req);
-    wipe(req.body);
+    wipe_secret(req.body);
     if (!answer) {
         return unexpected(make_error(OAuthError::Kind::network, answer.error().message));
     }
@@ -596,12 +583,7 @@ http::SendResult OAuthTransport::send(const http::Request& request) {
             result = m_inner->send(r);
         }
     }
-    auto& items = const_cast<std::vector<std::pair<std::string, std::string>>&>(r.headers.items());
-    for (auto& [name, value] : items) {
-        if (name == "authorization") {
-            OPENSSL_cleanse(value.data(), value.size());
-        }
-    }
+    r.headers.wipe("authorization");
     return result;
 }
 

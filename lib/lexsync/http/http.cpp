@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 #include <lexsync/http/http.hpp>
+#include <lexsync/util/safe_text.hpp>
 #include <lexsync/util/strings.hpp>
 
 namespace lexsync::http {
@@ -52,6 +53,15 @@ std::optional<std::string> Headers::get(std::string_view name) const {
 void Headers::erase(std::string_view name) {
     const std::string key = ascii_lower(name);
     std::erase_if(m_items, [&](const auto& item) { return item.first == key; });
+}
+
+void Headers::wipe(std::string_view name) {
+    const std::string key = ascii_lower(name);
+    for (auto& [k, v] : m_items) {
+        if (k == key) {
+            wipe_secret(v);
+        }
+    }
 }
 
 } // namespace lexsync::http

@@ -32,6 +32,9 @@ public:
     std::optional<std::string> get(std::string_view name) const;
     bool has(std::string_view name) const { return get(name).has_value(); }
     void erase(std::string_view name);
+    // Overwrites the values of `name` (a copy's Authorization) before their memory is released,
+    // and empties them.
+    void wipe(std::string_view name);
     const std::vector<std::pair<std::string, std::string>>& items() const { return m_items; }
 
 private:

@@ -2,7 +2,6 @@
 #include <lexsync/http/wrappers.hpp>
 #include <lexsync/util/safe_text.hpp>
 #include <mutex>
-#include <openssl/crypto.h>
 #include <vector>
 
 namespace lexsync {
@@ -38,14 +37,8 @@ http::SendResult AuthTransport::send(const http::Request& request) {
         r.headers.set("User-Agent", m_user_agent);
     }
     auto result = m_inner->send(r);
-    // The copy holds the token in clear text: wipe it before it is freed. `r` is our own
-    // non-const object, so writing through the const view of its items is well defined.
-    auto& items = const_cast<std::vector<std::pair<std::string, std::string>>&>(r.headers.items());
-    for (auto& [name, value] : items) {
-        if (name == "authorization") {
-            OPENSSL_cleanse(value.data(), value.size());
-        }
-    }
+    // The copy holds the token in clear text: wipe it before it is freed.
+    r.headers.wipe("authorization");
     return result;
 }
 

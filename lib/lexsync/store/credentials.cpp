@@ -24,6 +24,7 @@
 #include <fstream>
 #include <lexsync/store/credentials.hpp>
 #include <lexsync/util/atomic_file.hpp>
+#include <lexsync/util/safe_text.hpp>
 #include <lexsync/util/strings.hpp>
 #include <lexsync/util/toml_guard.hpp>
 #include <map>
@@ -39,21 +40,13 @@ namespace lexsync::credentials {
 
 namespace {
 
-// Overwrites the bytes of `s` before it is released.
-void wipe(std::string& s) {
-    if (!s.empty()) {
-        OPENSSL_cleanse(s.data(), s.size());
-    }
-    s.clear();
-}
-
 // A string that is wiped when it goes out of scope.
 struct SecretString {
     std::string value;
     SecretString() = default;
     SecretString(const SecretString&) = delete;
     SecretString& operator=(const SecretString&) = delete;
-    ~SecretString() { wipe(value); }
+    ~SecretString() { wipe_secret(value); }
 };
 
 CredentialError fail(std::string message) {
@@ -72,9 +65,9 @@ struct Entry {
 
     bool has_oauth() const { return !refresh_token.empty() || !access_token.empty(); }
     void wipe_all() {
-        wipe(api_key);
-        wipe(access_token);
-        wipe(refresh_token);
+        wipe_secret(api_key);
+        wipe_secret(access_token);
+        wipe_secret(refresh_token);
     }
 };
 
@@ -278,7 +271,7 @@ Result<std::string, CredentialError> run_command(const std::string& command,
     }
     // The output may be a partial key or a secret-bearing message: it never goes into an error.
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        wipe(output);
+        wipe_secret(output);
         const std::string how = WIFEXITED(status)
                                     ? fmt::format("exit status {}", WEXITSTATUS(status))
                                     : fmt::format("signal {}", WTERMSIG(status));
@@ -417,14 +410,14 @@ Result<BearerToken, CredentialError> run_secret_command(const std::string& comma
         return unexpected(std::move(out).error());
     }
     std::string text = trim(*out);
-    wipe(*out);
+    wipe_secret(*out);
     std::string first = trim(std::string_view(text).substr(0, text.find('\n')));
-    wipe(text);
+    wipe_secret(text);
     if (first.empty()) {
         return unexpected(fail(fmt::format("{} printed nothing", what)));
     }
     BearerToken secret(first);
-    wipe(first);
+    wipe_secret(first);
     return secret;
 }
 
@@ -433,10 +426,10 @@ resolve_token(const config::ResolvedProfile& profile, const config::EnvLookup& e
     if (env) {
         if (auto v = env(config::k_env_api_key)) {
             std::string key = trim(*v);
-            wipe(*v);
+            wipe_secret(*v);
             if (!key.empty()) {
                 BearerToken token(key);
-                wipe(key);
+                wipe_secret(key);
                 return std::make_pair(std::move(token), Source::environment);
             }
         }
@@ -449,15 +442,15 @@ resolve_token(const config::ResolvedProfile& profile, const config::EnvLookup& e
         }
         // Password managers print the secret on the first line (pass, gopass); the rest is ignored.
         std::string text = trim(*out);
-        wipe(*out);
+        wipe_secret(*out);
         std::string key = trim(std::string_view(text).substr(0, text.find('\n')));
-        wipe(text);
+        wipe_secret(text);
         if (key.empty()) {
             return unexpected(
                 fail(fmt::format("api_key_command of profile '{}' printed no key", profile.name)));
         }
         BearerToken token(key);
-        wipe(key);
+        wipe_secret(key);
         return std::make_pair(std::move(token), Source::command);
     }
     const auto file = config::credentials_path(profile.config_file);

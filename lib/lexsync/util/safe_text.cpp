@@ -205,6 +205,13 @@ void append_escape(std::string& out, const char* prefix, unsigned char c) {
 
 } // namespace
 
+void wipe_secret(std::string& secret) {
+    if (!secret.empty()) {
+        OPENSSL_cleanse(secret.data(), secret.size());
+    }
+    secret.clear();
+}
+
 void remember_secret(std::string_view secret) {
     if (secret.size() >= k_min_secret) {
         registry().add(secret);

@@ -1,5 +1,6 @@
 // --- Interface ---
-// Text from a server or a file on its way to a person or a program, made safe in one place each:
+// Text from a server or a file on its way to a person or a program, made safe in one place each
+// (and wipe_secret(), which overwrites a secret before its memory is released):
 // - redact(): every credential out of a message (the secrets this process holds, and whatever
 //   looks like an Authorization header, a bearer token or a client secret);
 // - terminal_text(): control characters and escape sequences made visible instead of acted on;
@@ -15,6 +16,10 @@ namespace lexsync {
 // made from a string calls it. Secrets shorter than 8 bytes are not remembered: masking them would
 // tear words out of messages, and no credential of the API is that short.
 void remember_secret(std::string_view secret);
+
+// Overwrites the bytes of `secret` (in a way the compiler cannot drop) and empties it, so that a
+// key, token or body holding one is not left behind in freed memory.
+void wipe_secret(std::string& secret);
 
 // `text` with every remembered secret replaced by "***", and the values of credentials it names
 // masked: an `Authorization` header's value (its scheme kept: "Bearer ***"), any "Bearer …" or
