@@ -3,6 +3,7 @@
 #include <ctime>
 #include <fmt/format.h>
 #include <lexsync/api/error.hpp>
+#include <lexsync/util/http_text.hpp>
 #include <sys/stat.h>
 
 namespace lexsync::commands::doctor {
@@ -14,15 +15,6 @@ struct Check {
     std::string status; // ok, warn, fail, skip
     std::string detail;
 };
-
-// Parses an HTTP date ("Wed, 25 Nov 2026 13:00:00 GMT").
-std::optional<std::time_t> parse_http_date(const std::string& s) {
-    std::tm tm{};
-    if (strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) {
-        return std::nullopt;
-    }
-    return timegm(&tm);
-}
 
 } // namespace
 

@@ -127,4 +127,14 @@ TEST_SUITE("lexsync http_text") {
         CHECK(std::string(lexsync::reason_phrase(429)) == "Too Many Requests");
         CHECK(std::string(lexsync::reason_phrase(299)) == "HTTP error");
     }
+
+    TEST_CASE("HTTP dates are read in the IMF-fixdate form only") {
+        CHECK(lexsync::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") == std::time_t{784111777});
+        CHECK(lexsync::parse_http_date("Thu, 29 Feb 2024 23:59:59 GMT") ==
+              std::time_t{1'709'251'199});
+        CHECK_FALSE(lexsync::parse_http_date("Sun, 06 Nov 1994 08:49:37 CET"));
+        CHECK_FALSE(lexsync::parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"));
+        CHECK_FALSE(lexsync::parse_http_date("1994-11-06T08:49:37Z"));
+        CHECK_FALSE(lexsync::parse_http_date(""));
+    }
 }

@@ -1,3 +1,5 @@
+#include <cstdio>
+#include <ctime>
 #include <lexsync/util/http_text.hpp>
 #include <lexsync/util/strings.hpp>
 
@@ -70,6 +72,45 @@ std::vector<std::pair<std::string, std::string>> form_pairs(std::string_view s) 
         }
     }
     return out;
+}
+
+std::optional<std::time_t> parse_http_date(std::string_view s) {
+    static constexpr const char* k_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const auto comma = s.find(',');
+    if (comma == std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string rest(trim_view(s.substr(comma + 1)));
+    int day = 0;
+    int year = 0;
+    int hour = 0;
+    int minute = 0;
+    int second = 0;
+    char month[4] = {};
+    char zone[4] = {};
+    if (std::sscanf(rest.c_str(), "%2d %3s %4d %2d:%2d:%2d %3s", &day, month, &year, &hour, &minute,
+                    &second, zone) != 7 ||
+        std::string_view(zone) != "GMT") {
+        return std::nullopt;
+    }
+    int mon = -1;
+    for (int i = 0; i < 12; ++i) {
+        if (std::string_view(month) == k_months[i]) {
+            mon = i;
+        }
+    }
+    if (mon < 0) {
+        return std::nullopt;
+    }
+    std::tm tm{};
+    tm.tm_mday = day;
+    tm.tm_mon = mon;
+    tm.tm_year = year - 1900;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    return ::timegm(&tm);
 }
 
 const char* reason_phrase(int status) {

@@ -1,8 +1,11 @@
 // --- Interface ---
 // The text of HTTP, shared by the client and the sandbox: URL encoding (RFC 3986),
-// application/x-www-form-urlencoded forms and queries, and the reason phrases of status codes.
+// application/x-www-form-urlencoded forms and queries, HTTP dates, and the reason phrases of status
+// codes.
 #pragma once
 
+#include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +24,10 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
 // The decoded name-value pairs of a form body or query string ("a=1&b=2"), in order: empty
 // pairs are skipped, a name without `=` has an empty value.
 std::vector<std::pair<std::string, std::string>> form_pairs(std::string_view s);
+
+// Parses an HTTP date in the IMF-fixdate form RFC 9110 requires senders to use ("Sun, 06 Nov 1994
+// 08:49:37 GMT"); nullopt for anything else.
+std::optional<std::time_t> parse_http_date(std::string_view s);
 
 // The RFC 9110 reason phrase of `status` ("HTTP error" for a status it does not know).
 const char* reason_phrase(int status);
