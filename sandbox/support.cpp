@@ -478,23 +478,12 @@ char32_t fold(char32_t c) {
     return c;
 }
 
+// Encodes `cp`; the code points decode_utf8() made of ill-formed bytes become those bytes again.
 void append_utf8(std::string& out, char32_t cp) {
     if (cp >= 0xdc80 && cp <= 0xdcff) {
         out += static_cast<char>(cp - 0xdc80);
-    } else if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xc0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xe0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
     } else {
-        out += static_cast<char>(0xf0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
+        utf8::append(out, cp);
     }
 }
 

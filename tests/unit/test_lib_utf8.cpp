@@ -57,3 +57,16 @@ TEST_CASE("the byte-by-byte validator agrees with sequence_length") {
     CHECK(v.push('a')); // starts afresh after a refused byte
     CHECK_FALSE(v.open());
 }
+
+TEST_CASE("append encodes a code point of each length, and decode reads it back") {
+    for (char32_t cp : {U'a', U'ü', U'€', U'😀'}) {
+        std::string s;
+        utf8::append(s, cp);
+        const std::size_t n = utf8::sequence_length(s, 0);
+        CHECK(n == s.size());
+        CHECK(utf8::decode(s, 0, n) == cp);
+    }
+    std::string euro;
+    utf8::append(euro, 0x20AC);
+    CHECK(euro == "\xE2\x82\xAC");
+}

@@ -30,19 +30,6 @@ constexpr std::array<char32_t, 32> k_cp1252_high = {
     0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 // The line and column (in characters) of byte `pos` of `s`.
 Problem position(std::string_view s, std::size_t pos, std::string message) {
     long line = 1;
@@ -204,9 +191,9 @@ Result<std::string, Problem> decode(std::string_view bytes, Encoding enc, Encodi
         if (b < 0x80) {
             out += static_cast<char>(b);
         } else if (b >= 0xA0) {
-            append_utf8(out, b);
+            utf8::append(out, b);
         } else if (const char32_t cp = k_cp1252_high[b - 0x80]; cp != 0) {
-            append_utf8(out, cp);
+            utf8::append(out, cp);
         } else {
             return unexpected(position(
                 bytes, i,
@@ -338,9 +325,9 @@ protected:
                 if (b < 0x80) {
                     m_text += c;
                 } else if (b >= 0xA0) {
-                    append_utf8(m_text, b);
+                    utf8::append(m_text, b);
                 } else if (const char32_t cp = k_cp1252_high[b - 0x80]; cp != 0) {
-                    append_utf8(m_text, cp);
+                    utf8::append(m_text, cp);
                 }
             }
             std::swap(m_text, m_raw);

@@ -10,6 +10,7 @@
 #include <lexsync/util/iban.hpp>
 #include <lexsync/util/key_groups.hpp>
 #include <lexsync/util/strings.hpp>
+#include <lexsync/util/utf8.hpp>
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
 #include <span>
@@ -18,11 +19,6 @@
 namespace lexsync::contacts {
 
 namespace {
-
-std::size_t code_points(std::string_view s) {
-    return static_cast<std::size_t>(std::count_if(
-        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
 
 std::optional<std::int64_t> parse_number(const std::string& s) {
     if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos) {
@@ -294,7 +290,7 @@ private:
         check_country(prefix + "country", addr.country, true);
         for (auto [field, value] :
              {std::pair{"street", &addr.street}, std::pair{"city", &addr.city}}) {
-            if (code_points(*value) > 255) {
+            if (utf8::code_points(*value) > 255) {
                 issue(prefix + field, "longer than 255 characters");
             }
         }
@@ -408,7 +404,7 @@ private:
         }
         for (auto [field, value] : {std::pair{"bank_account_holder", &in.bank_account_holder},
                                     std::pair{"bank_name", &in.bank_name}}) {
-            if (code_points(*value) > 255) {
+            if (utf8::code_points(*value) > 255) {
                 issue(field, "longer than 255 characters");
             }
         }
@@ -416,15 +412,15 @@ private:
 
     // Checks the lengths lexoffice allows and the Leitweg-ID's companion field.
     void check_lengths(const ContactInput& in) {
-        if (code_points(in.note) > 1000) {
+        if (utf8::code_points(in.note) > 1000) {
             issue("note", "longer than 1000 characters");
         }
-        if (code_points(in.salutation) > 25) {
+        if (utf8::code_points(in.salutation) > 25) {
             issue("salutation", "longer than 25 characters");
         }
         for (const auto* f : {&in.company_name, &in.last_name, &in.first_name, &in.street, &in.city,
                               &in.shipping_street, &in.shipping_city}) {
-            if (code_points(*f) > 255) {
+            if (utf8::code_points(*f) > 255) {
                 issue("name", "longer than 255 characters");
             }
         }
@@ -441,12 +437,12 @@ private:
         if (!p.email.empty() && !is_valid_email(p.email)) {
             issue(prefix + "email", fmt::format("'{}' is not a valid e-mail address", p.email));
         }
-        if (code_points(p.salutation) > 25) {
+        if (utf8::code_points(p.salutation) > 25) {
             issue(prefix + "salutation", "longer than 25 characters");
         }
         for (auto [field, value] :
              {std::pair{"first_name", &p.first_name}, std::pair{"last_name", &p.last_name}}) {
-            if (code_points(*value) > 255) {
+            if (utf8::code_points(*value) > 255) {
                 issue(prefix + field, "longer than 255 characters");
             }
         }

@@ -14,6 +14,7 @@
 #include <lexsync/util/countries.hpp>
 #include <lexsync/util/json.hpp>
 #include <lexsync/util/strings.hpp>
+#include <lexsync/util/utf8.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <set>
@@ -60,11 +61,6 @@ std::string english_value(const std::string& v) {
         {"kleinunternehmer", "small-business"}};
     const auto it = k_words.find(ascii_lower(v));
     return it == k_words.end() ? v : it->second;
-}
-
-std::size_t code_points(std::string_view s) {
-    return static_cast<std::size_t>(std::count_if(
-        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 const std::set<std::string>& invoice_field_set() {
@@ -482,10 +478,10 @@ private:
         if (item.name.empty() && (item.type != "text" || item.description.empty())) {
             inv.issue("item", "missing (the line item's name)", line);
         }
-        if (code_points(item.name) > 255) {
+        if (utf8::code_points(item.name) > 255) {
             inv.issue("item", "longer than 255 characters", line);
         }
-        if (code_points(item.description) > 2000) {
+        if (utf8::code_points(item.description) > 2000) {
             inv.issue("description", "longer than 2000 characters", line);
         }
         inv.items.push_back(std::move(item));
@@ -1100,7 +1096,7 @@ bool in_2020_window(Date d) {
 
 // The document's own fields: number length, currency, and that only credit notes correct.
 void check_document(Invoice& inv) {
-    if (code_points(inv.number) > 255) {
+    if (utf8::code_points(inv.number) > 255) {
         inv.issue("number", "longer than 255 characters");
     }
     if (inv.currency != "EUR") {
@@ -1222,13 +1218,13 @@ void check_customer(Invoice& inv) {
 
 // lexoffice's length limits of the texts and its limit of line items per document.
 void check_sizes(Invoice& inv) {
-    if (code_points(inv.title) > 25) {
+    if (utf8::code_points(inv.title) > 25) {
         inv.issue("title", "longer than 25 characters");
     }
-    if (code_points(inv.introduction) > 2000) {
+    if (utf8::code_points(inv.introduction) > 2000) {
         inv.issue("introduction", "longer than 2000 characters");
     }
-    if (code_points(inv.remark) > 1900) {
+    if (utf8::code_points(inv.remark) > 1900) {
         inv.issue(
             "remark",
             "longer than 1900 characters (lexoffice allows 2000, the reference line needs room)");

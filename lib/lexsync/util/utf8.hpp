@@ -4,6 +4,7 @@
 // checks or decodes it, whole (a string) or byte by byte (a stream).
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace lexsync::utf8 {
@@ -24,6 +25,12 @@ std::size_t sequence_length(std::string_view s, std::size_t i);
 
 // The code point of the well-formed sequence of `n` (sequence_length) bytes at `s[i]`.
 char32_t decode(std::string_view s, std::size_t i, std::size_t n);
+
+// The number of code points of well-formed UTF-8 `s` (its bytes that do not continue a sequence).
+std::size_t code_points(std::string_view s);
+
+// Appends the UTF-8 encoding of code point `cp` (at most U+10FFFF) to `out`.
+void append(std::string& out, char32_t cp);
 
 // Checks a stream of bytes one at a time.
 class Validator {
