@@ -30,10 +30,7 @@ void write_checked(Context& ctx, const std::optional<std::string>& edited) {
 }
 
 std::string current_text(Context& ctx) {
-    std::ifstream in(ctx.config_file(), std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+    return read_file(ctx.config_file()).value_or("");
 }
 
 void require_known(const std::string& key) {

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <lexsync/store/settle.hpp>
+#include <lexsync/util/atomic_file.hpp>
 #include <lexsync/util/encoding.hpp>
 #include <sstream>
 
@@ -233,13 +234,11 @@ ReceiptLedger::confirm_attach(const std::string& sha, const LedgerEntry& voucher
 }
 
 std::optional<std::string> ReceiptLedger::content(const ReceiptFile& file) {
-    std::ifstream in(file.path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (!in || sha256_hex(s.str()) != file.sha) {
+    auto content = read_file(file.path);
+    if (!content || sha256_hex(*content) != file.sha) {
         return std::nullopt;
     }
-    return s.str();
+    return content;
 }
 
 } // namespace lexsync::commands::receipts

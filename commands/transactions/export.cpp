@@ -196,16 +196,6 @@ std::string input_field(const std::string& voucher_field) {
     return it == k.end() ? voucher_field : it->second;
 }
 
-std::optional<std::string> read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (!in) {
-        return std::nullopt;
-    }
-    return s.str();
-}
-
 // A write handed to a lane, its ledger entries already marked pending: a lane sends it
 // (Exporter::send), the command's thread takes its answer back (Exporter::finish), which may hand
 // over the receipt's next write (the attach after its voucher was created).

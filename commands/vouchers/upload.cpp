@@ -24,6 +24,7 @@
 #include <lexsync/store/job_lock.hpp>
 #include <lexsync/store/settle.hpp>
 #include <lexsync/store/state.hpp>
+#include <lexsync/util/atomic_file.hpp>
 #include <lexsync/util/berlin_time.hpp>
 #include <lexsync/util/date.hpp>
 #include <lexsync/util/strings.hpp>
@@ -312,14 +313,12 @@ void check_item(Item& it) {
         it.refusal = *bad;
         return;
     }
-    std::ifstream in(it.path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (!in) {
+    const auto loaded = read_file(it.path);
+    if (!loaded) {
         it.refusal = "cannot be read";
         return;
     }
-    const std::string content = s.str();
+    const std::string& content = *loaded;
     auto kind = file_check::check(it.path, content);
     if (!kind) {
         it.refusal = kind.error();

@@ -21,16 +21,6 @@ namespace {
 
 constexpr int k_schema = 1;
 
-std::optional<std::string> slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
-        return std::nullopt;
-    }
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 json::Value amount_value(const std::optional<Decimal>& d, json::Allocator& a) {
     if (!d) {
         return json::Value(rapidjson::kNullType);
@@ -155,7 +145,7 @@ fs::path ArchiveDir::voucher_path(const std::string& id) const {
 }
 
 std::optional<ArchivedVoucher> ArchiveDir::load(const std::string& id) const {
-    const auto text = slurp(voucher_path(id));
+    const auto text = read_file(voucher_path(id));
     if (!text) {
         return std::nullopt;
     }
@@ -184,7 +174,7 @@ std::optional<std::string> ArchiveDir::owner_of(const std::string& name) {
             if (it->path().extension() != ".json") {
                 continue;
             }
-            const auto text = slurp(it->path());
+            const auto text = read_file(it->path());
             if (!text) {
                 continue;
             }
@@ -224,7 +214,7 @@ Placement ArchiveDir::place(const std::string& voucher_id, const std::string& st
             return out;
         }
         if (fs::is_regular_file(fs::symlink_status(path, ec))) {
-            if (const auto existing = slurp(path); existing && sha256_hex(*existing) == hash) {
+            if (const auto existing = read_file(path); existing && sha256_hex(*existing) == hash) {
                 out.name = name;
                 return out;
             }

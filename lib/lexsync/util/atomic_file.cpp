@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <lexsync/util/atomic_file.hpp>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
 #include <system_error>
@@ -43,6 +44,16 @@ void fsync_path(const std::filesystem::path& path, int flags) {
 }
 
 } // namespace
+
+std::optional<std::string> read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (!in) {
+        return std::nullopt;
+    }
+    return s.str();
+}
 
 void create_private_directories(const std::filesystem::path& dir) {
     if (dir.empty()) {

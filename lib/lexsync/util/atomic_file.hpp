@@ -1,10 +1,12 @@
 // --- Interface ---
 // Output files are written atomically: into a temporary file beside the target, fsync'ed, then
 // renamed over it. An abandoned write leaves the target untouched and no temporary behind.
+// Input files are read whole with read_file().
 #pragma once
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 namespace lexsync {
@@ -16,6 +18,9 @@ inline constexpr unsigned k_usual_mode = ~0U;
 // Creates `dir` and any missing parents with mode 0700 whatever the umask (existing directories
 // are left as they are); throws std::runtime_error naming the directory when it cannot.
 void create_private_directories(const std::filesystem::path& dir);
+
+// The whole content of `path`, or nullopt when it cannot be opened or read.
+std::optional<std::string> read_file(const std::filesystem::path& path);
 
 class AtomicFile {
 public:
