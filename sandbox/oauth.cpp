@@ -4,6 +4,7 @@
 #include <ctime>
 #include <lexsync/util/encoding.hpp>
 #include <lexsync/util/http_text.hpp>
+#include <lexsync/util/strings.hpp>
 #include <openssl/evp.h>
 #include <stdexcept>
 
@@ -40,17 +41,6 @@ std::vector<std::string> split_scopes(std::string_view s) {
     }
     if (!cur.empty()) {
         out.push_back(cur);
-    }
-    return out;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-    std::string out;
-    for (const auto& s : v) {
-        if (!out.empty()) {
-            out += sep;
-        }
-        out += s;
     }
     return out;
 }

@@ -12,6 +12,7 @@
 #include <lexsync/api/error.hpp>
 #include <lexsync/api/oauth.hpp>
 #include <lexsync/store/credentials.hpp>
+#include <lexsync/util/date.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -249,15 +250,6 @@ bool open_with_xdg_open(const std::string& url) {
     return true;
 }
 
-std::string iso_utc(std::int64_t unix_seconds) {
-    const std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 // The OAuth client of `profile`, its secret asked for once (before anything happens in the
 // browser).
 oauth::ClientSettings client_with_secret(const config::ResolvedProfile& profile, Context& ctx,
@@ -393,7 +385,7 @@ void write_connection(Context& ctx, const std::string& name, const json::Documen
     json::set(record, "taxType", json::str(json::get_string(org, "taxType").value_or(""), a), a);
     json::set(record, "credential", json::str("oauth", a), a);
     json::set(record, "scopes", json::str(tokens.scope, a), a);
-    json::set(record, "expiresAt", json::str(iso_utc(tokens.expires_at), a), a);
+    json::set(record, "expiresAt", json::str(utc_timestamp(tokens.expires_at), a), a);
     auto writer = ctx.writer({{"profile", "profile"},
                               {"organizationId", "organizationId"},
                               {"companyName", "companyName"},

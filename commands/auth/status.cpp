@@ -8,21 +8,13 @@
 #include <lexsync/api/error.hpp>
 #include <lexsync/api/oauth.hpp>
 #include <lexsync/store/credentials.hpp>
+#include <lexsync/util/date.hpp>
 #include <memory>
 #include <vector>
 
 namespace lexsync::commands::auth {
 
 namespace {
-
-std::string iso_utc(std::int64_t unix_seconds) {
-    const std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // Where the key would have come from, for a profile whose key could not be resolved.
 credentials::Source intended_source(Context& ctx, const config::ResolvedProfile& p) {
@@ -91,7 +83,7 @@ bool check_profile(Context& ctx, const std::string& name, json::Document& record
         // After a refresh these are the new tokens' scope and expiry.
         const auto t = oauth_source->tokens();
         json::set(record, "scopes", json::str(t.scope, a), a);
-        json::set(record, "expiresAt", json::str(iso_utc(t.expires_at), a), a);
+        json::set(record, "expiresAt", json::str(utc_timestamp(t.expires_at), a), a);
     }
     if (!answer) {
         if (oauth_source && answer.error().status == 401) {

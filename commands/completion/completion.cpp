@@ -6,23 +6,13 @@
 #include <fmt/format.h>
 #include <lexsync/api/error.hpp>
 #include <lexsync/util/json.hpp>
+#include <lexsync/util/strings.hpp>
 #include <map>
 #include <sstream>
 
 namespace lexsync::commands::completion {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-    std::string s;
-    for (const auto& x : v) {
-        if (!s.empty()) {
-            s += sep;
-        }
-        s += x;
-    }
-    return s;
-}
 
 std::string single_quoted(const std::string& s) {
     std::string out = "'";

@@ -12,6 +12,7 @@
 #include <functional>
 #include <lexsync/api/error.hpp>
 #include <lexsync/store/job_lock.hpp>
+#include <lexsync/util/date.hpp>
 #include <ostream>
 #include <sstream>
 
@@ -46,13 +47,9 @@ std::string local_date(std::chrono::system_clock::time_point t, int year_offset 
     return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-std::string utc_timestamp(std::chrono::system_clock::time_point t) {
-    const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+// The clock's time as a UTC timestamp, for the sync cursors.
+std::string now_utc(const Clock& clock) {
+    return utc_timestamp(std::chrono::system_clock::to_time_t(clock.now()));
 }
 
 // One configured job: its name and how to run it in a given context.
@@ -187,7 +184,7 @@ void run_sync(const SyncOptions& opts, Context& ctx) {
         };
         try {
             job.run(job_ctx);
-            state.set_cursor("sync." + job.name + ".last_success", utc_timestamp(ctx.clock.now()));
+            state.set_cursor("sync." + job.name + ".last_success", now_utc(ctx.clock));
             ctx.io.err << held.str();
         } catch (const Error& e) {
             failed(e.what(), e.code());
@@ -195,9 +192,9 @@ void run_sync(const SyncOptions& opts, Context& ctx) {
             failed(e.what(), ExitCode::error);
         }
         summary += fmt::format("{}\"{}\":\"{}\"", summary.empty() ? "" : ",", job.name, outcome);
-        state.set_cursor("sync." + job.name + ".last_run", utc_timestamp(ctx.clock.now()));
+        state.set_cursor("sync." + job.name + ".last_run", now_utc(ctx.clock));
     }
-    state.set_cursor("sync.last_run", utc_timestamp(ctx.clock.now()));
+    state.set_cursor("sync.last_run", now_utc(ctx.clock));
     state.finish_run(run_id, failures.empty() ? "ok" : "failed", "{" + summary + "}");
     if (!failures.empty()) {
         std::string line;

@@ -247,9 +247,9 @@ std::vector<std::string> lines(const std::string& text) {
 
 TEST_SUITE("lexsync invoices pull") {
     TEST_CASE("German and technical formatting of dates and amounts") {
-        CHECK(german_date("2024-03-05") == "05.03.2024");
-        CHECK(german_date("2024-02-30").empty());
-        CHECK(german_date("").empty());
+        CHECK(lexsync::german_date("2024-03-05") == "05.03.2024");
+        CHECK(lexsync::german_date("2024-02-30").empty());
+        CHECK(lexsync::german_date("").empty());
         CHECK(german_amount(*lexsync::Decimal::parse("1234.5")) == "1234,50");
         CHECK(german_amount(*lexsync::Decimal::parse("-0.005")) == "-0,01");
         CHECK(german_amount(lexsync::Decimal()) == "0,00");

@@ -53,4 +53,12 @@ TEST_SUITE("lexsync::date") {
         CHECK(format_date(date_of_day(d)) == "2024-02-29");
         CHECK(format_date(date_of_day(d + 1)) == "2024-03-01");
     }
+
+    TEST_CASE("German dates and UTC timestamps") {
+        CHECK(german_date("2024-03-05") == "05.03.2024");
+        CHECK(german_date("2024-02-30").empty());
+        CHECK(german_date("05.03.2024").empty());
+        CHECK(utc_timestamp(0) == "1970-01-01T00:00:00Z");
+        CHECK(utc_timestamp(1'709'251'199) == "2024-02-29T23:59:59Z");
+    }
 }

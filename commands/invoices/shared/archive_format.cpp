@@ -18,13 +18,6 @@ std::string date_of(std::string_view timestamp) {
     return parse_iso_date(day) ? std::string(day) : std::string();
 }
 
-std::string german_date(std::string_view iso) {
-    if (!parse_iso_date(iso)) {
-        return {};
-    }
-    return fmt::format("{}.{}.{}", iso.substr(8, 2), iso.substr(5, 2), iso.substr(0, 4));
-}
-
 std::string german_amount(Decimal d, int digits) {
     return d.to_fixed(digits, ',');
 }

@@ -13,9 +13,6 @@ namespace lexsync::commands::invoices::archive {
 // calendar date in the organisation's own offset; empty when `timestamp` does not start with one.
 std::string date_of(std::string_view timestamp);
 
-// "dd.mm.yyyy" of "yyyy-mm-dd"; empty for empty or invalid input.
-std::string german_date(std::string_view iso_date);
-
 // Amount with exactly `digits` decimals and a decimal comma, no thousands separator ("-1234,50").
 std::string german_amount(Decimal d, int digits = 2);
 // Amount with exactly `digits` decimals and a decimal point ("-1234.50").

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <lexsync/formats/csv.hpp>
 #include <lexsync/formats/xlsx.hpp>
+#include <lexsync/util/date.hpp>
 #include <lexsync/util/json.hpp>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>

@@ -5,15 +5,12 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <lexsync/util/date.hpp>
+#include <lexsync/util/strings.hpp>
 #include <set>
 
 namespace lexsync::commands::invoices::archive {
 
 namespace {
-
-std::string join(const std::vector<std::string>& items) {
-    return fmt::format("{}", fmt::join(items, ","));
-}
 
 class Lister {
 public:
@@ -78,8 +75,9 @@ private:
 
 Query list_query(const ListQuery& q, long from_day, long to_day) {
     Query query;
-    query.emplace_back("voucherType", join(q.types));
-    query.emplace_back("voucherStatus", q.statuses.empty() ? std::string("any") : join(q.statuses));
+    query.emplace_back("voucherType", join(q.types, ","));
+    query.emplace_back("voucherStatus",
+                       q.statuses.empty() ? std::string("any") : join(q.statuses, ","));
     query.emplace_back("voucherDateFrom", format_date(date_of_day(from_day)));
     query.emplace_back("voucherDateTo", format_date(date_of_day(to_day)));
     if (!q.number.empty()) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <lexsync/api/webhook.hpp>
+#include <lexsync/util/date.hpp>
 #include <lexsync/util/encoding.hpp>
 #include <lexsync/util/json.hpp>
 #include <openssl/bio.h>
@@ -175,11 +176,7 @@ namespace {
 
 // Inserts `e` into webhook_events; true when it was not there (the caller holds the lock).
 bool record(sqlite::Database& db, const Event& e) {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char now[32];
-    std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    const std::string now = utc_timestamp(std::time(nullptr));
     db.prepare("INSERT OR IGNORE INTO webhook_events (key, organization_id, received_at) "
                "VALUES (?, ?, ?)")
         .bind(1, event_key(e))

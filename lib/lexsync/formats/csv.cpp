@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <lexsync/formats/csv.hpp>
+#include <lexsync/util/strings.hpp>
 #include <sstream>
 
 namespace lexsync::csv {
@@ -30,10 +31,6 @@ std::string trim_spaces(const std::string& s) {
     }
     const auto e = s.find_last_not_of(" \t");
     return s.substr(b, e - b + 1);
-}
-
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
 }
 
 // Optional sign, digits, optionally one `.` or `,` followed by digits.

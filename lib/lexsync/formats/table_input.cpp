@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <lexsync/formats/table_input.hpp>
+#include <lexsync/util/strings.hpp>
 #include <lexsync/util/suggest.hpp>
 #include <lexsync/util/utf8.hpp>
 #include <map>
@@ -89,11 +90,6 @@ bool strip_suffix(std::string& s, std::string_view p) {
         return true;
     }
     return false;
-}
-
-bool all_digits(std::string_view s) {
-    return !s.empty() &&
-           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // Checks "1.234.567" style grouping with `sep`: 1 to 3 digits, then groups of exactly 3.

@@ -50,6 +50,7 @@
 #include <lexsync/records/vouchers.hpp>
 #include <lexsync/store/state.hpp>
 #include <lexsync/util/berlin_time.hpp>
+#include <lexsync/util/date.hpp>
 #include <lexsync/util/strings.hpp>
 #include <lexsync/util/toml_guard.hpp>
 #include <rapidjson/stringbuffer.h>
@@ -459,24 +460,8 @@ std::optional<std::string> parse_date(std::string_view s, const std::vector<std:
     return std::nullopt;
 }
 
-std::string join(const std::vector<std::string>& v, const char* sep) {
-    std::string out;
-    for (const auto& x : v) {
-        out += (out.empty() ? "" : sep) + x;
-    }
-    return out;
-}
-
 bool contains(const std::vector<std::string>& v, const std::string& x) {
     return std::find(v.begin(), v.end(), x) != v.end();
-}
-
-// dd.MM.yyyy of yyyy-MM-dd.
-std::string german_date(const std::string& iso) {
-    if (iso.size() != 10) {
-        return iso;
-    }
-    return iso.substr(8, 2) + "." + iso.substr(5, 2) + "." + iso.substr(0, 4);
 }
 
 std::string short_hash(std::string_view s, std::size_t n) {

@@ -1,17 +1,14 @@
 #include <algorithm>
+#include <ctime>
 #include <fmt/format.h>
 #include <lexsync/util/date.hpp>
+#include <lexsync/util/strings.hpp>
 
 namespace lexsync {
 
 namespace chr = std::chrono;
 
 namespace {
-
-bool all_digits(std::string_view s) {
-    return !s.empty() &&
-           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 // The value of 1..4 digits, or -1.
 int number(std::string_view s) {
@@ -115,6 +112,23 @@ long day_number(Date d) {
 
 Date date_of_day(long day) {
     return Date(chr::sys_days(chr::days(day)));
+}
+
+std::string german_date(std::string_view iso_date) {
+    if (!parse_iso_date(iso_date)) {
+        return {};
+    }
+    return fmt::format("{}.{}.{}", iso_date.substr(8, 2), iso_date.substr(5, 2),
+                       iso_date.substr(0, 4));
+}
+
+std::string utc_timestamp(std::int64_t unix_seconds) {
+    const auto t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
 }
 
 } // namespace lexsync

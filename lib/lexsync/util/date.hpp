@@ -1,9 +1,11 @@
 // --- Interface ---
 // Calendar dates: the one Date type, the one parser for dates a person writes (input cells and
-// every --from/--to flag), the strict ISO form the API and the stored files use, and day numbers.
+// every --from/--to flag), the strict ISO form the API and the stored files use, day numbers, and
+// UTC timestamps.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <lexsync/util/result.hpp>
 #include <optional>
 #include <string>
@@ -24,6 +26,13 @@ std::optional<Date> parse_iso_date(std::string_view text);
 
 // `d` as "yyyy-mm-dd".
 std::string format_date(Date d);
+
+// "dd.mm.yyyy" of "yyyy-mm-dd" (German documents and bank exports); empty for empty or invalid
+// input.
+std::string german_date(std::string_view iso_date);
+
+// `unix_seconds` as a UTC timestamp, "yyyy-mm-ddThh:mm:ssZ".
+std::string utc_timestamp(std::int64_t unix_seconds);
 
 // Days since 1970-01-01 of `d`, and back.
 long day_number(Date d);

@@ -1,5 +1,6 @@
 #include <cstdlib>
 #include <lexsync/util/decimal.hpp>
+#include <lexsync/util/strings.hpp>
 #include <limits>
 
 namespace lexsync {
@@ -31,10 +32,6 @@ std::int64_t clamp_to_int64(Wide v) {
         return std::numeric_limits<std::int64_t>::min();
     }
     return static_cast<std::int64_t>(v);
-}
-
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
 }
 
 // Builds a value from sign, integer digits, fraction digits and a decimal exponent.

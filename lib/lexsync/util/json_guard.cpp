@@ -1,15 +1,8 @@
 #include <lexsync/util/json_guard.hpp>
+#include <lexsync/util/strings.hpp>
 #include <lexsync/util/utf8.hpp>
 
 namespace lexsync::json {
-
-namespace {
-
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-
-} // namespace
 
 void GuardScan::feed(std::string_view piece) {
     for (const char c : piece) {

@@ -1,5 +1,7 @@
 #include "lexsync/util/strings.hpp"
 
+#include <algorithm>
+
 namespace lexsync {
 
 namespace {
@@ -9,6 +11,21 @@ bool is_space(char c) {
 }
 
 } // namespace
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) {
+            out += sep;
+        }
+        out += items[i];
+    }
+    return out;
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
+}
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') {

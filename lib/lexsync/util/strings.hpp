@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lexsync {
 
@@ -13,10 +14,21 @@ std::string_view trim_view(std::string_view s);
 // trim_view() as a string.
 std::string trim(std::string_view s);
 
+// `items` with `sep` between each two of them.
+std::string join(const std::vector<std::string>& items, std::string_view sep);
+
 // `s` with A-Z turned into a-z (other bytes, UTF-8 included, stay as they are).
 std::string ascii_lower(std::string_view s);
 // `s` with a-z turned into A-Z.
 std::string ascii_upper(std::string_view s);
+
+// Whether `c` is an ASCII digit 0-9 (std::isdigit depends on the locale and wants an unsigned
+// char).
+constexpr bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+// Whether `s` is not empty and holds ASCII digits only.
+bool all_digits(std::string_view s);
 
 // The value of the hex digit `c` (0-9, a-f, A-F), or -1 for any other byte.
 int hex_digit(char c);

@@ -1,12 +1,9 @@
+#include <lexsync/util/strings.hpp>
 #include <lexsync/util/toml_guard.hpp>
 
 namespace lexsync::toml_guard {
 
 namespace {
-
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
 
 // Characters of bare keys, numbers and dates (with the dots between them).
 bool is_token_char(char c) {
