@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <lexsync/util/iban.hpp>
+#include <lexsync/util/strings.hpp>
 #include <string>
 #include <utility>
 
@@ -9,9 +10,6 @@ namespace {
 
 bool is_upper(char c) {
     return c >= 'A' && c <= 'Z';
-}
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
 }
 
 // The IBAN lengths of the SEPA countries and a few more (SWIFT's IBAN registry).
