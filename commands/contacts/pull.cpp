@@ -40,20 +40,10 @@ void register_pull(CLI::App& parent, Context& ctx) {
     cmd->callback([opts, &ctx] { run_pull(*opts, ctx); });
 }
 
-void run_pull(const PullOptions& opts, Context& ctx) {
-    for (const auto& [flag, value] :
-         {std::pair{"--name", &opts.name}, std::pair{"--email", &opts.email}}) {
-        if (!value->empty() && value->size() < 3) {
-            throw Error(ExitCode::usage, fmt::format("{} needs at least 3 characters", flag));
-        }
-    }
-    if (opts.bank_accounts) {
-        // Before any request: an API key (or a connection without the scope) is refused for
-        // every contact's bank accounts, so the pull would fail only after the first page.
-        if (const std::string why = bank_accounts_problem(ctx, false); !why.empty()) {
-            throw Error(ExitCode::config, bank_accounts_refusal("contacts pull", why, false));
-        }
-    }
+namespace {
+
+// The listing's filters.
+Query pull_query(const PullOptions& opts) {
     Query query;
     if (opts.customer) {
         query.emplace_back("customer", "true");
@@ -70,6 +60,50 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     if (opts.number) {
         query.emplace_back("number", std::to_string(*opts.number));
     }
+    return query;
+}
+
+// One warning per kind of detail the csv or table left out (counts of contacts).
+void warn_left_out(Context& ctx, const std::string& format, long persons_left_out,
+                   long addresses_left_out, long accounts_left_out) {
+    if (persons_left_out > 0) {
+        ctx.warn(fmt::format("contacts pull: {} contact{} more than {} contact persons; the csv "
+                             "holds the first {} (-o json has all)",
+                             persons_left_out, persons_left_out == 1 ? " has" : "s have",
+                             lexsync::contacts::k_max_persons, lexsync::contacts::k_max_persons));
+    }
+    if (addresses_left_out > 0) {
+        ctx.warn(fmt::format("contacts pull: {} contact{} more than {} billing or shipping "
+                             "addresses; the csv holds the first {} of each kind (-o json has all)",
+                             addresses_left_out, addresses_left_out == 1 ? " has" : "s have",
+                             lexsync::contacts::k_max_addresses,
+                             lexsync::contacts::k_max_addresses));
+    }
+    if (accounts_left_out > 0) {
+        ctx.warn(fmt::format("contacts pull: {} contact{} more than one bank account; the {} "
+                             "holds the first (-o json has all)",
+                             accounts_left_out, accounts_left_out == 1 ? " has" : "s have",
+                             format));
+    }
+}
+
+} // namespace
+
+void run_pull(const PullOptions& opts, Context& ctx) {
+    for (const auto& [flag, value] :
+         {std::pair{"--name", &opts.name}, std::pair{"--email", &opts.email}}) {
+        if (!value->empty() && value->size() < 3) {
+            throw Error(ExitCode::usage, fmt::format("{} needs at least 3 characters", flag));
+        }
+    }
+    if (opts.bank_accounts) {
+        // Before any request: an API key (or a connection without the scope) is refused for
+        // every contact's bank accounts, so the pull would fail only after the first page.
+        if (const std::string why = bank_accounts_problem(ctx, false); !why.empty()) {
+            throw Error(ExitCode::config, bank_accounts_refusal("contacts pull", why, false));
+        }
+    }
+    const Query query = pull_query(opts);
 
     const std::string format = ctx.output_format();
     std::unique_ptr<AtomicFile> file;
@@ -194,25 +228,7 @@ void run_pull(const PullOptions& opts, Context& ctx) {
     if (file) {
         file->commit();
     }
-    if (persons_left_out > 0) {
-        ctx.warn(fmt::format("contacts pull: {} contact{} more than {} contact persons; the csv "
-                             "holds the first {} (-o json has all)",
-                             persons_left_out, persons_left_out == 1 ? " has" : "s have",
-                             lexsync::contacts::k_max_persons, lexsync::contacts::k_max_persons));
-    }
-    if (addresses_left_out > 0) {
-        ctx.warn(fmt::format("contacts pull: {} contact{} more than {} billing or shipping "
-                             "addresses; the csv holds the first {} of each kind (-o json has all)",
-                             addresses_left_out, addresses_left_out == 1 ? " has" : "s have",
-                             lexsync::contacts::k_max_addresses,
-                             lexsync::contacts::k_max_addresses));
-    }
-    if (accounts_left_out > 0) {
-        ctx.warn(fmt::format("contacts pull: {} contact{} more than one bank account; the {} "
-                             "holds the first (-o json has all)",
-                             accounts_left_out, accounts_left_out == 1 ? " has" : "s have",
-                             format));
-    }
+    warn_left_out(ctx, format, persons_left_out, addresses_left_out, accounts_left_out);
     ctx.info(fmt::format("contacts pull: {} contact{}{}", written, written == 1 ? "" : "s",
                          file ? " written to " + opts.out : ""));
 }
