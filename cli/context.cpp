@@ -177,10 +177,27 @@ void Context::add_stats(const ClientStats& s) {
 // something else (webhooks listen) take it from here, so no run reads the profile twice.
 const Account& Context::account() {
     if (!m_account) {
-        m_account = value_or_throw(fetch_account(client()),
-                                   "reading the account (GET /v1/profile) the ledger belongs to");
+        const char* what = "reading the account (GET /v1/profile) the ledger belongs to";
+        if (m_aside.valid()) {
+            auto got = m_aside.get();
+            m_aside_client.reset();
+            add_stats(m_aside_stats);
+            m_account = value_or_throw(std::move(got), what);
+        } else {
+            m_account = value_or_throw(fetch_account(client()), what);
+        }
     }
     return *m_account;
+}
+
+void Context::read_account_aside() {
+    if (m_account || m_aside.valid() || max_in_flight < 2) {
+        return;
+    }
+    client(); // the limiter and the client the command reads with exist before the thread starts
+    m_aside_client = make_client(&m_aside_stats);
+    m_aside =
+        std::async(std::launch::async, [c = m_aside_client.get()] { return fetch_account(*c); });
 }
 
 StateStore& Context::state() {

@@ -6,6 +6,7 @@
 #include "cli/output.hpp"
 
 #include <functional>
+#include <future>
 #include <iosfwd>
 #include <lexsync/api/account.hpp>
 #include <lexsync/api/client.hpp>
@@ -111,6 +112,11 @@ public:
     // The lexoffice account of the selected profile's key (GET /v1/profile on first use, then
     // cached for the process); throws the request's Error when it fails.
     const Account& account();
+    // Starts reading the account (GET /v1/profile) on a connection of its own over the one
+    // limiter, so that a command's first reads that need no ledger go out beside it; account()
+    // takes its answer (and its error, in its place). Only with requests in flight side by side
+    // (max_in_flight > 1); does nothing when the account is known or already being read.
+    void read_account_aside();
     // The ledger of the selected profile's account (opened on first use): one file per
     // organisation and API host in the profile's state directory (see lexsync/api/account.hpp).
     StateStore& state();
@@ -150,6 +156,9 @@ private:
     std::shared_ptr<RateLimiter> m_limiter;
     std::unique_ptr<ApiClient> m_client;
     std::optional<Account> m_account;
+    ClientStats m_aside_stats;                 // the requests of read_account_aside()'s client
+    std::unique_ptr<ApiClient> m_aside_client; // before m_aside: used until its read ends
+    std::future<Result<Account, ApiError>> m_aside;
     std::unique_ptr<StateStore> m_state;
     ClientStats m_stats;
 };

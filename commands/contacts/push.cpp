@@ -72,9 +72,20 @@ public:
     Pusher(const PushOptions& opts, Context& ctx, InputFile& file)
         : m_opts(opts), m_ctx(ctx), m_file(file), m_client(ctx.client()) {}
 
-    void load_remote() {
+    // Reads lexoffice's contacts into the index. With `settle`, the unclear writes of earlier
+    // runs are waited out first (settle_earlier_runs()). The first page is asked for before the
+    // ledger is opened, beside the account read (Context::read_account_aside()); when earlier
+    // writes had to be waited out it is read again, since such a write may have landed after it.
+    void load_remote(bool settle) {
         m_index = Index{};
         m_full.clear();
+        std::optional<PageIterator> pages;
+        pages.emplace(m_client, "/v1/contacts", Query{}, 250);
+        auto more = pages->next();
+        if (settle && settle_earlier_runs()) {
+            pages.emplace(m_client, "/v1/contacts", Query{}, 250);
+            more = pages->next();
+        }
         // The rows' keys were noted when the file was read; what earlier runs created (the
         // ledger) is added here.
         InterestSet& interest = *m_file.interest;
@@ -83,19 +94,24 @@ public:
                 interest.add_id(e.remote_id);
             }
         }
-        PageIterator pages(m_client, "/v1/contacts", {}, 250);
-        auto n = pages.for_each([&](const json::Value& c) {
-            RemoteContact r = summarize(c);
-            if (interest.wants(r)) {
-                json::Document copy;
-                copy.CopyFrom(c, copy.GetAllocator());
-                m_full.emplace(r.id, std::move(copy));
+        const char* what = "reading the existing contacts";
+        for (;;) {
+            if (!value_or_throw(more, what)) {
+                break;
             }
-            m_index.add(std::move(r));
-        });
-        value_or_throw(std::move(n), "reading the existing contacts");
+            for (const auto& c : pages->items().GetArray()) {
+                RemoteContact r = summarize(c);
+                if (interest.wants(r)) {
+                    json::Document copy;
+                    copy.CopyFrom(c, copy.GetAllocator());
+                    m_full.emplace(r.id, std::move(copy));
+                }
+                m_index.add(std::move(r));
+            }
+            more = pages->next();
+        }
         m_pages = std::max<long>(1, (static_cast<long>(m_index.size()) + 249) / 250);
-        if (pages.window_capped()) {
+        if (pages->window_capped()) {
             // Without the complete list a missing match could be a contact past the window, so
             // creating would risk a duplicate: refuse rather than guess.
             throw Error(
@@ -378,7 +394,7 @@ public:
                 m_ctx, marks,
                 fmt::format("contacts push: {} lost", counted(pending.size(), "answer", "answers")),
                 pending.size());
-            load_remote();
+            load_remote(false);
             for (std::size_t i : pending) {
                 const bool was_create = results[i].id.empty();
                 RowResult again = push_row(rows.at(i), run_id);
@@ -406,7 +422,8 @@ public:
     // Waits until none of the writes of an earlier, interrupted run can still be in flight:
     // listing the contacts earlier could miss a contact that such a write is still creating, and
     // create it a second time.
-    void settle_earlier_runs() {
+    // Waits out the unclear writes of earlier runs; true when there were any.
+    bool settle_earlier_runs() {
         std::vector<LedgerEntry> unsettled;
         const Clock::time_point now = m_ctx.clock.now();
         for (auto& e : m_ctx.state().entries(k_kind)) {
@@ -421,6 +438,7 @@ public:
                             counted(unsettled.size(), "write", "writes")),
                 unsettled.size());
         }
+        return !unsettled.empty();
     }
 
     bool stopped() const { return m_stopped; }
@@ -549,11 +567,10 @@ struct PushRun {
                     "contacts push: waiting for another contacts push of this profile to finish");
             });
         }
+        // The account (which picks the ledger) is read beside the first page of the contacts.
+        ctx.read_account_aside();
         pusher.emplace(opts, ctx, *file);
-        if (!opts.dry_run) {
-            pusher->settle_earlier_runs();
-        }
-        pusher->load_remote();
+        pusher->load_remote(!opts.dry_run);
         run_id = opts.dry_run ? 0 : ctx.state().begin_run("contacts push");
         writer = ctx.writer(result_columns(bank));
     }

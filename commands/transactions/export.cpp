@@ -1363,8 +1363,15 @@ struct ExportRun {
         join_split_payments();
         reject_if_invalid();
         check_credential();
-        check_new_account();
-        resolve_categories();
+        if (!csv_mode && !opts.dry_run) {
+            // The account (which picks the ledger) is read beside the posting categories.
+            ctx.read_account_aside();
+            resolve_categories();
+            check_new_account();
+        } else {
+            check_new_account();
+            resolve_categories();
+        }
         start_summary();
         if (opts.dry_run) {
             plan();

@@ -1720,6 +1720,8 @@ void run_upload(const UploadOptions& opts, Context& ctx) {
     for (auto& it : items) {
         check_item(it);
     }
+    // The account (which picks the ledger) is read beside the posting categories.
+    ctx.read_account_aside();
     PostingCategories categories = resolve_categories(opts, ctx, flags, items, data.to_data);
 
     // One upload per profile at a time: a concurrent one would not see our half-made vouchers.

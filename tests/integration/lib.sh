@@ -146,6 +146,12 @@ most_in_flight() {
     END { print m + 0 }' "$1"
 }
 
+# first_line LOG REGEX: the number of the first line of LOG matching the extended REGEX, or a
+# number past every line when none does.
+first_line() {
+  awk -v p="$2" '$0 ~ p { print NR; found = 1; exit } END { if (!found) print 1000000000 }' "$1"
+}
+
 # start_hostile MODE: starts tests/integration/hostile_server.py (a misbehaving API server, see its
 # header) and sets HOSTILE_URL.
 start_hostile() {

@@ -126,6 +126,13 @@ assert_eq "$(jq -r '[.[].action] | unique | join(",")' <<<"$out")" "created" "ac
 assert_eq "$(jq -r '[.[].ref] | join(",")' <<<"$out")" "$(seq -f 'slow-%g' -s, 8)" "records in input order"
 assert_eq "$(count_writes "$WORK/slow.log")" "8" "writes at 1 s latency"
 assert_eq "$(grep -c '← 429' "$WORK/slow.log" || true)" "0" "429 answers at 1 s latency"
+# The account and the contact listing are read side by side, and the account is known (it picks
+# the ledger) before the first write is sent.
+[ "$(most_in_flight "$WORK/slow.log" '^GET .*/v1/(profile|contacts)')" -ge 2 ] ||
+  fail "the account and the contacts were not read side by side"
+[ "$(grep -c '→ GET .*/v1/profile' "$WORK/slow.log")" = 1 ] || fail "the account was not read once"
+[ "$(first_line "$WORK/slow.log" '← [0-9]+ .*[(]GET [^ )]*/v1/profile[)]')" -lt "$(first_line "$WORK/slow.log" '→ POST ')" ] ||
+  fail "a write was sent before the account was known"
 all=$(lexsync contacts pull -o json)
 for i in $(seq 8); do
   assert_eq "$(jq --arg n "Langsam $i GmbH" '[.[] | select(.company.name == $n)] | length' <<<"$all")" "1" "Langsam $i once"

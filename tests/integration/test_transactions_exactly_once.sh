@@ -177,4 +177,8 @@ unclear=$(grep -c 'unclear answer' "$WORK/d.log" || true)
 check "$WORK/d.db" D "$WORK/d"
 [ "$(most_in_flight "$WORK/d.log" '^POST .*/v1/vouchers')" -ge 2 ] || fail "no two voucher writes were in flight at once"
 [ "$(most_in_flight "$WORK/d.log" '^POST .*/v1/transaction-assignment-hint')" -ge 2 ] || fail "no two hints were in flight at once"
+[ "$(most_in_flight "$WORK/d.log" '^GET .*/v1/(profile|posting-categories)')" -ge 2 ] ||
+  fail "the account and the posting categories were not read side by side"
+[ "$(first_line "$WORK/d.log" '← [0-9]+ .*[(]GET [^ )]*/v1/profile[)]')" -lt "$(first_line "$WORK/d.log" '→ POST ')" ] ||
+  fail "a write was sent before the account was known"
 echo "ok: transactions export exactly once ($N transactions, $receipts receipts, one paid in two charges; deleted state: $batches idempotent batches, nothing created; a second organisation received everything; under faults one run with $unclear round(s) of reconciliation)"

@@ -91,6 +91,12 @@ unclear=$(grep -c 'unclear answer' "$WORK/d.log" || true)
 [ "$unclear" -ge 1 ] || fail "the fault seed injected no unclear write; choose another --fault-seed"
 assert_eq "$(jq '[.[] | select(.action == "uploaded")] | length' "$WORK/d.json")" "$N" "uploads under faults"
 [ "$(most_in_flight "$WORK/d.log" '^POST ')" -ge 2 ] || fail "no two writes were in flight at once"
+# The account and the posting categories are read side by side; the account (it picks the
+# ledger) is known before the first write is sent.
+[ "$(most_in_flight "$WORK/d.log" '^GET .*/v1/(profile|posting-categories)')" -ge 2 ] ||
+  fail "the account and the posting categories were not read side by side"
+[ "$(first_line "$WORK/d.log" '← [0-9]+ .*[(]GET [^ )]*/v1/profile[)]')" -lt "$(first_line "$WORK/d.log" '→ POST ')" ] ||
+  fail "a write was sent before the account was known"
 holdings "$WORK/d" D
 # (b) Two organisations; the profile is connected to Alpha, then re-connected to Beta.
 cat >"$WORK/seed.json" <<'JSON'
