@@ -544,14 +544,16 @@ public:
         return shared::lookup_item(inv, contact_id);
     }
 
-    void look_up(const std::vector<shared::LookupItem>& items) {
+    // `listed`: the voucher list read ahead (invoice mode), used when it covers the items.
+    void look_up(const std::vector<shared::LookupItem>& items,
+                 const shared::ListedRows* listed = nullptr) {
         for (const auto& item : items) {
             m_found.erase(item.number);
             m_unsure.erase(item.number);
         }
         auto r = voucher_mode() ? shared::find_vouchers(m_ctx.client(), items)
                                 : shared::find_documents(m_ctx.client(), m_ctx.state(), items,
-                                                         m_opts.ref_text);
+                                                         m_opts.ref_text, listed);
         if (!r) {
             throw_api_error(r.error(), "looking the invoices up in lexoffice before sending");
         }
@@ -1391,6 +1393,8 @@ struct ExportRun {
     long chosen_count = 0;
     std::optional<JobLock> lock;      // one export per profile at a time
     std::optional<Exporter> exporter; // created once the lock is held
+    // The voucher list of the invoices to send, read on a lane beside the contacts (resolve()).
+    std::optional<ClientLanes<std::shared_ptr<shared::ListedRows>>> m_ahead;
     std::int64_t run_id = 0;
     std::map<std::string, long> counts; // records by action
 
@@ -1762,6 +1766,9 @@ struct ExportRun {
         // nor categories: a re-run of the same input costs no requests.
         const std::string other_mode = mode == "voucher" ? "invoice" : "voucher";
         long sending = 0;
+        bool unclear = false; // an invoice of an interrupted run is pending
+        std::optional<Date> first_day;
+        std::optional<Date> last_day;
         each("sel = '' AND valid = 1", [&](std::int64_t seq, Invoice& inv) {
             const auto e =
                 ctx.state().get(shared::k_ledger_kind, shared::ledger_key(mode, inv.number));
@@ -1772,8 +1779,22 @@ struct ExportRun {
                 st.bind(1, seq);
                 st.run();
                 ++sending;
+                unclear = unclear || (e && e->status == "pending");
+                first_day = first_day ? std::min(*first_day, inv.date) : inv.date;
+                last_day = last_day ? std::max(*last_day, inv.date) : inv.date;
             }
         });
+        if (mode == "invoice" && sending > 0 && !unclear && ctx.max_in_flight > 1 &&
+            static_cast<std::size_t>(sending) <= k_lookup_batch) {
+            // The voucher list of the invoices' dates, which look_up_in_lexoffice() needs, is
+            // read on a lane beside the contacts (resolve_contacts()). (With a write of an
+            // interrupted run pending it is read only once that write cannot be running any
+            // more, as before.)
+            m_ahead.emplace(ctx);
+            m_ahead->submit([f = *first_day, t = *last_day](ApiClient& client) {
+                return std::make_shared<shared::ListedRows>(shared::list_ahead(client, f, t));
+            });
+        }
         if (mode == "voucher" && sending > 0) {
             std::string category = opts.category;
             if (category.empty()) {
@@ -1819,16 +1840,22 @@ struct ExportRun {
                             counted(pending.size(), "invoice", "invoices")),
                 pending.size());
         }
+        std::shared_ptr<shared::ListedRows> ahead; // the voucher list read beside the contacts
+        if (m_ahead) {
+            m_ahead->drain([&](std::shared_ptr<shared::ListedRows> l) { ahead = std::move(l); });
+            m_ahead.reset();
+        }
         std::vector<shared::LookupItem> items;
         each("to_send = 1 AND valid = 1", [&](std::int64_t, Invoice& inv) {
             items.push_back(exporter->lookup_item(inv));
             if (items.size() == k_lookup_batch) {
-                exporter->look_up(items);
+                exporter->look_up(items, ahead.get());
+                ahead.reset();
                 items.clear();
             }
         });
         if (!items.empty()) {
-            exporter->look_up(items);
+            exporter->look_up(items, ahead.get());
         }
     }
 

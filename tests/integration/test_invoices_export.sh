@@ -153,6 +153,12 @@ lexsync -v invoices export "$WORK/slow.csv" -o json >"$WORK/slow.json" 2>"$WORK/
 assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/slow.json")" "created" "actions at 500 ms"
 [ "$(most_in_flight "$WORK/slow.log" '^POST .*/v1/(invoices|credit-notes)')" -ge 2 ] ||
   fail "no two creations were in flight at once"
+# The contacts and the voucher list of the invoices' dates (the look-up before sending) are read
+# side by side, after the account and before the first creation.
+[ "$(most_in_flight "$WORK/slow.log" '^GET .*/v1/(contacts|voucherlist)')" -ge 2 ] ||
+  fail "the contacts and the voucher list were not read side by side"
+[ "$(first_line "$WORK/slow.log" '← [0-9]+ .*[(]GET [^ )]*/v1/profile[)]')" -lt "$(first_line "$WORK/slow.log" '→ GET .*/v1/(contacts|voucherlist)')" ] ||
+  fail "the contacts or the voucher list were read before the account"
 ids_of invoice,creditnote >"$WORK/slow-remote.txt"
 assert_eq "$(wc -l <"$WORK/slow-remote.txt")" "8" "documents in lexoffice at 500 ms"
 jq -r '.[].id' "$WORK/slow.json" | sort | diff - <(cut -d' ' -f1 "$WORK/slow-remote.txt" | sort) >/dev/null ||

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -107,18 +108,35 @@ Result<std::vector<archive::ListRow>, ApiError> list_rows(ApiClient& client, boo
     return std::move(listed->rows);
 }
 
+ListedRows list_ahead(ApiClient& client, Date from, Date to) {
+    ListedRows l;
+    l.from = from;
+    l.to = to;
+    l.rows = list_rows(client, false, from, to, l.capped_days, &l.requests);
+    return l;
+}
+
 Result<LookupOutcome, ApiError> find_documents(ApiClient& client, StateStore& state,
                                                const std::vector<LookupItem>& items,
-                                               const std::string& ref_text) {
+                                               const std::string& ref_text,
+                                               const ListedRows* listed) {
     LookupOutcome out;
     if (items.empty()) {
         return out;
     }
     const auto [from, to] = date_range(items);
     std::vector<std::string> capped;
-    auto rows = list_rows(client, false, from, to, capped, &out.requests);
+    std::optional<Result<std::vector<archive::ListRow>, ApiError>> read;
+    if (listed != nullptr && listed->from <= from && to <= listed->to) {
+        capped = listed->capped_days;
+        out.requests += listed->requests;
+    } else {
+        listed = nullptr;
+        read.emplace(list_rows(client, false, from, to, capped, &out.requests));
+    }
+    const auto& rows = listed != nullptr ? listed->rows : *read;
     if (!rows) {
-        return unexpected(std::move(rows).error());
+        return unexpected(rows.error());
     }
     note_capped(items, capped, out);
 

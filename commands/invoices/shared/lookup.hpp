@@ -57,11 +57,26 @@ std::string ref_line_for(const std::string& ref_text, const std::string& number)
 // True when `remark` has `line` as one of its lines (trailing blanks ignored).
 bool remark_has_line(const std::string& remark, const std::string& line);
 
+// The voucher-list rows of sales documents between two dates, read ahead of find_documents()
+// (on a lane, beside other reads): what list_rows() gave, its capped days and its requests.
+struct ListedRows {
+    lexsync::Date from;
+    lexsync::Date to;
+    Result<std::vector<archive::ListRow>, ApiError> rows = std::vector<archive::ListRow>{};
+    std::vector<std::string> capped_days;
+    long requests = 0;
+};
+
+// Reads the rows of `from`..`to` for find_documents(). Touches nothing but `client`.
+ListedRows list_ahead(ApiClient& client, lexsync::Date from, lexsync::Date to);
+
 // Invoice mode: finds the documents of `items` (see above). Documents the ledger `state` already
-// attributes to a source invoice are not read. Returns the first failed request's error.
+// attributes to a source invoice are not read. The voucher list is read unless `listed` holds
+// the rows of a range that covers the items' dates. Returns the first failed request's error.
 Result<LookupOutcome, ApiError> find_documents(ApiClient& client, StateStore& state,
                                                const std::vector<LookupItem>& items,
-                                               const std::string& ref_text);
+                                               const std::string& ref_text,
+                                               const ListedRows* listed = nullptr);
 
 // Voucher mode: finds the bookkeeping vouchers of `items` by voucher number and type.
 Result<LookupOutcome, ApiError> find_vouchers(ApiClient& client,
