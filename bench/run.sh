@@ -3,7 +3,8 @@
 # 150 ms ± 50 ms per request and lexoffice's rate limit (2 requests/s, burst 4), runs each job on
 # generated data, and prints per job: requests per second against the limit, requests per item,
 # peak RSS, CPU seconds and the 429 answers lexsync saw. A second part runs the writing commands
-# (contacts push, vouchers upload with bookkeeping data, invoices export) on new items at fixed
+# (contacts push, vouchers upload with bookkeeping data, invoices export, and transactions export
+# through a partner OAuth connection to the sandbox) on new items at fixed
 # latencies (0 to 1,000 ms per request) to show how the rate holds as round trips grow (the whole
 # run's rate, and the writes' own rate from the first answer to the last); a third pulls 100,000
 # contacts from an unthrottled sandbox to measure memory and CPU.
@@ -126,6 +127,36 @@ sweep_row() {
     "$work/$1, $2 ms latency.log")")
 }
 
+. tests/integration/oauth_connect.sh
+# sweep_transactions MS: $n_sweep card charges of a payment provider, every third with a receipt
+# (a voucher, its file and a hint), exported through a partner connection to the sandbox of MS.
+sweep_transactions() {
+  local ms=$1 dir="$work/sweep$1-tx" i amount file number cat rate
+  mkdir -p "$dir/receipts" "$XDG_CONFIG_HOME/lexsync"
+  printf '[profiles.sweep%s]\nbase_url = "%s"\noauth_base_url = "%s"\noauth_client_id = "lexsync-sandbox-client"\n\n' \
+    "$ms" "$LEXSYNC_BASE_URL" "$LEXSYNC_BASE_URL" >>"$XDG_CONFIG_HOME/lexsync/config.toml"
+  echo "booking_date,amount,purpose,counterparty_name,transaction_id,posting_category,tax_rate,receipt_file,receipt_number" >"$dir/tx.csv"
+  for i in $(seq "$n_sweep"); do
+    amount="-$((5 + i % 40)).$(printf %02d $(((i * 7) % 100)))"
+    file="" number="" cat="" rate=""
+    if [ $((i % 3)) -eq 1 ]; then
+      file="receipts/r$i.pdf"
+      printf '%%PDF-1.4\n%% sweep %d transaction %d\n%%%%EOF\n' "$ms" "$i" >"$dir/$file"
+      number="TX$ms-R$i" cat="Bürobedarf" rate=19
+    fi
+    printf '2026-03-%02d,%s,Order %s,Customer %s,TX%s-%06d,%s,%s,%s,%s\n' $((1 + i % 28)) "$amount" "$i" "$i" \
+      "$ms" "$i" "$cat" "$rate" "$file" "$number" >>"$dir/tx.csv"
+  done
+  local key=$LEXSYNC_API_KEY
+  unset LEXSYNC_API_KEY # an API key would take precedence over the connection
+  export LEXSYNC_OAUTH_CLIENT_SECRET=sandbox-client-secret
+  oauth_connect "$bin" "sweep$ms" finance.read,finance.write,transaction-assignment-hint.write,vouchers.read,vouchers.write,voucherlist.read,files.write,profile.read "$work" ||
+    { echo "bench: oauth login: $(cat "$work/login-sweep$ms.err")" >&2; exit 1; }
+  measure "transactions export, $ms ms latency" "$n_sweep" --profile "sweep$ms" transactions export \
+    --account "Sweep $ms" --account-type payment-provider --mapping generic "$dir/tx.csv" -o json
+  export LEXSYNC_API_KEY=$key
+}
+
 echo "==> $n_sweep new items per writing command at fixed latencies (2 requests/s, burst 4)" >&2
 state_home=$XDG_STATE_HOME
 for ms in 0 150 400 600 1000; do
@@ -149,6 +180,10 @@ for ms in 0 150 400 600 1000; do
   tests/integration/gen_invoices.sh "$n_sweep" >"$work/sweep$ms-invoices.csv"
   measure "invoices export, $ms ms latency" "$n_sweep" invoices export "$work/sweep$ms-invoices.csv" --from 2026-03-01 --to 2026-04-30 -o json
   sweep_row "invoices export" "$ms"
+  # transactions export needs a partner OAuth connection: a profile of this sandbox, connected
+  # with the finance scopes (the authorization page answered with curl), without the API key.
+  sweep_transactions "$ms"
+  sweep_row "transactions export" "$ms"
 done
 export XDG_STATE_HOME=$state_home
 

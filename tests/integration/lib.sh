@@ -63,26 +63,13 @@ lexsync() {
   "$LEXSYNC_BIN" "$@"
 }
 
+# shellcheck source=tests/integration/oauth_connect.sh
+. "$(dirname "${BASH_SOURCE[0]}")/oauth_connect.sh"
+
 # oauth_login PROFILE SCOPES: connects PROFILE (already in the config) over OAuth with SCOPES, the
 # sandbox's authorization page answered with curl.
 oauth_login() {
-  local profile=$1 scopes=$2 url="" pid
-  rm -f "$WORK/login.fifo"
-  mkfifo "$WORK/login.fifo"
-  lexsync --profile "$profile" auth login --oauth --no-browser -o json --scopes "$scopes" \
-    <"$WORK/login.fifo" >/dev/null 2>"$WORK/login-$profile.err" &
-  pid=$!
-  exec 3>"$WORK/login.fifo"
-  for _ in $(seq 200); do
-    url=$(grep -o 'http://[^ ]*/oauth2/authorize?[^ ]*' "$WORK/login-$profile.err" || true)
-    [ -n "$url" ] && break
-    sleep 0.05
-  done
-  [ -n "$url" ] || fail "no authorization URL: $(cat "$WORK/login-$profile.err")"
-  curl -s -o /dev/null -w '%{redirect_url}' "$url" >&3
-  echo >&3
-  exec 3>&-
-  wait "$pid" || fail "oauth login: $(cat "$WORK/login-$profile.err")"
+  oauth_connect "$LEXSYNC_BIN" "$1" "$2" "$WORK" || fail "oauth login: $(cat "$WORK/login-$1.err")"
 }
 
 # expect_exit CODE command…: runs the command and checks its exit code.
