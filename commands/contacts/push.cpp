@@ -421,8 +421,7 @@ public:
 
     // Waits until none of the writes of an earlier, interrupted run can still be in flight:
     // listing the contacts earlier could miss a contact that such a write is still creating, and
-    // create it a second time.
-    // Waits out the unclear writes of earlier runs; true when there were any.
+    // create it a second time. True when there were any.
     bool settle_earlier_runs() {
         std::vector<LedgerEntry> unsettled;
         const Clock::time_point now = m_ctx.clock.now();
