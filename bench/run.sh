@@ -54,7 +54,9 @@ serve() { # serve NAME OPTIONS…: starts a sandbox, exports LEXSYNC_BASE_URL
   shift
   "$bin" sandbox serve --port 0 "$@" >"$work/$name.url" 2>/dev/null &
   pids+=($!)
-  for _ in $(seq 200); do [ -s "$work/$name.url" ] && break; sleep 0.05; done
+  # (seeding 100,000 contacts takes a while on a busy machine)
+  for _ in $(seq 2400); do [ -s "$work/$name.url" ] && break; sleep 0.05; done
+  [ -s "$work/$name.url" ] || { echo "bench: the sandbox $name did not start" >&2; exit 1; }
   export LEXSYNC_BASE_URL=$(head -n1 "$work/$name.url")
 }
 
@@ -132,9 +134,7 @@ sweep_row() {
 # (a voucher, its file and a hint), exported through a partner connection to the sandbox of MS.
 sweep_transactions() {
   local ms=$1 dir="$work/sweep$1-tx" i amount file number cat rate
-  mkdir -p "$dir/receipts" "$XDG_CONFIG_HOME/lexsync"
-  printf '[profiles.sweep%s]\nbase_url = "%s"\noauth_base_url = "%s"\noauth_client_id = "lexsync-sandbox-client"\n\n' \
-    "$ms" "$LEXSYNC_BASE_URL" "$LEXSYNC_BASE_URL" >>"$XDG_CONFIG_HOME/lexsync/config.toml"
+  mkdir -p "$dir/receipts"
   echo "booking_date,amount,purpose,counterparty_name,transaction_id,posting_category,tax_rate,receipt_file,receipt_number" >"$dir/tx.csv"
   for i in $(seq "$n_sweep"); do
     amount="-$((5 + i % 40)).$(printf %02d $(((i * 7) % 100)))"
@@ -147,14 +147,19 @@ sweep_transactions() {
     printf '2026-03-%02d,%s,Order %s,Customer %s,TX%s-%06d,%s,%s,%s,%s\n' $((1 + i % 28)) "$amount" "$i" "$i" \
       "$ms" "$i" "$cat" "$rate" "$file" "$number" >>"$dir/tx.csv"
   done
-  local key=$LEXSYNC_API_KEY
+  local key=$LEXSYNC_API_KEY config=$XDG_CONFIG_HOME
   unset LEXSYNC_API_KEY # an API key would take precedence over the connection
+  # A configuration of its own: the login selects its profile, which the later jobs must not use.
+  export XDG_CONFIG_HOME="$work/config-sweep$ms"
+  mkdir -p "$XDG_CONFIG_HOME/lexsync"
+  printf '[profiles.sweep%s]\nbase_url = "%s"\noauth_base_url = "%s"\noauth_client_id = "lexsync-sandbox-client"\n' \
+    "$ms" "$LEXSYNC_BASE_URL" "$LEXSYNC_BASE_URL" >"$XDG_CONFIG_HOME/lexsync/config.toml"
   export LEXSYNC_OAUTH_CLIENT_SECRET=sandbox-client-secret
   oauth_connect "$bin" "sweep$ms" finance.read,finance.write,transaction-assignment-hint.write,vouchers.read,vouchers.write,voucherlist.read,files.write,profile.read "$work" ||
     { echo "bench: oauth login: $(cat "$work/login-sweep$ms.err")" >&2; exit 1; }
   measure "transactions export, $ms ms latency" "$n_sweep" --profile "sweep$ms" transactions export \
     --account "Sweep $ms" --account-type payment-provider --mapping generic "$dir/tx.csv" -o json
-  export LEXSYNC_API_KEY=$key
+  export LEXSYNC_API_KEY=$key XDG_CONFIG_HOME=$config
 }
 
 echo "==> $n_sweep new items per writing command at fixed latencies (2 requests/s, burst 4)" >&2
