@@ -25,7 +25,9 @@ fi
 
 scripts/install-deps.sh --fuzz
 build=build/fuzz
+# -O1 -g1 as in the asan preset: what the sanitizers recommend, at a fraction of -O2 -g's compile time.
 CXX=${CXX:-clang++-14} cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DLEXSYNC_FUZZ=ON -DENABLE_SANITIZER_ADDRESS=ON -DENABLE_SANITIZER_UNDEFINED_BEHAVIOR=ON >/dev/null
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
