@@ -81,7 +81,7 @@ struct Row {
     fs::path receipt_path;
     std::string sha;
     file_check::FileKind kind = file_check::FileKind::pdf;
-    std::optional<vch::VoucherInput> voucher;
+    std::unique_ptr<vch::VoucherInput> voucher; // on the heap: most rows have none
     const vch::PostingCategory* category = nullptr;
     // Another row paid the same receipt (a split payment): the row holding its voucher.
     const Row* split_of = nullptr;
@@ -395,8 +395,8 @@ public:
 
     // The transactions with a receipt (each gets a voucher and a hint).
     std::size_t rows_with_receipt() const {
-        return static_cast<std::size_t>(
-            std::count_if(m_rows.begin(), m_rows.end(), [](const Row& r) { return r.voucher; }));
+        return static_cast<std::size_t>(std::count_if(
+            m_rows.begin(), m_rows.end(), [](const Row& r) { return r.voucher != nullptr; }));
     }
 
     // Calls `f(row, lanes)` for each row with a receipt, in order, its writes overlapping on
@@ -1523,7 +1523,7 @@ struct ExportRun {
             issues.push_back(std::move(issue));
         }
         if (found.empty()) {
-            r.voucher = std::move(v);
+            r.voucher = std::make_unique<vch::VoucherInput>(std::move(v));
         }
     }
 
@@ -1753,7 +1753,8 @@ struct ExportRun {
         exporter->upload_receipts();
         exporter->reconcile({}, {});
         exporter->finish_receipts();
-        if (std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.voucher; })) {
+        if (std::any_of(rows.begin(), rows.end(),
+                        [](const Row& r) { return r.voucher != nullptr; })) {
             ctx.info("transactions export: no assignment hints: lexoffice knows no reference for "
                      "transactions imported from CSV; assign the vouchers after the import");
         }
