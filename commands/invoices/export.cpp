@@ -1633,13 +1633,6 @@ struct ExportRun {
 
     void read_input() {
         if (!opts.group_by.empty()) {
-            TimeInput t = read_time_entries(opts.file, read_opts);
-            if (!t.issues.empty()) {
-                print_issues(ctx, t.issues);
-                throw Error(ExitCode::invalid_input,
-                            fmt::format("{} problem{} in {}; nothing was sent", t.issues.size(),
-                                        t.issues.size() == 1 ? "" : "s", input_name));
-            }
             GroupOptions g;
             g.by_subproject = opts.group_by == "subproject";
             g.from = from;
@@ -1648,7 +1641,17 @@ struct ExportRun {
             g.payment_terms = opts.payment_terms;
             g.number_prefix = opts.number_prefix;
             g.file = input_name;
-            for (const auto& inv : group_time_entries(t.entries, g)) {
+            // The entries are grouped as they are read: only the invoices are kept.
+            TimeGrouper grouper(g);
+            const auto issues =
+                for_each_time_entry(opts.file, read_opts, [&](TimeEntry&& e) { grouper.add(e); });
+            if (!issues.empty()) {
+                print_issues(ctx, issues);
+                throw Error(ExitCode::invalid_input,
+                            fmt::format("{} problem{} in {}; nothing was sent", issues.size(),
+                                        issues.size() == 1 ? "" : "s", input_name));
+            }
+            for (const auto& inv : grouper.finish()) {
                 spool.append(inv);
             }
             return;

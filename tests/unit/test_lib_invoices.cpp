@@ -647,6 +647,44 @@ TEST_SUITE("lexsync::invoices") {
         CHECK(invoices[0].items[0].name == "Unterhaltsreinigung – Büro");
     }
 
+    TEST_CASE("time entries read from a file are grouped one at a time as in memory") {
+        const std::string csv =
+            "date,customer_number,name,country,project,description,hours,rate,tax_rate\n"
+            "2026-03-02,10001,,,Unterhaltsreinigung,,3.5,,19\n"
+            "2026-03-20,,Laden Nord,DE,Glas,,2,60,7\n"
+            "2026-03-09,10001,,,Unterhaltsreinigung,,2,,19\n"
+            "2026-03-05,10001,,,Unterhaltsreinigung,,1,,7\n";
+        const auto path = std::filesystem::temp_directory_path() /
+                          ("lexsync-time-" + std::to_string(::getpid()) + ".csv");
+        std::ofstream(path, std::ios::binary) << csv;
+        inv::GroupOptions g;
+        g.hourly_rate = dec("45");
+        inv::TimeGrouper grouper(g);
+        long n = 0;
+        const auto issues =
+            inv::for_each_time_entry(path.string(), inv::ReadOptions{}, [&](inv::TimeEntry&& e) {
+                ++n;
+                grouper.add(e);
+            });
+        std::filesystem::remove(path);
+        CHECK(issues.empty());
+        CHECK(n == 4);
+        const auto streamed = grouper.finish();
+        const auto whole =
+            inv::group_time_entries(inv::read_time_entries_csv(csv, "t.csv").entries, g);
+        REQUIRE(streamed.size() == 2);
+        REQUIRE(whole.size() == 2);
+        for (std::size_t i = 0; i < 2; ++i) {
+            CHECK(streamed[i].number == whole[i].number);
+            CHECK(streamed[i].items.size() == whole[i].items.size());
+            CHECK(streamed[i].issues.size() == whole[i].issues.size());
+        }
+        // The period comes from every entry: the first invoice's number names it.
+        CHECK(streamed[0].number == "T-2026-03-02_2026-03-20-10001");
+        CHECK(streamed[0].items[0].quantity == dec("6.5")); // 7 % and 19 % in one item
+        CHECK(streamed[0].issues.size() == 1);              // 19 % and 7 % in one project
+    }
+
     TEST_CASE("a German spreadsheet reads like its ISO twin") {
         const std::string iso =
             "number,date,customer_number,item,quantity,unit,net_price,tax_rate,discount,status\n"

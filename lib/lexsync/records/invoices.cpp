@@ -1801,9 +1801,12 @@ bool selected(const Invoice& inv, const std::optional<Date>& from, const std::op
 // ---------------------------------------------------------------------------------------------
 // Time entries
 
-TimeInput read_time_entries_csv(const std::string& text, const std::string& display_name) {
-    TimeInput out;
-    csv::Reader reader(text, display_name);
+namespace {
+
+// Reads the time entries of `reader` one at a time into `fn` (rows with billable "no" are left
+// out); the problems go to `issues`.
+void read_time_rows(csv::Reader& reader, const std::string& display_name,
+                    const std::function<void(TimeEntry&&)>& fn, std::vector<InputIssue>& issues) {
     csv::Record rec;
     std::vector<std::string> header;
     std::shared_ptr<const ColumnPositions> positions;
@@ -1811,16 +1814,15 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
     for (;;) {
         auto more = reader.next(rec);
         if (!more) {
-            out.issues.push_back(
-                InputIssue{display_name, more.error().line, "", more.error().message});
-            return out;
+            issues.push_back(InputIssue{display_name, more.error().line, "", more.error().message});
+            return;
         }
         if (!checked) {
             checked = true;
-            header = read_header(reader.header(), time_columns(), display_name, out.issues,
-                                 positions, {"date", "hours"});
-            if (!out.issues.empty()) {
-                return out;
+            header = read_header(reader.header(), time_columns(), display_name, issues, positions,
+                                 {"date", "hours"});
+            if (!issues.empty()) {
+                return;
             }
         }
         if (!*more) {
@@ -1836,7 +1838,7 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
                 i.column = it->second.first;
                 i.field = it->second.second;
             }
-            out.issues.push_back(std::move(i));
+            issues.push_back(std::move(i));
         };
         const std::string billable = ascii_lower(c["billable"]);
         if (billable == "no" || billable == "false" || billable == "0" || billable == "nein") {
@@ -1908,130 +1910,151 @@ TimeInput read_time_entries_csv(const std::string& text, const std::string& disp
                 issue("tax_type", fmt::format("'{}' is not a tax type", c["tax_type"]));
             }
         }
-        out.entries.push_back(std::move(e));
+        fn(std::move(e));
     }
+}
+
+} // namespace
+
+TimeInput read_time_entries_csv(const std::string& text, const std::string& display_name) {
+    TimeInput out;
+    csv::Reader reader(text, display_name);
+    read_time_rows(
+        reader, display_name, [&](TimeEntry&& e) { out.entries.push_back(std::move(e)); },
+        out.issues);
     return out;
 }
 
-TimeInput read_time_entries(const std::string& path, const ReadOptions& opts) {
+std::vector<InputIssue> for_each_time_entry(const std::string& path, const ReadOptions& opts,
+                                            const std::function<void(TimeEntry&&)>& fn) {
     std::istringstream none;
-    auto text = table::load(path, opts.encoding, opts.in != nullptr ? *opts.in : none);
-    if (!text) {
-        TimeInput t;
-        t.issues.push_back(InputIssue{path == "-" ? "stdin" : path, text.error().line, "",
-                                      text.error().message, text.error().column});
-        return t;
+    // Streamed: the file's text is never held as a whole.
+    auto source = table::Source::open(path, opts.encoding, opts.in != nullptr ? *opts.in : none);
+    if (!source) {
+        return {InputIssue{path == "-" ? "stdin" : path, source.error().line, "",
+                           source.error().message, source.error().column}};
     }
-    return read_time_entries_csv(text->text, text->name);
+    const auto& src = **source;
+    auto in = src.stream();
+    csv::Reader reader(*in, src.name());
+    std::vector<InputIssue> issues;
+    read_time_rows(reader, src.name(), fn, issues);
+    return issues;
+}
+
+TimeInput read_time_entries(const std::string& path, const ReadOptions& opts) {
+    TimeInput out;
+    out.issues = for_each_time_entry(path, opts,
+                                     [&](TimeEntry&& e) { out.entries.push_back(std::move(e)); });
+    return out;
 }
 
 TimeInput read_time_entries(const std::filesystem::path& path) {
     return read_time_entries(path.string(), ReadOptions{});
 }
 
-std::vector<Invoice> group_time_entries(const std::vector<TimeEntry>& entries,
-                                        const GroupOptions& opts) {
-    std::optional<Date> first = opts.from;
-    std::optional<Date> last = opts.to;
-    std::vector<const TimeEntry*> in_period;
-    for (const auto& e : entries) {
-        if ((opts.from && e.date < *opts.from) || (opts.to && e.date > *opts.to)) {
-            continue;
-        }
-        in_period.push_back(&e);
+// Customer (reference or one-time name) and tax type decide the invoice.
+struct TimeGrouper::Group {
+    Invoice inv;
+    std::string who; // the customer in the source number
+    // (project, subproject, rate) → item index
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> items;
+    std::map<std::size_t, std::pair<Date, Date>> spans;
+    std::map<std::size_t, long> counts;
+};
+
+TimeGrouper::TimeGrouper(GroupOptions opts)
+    : m_opts(std::move(opts)), m_first(m_opts.from), m_last(m_opts.to) {}
+
+TimeGrouper::~TimeGrouper() = default;
+
+void TimeGrouper::add(const TimeEntry& entry) {
+    const TimeEntry* e = &entry;
+    if ((m_opts.from && e->date < *m_opts.from) || (m_opts.to && e->date > *m_opts.to)) {
+        return;
     }
-    if (!opts.from || !opts.to) {
-        for (const auto* e : in_period) {
-            if (!opts.from && (!first || e->date < *first)) {
-                first = e->date;
-            }
-            if (!opts.to && (!last || e->date > *last)) {
-                last = e->date;
-            }
-        }
+    if (!m_opts.from && (!m_first || e->date < *m_first)) {
+        m_first = e->date;
     }
-    if (!first || !last) {
-        return {};
+    if (!m_opts.to && (!m_last || e->date > *m_last)) {
+        m_last = e->date;
     }
-    // Customer (reference or one-time name) and tax type decide the invoice.
-    struct Group {
-        Invoice inv;
-        // (project, subproject, rate) → item index
-        std::map<std::tuple<std::string, std::string, std::string>, std::size_t> items;
-        std::map<std::size_t, std::pair<Date, Date>> spans;
-        std::map<std::size_t, long> counts;
-    };
-    std::map<std::string, Group> groups;
-    std::vector<std::string> order;
-    const std::string period = format_date(*first) + "_" + format_date(*last);
-    for (const auto* e : in_period) {
-        std::string ckey = e->customer.ref_key();
-        if (ckey.empty()) {
-            ckey = "name:" + contacts::normalize(e->customer.name);
-        }
-        const std::string gkey = ckey + "|" + api_tax_type(e->tax_type);
-        auto [it, inserted] = groups.try_emplace(gkey);
-        Group& g = it->second;
-        if (inserted) {
-            order.push_back(gkey);
-            g.inv.file = opts.file;
-            g.inv.line = e->line;
-            std::string who = e->customer.number           ? std::to_string(*e->customer.number)
-                              : !e->customer.id.empty()    ? e->customer.id.substr(0, 8)
-                              : !e->customer.email.empty() ? e->customer.email
-                                                           : contacts::normalize(e->customer.name);
-            std::replace(who.begin(), who.end(), ' ', '-');
-            g.inv.number = opts.number_prefix + period + "-" + who;
-            if (e->tax_type != TaxType::net) {
-                g.inv.number += std::string("-") + api_tax_type(e->tax_type);
-            }
-            g.inv.date = *last;
-            g.inv.service_date = *first;
-            if (*last != *first) {
-                g.inv.service_end_date = *last;
-            }
-            g.inv.payment_terms = opts.payment_terms;
-            g.inv.customer = e->customer;
-            g.inv.tax_type = e->tax_type;
-            g.inv.status = Status::open;
-        }
-        const auto rate = e->rate ? e->rate : opts.hourly_rate;
-        const std::string sub = opts.by_subproject ? e->subproject : std::string();
-        const auto ikey =
-            std::make_tuple(e->project, sub, rate ? rate->to_string() : std::string());
-        auto [iit, new_item] = g.items.try_emplace(ikey, g.inv.items.size());
-        if (new_item) {
-            LineItem item;
-            item.line = e->line;
-            item.name = sub.empty() ? e->project : e->project + " – " + sub;
-            item.quantity = Decimal();
-            item.unit = "Stunden";
-            if (rate) {
-                if (e->tax_type == TaxType::gross) {
-                    item.gross_price = rate;
-                } else {
-                    item.net_price = rate;
-                }
-            }
-            item.tax_rate = is_tax_free(e->tax_type) ? Decimal() : e->tax_rate;
-            g.inv.items.push_back(std::move(item));
-            g.spans[iit->second] = {e->date, e->date};
-        } else if (g.inv.items[iit->second].tax_rate !=
-                   (is_tax_free(e->tax_type) ? Decimal() : e->tax_rate)) {
-            g.inv.issue("tax_rate",
-                        fmt::format("entries of project '{}' have different tax rates", e->project),
-                        e->line);
-        }
-        auto& item = g.inv.items[iit->second];
-        item.quantity += e->hours;
-        auto& span = g.spans[iit->second];
-        span.first = std::min(span.first, e->date);
-        span.second = std::max(span.second, e->date);
-        ++g.counts[iit->second];
+    std::string ckey = e->customer.ref_key();
+    if (ckey.empty()) {
+        ckey = "name:" + contacts::normalize(e->customer.name);
     }
+    const std::string gkey = ckey + "|" + api_tax_type(e->tax_type);
+    auto [it, inserted] = m_groups.try_emplace(gkey);
+    if (inserted) {
+        it->second = std::make_unique<Group>();
+        m_order.push_back(gkey);
+    }
+    Group& g = *it->second;
+    if (inserted) {
+        g.inv.file = m_opts.file;
+        g.inv.line = e->line;
+        g.who = e->customer.number           ? std::to_string(*e->customer.number)
+                : !e->customer.id.empty()    ? e->customer.id.substr(0, 8)
+                : !e->customer.email.empty() ? e->customer.email
+                                             : contacts::normalize(e->customer.name);
+        std::replace(g.who.begin(), g.who.end(), ' ', '-');
+        g.inv.payment_terms = m_opts.payment_terms;
+        g.inv.customer = e->customer;
+        g.inv.tax_type = e->tax_type;
+        g.inv.status = Status::open;
+    }
+    const auto rate = e->rate ? e->rate : m_opts.hourly_rate;
+    const std::string sub = m_opts.by_subproject ? e->subproject : std::string();
+    const auto ikey = std::make_tuple(e->project, sub, rate ? rate->to_string() : std::string());
+    auto [iit, new_item] = g.items.try_emplace(ikey, g.inv.items.size());
+    if (new_item) {
+        LineItem item;
+        item.line = e->line;
+        item.name = sub.empty() ? e->project : e->project + " – " + sub;
+        item.quantity = Decimal();
+        item.unit = "Stunden";
+        if (rate) {
+            if (e->tax_type == TaxType::gross) {
+                item.gross_price = rate;
+            } else {
+                item.net_price = rate;
+            }
+        }
+        item.tax_rate = is_tax_free(e->tax_type) ? Decimal() : e->tax_rate;
+        g.inv.items.push_back(std::move(item));
+        g.spans[iit->second] = {e->date, e->date};
+    } else if (g.inv.items[iit->second].tax_rate !=
+               (is_tax_free(e->tax_type) ? Decimal() : e->tax_rate)) {
+        g.inv.issue("tax_rate",
+                    fmt::format("entries of project '{}' have different tax rates", e->project),
+                    e->line);
+    }
+    auto& item = g.inv.items[iit->second];
+    item.quantity += e->hours;
+    auto& span = g.spans[iit->second];
+    span.first = std::min(span.first, e->date);
+    span.second = std::max(span.second, e->date);
+    ++g.counts[iit->second];
+}
+
+std::vector<Invoice> TimeGrouper::finish() {
     std::vector<Invoice> out;
-    for (const auto& k : order) {
-        Group& g = groups[k];
+    if (!m_first || !m_last) {
+        return out;
+    }
+    // The period (in the numbers and dates) is known once every entry is in.
+    const std::string period = format_date(*m_first) + "_" + format_date(*m_last);
+    for (const auto& k : m_order) {
+        Group& g = *m_groups[k];
+        g.inv.number = m_opts.number_prefix + period + "-" + g.who;
+        if (g.inv.tax_type != TaxType::net) {
+            g.inv.number += std::string("-") + api_tax_type(g.inv.tax_type);
+        }
+        g.inv.date = *m_last;
+        g.inv.service_date = *m_first;
+        if (*m_last != *m_first) {
+            g.inv.service_end_date = *m_last;
+        }
         for (std::size_t i = 0; i < g.inv.items.size(); ++i) {
             const auto& span = g.spans[i];
             const long n = g.counts[i];
@@ -2044,7 +2067,18 @@ std::vector<Invoice> group_time_entries(const std::vector<TimeEntry>& entries,
         }
         out.push_back(std::move(g.inv));
     }
+    m_groups.clear();
+    m_order.clear();
     return out;
+}
+
+std::vector<Invoice> group_time_entries(const std::vector<TimeEntry>& entries,
+                                        const GroupOptions& opts) {
+    TimeGrouper grouper(opts);
+    for (const auto& e : entries) {
+        grouper.add(e);
+    }
+    return grouper.finish();
 }
 
 } // namespace lexsync::invoices

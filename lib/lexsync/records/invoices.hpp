@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <istream>
 #include <lexsync/formats/table_input.hpp>
 #include <lexsync/records/contacts.hpp>
@@ -306,7 +307,12 @@ struct TimeInput {
     std::vector<InputIssue> issues;
 };
 
-// Reads time entries from CSV `path` ("-": `opts.in`; rows with billable "no" are left out).
+// Reads the time entries of CSV `path` ("-": `opts.in`; rows with billable "no" are left out)
+// one at a time into `fn`, with memory flat in the file's size. Returns every problem found (`fn`
+// was also called for the entries that have one).
+std::vector<InputIssue> for_each_time_entry(const std::string& path, const ReadOptions& opts,
+                                            const std::function<void(TimeEntry&&)>& fn);
+// Reads time entries from CSV `path` into memory (`opts` as for for_each_time_entry).
 TimeInput read_time_entries(const std::string& path, const ReadOptions& opts);
 // Reads time entries from the CSV file `path`.
 TimeInput read_time_entries(const std::filesystem::path& path);
@@ -328,5 +334,28 @@ struct GroupOptions {
 // the same period gives the same numbers again.
 std::vector<Invoice> group_time_entries(const std::vector<TimeEntry>& entries,
                                         const GroupOptions& opts);
+
+// group_time_entries one entry at a time: memory grows with the invoices and items, not with the
+// entries.
+class TimeGrouper {
+public:
+    explicit TimeGrouper(GroupOptions opts);
+    TimeGrouper(const TimeGrouper&) = delete;
+    TimeGrouper& operator=(const TimeGrouper&) = delete;
+    ~TimeGrouper();
+
+    // Adds `e` (in file order); entries outside the period are left out.
+    void add(const TimeEntry& e);
+    // The invoices of the entries added, as group_time_entries makes them.
+    std::vector<Invoice> finish();
+
+private:
+    struct Group;
+    GroupOptions m_opts;
+    std::optional<Date> m_first;
+    std::optional<Date> m_last;
+    std::map<std::string, std::unique_ptr<Group>> m_groups;
+    std::vector<std::string> m_order;
+};
 
 } // namespace lexsync::invoices
