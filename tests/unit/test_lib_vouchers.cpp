@@ -310,6 +310,17 @@ TEST_SUITE("lexsync::vouchers") {
               std::string::npos);
     }
 
+    TEST_CASE("a sidecar above its limit is refused before it is read") {
+        auto p = temp_file("big.csv", "");
+        fs::resize_file(p, k_max_sidecar_bytes + 1); // sparse: nothing is written
+        auto r = read_sidecar(p);
+        REQUIRE_FALSE(r.has_value());
+        REQUIRE(r.error().size() == 1);
+        CHECK(r.error()[0].to_string() ==
+              p.string() + ": is 16777217 bytes; a sidecar is read into memory and may have at "
+                           "most 16777216 bytes (16 MiB, one row per receipt)");
+    }
+
     TEST_CASE("a JSON sidecar takes amounts per tax rate and reports lines") {
         auto p = temp_file("data.json", R"([
   {"file": "a.pdf", "voucher_number": "ER-1", "voucher_date": "2026-03-01",

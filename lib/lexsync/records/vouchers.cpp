@@ -1123,6 +1123,17 @@ bool read_csv_rows(const std::filesystem::path& path, SidecarRows& out) {
 Result<std::vector<VoucherInput>, std::vector<InputIssue>>
 read_sidecar(const std::filesystem::path& path) {
     SidecarRows out(path.string());
+    // A sidecar is read whole (a JSON one as a document, its vouchers merged in memory): it holds
+    // one row per receipt of a folder, so it is small by nature, and a larger file is refused
+    // before it is read rather than taking memory many times its size.
+    std::error_code ec;
+    if (const auto size = std::filesystem::file_size(path, ec); !ec && size > k_max_sidecar_bytes) {
+        return unexpected(std::vector<InputIssue>{InputIssue{
+            out.name, 0, "",
+            fmt::format("is {} bytes; a sidecar is read into memory and may have at most {} "
+                        "bytes ({} MiB, one row per receipt)",
+                        size, k_max_sidecar_bytes, k_max_sidecar_bytes >> 20)}});
+    }
     const bool read = ascii_lower(path.extension().string()) == ".json" ? read_json_rows(path, out)
                                                                         : read_csv_rows(path, out);
     if (!read) {

@@ -287,12 +287,16 @@ struct VoucherInput {
 std::vector<InputIssue> parse_fields(const VoucherFields& fields, const std::string& source,
                                      long line, VoucherInput& out);
 
+// The largest sidecar read_sidecar() reads (it is read into memory): 16 MiB, some 150,000 rows.
+inline constexpr std::uintmax_t k_max_sidecar_bytes = 16u << 20;
+
 // Reads a sidecar file (CSV, or JSON when it ends in .json): one row or object per receipt with
 // the columns of VoucherFields. Several rows make one voucher with several items, each with its
 // own posting category and tax rate: a row naming the file of an earlier row, or naming no file
 // but the voucher number (and type) of an earlier row, adds its amounts under its own category;
 // its other fields may be left empty and must otherwise agree with the first row. Returns one
-// VoucherInput per voucher, or every issue found ("file:line:field").
+// VoucherInput per voucher, or every issue found ("file:line:field"); a file larger than
+// k_max_sidecar_bytes is refused unread.
 Result<std::vector<VoucherInput>, std::vector<InputIssue>>
 read_sidecar(const std::filesystem::path& path);
 
