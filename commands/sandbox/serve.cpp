@@ -1,6 +1,7 @@
 #include "commands/sandbox/serve.hpp"
 
 #include "cli/option_values.hpp"
+#include "commands/shared/stop_signals.hpp"
 #include "sandbox/server.hpp"
 
 #include <cerrno>
@@ -15,7 +16,6 @@
 #include <memory>
 #include <mutex>
 #include <ostream>
-#include <pthread.h>
 #include <random>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -25,31 +25,6 @@
 namespace lexsync::commands::sandbox {
 
 namespace {
-
-// Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts) for its lifetime,
-// so that they can be awaited with sigwait().
-class BlockedSignals {
-public:
-    BlockedSignals() {
-        sigemptyset(&m_set);
-        sigaddset(&m_set, SIGINT);
-        sigaddset(&m_set, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &m_set, &m_old);
-    }
-    ~BlockedSignals() { pthread_sigmask(SIG_SETMASK, &m_old, nullptr); }
-    BlockedSignals(const BlockedSignals&) = delete;
-    BlockedSignals& operator=(const BlockedSignals&) = delete;
-
-    // Waits for one of the blocked signals.
-    void wait() const {
-        int sig = 0;
-        sigwait(&m_set, &sig);
-    }
-
-private:
-    sigset_t m_set{};
-    sigset_t m_old{};
-};
 
 void serve(const ServeOptions& options, int upload_visibility_delay_ms, Context& ctx);
 
@@ -310,7 +285,7 @@ void serve(const ServeOptions& given, int upload_visibility_delay_ms, Context& c
     }
     // Blocked in every thread, so that SIGINT/SIGTERM reach only the sigwait() below and the
     // server shuts down cleanly; threads inherit the mask, hence before the server exists.
-    const BlockedSignals signals;
+    const StopSignals signals;
 
     std::unique_ptr<lexsync::sandbox::Server> server;
     try {

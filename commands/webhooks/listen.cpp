@@ -1,6 +1,7 @@
 #include "commands/webhooks/listen.hpp"
 
 #include "cli/option_values.hpp"
+#include "commands/shared/stop_signals.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -21,7 +22,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <pthread.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <thread>
@@ -33,33 +33,6 @@ extern char** environ;
 namespace lexsync::commands::webhooks {
 
 namespace {
-
-// Blocks SIGINT, SIGTERM and SIGPIPE in this thread and the threads it starts; the first two are
-// awaited with sigtimedwait(), SIGPIPE (a command that does not read its stdin) stays pending.
-class BlockedSignals {
-public:
-    BlockedSignals() {
-        sigemptyset(&m_set);
-        sigaddset(&m_set, SIGINT);
-        sigaddset(&m_set, SIGTERM);
-        sigset_t all = m_set;
-        sigaddset(&all, SIGPIPE);
-        pthread_sigmask(SIG_BLOCK, &all, &m_old);
-    }
-    ~BlockedSignals() { pthread_sigmask(SIG_SETMASK, &m_old, nullptr); }
-    BlockedSignals(const BlockedSignals&) = delete;
-    BlockedSignals& operator=(const BlockedSignals&) = delete;
-
-    // Waits up to 200 ms for SIGINT/SIGTERM; true when one arrived.
-    bool wait_briefly() const {
-        timespec ts{0, 200'000'000};
-        return sigtimedwait(&m_set, nullptr, &ts) > 0;
-    }
-
-private:
-    sigset_t m_set{};
-    sigset_t m_old{};
-};
 
 // The largest callback body accepted (lexoffice's events are about 200 bytes).
 constexpr std::size_t k_max_event_bytes = 64 * 1024;
@@ -188,7 +161,9 @@ public:
     }
 
     void serve() {
-        const BlockedSignals signals; // before any thread starts, so that all inherit the mask
+        // Before any thread starts, so that all inherit the mask. SIGPIPE stays pending (a command
+        // that does not read its stdin); SIGINT and SIGTERM are looked for every 200 ms below.
+        const StopSignals signals(StopSignals::Pipe::block);
         // lexoffice's events are a few hundred bytes; an unsigned request is refused before its
         // body is read, a signed one's body is bounded.
         http_server::Limits limits;
@@ -231,7 +206,7 @@ public:
             m_org.empty() ? " (organisation not checked)" : " for organisation " + m_org));
         std::thread worker([this] { work(); });
         std::thread listener([this] { m_http.listen_after_bind(); });
-        while (!m_done && !signals.wait_briefly()) {
+        while (!m_done && !signals.wait_for(200)) {
         }
         m_http.stop();
         listener.join();

@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 #include <lexsync/util/decimal.hpp>
+#include <lexsync/util/decimal_wide.hpp>
 
 using lexsync::Decimal;
+using lexsync::div_round;
+using lexsync::WideUnits;
 
 namespace {
 
@@ -84,5 +87,17 @@ TEST_SUITE("lexsync::Decimal") {
         CHECK(d("7").to_fixed(0) == "7");
         CHECK(d("2.5").to_fixed(0) == "3");
         CHECK(d("0.1").to_fixed(6) == "0.100000");
+    }
+
+    TEST_CASE("div_round divides 128-bit units rounding half away from zero") {
+        CHECK((div_round(5, 2) == 3));
+        CHECK((div_round(-5, 2) == -3));
+        CHECK((div_round(4, 3) == 1));
+        CHECK((div_round(-4, 3) == -1));
+        CHECK((div_round(0, 7) == 0));
+        // Three amounts in units multiplied stay exact beyond 64 bits before the division (the
+        // doubled parentheses: doctest cannot print a 128-bit integer).
+        const WideUnits big = WideUnits(9'000'000'000'000) * 10'000 * 10'000;
+        CHECK((div_round(big + 5'000, 10'000) == WideUnits(9'000'000'000'000) * 10'000 + 1));
     }
 }

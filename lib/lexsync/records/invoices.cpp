@@ -12,6 +12,7 @@
 #include <lexsync/store/state.hpp>
 #include <lexsync/util/berlin_time.hpp>
 #include <lexsync/util/countries.hpp>
+#include <lexsync/util/decimal_wide.hpp>
 #include <lexsync/util/json.hpp>
 #include <lexsync/util/strings.hpp>
 #include <lexsync/util/utf8.hpp>
@@ -27,18 +28,7 @@ namespace {
 
 namespace chr = std::chrono;
 
-// GCC's 128-bit integer keeps products of amounts exact (-Wpedantic needs __extension__).
-__extension__ typedef __int128 Wide;
-
-Wide div_round(Wide n, Wide d) {
-    const bool negative = n < 0;
-    const Wide a = negative ? -n : n;
-    Wide q = a / d;
-    if ((a % d) * 2 >= d) {
-        ++q;
-    }
-    return negative ? -q : q;
-}
+using Wide = WideUnits;
 
 // Rounds units (1/10000) to a multiple of 100 (2 decimal places).
 Decimal round2_units(Wide units_times_den, Wide den) {

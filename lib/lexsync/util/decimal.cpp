@@ -1,5 +1,6 @@
 #include <cstdlib>
 #include <lexsync/util/decimal.hpp>
+#include <lexsync/util/decimal_wide.hpp>
 #include <lexsync/util/strings.hpp>
 #include <limits>
 
@@ -7,21 +8,9 @@ namespace lexsync {
 
 namespace {
 
-// GCC's 128-bit integer keeps products of two amounts exact (-Wpedantic needs __extension__).
-__extension__ typedef __int128 Wide;
+using Wide = WideUnits;
 
 constexpr std::int64_t k_pow10[] = {1, 10, 100, 1000, 10000};
-
-// Divides rounding half away from zero (d > 0).
-Wide div_round(Wide n, Wide d) {
-    const bool negative = n < 0;
-    Wide a = negative ? -n : n;
-    Wide q = a / d;
-    if ((a % d) * 2 >= d) {
-        ++q;
-    }
-    return negative ? -q : q;
-}
 
 std::int64_t clamp_to_int64(Wide v) {
     // Out-of-range results are far beyond any amount the API accepts; saturate instead of UB.
@@ -173,6 +162,16 @@ std::optional<Decimal> parse_decimal_comma(std::string_view s) {
 }
 
 } // namespace
+
+WideUnits div_round(WideUnits n, WideUnits d) {
+    const bool negative = n < 0;
+    const WideUnits a = negative ? -n : n;
+    WideUnits q = a / d;
+    if ((a % d) * 2 >= d) {
+        ++q;
+    }
+    return negative ? -q : q;
+}
 
 std::optional<Decimal> Decimal::parse(std::string_view text, bool decimal_comma) {
     if (text.empty()) {
