@@ -33,7 +33,12 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for f in tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$f" .cpp)"); done
 fi
-cmake --build "$build" -j"${JOBS:-2}" --target "${targets[@]}"
+# The compiler's output goes to a log, shown only when the build fails.
+if ! cmake --build "$build" -j"${JOBS:-2}" --target "${targets[@]}" >"$build/build.log" 2>&1; then
+  tail -n 60 "$build/build.log" >&2
+  echo "fuzz: the build failed (full log: $build/build.log)" >&2
+  exit 1
+fi
 
 mkdir -p "$build/artifacts"
 failed=()
