@@ -158,7 +158,7 @@ job_transactions_prepare() {
 # job_transactions_connect DIR SEED: connects profile soaktx with the finance scopes on a
 # fault-free sandbox of the job's state file (the access token stays valid for the whole job).
 job_transactions_connect() {
-  local dir=$1 url="" pid
+  local dir=$1
   soak_sandbox "$dir/sandbox.db" "$2" --no-rate-limit
   sed -i '/^\[profiles.soaktx\]/,$d' "$XDG_CONFIG_HOME/lexsync/config.toml" # the last table
   cat >>"$XDG_CONFIG_HOME/lexsync/config.toml" <<TOML
@@ -170,24 +170,13 @@ rate_limit = $SOAK_RATE
 rate_burst = 8
 timeout = 3
 TOML
-  rm -f "$dir/login.fifo"
-  mkfifo "$dir/login.fifo"
-  LEXSYNC_OAUTH_CLIENT_SECRET=sandbox-client-secret env -u LEXSYNC_API_KEY -u LEXSYNC_BASE_URL \
-    "$LEXSYNC_BIN" --profile soaktx auth login --oauth --no-browser -o json \
-    --scopes finance.read,finance.write,transaction-assignment-hint.write,vouchers.read,vouchers.write,voucherlist.read,files.write,profile.read \
-    <"$dir/login.fifo" >/dev/null 2>"$dir/login.err" &
-  pid=$!
-  exec 3>"$dir/login.fifo"
-  for _ in $(seq 200); do
-    url=$(grep -o 'http://[^ ]*/oauth2/authorize?[^ ]*' "$dir/login.err" || true)
-    [ -n "$url" ] && break
-    sleep 0.05
-  done
-  [ -n "$url" ] || fail "soak: transactions: no authorization URL: $(cat "$dir/login.err")"
-  curl -s -o /dev/null -w '%{redirect_url}' "$url" >&3
-  echo >&3
-  exec 3>&-
-  wait "$pid" || fail "soak: transactions: oauth login: $(cat "$dir/login.err")"
+  (
+    unset LEXSYNC_API_KEY LEXSYNC_BASE_URL
+    export LEXSYNC_OAUTH_CLIENT_SECRET=sandbox-client-secret
+    oauth_connect "$LEXSYNC_BIN" soaktx \
+      finance.read,finance.write,transaction-assignment-hint.write,vouchers.read,vouchers.write,voucherlist.read,files.write,profile.read \
+      "$dir"
+  ) || fail "soak: transactions: oauth login: $(cat "$dir/login-soaktx.err")"
   soak_stop_sandbox
 }
 job_transactions_env() { printf '%s\n' -u LEXSYNC_API_KEY LEXSYNC_PROFILE=soaktx; }
