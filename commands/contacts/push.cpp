@@ -46,6 +46,25 @@ const std::vector<Column>& result_columns(bool bank_accounts) {
     return bank_accounts ? with_bank : cols;
 }
 
+// Waits until no write of `kind` that an earlier, interrupted run left unanswered can still be in
+// flight, naming them `one`/`many` in the message. True when there were any.
+bool wait_out_earlier_writes(Context& ctx, const char* kind, const char* one, const char* many) {
+    std::vector<LedgerEntry> unsettled;
+    const Clock::time_point now = ctx.clock.now();
+    for (auto& e : ctx.state().entries(kind)) {
+        if (!is_settled(e, now, ctx.profile().request_timeout())) {
+            unsettled.push_back(std::move(e));
+        }
+    }
+    if (!unsettled.empty()) {
+        wait_out_unclear_writes(ctx, unsettled,
+                                fmt::format("contacts push: {} of an interrupted run unanswered",
+                                            counted(unsettled.size(), one, many)),
+                                unsettled.size());
+    }
+    return !unsettled.empty();
+}
+
 struct Counts {
     long created = 0, updated = 0, unchanged = 0, conflicts = 0, failed = 0;
     long bank_created = 0, bank_failed = 0;
@@ -422,23 +441,7 @@ public:
     // Waits until none of the writes of an earlier, interrupted run can still be in flight:
     // listing the contacts earlier could miss a contact that such a write is still creating, and
     // create it a second time. True when there were any.
-    bool settle_earlier_runs() {
-        std::vector<LedgerEntry> unsettled;
-        const Clock::time_point now = m_ctx.clock.now();
-        for (auto& e : m_ctx.state().entries(k_kind)) {
-            if (!is_settled(e, now, m_ctx.profile().request_timeout())) {
-                unsettled.push_back(std::move(e));
-            }
-        }
-        if (!unsettled.empty()) {
-            wait_out_unclear_writes(
-                m_ctx, unsettled,
-                fmt::format("contacts push: {} of an interrupted run unanswered",
-                            counted(unsettled.size(), "write", "writes")),
-                unsettled.size());
-        }
-        return !unsettled.empty();
-    }
+    bool settle_earlier_runs() { return wait_out_earlier_writes(m_ctx, k_kind, "write", "writes"); }
 
     bool stopped() const { return m_stopped; }
     const ApiError& stop_error() const { return m_stop_error; }
@@ -642,20 +645,7 @@ struct PushRun {
         }
         // The unclear writes of an interrupted run: none may still be in flight when the
         // accounts are listed, or an account on its way would be created twice.
-        std::vector<LedgerEntry> unsettled;
-        const Clock::time_point now = ctx.clock.now();
-        for (auto& e : ctx.state().entries(k_bank_kind)) {
-            if (!is_settled(e, now, ctx.profile().request_timeout())) {
-                unsettled.push_back(std::move(e));
-            }
-        }
-        if (!unsettled.empty()) {
-            wait_out_unclear_writes(
-                ctx, unsettled,
-                fmt::format("contacts push: {} of an interrupted run unanswered",
-                            counted(unsettled.size(), "bank account write", "bank account writes")),
-                unsettled.size());
-        }
+        wait_out_earlier_writes(ctx, k_bank_kind, "bank account write", "bank account writes");
         std::map<std::size_t, ContactInput> unclear;
         file->for_each_row([&](std::size_t i, const ContactInput& row) {
             if (!row.has_bank_account()) {
