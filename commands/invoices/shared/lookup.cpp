@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 namespace lexsync::commands::invoices::shared {
 
@@ -87,6 +88,83 @@ bool remark_has_line(const std::string& remark, const std::string& line) {
     return false;
 }
 
+ItemIndex::ItemIndex(const std::vector<LookupItem>& items, const std::string& ref_text)
+    : m_by_ref(!ref_text.empty()) {
+    for (const auto& item : items) {
+        const std::string day = lexsync::format_date(item.date);
+        Day& d = m_days[day_key(list_type(item.kind, false), day)];
+        ++d.items;
+        if (item.contact_id.empty()) {
+            ++d.without_contact;
+        } else {
+            ++d.by_contact[item.contact_id];
+        }
+        const std::string key =
+            m_by_ref ? ref_line_for(ref_text, item.number)
+                     : totals_key(list_type(item.kind, false), day, item.gross, item.line_items);
+        m_by_key[key].push_back(&item);
+    }
+}
+
+std::string ItemIndex::day_key(const std::string& type, const std::string& day) {
+    return type + "\n" + day;
+}
+
+std::string ItemIndex::totals_key(const std::string& type, const std::string& day, Decimal gross,
+                                  std::size_t line_items) {
+    return fmt::format("{}\n{}\n{}\n{}", type, day, gross.units(), line_items);
+}
+
+bool ItemIndex::may_hold(const archive::ListRow& row) const {
+    const auto d = m_days.find(day_key(row.type, row.voucher_date));
+    if (d == m_days.end()) {
+        return false;
+    }
+    if (row.contact_id.empty() || d->second.without_contact > 0) {
+        return d->second.items > 0;
+    }
+    return d->second.by_contact.count(row.contact_id) > 0;
+}
+
+std::vector<const LookupItem*> ItemIndex::matches(const archive::ListRow& row,
+                                                  const json::Value& doc) const {
+    std::vector<const LookupItem*> out;
+    // `once`: a remark may repeat a line; one item is matched once.
+    auto take = [&](const std::string& key, bool once) {
+        const auto it = m_by_key.find(key);
+        if (it == m_by_key.end()) {
+            return;
+        }
+        for (const LookupItem* item : it->second) {
+            if (list_type(item->kind, false) == row.type &&
+                lexsync::format_date(item->date) == row.voucher_date &&
+                (item->contact_id.empty() || row.contact_id.empty() ||
+                 item->contact_id == row.contact_id) &&
+                (!once || std::find(out.begin(), out.end(), item) == out.end())) {
+                out.push_back(item);
+            }
+        }
+    };
+    if (m_by_ref) {
+        // As remark_has_line(): each line with its trailing blanks and CR removed.
+        std::istringstream in(json::get_string(doc, "remark").value_or(""));
+        std::string l;
+        while (std::getline(in, l)) {
+            while (!l.empty() && (l.back() == '\r' || l.back() == ' ')) {
+                l.pop_back();
+            }
+            take(l, true);
+        }
+        return out;
+    }
+    const auto gross = json::get_decimal(doc, "totalPrice.totalGrossAmount");
+    const json::Value* lines = json::find(doc, "lineItems");
+    if (gross && lines && lines->IsArray()) {
+        take(totals_key(row.type, row.voucher_date, *gross, lines->Size()), false);
+    }
+    return out;
+}
+
 Result<std::vector<archive::ListRow>, ApiError> list_rows(ApiClient& client, bool bookkeeping,
                                                           Date from, Date to,
                                                           std::vector<std::string>& capped_days,
@@ -140,33 +218,21 @@ Result<LookupOutcome, ApiError> find_documents(ApiClient& client, StateStore& st
     }
     note_capped(items, capped, out);
 
-    // Candidates per item; each document is read at most once.
-    std::map<std::pair<std::string, std::string>, std::vector<const LookupItem*>> by_day;
-    for (const auto& item : items) {
-        by_day[{list_type(item.kind, false), lexsync::format_date(item.date)}].push_back(&item);
-    }
-    std::map<std::string, std::vector<const LookupItem*>> wanted_by; // document id → items
-    for (const auto& row : *rows) {
-        const auto same_day = by_day.find({row.type, row.voucher_date});
-        if (same_day == by_day.end()) {
+    // The items indexed once, so that each row and each document is matched in constant time
+    // however many items share a day: a row is read when an item of its type and day may be its
+    // (same contact, or one side has none); a document read is matched by its remark's lines (or
+    // by its total and line count) through a hash, never against every item of its day.
+    const ItemIndex index(items, ref_text);
+    std::map<std::string, std::vector<FoundDocument>> matches; // source number → documents
+    for (const auto& row : *rows) {                            // unique by id
+        if (!index.may_hold(row)) {
             continue;
         }
-        for (const LookupItem* item_ptr : same_day->second) {
-            const LookupItem& item = *item_ptr;
-            if (!item.contact_id.empty() && !row.contact_id.empty() &&
-                row.contact_id != item.contact_id) {
-                continue;
-            }
-            wanted_by[row.id].push_back(&item);
-        }
-    }
-    std::map<std::string, std::vector<FoundDocument>> matches; // source number → documents
-    for (const auto& [id, candidates] : wanted_by) {
-        if (source_of(state, id)) {
+        if (source_of(state, row.id)) {
             continue; // the ledger knows whose document this is
         }
-        const bool credit = candidates.front()->kind == Kind::credit_note;
-        auto doc = client.get_json((credit ? "/v1/credit-notes/" : "/v1/invoices/") + id);
+        const bool credit = row.type == list_type(Kind::credit_note, false);
+        auto doc = client.get_json((credit ? "/v1/credit-notes/" : "/v1/invoices/") + row.id);
         ++out.requests;
         if (!doc) {
             if (doc.error().kind == ApiError::Kind::not_found) {
@@ -174,25 +240,13 @@ Result<LookupOutcome, ApiError> find_documents(ApiClient& client, StateStore& st
             }
             return unexpected(std::move(doc).error());
         }
-        const std::string remark = json::get_string(*doc, "remark").value_or("");
-        for (const LookupItem* item : candidates) {
-            bool match = false;
-            if (!ref_text.empty()) {
-                match = remark_has_line(remark, ref_line_for(ref_text, item->number));
-            } else {
-                const auto gross = json::get_decimal(*doc, "totalPrice.totalGrossAmount");
-                const json::Value* lines = json::find(*doc, "lineItems");
-                match = gross && *gross == item->gross && lines && lines->IsArray() &&
-                        lines->Size() == item->line_items;
-            }
-            if (match) {
-                FoundDocument f;
-                f.id = id;
-                f.voucher_number = json::get_string(*doc, "voucherNumber").value_or("");
-                f.status = json::get_string(*doc, "voucherStatus").value_or("");
-                f.total = json::get_decimal(*doc, "totalPrice.totalGrossAmount");
-                matches[item->number].push_back(std::move(f));
-            }
+        for (const LookupItem* item : index.matches(row, *doc)) {
+            FoundDocument f;
+            f.id = row.id;
+            f.voucher_number = json::get_string(*doc, "voucherNumber").value_or("");
+            f.status = json::get_string(*doc, "voucherStatus").value_or("");
+            f.total = json::get_decimal(*doc, "totalPrice.totalGrossAmount");
+            matches[item->number].push_back(std::move(f));
         }
     }
     for (auto& [number, docs] : matches) {

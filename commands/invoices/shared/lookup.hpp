@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lexsync::commands::invoices::shared {
@@ -56,6 +57,36 @@ struct LookupOutcome {
 std::string ref_line_for(const std::string& ref_text, const std::string& number);
 // True when `remark` has `line` as one of its lines (trailing blanks ignored).
 bool remark_has_line(const std::string& remark, const std::string& line);
+
+// The items of one look-up, indexed for find_documents(): which listed rows may be an item's
+// (its type and day, and the same contact unless one side has none), and which items a document
+// read matches (its remark has their reference line, or without reference lines the same gross
+// total and number of line items). Each answer is a hash probe, so a day with many items costs
+// time and memory in proportion to its rows and items, not to their product. The items must
+// outlive the index.
+class ItemIndex {
+public:
+    ItemIndex(const std::vector<LookupItem>& items, const std::string& ref_text);
+    // True when an item may be the listed `row`'s: one document read tells.
+    bool may_hold(const archive::ListRow& row) const;
+    // The items the document `doc`, listed as `row`, belongs to (each once).
+    std::vector<const LookupItem*> matches(const archive::ListRow& row,
+                                           const json::Value& doc) const;
+
+private:
+    struct Day {
+        std::size_t items = 0;
+        std::size_t without_contact = 0;
+        std::unordered_map<std::string, std::size_t> by_contact;
+    };
+    static std::string day_key(const std::string& type, const std::string& day);
+    static std::string totals_key(const std::string& type, const std::string& day, Decimal gross,
+                                  std::size_t line_items);
+
+    bool m_by_ref;
+    std::unordered_map<std::string, Day> m_days;                              // by type and day
+    std::unordered_map<std::string, std::vector<const LookupItem*>> m_by_key; // ref line or totals
+};
 
 // The voucher-list rows of sales documents between two dates, read ahead of find_documents()
 // (on a lane, beside other reads): what list_rows() gave, its capped days and its requests.
