@@ -78,20 +78,30 @@ void ReceiptLedger::forget(const char* kind, const std::string& sha) {
     }
 }
 
+ReceiptLedger::Listed
+ReceiptLedger::read_numbers(ApiClient& client, const lexsync::vouchers::VoucherListQuery& query) {
+    return lexsync::vouchers::list_vouchers(client, query);
+}
+
+void ReceiptLedger::keep_numbers(Listed listed) {
+    if (listed) {
+        m_numbers = lexsync::vouchers::NumberIndex(*listed);
+    } else if (listed.error().status == 403) {
+        // A connection without voucherlist.read: one lookup per number instead.
+        m_no_voucher_list = true;
+    }
+}
+
 Result<std::vector<json::Document>, ApiError>
 ReceiptLedger::by_number(const std::string& number, lexsync::vouchers::VoucherType type,
                          bool fresh) {
     ApiClient& client = m_ctx.client();
     if (!fresh && !m_numbers && !m_no_voucher_list) {
-        auto listed = lexsync::vouchers::list_vouchers(client, m_numbers_query);
-        if (listed) {
-            m_numbers = lexsync::vouchers::NumberIndex(*listed);
-        } else if (listed.error().status == 403) {
-            // A connection without voucherlist.read: one lookup per number instead.
-            m_no_voucher_list = true;
-        } else {
+        auto listed = read_numbers(client, m_numbers_query);
+        if (!listed && listed.error().status != 403) {
             return unexpected(std::move(listed).error());
         }
+        keep_numbers(std::move(listed));
     }
     std::vector<json::Document> found;
     if (fresh || !m_numbers) {

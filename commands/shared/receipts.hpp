@@ -96,6 +96,14 @@ public:
         m_numbers_query = std::move(query);
     }
 
+    // The voucher list that by_number() reads, read elsewhere beforehand (on a lane beside other
+    // reads): read_numbers sends it (touches no ledger, so any thread may), keep_numbers hands
+    // its answer to by_number(), which reads the list again only after an error other than 403.
+    using Listed = Result<std::vector<lexsync::vouchers::ListedVoucher>, ApiError>;
+    static Listed read_numbers(ApiClient& client, const lexsync::vouchers::VoucherListQuery& query);
+    const lexsync::vouchers::VoucherListQuery& numbers_query() const { return m_numbers_query; }
+    void keep_numbers(Listed listed);
+
     ReceiptEntries entries(const std::string& sha);
     // True when an unclear write of `e` may still be in flight: it must not be looked up or sent
     // again yet.

@@ -196,11 +196,18 @@ std::string input_field(const std::string& voucher_field) {
     return it == k.end() ? voucher_field : it->second;
 }
 
+// What setting the account's balance came to (see Exporter::send_balance).
+struct BalanceOutcome {
+    bool updated = false;
+    std::optional<ApiError> error; // not set: the balance is what was asked
+};
+
 // A write handed to a lane, its ledger entries already marked pending: a lane sends it
 // (Exporter::send), the command's thread takes its answer back (Exporter::finish), which may hand
-// over the receipt's next write (the attach after its voucher was created).
+// over the writes that waited for it (the attach after its voucher was created, a hint once its
+// transaction and its voucher are both known).
 struct Step {
-    enum class Kind { batch, create, attach, hint };
+    enum class Kind { batch, create, attach, hint, balance };
     Kind kind = Kind::batch;
     std::vector<Row*> batch;                            // batch: its transactions
     const std::set<std::string>* was_pending = nullptr; // batch: refs sent before, unclear
@@ -215,9 +222,12 @@ struct Step {
     std::string transaction_id;                         // hint
     bool look_first = false; // hint: look up the transaction's assignments before sending
     bool assigned = false;   // hint: the lookup found it assigned (nothing sent)
+    std::string path;        // balance: the account
+    Decimal target;          // balance: what to set
     // The answer, filled in by the lane.
     std::optional<Result<json::Document, ApiError>> answer; // batch, create, hint
     std::optional<Result<std::string, ApiError>> attached;  // attach
+    BalanceOutcome balance;                                 // balance
 };
 
 class Exporter {
@@ -294,7 +304,7 @@ public:
 
     void push_transactions(const std::string& account_id, const std::string& account_ref) {
         std::vector<Row*> todo;
-        std::set<std::string> was_pending;
+        std::set<std::string>& was_pending = m_was_pending; // outlives the batches' answers
         for (auto& r : m_rows) {
             const auto e = state().get(k_transaction, r.ref);
             if (e && e->status == "done") {
@@ -316,7 +326,11 @@ public:
             todo.push_back(&r);
         }
         Progress progress(m_ctx, "transactions export", "transactions", todo.size());
-        Lanes lanes(*this);
+        std::optional<Lanes> own; // without the lanes of a phase: lanes of this step
+        if (m_lanes == nullptr) {
+            own.emplace(*this);
+        }
+        Lanes& lanes = *m_lanes;
         for (const auto& [first, last] : batches(todo.size())) {
             progress.update(first); // the batches sent before this one
             lanes.make_room();
@@ -328,69 +342,91 @@ public:
             }
             std::vector<Row*> batch(todo.begin() + static_cast<long>(first),
                                     todo.begin() + static_cast<long>(last));
-            push_batch(batch, account_id, account_ref, was_pending);
+            push_batch(batch, account_id, account_ref, m_was_pending);
         }
-        lanes.drain();
+        if (own) {
+            lanes.drain();
+        }
         progress.update(todo.size());
     }
 
     // --- Balance ---
 
+    // Sets the account's balance: `closing`, or the opening balance plus every transaction the
+    // ledger has exported to the account. On the phase's lanes when there are any.
     void update_balance(const std::string& account_id, const std::string& account_ref,
                         const std::optional<Decimal>& closing) {
-        Decimal target;
-        if (closing) {
-            target = *closing;
-        } else {
-            auto st = state().db().prepare(
-                "SELECT COALESCE(SUM(remote_version), 0) FROM ledger WHERE kind = ? AND "
-                "status = 'done' AND remote_number = ?");
-            st.bind(1, std::string(k_transaction)).bind(2, account_ref);
-            st.step();
-            const auto opening = state().get(k_account, account_ref);
-            if (opening && opening->content_hash == k_unknown) {
-                // The ledger did not see the account created: setting "opening balance plus the
-                // transactions the ledger knows" would overwrite lexoffice's balance with a
-                // smaller sum. lexoffice keeps its balance until one is given.
-                m_ctx.warn("transactions export: the account's balance is left as lexoffice has "
-                           "it: this ledger did not create the account and does not know its "
-                           "opening balance; set it with --balance, or give --opening-balance "
-                           "when the input holds every transaction of the account");
-                return;
-            }
-            target =
-                Decimal::from_units((opening ? opening->remote_version : 0) + st.column_int(0));
+        const auto target = balance_target(account_ref, closing);
+        if (!target) {
+            return;
         }
-        m_sum.balance = target.to_fixed(2);
-        const std::string path = "/v1/finance/accounts/" + account_id;
-        // PUT with the lockVersion just read. A stale version (409) or an unclear answer reads
-        // again: the PUT sets an absolute balance, so repeating it cannot count anything twice.
+        m_sum.balance = target->to_fixed(2);
+        auto s = std::make_shared<Step>();
+        s->kind = Step::Kind::balance;
+        s->path = "/v1/finance/accounts/" + account_id;
+        s->target = *target;
+        hand_over(std::move(s));
+    }
+
+private:
+    // The balance to set, or nullopt (with a warning) when the ledger cannot tell it.
+    std::optional<Decimal> balance_target(const std::string& account_ref,
+                                          const std::optional<Decimal>& closing) {
+        if (closing) {
+            return *closing;
+        }
+        auto st = state().db().prepare(
+            "SELECT COALESCE(SUM(remote_version), 0) FROM ledger WHERE kind = ? AND "
+            "status = 'done' AND remote_number = ?");
+        st.bind(1, std::string(k_transaction)).bind(2, account_ref);
+        st.step();
+        const auto opening = state().get(k_account, account_ref);
+        if (opening && opening->content_hash == k_unknown) {
+            // The ledger did not see the account created: setting "opening balance plus the
+            // transactions the ledger knows" would overwrite lexoffice's balance with a
+            // smaller sum. lexoffice keeps its balance until one is given.
+            m_ctx.warn("transactions export: the account's balance is left as lexoffice has "
+                       "it: this ledger did not create the account and does not know its "
+                       "opening balance; set it with --balance, or give --opening-balance "
+                       "when the input holds every transaction of the account");
+            return std::nullopt;
+        }
+        return Decimal::from_units((opening ? opening->remote_version : 0) + st.column_int(0));
+    }
+
+    // PUT of `target` with the lockVersion just read. A stale version (409) or an unclear answer
+    // reads again: the PUT sets an absolute balance, so repeating it cannot count anything twice.
+    // Touches nothing of the run, so it may run on a lane.
+    static BalanceOutcome send_balance(ApiClient& c, const std::string& path,
+                                       const Decimal& target) {
+        BalanceOutcome out;
         for (int attempt = 1;; ++attempt) {
-            auto account = client().get_json(path);
+            auto account = c.get_json(path);
             if (!account) {
-                warn_balance(account.error());
-                return;
+                out.error = account.error();
+                return out;
             }
             if (json::get_decimal(*account, "balance") == target) {
-                return;
+                return out;
             }
-            auto r = client().put_json(path, balance_body(*account, target));
+            auto r = c.put_json(path, balance_body(*account, target));
             if (r) {
-                m_sum.balance_updated = true;
-                return;
+                out.updated = true;
+                return out;
             }
             const bool again =
                 r.error().kind == ApiError::Kind::conflict || r.error().maybe_executed;
             if (!again || attempt >= k_rounds) {
-                warn_balance(r.error());
-                return;
+                out.error = r.error();
+                return out;
             }
             if (r.error().maybe_executed) {
-                m_sum.balance_updated = true;
+                out.updated = true;
             }
         }
     }
 
+public:
     // --- Receipts ---
 
     // The transactions with a receipt (each gets a voucher and a hint).
@@ -404,7 +440,11 @@ public:
     template <class F> void each_receipt_row(const char* what, F f) {
         Progress progress(m_ctx, "transactions export", what, rows_with_receipt());
         std::size_t done = 0;
-        Lanes lanes(*this);
+        std::optional<Lanes> own; // without the lanes of a phase: lanes of this step
+        if (m_lanes == nullptr) {
+            own.emplace(*this);
+        }
+        Lanes& lanes = *m_lanes;
         for (auto& r : m_rows) {
             if (!r.voucher) {
                 continue;
@@ -413,10 +453,13 @@ public:
             lanes.make_room();
             f(r, lanes);
         }
-        lanes.drain();
+        if (own) {
+            lanes.drain();
+        }
     }
 
     void upload_receipts() {
+        take_numbers_ahead();
         std::map<std::string, Row*> by_sha; // the first transaction of each receipt in this run
         each_receipt_row("receipts", [&](Row& r, Lanes& lanes) {
             if (m_busy.count(r.voucher->voucher_number) > 0) {
@@ -436,17 +479,82 @@ public:
             }
             by_sha.emplace(r.sha, &r);
             voucher_for(r);
+            hint_early(r); // a voucher known at once (found, or made by an earlier run)
         });
     }
 
     // --- Hints ---
 
+    // The hints not sent yet (all of them, unless send_all() sent some as soon as their
+    // transaction and voucher were known), then their reconciliation.
     void send_hints() {
-        // A ledger without hints (new, or deleted) first asks lexoffice which vouchers the
-        // transactions are assigned to, so that no hint is sent twice.
-        m_check_assignments = state().count_done(k_hint) == 0;
-        each_receipt_row("hints", [&](Row& r, Lanes&) { hint(r); });
+        if (!m_hints_checked) {
+            check_assignments_first();
+        }
+        each_receipt_row("hints", [&](Row& r, Lanes&) {
+            if (r.hint.empty()) {
+                hint(r);
+            }
+        });
         reconcile_hints();
+    }
+
+    // --format api once the account is known: the transactions, the receipts' vouchers and files,
+    // the hints and the balance on one set of lanes (ctx.max_in_flight at once under the one
+    // limiter), each write handed over as soon as what it needs is known rather than step by
+    // step: the batches first, the receipts beside them (they need no transaction), a hint once
+    // both its transaction and its voucher are answered, and the balance once every batch is
+    // answered and every other write handed over (so that its read and PUT take no send slot
+    // between two writes). What had an unclear answer is reconciled afterwards as before: the
+    // balance then waits for the reconciled transactions, and the hints for their transaction
+    // or voucher.
+    void send_all(const std::string& account_id, const std::string& account_ref,
+                  const std::optional<Decimal>& closing) {
+        check_assignments_first();
+        m_account_id = account_id;
+        m_account_ref = account_ref;
+        m_closing = closing;
+        {
+            Lanes lanes(*this);
+            m_phase = true;
+            push_transactions(account_id, account_ref);
+            upload_receipts();
+            m_all_handed = true;
+            balance_when_ready();
+            lanes.drain();
+            m_phase = false;
+        }
+        reconcile(account_id, account_ref);
+        finish_receipts();
+        if (!m_balance_handed && !m_stopped) {
+            update_balance(account_id, account_ref, closing);
+        }
+        send_hints();
+    }
+
+    // The voucher list that the receipts' look-up by number needs, read on a lane beside the
+    // account's look-up (ensure_account) when a receipt will be looked up by number; taken by
+    // upload_receipts().
+    void read_numbers_ahead() {
+        if (m_ctx.max_in_flight < 2 || m_ahead) {
+            return;
+        }
+        const bool looks_up = std::any_of(m_rows.begin(), m_rows.end(), [&](const Row& r) {
+            if (!r.voucher || r.split_of != nullptr) {
+                return false;
+            }
+            const receipts::ReceiptEntries e = m_receipts.entries(r.sha);
+            return !e.uploaded() && !e.voucher_made() && !e.creation_unconfirmed() &&
+                   !m_receipts.in_flight(e);
+        });
+        if (!looks_up) {
+            return;
+        }
+        m_ahead.emplace(m_ctx);
+        m_ahead->submit([q = m_receipts.numbers_query()](ApiClient& c) {
+            return std::make_shared<receipts::ReceiptLedger::Listed>(
+                receipts::ReceiptLedger::read_numbers(c, q));
+        });
     }
 
 private:
@@ -472,6 +580,50 @@ private:
             return;
         }
         hint_for(r, tx->remote_id);
+    }
+
+    // In send_all(): the hint of `r` once its transaction and its voucher are both known (called
+    // when either is answered); the rest wait for send_hints().
+    void hint_early(Row& r) {
+        if (!m_phase || !r.voucher || r.split_of != nullptr || !r.hint.empty() ||
+            r.voucher_id.empty() || m_stopped) {
+            return;
+        }
+        const auto tx = state().get(k_transaction, r.ref);
+        if (tx && tx->status == "done") {
+            hint_for(r, tx->remote_id);
+        }
+    }
+
+    // Whether a hint first asks lexoffice which vouchers its transaction is assigned to, so that
+    // no hint is sent twice: when the ledger knows no hints (new, or deleted), unless this run
+    // created the account (then each of its transactions is new, and no hint of an earlier run
+    // can have assigned it; a hint lexoffice already has is refused and recognised as existing).
+    void check_assignments_first() {
+        m_check_assignments = state().count_done(k_hint) == 0 && m_sum.accounts_created == 0;
+        m_hints_checked = true;
+    }
+
+    // In send_all(): the balance once every batch and voucher creation is answered (no write
+    // waits for one any more, so every other write is handed over) and no transaction is left
+    // unclear; the balance needs every transaction of the run.
+    void balance_when_ready() {
+        if (m_phase && m_all_handed && !m_balance_handed && m_sources == 0 &&
+            m_pending_tx.empty() && !m_stopped) {
+            m_balance_handed = true;
+            update_balance(m_account_id, m_account_ref, m_closing);
+        }
+    }
+
+    // The voucher list read by read_numbers_ahead(), handed to the receipts' look-up.
+    void take_numbers_ahead() {
+        if (!m_ahead) {
+            return;
+        }
+        m_ahead->drain([&](std::shared_ptr<receipts::ReceiptLedger::Listed> l) {
+            m_receipts.keep_numbers(std::move(*l));
+        });
+        m_ahead.reset();
     }
 
 public:
@@ -568,7 +720,7 @@ private:
     // (reconciliation) each write is sent and answered at once.
     class Lanes {
     public:
-        explicit Lanes(Exporter& e) : m_e(e), m_lanes(e.m_ctx) { e.m_lanes = &m_lanes; }
+        explicit Lanes(Exporter& e) : m_e(e), m_lanes(e.m_ctx) { e.m_lanes = this; }
         Lanes(const Lanes&) = delete;
         Lanes& operator=(const Lanes&) = delete;
         ~Lanes() { m_e.m_lanes = nullptr; }
@@ -576,10 +728,11 @@ private:
         void make_room() {
             m_lanes.make_room([this](Slot s) { m_e.finish(*s); });
         }
-        // Takes every answer.
+        // Takes every answer, also of the writes handed over while taking them.
         void drain() {
             m_lanes.drain([this](Slot s) { m_e.finish(*s); });
         }
+        void submit(ClientLanes<Slot>::Task task) { m_lanes.submit(std::move(task)); }
 
     private:
         Exporter& m_e;
@@ -590,6 +743,9 @@ private:
     void hand_over(Slot s) {
         if (s->kind == Step::Kind::create || s->kind == Step::Kind::attach) {
             m_busy.insert(s->row->voucher->voucher_number);
+        }
+        if (s->kind == Step::Kind::batch || s->kind == Step::Kind::create) {
+            ++m_sources; // writes that others wait for (see balance_when_ready)
         }
         if (m_lanes != nullptr) {
             m_lanes->submit([s](ApiClient& c) {
@@ -623,6 +779,9 @@ private:
                 s.answer.emplace(c.post_json("/v1/transaction-assignment-hint", s.body));
             }
             break;
+        case Step::Kind::balance:
+            s.balance = send_balance(c, s.path, s.target);
+            break;
         }
     }
 
@@ -645,9 +804,19 @@ private:
                 hint_answered(*s.row, s.transaction_id, std::move(*s.answer));
             }
             break;
+        case Step::Kind::balance:
+            m_sum.balance_updated = m_sum.balance_updated || s.balance.updated;
+            if (s.balance.error) {
+                warn_balance(*s.balance.error);
+            }
+            break;
         }
         if (s.kind == Step::Kind::create || s.kind == Step::Kind::attach) {
             m_busy.erase(m_busy.find(s.row->voucher->voucher_number));
+        }
+        if (s.kind == Step::Kind::batch || s.kind == Step::Kind::create) {
+            --m_sources;
+            balance_when_ready();
         }
     }
 
@@ -814,6 +983,7 @@ private:
                 r->reasons.emplace_back("an earlier attempt had no clear answer; confirmed once");
             }
             ++m_sum.pushed;
+            hint_early(*r);
         }
     }
 
@@ -911,6 +1081,7 @@ private:
             return;
         }
         attach(r, w.id);
+        hint_early(r);
     }
 
     void attach(Row& r, const std::string& voucher_id) {
@@ -1051,6 +1222,7 @@ private:
         s->voucher_id = r.voucher_id;
         s->transaction_id = transaction_id;
         s->look_first = m_check_assignments || pending;
+        r.hint = "sending"; // until its answer is taken
         hand_over(std::move(s));
     }
 
@@ -1165,8 +1337,21 @@ private:
     std::vector<std::pair<Row*, std::string>> m_pending_hints; // with the transaction's id
     receipts::ReceiptLedger m_receipts;
     bool m_check_assignments = false;
-    ClientLanes<Slot>* m_lanes = nullptr; // the phase's lanes, if any (see Lanes)
-    std::multiset<std::string> m_busy;    // voucher numbers with a write in flight
+    bool m_hints_checked = false; // m_check_assignments is set
+    Lanes* m_lanes = nullptr;     // the phase's lanes, if any (see Lanes)
+    // send_all(): its phase is on; every batch and receipt is handed over; the balance is; the
+    // batches and voucher creations not yet answered; what the balance is set for.
+    bool m_phase = false;
+    bool m_all_handed = false;
+    bool m_balance_handed = false;
+    std::size_t m_sources = 0;
+    std::string m_account_id;
+    std::string m_account_ref;
+    std::optional<Decimal> m_closing;
+    std::set<std::string> m_was_pending; // references sent before whose outcome was unclear
+    // The voucher list read ahead (read_numbers_ahead).
+    std::optional<ClientLanes<std::shared_ptr<receipts::ReceiptLedger::Listed>>> m_ahead;
+    std::multiset<std::string> m_busy; // voucher numbers with a write in flight
     bool m_stopped = false;
     bool m_opening_given = false;
     bool m_balance_failed = false;
@@ -1778,15 +1963,9 @@ struct ExportRun {
         spec.card_provider = opts.card_provider;
         spec.card_number = opts.card_number;
         spec.external_reference = account_ref;
+        exporter->read_numbers_ahead(); // beside the account's look-up
         sum.account_id = exporter->ensure_account(spec);
-        exporter->push_transactions(sum.account_id, account_ref);
-        exporter->upload_receipts();
-        exporter->reconcile(sum.account_id, account_ref);
-        exporter->finish_receipts();
-        if (!exporter->stopped()) {
-            exporter->update_balance(sum.account_id, account_ref, closing);
-        }
-        exporter->send_hints();
+        exporter->send_all(sum.account_id, account_ref, closing);
     }
 
     // The run's last line, the run closed in the ledger, and the exit code for what failed.
