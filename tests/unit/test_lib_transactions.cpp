@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
+#include <lexsync/records/transaction_spool.hpp>
 #include <lexsync/records/transactions.hpp>
 #include <lexsync/util/json.hpp>
 #include <sstream>
+#include <unistd.h>
 
 using namespace lexsync;
 using namespace lexsync::transactions;
@@ -68,6 +70,105 @@ Decimal sum(const std::vector<TransactionInput>& rows) {
 } // namespace
 
 TEST_SUITE("lexsync::transactions") {
+    TEST_CASE("a file is streamed with the same rows and issues as its text read whole") {
+        const auto dir = std::filesystem::temp_directory_path() /
+                         ("lexsync-lib-transactions-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir);
+        auto same = [&](const std::string& name, const std::string& text, const Mapping& m) {
+            std::ofstream(dir / name, std::ios::binary) << text;
+            const bool is_json = name.size() > 5 && name.substr(name.size() - 5) == ".json";
+            const std::string path = (dir / name).string();
+            auto whole = read_text(text, path, is_json, m, AccountType::payment_provider);
+            auto streamed = read_input(dir / name, m, AccountType::payment_provider);
+            REQUIRE(whole.has_value() == streamed.has_value());
+            if (!whole) {
+                CHECK(issues_text(streamed.error()) == issues_text(whole.error()));
+                return issues_text(streamed.error());
+            }
+            REQUIRE(streamed->size() == whole->size());
+            std::string out;
+            for (std::size_t i = 0; i < whole->size(); ++i) {
+                CHECK((*streamed)[i].line == (*whole)[i].line);
+                CHECK((*streamed)[i].transaction_id == (*whole)[i].transaction_id);
+                CHECK((*streamed)[i].amount == (*whole)[i].amount);
+                out += std::to_string((*streamed)[i].line) + " " + (*streamed)[i].transaction_id +
+                       "\n";
+            }
+            return out;
+        };
+        auto generic = load_mapping("generic");
+        REQUIRE(generic);
+        const std::string csv = "booking_date,amount,purpose,transaction_id\n"
+                                "2026-03-01,-1.00,a,t1\n"
+                                "2026-03-02,2.00,b,t2\n";
+        CHECK(same("g.csv", csv, *generic) == "2 t1\n3 t2\n");
+        CHECK(same("dup.csv", csv + "2026-03-03,3.00,c,t1\n", *generic) ==
+              (dir / "dup.csv").string() +
+                  ":4:transaction_id: 't1' appears twice (also on line 2)\n");
+        const std::string json = R"({"transactions": [
+  {"booking_date": "2026-03-01", "amount": -1, "purpose": "a", "transaction_id": "t1"},
+  {"booking_date": "2026-03-02", "amount": "2.00", "purpose": "b", "transaction_id": "t2"}
+]})";
+        CHECK(same("g.json", json, *generic) == "1 t1\n2 t2\n");
+        // Items read before a syntax error are dropped with their issues: only the error counts.
+        CHECK(contains(same("bad.json", R"([{"amount": 1}, {"booking_date": )", *generic),
+                       ": not valid JSON: "));
+        CHECK(contains(same("obj.json", R"({"rows": []})", *generic),
+                       ": expected an array of transactions"));
+        // Lines above the header are skipped on a first pass; the rows keep their lines.
+        auto titled = parse_mapping("header_starts_with = \"Datum\"\n[columns]\n"
+                                    "booking_date = \"Datum\"\namount = \"Betrag\"\n"
+                                    "purpose = \"Text\"\ntransaction_id = \"Id\"\n",
+                                    "m.toml");
+        REQUIRE(titled);
+        CHECK(same("t.csv", "Umsatzanzeige\nKonto;1\nDatum,Betrag,Text,Id\n2026-03-01,1.00,a,x\n",
+                   *titled) == "4 x\n");
+        CHECK(contains(same("none.csv", "Umsatzanzeige\nKonto;1\n", *titled),
+                       "no line starts with the header cell 'Datum'"));
+        // A bank statement given as CSV is named as one.
+        CHECK(contains(same("s.csv", ":20:STARTUMS\n:25:10020030/1234567\n", *generic),
+                       "bank statement, not CSV: read it with --mapping mt940"));
+        std::filesystem::remove_all(dir);
+    }
+
+    TEST_CASE("the spool keeps file order, derived ids and repeated ids over many batches") {
+        auto generic = load_mapping("generic");
+        REQUIRE(generic);
+        // 700 rows (several of the spool's batches): every third without an id and of the same
+        // content, and the id of row 2 again at the end.
+        std::string csv = "booking_date,amount,purpose,transaction_id\n";
+        for (int i = 1; i <= 700; ++i) {
+            csv += i % 3 == 0
+                       ? std::string("2026-03-01,1.00,same,\n")
+                       : "2026-03-02,2.00,p" + std::to_string(i) + ",t" + std::to_string(i) + "\n";
+        }
+        auto rows = read_ok(csv, *generic);
+        REQUIRE(rows.size() == 700);
+        int derived = 0;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            CHECK(rows[i].line == static_cast<long>(i) + 2);
+            if (rows[i].derived_id) {
+                ++derived;
+                const std::string suffix = "-" + std::to_string(derived);
+                CHECK(rows[i].transaction_id.substr(rows[i].transaction_id.size() -
+                                                    suffix.size()) == suffix);
+                CHECK(rows[i].purpose == "same");
+            }
+        }
+        CHECK(derived == 233);
+        TransactionSpool spool("in.csv");
+        CHECK(read_text(csv + "2026-03-04,4.00,again,t1\n", "in.csv", false, *generic,
+                        AccountType::creditcard, spool)
+                  .size() == 1);
+        CHECK(issues_text(read_text(csv + "2026-03-04,4.00,again,t1\n", "in.csv", false, *generic,
+                                    AccountType::creditcard)
+                              .error()) ==
+              "in.csv:702:transaction_id: 't1' appears twice (also on line 2)\n");
+        CHECK(spool.size() == 701);
+        CHECK(spool.receipt_count() == 0);
+        CHECK(spool.fee_count() == 0);
+    }
+
     TEST_CASE("the generic mapping reads every field with exact amounts") {
         const auto rows = read_ok(
             "booking_date,value_date,amount,currency,purpose,counterparty_name,counterparty_email,"

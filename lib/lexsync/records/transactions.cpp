@@ -44,8 +44,10 @@
 #include <chrono>
 #include <fmt/format.h>
 #include <fstream>
+#include <functional>
 #include <lexsync/formats/csv.hpp>
 #include <lexsync/formats/table_input.hpp>
+#include <lexsync/records/transaction_spool.hpp>
 #include <lexsync/records/transactions.hpp>
 #include <lexsync/records/vouchers.hpp>
 #include <lexsync/store/state.hpp>
@@ -53,6 +55,7 @@
 #include <lexsync/util/date.hpp>
 #include <lexsync/util/strings.hpp>
 #include <lexsync/util/toml_guard.hpp>
+#include <limits>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <set>
@@ -838,91 +841,6 @@ int row_sign(const Mapping& mapping, const Lookup& lookup, const Position& posit
     return 0;
 }
 
-// What the hold rule needs of a row: its kind cell and its link cell.
-struct HoldCells {
-    std::string kind;
-    std::string link;
-};
-
-// Leaves out hold/release pairs of `rows` (cells in `cells`, same order) whose amounts cancel.
-void drop_hold_pairs(const Mapping& mapping, std::vector<TransactionInput>& rows,
-                     const std::vector<HoldCells>& cells, std::vector<InputIssue>& issues,
-                     std::vector<LeftOutRow>& left_out) {
-    if (!mapping.holds) {
-        return;
-    }
-    const auto& rule = *mapping.holds;
-    std::map<std::string, std::size_t> holds; // transaction id → row
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (contains(rule.hold, cells[i].kind) && !rows[i].transaction_id.empty()) {
-            holds.emplace(rows[i].transaction_id, i);
-        }
-    }
-    std::vector<bool> drop(rows.size(), false);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (!contains(rule.release, cells[i].kind)) {
-            continue;
-        }
-        auto h = holds.find(cells[i].link);
-        if (h == holds.end() || drop[h->second]) {
-            continue; // the hold is in an earlier export: the release moves the balance
-        }
-        const auto& hold = rows[h->second];
-        if (hold.balance_delta() + rows[i].balance_delta() != Decimal()) {
-            issues.push_back(
-                InputIssue{rows[i].source, rows[i].line, "amount",
-                           fmt::format("the release {} does not cancel its hold {} on line {} ({})",
-                                       rows[i].amount.to_fixed(2), hold.amount.to_fixed(2),
-                                       hold.line, hold.transaction_id)});
-            continue;
-        }
-        drop[h->second] = true;
-        drop[i] = true;
-        left_out.push_back(LeftOutRow{hold.line, hold.transaction_id,
-                                      fmt::format("a hold released on line {} ({}): the two cancel",
-                                                  rows[i].line, rows[i].transaction_id)});
-        left_out.push_back(LeftOutRow{rows[i].line, rows[i].transaction_id,
-                                      fmt::format("releases the hold on line {} ({}): the two "
-                                                  "cancel",
-                                                  hold.line, hold.transaction_id)});
-    }
-    std::vector<TransactionInput> kept;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (!drop[i]) {
-            kept.push_back(std::move(rows[i]));
-        }
-    }
-    rows = std::move(kept);
-}
-
-// Derives ids for rows without one and checks the ids are unique.
-void finish_rows(std::vector<TransactionInput>& rows, std::vector<InputIssue>& issues) {
-    std::map<std::string, long> seen;
-    std::map<std::string, int> occurrences;
-    for (auto& r : rows) {
-        if (r.transaction_id.empty()) {
-            // Stable as long as the row's content stays the same; repeats of identical rows are
-            // told apart by their order.
-            const std::string content =
-                fmt::format("{}|{}|{}|{}|{}|{}", r.booking_date, r.value_date, r.amount.to_string(),
-                            r.purpose, r.counterparty_name, r.counterparty_iban);
-            const int n = ++occurrences[content];
-            r.transaction_id = "h" + short_hash(content, 20) + "-" + std::to_string(n);
-            r.derived_id = true;
-            if (r.purpose.empty()) {
-                r.purpose = r.transaction_id;
-            }
-            continue;
-        }
-        auto [it, inserted] = seen.emplace(r.transaction_id, r.line);
-        if (!inserted) {
-            issues.push_back(InputIssue{
-                r.source, r.line, "transaction_id",
-                fmt::format("'{}' appears twice (also on line {})", r.transaction_id, it->second)});
-        }
-    }
-}
-
 } // namespace
 
 // --- Account types and fields ---
@@ -1499,7 +1417,38 @@ std::optional<std::string> statement_mapping_for(const std::filesystem::path& pa
     return std::string(*syntax == bank_statement::Syntax::camt ? "camt053" : "mt940");
 }
 
-// The readers of read_text(), one per kind of input: each hands every row to `leave_out` (true
+namespace {
+
+// How much of a CSV input's beginning is looked at for a bank statement's marks.
+constexpr std::size_t k_statement_head = 65536;
+
+// The issue for a CSV input that is a bank statement (`head`: its first bytes), if it is one.
+std::optional<InputIssue> statement_not_csv(std::string_view head,
+                                            const std::string& display_name) {
+    if (auto syntax = bank_statement::detect(head)) {
+        return InputIssue{
+            display_name, 0, "",
+            fmt::format("this is a {} bank statement, not CSV: read it with --mapping {}",
+                        bank_statement::syntax_name(*syntax),
+                        *syntax == bank_statement::Syntax::camt ? "camt053" : "mt940")};
+    }
+    return std::nullopt;
+}
+
+// The issue when no line of an input starts with the mapping's header cell.
+InputIssue no_header_line(const std::string& display_name, const Mapping& mapping) {
+    return InputIssue{display_name, 0, "",
+                      fmt::format("no line starts with the header cell '{}' (header_starts_with of "
+                                  "the mapping '{}')",
+                                  mapping.header_starts_with, mapping.name)};
+}
+
+// Calls fn(element, index, line) for each transaction of a JSON input; returns where the array
+// was, or why the text is not JSON.
+using EachJsonElement = std::function<Result<json::ArrayAt, std::string>(
+    const std::function<void(const json::Value&, std::size_t, long)>&)>;
+
+// The readers of read_rows(), one per kind of input: each hands every row to `leave_out` (true
 // when the mapping's filters leave it out) and the rest to `add`, appends the issues of rows to
 // `issues`, and returns the issues that stop the whole input (none when it was read).
 template <class LeaveOut, class Add>
@@ -1523,31 +1472,17 @@ std::vector<InputIssue> read_statement_rows(const std::string& text,
 }
 
 template <class LeaveOut, class Add>
-std::vector<InputIssue> read_json_rows(const std::string& text, const std::string& display_name,
-                                       const Mapping& mapping, std::vector<InputIssue>& issues,
-                                       LeaveOut& leave_out, Add& add) {
+std::vector<InputIssue> read_json_rows(const EachJsonElement& each_json,
+                                       const std::string& display_name, const Mapping& mapping,
+                                       std::vector<InputIssue>& issues, LeaveOut& leave_out,
+                                       Add& add) {
     auto no_position = [](const std::string&) { return 0L; };
-    auto doc = json::parse(text);
-    if (!doc) {
-        return std::vector<InputIssue>{
-            InputIssue{display_name, 0, "", "not valid JSON: " + doc.error()}};
-    }
-    const json::Value* arr = &*doc;
-    if (doc->IsObject() && doc->HasMember("transactions")) {
-        arr = &(*doc)["transactions"];
-    }
-    if (!arr->IsArray()) {
-        return std::vector<InputIssue>{InputIssue{
-            display_name, 0, "",
-            "expected an array of transactions (or an object with a \"transactions\" array)"}};
-    }
     const auto required = required_columns(mapping);
-    long n = 0;
-    for (const auto& item : arr->GetArray()) {
-        ++n;
+    auto found = each_json([&](const json::Value& item, std::size_t index, long) {
+        const long n = static_cast<long>(index) + 1;
         if (!item.IsObject()) {
             issues.push_back(InputIssue{display_name, n, "", "expected an object"});
-            continue;
+            return;
         }
         // Every key the mapping reads must be there: a missing one is an error, not a
         // silently empty cell.
@@ -1579,7 +1514,7 @@ std::vector<InputIssue> read_json_rows(const std::string& text, const std::strin
             }
         }
         if (!complete) {
-            continue;
+            return;
         }
         auto lookup = [&](const std::string& key) -> std::string {
             const json::Value* v = json::find(item, key);
@@ -1588,55 +1523,28 @@ std::vector<InputIssue> read_json_rows(const std::string& text, const std::strin
             }
             return v ? cell_of(*v) : std::string();
         };
-        if (leave_out(n, lookup)) {
-            continue;
+        if (!leave_out(n, lookup)) {
+            add(n, lookup, no_position);
         }
-        add(n, lookup, no_position);
+    });
+    if (!found) {
+        return std::vector<InputIssue>{
+            InputIssue{display_name, 0, "", "not valid JSON: " + found.error()}};
+    }
+    if (*found == json::ArrayAt::none) {
+        return std::vector<InputIssue>{InputIssue{
+            display_name, 0, "",
+            "expected an array of transactions (or an object with a \"transactions\" array)"}};
     }
     return {};
 }
 
+// The records of `reader`, whose line 1 is line `offset` + 1 of the input.
 template <class LeaveOut, class Add>
-std::vector<InputIssue> read_csv_rows(const std::string& text, const std::string& display_name,
-                                      const Mapping& mapping, std::vector<InputIssue>& issues,
-                                      LeaveOut& leave_out, Add& add) {
-    if (auto syntax = bank_statement::detect(text)) {
-        return std::vector<InputIssue>{InputIssue{
-            display_name, 0, "",
-            fmt::format("this is a {} bank statement, not CSV: read it with --mapping {}",
-                        bank_statement::syntax_name(*syntax),
-                        *syntax == bank_statement::Syntax::camt ? "camt053" : "mt940")}};
-    }
-    // Lines above the header (a bank's title, account and period lines) are skipped.
-    std::string_view body = text;
-    long offset = 0;
-    if (!mapping.header_starts_with.empty()) {
-        std::size_t pos = 0;
-        bool found = false;
-        while (pos < body.size()) {
-            const auto eol = body.find('\n', pos);
-            const std::string_view line =
-                body.substr(pos, eol == std::string_view::npos ? body.size() - pos : eol - pos);
-            if (first_cell(line) == mapping.header_starts_with) {
-                found = true;
-                break;
-            }
-            ++offset;
-            if (eol == std::string_view::npos) {
-                break;
-            }
-            pos = eol + 1;
-        }
-        if (!found) {
-            return std::vector<InputIssue>{InputIssue{
-                display_name, 0, "",
-                fmt::format("no line starts with the header cell '{}' (header_starts_with of "
-                            "the mapping '{}')",
-                            mapping.header_starts_with, mapping.name)}};
-        }
-        body = body.substr(pos);
-    }
-    csv::Reader reader(std::string(body), display_name, mapping.delimiter);
+std::vector<InputIssue> read_csv_rows(csv::Reader& reader, long offset,
+                                      const std::string& display_name, const Mapping& mapping,
+                                      std::vector<InputIssue>& issues, LeaveOut& leave_out,
+                                      Add& add) {
     csv::Record rec;
     bool header_checked = false;
     // A column by name, or "#N" by position; nullopt when the header has neither.
@@ -1717,11 +1625,13 @@ std::vector<InputIssue> read_csv_rows(const std::string& text, const std::string
     return {};
 }
 
-Result<std::vector<TransactionInput>, std::vector<InputIssue>>
-read_text(const std::string& text, const std::string& display_name, bool is_json,
-          const Mapping& mapping, AccountType type, std::vector<LeftOutRow>* left_out) {
+// The rows of an input named `display_name`, read by `read` (one of the readers above, called as
+// read(leave_out, add, issues)) through `mapping`, checked one at a time into `spool`. Returns
+// every issue found; `spool` then holds the transactions (finished).
+template <class Read>
+std::vector<InputIssue> read_rows(const std::string& display_name, const Mapping& mapping,
+                                  AccountType type, TransactionSpool& spool, const Read& read) {
     std::vector<InputIssue> issues;
-    std::vector<LeftOutRow> left;
     // Records a row the filters leave out; true when `lookup`'s row is left out.
     auto leave_out = [&](long line, const auto& lookup) {
         std::string reason = left_out_by(mapping, lookup);
@@ -1729,62 +1639,199 @@ read_text(const std::string& text, const std::string& display_name, bool is_json
             return false;
         }
         auto id = mapping.columns.find(Field::transaction_id);
-        left.push_back(
+        spool.add_left_out(
             LeftOutRow{line, id == mapping.columns.end() ? std::string() : trim(lookup(id->second)),
                        std::move(reason)});
         return true;
     };
-    std::vector<TransactionInput> rows;
-    std::vector<HoldCells> hold_cells;
     // Reads one selected row through `lookup` and `position`.
     auto add = [&](long line, const auto& lookup, const auto& position) {
         RawRow raw = make_raw(line, mapping, lookup, position);
         raw.sign = row_sign(mapping, lookup, position, display_name, line, issues);
         TransactionInput t;
         check_row(raw, display_name, mapping, type, t, issues);
-        rows.push_back(std::move(t));
-        hold_cells.push_back(mapping.holds ? HoldCells{trim(lookup(mapping.holds->column)),
-                                                       trim(lookup(mapping.holds->link))}
-                                           : HoldCells{});
+        auto hold = TransactionSpool::Hold::none;
+        std::string link;
+        if (mapping.holds) {
+            const std::string kind = trim(lookup(mapping.holds->column));
+            if (contains(mapping.holds->hold, kind)) {
+                hold = TransactionSpool::Hold::hold;
+            } else if (contains(mapping.holds->release, kind)) {
+                hold = TransactionSpool::Hold::release;
+                link = trim(lookup(mapping.holds->link));
+            }
+        }
+        spool.add(t, hold, link);
     };
-    std::vector<InputIssue> stop;
-    if (mapping.statement) {
-        stop = read_statement_rows(text, display_name, mapping, leave_out, add);
-    } else if (is_json) {
-        stop = read_json_rows(text, display_name, mapping, issues, leave_out, add);
-    } else {
-        stop = read_csv_rows(text, display_name, mapping, issues, leave_out, add);
-    }
+    std::vector<InputIssue> stop = read(leave_out, add, issues);
     if (!stop.empty()) {
-        return unexpected(std::move(stop));
+        return stop;
     }
-    drop_hold_pairs(mapping, rows, hold_cells, issues, left);
-    finish_rows(rows, issues);
+    auto more = spool.finish();
+    issues.insert(issues.end(), std::make_move_iterator(more.begin()),
+                  std::make_move_iterator(more.end()));
+    return issues;
+}
+
+// The text of a CSV input after the lines above its header (header_starts_with), and how many
+// lines those were; an issue when no line starts with the header cell.
+Result<std::pair<std::string_view, long>, InputIssue>
+skip_to_header(std::string_view text, const std::string& display_name, const Mapping& mapping) {
+    if (mapping.header_starts_with.empty()) {
+        return std::make_pair(text, 0L);
+    }
+    std::size_t pos = 0;
+    long offset = 0;
+    while (pos < text.size()) {
+        const auto eol = text.find('\n', pos);
+        const std::string_view line =
+            text.substr(pos, eol == std::string_view::npos ? text.size() - pos : eol - pos);
+        if (first_cell(line) == mapping.header_starts_with) {
+            return std::make_pair(text.substr(pos), offset);
+        }
+        ++offset;
+        if (eol == std::string_view::npos) {
+            break;
+        }
+        pos = eol + 1;
+    }
+    return unexpected(no_header_line(display_name, mapping));
+}
+
+// The transactions of a filled spool and its left-out rows, for the callers that want them in
+// memory.
+Result<std::vector<TransactionInput>, std::vector<InputIssue>>
+collect(std::vector<InputIssue> issues, TransactionSpool& spool,
+        std::vector<LeftOutRow>* left_out) {
     if (!issues.empty()) {
         return unexpected(std::move(issues));
     }
+    std::vector<TransactionInput> rows;
+    spool.for_each([&](TransactionInput& t) { rows.push_back(std::move(t)); });
     if (left_out != nullptr) {
-        std::stable_sort(left.begin(), left.end(),
-                         [](const LeftOutRow& a, const LeftOutRow& b) { return a.line < b.line; });
-        *left_out = std::move(left);
+        left_out->clear();
+        spool.for_each_left_out([&](const LeftOutRow& l) { left_out->push_back(l); });
     }
     return rows;
+}
+
+} // namespace
+
+std::vector<InputIssue> read_text(const std::string& text, const std::string& display_name,
+                                  bool is_json, const Mapping& mapping, AccountType type,
+                                  TransactionSpool& spool) {
+    return read_rows(
+        display_name, mapping, type, spool,
+        [&](auto& leave_out, auto& add, std::vector<InputIssue>& issues) {
+            if (mapping.statement) {
+                return read_statement_rows(text, display_name, mapping, leave_out, add);
+            }
+            if (is_json) {
+                const EachJsonElement each = [&](const auto& fn) {
+                    std::istringstream guarded(text);
+                    if (auto problem = json::check_guards(guarded)) {
+                        return Result<json::ArrayAt, std::string>(unexpected(std::move(*problem)));
+                    }
+                    std::istringstream in(text);
+                    return json::for_each_element(in, "transactions", fn);
+                };
+                return read_json_rows(each, display_name, mapping, issues, leave_out, add);
+            }
+            if (auto issue = statement_not_csv(text, display_name)) {
+                return std::vector<InputIssue>{std::move(*issue)};
+            }
+            auto body = skip_to_header(text, display_name, mapping);
+            if (!body) {
+                return std::vector<InputIssue>{std::move(body).error()};
+            }
+            csv::Reader reader(std::string(body->first), display_name, mapping.delimiter);
+            return read_csv_rows(reader, body->second, display_name, mapping, issues, leave_out,
+                                 add);
+        });
+}
+
+std::vector<InputIssue> read_input(const std::filesystem::path& path, const Mapping& mapping,
+                                   AccountType type, TransactionSpool& spool) {
+    const std::string display_name = path.string();
+    // Bank exports are often Windows-1252: the shared input layer reads either.
+    std::istringstream none;
+    if (mapping.statement) {
+        // A bank statement is parsed as a whole (one account's statement of a period).
+        auto text = table::load(display_name, table::Encoding::detect, none);
+        if (!text) {
+            return {InputIssue{display_name, text.error().line, "", text.error().message,
+                               text.error().column}};
+        }
+        return read_text(text->text, display_name, false, mapping, type, spool);
+    }
+    // Streamed: the file's text is never held as a whole, only the row being read.
+    auto source = table::Source::open(display_name, table::Encoding::detect, none);
+    if (!source) {
+        return {InputIssue{display_name, source.error().line, "", source.error().message,
+                           source.error().column}};
+    }
+    const table::Source& src = **source;
+    return read_rows(
+        display_name, mapping, type, spool,
+        [&](auto& leave_out, auto& add, std::vector<InputIssue>& issues) {
+            if (ascii_lower(path.extension().string()) == ".json") {
+                const EachJsonElement each = [&](const auto& fn) {
+                    return table::for_each_json_element(src, "transactions", fn);
+                };
+                return read_json_rows(each, display_name, mapping, issues, leave_out, add);
+            }
+            {
+                auto in = src.stream();
+                std::string head(k_statement_head, '\0');
+                in->read(head.data(), static_cast<std::streamsize>(head.size()));
+                head.resize(static_cast<std::size_t>(in->gcount()));
+                if (auto issue = statement_not_csv(head, display_name)) {
+                    return std::vector<InputIssue>{std::move(*issue)};
+                }
+            }
+            auto in = src.stream();
+            long offset = 0;
+            if (!mapping.header_starts_with.empty()) {
+                // Lines above the header (a bank's title, account and period lines) are skipped:
+                // counted on one pass, then skipped on a second one that the CSV reader goes on
+                // with.
+                bool found = false;
+                std::string line;
+                while (std::getline(*in, line)) {
+                    if (first_cell(line) == mapping.header_starts_with) {
+                        found = true;
+                        break;
+                    }
+                    ++offset;
+                }
+                if (!found) {
+                    return std::vector<InputIssue>{no_header_line(display_name, mapping)};
+                }
+                in = src.stream();
+                for (long i = 0; i < offset; ++i) {
+                    in->ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+                }
+            }
+            csv::Reader reader(*in, display_name, mapping.delimiter);
+            return read_csv_rows(reader, offset, display_name, mapping, issues, leave_out, add);
+        });
+}
+
+Result<std::vector<TransactionInput>, std::vector<InputIssue>>
+read_text(const std::string& text, const std::string& display_name, bool is_json,
+          const Mapping& mapping, AccountType type, std::vector<LeftOutRow>* left_out) {
+    TransactionSpool spool(display_name);
+    auto issues = read_text(text, display_name, is_json, mapping, type, spool);
+    return collect(std::move(issues), spool, left_out);
 }
 
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_input(const std::filesystem::path& path, const Mapping& mapping, AccountType type,
            std::vector<LeftOutRow>* left_out) {
-    // Bank exports are often Windows-1252: the shared input layer reads either.
-    std::istringstream none;
-    auto text = table::load(path.string(), table::Encoding::detect, none);
-    if (!text) {
-        return unexpected(std::vector<InputIssue>{InputIssue{
-            path.string(), text.error().line, "", text.error().message, text.error().column}});
-    }
-    const bool is_json = ascii_lower(path.extension().string()) == ".json";
-    return read_text(text->text, path.string(), is_json, mapping, type, left_out);
+    TransactionSpool spool(path.string());
+    auto issues = read_input(path, mapping, type, spool);
+    return collect(std::move(issues), spool, left_out);
 }
-
 // --- References and batches ---
 
 std::string account_reference(const std::string& profile, const std::string& account_name) {

@@ -173,17 +173,29 @@ struct LeftOutRow {
 // its content; nullopt for any other file or one that cannot be read.
 std::optional<std::string> statement_mapping_for(const std::filesystem::path& path);
 
+class TransactionSpool; // transaction_spool.hpp
+
 // Reads `path` (CSV, or JSON when it ends in .json: an array of objects, or an object with a
 // "transactions" array; a CAMT or MT940 bank statement when the mapping says so) through `mapping`
-// and checks every row for an account of `type`. Returns the rows, or every issue found
-// ("file:line:column:field: reason"). Rows the mapping filters out, and hold/release pairs that
-// cancel, are left out.
+// and checks every row for an account of `type`, into `spool` (finished). Returns every issue
+// found ("file:line:column:field: reason"); none when the input is good. Rows the mapping filters
+// out, and hold/release pairs that cancel, are the spool's left-out rows. CSV and JSON are read as
+// a stream, a row at a time; a bank statement is parsed whole.
+std::vector<InputIssue> read_input(const std::filesystem::path& path, const Mapping& mapping,
+                                   AccountType type, TransactionSpool& spool);
+
+// The same for CSV or JSON `text` named `display_name` (`is_json` selects the syntax; a
+// statement mapping reads `text` as its bank statement syntax).
+std::vector<InputIssue> read_text(const std::string& text, const std::string& display_name,
+                                  bool is_json, const Mapping& mapping, AccountType type,
+                                  TransactionSpool& spool);
+
+// read_input() with the rows in memory (small inputs and tests): the rows, or every issue.
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_input(const std::filesystem::path& path, const Mapping& mapping, AccountType type,
            std::vector<LeftOutRow>* left_out = nullptr);
 
-// The same for CSV or JSON `text` named `display_name` (`is_json` selects the syntax; a
-// statement mapping reads `text` as its bank statement syntax).
+// read_text() with the rows in memory.
 Result<std::vector<TransactionInput>, std::vector<InputIssue>>
 read_text(const std::string& text, const std::string& display_name, bool is_json,
           const Mapping& mapping, AccountType type, std::vector<LeftOutRow>* left_out = nullptr);
