@@ -143,42 +143,169 @@ struct InputInvoice {
 };
 using FindInputInvoice = std::function<std::optional<InputInvoice>(const std::string&)>;
 
-// Source number → lexoffice id of the invoices created (or planned) in this run, on disk.
-class PlannedIds {
+// Statements on the run's spool database, each prepared once (by its SQL) and handed out reset.
+class Statements {
 public:
-    explicit PlannedIds(sqlite::Database& db) : m_db(db) {
-        m_db.exec("CREATE TABLE IF NOT EXISTS planned(number TEXT PRIMARY KEY, id TEXT NOT NULL)");
-    }
-    void set(const std::string& number, const std::string& id) {
-        if (!m_set) {
-            m_set = m_db.prepare("INSERT OR REPLACE INTO planned(number, id) VALUES (?1, ?2)");
+    explicit Statements(sqlite::Database& db) : m_db(db) {}
+    sqlite::Statement& operator()(const std::string& sql) {
+        auto it = m_statements.find(sql);
+        if (it == m_statements.end()) {
+            it = m_statements.emplace(sql, m_db.prepare(sql)).first;
         }
-        m_set->reset();
-        m_set->bind(1, number).bind(2, id);
-        m_set->run();
+        it->second.reset();
+        return it->second;
     }
-    std::optional<std::string> find(const std::string& number) {
-        if (!m_find) {
-            m_find = m_db.prepare("SELECT id FROM planned WHERE number = ?1");
-        }
-        m_find->reset();
-        m_find->bind(1, number);
-        if (!m_find->step()) {
-            return std::nullopt;
-        }
-        return m_find->column_text(0);
-    }
+    sqlite::Database& db() { return m_db; }
 
 private:
     sqlite::Database& m_db;
-    std::optional<sqlite::Statement> m_set;
-    std::optional<sqlite::Statement> m_find;
+    std::map<std::string, sqlite::Statement> m_statements;
+};
+
+// What the exporter learns per source invoice in one run, kept in the run's spool (indexed by
+// source number) rather than in memory, so that memory stays flat in the number of invoices and
+// of documents in lexoffice:
+//   planned      source number → lexoffice id of the invoices created (or planned) in this run
+//   found        source number → the document lexoffice holds for it (look_up())
+//   unsure       source number → why lexoffice could not tell (look_up())
+//   corrected    number → the lexoffice invoice it names, or none (resolve_corrected())
+//   unnumbered   documents whose lexoffice number is not read yet (number_created()), by id
+class RunState {
+public:
+    explicit RunState(sqlite::Database& db) : m_sql(db) {
+        db.exec("CREATE TABLE IF NOT EXISTS planned(number TEXT PRIMARY KEY, id TEXT NOT NULL);"
+                "CREATE TABLE IF NOT EXISTS found(number TEXT PRIMARY KEY, id TEXT NOT NULL, "
+                "voucher_number TEXT NOT NULL, status TEXT NOT NULL, total INTEGER);"
+                "CREATE TABLE IF NOT EXISTS unsure(number TEXT PRIMARY KEY, why TEXT NOT NULL);"
+                "CREATE TABLE IF NOT EXISTS corrected(number TEXT PRIMARY KEY, id TEXT, status "
+                "TEXT);"
+                "CREATE TABLE IF NOT EXISTS unnumbered(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, "
+                "key TEXT NOT NULL, day INTEGER NOT NULL);"
+                "CREATE INDEX IF NOT EXISTS unnumbered_id ON unnumbered(id);");
+    }
+
+    void set_planned(const std::string& number, const std::string& id) {
+        auto& st = m_sql("INSERT OR REPLACE INTO planned(number, id) VALUES (?1, ?2)");
+        st.bind(1, number).bind(2, id);
+        st.run();
+    }
+    std::optional<std::string> planned(const std::string& number) {
+        auto& st = m_sql("SELECT id FROM planned WHERE number = ?1");
+        st.bind(1, number);
+        return st.step() ? std::optional<std::string>(st.column_text(0)) : std::nullopt;
+    }
+
+    // Forgets what an earlier look-up said of `number`.
+    void forget_lookup(const std::string& number) {
+        for (const char* sql :
+             {"DELETE FROM found WHERE number = ?1", "DELETE FROM unsure WHERE number = ?1"}) {
+            auto& st = m_sql(sql);
+            st.bind(1, number);
+            st.run();
+        }
+    }
+    void set_found(const std::string& number, const shared::FoundDocument& f) {
+        auto& st = m_sql("INSERT OR REPLACE INTO found(number, id, voucher_number, status, total) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)");
+        st.bind(1, number).bind(2, f.id).bind(3, f.voucher_number).bind(4, f.status);
+        if (f.total) {
+            st.bind(5, f.total->units());
+        } else {
+            st.bind_null(5);
+        }
+        st.run();
+    }
+    std::optional<shared::FoundDocument> found(const std::string& number) {
+        auto& st = m_sql("SELECT id, voucher_number, status, total FROM found WHERE number = ?1");
+        st.bind(1, number);
+        if (!st.step()) {
+            return std::nullopt;
+        }
+        shared::FoundDocument f;
+        f.id = st.column_text(0);
+        f.voucher_number = st.column_text(1);
+        f.status = st.column_text(2);
+        if (!st.column_is_null(3)) {
+            f.total = Decimal::from_units(st.column_int(3));
+        }
+        return f;
+    }
+    void set_unsure(const std::string& number, const std::string& why) {
+        auto& st = m_sql("INSERT OR REPLACE INTO unsure(number, why) VALUES (?1, ?2)");
+        st.bind(1, number).bind(2, why);
+        st.run();
+    }
+    std::optional<std::string> unsure(const std::string& number) {
+        auto& st = m_sql("SELECT why FROM unsure WHERE number = ?1");
+        st.bind(1, number);
+        return st.step() ? std::optional<std::string>(st.column_text(0)) : std::nullopt;
+    }
+
+    // The lexoffice invoice with `number` (its id and status), an empty optional inside when
+    // lexoffice has none; nullopt when it was not asked.
+    using Corrected = std::optional<std::pair<std::string, std::string>>;
+    void set_corrected(const std::string& number, const Corrected& c) {
+        auto& st =
+            m_sql("INSERT OR REPLACE INTO corrected(number, id, status) VALUES (?1, ?2, ?3)");
+        st.bind(1, number);
+        if (c) {
+            st.bind(2, c->first).bind(3, c->second);
+        } else {
+            st.bind_null(2).bind_null(3);
+        }
+        st.run();
+    }
+    std::optional<Corrected> corrected(const std::string& number) {
+        auto& st = m_sql("SELECT id, status FROM corrected WHERE number = ?1");
+        st.bind(1, number);
+        if (!st.step()) {
+            return std::nullopt;
+        }
+        if (st.column_is_null(0)) {
+            return Corrected{};
+        }
+        return Corrected{std::pair{st.column_text(0), st.column_text(1)}};
+    }
+
+    void add_unnumbered(const std::string& id, const std::string& key, Date date) {
+        auto& st = m_sql("INSERT INTO unnumbered(id, key, day) VALUES (?1, ?2, ?3)");
+        st.bind(1, id).bind(2, key).bind(3, static_cast<std::int64_t>(day_number(date)));
+        st.run();
+    }
+    bool any_unnumbered() {
+        auto& st = m_sql("SELECT 1 FROM unnumbered LIMIT 1");
+        return st.step();
+    }
+    // The first and last date of the unnumbered documents; nullopt when there is none.
+    std::optional<std::pair<Date, Date>> unnumbered_dates() {
+        auto& st = m_sql("SELECT min(day), max(day) FROM unnumbered");
+        if (!st.step() || st.column_is_null(0)) {
+            return std::nullopt;
+        }
+        return std::pair{date_of_day(static_cast<long>(st.column_int(0))),
+                         date_of_day(static_cast<long>(st.column_int(1)))};
+    }
+    // The ledger keys of the unnumbered documents with lexoffice id `id`, in the order they were
+    // added.
+    std::vector<std::string> unnumbered_keys(const std::string& id) {
+        auto& st = m_sql("SELECT key FROM unnumbered WHERE id = ?1 ORDER BY seq");
+        st.bind(1, id);
+        std::vector<std::string> out;
+        while (st.step()) {
+            out.push_back(st.column_text(0));
+        }
+        return out;
+    }
+    void clear_unnumbered() { m_sql("DELETE FROM unnumbered").run(); }
+
+private:
+    Statements m_sql;
 };
 
 class Exporter {
 public:
     Exporter(const ExportOptions& opts, Context& ctx, std::string mode, sqlite::Database& scratch)
-        : m_opts(opts), m_ctx(ctx), m_mode(std::move(mode)), m_planned_ids(scratch) {}
+        : m_opts(opts), m_ctx(ctx), m_mode(std::move(mode)), m_run(scratch) {}
 
     bool voucher_mode() const { return m_mode == "voucher"; }
 
@@ -386,27 +513,29 @@ public:
                 }
                 return;
             }
-            if (!m_remote_invoices.count(inv.corrects)) {
+            auto known = m_run.corrected(inv.corrects);
+            if (!known) {
                 Query q = {{"voucherType", "invoice"},
                            {"voucherStatus", "any"},
                            {"voucherNumber", search_term(inv.corrects)},
                            {"size", "250"}};
                 auto page = value_or_throw(m_ctx.client().get_json("/v1/voucherlist", q),
                                            "looking up invoice " + inv.corrects);
-                std::optional<archive::ListRow> hit;
+                RunState::Corrected hit;
                 if (const json::Value* items = page_items(page)) {
                     for (const auto& v : items->GetArray()) {
                         auto row = archive::read_row(v);
                         // The filter is not trusted to match exactly: the number must.
                         if (row && row->type == "invoice" && row->number == inv.corrects) {
-                            hit = std::move(row);
+                            hit.emplace(row->id, row->status);
                             break;
                         }
                     }
                 }
-                m_remote_invoices[inv.corrects] = std::move(hit);
+                m_run.set_corrected(inv.corrects, hit);
+                known = hit;
             }
-            if (!m_remote_invoices[inv.corrects] && !m_opts.allow_unlinked) {
+            if (!*known && !m_opts.allow_unlinked) {
                 inv.issue("corrects",
                           fmt::format("no invoice {} to correct: lexsync has not exported it, it "
                                       "is not in this input, and lexoffice has no invoice with "
@@ -478,14 +607,14 @@ public:
         }
         // Not in the ledger, or sent without a known outcome: lexoffice decides (look_up()).
         const bool was_pending = entry.has_value();
-        if (auto u = m_unsure.find(inv.number); u != m_unsure.end()) {
+        if (auto why = m_run.unsure(inv.number)) {
             out.action = "unknown";
             out.problem = true;
-            out.detail = u->second;
+            out.detail = *why;
             return out;
         }
-        if (auto f = m_found.find(inv.number); f != m_found.end()) {
-            const shared::FoundDocument& found = f->second;
+        if (auto f = m_run.found(inv.number)) {
+            const shared::FoundDocument& found = *f;
             if (voucher_mode() && found.total && *found.total != compute_totals(inv).gross) {
                 out.action = "conflict";
                 out.problem = true;
@@ -548,8 +677,7 @@ public:
     void look_up(const std::vector<shared::LookupItem>& items,
                  const shared::ListedRows* listed = nullptr) {
         for (const auto& item : items) {
-            m_found.erase(item.number);
-            m_unsure.erase(item.number);
+            m_run.forget_lookup(item.number);
         }
         auto r = voucher_mode() ? shared::find_vouchers(m_ctx.client(), items)
                                 : shared::find_documents(m_ctx.client(), m_ctx.state(), items,
@@ -557,37 +685,38 @@ public:
         if (!r) {
             throw_api_error(r.error(), "looking the invoices up in lexoffice before sending");
         }
-        for (auto& [number, f] : r->found) {
-            m_found[number] = std::move(f);
+        for (const auto& [number, f] : r->found) {
+            m_run.set_found(number, f);
         }
-        for (auto& [number, why] : r->unsure) {
-            m_unsure[number] = std::move(why);
+        for (const auto& [number, why] : r->unsure) {
+            m_run.set_unsure(number, why);
         }
     }
 
     // Invoice mode: lexoffice's numbers (and statuses) of the documents of `outcomes` that need
     // one, into the outcomes and the ledger: through number_created(), and a document the list
     // does not show yet is read on its own.
-    void read_numbers(const std::vector<const Invoice*>& invoices, std::vector<Outcome>& outcomes) {
+    //
+    // `outcomes` calls the function it is given with each document that may need one and its
+    // outcome, in file order (a batch at a time), and keeps what it changed: it is called twice,
+    // once to note the documents exported before, once to finish each outcome.
+    using EachOutcome = std::function<void(const std::function<void(const Invoice&, Outcome&)>&)>;
+    void read_numbers(const EachOutcome& outcomes) {
         if (voucher_mode() || m_opts.dry_run) {
             return;
         }
-        std::vector<std::size_t> wanted;
-        for (std::size_t i = 0; i < outcomes.size(); ++i) {
-            if (outcomes[i].needs_number && !outcomes[i].id.empty()) {
-                wanted.push_back(i);
-                if (outcomes[i].action != "created") { // exported before, number not read then
-                    m_unnumbered.push_back({outcomes[i].id,
-                                            shared::ledger_key(m_mode, invoices[i]->number),
-                                            invoices[i]->date});
-                }
+        auto wanted = [](const Outcome& out) { return out.needs_number && !out.id.empty(); };
+        outcomes([&](const Invoice& inv, Outcome& out) {
+            if (wanted(out) && out.action != "created") { // exported before, number not read then
+                m_run.add_unnumbered(out.id, shared::ledger_key(m_mode, inv.number), inv.date);
             }
-        }
+        });
         number_created();
         auto& state = m_ctx.state();
-        for (std::size_t i : wanted) {
-            Outcome& out = outcomes[i];
-            const Invoice& inv = *invoices[i];
+        outcomes([&](const Invoice& inv, Outcome& out) {
+            if (!wanted(out)) {
+                return;
+            }
             const std::string key = shared::ledger_key(m_mode, inv.number);
             auto entry = state.get(shared::k_ledger_kind, key);
             if (entry && entry->remote_id == out.id && !entry->remote_number.empty()) {
@@ -595,10 +724,10 @@ public:
                 if (auto x = shared::read_extra(state, key); x && !x->status.empty()) {
                     out.status = x->status;
                 }
-                continue;
+                return;
             }
             if (out.action != "created") {
-                continue;
+                return;
             }
             read_back(inv, out.id, out); // not listed yet: asked on its own
             if (entry && entry->status == "done" && entry->remote_id == out.id &&
@@ -611,7 +740,7 @@ public:
                 x.status = out.status;
                 shared::write_extra(state, key, x);
             }
-        }
+        });
     }
 
     // The contacts ledger entries of the customers whose creation answer was lost.
@@ -850,7 +979,7 @@ private:
             auto e = m_ctx.state().get(shared::k_ledger_kind, ckey);
             if (e && e->status == "done" && !e->remote_id.empty()) {
                 const auto extra = shared::read_extra(m_ctx.state(), ckey);
-                if (e->remote_number.empty() && !m_unnumbered.empty() && !m_opts.dry_run) {
+                if (e->remote_number.empty() && !m_opts.dry_run && m_run.any_unnumbered()) {
                     // Created in this run: the numbers of everything created so far, at once
                     // (credit notes follow the invoices of their input).
                     number_created();
@@ -878,26 +1007,24 @@ private:
                 } else {
                     r.query.emplace_back("precedingSalesVoucherId", e->remote_id);
                 }
-            } else if (auto planned = m_planned_ids.find(inv.corrects)) {
+            } else if (auto planned = m_run.planned(inv.corrects)) {
                 if (m_opts.dry_run) {
                     r.note = fmt::format("pursues {} (precedingSalesVoucherId once it is created)",
                                          inv.corrects);
                 } else {
                     r.query.emplace_back("precedingSalesVoucherId", *planned);
                 }
-            } else if (auto f = m_found.find(inv.corrects); f != m_found.end()) {
+            } else if (auto f = m_run.found(inv.corrects)) {
                 // Dry run: in lexoffice already, recorded once the run is real.
-                so.corrects_text =
-                    f->second.voucher_number.empty() ? inv.corrects : f->second.voucher_number;
-                r.query.emplace_back("precedingSalesVoucherId", f->second.id);
-            } else if (auto x = m_remote_invoices.find(inv.corrects);
-                       x != m_remote_invoices.end() && x->second) {
-                if (x->second->status == "draft") {
+                so.corrects_text = f->voucher_number.empty() ? inv.corrects : f->voucher_number;
+                r.query.emplace_back("precedingSalesVoucherId", f->id);
+            } else if (auto x = m_run.corrected(inv.corrects); x && *x) {
+                if ((*x)->second == "draft") {
                     r.note = fmt::format(
                         "the corrected invoice {} is a draft in lexoffice; created without a link",
                         inv.corrects);
                 } else {
-                    r.query.emplace_back("precedingSalesVoucherId", x->second->id);
+                    r.query.emplace_back("precedingSalesVoucherId", (*x)->first);
                 }
             } else {
                 r.note = fmt::format("the corrected invoice {} cannot be resolved; created "
@@ -943,7 +1070,7 @@ private:
             }
             out.detail = fmt::format("{}", fmt::join(notes, "; "));
             if (!voucher_mode() && inv.kind == Kind::invoice) {
-                m_planned_ids.set(inv.number, "(new)");
+                m_run.set_planned(inv.number, "(new)");
             }
             return out;
         }
@@ -1012,7 +1139,7 @@ public:
             // with the others' in one voucher-list page per 250 (read_numbers()), not one each.
             out.status = c.finalize ? "open" : "draft";
             out.needs_number = true;
-            m_unnumbered.push_back({id, key, inv.date});
+            m_run.add_unnumbered(id, key, inv.date);
         }
         extra.status = out.status;
         LedgerEntry done;
@@ -1027,7 +1154,7 @@ public:
         state.mark_done(done);
         shared::write_extra(state, key, extra);
         if (!voucher_mode() && inv.kind == Kind::invoice) {
-            m_planned_ids.set(inv.number, id);
+            m_run.set_planned(inv.number, id);
         }
         if (voucher_mode() && !inv.pdf.empty()) {
             attach(inv, key, id, extra, out);
@@ -1047,41 +1174,37 @@ private:
     // instead of one read each, into the ledger. lexoffice numbers every document at creation,
     // drafts too.
     void number_created() {
-        if (m_unnumbered.empty()) {
+        const auto dates = m_run.unnumbered_dates();
+        if (!dates) {
             return;
         }
-        Date from = m_unnumbered.front().date;
-        Date to = from;
-        for (const auto& u : m_unnumbered) {
-            from = std::min(from, u.date);
-            to = std::max(to, u.date);
-        }
+        // Each listed document is matched by its id (indexed) as its page arrives: neither the
+        // list nor the documents waiting for their numbers are held in memory.
         std::vector<std::string> capped;
-        auto rows = shared::list_rows(m_ctx.client(), false, from, to, capped);
-        if (rows) {
-            std::map<std::string, const archive::ListRow*> by_id;
-            for (const auto& r : *rows) {
-                by_id[r.id] = &r;
-            }
-            auto& state = m_ctx.state();
-            for (const auto& u : m_unnumbered) {
-                auto row = by_id.find(u.id);
-                auto entry = state.get(shared::k_ledger_kind, u.key);
-                if (row == by_id.end() || row->second->number.empty() || !entry ||
-                    entry->status != "done" || entry->remote_id != u.id) {
-                    continue;
+        auto& state = m_ctx.state();
+        (void)shared::for_each_row(
+            m_ctx.client(), false, dates->first, dates->second, capped,
+            [&](archive::ListRow&& row) {
+                if (row.number.empty()) {
+                    return true;
                 }
-                entry->remote_number = row->second->number;
-                state.mark_done(*entry);
-                shared::ExportExtra x =
-                    shared::read_extra(state, u.key).value_or(shared::ExportExtra{});
-                if (!row->second->status.empty()) {
-                    x.status = row->second->status;
+                for (const auto& key : m_run.unnumbered_keys(row.id)) {
+                    auto entry = state.get(shared::k_ledger_kind, key);
+                    if (!entry || entry->status != "done" || entry->remote_id != row.id) {
+                        continue;
+                    }
+                    entry->remote_number = row.number;
+                    state.mark_done(*entry);
+                    shared::ExportExtra x =
+                        shared::read_extra(state, key).value_or(shared::ExportExtra{});
+                    if (!row.status.empty()) {
+                        x.status = row.status;
+                    }
+                    shared::write_extra(state, key, x);
                 }
-                shared::write_extra(state, u.key, x);
-            }
-        }
-        m_unnumbered.clear();
+                return true;
+            });
+        m_run.clear_unnumbered();
     }
 
     void read_back(const Invoice& inv, const std::string& id, Outcome& out) {
@@ -1208,13 +1331,6 @@ private:
     const ExportOptions& m_opts;
     Context& m_ctx;
     std::string m_mode;
-    // Documents whose lexoffice number is not read yet (see number_created()).
-    struct Unnumbered {
-        std::string id;
-        std::string key;
-        Date date;
-    };
-    std::vector<Unnumbered> m_unnumbered;
     // Customers whose creation answer was lost, by reference key (see contact_for()).
     struct LostContact {
         Customer customer;
@@ -1226,11 +1342,7 @@ private:
     std::map<std::string, std::string> m_category_errors;
     std::map<std::string, ContactInfo> m_contacts; // ref key → contact
     std::map<std::string, std::string> m_contact_errors;
-    PlannedIds m_planned_ids; // source number → lexoffice id (this run)
-    std::map<std::string, shared::FoundDocument> m_found; // source number → in lexoffice
-    std::map<std::string, std::string> m_unsure; // source number → why lexoffice could not tell
-    // lexoffice invoices found by their number for credit notes (resolve_corrected()).
-    std::map<std::string, std::optional<archive::ListRow>> m_remote_invoices;
+    RunState m_run; // per source invoice, on disk (planned ids, look-ups, unread numbers)
     long m_contacts_created = 0;
     bool m_stopped = false;
     bool m_send_later = false; // see send_later()
@@ -1398,19 +1510,9 @@ struct ExportRun {
     std::int64_t run_id = 0;
     std::map<std::string, long> counts; // records by action
 
-    std::map<std::string, sqlite::Statement> statements; // prepared once each, by their SQL
+    Statements prepared{spool.db()}; // prepared once each, by their SQL
 
     sqlite::Database& db() { return spool.db(); }
-
-    // The statement `sql`, prepared on first use, reset and without bindings.
-    sqlite::Statement& prepared(const std::string& sql) {
-        auto it = statements.find(sql);
-        if (it == statements.end()) {
-            it = statements.emplace(sql, db().prepare(sql)).first;
-        }
-        it->second.reset();
-        return it->second;
-    }
 
     // --- The run's table ----------------------------------------------------------------------
 
@@ -2072,26 +2174,14 @@ struct ExportRun {
 
     // lexoffice's numbers of the documents created, read in bulk.
     void read_numbers() {
-        std::vector<std::int64_t> seqs;
-        std::vector<Invoice> invs;
-        std::vector<Outcome> outs;
-        each(fmt::format("sel = '' AND (flags & {}) != 0", k_needs_number),
-             [&](std::int64_t seq, Invoice& inv) {
-                 seqs.push_back(seq);
-                 invs.push_back(inv);
-                 outs.push_back(outcome(seq));
-             });
-        if (seqs.empty()) {
-            return;
-        }
-        std::vector<const Invoice*> ptrs;
-        for (const auto& inv : invs) {
-            ptrs.push_back(&inv);
-        }
-        exporter->read_numbers(ptrs, outs);
-        for (std::size_t k = 0; k < seqs.size(); ++k) {
-            save_outcome(seqs[k], outs[k]);
-        }
+        const std::string where = fmt::format("sel = '' AND (flags & {}) != 0", k_needs_number);
+        exporter->read_numbers([&](const std::function<void(const Invoice&, Outcome&)>& fn) {
+            each(where, [&](std::int64_t seq, Invoice& inv) {
+                Outcome o = outcome(seq);
+                fn(inv, o);
+                save_outcome(seq, o);
+            });
+        });
     }
 
     void write_records() {

@@ -92,6 +92,18 @@ struct Row {
     std::string id, type, status, number, date, updated, contact, total, open = "null";
 };
 
+// Three invoices of 2024-01-01..04 and the voucher-list query of those days.
+const Row k_row1{k_id1, "invoice", "open", "RE1", "2024-01-01", "u", "", "1"};
+const Row k_row2{k_id2, "invoice", "open", "RE2", "2024-01-03", "u", "", "2"};
+const Row k_row3{k_id3, "invoice", "paid", "RE3", "2024-01-04", "u", "", "3"};
+ListQuery invoices_2024_01_01_to_04() {
+    ListQuery q;
+    q.types = {"invoice"};
+    q.from_day = lexsync::day_number(*lexsync::parse_iso_date("2024-01-01"));
+    q.to_day = lexsync::day_number(*lexsync::parse_iso_date("2024-01-04"));
+    return q;
+}
+
 std::string row_json(const Row& r) {
     return fmt::format(
         R"({{"id":"{}","voucherType":"{}","voucherStatus":"{}","voucherNumber":"{}",)"
@@ -267,13 +279,8 @@ TEST_SUITE("lexsync invoices pull") {
     TEST_CASE("the voucher list is halved into date windows below the 10,000 cap") {
         FakeTransport fake;
         lexsync::ApiClient client("http://api.test", std::make_unique<Forward>(fake));
-        ListQuery q;
-        q.types = {"invoice"};
-        q.from_day = lexsync::day_number(*lexsync::parse_iso_date("2024-01-01"));
-        q.to_day = lexsync::day_number(*lexsync::parse_iso_date("2024-01-04"));
-        Row a{k_id1, "invoice", "open", "RE1", "2024-01-01", "u", "", "1"};
-        Row b{k_id2, "invoice", "open", "RE2", "2024-01-03", "u", "", "2"};
-        Row c{k_id3, "invoice", "paid", "RE3", "2024-01-04", "u", "", "3"};
+        const ListQuery q = invoices_2024_01_01_to_04();
+        const Row a = k_row1, b = k_row2, c = k_row3;
         fake.add(Method::get, list_target("2024-01-01", "2024-01-04", 0, "invoice"), 200,
                  page_json({a}, 10000, false));
         fake.add(Method::get, list_target("2024-01-01", "2024-01-02", 0, "invoice"), 200,
@@ -294,6 +301,45 @@ TEST_SUITE("lexsync invoices pull") {
         CHECK(out->rows[2].total_amount == lexsync::Decimal::from_int(3));
         CHECK(out->capped_days.empty());
         fake.verify();
+    }
+
+    TEST_CASE("for_each_voucher hands the rows over page by page, keeps none, stops when told") {
+        const ListQuery q = invoices_2024_01_01_to_04();
+        const Row a = k_row1, b = k_row2, c = k_row3;
+        auto pages = [&](FakeTransport& fake, bool second) {
+            fake.add(Method::get, list_target("2024-01-01", "2024-01-04", 0, "invoice"), 200,
+                     page_json({a, b, a}, 251, false));
+            if (second) {
+                fake.add(Method::get, list_target("2024-01-01", "2024-01-04", 1, "invoice"), 200,
+                         page_json({b, c}, 251, true, 1));
+            }
+        };
+        {
+            FakeTransport fake;
+            lexsync::ApiClient client("http://api.test", std::make_unique<Forward>(fake));
+            pages(fake, true);
+            std::vector<std::string> seen;
+            auto out = for_each_voucher(client, q, [&](ListRow&& r) {
+                seen.push_back(r.number);
+                return true;
+            });
+            REQUIRE(out);
+            // A row seen again while the window is paged (the list moved) is given once.
+            CHECK(seen == std::vector<std::string>{"RE1", "RE2", "RE3"});
+            CHECK(out->queries == 1);
+            CHECK(out->capped_days.empty());
+            fake.verify();
+        }
+        {
+            FakeTransport fake; // strict: a second page would be an unexpected request
+            lexsync::ApiClient client("http://api.test", std::make_unique<Forward>(fake));
+            pages(fake, false);
+            long calls = 0;
+            auto out = for_each_voucher(client, q, [&](ListRow&&) { return ++calls < 2; });
+            REQUIRE(out);
+            CHECK(calls == 2);
+            fake.verify();
+        }
     }
 
     TEST_CASE("a single day beyond the cap cannot be split and is reported") {

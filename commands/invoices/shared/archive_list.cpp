@@ -14,11 +14,15 @@ namespace {
 
 class Lister {
 public:
-    Lister(ApiClient& client, const ListQuery& q, const std::function<void(long)>& on_page)
-        : m_client(client), m_q(q), m_on_page(on_page) {}
+    // `sink` takes each row read; `dedupe_all`: a row seen in any earlier window is dropped too
+    // (else only one seen before in its own window, which keeps memory bounded by the cap).
+    Lister(ApiClient& client, const ListQuery& q, const std::function<void(long)>& on_page,
+           std::function<bool(ListRow&&)> sink, bool dedupe_all)
+        : m_client(client), m_q(q), m_on_page(on_page), m_sink(std::move(sink)),
+          m_dedupe_all(dedupe_all) {}
 
     Result<Ok, ApiError> window(long from, long to) {
-        ++m_out.queries;
+        ++m_queries;
         PageIterator pages(m_client, "/v1/voucherlist", list_query(m_q, from, to), 250);
         auto more = pages.next();
         if (!more) {
@@ -26,23 +30,30 @@ public:
         }
         if (*more && pages.total_elements() >= PageIterator::k_window && from < to) {
             // This window reaches the cap: halve it rather than read a list that may be cut off.
-            ++m_out.splits;
+            ++m_splits;
             const long mid = from + (to - from) / 2;
-            if (auto r = window(from, mid); !r) {
+            if (auto r = window(from, mid); !r || m_stopped) {
                 return r;
             }
             return window(mid + 1, to);
+        }
+        if (!m_dedupe_all) {
+            m_seen.clear();
         }
         while (*more) {
             for (const auto& item : pages.items().GetArray()) {
                 if (auto row = read_row(item); row && m_seen.insert(row->id).second) {
                     if (m_q.number.empty() || row->number == m_q.number) {
-                        m_out.rows.push_back(std::move(*row));
+                        ++m_rows;
+                        if (!m_sink(std::move(*row))) {
+                            m_stopped = true;
+                            return Ok{};
+                        }
                     }
                 }
             }
             if (m_on_page) {
-                m_on_page(static_cast<long>(m_out.rows.size()));
+                m_on_page(m_rows);
             }
             more = pages.next();
             if (!more) {
@@ -50,24 +61,26 @@ public:
             }
         }
         if (pages.window_capped()) {
-            m_out.capped_days.push_back(format_date(date_of_day(from)));
+            m_capped_days.push_back(format_date(date_of_day(from)));
         }
         return Ok{};
     }
 
-    ListOutcome take() {
-        std::stable_sort(
-            m_out.rows.begin(), m_out.rows.end(), [](const ListRow& a, const ListRow& b) {
-                return std::tie(a.voucher_date, a.number) < std::tie(b.voucher_date, b.number);
-            });
-        return std::move(m_out);
-    }
+    long queries() const { return m_queries; }
+    long splits() const { return m_splits; }
+    std::vector<std::string> take_capped_days() { return std::move(m_capped_days); }
 
 private:
     ApiClient& m_client;
     const ListQuery& m_q;
     const std::function<void(long)>& m_on_page;
-    ListOutcome m_out;
+    std::function<bool(ListRow&&)> m_sink;
+    bool m_stopped = false;
+    bool m_dedupe_all;
+    long m_queries = 0;
+    long m_splits = 0;
+    long m_rows = 0;
+    std::vector<std::string> m_capped_days;
     std::set<std::string> m_seen;
 };
 
@@ -112,11 +125,38 @@ std::optional<ListRow> read_row(const json::Value& v) {
 
 Result<ListOutcome, ApiError> list_vouchers(ApiClient& client, const ListQuery& q,
                                             const std::function<void(long)>& on_page) {
-    Lister lister(client, q, on_page);
+    ListOutcome out;
+    Lister lister(
+        client, q, on_page,
+        [&](ListRow&& row) {
+            out.rows.push_back(std::move(row));
+            return true;
+        },
+        true);
     if (auto r = lister.window(q.from_day, q.to_day); !r) {
         return unexpected(std::move(r).error());
     }
-    return lister.take();
+    std::stable_sort(out.rows.begin(), out.rows.end(), [](const ListRow& a, const ListRow& b) {
+        return std::tie(a.voucher_date, a.number) < std::tie(b.voucher_date, b.number);
+    });
+    out.queries = lister.queries();
+    out.splits = lister.splits();
+    out.capped_days = lister.take_capped_days();
+    return out;
+}
+
+Result<StreamOutcome, ApiError> for_each_voucher(ApiClient& client, const ListQuery& q,
+                                                 const std::function<bool(ListRow&&)>& fn,
+                                                 const std::function<void(long)>& on_page) {
+    Lister lister(client, q, on_page, fn, false);
+    if (auto r = lister.window(q.from_day, q.to_day); !r) {
+        return unexpected(std::move(r).error());
+    }
+    StreamOutcome out;
+    out.queries = lister.queries();
+    out.splits = lister.splits();
+    out.capped_days = lister.take_capped_days();
+    return out;
 }
 
 } // namespace lexsync::commands::invoices::archive

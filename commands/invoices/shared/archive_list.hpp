@@ -58,4 +58,21 @@ std::optional<ListRow> read_row(const json::Value& v);
 Result<ListOutcome, ApiError> list_vouchers(ApiClient& client, const ListQuery& q,
                                             const std::function<void(long)>& on_page = {});
 
+// What for_each_voucher() tells besides the rows.
+struct StreamOutcome {
+    long queries = 0;
+    long splits = 0;
+    std::vector<std::string> capped_days;
+};
+
+// Lists the vouchers `q` matches like list_vouchers(), but hands each row to `fn` as its page
+// arrives (in the list's order, voucher date ascending) instead of keeping them, so that memory
+// does not grow with their number; `fn` may send requests of its own, and stops the listing by
+// returning false. A row seen again while its
+// window is paged (the list moved) is dropped; one whose date changed between two windows may
+// come twice.
+Result<StreamOutcome, ApiError> for_each_voucher(ApiClient& client, const ListQuery& q,
+                                                 const std::function<bool(ListRow&&)>& fn,
+                                                 const std::function<void(long)>& on_page = {});
+
 } // namespace lexsync::commands::invoices::archive

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace lexsync::commands::invoices::shared {
 
@@ -51,6 +52,32 @@ void note_capped(const std::vector<LookupItem>& items, const std::vector<std::st
     }
 }
 
+// Calls `fn` with each line of `remark`, its trailing blanks and CR removed, until it returns
+// false.
+void for_each_remark_line(const std::string& remark,
+                          const std::function<bool(const std::string&)>& fn) {
+    std::istringstream in(remark);
+    std::string l;
+    while (std::getline(in, l)) {
+        while (!l.empty() && (l.back() == '\r' || l.back() == ' ')) {
+            l.pop_back();
+        }
+        if (!fn(l)) {
+            return;
+        }
+    }
+}
+
+// The voucher-list query of sales documents (or bookkeeping sales vouchers) between two dates.
+archive::ListQuery sales_query(bool bookkeeping, Date from, Date to) {
+    archive::ListQuery q;
+    q.types = bookkeeping ? std::vector<std::string>{"salesinvoice", "salescreditnote"}
+                          : std::vector<std::string>{"invoice", "creditnote"};
+    q.from_day = day_number(from);
+    q.to_day = day_number(to);
+    return q;
+}
+
 } // namespace
 
 LookupItem lookup_item(const Invoice& inv, const std::string& contact_id) {
@@ -75,17 +102,12 @@ std::string ref_line_for(const std::string& ref_text, const std::string& number)
 }
 
 bool remark_has_line(const std::string& remark, const std::string& line) {
-    std::istringstream in(remark);
-    std::string l;
-    while (std::getline(in, l)) {
-        while (!l.empty() && (l.back() == '\r' || l.back() == ' ')) {
-            l.pop_back();
-        }
-        if (l == line) {
-            return true;
-        }
-    }
-    return false;
+    bool has = false;
+    for_each_remark_line(remark, [&](const std::string& l) {
+        has = l == line;
+        return !has;
+    });
+    return has;
 }
 
 ItemIndex::ItemIndex(const std::vector<LookupItem>& items, const std::string& ref_text)
@@ -146,15 +168,11 @@ std::vector<const LookupItem*> ItemIndex::matches(const archive::ListRow& row,
         }
     };
     if (m_by_ref) {
-        // As remark_has_line(): each line with its trailing blanks and CR removed.
-        std::istringstream in(json::get_string(doc, "remark").value_or(""));
-        std::string l;
-        while (std::getline(in, l)) {
-            while (!l.empty() && (l.back() == '\r' || l.back() == ' ')) {
-                l.pop_back();
-            }
-            take(l, true);
-        }
+        for_each_remark_line(json::get_string(doc, "remark").value_or(""),
+                             [&](const std::string& l) {
+                                 take(l, true);
+                                 return true;
+                             });
         return out;
     }
     const auto gross = json::get_decimal(doc, "totalPrice.totalGrossAmount");
@@ -169,11 +187,7 @@ Result<std::vector<archive::ListRow>, ApiError> list_rows(ApiClient& client, boo
                                                           Date from, Date to,
                                                           std::vector<std::string>& capped_days,
                                                           long* requests) {
-    archive::ListQuery q;
-    q.types = bookkeeping ? std::vector<std::string>{"salesinvoice", "salescreditnote"}
-                          : std::vector<std::string>{"invoice", "creditnote"};
-    q.from_day = day_number(from);
-    q.to_day = day_number(to);
+    const archive::ListQuery q = sales_query(bookkeeping, from, to);
     auto listed = archive::list_vouchers(client, q, [&](long) {
         if (requests != nullptr) {
             ++*requests;
@@ -184,6 +198,23 @@ Result<std::vector<archive::ListRow>, ApiError> list_rows(ApiClient& client, boo
     }
     capped_days.insert(capped_days.end(), listed->capped_days.begin(), listed->capped_days.end());
     return std::move(listed->rows);
+}
+
+Result<Ok, ApiError> for_each_row(ApiClient& client, bool bookkeeping, Date from, Date to,
+                                  std::vector<std::string>& capped_days,
+                                  const std::function<bool(archive::ListRow&&)>& fn,
+                                  long* requests) {
+    const archive::ListQuery q = sales_query(bookkeeping, from, to);
+    auto listed = archive::for_each_voucher(client, q, fn, [&](long) {
+        if (requests != nullptr) {
+            ++*requests;
+        }
+    });
+    if (!listed) {
+        return unexpected(std::move(listed).error());
+    }
+    capped_days.insert(capped_days.end(), listed->capped_days.begin(), listed->capped_days.end());
+    return Ok{};
 }
 
 ListedRows list_ahead(ApiClient& client, Date from, Date to) {
@@ -203,42 +234,30 @@ Result<LookupOutcome, ApiError> find_documents(ApiClient& client, StateStore& st
         return out;
     }
     const auto [from, to] = date_range(items);
-    std::vector<std::string> capped;
-    std::optional<Result<std::vector<archive::ListRow>, ApiError>> read;
-    if (listed != nullptr && listed->from <= from && to <= listed->to) {
-        capped = listed->capped_days;
-        out.requests += listed->requests;
-    } else {
-        listed = nullptr;
-        read.emplace(list_rows(client, false, from, to, capped, &out.requests));
-    }
-    const auto& rows = listed != nullptr ? listed->rows : *read;
-    if (!rows) {
-        return unexpected(rows.error());
-    }
-    note_capped(items, capped, out);
-
     // The items indexed once, so that each row and each document is matched in constant time
-    // however many items share a day: a row is read when an item of its type and day may be its
-    // (same contact, or one side has none); a document read is matched by its remark's lines (or
-    // by its total and line count) through a hash, never against every item of its day.
+    // however many items share a day (see ItemIndex).
     const ItemIndex index(items, ref_text);
     std::map<std::string, std::vector<FoundDocument>> matches; // source number → documents
-    for (const auto& row : *rows) {                            // unique by id
-        if (!index.may_hold(row)) {
-            continue;
+    std::unordered_set<std::string> read_ids;                  // a row listed twice is read once
+    std::optional<ApiError> failed;
+    // Reads the document of a listed row when it may be an item's, and matches it. False once a
+    // read failed.
+    auto consider = [&](const archive::ListRow& row) {
+        if (!index.may_hold(row) || !read_ids.insert(row.id).second) {
+            return true;
         }
         if (source_of(state, row.id)) {
-            continue; // the ledger knows whose document this is
+            return true; // the ledger knows whose document this is
         }
         const bool credit = row.type == list_type(Kind::credit_note, false);
         auto doc = client.get_json((credit ? "/v1/credit-notes/" : "/v1/invoices/") + row.id);
         ++out.requests;
         if (!doc) {
             if (doc.error().kind == ApiError::Kind::not_found) {
-                continue; // deleted since it was listed
+                return true; // deleted since it was listed
             }
-            return unexpected(std::move(doc).error());
+            failed = std::move(doc).error();
+            return false;
         }
         for (const LookupItem* item : index.matches(row, *doc)) {
             FoundDocument f;
@@ -248,7 +267,33 @@ Result<LookupOutcome, ApiError> find_documents(ApiClient& client, StateStore& st
             f.total = json::get_decimal(*doc, "totalPrice.totalGrossAmount");
             matches[item->number].push_back(std::move(f));
         }
+        return true;
+    };
+    std::vector<std::string> capped;
+    if (listed != nullptr && listed->from <= from && to <= listed->to) {
+        capped = listed->capped_days;
+        out.requests += listed->requests;
+        if (!listed->rows) {
+            return unexpected(listed->rows.error());
+        }
+        for (const auto& row : *listed->rows) {
+            if (!consider(row)) {
+                break;
+            }
+        }
+    } else {
+        // The rows are matched as their pages arrive, not kept.
+        auto r = for_each_row(
+            client, false, from, to, capped, [&](archive::ListRow&& row) { return consider(row); },
+            &out.requests);
+        if (!r) {
+            return unexpected(std::move(r).error());
+        }
     }
+    if (failed) {
+        return unexpected(std::move(*failed));
+    }
+    note_capped(items, capped, out);
     for (auto& [number, docs] : matches) {
         if (docs.size() > 1) {
             out.unsure[number] = fmt::format(

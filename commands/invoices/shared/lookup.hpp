@@ -13,6 +13,7 @@
 
 #include "commands/invoices/shared/archive_list.hpp"
 
+#include <functional>
 #include <lexsync/api/client.hpp>
 #include <lexsync/records/invoices.hpp>
 #include <lexsync/store/state.hpp>
@@ -120,5 +121,12 @@ Result<std::vector<archive::ListRow>, ApiError> list_rows(ApiClient& client, boo
                                                           lexsync::Date from, lexsync::Date to,
                                                           std::vector<std::string>& capped_days,
                                                           long* requests = nullptr);
+
+// The same rows handed to `fn` as their pages arrive (see archive::for_each_voucher), not kept:
+// memory does not grow with their number. `fn` may send requests, and stops by returning false.
+Result<Ok, ApiError> for_each_row(ApiClient& client, bool bookkeeping, lexsync::Date from,
+                                  lexsync::Date to, std::vector<std::string>& capped_days,
+                                  const std::function<bool(archive::ListRow&&)>& fn,
+                                  long* requests = nullptr);
 
 } // namespace lexsync::commands::invoices::shared
