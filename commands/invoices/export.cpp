@@ -653,17 +653,6 @@ public:
         return create(inv, key, hash, run_id);
     }
 
-    // Looks `invoices` up in lexoffice in bulk (see shared/lookup.hpp) and keeps what it found
-    // for process(); an earlier answer for the same number is replaced. Throws when lexoffice
-    // could not be asked.
-    void look_up(const std::vector<const Invoice*>& invoices) {
-        std::vector<shared::LookupItem> items;
-        for (const Invoice* inv : invoices) {
-            items.push_back(lookup_item(*inv));
-        }
-        look_up(items);
-    }
-
     // The lookup item of `inv`: what look_up() needs of it.
     shared::LookupItem lookup_item(const Invoice& inv) const {
         std::string contact_id;
@@ -673,7 +662,10 @@ public:
         return shared::lookup_item(inv, contact_id);
     }
 
-    // `listed`: the voucher list read ahead (invoice mode), used when it covers the items.
+    // Looks `items` up in lexoffice in bulk (see shared/lookup.hpp) and keeps what it found for
+    // process(); an earlier answer for the same number is replaced. Throws when lexoffice could not
+    // be asked. `listed`: the voucher list read ahead (invoice mode), used when it covers the
+    // items.
     void look_up(const std::vector<shared::LookupItem>& items,
                  const shared::ListedRows* listed = nullptr) {
         for (const auto& item : items) {
@@ -2109,8 +2101,9 @@ struct ExportRun {
         // not are sent again (a few rounds at most; what stays open is looked up by the next run).
         // Credit notes waiting for such an invoice follow it.
         for (int round = 0; round < 5 && !opts.dry_run && !exporter->stopped(); ++round) {
+            // The invoices are read again when they are needed, not kept: only their sequence
+            // numbers and ledger entries.
             std::vector<std::int64_t> lost;
-            std::vector<Invoice> invs;
             std::vector<LedgerEntry> pending;
             for (std::int64_t seq :
                  seqs_in_order(fmt::format("sel = '' AND (flags & {}) != 0", k_lost_answer))) {
@@ -2121,7 +2114,6 @@ struct ExportRun {
                     continue;
                 }
                 lost.push_back(seq);
-                invs.push_back(std::move(inv));
                 pending.push_back(std::move(*e));
             }
             // For a customer whose creation answer was lost.
@@ -2133,27 +2125,27 @@ struct ExportRun {
             if (lost.empty() && waiting.empty()) {
                 break;
             }
-            const std::size_t n_lost = lost.size() + (pending.size() - invs.size());
+            const std::size_t n_lost = pending.size();
             wait_out_unclear_writes(
                 ctx, pending,
                 fmt::format("invoices export: {} lost", counted(n_lost, "answer", "answers")),
                 n_lost);
             try {
                 exporter->reconcile_contacts();
-                if (!invs.empty()) {
-                    std::vector<const Invoice*> ptrs;
-                    for (const auto& inv : invs) {
-                        ptrs.push_back(&inv);
+                if (!lost.empty()) {
+                    std::vector<shared::LookupItem> items;
+                    for (std::int64_t seq : lost) {
+                        items.push_back(exporter->lookup_item(load(seq)));
                     }
-                    exporter->look_up(ptrs);
+                    exporter->look_up(items);
                 }
             } catch (const Error& e) {
                 ctx.warn(fmt::format("could not look the lost answers up: {}; the next run does",
                                      e.what()));
                 break;
             }
-            for (std::size_t k = 0; k < lost.size(); ++k) {
-                save_outcome(lost[k], exporter->process(invs[k], run_id));
+            for (std::int64_t seq : lost) {
+                save_outcome(seq, exporter->process(load(seq), run_id));
             }
             for (std::int64_t seq : waiting) {
                 save_outcome(seq, exporter->process(load(seq), run_id));
