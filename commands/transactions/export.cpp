@@ -9,11 +9,13 @@
 #include "commands/shared/receipts.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <fmt/format.h>
 #include <fstream>
 #include <lexsync/api/client.hpp>
 #include <lexsync/api/error.hpp>
 #include <lexsync/formats/file_check.hpp>
+#include <lexsync/records/transaction_spool.hpp>
 #include <lexsync/records/transactions.hpp>
 #include <lexsync/records/vouchers.hpp>
 #include <lexsync/store/job_lock.hpp>
@@ -232,7 +234,7 @@ struct Step {
 
 class Exporter {
 public:
-    Exporter(Context& ctx, std::vector<Row>& rows, Summary& summary)
+    Exporter(Context& ctx, std::deque<Row>& rows, Summary& summary)
         : m_ctx(ctx), m_rows(rows), m_sum(summary), m_receipts(ctx) {}
 
     void set_run(std::int64_t run) {
@@ -1329,7 +1331,7 @@ private:
 
     static constexpr int k_rounds = 4;
     Context& m_ctx;
-    std::vector<Row>& m_rows;
+    std::deque<Row>& m_rows;
     Summary& m_sum;
     std::int64_t m_run = 0;
     std::vector<Row*> m_pending_tx;
@@ -1359,7 +1361,7 @@ private:
 };
 
 // Writes the transactions not yet written to `out` as lexoffice's bank-statement CSV.
-void write_csv(const ExportOptions& opts, Context& ctx, std::vector<Row>& rows,
+void write_csv(const ExportOptions& opts, Context& ctx, std::deque<Row>& rows,
                const std::string& account_name, Summary& sum, std::int64_t run) {
     StateStore& st = ctx.state();
     const fs::path out = fs::absolute(opts.out);
@@ -1529,11 +1531,15 @@ struct ExportRun {
     AccountType type = AccountType::creditcard;
     std::optional<Decimal> closing; // --balance
     Decimal opening;                // --opening-balance
-    std::vector<LeftOutRow> left_out;
-    std::vector<TransactionInput> inputs;
+    // The input's transactions and left-out rows, on disk.
+    std::optional<TransactionSpool> spool;
+    // The transactions in memory: every one for a run that writes, only those with a receipt for
+    // a dry run (their checks need each other: a receipt paid in several charges is one voucher).
+    bool rows_all = false;
+    std::deque<TransactionInput> inputs;
     std::string account_ref;
     fs::path receipts_base;
-    std::vector<Row> rows; // one per input; Row::in points into `inputs`
+    std::deque<Row> rows; // one per transaction in `inputs`; Row::in points into it
     std::vector<InputIssue> issues;
     vch::PostingCategories categories; // Row::category points into it
     Summary sum;
@@ -1629,24 +1635,50 @@ struct ExportRun {
 
     // The input file read through the mapping: one row per transaction, its receipt checked.
     void read_rows() {
-        auto read = read_input(opts.file, *mapping, type, &left_out);
-        if (!read) {
-            invalid(ctx, read.error(), opts.file);
+        spool.emplace(opts.file);
+        const auto found = read_input(opts.file, *mapping, type, *spool);
+        if (!found.empty()) {
+            invalid(ctx, found, opts.file);
         }
-        inputs = std::move(read).value();
         account_ref = account_reference(ctx.profile().name, opts.account);
         receipts_base = !opts.receipts_dir.empty() ? fs::path(opts.receipts_dir)
                                                    : fs::path(opts.file).parent_path();
-        rows.resize(inputs.size());
-        for (std::size_t i = 0; i < inputs.size(); ++i) {
-            const TransactionInput& t = inputs[i];
-            Row& r = rows[i];
-            r.in = &t;
-            r.ref = transaction_reference(account_ref, t.transaction_id);
-            if (t.has_receipt()) {
+        rows_all = !opts.dry_run;
+        spool->for_each([&](TransactionInput& t) {
+            if (!rows_all && !t.has_receipt()) {
+                return;
+            }
+            const TransactionInput& in = inputs.emplace_back(std::move(t));
+            Row& r = rows.emplace_back();
+            r.in = &in;
+            r.ref = transaction_reference(account_ref, in.transaction_id);
+            if (in.has_receipt()) {
                 check_receipt(r);
             }
+        });
+    }
+
+    // Calls `fn` with the row of each transaction in file order: the row in `rows`, or (a dry run's
+    // transaction without a receipt) one made for the call, planned.
+    template <class F> void for_each_row(F fn) {
+        if (rows_all) {
+            for (auto& r : rows) {
+                fn(r);
+            }
+            return;
         }
+        auto kept = rows.begin();
+        spool->for_each([&](TransactionInput& t) {
+            if (t.has_receipt()) {
+                fn(*kept++);
+                return;
+            }
+            Row r;
+            r.in = &t;
+            r.ref = transaction_reference(account_ref, t.transaction_id);
+            r.action = "planned";
+            fn(r);
+        });
     }
 
     // A row's receipt file: there, not too large, readable, of a known kind; then its voucher.
@@ -1796,15 +1828,16 @@ struct ExportRun {
 
     // The posting categories of receipts and fees, fetched once when any row needs one.
     void resolve_categories() {
-        const bool need_categories = std::any_of(rows.begin(), rows.end(), [&](const Row& r) {
-            return r.voucher || (r.in->fee && !csv_mode);
-        });
+        const bool need_categories = (!csv_mode && spool->fee_count() > 0) ||
+                                     std::any_of(rows.begin(), rows.end(), [&](const Row& r) {
+                                         return r.voucher != nullptr;
+                                     });
         if (!need_categories) {
             return;
         }
         categories = value_or_throw(vch::fetch_posting_categories(ctx.client()),
                                     "reading the posting categories");
-        for (auto& r : rows) {
+        for_each_row([&](Row& r) {
             const TransactionInput& t = *r.in;
             if (r.voucher) {
                 auto c = categories.resolve(t.posting_category, r.voucher->type);
@@ -1829,7 +1862,7 @@ struct ExportRun {
                     r.fee_category_id = (*c)->id;
                 }
             }
-        }
+        });
         reject_if_invalid();
     }
 
@@ -1838,21 +1871,20 @@ struct ExportRun {
         sum.mode = csv_mode ? "lexoffice-csv" : "api";
         sum.account = opts.account;
         sum.account_reference = account_ref;
-        sum.transactions = static_cast<long>(rows.size());
-        sum.left_out = static_cast<long>(left_out.size());
+        sum.transactions = static_cast<long>(spool->size());
+        sum.left_out = static_cast<long>(spool->left_out_count());
         // Said with the run's last line: how many source rows the mapping leaves out.
-        left_out_note =
-            left_out.empty()
-                ? std::string()
-                : fmt::format("; {} left out by the mapping (records marked left-out)",
-                              counted(static_cast<long>(left_out.size()), "row", "rows"));
+        left_out_note = sum.left_out == 0
+                            ? std::string()
+                            : fmt::format("; {} left out by the mapping (records marked left-out)",
+                                          counted(sum.left_out, "row", "rows"));
     }
 
     // One record per transaction, then one per row the mapping leaves out.
     void write_records() {
         auto writer = ctx.writer(result_columns());
         json::Document rec;
-        for (const auto& r : rows) {
+        for_each_row([&](const Row& r) {
             rec.SetObject();
             rec.GetAllocator().Clear(); // memory stays flat however many records
             auto& a = rec.GetAllocator();
@@ -1874,9 +1906,9 @@ struct ExportRun {
             rec.AddMember("hint", opt(r.hint), a);
             rec.AddMember("reason", opt(reason), a);
             writer->write(rec);
-        }
+        });
         // Every source row is accounted for: the rows the mapping leaves out, with why.
-        for (const auto& l : left_out) {
+        spool->for_each_left_out([&](const LeftOutRow& l) {
             rec.SetObject();
             rec.GetAllocator().Clear();
             auto& a = rec.GetAllocator();
@@ -1891,7 +1923,7 @@ struct ExportRun {
             rec.AddMember("hint", json::Value(), a);
             rec.AddMember("reason", json::str(l.reason, a), a);
             writer->write(rec);
-        }
+        });
         writer->finish();
     }
 
@@ -1917,7 +1949,7 @@ struct ExportRun {
         write_summary();
         ctx.info(fmt::format("transactions export (dry run): {} transactions, {} receipts, account "
                              "'{}' (reference {}), mapping {}{}; nothing was sent",
-                             rows.size(), receipts, opts.account, account_ref, mapping->name,
+                             sum.transactions, receipts, opts.account, account_ref, mapping->name,
                              left_out_note));
     }
 
