@@ -180,12 +180,11 @@ TEST_SUITE("invoices export: finding documents again") {
         ListedRows listed;
         listed.from = *lexsync::parse_iso_date(k_day);
         listed.to = listed.from;
-        listed.rows = std::vector<ListRow>{row("d1", k_c1),
-                                           row("d2", k_c3),
-                                           row("d3", k_c2),
-                                           row("d4", k_c2),
-                                           row("d5", k_c3, "creditnote"),
-                                           row("d6", k_c1, "creditnote")};
+        for (const auto& r : {row("d1", k_c1), row("d2", k_c3), row("d3", k_c2), row("d4", k_c2),
+                              row("d5", k_c3, "creditnote"), row("d6", k_c1, "creditnote"),
+                              row("d1", k_c1)}) { // d1 listed twice: read once
+            listed.add(r);
+        }
         // d2 (another contact, but B has none) is read; d5 (a credit note of a contact no credit
         // note has) is not.
         fake.add(Method::get, "/v1/invoices/d1", 200,

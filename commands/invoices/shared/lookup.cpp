@@ -217,11 +217,51 @@ Result<Ok, ApiError> for_each_row(ApiClient& client, bool bookkeeping, Date from
     return Ok{};
 }
 
+ListedRows::ListedRows() : m_db("") {
+    // A scratch copy, as the invoice spool: no journal, no syncing, one transaction for its life.
+    m_db.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-1024;"
+              "CREATE TABLE row(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, "
+              "day TEXT NOT NULL, contact TEXT NOT NULL);"
+              "BEGIN");
+}
+
+void ListedRows::add(const archive::ListRow& row) {
+    if (!m_add) {
+        m_add = m_db.prepare("INSERT INTO row(id, type, day, contact) VALUES (?1, ?2, ?3, ?4)");
+    }
+    m_add->reset();
+    m_add->bind(1, row.id).bind(2, row.type).bind(3, row.voucher_date).bind(4, row.contact_id);
+    m_add->run();
+}
+
+void ListedRows::for_each(const std::function<bool(const archive::ListRow&)>& fn) const {
+    auto st = m_db.prepare("SELECT id, type, day, contact FROM row ORDER BY seq");
+    archive::ListRow row;
+    while (st.step()) {
+        row.id = st.column_text(0);
+        row.type = st.column_text(1);
+        row.voucher_date = st.column_text(2);
+        row.contact_id = st.column_text(3);
+        if (!fn(row)) {
+            return;
+        }
+    }
+}
+
 ListedRows list_ahead(ApiClient& client, Date from, Date to) {
     ListedRows l;
     l.from = from;
     l.to = to;
-    l.rows = list_rows(client, false, from, to, l.capped_days, &l.requests);
+    auto r = for_each_row(
+        client, false, from, to, l.capped_days,
+        [&](archive::ListRow&& row) {
+            l.add(row);
+            return true;
+        },
+        &l.requests);
+    if (!r) {
+        l.error = std::move(r).error();
+    }
     return l;
 }
 
@@ -273,14 +313,10 @@ Result<LookupOutcome, ApiError> find_documents(ApiClient& client, StateStore& st
     if (listed != nullptr && listed->from <= from && to <= listed->to) {
         capped = listed->capped_days;
         out.requests += listed->requests;
-        if (!listed->rows) {
-            return unexpected(listed->rows.error());
+        if (listed->error) {
+            return unexpected(*listed->error);
         }
-        for (const auto& row : *listed->rows) {
-            if (!consider(row)) {
-                break;
-            }
-        }
+        listed->for_each(consider);
     } else {
         // The rows are matched as their pages arrive, not kept.
         auto r = for_each_row(

@@ -19,6 +19,7 @@
 #include <lexsync/store/state.hpp>
 #include <lexsync/util/date.hpp>
 #include <lexsync/util/decimal.hpp>
+#include <lexsync/util/sqlite.hpp>
 #include <map>
 #include <optional>
 #include <string>
@@ -90,13 +91,27 @@ private:
 };
 
 // The voucher-list rows of sales documents between two dates, read ahead of find_documents()
-// (on a lane, beside other reads): what list_rows() gave, its capped days and its requests.
-struct ListedRows {
+// (on a lane, beside other reads): its capped days and requests, and the rows, or the error that
+// stopped the listing. The rows are kept in a private temporary SQLite database (as the invoice
+// spool is), so that memory does not grow with the number of documents in lexoffice, and with
+// only what find_documents() matches on: id, type, voucher date and contact.
+class ListedRows {
+public:
+    ListedRows();
     lexsync::Date from;
     lexsync::Date to;
-    Result<std::vector<archive::ListRow>, ApiError> rows = std::vector<archive::ListRow>{};
+    std::optional<ApiError> error;
     std::vector<std::string> capped_days;
     long requests = 0;
+
+    void add(const archive::ListRow& row);
+    // Calls `fn` with each row in the order added (id, type, voucher_date and contact_id), until
+    // it returns false.
+    void for_each(const std::function<bool(const archive::ListRow&)>& fn) const;
+
+private:
+    mutable sqlite::Database m_db;
+    std::optional<sqlite::Statement> m_add;
 };
 
 // Reads the rows of `from`..`to` for find_documents(). Touches nothing but `client`.
