@@ -12,6 +12,7 @@
 #include <deque>
 #include <fmt/format.h>
 #include <fstream>
+#include <functional>
 #include <lexsync/api/client.hpp>
 #include <lexsync/api/error.hpp>
 #include <lexsync/formats/file_check.hpp>
@@ -84,6 +85,7 @@ struct Row {
     std::string sha;
     file_check::FileKind kind = file_check::FileKind::pdf;
     std::unique_ptr<vch::VoucherInput> voucher; // on the heap: most rows have none
+    std::int64_t seq = 0;                       // the transaction's number in the run's spool
     const vch::PostingCategory* category = nullptr;
     // Another row paid the same receipt (a split payment): the row holding its voucher.
     const Row* split_of = nullptr;
@@ -304,17 +306,53 @@ public:
 
     // --- Transactions ---
 
+    // Calls its argument with the row of each transaction in file order.
+    using EachRow = std::function<void(const std::function<void(Row&)>&)>;
+    // Where push_transactions() takes the transactions from when the rows hold only some of them:
+    // a row `each` hands over that is not one of the rows lives until `release` is called with
+    // it, once its outcome is final (every row is released at most once; one left unclear is not).
+    void set_transactions(std::size_t count, EachRow each, std::function<void(Row&)> release) {
+        m_count = count;
+        m_each = std::move(each);
+        m_release = std::move(release);
+    }
+
+    // The transactions in batches of k_batch_size, handed over as they are read: a bounded number
+    // of them is in memory at once.
     void push_transactions(const std::string& account_id, const std::string& account_ref) {
-        std::vector<Row*> todo;
         std::set<std::string>& was_pending = m_was_pending; // outlives the batches' answers
-        for (auto& r : m_rows) {
+        Progress progress(m_ctx, "transactions export", "transactions",
+                          m_each ? m_count : m_rows.size());
+        std::optional<Lanes> own; // without the lanes of a phase: lanes of this step
+        if (m_lanes == nullptr) {
+            own.emplace(*this);
+        }
+        Lanes& lanes = *m_lanes;
+        std::vector<Row*> batch;
+        std::size_t seen = 0;
+        auto hand = [&] {
+            lanes.make_room();
+            if (m_stopped) {
+                for (Row* r : batch) {
+                    fail(*r, "not attempted: the run stopped");
+                    release(*r);
+                }
+            } else {
+                push_batch(batch, account_id, account_ref, m_was_pending);
+            }
+            batch.clear();
+            progress.update(seen); // the transactions looked at and handed over so far
+        };
+        auto each = [&](Row& r) {
+            ++seen;
             const auto e = state().get(k_transaction, r.ref);
             if (e && e->status == "done") {
                 r.action = "skipped";
                 r.remote_id = e->remote_id;
                 r.reasons.emplace_back("exported before");
                 ++m_sum.skipped;
-                continue;
+                release(r);
+                return;
             }
             if (e) {
                 was_pending.insert(r.ref);
@@ -322,34 +360,29 @@ public:
                     // An earlier run's batch may still be in flight: sent again at the end.
                     r.action = "pending";
                     m_pending_tx.push_back(&r);
-                    continue;
+                    return;
                 }
             }
-            todo.push_back(&r);
-        }
-        Progress progress(m_ctx, "transactions export", "transactions", todo.size());
-        std::optional<Lanes> own; // without the lanes of a phase: lanes of this step
-        if (m_lanes == nullptr) {
-            own.emplace(*this);
-        }
-        Lanes& lanes = *m_lanes;
-        for (const auto& [first, last] : batches(todo.size())) {
-            progress.update(first); // the batches sent before this one
-            lanes.make_room();
-            if (m_stopped) {
-                for (std::size_t i = first; i < last; ++i) {
-                    fail(*todo[i], "not attempted: the run stopped");
-                }
-                continue;
+            batch.push_back(&r);
+            if (batch.size() == k_batch_size) {
+                hand();
             }
-            std::vector<Row*> batch(todo.begin() + static_cast<long>(first),
-                                    todo.begin() + static_cast<long>(last));
-            push_batch(batch, account_id, account_ref, m_was_pending);
+        };
+        progress.update(0);
+        if (m_each) {
+            m_each(each);
+        } else {
+            for (auto& r : m_rows) {
+                each(r);
+            }
+        }
+        if (!batch.empty()) {
+            hand();
         }
         if (own) {
             lanes.drain();
         }
-        progress.update(todo.size());
+        progress.update(seen);
     }
 
     // --- Balance ---
@@ -792,6 +825,11 @@ private:
         switch (s.kind) {
         case Step::Kind::batch:
             batch_answered(s.batch, s.account_ref, *s.was_pending, std::move(*s.answer));
+            for (Row* r : s.batch) {
+                if (r->action != "pending") {
+                    release(*r);
+                }
+            }
             break;
         case Step::Kind::create:
             created(*s.row, s.number, s.hash, std::move(*s.answer));
@@ -830,6 +868,13 @@ private:
                 m_stopped = true;
                 m_stop_error = e;
             }
+        }
+    }
+
+    // The transaction of `r` has its final outcome (see set_transactions).
+    void release(Row& r) {
+        if (m_release) {
+            m_release(r);
         }
     }
 
@@ -1332,6 +1377,9 @@ private:
     static constexpr int k_rounds = 4;
     Context& m_ctx;
     std::deque<Row>& m_rows;
+    std::size_t m_count = 0; // see set_transactions
+    EachRow m_each;
+    std::function<void(Row&)> m_release;
     Summary& m_sum;
     std::int64_t m_run = 0;
     std::vector<Row*> m_pending_tx;
@@ -1533,10 +1581,18 @@ struct ExportRun {
     Decimal opening;                // --opening-balance
     // The input's transactions and left-out rows, on disk.
     std::optional<TransactionSpool> spool;
-    // The transactions in memory: every one for a run that writes, only those with a receipt for
-    // a dry run (their checks need each other: a receipt paid in several charges is one voucher).
+    // The transactions in memory: every one for a bank-statement file (--format lexoffice-csv),
+    // else only those with a receipt (their checks need each other: a receipt paid in several
+    // charges is one voucher, and each gets a hint); the others are read from the spool when they
+    // are needed, and what became of them is kept there.
     bool rows_all = false;
     std::deque<TransactionInput> inputs;
+    // A transaction without a receipt while the exporter has it (see Exporter::set_transactions).
+    struct Held {
+        TransactionInput in;
+        Row row;
+    };
+    std::map<std::int64_t, std::unique_ptr<Held>> held; // by spool number
     std::string account_ref;
     fs::path receipts_base;
     std::deque<Row> rows; // one per transaction in `inputs`; Row::in points into it
@@ -1643,13 +1699,14 @@ struct ExportRun {
         account_ref = account_reference(ctx.profile().name, opts.account);
         receipts_base = !opts.receipts_dir.empty() ? fs::path(opts.receipts_dir)
                                                    : fs::path(opts.file).parent_path();
-        rows_all = !opts.dry_run;
-        spool->for_each([&](TransactionInput& t) {
+        rows_all = csv_mode && !opts.dry_run;
+        spool->for_each([&](TransactionInput& t, std::int64_t seq, const std::string&) {
             if (!rows_all && !t.has_receipt()) {
                 return;
             }
             const TransactionInput& in = inputs.emplace_back(std::move(t));
             Row& r = rows.emplace_back();
+            r.seq = seq;
             r.in = &in;
             r.ref = transaction_reference(account_ref, in.transaction_id);
             if (in.has_receipt()) {
@@ -1658,8 +1715,9 @@ struct ExportRun {
         });
     }
 
-    // Calls `fn` with the row of each transaction in file order: the row in `rows`, or (a dry run's
-    // transaction without a receipt) one made for the call, planned.
+    // Calls `fn` with the row of each transaction in file order: the row in `rows`, or for a
+    // transaction without a receipt one made for the call: planned (a dry run), as the exporter
+    // left it (still held), or with the outcome its note in the spool keeps.
     template <class F> void for_each_row(F fn) {
         if (rows_all) {
             for (auto& r : rows) {
@@ -1668,17 +1726,78 @@ struct ExportRun {
             return;
         }
         auto kept = rows.begin();
-        spool->for_each([&](TransactionInput& t) {
+        spool->for_each([&](TransactionInput& t, std::int64_t seq, const std::string& note) {
             if (t.has_receipt()) {
                 fn(*kept++);
                 return;
             }
+            if (auto h = held.find(seq); h != held.end()) {
+                fn(h->second->row);
+                return;
+            }
             Row r;
             r.in = &t;
+            r.seq = seq;
             r.ref = transaction_reference(account_ref, t.transaction_id);
-            r.action = "planned";
+            r.action = opts.dry_run ? "planned" : "pending";
+            if (!note.empty()) {
+                // action, financialTransactionId and reason, a line each (see release()).
+                const auto a = note.find('\n');
+                const auto b = note.find('\n', a + 1);
+                r.action = note.substr(0, a);
+                r.remote_id = note.substr(a + 1, b - a - 1);
+                if (b + 1 < note.size()) {
+                    r.reasons.push_back(note.substr(b + 1));
+                }
+            }
             fn(r);
         });
+    }
+
+    // The exporter's transactions (Exporter::set_transactions): the rows with a receipt, and the
+    // others held while the exporter has them, their fee category resolved again.
+    void hand_transactions() {
+        if (rows_all) {
+            return;
+        }
+        auto each = [this](const std::function<void(Row&)>& fn) {
+            auto kept = rows.begin();
+            spool->for_each([&](TransactionInput& t, std::int64_t seq, const std::string&) {
+                if (t.has_receipt()) {
+                    fn(*kept++);
+                    return;
+                }
+                auto h = std::make_unique<Held>();
+                h->in = std::move(t);
+                Row& r = h->row;
+                r.in = &h->in;
+                r.seq = seq;
+                r.ref = transaction_reference(account_ref, r.in->transaction_id);
+                if (r.in->fee) {
+                    if (auto c = categories.find(r.in->fee_category)) {
+                        r.fee_category_id = (*c)->id;
+                    }
+                }
+                Row& handed = held.emplace(seq, std::move(h)).first->second->row;
+                fn(handed); // may release it
+            });
+        };
+        exporter->set_transactions(static_cast<std::size_t>(sum.transactions), each,
+                                   [this](Row& r) { release(r); });
+    }
+
+    // Keeps the final outcome of a held transaction in the spool and lets the row go.
+    void release(Row& r) {
+        auto h = held.find(r.seq);
+        if (r.in->has_receipt() || h == held.end()) {
+            return;
+        }
+        std::string reason;
+        for (const auto& s : r.reasons) {
+            reason += (reason.empty() ? "" : "; ") + s;
+        }
+        spool->set_note(r.seq, r.action + "\n" + r.remote_id + "\n" + reason);
+        held.erase(h);
     }
 
     // A row's receipt file: there, not too large, readable, of a known kind; then its voucher.
@@ -1962,6 +2081,7 @@ struct ExportRun {
         run_id = ctx.state().begin_run("transactions export");
         exporter.emplace(ctx, rows, sum);
         exporter->set_run(run_id);
+        hand_transactions();
     }
 
     // --format lexoffice-csv: the bank-statement file, then the receipts as vouchers.

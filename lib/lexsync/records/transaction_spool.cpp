@@ -30,7 +30,7 @@ std::optional<Decimal> column_decimal(const sqlite::Statement& st, int col) {
     return Decimal::from_units(st.column_int(col));
 }
 
-// The transaction in the current row of `st` (seq, the columns of k_columns, then n).
+// The transaction in the current row of `st` (seq, the columns of k_columns, then n and note).
 TransactionInput read(const sqlite::Statement& st, const std::string& source) {
     TransactionInput t;
     t.source = source;
@@ -78,7 +78,8 @@ TransactionSpool::TransactionSpool(std::string source) : m_db(""), m_source(std:
         "TEXT, counterparty_iban TEXT, counterparty_email TEXT, id TEXT NOT NULL, "
         "posting_category TEXT, tax_rate INTEGER, receipt_file TEXT, receipt_number TEXT, "
         "voucher_type TEXT, fee INTEGER, fee_tax_rate INTEGER, fee_category TEXT, content TEXT, "
-        "hold INTEGER NOT NULL, link TEXT, dropped INTEGER NOT NULL DEFAULT 0, n INTEGER);"
+        "hold INTEGER NOT NULL, link TEXT, dropped INTEGER NOT NULL DEFAULT 0, n INTEGER, note "
+        "BLOB);"
         "CREATE INDEX tx_id ON tx(id) WHERE id <> '';"
         "CREATE INDEX tx_release ON tx(seq) WHERE hold = {};"
         "CREATE TABLE left_out(seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, transaction_id "
@@ -242,27 +243,48 @@ std::int64_t TransactionSpool::fee_count() {
 }
 
 void TransactionSpool::for_each(const std::function<void(TransactionInput&)>& fn) {
+    for_each([&](TransactionInput& t, std::int64_t, const std::string&) { fn(t); });
+}
+
+void TransactionSpool::for_each(
+    const std::function<void(TransactionInput&, std::int64_t, const std::string&)>& fn) {
     std::int64_t after = 0;
-    std::vector<TransactionInput> batch;
+    struct Read {
+        TransactionInput t;
+        std::int64_t seq;
+        std::string note;
+    };
+    std::vector<Read> batch;
     for (;;) {
         batch.clear();
         {
-            auto st = m_db.prepare(fmt::format("SELECT seq, {}, n FROM tx WHERE seq > ?1 AND "
-                                               "dropped = 0 ORDER BY seq LIMIT ?2",
+            auto st = m_db.prepare(fmt::format("SELECT seq, {}, n, note FROM tx WHERE seq > ?1 "
+                                               "AND dropped = 0 ORDER BY seq LIMIT ?2",
                                                k_columns));
             st.bind(1, after).bind(2, k_batch);
             while (st.step()) {
                 after = st.column_int(0);
-                batch.push_back(read(st, m_source));
+                batch.push_back(Read{read(st, m_source), after, st.column_text(23)});
             }
         }
         if (batch.empty()) {
             return;
         }
-        for (auto& t : batch) {
-            fn(t);
+        for (auto& r : batch) {
+            fn(r.t, r.seq, r.note);
         }
     }
+}
+
+void TransactionSpool::set_note(std::int64_t seq, std::string_view note) {
+    if (!m_set_note) {
+        m_set_note = m_db.prepare("UPDATE tx SET note = ?2 WHERE seq = ?1");
+    }
+    auto& st = *m_set_note;
+    st.reset();
+    st.bind(1, seq).bind_blob(2, note);
+    st.run();
+    st.reset();
 }
 
 void TransactionSpool::for_each_left_out(const std::function<void(const LeftOutRow&)>& fn) {

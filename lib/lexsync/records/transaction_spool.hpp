@@ -14,6 +14,7 @@
 #include <lexsync/util/sqlite.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lexsync::transactions {
@@ -45,8 +46,14 @@ public:
     std::int64_t receipt_count();
     std::int64_t fee_count();
 
-    // Calls `fn` with each transaction in file order, reading a batch at a time.
+    // Calls `fn` with each transaction in file order, reading a batch at a time (so `fn` may call
+    // set_note()).
     void for_each(const std::function<void(TransactionInput&)>& fn);
+    // The same with each transaction's number in the spool and its note.
+    void for_each(const std::function<void(TransactionInput&, std::int64_t seq,
+                                           const std::string& note)>& fn);
+    // Keeps `note` (a caller's bytes: what became of the transaction) with transaction `seq`.
+    void set_note(std::int64_t seq, std::string_view note);
     // Calls `fn` with each left-out row, by line.
     void for_each_left_out(const std::function<void(const LeftOutRow&)>& fn);
 
@@ -58,6 +65,7 @@ private:
     std::string m_source;
     std::optional<sqlite::Statement> m_add;
     std::optional<sqlite::Statement> m_add_left_out;
+    std::optional<sqlite::Statement> m_set_note;
 };
 
 } // namespace lexsync::transactions
