@@ -2,8 +2,9 @@
 # Peak memory of `--dry-run` runs on large generated inputs (a measurement, not a test: nothing
 # here asserts a size or a time). Each input is written to a private temporary directory (under
 # $TMPDIR) and removed afterwards; the plans go to /dev/null. Prints per command the file's size
-# and rows, the peak RSS (from /usr/bin/time) and the wall time; for invoices export also the
-# largest size its temporary database (the input's spool, in the run's own $TMPDIR) reached.
+# and rows, the peak RSS (from /usr/bin/time) and the wall time; for invoices export and
+# transactions export also the largest size their temporary database (the input's spool, in the
+# run's own $TMPDIR) reached.
 # Uses the lexsync binary given as $1 (default: the release build if there is one, else
 # build/default/cli/lexsync).
 #
