@@ -31,6 +31,14 @@ public:
             handle(m_in_flight.take());
         }
     }
+    // Takes the oldest outstanding result into `handle` (waiting for it); false when none is.
+    template <class Handle> bool take_one(Handle&& handle) {
+        if (m_in_flight.outstanding() == 0) {
+            return false;
+        }
+        handle(m_in_flight.take());
+        return true;
+    }
     // Starts `task` on a free lane.
     void submit(Task task) { m_in_flight.submit(std::move(task)); }
     // A result known without a request, in its turn.

@@ -27,6 +27,8 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace lexsync::commands::invoices {
 
@@ -36,6 +38,9 @@ namespace {
 
 constexpr const char* k_contact_kind = "contact";
 constexpr std::uintmax_t k_max_file_size = 5u * 1024u * 1024u;
+// The most documents whose numbers are read on a lane (their ids are held until the read is
+// answered); more are read on the command's thread, streamed as the pages arrive.
+constexpr std::size_t k_numbers_aside = 2'500;
 
 const std::vector<Column>& result_columns() {
     // What an accountant checks first comes first: a narrow table drops the last columns.
@@ -67,6 +72,15 @@ struct Creation {
     std::string note;
     bool finalize = false;
     std::optional<Result<json::Document, ApiError>> answer; // filled in by the lane
+};
+
+// A read of lexoffice's numbers of documents created in this run, handed to a lane while other
+// requests go on (see Exporter::read_numbers_later).
+struct NumberRead {
+    std::vector<std::pair<std::string, std::string>> docs; // lexoffice id, ledger key
+    Date from;
+    Date to;
+    std::vector<archive::ListRow> rows; // the list's rows of `docs`, filled in by the lane
 };
 
 // What happened to one source invoice, for stdout.
@@ -181,7 +195,8 @@ public:
                 "TEXT);"
                 "CREATE TABLE IF NOT EXISTS unnumbered(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, "
                 "key TEXT NOT NULL, day INTEGER NOT NULL);"
-                "CREATE INDEX IF NOT EXISTS unnumbered_id ON unnumbered(id);");
+                "CREATE INDEX IF NOT EXISTS unnumbered_id ON unnumbered(id);"
+                "CREATE INDEX IF NOT EXISTS unnumbered_key ON unnumbered(key);");
     }
 
     void set_planned(const std::string& number, const std::string& id) {
@@ -293,6 +308,25 @@ public:
         std::vector<std::string> out;
         while (st.step()) {
             out.push_back(st.column_text(0));
+        }
+        return out;
+    }
+    std::size_t unnumbered_count() {
+        auto& st = m_sql("SELECT count(*) FROM unnumbered");
+        return st.step() ? static_cast<std::size_t>(st.column_int(0)) : 0;
+    }
+    // Whether the document of ledger key `key` is among the unnumbered ones.
+    bool unnumbered(const std::string& key) {
+        auto& st = m_sql("SELECT 1 FROM unnumbered WHERE key = ?1 LIMIT 1");
+        st.bind(1, key);
+        return st.step();
+    }
+    // Every unnumbered document: its lexoffice id and ledger key, in the order they were added.
+    std::vector<std::pair<std::string, std::string>> unnumbered_docs() {
+        auto& st = m_sql("SELECT id, key FROM unnumbered ORDER BY seq");
+        std::vector<std::pair<std::string, std::string>> out;
+        while (st.step()) {
+            out.emplace_back(st.column_text(0), st.column_text(1));
         }
         return out;
     }
@@ -971,9 +1005,10 @@ private:
             auto e = m_ctx.state().get(shared::k_ledger_kind, ckey);
             if (e && e->status == "done" && !e->remote_id.empty()) {
                 const auto extra = shared::read_extra(m_ctx.state(), ckey);
-                if (e->remote_number.empty() && !m_opts.dry_run && m_run.any_unnumbered()) {
+                if (e->remote_number.empty() && !m_opts.dry_run && m_run.unnumbered(ckey)) {
                     // Created in this run: the numbers of everything created so far, at once
-                    // (credit notes follow the invoices of their input).
+                    // (credit notes follow the invoices of their input). On lanes the number is
+                    // read before (ExportRun::wait_for_number) and this does not happen.
                     number_created();
                     if (auto again = m_ctx.state().get(shared::k_ledger_kind, ckey)) {
                         e = std::move(again);
@@ -1160,7 +1195,6 @@ private:
                            [](const auto& q) { return q.first == "finalize"; });
     }
 
-    // Reads the number and status lexoffice assigned (a GET after creation).
     // Reads lexoffice's numbers and statuses of the documents created (or exported before)
     // without a known number from the voucher list of their dates, one request per 250 documents
     // instead of one read each, into the ledger. lexoffice numbers every document at creation,
@@ -1199,6 +1233,75 @@ private:
         m_run.clear_unnumbered();
     }
 
+public:
+    // The read number_created() makes, for a lane to send() and numbered() to finish while other
+    // requests go on: the documents answered so far whose number is not known (they no longer
+    // await one, see unnumbered()); nullptr when there are none or more than `most` (their ids
+    // are held in memory until the read is answered).
+    std::shared_ptr<NumberRead> read_numbers_later(std::size_t most) {
+        const auto dates = m_run.unnumbered_dates();
+        if (!dates || m_run.unnumbered_count() > most) {
+            return nullptr;
+        }
+        auto r = std::make_shared<NumberRead>();
+        r->from = dates->first;
+        r->to = dates->second;
+        r->docs = m_run.unnumbered_docs();
+        m_run.clear_unnumbered();
+        return r;
+    }
+
+    // Reads the voucher list of a NumberRead, keeping the rows of its documents. Touches nothing
+    // of the run, so it may run on a lane.
+    static void send(ApiClient& client, NumberRead& r) {
+        std::unordered_set<std::string> ids;
+        for (const auto& d : r.docs) {
+            ids.insert(d.first);
+        }
+        std::vector<std::string> capped;
+        (void)shared::for_each_row(client, false, r.from, r.to, capped,
+                                   [&](archive::ListRow&& row) {
+                                       if (!row.number.empty() && ids.count(row.id) > 0) {
+                                           r.rows.push_back(std::move(row));
+                                       }
+                                       return true;
+                                   });
+    }
+
+    // The numbers and statuses a NumberRead found, into the ledger (on the command's thread). A
+    // document the list does not show yet keeps no number: the credit note naming it reads it on
+    // its own (build()), and the run's end reads it for the records (read_numbers()).
+    void numbered(const NumberRead& r) {
+        std::unordered_map<std::string, const archive::ListRow*> by_id;
+        for (const auto& row : r.rows) {
+            by_id[row.id] = &row;
+        }
+        auto& state = m_ctx.state();
+        for (const auto& [id, key] : r.docs) {
+            auto row = by_id.find(id);
+            auto entry = state.get(shared::k_ledger_kind, key);
+            if (row == by_id.end() || !entry || entry->status != "done" || entry->remote_id != id) {
+                continue;
+            }
+            entry->remote_number = row->second->number;
+            state.mark_done(*entry);
+            shared::ExportExtra x = shared::read_extra(state, key).value_or(shared::ExportExtra{});
+            if (!row->second->status.empty()) {
+                x.status = row->second->status;
+            }
+            shared::write_extra(state, key, x);
+        }
+    }
+
+    // True when the document of ledger key `key` was answered in this run and its number is
+    // neither known nor being read (see number_created() and read_numbers_later()).
+    bool awaits_number(const std::string& key) { return m_run.unnumbered(key); }
+
+    // Reads the numbers of every document that awaits one now, on the command's thread.
+    void read_numbers_now() { number_created(); }
+
+private:
+    // Reads the number and status lexoffice assigned (a GET after creation).
     void read_back(const Invoice& inv, const std::string& id, Outcome& out) {
         const std::string path =
             (inv.kind == Kind::credit_note ? "/v1/credit-notes/" : "/v1/invoices/") + id;
@@ -2027,29 +2130,94 @@ struct ExportRun {
         std::size_t done_count = 0;
         // The creations overlap on the context's lanes: each is handed over with its ledger
         // entry marked and taken back here in order; a credit note whose invoice is in flight
-        // waits for its answer (it names the invoice's id). A creation keeps its invoice with it
-        // (the rows are read a batch at a time).
+        // waits for its answer (it names the invoice's id), not for the requests after it. A
+        // creation keeps its invoice with it (the rows are read a batch at a time).
         struct Sent {
             std::int64_t seq = 0;
             std::shared_ptr<const Invoice> inv;
             std::shared_ptr<Creation> creation;
+            std::shared_ptr<NumberRead> read; // instead of a creation: a read of numbers
         };
         using Slot = std::shared_ptr<Sent>;
         std::optional<ClientLanes<Slot>> lanes;
         std::set<std::string> busy; // source numbers with a creation in flight
+        long reading = 0;           // reads of numbers in flight
+        // Once the numbers were read ahead (below): the invoices answered since, whose numbers
+        // that read did not cover (a handful: those still in flight then and after), and of
+        // those the ones a credit note still to be sent names: once all of these are answered,
+        // their numbers are read (read_due) while the other credit notes go on.
+        bool read_ahead = false;
+        std::set<std::string> uncovered;
+        std::set<std::string> awaited;
+        bool read_due = false;
         auto taken = [&](Slot s) {
+            if (s->read) {
+                exporter->numbered(*s->read);
+                --reading;
+                return;
+            }
             save_outcome(s->seq, exporter->created(*s->creation));
             busy.erase(s->inv->number);
+            if (read_ahead && s->inv->kind == Kind::invoice) {
+                uncovered.insert(s->inv->number);
+                if (awaited.erase(s->inv->number) > 0 && awaited.empty()) {
+                    read_due = true;
+                }
+            }
         };
         if (!opts.dry_run) {
             lanes.emplace(ctx);
             exporter->send_later(true);
         }
+        // lexoffice's numbers of the documents answered so far, read on a lane beside the
+        // creations (false when there are too many for a lane).
+        auto read_numbers_aside = [&] {
+            lanes->make_room(taken);
+            auto r = exporter->read_numbers_later(k_numbers_aside);
+            if (r) {
+                auto sent = std::make_shared<Sent>();
+                sent->read = std::move(r);
+                ++reading;
+                lanes->submit([sent](ApiClient& client) {
+                    Exporter::send(client, *sent->read);
+                    return sent;
+                });
+            }
+            return r != nullptr;
+        };
+        // A credit note names the invoice it corrects by lexoffice's id and number: an invoice of
+        // this run in flight is waited for (the results before it, not those after), and its
+        // number is read unless it is known or being read already.
+        auto wait_for_number = [&](const Invoice& note) {
+            while (busy.count(note.corrects) > 0 && lanes->take_one(taken)) {
+            }
+            const std::string key = shared::ledger_key(mode, note.corrects);
+            if (exporter->awaits_number(key) && !read_numbers_aside()) {
+                exporter->read_numbers_now();
+            }
+            auto unnumbered = [&] {
+                auto e = ctx.state().get(shared::k_ledger_kind, key);
+                return e && e->status == "done" && e->remote_number.empty();
+            };
+            while (reading > 0 && unnumbered() && lanes->take_one(taken)) {
+            }
+        };
+        // The credit notes of this input's invoices come last and name those invoices' numbers:
+        // the numbers are read on a lane while the last invoices (as many as there are lanes) are
+        // still being sent, so that the credit notes do not wait for that read with nothing else
+        // in flight. Only the invoices answered after it are read again, and only when a credit
+        // note names one of them.
+        long read_ahead_at = 0;
+        if (lanes && ctx.max_in_flight > 1 && mode == "invoice" &&
+            count("sel = '' AND later = 1") > 0) {
+            read_ahead_at = count("sel = '' AND later = 0") - static_cast<long>(ctx.max_in_flight);
+        }
+        long first_done = 0;
         auto one = [&](std::int64_t seq, Invoice& read) {
             if (lanes) {
                 lanes->make_room(taken);
-                if (read.kind == Kind::credit_note && busy.count(read.corrects) > 0) {
-                    lanes->drain(taken);
+                if (read.kind == Kind::credit_note && !read.corrects.empty() && read.valid()) {
+                    wait_for_number(read);
                 }
             }
             auto held = std::make_shared<const Invoice>(read);
@@ -2074,8 +2242,8 @@ struct ExportRun {
             }
             if (o.creation) {
                 busy.insert(inv.number);
-                auto sent =
-                    std::make_shared<Sent>(Sent{seq, std::move(held), std::move(o.creation)});
+                auto sent = std::make_shared<Sent>(
+                    Sent{seq, std::move(held), std::move(o.creation), nullptr});
                 lanes->submit([sent](ApiClient& client) {
                     Exporter::send(client, *sent->creation);
                     return sent;
@@ -2085,8 +2253,36 @@ struct ExportRun {
             }
             progress.update(++done_count);
         };
-        each("sel = '' AND later = 0", one);
-        each("sel = '' AND later = 1", one);
+        each("sel = '' AND later = 0", [&](std::int64_t seq, Invoice& read) {
+            one(seq, read);
+            if (++first_done == read_ahead_at) {
+                read_numbers_aside();
+                read_ahead = true;
+            }
+        });
+        if (read_ahead) {
+            auto st = db().prepare(
+                "SELECT DISTINCT corrects FROM run WHERE sel = '' AND later = 1 AND valid = 1");
+            while (st.step()) {
+                const std::string corrected = st.column_text(0);
+                if (busy.count(corrected) > 0) {
+                    awaited.insert(corrected);
+                } else if (uncovered.count(corrected) > 0) {
+                    read_due = true; // answered already
+                }
+            }
+            read_due = read_due && awaited.empty();
+        }
+        each("sel = '' AND later = 1", [&](std::int64_t seq, Invoice& read) {
+            if (lanes) {
+                lanes->make_room(taken);
+                if (read_due) {
+                    read_due = false;
+                    read_numbers_aside();
+                }
+            }
+            one(seq, read);
+        });
         if (lanes) {
             lanes->drain(taken);
             lanes->close();
