@@ -183,7 +183,7 @@ private:
 //   found        source number → the document lexoffice holds for it (look_up())
 //   unsure       source number → why lexoffice could not tell (look_up())
 //   corrected    number → the lexoffice invoice it names, or none (resolve_corrected())
-//   unnumbered   documents whose lexoffice number is not read yet (number_created()), by id
+//   unnumbered   documents whose lexoffice number is not read yet (number_created()), by id, key
 class RunState {
 public:
     explicit RunState(sqlite::Database& db) : m_sql(db) {
@@ -196,6 +196,7 @@ public:
                 "CREATE TABLE IF NOT EXISTS unnumbered(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, "
                 "key TEXT NOT NULL, day INTEGER NOT NULL);"
                 "CREATE INDEX IF NOT EXISTS unnumbered_id ON unnumbered(id);"
+                "CREATE INDEX IF NOT EXISTS unnumbered_key ON unnumbered(key);"
                 "CREATE INDEX IF NOT EXISTS unnumbered_key ON unnumbered(key);");
     }
 
