@@ -1408,14 +1408,17 @@ private:
     ApiError m_stop_error;
 };
 
-// Writes the transactions not yet written to `out` as lexoffice's bank-statement CSV.
-void write_csv(const ExportOptions& opts, Context& ctx, std::deque<Row>& rows,
+// Writes the transactions not yet written to `out` as lexoffice's bank-statement CSV, a
+// transaction at a time. `each(fn)` calls fn with the row of each transaction in file order and
+// keeps what fn made of it.
+template <class EachRow>
+void write_csv(const ExportOptions& opts, Context& ctx, const EachRow& each,
                const std::string& account_name, Summary& sum, std::int64_t run) {
     StateStore& st = ctx.state();
     const fs::path out = fs::absolute(opts.out);
     std::map<std::string, std::set<std::string>> files_read; // earlier files → their references
-    std::vector<Row*> todo;
-    for (auto& r : rows) {
+    std::size_t todo = 0; // the rows left pending: written to `out`
+    each([&](Row& r) {
         auto e = st.get(k_csv, r.ref);
         if (e && e->status == "pending") {
             // Interrupted between writing a file and recording it: the file tells.
@@ -1436,11 +1439,12 @@ void write_csv(const ExportOptions& opts, Context& ctx, std::deque<Row>& rows,
             r.action = "skipped";
             r.reasons.push_back("written before to " + e->remote_number);
             ++sum.skipped;
-            continue;
+            return;
         }
-        todo.push_back(&r);
-    }
-    if (todo.empty()) {
+        r.action = "pending";
+        ++todo;
+    });
+    if (todo == 0) {
         ctx.info("transactions export: no new transactions to write; every transaction was "
                  "written to an earlier file, so no file was written");
         return;
@@ -1451,36 +1455,37 @@ void write_csv(const ExportOptions& opts, Context& ctx, std::deque<Row>& rows,
                     fmt::format("{} exists; name a new file for the {} transactions not written "
                                 "yet (lexoffice's import does no duplicate check, so lexsync "
                                 "never writes a transaction twice)",
-                                opts.out, todo.size()));
+                                opts.out, todo));
     }
-    std::vector<StatementRow> lines;
-    for (Row* r : todo) {
-        for (auto& l : statement_rows(*r->in, r->ref, account_name)) {
-            lines.push_back(std::move(l));
+    AtomicFile file(out);
+    bool header = true;
+    each([&](Row& r) {
+        if (r.action == "pending") {
+            st.mark_pending(k_csv, r.ref, out.string(), run);
+            write_statement(file.stream(), statement_rows(*r.in, r.ref, account_name), header);
+            header = false;
         }
-    }
-    for (Row* r : todo) {
-        st.mark_pending(k_csv, r->ref, out.string(), run);
-    }
-    std::ostringstream text;
-    write_statement(text, lines);
-    write_file_atomically(out, text.str());
-    for (Row* r : todo) {
+    });
+    file.commit();
+    each([&](Row& r) {
+        if (r.action != "pending") {
+            return;
+        }
         LedgerEntry e;
         e.kind = k_csv;
-        e.key = r->ref;
+        e.key = r.ref;
         e.content_hash = out.string();
         e.remote_number = out.string();
         e.run_id = run;
         st.mark_done(e);
-        r->action = "written";
+        r.action = "written";
         ++sum.written;
-    }
+    });
     sum.out_file = out.string();
     ctx.info(fmt::format("transactions export: wrote {} transaction{} to {} ({} written to earlier "
                          "files skipped); import it once in lexoffice (Finanzen > Bank > "
                          "Umsätze importieren): its import does no duplicate check",
-                         todo.size(), todo.size() == 1 ? "" : "s", opts.out, sum.skipped));
+                         todo, todo == 1 ? "" : "s", opts.out, sum.skipped));
 }
 
 } // namespace
@@ -1581,11 +1586,9 @@ struct ExportRun {
     Decimal opening;                // --opening-balance
     // The input's transactions and left-out rows, on disk.
     std::optional<TransactionSpool> spool;
-    // The transactions in memory: every one for a bank-statement file (--format lexoffice-csv),
-    // else only those with a receipt (their checks need each other: a receipt paid in several
-    // charges is one voucher, and each gets a hint); the others are read from the spool when they
-    // are needed, and what became of them is kept there.
-    bool rows_all = false;
+    // The transactions in memory: only those with a receipt (their checks need each other: a
+    // receipt paid in several charges is one voucher, and each gets a hint); the others are read
+    // from the spool when they are needed, and what became of them is kept there.
     std::deque<TransactionInput> inputs;
     // A transaction without a receipt while the exporter has it (see Exporter::set_transactions).
     struct Held {
@@ -1699,9 +1702,8 @@ struct ExportRun {
         account_ref = account_reference(ctx.profile().name, opts.account);
         receipts_base = !opts.receipts_dir.empty() ? fs::path(opts.receipts_dir)
                                                    : fs::path(opts.file).parent_path();
-        rows_all = csv_mode && !opts.dry_run;
         spool->for_each([&](TransactionInput& t, std::int64_t seq, const std::string&) {
-            if (!rows_all && !t.has_receipt()) {
+            if (!t.has_receipt()) {
                 return;
             }
             const TransactionInput& in = inputs.emplace_back(std::move(t));
@@ -1709,22 +1711,15 @@ struct ExportRun {
             r.seq = seq;
             r.in = &in;
             r.ref = transaction_reference(account_ref, in.transaction_id);
-            if (in.has_receipt()) {
-                check_receipt(r);
-            }
+            check_receipt(r);
         });
     }
 
     // Calls `fn` with the row of each transaction in file order: the row in `rows`, or for a
     // transaction without a receipt one made for the call: planned (a dry run), as the exporter
     // left it (still held), or with the outcome its note in the spool keeps.
-    template <class F> void for_each_row(F fn) {
-        if (rows_all) {
-            for (auto& r : rows) {
-                fn(r);
-            }
-            return;
-        }
+    // With `keep`, the outcome fn gives a transaction without a receipt is kept in the spool.
+    template <class F> void for_each_row(F fn, bool keep = false) {
         auto kept = rows.begin();
         spool->for_each([&](TransactionInput& t, std::int64_t seq, const std::string& note) {
             if (t.has_receipt()) {
@@ -1741,7 +1736,7 @@ struct ExportRun {
             r.ref = transaction_reference(account_ref, t.transaction_id);
             r.action = opts.dry_run ? "planned" : "pending";
             if (!note.empty()) {
-                // action, financialTransactionId and reason, a line each (see release()).
+                // See outcome().
                 const auto a = note.find('\n');
                 const auto b = note.find('\n', a + 1);
                 r.action = note.substr(0, a);
@@ -1751,15 +1746,15 @@ struct ExportRun {
                 }
             }
             fn(r);
+            if (keep) {
+                spool->set_note(seq, outcome(r));
+            }
         });
     }
 
     // The exporter's transactions (Exporter::set_transactions): the rows with a receipt, and the
     // others held while the exporter has them, their fee category resolved again.
     void hand_transactions() {
-        if (rows_all) {
-            return;
-        }
         auto each = [this](const std::function<void(Row&)>& fn) {
             auto kept = rows.begin();
             spool->for_each([&](TransactionInput& t, std::int64_t seq, const std::string&) {
@@ -1786,17 +1781,23 @@ struct ExportRun {
                                    [this](Row& r) { release(r); });
     }
 
+    // The note in the spool of what became of the transaction of `r`: action,
+    // financialTransactionId and reason, a line each (read back by for_each_row()).
+    static std::string outcome(const Row& r) {
+        std::string reason;
+        for (const auto& s : r.reasons) {
+            reason += (reason.empty() ? "" : "; ") + s;
+        }
+        return r.action + "\n" + r.remote_id + "\n" + reason;
+    }
+
     // Keeps the final outcome of a held transaction in the spool and lets the row go.
     void release(Row& r) {
         auto h = held.find(r.seq);
         if (r.in->has_receipt() || h == held.end()) {
             return;
         }
-        std::string reason;
-        for (const auto& s : r.reasons) {
-            reason += (reason.empty() ? "" : "; ") + s;
-        }
-        spool->set_note(r.seq, r.action + "\n" + r.remote_id + "\n" + reason);
+        spool->set_note(r.seq, outcome(r));
         held.erase(h);
     }
 
@@ -2086,7 +2087,9 @@ struct ExportRun {
 
     // --format lexoffice-csv: the bank-statement file, then the receipts as vouchers.
     void export_csv() {
-        write_csv(opts, ctx, rows, opts.account, sum, run_id);
+        write_csv(
+            opts, ctx, [this](const auto& fn) { for_each_row(fn, true); }, opts.account, sum,
+            run_id);
         exporter->upload_receipts();
         exporter->reconcile({}, {});
         exporter->finish_receipts();

@@ -2017,9 +2017,11 @@ std::vector<StatementRow> statement_rows(const TransactionInput& t, const std::s
     return rows;
 }
 
-void write_statement(std::ostream& out, const std::vector<StatementRow>& rows) {
+void write_statement(std::ostream& out, const std::vector<StatementRow>& rows, bool header) {
     csv::Writer w(out, ';', false);
-    w.write_row(statement_header());
+    if (header) {
+        w.write_row(statement_header());
+    }
     for (const auto& r : rows) {
         w.write_row(std::vector<std::string>{r.booking_date, r.value_date, r.counterparty,
                                              r.purpose, r.iban, r.amount.to_fixed(2, ','),

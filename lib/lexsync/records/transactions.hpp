@@ -280,8 +280,9 @@ const std::vector<std::string>& statement_header();
 // lexoffice skips lines with an empty sender/recipient.
 std::vector<StatementRow> statement_rows(const TransactionInput& t, const std::string& ref,
                                          const std::string& account_name);
-// Writes `rows` under the header: ';'-separated, dates dd.MM.yyyy, amounts with a decimal comma.
-void write_statement(std::ostream& out, const std::vector<StatementRow>& rows);
+// Writes `rows` under the header (without it: `header` false, rows that follow others):
+// ';'-separated, dates dd.MM.yyyy, amounts with a decimal comma.
+void write_statement(std::ostream& out, const std::vector<StatementRow>& rows, bool header = true);
 // The references in the "Referenz" column of a bank-statement CSV written before; an error when
 // it cannot be read.
 Result<std::vector<std::string>, std::string>
