@@ -336,10 +336,9 @@ TEST_SUITE("lexsync transactions export") {
                    std::string(R"({"id":")") + k_voucher + "\"}");
         h.fake.add(Method::post, std::string("/v1/vouchers/") + k_voucher + "/files", 202,
                    R"({"id":"f-1"})");
-        // A ledger without hints asks for the transaction's assignments first. The hint is
-        // refused with a 406 whose text says nothing: the voucher is readable, so the hint
-        // exists.
-        h.fake.add(Method::get, "/v1/finance/transactions/t-1/assignments", 200, "[]");
+        // The run created the account, so its transactions are new and the hint goes out
+        // without asking for their assignments first. The hint is refused with a 406 whose text
+        // says nothing: the voucher is readable, so the hint exists.
         h.fake.add(Method::post, "/v1/transaction-assignment-hint", 406,
                    R"({"message":"Not acceptable"})");
         h.fake.add(Method::get, "/v1/finance/transactions/t-1/assignments", 200, "[]");
