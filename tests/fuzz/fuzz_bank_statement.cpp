@@ -1,6 +1,7 @@
 // libFuzzer target: the bank statement readers on any bytes (CAMT XML through expat, MT940 lines
 // and the German :86: subfields) and the e-invoice XML check: every MT940 entry read has a signed
-// amount that parses as a decimal and dates that are yyyy-MM-dd or empty.
+// amount that parses as a decimal and dates that are yyyy-MM-dd or empty, and the text fed in
+// pieces (of a size taken from its first byte) reads as the whole text.
 #include "fuzz_util.hpp"
 
 #include <lexsync/formats/bank_statement.hpp>
@@ -39,6 +40,36 @@ void check(const lexsync::Result<std::vector<lexsync::bank_statement::Entry>,
     }
 }
 
+// The entries of `text` read as `syntax` in pieces of `size` bytes, each cell and line, or the
+// problem.
+std::string read_in_pieces(std::string_view text, lexsync::bank_statement::Syntax syntax,
+                           std::size_t size) {
+    namespace bs = lexsync::bank_statement;
+    std::string out;
+    bs::Reader reader(syntax, [&out](bs::Entry&& e) {
+        out += std::to_string(e.line);
+        for (const auto& c : bs::column_names()) {
+            out += "|" + *bs::cell(e, c);
+        }
+        out += "\n";
+    });
+    for (std::size_t pos = 0; pos < text.size(); pos += size) {
+        reader.feed(text.substr(pos, size));
+    }
+    if (auto problem = reader.finish()) {
+        return "problem " + std::to_string(problem->line) + ": " + problem->message;
+    }
+    return out;
+}
+
+// Traps when `text` fed in pieces reads otherwise than as a whole.
+void check_pieces(std::string_view text, lexsync::bank_statement::Syntax syntax) {
+    const std::size_t size = text.empty() ? 1 : 1 + static_cast<unsigned char>(text[0]) % 64;
+    if (read_in_pieces(text, syntax, size) != read_in_pieces(text, syntax, text.size() + 1)) {
+        __builtin_trap();
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -46,6 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)lexsync::bank_statement::detect(text);
     check(lexsync::bank_statement::parse_camt(text), false);
     check(lexsync::bank_statement::parse_mt940(text), true);
+    check_pieces(text, lexsync::bank_statement::Syntax::camt);
+    check_pieces(text, lexsync::bank_statement::Syntax::mt940);
     (void)lexsync::file_check::detect_e_invoice(text);
     return 0;
 }

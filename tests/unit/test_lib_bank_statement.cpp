@@ -1,11 +1,15 @@
 #include <algorithm>
 #include <doctest/doctest.h>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <lexsync/formats/bank_statement.hpp>
+#include <lexsync/formats/xml.hpp>
 #include <lexsync/records/transactions.hpp>
 #include <lexsync/util/decimal.hpp>
 #include <sstream>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace lexsync;
 using namespace lexsync::bank_statement;
@@ -54,6 +58,82 @@ rows_of(const std::string& name, const std::string& mapping_name,
 bool contains(const std::string& hay, const std::string& needle) {
     return hay.find(needle) != std::string::npos;
 }
+
+// Every cell and the line of each entry, one entry a line: what two reads are compared by.
+std::string dump(const std::vector<Entry>& entries) {
+    std::string out;
+    for (const auto& e : entries) {
+        out += std::to_string(e.line);
+        for (const auto& c : column_names()) {
+            out += "|" + cell(e, c).value_or("?");
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+// The result of reading `text` fed in pieces of `size` bytes: the entries, or the problem.
+std::string read_in_pieces(std::string_view text, Syntax syntax, std::size_t size) {
+    std::vector<Entry> entries;
+    Reader reader(syntax, [&entries](Entry&& e) { entries.push_back(std::move(e)); });
+    for (std::size_t pos = 0; pos < text.size(); pos += size) {
+        reader.feed(text.substr(pos, size));
+    }
+    if (auto problem = reader.finish()) {
+        return fmt::format("problem at line {}: {}", problem->line, problem->message);
+    }
+    return dump(entries);
+}
+
+std::string read_whole(std::string_view text, Syntax syntax) {
+    auto r = parse(text, syntax);
+    if (!r) {
+        return fmt::format("problem at line {}: {}", r.error().line, r.error().message);
+    }
+    return dump(*r);
+}
+
+// Checks that `text` read in pieces of every size from 1 to 128, and of a few larger ones, gives
+// what the whole text gives.
+void check_every_piece_size(const std::string& text, Syntax syntax, const std::string& name) {
+    const std::string whole = read_whole(text, syntax);
+    std::vector<std::size_t> sizes;
+    for (std::size_t n = 1; n <= 128; ++n) {
+        sizes.push_back(n);
+    }
+    for (std::size_t n : {200, 333, 511, 1024, 4093, 65536}) {
+        sizes.push_back(n);
+    }
+    sizes.push_back(text.size() > 1 ? text.size() - 1 : 1);
+    for (std::size_t n : sizes) {
+        const std::string got = read_in_pieces(text, syntax, n);
+        if (got != whole) {
+            FAIL_CHECK(name << " in pieces of " << n << " bytes:\n"
+                            << got << "\nwhole:\n"
+                            << whole);
+            return;
+        }
+    }
+}
+
+// The peak resident memory of this process so far, in KiB.
+long peak_rss_kib() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool k_asan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool k_asan = true;
+#else
+constexpr bool k_asan = false;
+#endif
+#else
+constexpr bool k_asan = false;
+#endif
 
 } // namespace
 
@@ -491,5 +571,235 @@ TEST_SUITE("lexsync::transactions bank statements") {
         CHECK(transactions::statement_mapping_for(fixture("mt940-hbci4java.sta")) == "mt940");
         CHECK(!transactions::statement_mapping_for(fixture("README.md")));
         CHECK(!transactions::statement_mapping_for(fixture("no-such-file.xml")));
+    }
+}
+
+// Bank statements read as streams: every fixture fed in pieces of every size gives the entries
+// and problems of the whole text, entries are handed on as soon as they end, CAMT markup split
+// anywhere (references, CDATA, comments, attributes, UTF-8) reads the same, memory stays flat
+// over a large generated statement, and a Windows-1252 MT940 file is decoded on the way.
+TEST_SUITE("lexsync::bank_statement streamed") {
+    TEST_CASE("every CAMT fixture fed in pieces of every size reads as the whole text") {
+        for (const char* name :
+             {"camt052-v02-de.xml", "camt052-v08-de.xml", "camt053-v02-batch.xml",
+              "camt053-v02-multi-statement.xml", "camt053-v04-batch-ch.xml", "camt053-v08.xml",
+              "camt054-v04-batch-other-currency.xml"}) {
+            const std::string text = text_of(name);
+            REQUIRE(read_whole(text, Syntax::camt).find("problem") == std::string::npos);
+            check_every_piece_size(text, Syntax::camt, name);
+        }
+    }
+
+    TEST_CASE("every MT940 fixture fed in pieces of every size reads as the whole text") {
+        for (const char* name : {"mt940-hbci4java.sta", "mt940-sepa-snippet.sta",
+                                 "mt940-sparkasse-wrapped.sta", "mt942-interim.sta"}) {
+            const std::string text = text_of(name);
+            REQUIRE(read_whole(text, Syntax::mt940).find("problem") == std::string::npos);
+            check_every_piece_size(text, Syntax::mt940, name);
+        }
+    }
+
+    TEST_CASE("references, CDATA, comments, attributes and UTF-8 split anywhere read the same") {
+        const std::string camt =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<!-- a comment before the root -->\n"
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">"
+            "<BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE02120300000000202051</IBAN></Id></Acct>\n"
+            "<Ntry><Amt   Ccy = 'EUR' >12.50</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+            "<BookgDt><Dt>2026-03-02</Dt></BookgDt><!-- booked -->"
+            "<AcctSvcrRef>R&amp;1&#x2D;&#51;</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr>"
+            "<Nm>M\xC3\xBCller &amp; S\xC3\xB6hne <![CDATA[<GmbH> & Co]]></Nm></Dbtr></RltdPties>"
+            "<RmtInf><Ustrd>Miete M\xC3\xA4rz &#8364; <!-- kept apart --> 12,50</Ustrd></RmtInf>"
+            "</TxDtls></NtryDtls></Ntry>\n"
+            "</Stmt></BkToCstmrStmt></Document>\n";
+        auto whole = parse_camt(camt);
+        REQUIRE_MESSAGE(whole, (whole ? std::string() : whole.error().message));
+        REQUIRE(whole->size() == 1);
+        const Entry& e = whole->front();
+        CHECK(e.account == "DE02120300000000202051");
+        CHECK(e.currency == "EUR");
+        CHECK(e.reference == "R&1-3");
+        CHECK(e.counterparty_name == "M\xC3\xBCller & S\xC3\xB6hne <GmbH> & Co");
+        CHECK(e.purpose == "Miete M\xC3\xA4rz \xE2\x82\xAC 12,50");
+        CHECK(e.line == 4);
+        check_every_piece_size(camt, Syntax::camt, "the marked-up CAMT");
+    }
+
+    TEST_CASE("XML problems and their lines are the same in pieces of every size") {
+        const std::vector<std::pair<std::string, std::string>> cases = {
+            {"<Document>\n<BkToCstmrStmt>\n</Document>",
+             "line 3: end tag </Document> does not match <BkToCstmrStmt>"},
+            {"<Document/>\n</BkToCstmrStmt>", "line 2: "},
+            {"<!DOCTYPE d [<!ENTITY e \"x\">]>\n<Document/>",
+             "line 1: entity declaration 'e' (entities are not accepted)"},
+            {"<Document>\n<BkToCstmrStmt>\n", "line 3: element <BkToCstmrStmt> is not closed"},
+            {"<Document><Order/></Document>", "<Order> is not a CAMT statement"},
+            {std::string(300, '\n') + "<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy=\"EUR\">1"
+                                      "</Amt><CdtDbtInd>X</CdtDbtInd></Ntry></Stmt>"
+                                      "</BkToCstmrStmt></Document>",
+             "problem at line 301: the entry's CdtDbtInd is 'X'"},
+        };
+        for (const auto& [xml, expected] : cases) {
+            const std::string whole = read_whole(xml, Syntax::camt);
+            CHECK_MESSAGE(whole.find(expected) != std::string::npos, whole);
+            check_every_piece_size(xml, Syntax::camt, xml);
+        }
+    }
+
+    TEST_CASE("elements nested deeper than the limit are refused") {
+        std::string deep = "<Document>";
+        for (int i = 1; i < xml::k_max_depth; ++i) {
+            deep += "<a>";
+        }
+        std::string deeper = deep + "<a>";
+        auto ok = parse_camt(deep);
+        REQUIRE(!ok);
+        CHECK(ok.error().message.find("nested") == std::string::npos);
+        auto refused = parse_camt(deeper);
+        REQUIRE(!refused);
+        CHECK(refused.error().message ==
+              fmt::format("not well-formed XML at line 1: elements nested deeper than {}",
+                          xml::k_max_depth));
+        CHECK(read_in_pieces(deeper, Syntax::camt, 7).find("nested deeper") != std::string::npos);
+    }
+
+    TEST_CASE("an entry is handed on as soon as it is complete") {
+        const std::string camt = text_of("camt053-v02-multi-statement.xml");
+        std::vector<Entry> got;
+        Reader reader(Syntax::camt, [&got](Entry&& e) { got.push_back(std::move(e)); });
+        const auto first_end = camt.find("</Ntry>") + 7;
+        reader.feed(std::string_view(camt).substr(0, first_end - 1));
+        CHECK(got.empty());
+        reader.feed(std::string_view(camt).substr(first_end - 1, 1));
+        CHECK(got.size() == 1);
+        reader.feed(std::string_view(camt).substr(first_end));
+        CHECK(!reader.finish());
+        CHECK(got.size() == 2);
+
+        // MT940: when the field after the entry's :86: starts.
+        std::vector<Entry> mt;
+        Reader mt940(Syntax::mt940, [&mt](Entry&& e) { mt.push_back(std::move(e)); });
+        mt940.feed(":20:X\n:25:DE1\n:60F:C260301EUR0,\n:61:2603010301C1,NTRFNONREF//A\n"
+                   ":86:erste\n");
+        CHECK(mt.empty()); // the :86: may go on in a continuation line
+        mt940.feed("Zeile\n:61:2603010301D2,NTRFNONREF//B\n");
+        REQUIRE(mt.size() == 1);
+        CHECK(mt[0].purpose == "ersteZeile");
+        mt940.feed(":62F:C260301EUR1,\n");
+        REQUIRE(mt.size() == 2); // no :86: after it
+        CHECK(mt[1].purpose.empty());
+        mt940.feed("-\n");
+        CHECK(!mt940.finish());
+        CHECK(mt.size() == 2);
+    }
+
+    TEST_CASE("a :86: after the closing balance is not taken for the last entry's") {
+        auto r = parse_mt940(":20:X\n:25:DE1\n:60F:C260301EUR0,\n:61:2603010301C1,NTRFNONREF//A\n"
+                             ":62F:C260301EUR1,\n:86:Kontoinformation\n-\n");
+        REQUIRE(r);
+        REQUIRE(r->size() == 1);
+        CHECK(r->front().purpose.empty());
+        // A field a bank puts between :61: and :86: leaves the entry waiting for its details.
+        auto ns = parse_mt940(":20:X\n:61:2603010301C1,NTRFNONREF//A\n:NS:22Eigenes\n"
+                              ":86:166?00GUTSCHRIFT?20SVWZ+Miete\n:62F:C260301EUR1,\n-\n");
+        REQUIRE(ns);
+        REQUIRE(ns->size() == 1);
+        CHECK(ns->front().purpose == "Miete");
+    }
+
+    TEST_CASE("after a problem no further entry is handed on") {
+        std::vector<Entry> got;
+        Reader reader(Syntax::mt940, [&got](Entry&& e) { got.push_back(std::move(e)); });
+        reader.feed(":20:X\n:61:2603010301C1,NTRF\n:61:260301X1,NTRF\n:61:2603010301C3,NTRF\n");
+        auto problem = reader.finish();
+        REQUIRE(problem);
+        CHECK(problem->line == 3);
+        CHECK(got.size() == 1);
+    }
+
+    TEST_CASE("a large statement is read with memory flat in its size") {
+        // 16 MB of CAMT and 4 MB of MT940 (about 40,000 entries) generated a piece at a time: the
+        // reader holds one entry, where the whole text and its entries would take well over 8 MB.
+        const std::string camt = text_of("camt053-v08.xml");
+        const auto entry_at = camt.find("<Ntry>");
+        const auto entry_end = camt.find("</Ntry>") + 7;
+        const std::string head = camt.substr(0, entry_at);
+        const std::string entry = camt.substr(entry_at, entry_end - entry_at) + "\n";
+        const std::string tail = camt.substr(entry_end);
+        const std::string mt940_entry =
+            ":61:2603010301CR12,50NTRFNONREF//B1\n"
+            ":86:166?00GUTSCHRIFT?20EREF+E1?21SVWZ+Rechnung 1?32Kunde\n";
+        const long before = peak_rss_kib();
+        const std::size_t k_bytes = std::size_t{16} << 20;
+        const std::size_t k_mt940_bytes = std::size_t{4} << 20;
+        std::size_t camt_entries = 0;
+        {
+            std::string last_amount;
+            Reader reader(Syntax::camt, [&](Entry&& e) {
+                ++camt_entries;
+                last_amount = e.amount;
+            });
+            reader.feed(head);
+            for (std::size_t n = 0; n < k_bytes / entry.size(); ++n) {
+                reader.feed(entry);
+            }
+            reader.feed(tail);
+            CHECK(!reader.finish());
+            CHECK(last_amount == "8.85");
+        }
+        std::size_t mt940_entries = 0;
+        {
+            Reader reader(Syntax::mt940, [&](Entry&&) { ++mt940_entries; });
+            reader.feed(":20:X\n:25:DE1\n:60F:C260301EUR0,\n");
+            for (std::size_t n = 0; n < k_mt940_bytes / mt940_entry.size(); ++n) {
+                reader.feed(mt940_entry);
+            }
+            reader.feed(":62F:C260301EUR0,\n-\n");
+            CHECK(!reader.finish());
+        }
+        CHECK(camt_entries == k_bytes / entry.size());
+        CHECK(mt940_entries == k_mt940_bytes / mt940_entry.size());
+        const long grown = peak_rss_kib() - before;
+        MESSAGE("peak RSS grew by " << grown << " KiB over 20 MB of statements");
+        if (!k_asan) {
+            CHECK(grown < 8192);
+        }
+    }
+
+    TEST_CASE("a Windows-1252 MT940 file is decoded while it is streamed") {
+        const auto path = std::filesystem::temp_directory_path() /
+                          ("lexsync-mt940-" + std::to_string(::getpid()) + ".sta");
+        {
+            std::ofstream out(path, std::ios::binary);
+            out << ":20:X\r\n:25:DE1\r\n:60F:C260301EUR0,\r\n"
+                   ":61:2603010301C12,50NTRFNONREF//B1\r\n"
+                   ":86:166?00GUTSCHRIFT?20SVWZ+Miete "
+                   "M\xE4rz?32M\xFCller\r\n:62F:C260301EUR12,5\r\n"
+                   "-\r\n";
+        }
+        auto m = transactions::load_mapping("mt940");
+        REQUIRE(m);
+        auto rows = transactions::read_input(path, *m, transactions::AccountType::giro);
+        std::filesystem::remove(path);
+        REQUIRE(rows);
+        REQUIRE(rows->size() == 1);
+        CHECK(rows->front().line == 4);
+        CHECK(rows->front().purpose.find("Miete M\xC3\xA4rz") != std::string::npos);
+        CHECK(rows->front().counterparty_name == "M\xC3\xBCller");
+    }
+
+    TEST_CASE("a file that cannot be read, or is not a statement, is named") {
+        auto m = transactions::load_mapping("camt053");
+        REQUIRE(m);
+        auto missing = transactions::read_input("/nonexistent/statement.xml", *m,
+                                                transactions::AccountType::giro);
+        REQUIRE(!missing);
+        CHECK(missing.error().front().to_string().find("/nonexistent/statement.xml") == 0);
+        auto csv = transactions::read_input(fixture("mt940-hbci4java.sta"), *m,
+                                            transactions::AccountType::giro);
+        REQUIRE(!csv);
+        CHECK_MESSAGE(csv.error().front().to_string().find("not a readable CAMT statement") !=
+                          std::string::npos,
+                      csv.error().front().to_string());
     }
 }

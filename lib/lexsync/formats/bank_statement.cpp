@@ -2,6 +2,7 @@
 #include <array>
 #include <cctype>
 #include <fmt/format.h>
+#include <istream>
 #include <lexsync/formats/bank_statement.hpp>
 #include <lexsync/formats/xml.hpp>
 #include <lexsync/util/decimal.hpp>
@@ -66,9 +67,13 @@ struct Details {
     std::string code;
 };
 
-// Reads the <Ntry> elements of every <Stmt>, <Rpt> or <Ntfctn> with their paths below.
+// Reads the <Ntry> elements of every <Stmt>, <Rpt> or <Ntfctn> with their paths below, handing
+// each entry to `sink` at its end tag. The statement's account is read from its <Acct>, which the
+// schema puts before the entries.
 class CamtReader : public xml::Handler {
 public:
+    explicit CamtReader(EntrySink s) : sink(std::move(s)) {}
+
     void start(std::string_view qname, const xml::Attributes& attributes) override {
         const std::string_view name = xml::local_name(qname);
         m_path.emplace_back(name);
@@ -141,7 +146,7 @@ public:
     std::string root;
     std::string message;
     bool message_ok = false;
-    std::vector<Entry> entries;
+    EntrySink sink;
     std::optional<Problem> problem;
 
 private:
@@ -325,7 +330,14 @@ private:
             if (t.purpose.empty()) {
                 t.purpose = e.booking_text;
             }
-            entries.push_back(std::move(t));
+            emit(std::move(t));
+        }
+    }
+
+    // Hands `e` on unless a problem was found: the entries are then to be dropped.
+    void emit(Entry&& e) {
+        if (!problem) {
+            sink(std::move(e));
         }
     }
 
@@ -368,7 +380,7 @@ private:
         if (e.purpose.empty()) {
             e.purpose = e.booking_text;
         }
-        entries.push_back(std::move(e));
+        emit(std::move(e));
     }
 
     std::vector<std::string> m_path;
@@ -587,6 +599,148 @@ std::optional<std::string> read_statement_line(std::string_view f, Entry& e) {
     return std::nullopt;
 }
 
+// Reads MT940 text a line at a time, handing each entry to `sink` once it is complete: when the
+// field after its :86: starts, or without one when the next entry, the closing balance (:62F:,
+// :62M:) or the next statement starts, or the message or text ends.
+class Mt940Reader {
+public:
+    explicit Mt940Reader(EntrySink s) : m_sink(std::move(s)) {}
+
+    // One line of the text, without its line feed.
+    void line(std::string_view line) {
+        ++m_line_no;
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        if (m_line_no == 1 && line.starts_with("\xEF\xBB\xBF")) {
+            line.remove_prefix(3);
+        }
+        // SWIFT envelope: "{1:...}{2:...}{4:" before the fields, "-}" after them.
+        if (line.starts_with("{")) {
+            const auto body = line.find("{4:");
+            line = body == std::string_view::npos ? std::string_view() : line.substr(body + 3);
+        }
+        if (line == "-" || line == "-}" || line.starts_with("-}")) {
+            flush();
+            emit_pending();
+            return;
+        }
+        // Sparkassen may break a tag after its opening colon (":" alone, then "86:..."): the two
+        // lines are one field start. A ":" line followed by anything else is text.
+        std::string carried; // that ":" joined to this line
+        if (m_colon_alone) {
+            m_colon_alone = false;
+            if (tag_end(":" + std::string(line)) == std::string_view::npos) {
+                m_value += m_tag == "61" ? "\n:" : ":";
+            } else {
+                carried = ":" + std::string(line);
+                line = carried;
+            }
+        } else if (line == ":" && !m_tag.empty()) {
+            m_colon_alone = true;
+            return;
+        }
+        const auto close = tag_end(line);
+        if (close != std::string_view::npos) {
+            flush();
+            m_tag = std::string(line.substr(1, close - 1));
+            m_tag_line = m_line_no;
+            m_value = std::string(line.substr(close + 1));
+            // The next entry, the closing balance or the next statement: the entry got no
+            // :86: (one after the closing balance is the statement's). Any other field leaves
+            // it waiting for its :86:, as a field a bank puts between the two.
+            if (m_tag == "61" || m_tag == "20" || m_tag.starts_with("62")) {
+                emit_pending();
+            }
+        } else if (!m_tag.empty()) {
+            // A continuation line: :61: keeps it apart (supplementary details), :86: is one
+            // text wrapped at 65 characters.
+            m_value += m_tag == "61" ? "\n" : "";
+            m_value.append(line);
+        }
+    }
+
+    // The end of the text: the first problem found, if any.
+    std::optional<Problem> finish() {
+        flush();
+        emit_pending();
+        return m_problem;
+    }
+
+private:
+    // The position of the colon closing the tag of a field's first line (":NN:" or ":NNa:").
+    static std::size_t tag_end(std::string_view line) {
+        std::size_t close = std::string_view::npos;
+        if (line.size() >= 4 && line[0] == ':') {
+            close = line.find(':', 1);
+            if (close != std::string_view::npos &&
+                (close < 3 || close > 4 ||
+                 !std::all_of(
+                     line.begin() + 1, line.begin() + static_cast<long>(close),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))) {
+                close = std::string_view::npos;
+            }
+        }
+        return close;
+    }
+
+    // Hands the entry waiting for its :86: on, unless a problem was found (the entries are then
+    // to be dropped).
+    void emit_pending() {
+        if (m_pending && !m_problem) {
+            m_sink(std::move(*m_pending));
+        }
+        m_pending.reset();
+    }
+
+    // The field read so far, now complete.
+    void flush() {
+        if (m_tag == "86" && m_pending) {
+            read_details(m_value, *m_pending);
+            emit_pending();
+        }
+        if (m_tag == "20") {
+            m_interim = false;
+        } else if (m_tag == "34F" || m_tag == "13D" || m_tag == "13") {
+            m_interim = true;
+        } else if (m_tag == "25") {
+            m_account = trim(m_value);
+        } else if (m_tag == "60F" || m_tag == "60M") {
+            // C or D, YYMMDD, the currency.
+            if (m_value.size() >= 10) {
+                m_currency = m_value.substr(7, 3);
+            }
+        } else if (m_tag == "61") {
+            Entry e;
+            e.line = m_tag_line;
+            e.account = m_account;
+            e.currency = m_currency;
+            e.status = m_interim ? "PDNG" : "BOOK";
+            if (auto bad = read_statement_line(m_value, e)) {
+                if (!m_problem) {
+                    m_problem = Problem{m_tag_line, *bad};
+                }
+            } else {
+                m_pending = std::move(e);
+            }
+        }
+        m_tag.clear();
+        m_value.clear();
+    }
+
+    EntrySink m_sink;
+    std::string m_account;
+    std::string m_currency;
+    // The current field: its tag, the line it starts on and its text.
+    std::string m_tag;
+    long m_tag_line = 0;
+    std::string m_value;
+    std::optional<Problem> m_problem;
+    std::optional<Entry> m_pending; // the entry a :86: may follow
+    bool m_interim = false;         // an MT942 interim report (:34F:, :13D:)
+    long m_line_no = 0;
+    bool m_colon_alone = false; // the line before was ":" alone
+};
 } // namespace
 
 const char* syntax_name(Syntax s) {
@@ -621,149 +775,111 @@ std::optional<Syntax> detect(std::string_view content) {
     return std::nullopt;
 }
 
-Result<std::vector<Entry>, Problem> parse_camt(std::string_view xml) {
-    CamtReader reader;
-    if (auto e = xml::parse(xml, reader, "UTF-8"); !e.empty()) {
-        return unexpected(Problem{0, std::move(e)});
+struct Reader::State {
+    // CAMT: the reader of the document's events and expat fed with the pieces.
+    std::unique_ptr<CamtReader> camt;
+    std::unique_ptr<xml::Parser> xml;
+    std::string xml_error; // why the document is not well-formed
+    // MT940: the lines, the last one read so far kept until its line feed.
+    std::unique_ptr<Mt940Reader> mt940;
+    std::string partial;
+};
+
+Reader::Reader(Syntax syntax, EntrySink sink) : m_state(std::make_unique<State>()) {
+    if (syntax == Syntax::camt) {
+        m_state->camt = std::make_unique<CamtReader>(std::move(sink));
+        // The input layer decoded the file: the declared encoding is not applied again.
+        m_state->xml = std::make_unique<xml::Parser>(*m_state->camt, "UTF-8");
+    } else {
+        m_state->mt940 = std::make_unique<Mt940Reader>(std::move(sink));
     }
+}
+
+Reader::~Reader() = default;
+
+void Reader::feed(std::string_view piece) {
+    State& s = *m_state;
+    if (s.camt) {
+        if (s.xml_error.empty()) {
+            s.xml_error = s.xml->feed(piece, false);
+        }
+        return;
+    }
+    for (auto eol = piece.find('\n'); eol != std::string_view::npos; eol = piece.find('\n')) {
+        if (s.partial.empty()) {
+            s.mt940->line(piece.substr(0, eol));
+        } else {
+            s.partial.append(piece.substr(0, eol));
+            s.mt940->line(s.partial);
+            s.partial.clear();
+        }
+        piece.remove_prefix(eol + 1);
+    }
+    s.partial.append(piece);
+}
+
+std::optional<Problem> Reader::finish() {
+    State& s = *m_state;
+    if (s.mt940) {
+        s.mt940->line(s.partial); // the last line, also when empty
+        s.partial.clear();
+        return s.mt940->finish();
+    }
+    if (s.xml_error.empty()) {
+        s.xml_error = s.xml->feed({}, true);
+    }
+    if (!s.xml_error.empty()) {
+        return Problem{0, s.xml_error};
+    }
+    const CamtReader& reader = *s.camt;
     if (!reader.message_ok) {
-        return unexpected(Problem{
+        return Problem{
             0, reader.message.empty()
                    ? fmt::format("the root element <{}> is not a CAMT <Document>", reader.root)
                    : fmt::format("<{}> is not a CAMT statement (expected BkToCstmrStmt, "
                                  "BkToCstmrAcctRpt or BkToCstmrDbtCdtNtfctn)",
-                                 reader.message)});
+                                 reader.message)};
     }
-    if (reader.problem) {
-        return unexpected(std::move(*reader.problem));
-    }
-    return std::move(reader.entries);
+    return reader.problem;
 }
 
-Result<std::vector<Entry>, Problem> parse_mt940(std::string_view text) {
-    std::vector<Entry> entries;
-    std::string account;
-    std::string currency;
-    // The current field: its tag, the line it starts on and its text.
-    std::string tag;
-    long tag_line = 0;
-    std::string value;
-    std::optional<Problem> problem;
-    std::optional<std::size_t> last; // the entry a :86: belongs to
-    bool interim = false;            // an MT942 interim report (:34F:, :13D:)
-    auto flush = [&]() {
-        if (tag == "20") {
-            interim = false;
-        } else if (tag == "34F" || tag == "13D" || tag == "13") {
-            interim = true;
-        } else if (tag == "25") {
-            account = trim(value);
-        } else if (tag == "60F" || tag == "60M") {
-            // C or D, YYMMDD, the currency.
-            if (value.size() >= 10) {
-                currency = value.substr(7, 3);
-            }
-        } else if (tag == "61") {
-            Entry e;
-            e.line = tag_line;
-            e.account = account;
-            e.currency = currency;
-            e.status = interim ? "PDNG" : "BOOK";
-            if (auto bad = read_statement_line(value, e)) {
-                if (!problem) {
-                    problem = Problem{tag_line, *bad};
-                }
-            } else {
-                entries.push_back(std::move(e));
-                last = entries.size() - 1;
-            }
-        } else if (tag == "86" && last) {
-            read_details(value, entries[*last]);
-            last.reset();
-        }
-        tag.clear();
-        value.clear();
-    };
-    long line_no = 0;
-    std::size_t pos = 0;
-    bool colon_alone = false; // the line before was ":" alone
-    std::string carried;      // that ":" joined to this line
-    // The position of the colon closing the tag of a field's first line (":NN:" or ":NNa:").
-    auto tag_end = [](std::string_view line) {
-        std::size_t close = std::string_view::npos;
-        if (line.size() >= 4 && line[0] == ':') {
-            close = line.find(':', 1);
-            if (close != std::string_view::npos &&
-                (close < 3 || close > 4 ||
-                 !std::all_of(
-                     line.begin() + 1, line.begin() + static_cast<long>(close),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))) {
-                close = std::string_view::npos;
-            }
-        }
-        return close;
-    };
-    // Whether `rest`, with a colon before it, opens a field.
-    auto tag_of = [&](std::string_view rest) {
-        return tag_end(":" + std::string(rest)) != std::string_view::npos;
-    };
-    while (pos <= text.size()) {
-        const auto eol = text.find('\n', pos);
-        std::string_view line =
-            text.substr(pos, eol == std::string_view::npos ? text.size() - pos : eol - pos);
-        pos = eol == std::string_view::npos ? text.size() + 1 : eol + 1;
-        ++line_no;
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-        }
-        if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) {
-            line.remove_prefix(3);
-        }
-        // SWIFT envelope: "{1:...}{2:...}{4:" before the fields, "-}" after them.
-        if (line.starts_with("{")) {
-            const auto body = line.find("{4:");
-            line = body == std::string_view::npos ? std::string_view() : line.substr(body + 3);
-        }
-        if (line == "-" || line == "-}" || line.starts_with("-}")) {
-            flush();
-            continue;
-        }
-        // Sparkassen may break a tag after its opening colon (":" alone, then "86:..."): the two
-        // lines are one field start. A ":" line followed by anything else is text.
-        if (colon_alone) {
-            colon_alone = false;
-            if (!tag_of(line)) {
-                value += tag == "61" ? "\n:" : ":";
-            } else {
-                carried = ":" + std::string(line);
-                line = carried;
-            }
-        } else if (line == ":" && !tag.empty()) {
-            colon_alone = true;
-            continue;
-        }
-        const auto close = tag_end(line);
-        if (close != std::string_view::npos) {
-            flush();
-            tag = std::string(line.substr(1, close - 1));
-            tag_line = line_no;
-            value = std::string(line.substr(close + 1));
-        } else if (!tag.empty()) {
-            // A continuation line: :61: keeps it apart (supplementary details), :86: is one
-            // text wrapped at 65 characters.
-            value += tag == "61" ? "\n" : "";
-            value.append(line);
+std::optional<Problem> read(std::istream& in, Syntax syntax, const EntrySink& sink) {
+    Reader reader(syntax, sink);
+    std::string buffer(std::size_t{64} << 10, '\0');
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        const auto n = static_cast<std::size_t>(in.gcount());
+        if (n > 0) {
+            reader.feed(std::string_view(buffer.data(), n));
         }
     }
-    flush();
-    if (problem) {
+    if (in.bad()) {
+        return Problem{0, "the file could not be read to its end"};
+    }
+    return reader.finish();
+}
+
+std::optional<Problem> read(std::string_view text, Syntax syntax, const EntrySink& sink) {
+    Reader reader(syntax, sink);
+    reader.feed(text);
+    return reader.finish();
+}
+
+Result<std::vector<Entry>, Problem> parse(std::string_view content, Syntax syntax) {
+    std::vector<Entry> entries;
+    if (auto problem =
+            read(content, syntax, [&entries](Entry&& e) { entries.push_back(std::move(e)); })) {
         return unexpected(std::move(*problem));
     }
     return entries;
 }
 
-Result<std::vector<Entry>, Problem> parse(std::string_view content, Syntax syntax) {
-    return syntax == Syntax::camt ? parse_camt(content) : parse_mt940(content);
+Result<std::vector<Entry>, Problem> parse_camt(std::string_view xml) {
+    return parse(xml, Syntax::camt);
+}
+
+Result<std::vector<Entry>, Problem> parse_mt940(std::string_view text) {
+    return parse(text, Syntax::mt940);
 }
 
 const std::vector<std::string>& column_names() {

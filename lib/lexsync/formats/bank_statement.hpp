@@ -5,10 +5,15 @@
 // ?20-?29 and ?60-?63 purpose, ?30/?31 the counterparty's bank and account, ?32/?33 its name,
 // SEPA keys EREF+, MREF+, CRED+, SVWZ+). A CAMT batch entry whose transaction details carry
 // amounts that add up to it is read as one entry per detail. Each entry offers named cells that a
-// transactions mapping reads like CSV columns. Pure logic.
+// transactions mapping reads like CSV columns. A file is read as a stream (Reader, read()): each
+// entry is handed on as soon as it is complete, with memory flat in the file's size; parse()
+// reads a whole text through the same reader. Pure logic.
 #pragma once
 
+#include <functional>
+#include <iosfwd>
 #include <lexsync/util/result.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,14 +58,50 @@ struct Problem {
     std::string message;
 };
 
-// Reads the entries of every statement in CAMT `xml`, UTF-8 (the input layer decodes files; the
-// declared encoding is not applied again).
-Result<std::vector<Entry>, Problem> parse_camt(std::string_view xml);
-// Reads the entries of every statement in MT940 `text` (UTF-8); the entries of an MT942 interim
-// report in it (:34F: or :13D:) are pending (status PDNG).
-Result<std::vector<Entry>, Problem> parse_mt940(std::string_view text);
-// Reads `content` as `syntax`.
+// Receives the entries of a statement in the order of the file.
+using EntrySink = std::function<void(Entry&&)>;
+
+// Reads a statement of `syntax` fed a piece at a time (UTF-8: the input layer decodes files; a
+// CAMT file's declared encoding is not applied again). A piece may end anywhere, also inside a
+// tag, a reference, a CDATA section, a comment, a line or a UTF-8 sequence. Each entry goes to
+// `sink` as soon as it is complete: a CAMT entry (or the transactions a batch entry splits into)
+// at its </Ntry>; an MT940 entry when the field after its :86: starts, or, without one, when the
+// next entry, the closing balance or the next statement starts or the message ends. What an entry
+// takes from its statement comes before it in the file: the account (CAMT <Acct> precedes the
+// entries, MT940 :25:), the currency (CAMT: the entry's own Amt, MT940: :60F:/:60M:) and, for
+// MT940, whether the message is an MT942 interim report (:34F:, :13D:, after :20:). An entry before
+// them gets them empty, as it would from the whole text. Held in memory: one entry, its transaction
+// details, the open elements, the current MT940 line and field.
+class Reader {
+public:
+    Reader(Syntax syntax, EntrySink sink);
+    ~Reader();
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    // Reads the next piece of the text.
+    void feed(std::string_view piece);
+    // Ends the text. Returns why the file cannot be read, as parse() does; then `sink` may have
+    // had entries before the problem was found, which are to be dropped. After the first problem
+    // no further entry is handed on.
+    std::optional<Problem> finish();
+
+    struct State; // the reader of either syntax (bank_statement.cpp)
+
+private:
+    std::unique_ptr<State> m_state;
+};
+
+// Reads `in` to its end in pieces of 64 KiB through a Reader.
+std::optional<Problem> read(std::istream& in, Syntax syntax, const EntrySink& sink);
+// Reads the whole `text` through a Reader.
+std::optional<Problem> read(std::string_view text, Syntax syntax, const EntrySink& sink);
+
+// The entries of every statement in `content` read as `syntax` (read() gathered); MT940: the
+// entries of an MT942 interim report in it (:34F: or :13D:) are pending (status PDNG).
 Result<std::vector<Entry>, Problem> parse(std::string_view content, Syntax syntax);
+// parse() of CAMT `xml` and of MT940 `text`.
+Result<std::vector<Entry>, Problem> parse_camt(std::string_view xml);
+Result<std::vector<Entry>, Problem> parse_mt940(std::string_view text);
 
 // The names of an entry's cells: booking_date, value_date, amount, currency, status,
 // counterparty_name, counterparty_iban, counterparty_bic, purpose, booking_text,

@@ -1,9 +1,11 @@
 // --- Interface ---
 // Reading XML with expat: a document's elements and character data as events, with the line
-// they start on. Nothing is fetched and no entity is expanded: a document type declaration may
-// be present, an entity declaration in it is refused.
+// they start on, from a whole document or fed in pieces. Nothing is fetched and no entity is
+// expanded: a document type declaration may be present, an entity declaration in it is refused.
+// Elements may be nested k_max_depth deep.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +29,9 @@ public:
     long line = 0;
 };
 
+// How deep elements may be nested (the root is at depth 1); a deeper element is refused.
+inline constexpr int k_max_depth = 256;
+
 // Returns the part of a qualified name after its prefix: "Ntry" for "ns2:Ntry".
 std::string_view local_name(std::string_view qname);
 
@@ -35,5 +40,26 @@ std::string_view local_name(std::string_view qname);
 // already decoded. Returns "" when the document is well-formed, else
 // "not well-formed XML at line N: what".
 std::string parse(std::string_view doc, Handler& handler, const char* encoding = nullptr);
+
+// The same parse fed a piece at a time, with memory flat in the document's size (expat keeps the
+// token it is in and a little context). A piece may end anywhere: inside a tag, an attribute, an
+// entity or character reference, a CDATA section, a comment or a UTF-8 sequence. Events reach
+// `handler` as soon as expat has read them.
+class Parser {
+public:
+    explicit Parser(Handler& handler, const char* encoding = nullptr);
+    ~Parser();
+    Parser(const Parser&) = delete;
+    Parser& operator=(const Parser&) = delete;
+    // Parses the next piece; `last` for the end of the document (the piece may be empty). Returns
+    // "" while the document is well-formed so far, else parse()'s message, which every later call
+    // returns again.
+    std::string feed(std::string_view piece, bool last);
+
+    struct State; // expat's parser and what the events need (xml.cpp)
+
+private:
+    std::unique_ptr<State> m_state;
+};
 
 } // namespace lexsync::xml
