@@ -17,6 +17,9 @@
 #                  the receipt-less rows of examples/transactions/generic.csv with distinct ids)
 #   hours          invoices export --group-by project (the rows of
 #                  examples/invoices/hours-2026-03.csv repeated)
+#   camt           transactions export --mapping camt053 (tests/integration/gen_camt.sh: the entry
+#                  of tests/fixtures/bank_statements/camt053-v08.xml repeated with distinct
+#                  references; rows are its entries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-}
@@ -63,7 +66,10 @@ measure() {
   shift 2
   local size rows
   size=$(stat -c %s "$file")
-  rows=$(($(wc -l <"$file") - 1))
+  case $file in
+    *.xml) rows=$(grep -c '<Ntry>' "$file") ;;
+    *) rows=$(($(wc -l <"$file") - 1)) ;;
+  esac
   TMPDIR="$work/tmp" SQLITE_TMPDIR="$work/tmp" /usr/bin/time -f '%M %e' -o "$work/time" \
     "$bin" "$@" --dry-run -o ndjson >/dev/null 2>"$work/run.err" &
   local pid=$! peak=0 now child
@@ -108,6 +114,11 @@ for c in "${commands[@]}"; do
       measure "invoices export --group-by project" "$work/hours.csv" invoices export \
         "$work/hours.csv" --group-by project --hourly-rate 65
       ;;
-    *) echo "input_rss: unknown command '$c' (contacts, invoices, transactions, hours)" >&2; exit 2 ;;
+    camt)
+      tests/integration/gen_camt.sh "$bytes" >"$work/statement.xml"
+      measure "transactions export (CAMT)" "$work/statement.xml" transactions export \
+        "$work/statement.xml" --account Giro --mapping camt053
+      ;;
+    *) echo "input_rss: unknown command '$c' (contacts, invoices, transactions, hours, camt)" >&2; exit 2 ;;
   esac
 done

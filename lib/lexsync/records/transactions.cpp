@@ -1363,10 +1363,9 @@ std::string first_cell(std::string_view line) {
     return trim(line.substr(0, end == std::string_view::npos ? line.size() : end));
 }
 
-// The entries of the bank statement `text` for a statement mapping; an issue when the text is
-// not one, or when the mapping reads a cell an entry does not have.
-Result<std::vector<bank_statement::Entry>, std::vector<InputIssue>>
-read_statement(const std::string& text, const std::string& display_name, const Mapping& mapping) {
+// The issues of a statement mapping that reads a cell an entry does not have.
+std::vector<InputIssue> statement_cell_issues(const std::string& display_name,
+                                              const Mapping& mapping) {
     const auto syntax = *mapping.statement;
     std::vector<InputIssue> issues;
     const auto& cells = bank_statement::column_names();
@@ -1387,17 +1386,7 @@ read_statement(const std::string& text, const std::string& display_name, const M
             check_cell(col, what);
         }
     }
-    if (!issues.empty()) {
-        return unexpected(std::move(issues));
-    }
-    auto entries = bank_statement::parse(text, syntax);
-    if (!entries) {
-        return unexpected(std::vector<InputIssue>{
-            InputIssue{display_name, entries.error().line, "",
-                       fmt::format("not a readable {} statement: {}",
-                                   bank_statement::syntax_name(syntax), entries.error().message)}});
-    }
-    return std::move(entries).value();
+    return issues;
 }
 
 } // namespace
@@ -1451,22 +1440,28 @@ using EachJsonElement = std::function<Result<json::ArrayAt, std::string>(
 // The readers of read_rows(), one per kind of input: each hands every row to `leave_out` (true
 // when the mapping's filters leave it out) and the rest to `add`, appends the issues of rows to
 // `issues`, and returns the issues that stop the whole input (none when it was read).
-template <class LeaveOut, class Add>
-std::vector<InputIssue> read_statement_rows(const std::string& text,
-                                            const std::string& display_name, const Mapping& mapping,
-                                            LeaveOut& leave_out, Add& add) {
-    auto no_position = [](const std::string&) { return 0L; };
-    auto entries = read_statement(text, display_name, mapping);
-    if (!entries) {
-        return std::move(entries).error();
+// A bank statement (`input`: its text, or a stream of it) is read an entry at a time.
+template <class Input, class LeaveOut, class Add>
+std::vector<InputIssue> read_statement_rows(Input&& input, const std::string& display_name,
+                                            const Mapping& mapping, LeaveOut& leave_out, Add& add) {
+    if (auto issues = statement_cell_issues(display_name, mapping); !issues.empty()) {
+        return issues;
     }
-    for (const auto& e : *entries) {
+    auto no_position = [](const std::string&) { return 0L; };
+    const auto syntax = *mapping.statement;
+    auto problem = bank_statement::read(input, syntax, [&](bank_statement::Entry&& e) {
         auto lookup = [&e](const std::string& col) {
             return bank_statement::cell(e, col).value_or("");
         };
         if (!leave_out(e.line, lookup)) {
             add(e.line, lookup, no_position);
         }
+    });
+    if (problem) {
+        return std::vector<InputIssue>{
+            InputIssue{display_name, problem->line, "",
+                       fmt::format("not a readable {} statement: {}",
+                                   bank_statement::syntax_name(syntax), problem->message)}};
     }
     return {};
 }
@@ -1724,7 +1719,8 @@ std::vector<InputIssue> read_text(const std::string& text, const std::string& di
         display_name, mapping, type, spool,
         [&](auto& leave_out, auto& add, std::vector<InputIssue>& issues) {
             if (mapping.statement) {
-                return read_statement_rows(text, display_name, mapping, leave_out, add);
+                return read_statement_rows(std::string_view(text), display_name, mapping, leave_out,
+                                           add);
             }
             if (is_json) {
                 const EachJsonElement each = [&](const auto& fn) {
@@ -1755,16 +1751,8 @@ std::vector<InputIssue> read_input(const std::filesystem::path& path, const Mapp
     const std::string display_name = path.string();
     // Bank exports are often Windows-1252: the shared input layer reads either.
     std::istringstream none;
-    if (mapping.statement) {
-        // A bank statement is parsed as a whole (one account's statement of a period).
-        auto text = table::load(display_name, table::Encoding::detect, none);
-        if (!text) {
-            return {InputIssue{display_name, text.error().line, "", text.error().message,
-                               text.error().column}};
-        }
-        return read_text(text->text, display_name, false, mapping, type, spool);
-    }
-    // Streamed: the file's text is never held as a whole, only the row being read.
+    // Streamed: the file's text is never held as a whole, only the row being read (of a bank
+    // statement: the entry).
     auto source = table::Source::open(display_name, table::Encoding::detect, none);
     if (!source) {
         return {InputIssue{display_name, source.error().line, "", source.error().message,
@@ -1774,6 +1762,10 @@ std::vector<InputIssue> read_input(const std::filesystem::path& path, const Mapp
     return read_rows(
         display_name, mapping, type, spool,
         [&](auto& leave_out, auto& add, std::vector<InputIssue>& issues) {
+            if (mapping.statement) {
+                auto in = src.stream();
+                return read_statement_rows(*in, display_name, mapping, leave_out, add);
+            }
             if (ascii_lower(path.extension().string()) == ".json") {
                 const EachJsonElement each = [&](const auto& fn) {
                     return table::for_each_json_element(src, "transactions", fn);
