@@ -196,7 +196,6 @@ public:
                 "CREATE TABLE IF NOT EXISTS unnumbered(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, "
                 "key TEXT NOT NULL, day INTEGER NOT NULL);"
                 "CREATE INDEX IF NOT EXISTS unnumbered_id ON unnumbered(id);"
-                "CREATE INDEX IF NOT EXISTS unnumbered_key ON unnumbered(key);"
                 "CREATE INDEX IF NOT EXISTS unnumbered_key ON unnumbered(key);");
     }
 
