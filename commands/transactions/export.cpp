@@ -23,6 +23,7 @@
 #include <lexsync/store/settle.hpp>
 #include <lexsync/store/state.hpp>
 #include <lexsync/util/atomic_file.hpp>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -211,7 +212,7 @@ struct BalanceOutcome {
 // over the writes that waited for it (the attach after its voucher was created, a hint once its
 // transaction and its voucher are both known).
 struct Step {
-    enum class Kind { batch, create, attach, hint, balance };
+    enum class Kind { batch, create, attach, hint, balance_read, balance };
     Kind kind = Kind::batch;
     std::vector<Row*> batch;                            // batch: its transactions
     const std::set<std::string>* was_pending = nullptr; // batch: refs sent before, unclear
@@ -226,10 +227,12 @@ struct Step {
     std::string transaction_id;                         // hint
     bool look_first = false; // hint: look up the transaction's assignments before sending
     bool assigned = false;   // hint: the lookup found it assigned (nothing sent)
-    std::string path;        // balance: the account
+    std::string path;        // balance_read, balance: the account
     Decimal target;          // balance: what to set
+    // balance: the account as read by a balance_read (its first attempt uses it, if it was read).
+    std::shared_ptr<const Result<json::Document, ApiError>> read;
     // The answer, filled in by the lane.
-    std::optional<Result<json::Document, ApiError>> answer; // batch, create, hint
+    std::optional<Result<json::Document, ApiError>> answer; // batch, create, hint, balance_read
     std::optional<Result<std::string, ApiError>> attached;  // attach
     BalanceOutcome balance;                                 // balance
 };
@@ -251,8 +254,10 @@ public:
 
     // --- Financial account ---
 
-    // Finds the account by its external reference or creates it; returns its id.
-    std::string ensure_account(const AccountSpec& spec) {
+    // Finds the account by its external reference or creates it; returns its id. `before_create`
+    // is called once the account is known to be new, before its POST is sent.
+    std::string ensure_account(const AccountSpec& spec,
+                               const std::function<void()>& before_create = {}) {
         auto found = find_account(spec.external_reference);
         if (!found.empty()) {
             // Found, not created by this run: its opening balance is what the ledger says (a
@@ -263,6 +268,9 @@ public:
                 record_account(spec, found, m_opening_given || e.has_value());
             }
             return found;
+        }
+        if (before_create) {
+            before_create();
         }
         state().mark_pending(k_account, spec.external_reference, "", m_run);
         auto r = client().post_json("/v1/finance/accounts", account_body(spec));
@@ -400,6 +408,9 @@ public:
         s->kind = Step::Kind::balance;
         s->path = "/v1/finance/accounts/" + account_id;
         s->target = *target;
+        if (m_phase) {
+            s->read = m_balance_read;
+        }
         hand_over(std::move(s));
     }
 
@@ -432,19 +443,26 @@ private:
     // PUT of `target` with the lockVersion just read. A stale version (409) or an unclear answer
     // reads again: the PUT sets an absolute balance, so repeating it cannot count anything twice.
     // Touches nothing of the run, so it may run on a lane.
-    static BalanceOutcome send_balance(ApiClient& c, const std::string& path,
-                                       const Decimal& target) {
+    static BalanceOutcome send_balance(ApiClient& c, const std::string& path, const Decimal& target,
+                                       const Result<json::Document, ApiError>* read) {
         BalanceOutcome out;
         for (int attempt = 1;; ++attempt) {
-            auto account = c.get_json(path);
-            if (!account) {
-                out.error = account.error();
+            // The account as read beforehand (first attempt), else read now.
+            std::optional<Result<json::Document, ApiError>> fresh;
+            const Result<json::Document, ApiError>* account =
+                attempt == 1 && read != nullptr && *read ? read : nullptr;
+            if (account == nullptr) {
+                fresh.emplace(c.get_json(path));
+                account = &*fresh;
+            }
+            if (!*account) {
+                out.error = account->error();
                 return out;
             }
-            if (json::get_decimal(*account, "balance") == target) {
+            if (json::get_decimal(**account, "balance") == target) {
                 return out;
             }
-            auto r = c.put_json(path, balance_body(*account, target));
+            auto r = c.put_json(path, balance_body(**account, target));
             if (r) {
                 out.updated = true;
                 return out;
@@ -493,29 +511,52 @@ public:
         }
     }
 
-    void upload_receipts() {
+    // Hands over the receipts' writes, from the first row not handed over yet; `rows` bounds how
+    // many rows with a receipt this call takes (send_all hands over a few beside the POST of a new
+    // account).
+    void upload_receipts(std::size_t rows = std::numeric_limits<std::size_t>::max()) {
         take_numbers_ahead();
-        std::map<std::string, Row*> by_sha; // the first transaction of each receipt in this run
-        each_receipt_row("receipts", [&](Row& r, Lanes& lanes) {
-            if (m_busy.count(r.voucher->voucher_number) > 0) {
-                lanes.drain(); // the same voucher number in flight: its voucher comes first
+        Progress progress(m_ctx, "transactions export", "receipts", rows_with_receipt());
+        std::optional<Lanes> own; // without the lanes of a phase: lanes of this step
+        if (m_lanes == nullptr) {
+            own.emplace(*this);
+        }
+        Lanes& lanes = *m_lanes;
+        for (; m_receipt_at < m_rows.size() && rows > 0; ++m_receipt_at) {
+            Row& r = m_rows[m_receipt_at];
+            if (!r.voucher) {
+                continue;
             }
-            if (m_stopped && r.split_of == nullptr) {
-                r.voucher_action = "failed";
-                r.reasons.emplace_back("receipt not uploaded: the run stopped");
-                return;
-            }
-            if (r.split_of != nullptr) {
-                return; // the voucher of another charge (see finish_receipts)
-            }
-            if (auto s = by_sha.find(r.sha); s != by_sha.end()) {
-                r.split_of = s->second;
-                return;
-            }
-            by_sha.emplace(r.sha, &r);
-            voucher_for(r);
-            hint_early(r); // a voucher known at once (found, or made by an earlier run)
-        });
+            --rows;
+            progress.update(m_receipts_handed++); // the rows handed over before this one
+            lanes.make_room();
+            upload_receipt(r);
+        }
+        if (own) {
+            lanes.drain();
+        }
+    }
+
+    // One row's receipt, on the lanes of upload_receipts().
+    void upload_receipt(Row& r) {
+        if (m_busy.count(r.voucher->voucher_number) > 0) {
+            m_lanes->drain(); // the same voucher number in flight: its voucher comes first
+        }
+        if (m_stopped && r.split_of == nullptr) {
+            r.voucher_action = "failed";
+            r.reasons.emplace_back("receipt not uploaded: the run stopped");
+            return;
+        }
+        if (r.split_of != nullptr) {
+            return; // the voucher of another charge (see finish_receipts)
+        }
+        if (auto s = m_by_sha.find(r.sha); s != m_by_sha.end()) {
+            r.split_of = s->second;
+            return;
+        }
+        m_by_sha.emplace(r.sha, &r);
+        voucher_for(r);
+        hint_early(r); // a voucher known at once (found, or made by an earlier run)
     }
 
     // --- Hints ---
@@ -543,28 +584,43 @@ public:
     // between two writes). What had an unclear answer is reconciled afterwards as before: the
     // balance then waits for the reconciled transactions, and the hints for their transaction
     // or voucher.
-    void send_all(const std::string& account_id, const std::string& account_ref,
-                  const std::optional<Decimal>& closing) {
-        check_assignments_first();
-        m_account_id = account_id;
+    // Returns the account's id.
+    std::string send_all(const AccountSpec& spec, const std::optional<Decimal>& closing) {
+        const std::string& account_ref = spec.external_reference;
         m_account_ref = account_ref;
         m_closing = closing;
         {
             Lanes lanes(*this);
             m_phase = true;
-            push_transactions(account_id, account_ref);
+            try {
+                // A new account's POST goes out beside the first receipts' vouchers, which need
+                // no account.
+                m_account_id = ensure_account(spec, [&] {
+                    if (m_ctx.max_in_flight > 1) {
+                        upload_receipts(k_beside_account);
+                    }
+                });
+            } catch (...) {
+                lanes.drain(); // the answers of what was handed over, into the ledger
+                throw;
+            }
+            check_assignments_first();
+            push_transactions(m_account_id, account_ref);
+            m_batches_handed = true;
+            read_balance_when_ready();
             upload_receipts();
             m_all_handed = true;
             balance_when_ready();
             lanes.drain();
             m_phase = false;
         }
-        reconcile(account_id, account_ref);
+        reconcile(m_account_id, account_ref);
         finish_receipts();
         if (!m_balance_handed && !m_stopped) {
-            update_balance(account_id, account_ref, closing);
+            update_balance(m_account_id, account_ref, closing);
         }
         send_hints();
+        return m_account_id;
     }
 
     // The voucher list that the receipts' look-up by number needs, read on a lane beside the
@@ -620,8 +676,8 @@ private:
     // In send_all(): the hint of `r` once its transaction and its voucher are both known (called
     // when either is answered); the rest wait for send_hints().
     void hint_early(Row& r) {
-        if (!m_phase || !r.voucher || r.split_of != nullptr || !r.hint.empty() ||
-            r.voucher_id.empty() || m_stopped) {
+        if (!m_phase || m_account_id.empty() || !r.voucher || r.split_of != nullptr ||
+            !r.hint.empty() || r.voucher_id.empty() || m_stopped) {
             return;
         }
         const auto tx = state().get(k_transaction, r.ref);
@@ -647,6 +703,20 @@ private:
             m_pending_tx.empty() && !m_stopped) {
             m_balance_handed = true;
             update_balance(m_account_id, m_account_ref, m_closing);
+        }
+    }
+
+    // In send_all(): the account is read for its balance (its lockVersion and balance, for the
+    // PUT at the end) once every batch is answered, so that the PUT follows the last write
+    // without a round trip of its own before it.
+    void read_balance_when_ready() {
+        if (m_phase && m_batches_handed && !m_balance_asked && m_batches == 0 &&
+            m_pending_tx.empty() && !m_stopped) {
+            m_balance_asked = true;
+            auto s = std::make_shared<Step>();
+            s->kind = Step::Kind::balance_read;
+            s->path = "/v1/finance/accounts/" + m_account_id;
+            hand_over(std::move(s));
         }
     }
 
@@ -782,6 +852,9 @@ private:
         if (s->kind == Step::Kind::batch || s->kind == Step::Kind::create) {
             ++m_sources; // writes that others wait for (see balance_when_ready)
         }
+        if (s->kind == Step::Kind::batch) {
+            ++m_batches;
+        }
         if (m_lanes != nullptr) {
             m_lanes->submit([s](ApiClient& c) {
                 send(c, *s);
@@ -814,8 +887,11 @@ private:
                 s.answer.emplace(c.post_json("/v1/transaction-assignment-hint", s.body));
             }
             break;
+        case Step::Kind::balance_read:
+            s.answer.emplace(c.get_json(s.path));
+            break;
         case Step::Kind::balance:
-            s.balance = send_balance(c, s.path, s.target);
+            s.balance = send_balance(c, s.path, s.target, s.read.get());
             break;
         }
     }
@@ -844,6 +920,10 @@ private:
                 hint_answered(*s.row, s.transaction_id, std::move(*s.answer));
             }
             break;
+        case Step::Kind::balance_read:
+            m_balance_read =
+                std::make_shared<const Result<json::Document, ApiError>>(std::move(*s.answer));
+            break;
         case Step::Kind::balance:
             m_sum.balance_updated = m_sum.balance_updated || s.balance.updated;
             if (s.balance.error) {
@@ -853,6 +933,10 @@ private:
         }
         if (s.kind == Step::Kind::create || s.kind == Step::Kind::attach) {
             m_busy.erase(m_busy.find(s.row->voucher->voucher_number));
+        }
+        if (s.kind == Step::Kind::batch) {
+            --m_batches;
+            read_balance_when_ready();
         }
         if (s.kind == Step::Kind::batch || s.kind == Step::Kind::create) {
             --m_sources;
@@ -1375,6 +1459,8 @@ private:
     }
 
     static constexpr int k_rounds = 4;
+    // Rows with a receipt handed over beside the POST of a new account.
+    static constexpr std::size_t k_beside_account = 2;
     Context& m_ctx;
     std::deque<Row>& m_rows;
     std::size_t m_count = 0; // see set_transactions
@@ -1395,6 +1481,17 @@ private:
     bool m_all_handed = false;
     bool m_balance_handed = false;
     std::size_t m_sources = 0;
+    // send_all(): every batch is handed over; those not yet answered; the account read for its
+    // balance is asked for, and its answer.
+    bool m_batches_handed = false;
+    std::size_t m_batches = 0;
+    bool m_balance_asked = false;
+    std::shared_ptr<const Result<json::Document, ApiError>> m_balance_read;
+    // upload_receipts(): the next row to look at, the rows with a receipt handed over, and the
+    // first row of each receipt in this run.
+    std::size_t m_receipt_at = 0;
+    std::size_t m_receipts_handed = 0;
+    std::map<std::string, Row*> m_by_sha;
     std::string m_account_id;
     std::string m_account_ref;
     std::optional<Decimal> m_closing;
@@ -2119,8 +2216,7 @@ struct ExportRun {
         spec.card_number = opts.card_number;
         spec.external_reference = account_ref;
         exporter->read_numbers_ahead(); // beside the account's look-up
-        sum.account_id = exporter->ensure_account(spec);
-        exporter->send_all(sum.account_id, account_ref, closing);
+        sum.account_id = exporter->send_all(spec, closing);
     }
 
     // The run's last line, the run closed in the ledger, and the exit code for what failed.

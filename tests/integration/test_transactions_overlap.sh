@@ -1,8 +1,9 @@
 # transactions export with round trips of half a second: its independent writes overlap instead
-# of going step by step. The -v log shows the first receipt's voucher sent before the last batch of
-# transactions was answered, the first hint before the last voucher was answered (a hint goes as
-# soon as its transaction and its voucher are known, not after every receipt), the voucher list
-# read beside the account's look-up, the balance set only after every hint was sent, and no
+# of going step by step. The -v log shows the voucher list read beside the account's look-up, the
+# first receipt's voucher sent before the new account's creation was answered and before the last
+# batch of transactions was, the first hint before the last voucher was answered (a hint goes as
+# soon as its transaction and its voucher are known, not after every receipt), the account read
+# for its balance once every batch was answered and set only after every hint was sent, and no
 # assignment look-up for the transactions of an account this run created. Every transaction,
 # voucher, file and hint is in lexoffice once and the balance is the transactions' sum. Only the
 # order of the log's lines is checked, never a duration.
@@ -70,8 +71,10 @@ last_line() {
   fail "the hints waited for every voucher"
 [ "$(most_in_flight "$log" '^GET .*/v1/(voucherlist|finance/accounts[?])')" -ge 2 ] ||
   fail "the voucher list was not read beside the account's look-up"
-[ "$(first_line "$log" '→ GET .*/v1/finance/accounts/')" -gt "$(first_line "$log" '→ POST .*/v1/transaction-assignment-hint')" ] ||
-  fail "the balance was read before the first hint was sent"
+[ "$(first_line "$log" '→ POST .*/v1/vouchers$')" -lt "$(first_line "$log" '← [0-9]+ .*[(]POST [^ )]*/v1/finance/accounts[)]')" ] ||
+  fail "the first voucher waited for the account's creation"
+[ "$(first_line "$log" '→ GET .*/v1/finance/accounts/')" -gt "$(last_line "$log" '← [0-9]+ .*[(]POST [^ )]*/v1/finance/transactions[)]')" ] ||
+  fail "the account was read for its balance before every batch was answered"
 [ "$(first_line "$log" '→ PUT .*/v1/finance/accounts/')" -gt "$(last_line "$log" '→ POST .*/v1/transaction-assignment-hint')" ] ||
   fail "the balance was set before every hint was sent"
 if grep -q '→ GET .*/assignments' "$log"; then
