@@ -3,6 +3,7 @@
 # file is still found and named by file:line:column:field before anything is sent. The file is
 # generated here (tests/integration/gen_contacts.sh), not checked in.
 source "$(dirname "$0")/lib.sh"
+rss_setup
 command -v /usr/bin/time >/dev/null || { echo "SKIP: /usr/bin/time is not installed"; exit 77; }
 start_sandbox --seed demo --no-rate-limit
 export LEXSYNC_API_KEY="$SANDBOX_KEY"
@@ -25,7 +26,7 @@ dry_run() {
   assert_eq "$(jq -r '.[-1].line' "$WORK/plan.json")" "$(($2 + 1))" "line of the last row ($3)"
   assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/plan.json")" "create" "plan ($3)"
   assert_contains "$(cat "$WORK/plan.err")" "$2 to create" "summary ($3)"
-  asan_build || [ "$rss" -lt "$bound_kb" ] || fail "contacts push --dry-run peaked at ${rss} KiB for $(du -k "$1" | cut -f1) KiB of $3"
+  rss_below "$rss" "$bound_kb" || fail "contacts push --dry-run peaked at ${rss} KiB for $(du -k "$1" | cut -f1) KiB of $3"
 }
 dry_run "$WORK/big.csv" "$rows" CSV
 
@@ -58,7 +59,7 @@ assert_eq "$(wc -l <"$WORK/invoices.ndjson")" "20000" "one record per invoice"
 assert_eq "$(jq -r .number "$WORK/invoices.ndjson" | tail -n1)" "GEN-20000" "records in file order"
 assert_eq "$(jq -r .action "$WORK/invoices.ndjson" | sort -u | paste -sd,)" "create" "invoices plan"
 assert_contains "$(cat "$WORK/invoices.err")" "20000 to create" "invoices summary"
-asan_build || [ "$rss" -lt "$bound_kb" ] ||
+rss_below "$rss" "$bound_kb" ||
   fail "invoices export --dry-run peaked at ${rss} KiB for $(du -k "$WORK/invoices.csv" | cut -f1) KiB"
 
 # A number that reappears after others continues its invoice (at its first line): a date that

@@ -4,6 +4,7 @@
 # design, is refused above its limit before it is read. The inputs are generated here, not checked
 # in.
 source "$(dirname "$0")/lib.sh"
+rss_setup
 command -v /usr/bin/time >/dev/null || { echo "SKIP: /usr/bin/time is not installed"; exit 77; }
 start_sandbox --seed demo --no-rate-limit
 export LEXSYNC_API_KEY="$SANDBOX_KEY"
@@ -17,7 +18,7 @@ peak_rss() {
   local rss
   rss=$(tail -n1 "$WORK/rss")
   echo "peak RSS ${rss} KiB ($name)"
-  asan_build || [ "$rss" -lt "$limit" ] || fail "$name peaked at ${rss} KiB (bound ${limit} KiB)"
+  rss_below "$rss" "$limit" || fail "$name peaked at ${rss} KiB (bound ${limit} KiB)"
 }
 
 # --- invoices export --group-by: the time entries are grouped as they are read ---

@@ -4,6 +4,7 @@
 # key, refuses a port already in use, and answers a fresh client while 50 slow clients hold
 # connections open.
 source "$(dirname "$0")/lib.sh"
+rss_setup
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 export LEXSYNC_API_KEY="$SANDBOX_KEY"
@@ -27,7 +28,7 @@ for mode in huge endless; do
   : >"$WORK/cmd.err"
   rss=$(max_rss_kb env LEXSYNC_BASE_URL="$HOSTILE_URL" "$LEXSYNC_BIN" contacts pull -o json)
   assert_contains "$(cat "$WORK/cmd.err")" "larger than 32 MiB, the limit for JSON answers"
-  asan_build || [ "$rss" -lt 204800 ] || fail "$mode answer: peak memory ${rss} KiB"
+  rss_below "$rss" 204800 || fail "$mode answer: peak memory ${rss} KiB"
 done
 
 # --- Paging: totalElements 5*10^11 with last:false stops at once ----------------------------------
@@ -68,7 +69,7 @@ status=$(head -c 100000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X PO
 [[ $status == 401 || $status == 000 ]] || fail "unauthenticated chunked upload: $status"
 kill -0 "$sandbox_pid" || fail "the sandbox died"
 rss=$(peak_kb "$sandbox_pid")
-asan_build || [ "$rss" -lt 204800 ] || fail "the sandbox peaked at ${rss} KiB after 1 GB of refused uploads"
+rss_below "$rss" 204800 || fail "the sandbox peaked at ${rss} KiB after 1 GB of refused uploads"
 assert_eq "$(api_get "$BASE_URL/v1/contacts?page=0" | jq .totalElements)" 0 "still serving"
 
 # --- A port already in use is refused -------------------------------------------------------------

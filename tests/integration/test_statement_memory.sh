@@ -3,6 +3,7 @@
 # the file's text whole exceeded (161 MB in a debug build; 22 MB streamed), every entry is
 # planned, and a bad entry at the end is still named by its line.
 source "$(dirname "$0")/lib.sh"
+rss_setup
 command -v /usr/bin/time >/dev/null || { echo "SKIP: /usr/bin/time is not installed"; exit 77; }
 start_sandbox --seed demo --no-rate-limit
 export LEXSYNC_API_KEY="$SANDBOX_KEY"
@@ -14,7 +15,7 @@ entries=$(grep -c '<Ntry>' "$WORK/statement.xml")
   fail "export failed: $(tail -n 3 "$WORK/run.err")"
 rss=$(tail -n1 "$WORK/rss")
 echo "peak RSS ${rss} KiB (50 MB CAMT, $entries entries)"
-asan_build || [ "$rss" -lt 81920 ] || fail "the CAMT export peaked at ${rss} KiB (bound 81920 KiB)"
+rss_below "$rss" 81920 || fail "the CAMT export peaked at ${rss} KiB (bound 81920 KiB)"
 assert_eq "$(wc -l <"$WORK/plan.ndjson")" "$entries" "records, one per entry"
 assert_eq "$(jq -r 'select(.action == "planned") | .transactionId' "$WORK/plan.ndjson" | sort -u | wc -l)" \
   "$entries" "distinct planned transactions"

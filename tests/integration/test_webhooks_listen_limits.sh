@@ -2,6 +2,7 @@
 # refused before they are read, chunked bodies too (411); the listener's memory stays small, and
 # a port already in use is refused.
 source "$(dirname "$0")/lib.sh"
+rss_setup
 command -v openssl >/dev/null || { echo "SKIP: openssl is not installed"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 openssl genrsa -out "$WORK/key.pem" 2048 2>/dev/null
@@ -51,7 +52,7 @@ status=$(head -c 100000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X PO
   -H 'X-Lxo-Signature: AAAA' -T - "$URL/hook" || true)
 [[ $status == 411 || $status == 000 ]] || fail "chunked body: $status"
 rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$LISTENER/status")
-asan_build || [ "$rss" -lt 102400 ] || fail "the listener peaked at ${rss} KiB"
+rss_below "$rss" 102400 || fail "the listener peaked at ${rss} KiB"
 
 # A second listener on the same port is refused.
 port=${URL##*:}
