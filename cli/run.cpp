@@ -72,6 +72,12 @@ void build_app(CLI::App& app, Context& ctx, RegisterCommands register_commands) 
     app.add_flag("-q,--quiet", g.quiet, "Print nothing on stderr but errors and warnings");
     app.add_flag("-v,--verbose", g.verbose,
                  "Log requests to stderr (secrets redacted); repeat for more");
+    app.add_option_function<std::size_t>(
+           "--in-flight", [&ctx](const std::size_t& n) { ctx.max_in_flight = n; },
+           "Requests in flight at once, all under the key's one rate limit (default 4; 1 sends "
+           "one at a time, so lexoffice numbers new documents in input order)")
+        ->check(CLI::Range(1, 8))
+        ->type_name("N");
     app.add_flag("--all-profiles", g.all_profiles,
                  "Run the command for every profile of the config file at once (one process "
                  "each); records get a 'profile' field, exit code is the worst");

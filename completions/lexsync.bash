@@ -103,6 +103,7 @@ _lexsync() {
                 COMPREPLY=($(compgen -W 'this-month last-month this-quarter last-quarter this-year last-year' -- "$cur")); return ;;
             'lexsync --base-url'|\
             'lexsync --fields'|\
+            'lexsync --in-flight'|\
             'lexsync auth login --scopes'|\
             'lexsync contacts pull --name'|\
             'lexsync contacts pull --email'|\
@@ -193,16 +194,16 @@ _lexsync() {
     takes=""
     rep=""
     case "$cmdpath" in
-        'lexsync contacts push') takes='--config --profile -o --output --base-url --fields --format --encoding' ;;
-        'lexsync invoices export') takes='--config --profile -o --output --base-url --fields --format --as --encoding --from --to --month --period --status --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' ;;
-        'lexsync vouchers upload') takes='--config --profile -o --output --base-url --fields --glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --contact-name --remark --lookup-days'; rep=0 ;;
-        'lexsync transactions export') takes='--config --profile -o --output --base-url --fields --account --account-type --mapping --format --out --summary-json --receipts --balance --opening-balance --account-system --bank-name --account-holder --iban --bic --card-provider --card-number' ;;
-        'lexsync webhooks subscribe') takes='--config --profile -o --output --base-url --fields --url'; rep=0 ;;
-        'lexsync webhooks delete') takes='--config --profile -o --output --base-url --fields'; rep=0 ;;
-        'lexsync config get') takes='--config --profile -o --output --base-url --fields' ;;
-        'lexsync config set') takes='--config --profile -o --output --base-url --fields' ;;
-        'lexsync config unset') takes='--config --profile -o --output --base-url --fields' ;;
-        'lexsync completion') takes='--config --profile -o --output --base-url --fields' ;;
+        'lexsync contacts push') takes='--config --profile -o --output --base-url --fields --in-flight --format --encoding' ;;
+        'lexsync invoices export') takes='--config --profile -o --output --base-url --fields --in-flight --format --as --encoding --from --to --month --period --status --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' ;;
+        'lexsync vouchers upload') takes='--config --profile -o --output --base-url --fields --in-flight --glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --contact-name --remark --lookup-days'; rep=0 ;;
+        'lexsync transactions export') takes='--config --profile -o --output --base-url --fields --in-flight --account --account-type --mapping --format --out --summary-json --receipts --balance --opening-balance --account-system --bank-name --account-holder --iban --bic --card-provider --card-number' ;;
+        'lexsync webhooks subscribe') takes='--config --profile -o --output --base-url --fields --in-flight --url'; rep=0 ;;
+        'lexsync webhooks delete') takes='--config --profile -o --output --base-url --fields --in-flight'; rep=0 ;;
+        'lexsync config get') takes='--config --profile -o --output --base-url --fields --in-flight' ;;
+        'lexsync config set') takes='--config --profile -o --output --base-url --fields --in-flight' ;;
+        'lexsync config unset') takes='--config --profile -o --output --base-url --fields --in-flight' ;;
+        'lexsync completion') takes='--config --profile -o --output --base-url --fields --in-flight' ;;
     esac
     n=0
     for ((i = last + 1; i < COMP_CWORD; i++)); do
@@ -236,7 +237,7 @@ _lexsync() {
         esac
     fi
     case "$cmdpath" in
-        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox vouchers transactions webhooks sync state config doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose --all-profiles' -- "$cur")) ;;
+        'lexsync') COMPREPLY=($(compgen -W 'auth contacts invoices sandbox vouchers transactions webhooks sync state config doctor completion --version --config --profile -o --output --base-url --fields -q --quiet -v --verbose --in-flight --all-profiles' -- "$cur")) ;;
         'lexsync auth') COMPREPLY=($(compgen -W 'login status logout' -- "$cur")) ;;
         'lexsync auth login') COMPREPLY=($(compgen -W '--with-token --oauth --no-browser --scopes' -- "$cur")) ;;
         'lexsync auth status') COMPREPLY=($(compgen -W '--all' -- "$cur")) ;;

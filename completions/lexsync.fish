@@ -20,6 +20,7 @@ complete -c lexsync -l base-url -x -d 'API base URL (overrides the profile; e.g.
 complete -c lexsync -l fields -x -d 'Only these fields, in this order (comma-separated column names or JSON paths)'
 complete -c lexsync -s q -l quiet -d 'Print nothing on stderr but errors and warnings'
 complete -c lexsync -s v -l verbose -d 'Log requests to stderr (secrets redacted); repeat for more'
+complete -c lexsync -l in-flight -x -d 'Requests in flight at once, all under the key'\''s one rate limit (default 4; 1 sends one at a time, so lexoffice numbers new documents in input order)'
 complete -c lexsync -l all-profiles -d 'Run the command for every profile of the config file at once (one process each); records get a '\''profile'\'' field, exit code is the worst'
 complete -c lexsync -n '__fish_seen_subcommand_from auth; and not __fish_seen_subcommand_from login status logout' -a login -d 'Check an API key (or connect with OAuth) and store it for a profile'
 complete -c lexsync -n '__fish_seen_subcommand_from auth; and not __fish_seen_subcommand_from login status logout' -a status -d 'Show which organisation a profile reaches and where its key comes from'

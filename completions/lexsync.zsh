@@ -70,6 +70,7 @@ _lexsync() {
                 _files; return ;;
             'lexsync --base-url'|\
             'lexsync --fields'|\
+            'lexsync --in-flight'|\
             'lexsync auth login --scopes'|\
             'lexsync contacts pull --name'|\
             'lexsync contacts pull --email'|\
@@ -185,16 +186,16 @@ _lexsync() {
     takes=""
     rep=""
     case "$cmdpath" in
-        'lexsync contacts push') takes='--config --profile -o --output --base-url --fields --format --encoding' ;;
-        'lexsync invoices export') takes='--config --profile -o --output --base-url --fields --format --as --encoding --from --to --month --period --status --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' ;;
-        'lexsync vouchers upload') takes='--config --profile -o --output --base-url --fields --glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --contact-name --remark --lookup-days'; rep=0 ;;
-        'lexsync transactions export') takes='--config --profile -o --output --base-url --fields --account --account-type --mapping --format --out --summary-json --receipts --balance --opening-balance --account-system --bank-name --account-holder --iban --bic --card-provider --card-number' ;;
-        'lexsync webhooks subscribe') takes='--config --profile -o --output --base-url --fields --url'; rep=0 ;;
-        'lexsync webhooks delete') takes='--config --profile -o --output --base-url --fields'; rep=0 ;;
-        'lexsync config get') takes='--config --profile -o --output --base-url --fields' ;;
-        'lexsync config set') takes='--config --profile -o --output --base-url --fields' ;;
-        'lexsync config unset') takes='--config --profile -o --output --base-url --fields' ;;
-        'lexsync completion') takes='--config --profile -o --output --base-url --fields' ;;
+        'lexsync contacts push') takes='--config --profile -o --output --base-url --fields --in-flight --format --encoding' ;;
+        'lexsync invoices export') takes='--config --profile -o --output --base-url --fields --in-flight --format --as --encoding --from --to --month --period --status --category --write-back --hourly-rate --group-by --ref-text --payment-terms --number-prefix' ;;
+        'lexsync vouchers upload') takes='--config --profile -o --output --base-url --fields --in-flight --glob --data --to --voucher-number --date --due-date --type --amount --net --tax-rate --category --contact --contact-name --remark --lookup-days'; rep=0 ;;
+        'lexsync transactions export') takes='--config --profile -o --output --base-url --fields --in-flight --account --account-type --mapping --format --out --summary-json --receipts --balance --opening-balance --account-system --bank-name --account-holder --iban --bic --card-provider --card-number' ;;
+        'lexsync webhooks subscribe') takes='--config --profile -o --output --base-url --fields --in-flight --url'; rep=0 ;;
+        'lexsync webhooks delete') takes='--config --profile -o --output --base-url --fields --in-flight'; rep=0 ;;
+        'lexsync config get') takes='--config --profile -o --output --base-url --fields --in-flight' ;;
+        'lexsync config set') takes='--config --profile -o --output --base-url --fields --in-flight' ;;
+        'lexsync config unset') takes='--config --profile -o --output --base-url --fields --in-flight' ;;
+        'lexsync completion') takes='--config --profile -o --output --base-url --fields --in-flight' ;;
     esac
     n=0
     for ((i = last + 1; i < CURRENT; i++)); do
@@ -229,7 +230,7 @@ _lexsync() {
     fi
     case "$cmdpath" in
         'lexsync')
-            candidates=('auth:Connect accounts and show what a profile reaches' 'contacts:Pull and push customers and vendors' 'invoices:Export invoices into lexoffice and archive what it holds' 'sandbox:A local emulator of the lexoffice API' 'vouchers:Upload receipts and create bookkeeping vouchers' 'transactions:Export card and payment-provider transactions into lexoffice' 'webhooks:Subscribe to lexoffice events and receive them (verified) locally' 'sync:Run the profile'\''s configured jobs (pull, export, upload) once, for cron' 'state:Compare the local ledger with lexoffice and repair it from there' 'config:Show and change profile settings in config.toml (comments are kept)' 'doctor:Check configuration, credentials, key, connectivity and clock' 'completion:Print a shell completion script (bash, zsh, fish)' '--version:Display program version information and exit' '--config:Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)' '--profile:Profile (account) to use' '-o:Output format: json, ndjson, csv, table' '--output:Output format: json, ndjson, csv, table' '--base-url:API base URL (overrides the profile; e.g. a sandbox)' '--fields:Only these fields, in this order (comma-separated column names or JSON paths)' '-q:Print nothing on stderr but errors and warnings' '--quiet:Print nothing on stderr but errors and warnings' '-v:Log requests to stderr (secrets redacted); repeat for more' '--verbose:Log requests to stderr (secrets redacted); repeat for more' '--all-profiles:Run the command for every profile of the config file at once (one process each); records get a '\''profile'\'' field, exit code is the worst' ) ;;
+            candidates=('auth:Connect accounts and show what a profile reaches' 'contacts:Pull and push customers and vendors' 'invoices:Export invoices into lexoffice and archive what it holds' 'sandbox:A local emulator of the lexoffice API' 'vouchers:Upload receipts and create bookkeeping vouchers' 'transactions:Export card and payment-provider transactions into lexoffice' 'webhooks:Subscribe to lexoffice events and receive them (verified) locally' 'sync:Run the profile'\''s configured jobs (pull, export, upload) once, for cron' 'state:Compare the local ledger with lexoffice and repair it from there' 'config:Show and change profile settings in config.toml (comments are kept)' 'doctor:Check configuration, credentials, key, connectivity and clock' 'completion:Print a shell completion script (bash, zsh, fish)' '--version:Display program version information and exit' '--config:Config file (default $XDG_CONFIG_HOME/lexsync/config.toml)' '--profile:Profile (account) to use' '-o:Output format: json, ndjson, csv, table' '--output:Output format: json, ndjson, csv, table' '--base-url:API base URL (overrides the profile; e.g. a sandbox)' '--fields:Only these fields, in this order (comma-separated column names or JSON paths)' '-q:Print nothing on stderr but errors and warnings' '--quiet:Print nothing on stderr but errors and warnings' '-v:Log requests to stderr (secrets redacted); repeat for more' '--verbose:Log requests to stderr (secrets redacted); repeat for more' '--in-flight:Requests in flight at once, all under the key'\''s one rate limit (default 4; 1 sends one at a time, so lexoffice numbers new documents in input order)' '--all-profiles:Run the command for every profile of the config file at once (one process each); records get a '\''profile'\'' field, exit code is the worst' ) ;;
         'lexsync auth')
             candidates=('login:Check an API key (or connect with OAuth) and store it for a profile' 'status:Show which organisation a profile reaches and where its key comes from' 'logout:Remove the stored API key (or revoke and remove the OAuth connection) of a profile' ) ;;
         'lexsync auth login')
