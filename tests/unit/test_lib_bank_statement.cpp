@@ -93,6 +93,11 @@ std::string read_whole(std::string_view text, Syntax syntax) {
     return dump(*r);
 }
 
+// The first line of `s`, at most 200 characters of it: what a failed check shows of a large read.
+std::string first_line(const std::string& s) {
+    return s.substr(0, std::min<std::size_t>(s.find('\n'), 200));
+}
+
 // Checks that `text` read in pieces of every size from 1 to 128, and of a few larger ones, gives
 // what the whole text gives.
 void check_every_piece_size(const std::string& text, Syntax syntax, const std::string& name) {
@@ -661,6 +666,96 @@ TEST_SUITE("lexsync::bank_statement streamed") {
               fmt::format("not well-formed XML at line 1: elements nested deeper than {}",
                           xml::k_max_depth));
         CHECK(read_in_pieces(deeper, Syntax::camt, 7).find("nested deeper") != std::string::npos);
+    }
+
+    TEST_CASE("an element's text longer than 1 MiB is refused, a shorter one read") {
+        const std::string head =
+            "<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>DE1</IBAN></Id></Acct>\n"
+            "<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>\n"
+            "<NtryDtls><TxDtls><RmtInf><Ustrd>";
+        const std::string tail = "</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n"
+                                 "</Stmt></BkToCstmrStmt></Document>\n";
+        const std::string near(k_max_text - 10, 'x');
+        auto ok = parse_camt(head + near + tail);
+        REQUIRE_MESSAGE(ok, (ok ? std::string() : ok.error().message));
+        REQUIRE(ok->size() == 1);
+        CHECK(ok->front().purpose.size() == near.size());
+
+        const std::string big = head + std::string(2 * k_max_text, 'x') + tail;
+        const std::string expected = "problem at line 3: the text of <Ustrd> is longer than 1 MiB";
+        CHECK(first_line(read_whole(big, Syntax::camt)) == expected);
+        CHECK(first_line(read_in_pieces(big, Syntax::camt, 64 << 10)) == expected);
+        CHECK(first_line(read_in_pieces(big, Syntax::camt, 1000)) == expected);
+    }
+
+    TEST_CASE("XML markup longer than 16 MiB is refused, as it arrives") {
+        // Fed in pieces (of 64 KiB as read() does, of 1 MiB where expat's scanning of the
+        // unfinished markup from its start on each piece would make the test slow): the problem
+        // is found before the markup ends.
+        auto refused_after = [](const std::string& head, std::size_t piece_size) {
+            const std::string piece(piece_size, 'a');
+            Reader reader(Syntax::camt, [](Entry&&) {});
+            reader.feed(head);
+            for (std::size_t fed = 0; fed < (std::size_t{20} << 20); fed += piece_size) {
+                reader.feed(piece);
+            }
+            auto problem = reader.finish();
+            return problem ? problem->message : std::string("no problem");
+        };
+        const std::string refused = "not well-formed XML at line 2: markup longer than 16 MiB";
+        CHECK(refused_after("<Document>\n<BkToCstmrStmt x=\"", 64 << 10) == refused);
+        CHECK(refused_after("<Document>\n<!-- ", 1 << 20) == refused);
+        CHECK(refused_after("<Document>\n<?pi ", 1 << 20) == refused);
+        CHECK(refused_after("<?xml version=\"1.0\"?>\n<!DOCTYPE Document [<!-- ", 1 << 20) ==
+              refused);
+
+        // Markup within the bound, and more than the bound of markup and text in many pieces,
+        // are read.
+        auto read_with = [](std::size_t size, std::size_t count, const std::string& open,
+                            const std::string& close) {
+            const std::string piece = open + std::string(size, 'a') + close;
+            Reader reader(Syntax::camt, [](Entry&&) {});
+            reader.feed("<Document><BkToCstmrStmt><a x=\"");
+            for (std::size_t i = 0; i < count; ++i) {
+                reader.feed(piece);
+            }
+            reader.feed("\"/></BkToCstmrStmt></Document>");
+            auto problem = reader.finish();
+            return problem ? problem->message : std::string("no problem");
+        };
+        CHECK(read_with(1 << 20, 15, "", "") == "no problem"); // one attribute of 15 MiB
+        CHECK(read_with(64 << 10, 320, "\"/><!-- ", " --><a x=\"") == "no problem"); // comments
+        CHECK(read_with(64 << 10, 320, "\"/>", "<a x=\"") == "no problem"); // 20 MiB of text
+    }
+
+    TEST_CASE("an MT940 line or field longer than 1 MiB is refused, a shorter one read") {
+        const std::string head =
+            ":20:X\n:25:DE1\n:60F:C260301EUR0,\n:61:2603010301C1,NTRFNONREF//A\n";
+        // A :86: of 70-character lines: 900 KiB is read, 2 MiB refused at the line it starts on.
+        auto details = [](std::size_t size) {
+            std::string s = ":86:166?00GUTSCHRIFT?20SVWZ+";
+            while (s.size() < size) {
+                s += "\n" + std::string(70, 'p');
+            }
+            return s + "\n";
+        };
+        auto ok = parse_mt940(head + details(900 << 10) + ":62F:C260301EUR1,\n-\n");
+        REQUIRE_MESSAGE(ok, (ok ? std::string() : ok.error().message));
+        REQUIRE(ok->size() == 1);
+        CHECK(ok->front().purpose.size() > (800 << 10));
+
+        const std::string field = head + details(2 << 20) + ":62F:C260301EUR1,\n-\n";
+        const std::string field_refused =
+            "problem at line 5: field :86: with its continuation lines longer than 1 MiB";
+        CHECK(first_line(read_whole(field, Syntax::mt940)) == field_refused);
+        CHECK(first_line(read_in_pieces(field, Syntax::mt940, 64 << 10)) == field_refused);
+
+        // One line of 2 MiB, whole and in pieces (its end never reached before the bound).
+        const std::string line = head + ":86:" + std::string(2 << 20, 'p') + "\n-\n";
+        const std::string line_refused = "problem at line 5: line longer than 1 MiB";
+        CHECK(first_line(read_whole(line, Syntax::mt940)) == line_refused);
+        CHECK(first_line(read_in_pieces(line, Syntax::mt940, 64 << 10)) == line_refused);
+        CHECK(first_line(read_in_pieces(line, Syntax::mt940, 1000)) == line_refused);
     }
 
     TEST_CASE("an entry is handed on as soon as it is complete") {

@@ -120,7 +120,19 @@ public:
         }
     }
 
-    void text(std::string_view data) override { m_text.append(data); }
+    void text(std::string_view data) override {
+        if (m_text.size() + data.size() > k_max_text) {
+            // Refused; its text is not kept, and after a problem no entry is handed on.
+            if (!problem) {
+                problem = Problem{line, fmt::format("the text of <{}> is longer than {} MiB",
+                                                    m_path.empty() ? "" : m_path.back(),
+                                                    k_max_text >> 20)};
+            }
+            m_text.clear();
+            return;
+        }
+        m_text.append(data);
+    }
 
     void end(std::string_view) override {
         const std::string value = trim(m_text);
@@ -609,6 +621,13 @@ public:
     // One line of the text, without its line feed.
     void line(std::string_view line) {
         ++m_line_no;
+        if (m_stopped) {
+            return;
+        }
+        if (line.size() > k_max_text) {
+            too_long(m_line_no, "line");
+            return;
+        }
         if (!line.empty() && line.back() == '\r') {
             line.remove_suffix(1);
         }
@@ -655,10 +674,21 @@ public:
         } else if (!m_tag.empty()) {
             // A continuation line: :61: keeps it apart (supplementary details), :86: is one
             // text wrapped at 65 characters.
+            if (m_value.size() + line.size() + 1 > k_max_text) {
+                too_long(m_tag_line, fmt::format("field :{}: with its continuation lines", m_tag));
+                return;
+            }
             m_value += m_tag == "61" ? "\n" : "";
             m_value.append(line);
         }
     }
+
+    // The line being read is longer than k_max_text: the text is refused there, since what
+    // follows cannot be read without it.
+    void line_too_long() { too_long(m_line_no + 1, "line"); }
+
+    // Whether the rest of the text is ignored after a line or field that is too long.
+    bool stopped() const { return m_stopped; }
 
     // The end of the text: the first problem found, if any.
     std::optional<Problem> finish() {
@@ -668,6 +698,18 @@ public:
     }
 
 private:
+    // Refuses the text at `line_no`: `what` (a line, a field) is longer than k_max_text.
+    void too_long(long line_no, const std::string& what) {
+        if (!m_problem) {
+            m_problem =
+                Problem{line_no, fmt::format("{} longer than {} MiB", what, k_max_text >> 20)};
+        }
+        m_stopped = true;
+        m_pending.reset();
+        m_tag.clear();
+        m_value.clear();
+    }
+
     // The position of the colon closing the tag of a field's first line (":NN:" or ":NNa:").
     static std::size_t tag_end(std::string_view line) {
         std::size_t close = std::string_view::npos;
@@ -740,6 +782,7 @@ private:
     bool m_interim = false;         // an MT942 interim report (:34F:, :13D:)
     long m_line_no = 0;
     bool m_colon_alone = false; // the line before was ":" alone
+    bool m_stopped = false;     // a line or field was too long: the rest is not read
 };
 } // namespace
 
@@ -806,6 +849,9 @@ void Reader::feed(std::string_view piece) {
         return;
     }
     for (auto eol = piece.find('\n'); eol != std::string_view::npos; eol = piece.find('\n')) {
+        if (s.mt940->stopped()) {
+            return;
+        }
         if (s.partial.empty()) {
             s.mt940->line(piece.substr(0, eol));
         } else {
@@ -814,6 +860,15 @@ void Reader::feed(std::string_view piece) {
             s.partial.clear();
         }
         piece.remove_prefix(eol + 1);
+    }
+    if (s.mt940->stopped()) {
+        return;
+    }
+    if (s.partial.size() + piece.size() > k_max_text) {
+        // A line that does not end within the bound is not kept.
+        s.mt940->line_too_long();
+        s.partial.clear();
+        return;
     }
     s.partial.append(piece);
 }

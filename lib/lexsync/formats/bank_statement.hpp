@@ -10,6 +10,7 @@
 // reads a whole text through the same reader. Pure logic.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <iosfwd>
 #include <lexsync/util/result.hpp>
@@ -22,6 +23,10 @@
 namespace lexsync::bank_statement {
 
 enum class Syntax { camt, mt940 };
+
+// The longest text of one CAMT element, MT940 line or MT940 field (with its continuation lines)
+// a statement may have: 1 MiB, as a CSV field.
+inline constexpr std::size_t k_max_text = std::size_t{1} << 20;
 
 // Returns "CAMT" or "MT940".
 const char* syntax_name(Syntax s);
@@ -71,7 +76,9 @@ using EntrySink = std::function<void(Entry&&)>;
 // entries, MT940 :25:), the currency (CAMT: the entry's own Amt, MT940: :60F:/:60M:) and, for
 // MT940, whether the message is an MT942 interim report (:34F:, :13D:, after :20:). An entry before
 // them gets them empty, as it would from the whole text. Held in memory: one entry, its transaction
-// details, the open elements, the current MT940 line and field.
+// details, the open elements, the current MT940 line and field. None of these grows without
+// bound: an element's text, an MT940 line or field longer than k_max_text is refused, as is XML
+// markup longer than xml::k_max_markup.
 class Reader {
 public:
     Reader(Syntax syntax, EntrySink sink);

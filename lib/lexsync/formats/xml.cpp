@@ -16,6 +16,7 @@ struct Parser::State {
     std::string refused;           // why the parser was stopped from a handler
     std::string error;             // the message once the document is not well-formed
     bool ended = false;            // the last piece was fed
+    std::size_t unread = 0;        // bytes fed since the last event (expat holds them)
 };
 
 namespace {
@@ -23,6 +24,7 @@ namespace {
 using State = Parser::State;
 
 void set_line(State& s) {
+    s.unread = 0;
     s.handler->line = static_cast<long>(XML_GetCurrentLineNumber(s.parser.get()));
 }
 
@@ -63,6 +65,13 @@ void on_entity_decl(void* data, const XML_Char* name, int, const XML_Char*, int,
     auto& s = *static_cast<State*>(data);
     s.refused = fmt::format("entity declaration '{}' (entities are not accepted)", name);
     XML_StopParser(s.parser.get(), XML_FALSE);
+}
+
+// Any other markup (the XML declaration, comments, processing instructions, CDATA delimiters,
+// the document type declaration, white space outside the root): nothing to report, but expat
+// has read it.
+void on_other(void* data, const XML_Char*, int) {
+    static_cast<State*>(data)->unread = 0;
 }
 
 // The name of the end tag expat stopped at: its input context holds the tag, whose name starts
@@ -124,6 +133,8 @@ Parser::Parser(Handler& handler, const char* encoding) : m_state(std::make_uniqu
     XML_SetElementHandler(p, on_start, on_end);
     XML_SetCharacterDataHandler(p, on_text);
     XML_SetEntityDeclHandler(p, on_entity_decl);
+    // The expanding variant: setting a default handler changes nothing else expat reports.
+    XML_SetDefaultHandlerExpand(p, on_other);
     XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
 }
 
@@ -147,6 +158,12 @@ std::string Parser::feed(std::string_view piece, bool last) {
             return s.error;
         }
         pos += n;
+        s.unread += n;
+        if (s.unread > k_max_markup) {
+            s.error = fmt::format("not well-formed XML at line {}: markup longer than {} MiB",
+                                  XML_GetCurrentLineNumber(s.parser.get()), k_max_markup >> 20);
+            return s.error;
+        }
     } while (pos < piece.size());
     return {};
 }

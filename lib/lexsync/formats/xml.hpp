@@ -2,9 +2,11 @@
 // Reading XML with expat: a document's elements and character data as events, with the line
 // they start on, from a whole document or fed in pieces. Nothing is fetched and no entity is
 // expanded: a document type declaration may be present, an entity declaration in it is refused.
-// Elements may be nested k_max_depth deep.
+// Elements may be nested k_max_depth deep; one piece of markup (a tag with its attributes, a
+// comment, a processing instruction) may take k_max_markup bytes.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +33,12 @@ public:
 
 // How deep elements may be nested (the root is at depth 1); a deeper element is refused.
 inline constexpr int k_max_depth = 256;
+
+// How many bytes may be fed without any of them becoming an event: expat holds the piece of
+// markup it is in (a tag with its attributes, a comment, a processing instruction...) until it
+// ends, so a longer one is refused ("not well-formed XML at line N: markup longer than 16 MiB")
+// instead of taking memory without bound.
+inline constexpr std::size_t k_max_markup = std::size_t{16} << 20;
 
 // Returns the part of a qualified name after its prefix: "Ntry" for "ns2:Ntry".
 std::string_view local_name(std::string_view qname);
