@@ -1,4 +1,4 @@
-# transactions export with round trips of half a second: its independent writes overlap instead
+# transactions export with round trips of a second: its independent writes overlap instead
 # of going step by step. The -v log shows the voucher list read beside the account's look-up, the
 # first receipt's voucher sent before the new account's creation was answered and before the last
 # batch of transactions was, the first hint before the last voucher was answered (a hint goes as
@@ -12,7 +12,7 @@ command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 is not installed"; exit 77; }
 N=30
 STATE_DB="$WORK/sandbox.db"
-start_sandbox --seed demo --no-rate-limit --latency 500 --state "$STATE_DB"
+start_sandbox --seed demo --no-rate-limit --latency 1000 --state "$STATE_DB"
 unset LEXSYNC_BASE_URL # the profile carries it
 export LEXSYNC_OAUTH_CLIENT_SECRET="sandbox-client-secret"
 cfg="$XDG_CONFIG_HOME/lexsync"
