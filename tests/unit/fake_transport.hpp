@@ -163,4 +163,15 @@ private:
     std::vector<http::Request> m_requests;
 };
 
+// Hands requests to a FakeTransport the test keeps, so that the client stack can own a transport
+// while the test still reads the fake's requests.
+class Forward final : public http::Transport {
+public:
+    explicit Forward(FakeTransport& fake) : m_fake(fake) {}
+    http::SendResult send(const http::Request& r) override { return m_fake.send(r); }
+
+private:
+    FakeTransport& m_fake;
+};
+
 } // namespace lexsync::testing

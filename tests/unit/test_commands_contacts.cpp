@@ -21,17 +21,7 @@ namespace {
 
 constexpr const char* k_key = "unit-test-key-0123456789";
 
-// Hands requests to a FakeTransport the test keeps.
-class Forward final : public lexsync::http::Transport {
-public:
-    explicit Forward(lexsync::testing::FakeTransport& fake) : m_fake(fake) {}
-    lexsync::http::SendResult send(const lexsync::http::Request& r) override {
-        return m_fake.send(r);
-    }
-
-private:
-    lexsync::testing::FakeTransport& m_fake;
-};
+using lexsync::testing::Forward;
 
 struct Harness {
     fs::path dir;

@@ -38,17 +38,7 @@ struct TempDir {
     }
 };
 
-// Hands the shared fake to the client stack without giving it away.
-class Forward final : public lexsync::http::Transport {
-public:
-    explicit Forward(lexsync::testing::FakeTransport& fake) : m_fake(fake) {}
-    lexsync::http::SendResult send(const lexsync::http::Request& r) override {
-        return m_fake.send(r);
-    }
-
-private:
-    lexsync::testing::FakeTransport& m_fake;
-};
+using lexsync::testing::Forward;
 
 struct Harness {
     TempDir dir;

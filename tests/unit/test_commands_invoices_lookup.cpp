@@ -77,16 +77,7 @@ std::vector<std::string> numbers(const std::vector<const LookupItem*>& items) {
     return out;
 }
 
-class Forward final : public lexsync::http::Transport {
-public:
-    explicit Forward(lexsync::testing::FakeTransport& fake) : m_fake(fake) {}
-    lexsync::http::SendResult send(const lexsync::http::Request& r) override {
-        return m_fake.send(r);
-    }
-
-private:
-    lexsync::testing::FakeTransport& m_fake;
-};
+using lexsync::testing::Forward;
 
 struct TempDir {
     fs::path path;

@@ -35,17 +35,7 @@ const std::string k_id3 = "33333333-3333-4333-8333-333333333333";
 const std::string k_c1 = "c1c1c1c1-0000-4000-8000-000000000001";
 const std::string k_c2 = "c2c2c2c2-0000-4000-8000-000000000002";
 
-// Sends every request to a FakeTransport owned by the test.
-class Forward final : public lexsync::http::Transport {
-public:
-    explicit Forward(FakeTransport& fake) : m_fake(fake) {}
-    lexsync::http::SendResult send(const lexsync::http::Request& r) override {
-        return m_fake.send(r);
-    }
-
-private:
-    FakeTransport& m_fake;
-};
+using lexsync::testing::Forward;
 
 struct TempDir {
     fs::path path;

@@ -30,16 +30,7 @@ const std::string k_input = "booking_date,amount,purpose,counterparty_name,trans
                             "2026-03-02,-11.90,Papier,Büromarkt,T-1,Bürobedarf,19,r1.pdf,BM-1\n"
                             "2026-03-03,-5.00,Kaffee,Café,T-2,,,,\n";
 
-class Forward final : public lexsync::http::Transport {
-public:
-    explicit Forward(lexsync::testing::FakeTransport& fake) : m_fake(fake) {}
-    lexsync::http::SendResult send(const lexsync::http::Request& r) override {
-        return m_fake.send(r);
-    }
-
-private:
-    lexsync::testing::FakeTransport& m_fake;
-};
+using lexsync::testing::Forward;
 
 struct Harness {
     fs::path dir;

@@ -28,16 +28,7 @@ const std::string k_categories =
 const std::string k_pdf = "%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n";
 const std::string k_png = std::string("\x89PNG\r\n\x1A\n", 8) + "pixels";
 
-class Forward final : public lexsync::http::Transport {
-public:
-    explicit Forward(lexsync::testing::FakeTransport& fake) : m_fake(fake) {}
-    lexsync::http::SendResult send(const lexsync::http::Request& r) override {
-        return m_fake.send(r);
-    }
-
-private:
-    lexsync::testing::FakeTransport& m_fake;
-};
+using lexsync::testing::Forward;
 
 std::string page(const std::string& items, int n) {
     return R"({"content":[)" + items + R"(],"first":true,"last":true,"totalPages":1,)" +
