@@ -237,6 +237,9 @@ public:
 
     void run() {
         m_dir.lock();
+        // The account (which picks the ledger, needed only once the list is read) is read beside
+        // the voucher list.
+        m_ctx.read_account_aside();
         ApiClient& client = m_ctx.client();
         Progress listing(m_ctx, "invoices pull", "vouchers listed");
         auto listed = list_vouchers(client, m_query,

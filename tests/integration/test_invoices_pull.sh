@@ -62,6 +62,9 @@ ARCHIVE="$WORK/archive"
 lexsync -v invoices pull --from 2026-03-01 --to 2026-03-31 --out "$ARCHIVE" --format csv,csv-de,json,xlsx \
   -o json >"$WORK/pull1.json" 2>"$WORK/pull1.log"
 assert_eq "$(jq length "$WORK/pull1.json")" "$expected" "records of the first pull"
+# The account that picks the ledger is read beside the voucher list, not after it.
+[ "$(most_in_flight "$WORK/pull1.log" '^GET .*/v1/(profile|voucherlist)')" -ge 2 ] ||
+  fail "the account was not read beside the voucher list"
 assert_eq "$(jq -r '[.[].action] | unique | join(",")' "$WORK/pull1.json")" "fetched" "first pull actions"
 assert_eq "$(jq -r --arg id "$draft" '.[] | select(.id == $id) | .files | length' "$WORK/pull1.json")" "0" "draft files"
 jq -e --arg id "$inv1" '.[] | select(.id == $id) | .files | length >= 1' "$WORK/pull1.json" >/dev/null ||
