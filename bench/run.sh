@@ -4,7 +4,8 @@
 # generated data, and prints per job: requests per second against the limit, requests per item,
 # peak RSS, CPU seconds and the 429 answers lexsync saw. A second part runs the writing commands
 # (contacts push, vouchers upload with bookkeeping data, invoices export, and transactions export
-# through a partner OAuth connection to the sandbox) on new items at fixed
+# through a partner OAuth connection to the sandbox), and invoices pull of the invoices just
+# exported, on new items at fixed
 # latencies (0 to 1,000 ms per request) to show how the rate holds as round trips grow (the whole
 # run's rate, and the writes' own rate from the first answer to the last); a third pulls 100,000
 # contacts from an unthrottled sandbox to measure memory and CPU.
@@ -13,7 +14,7 @@
 #   bench/run.sh --quick    # smaller inputs
 #   bench/run.sh --sweep    # the latency sweep only
 #   bench/run.sh --sweep=transactions   # the sweep of transactions export only
-#   bench/run.sh --sweep=invoices       # the sweep of invoices export only
+#   bench/run.sh --sweep=invoices       # the sweep of invoices export and pull only
 #   bench/run.sh --sweep=invoices --sweep-items=120 --sweep-latencies=1000
 #                           # 120 new items per command (default 30), at 1,000 ms only
 #   BENCH_LOGS=DIR bench/run.sh   # keeps each job's -v log in DIR
@@ -133,12 +134,12 @@ measure "vouchers upload" "$n_receipts" vouchers upload "$work/receipts" -o json
 measure "vouchers upload (re-run)" "$n_receipts" vouchers upload "$work/receipts" -o json
 fi
 
-# sweep_row JOB MS: the sweep's line for the job just measured: its requests, seconds and rate,
-# and the writes' own rate (answers to the POSTs per second from the first to the last; the reads
-# before them and the last round trip after them are left out).
+# sweep_row JOB MS [METHOD]: the sweep's line for the job just measured: its requests, seconds and
+# rate, and the writes' own rate (answers to the POSTs, or to METHOD's requests, per second from
+# the first to the last; the reads before them and the last round trip after them are left out).
 sweep_row() {
-  sweep_rows+=("$(awk -v job="$1" -v ms="$2" -v lim="$limit" -v all="${rows[-1]}" '
-    / ← [0-9]+ .*\(POST / { if (!n++) first = $1; last = $1 }
+  sweep_rows+=("$(awk -v job="$1" -v ms="$2" -v lim="$limit" -v all="${rows[-1]}" -v m="${3:-POST}" '
+    $0 ~ (" ← [0-9]+ .*\\(" m " ") { if (!n++) first = $1; last = $1 }
     END {
       split(all, f, " [|] ");
       rate = (n > 1 && last > first) ? (n - 1) / (last - first) : 0;
@@ -205,6 +206,9 @@ for ms in $sweep_latencies; do
   tests/integration/gen_invoices.sh "$n_sweep" >"$work/sweep$ms-invoices.csv"
   measure "invoices export, $ms ms latency" "$n_sweep" invoices export "$work/sweep$ms-invoices.csv" --from 2026-03-01 --to 2026-04-30 -o json
   sweep_row "invoices export" "$ms"
+  # The archive of what was just created: its last column counts the answers to the GETs.
+  measure "invoices pull, $ms ms latency" "$n_sweep" invoices pull --from 2026-03-01 --to 2026-04-30 --out "$work/sweep$ms-archive" -o json
+  sweep_row "invoices pull" "$ms" GET
   fi
   if [ "$sweep_jobs" != invoices ]; then
   # transactions export needs a partner OAuth connection: a profile of this sandbox, connected
