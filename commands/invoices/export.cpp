@@ -1004,7 +1004,7 @@ private:
             const std::string ckey = shared::ledger_key("invoice", inv.corrects);
             auto e = m_ctx.state().get(shared::k_ledger_kind, ckey);
             if (e && e->status == "done" && !e->remote_id.empty()) {
-                const auto extra = shared::read_extra(m_ctx.state(), ckey);
+                auto extra = shared::read_extra(m_ctx.state(), ckey);
                 if (e->remote_number.empty() && !m_opts.dry_run && m_run.unnumbered(ckey)) {
                     // Created in this run: the numbers of everything created so far, at once
                     // (credit notes follow the invoices of their input). On lanes the number is
@@ -1014,13 +1014,28 @@ private:
                         e = std::move(again);
                     }
                 }
-                if (e->remote_number.empty()) {
-                    // Not listed yet, or created by an earlier run whose read failed: the
-                    // credit note names lexoffice's number, so read it now.
+                const bool status_known = extra && !extra->status.empty();
+                if (e->remote_number.empty() || !status_known) {
+                    // Not listed yet, created by an earlier run whose read failed, or recorded
+                    // without its status (a ledger of an earlier lexsync stopped between two
+                    // writes): the credit note names lexoffice's number and pursues only an
+                    // invoice that is not a draft (lexoffice refuses that with 406), so ask.
                     if (auto got = m_ctx.client().get_json("/v1/invoices/" + e->remote_id)) {
-                        e->remote_number = json::get_string(*got, "voucherNumber").value_or("");
-                        if (!e->remote_number.empty() && !m_opts.dry_run) {
-                            m_ctx.state().mark_done(*e);
+                        if (e->remote_number.empty()) {
+                            e->remote_number = json::get_string(*got, "voucherNumber").value_or("");
+                            if (!e->remote_number.empty() && !m_opts.dry_run) {
+                                m_ctx.state().mark_done(*e);
+                            }
+                        }
+                        const auto status = json::get_string(*got, "voucherStatus");
+                        if (!status_known && status && !status->empty()) {
+                            shared::ExportExtra x = extra.value_or(shared::ExportExtra{});
+                            x.kind = kind_name(Kind::invoice);
+                            x.status = *status;
+                            if (!m_opts.dry_run) {
+                                shared::write_extra(m_ctx.state(), ckey, x);
+                            }
+                            extra = x;
                         }
                     }
                 }
@@ -1178,8 +1193,10 @@ public:
         done.remote_version = json::get_int(*post, "version").value_or(1);
         done.remote_number = out.voucher_number;
         done.run_id = c.run_id;
-        state.mark_done(done);
+        // The status first: a run stopped between the two writes leaves an entry that is still
+        // pending (found again next time), never one that is done without its status.
         shared::write_extra(state, key, extra);
+        state.mark_done(done);
         if (!voucher_mode() && inv.kind == Kind::invoice) {
             m_run.set_planned(inv.number, id);
         }
@@ -1408,8 +1425,8 @@ private:
         done.remote_version = 1;
         done.remote_number = out.voucher_number;
         done.run_id = run_id;
+        shared::write_extra(m_ctx.state(), key, extra); // before the entry is done (created())
         m_ctx.state().mark_done(done);
-        shared::write_extra(m_ctx.state(), key, extra);
         if (voucher_mode() && !inv.pdf.empty() && !has_files) {
             attach(inv, key, found.id, extra, out);
         }
