@@ -1,4 +1,4 @@
-# invoices export with round trips of a second at lexoffice's limit (2 requests/s, burst 4):
+# invoices export with round trips of 1.5 s at lexoffice's limit (2 requests/s, burst 4):
 # the credit notes name lexoffice's numbers of the invoices they correct, which are read from the
 # voucher list. That read goes out on a lane while the last invoices are still being handed over
 # (the -v log shows a creation sent after the read was sent and before it was answered), and a
@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 export LEXSYNC_API_KEY="$SANDBOX_KEY"
 mkdir -p "$XDG_CONFIG_HOME/lexsync"
 printf '[profiles.default]\nrate_limit = 2\nrate_burst = 4\ntimeout = 30\n' >"$XDG_CONFIG_HOME/lexsync/config.toml"
-start_sandbox --seed demo --latency 1000 --rate-limit 2 --burst 4
+start_sandbox --seed demo --latency 1500 --rate-limit 2 --burst 4
 
 # 20 documents, finalised (a draft cannot be pursued): 18 invoices, and credit notes GEN-00010 (for GEN-00009) and GEN-00020 (for the
 # last invoice, GEN-00019); the credit notes go after the invoices.
