@@ -1,5 +1,6 @@
 #include "cli/context.hpp"
 #include "commands/commands.hpp"
+#include "temp_dir.hpp"
 
 #include <cstdlib>
 #include <doctest/doctest.h>
@@ -52,18 +53,7 @@ private:
     int& m_requests;
 };
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "lexsync-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        path = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using lexsync::testing::TempDir;
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);

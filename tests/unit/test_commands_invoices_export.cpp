@@ -2,6 +2,7 @@
 #include "commands/commands.hpp"
 #include "commands/state/rebuild.hpp"
 #include "fake_transport.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <filesystem>
@@ -25,18 +26,7 @@ constexpr const char* k_contact = "c0a80001-0000-4000-8000-000000000001";
 constexpr const char* k_invoice_id = "11111111-2222-4333-8444-555555555555";
 constexpr const char* k_other_id = "11111111-2222-4333-8444-666666666666";
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "lexsync-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        path = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using lexsync::testing::TempDir;
 
 using lexsync::testing::Forward;
 

@@ -1,5 +1,6 @@
 #include "commands/invoices/shared/lookup.hpp"
 #include "fake_transport.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <filesystem>
@@ -79,18 +80,7 @@ std::vector<std::string> numbers(const std::vector<const LookupItem*>& items) {
 
 using lexsync::testing::Forward;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "lexsync-lookup-XXXXXX").string();
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        path = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using lexsync::testing::TempDir;
 
 } // namespace
 

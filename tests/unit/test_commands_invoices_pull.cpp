@@ -5,6 +5,7 @@
 #include "commands/invoices/shared/archive_index.hpp"
 #include "commands/invoices/shared/archive_list.hpp"
 #include "fake_transport.hpp"
+#include "temp_dir.hpp"
 
 #include <cstdlib>
 #include <doctest/doctest.h>
@@ -37,18 +38,7 @@ const std::string k_c2 = "c2c2c2c2-0000-4000-8000-000000000002";
 
 using lexsync::testing::Forward;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "lexsync-pull-XXXXXX").string();
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        path = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using lexsync::testing::TempDir;
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);

@@ -1,3 +1,5 @@
+#include "temp_dir.hpp"
+
 #include <cstdlib>
 #include <doctest/doctest.h>
 #include <filesystem>
@@ -15,18 +17,7 @@ namespace config = lexsync::config;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "lexsync-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        path = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using lexsync::testing::TempDir;
 
 void write(const fs::path& p, const std::string& text) {
     std::ofstream out(p, std::ios::binary);

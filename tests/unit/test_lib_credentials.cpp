@@ -1,3 +1,5 @@
+#include "temp_dir.hpp"
+
 #include <cstdlib>
 #include <doctest/doctest.h>
 #include <filesystem>
@@ -12,18 +14,7 @@ namespace credentials = lexsync::credentials;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "lexsync-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        path = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using lexsync::testing::TempDir;
 
 unsigned mode_of(const fs::path& p) {
     struct stat st {};

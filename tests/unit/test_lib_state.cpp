@@ -1,3 +1,5 @@
+#include "temp_dir.hpp"
+
 #include <chrono>
 #include <cstdlib>
 #include <doctest/doctest.h>
@@ -13,18 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "lexsync-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        path = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using lexsync::testing::TempDir;
 
 unsigned mode_of(const fs::path& p) {
     struct stat st {};
